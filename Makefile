@@ -1,0 +1,49 @@
+# kstack top-level build. Every target that needs packages first runs
+# scripts/install-deps.sh (a no-op when everything is installed).
+#
+#   make            Linux driver (kstack.ko) + user-space library and CLI
+#   make check      all tests: unit (host), VM (driver, walker), Wine (Windows)
+#   make demo       boot the VM and show kernel stacks of busy processes
+#   make bench      benchmark in the VM (snapshot vs /proc)
+#   make windows    KStack.sys and kstack.exe for x64 and x86 (mingw-w64)
+
+# The kernel we build for is Debian's linux-image-amd64 (booted in qemu), not
+# the host's running kernel: take the newest installed headers.
+KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+export KVER KDIR
+
+.PHONY: all deps module tools windows check demo bench clean
+
+all: deps module tools
+
+deps:
+	@scripts/install-deps.sh
+
+module:
+	$(MAKE) -C driver/linux KDIR=$(KDIR)
+
+tools:
+	@for d in lib cli; do \
+		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d || exit 1; fi; \
+	done
+
+windows: deps
+	@for d in driver/windows win; do \
+		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d || exit 1; fi; \
+	done
+
+check: deps
+	tests/run-all.sh
+
+demo: deps module tools
+	tests/vm/demo.sh
+
+bench: deps module tools
+	bench/run.sh
+
+clean:
+	rm -rf build
+	@for d in driver/linux driver/windows lib cli win; do \
+		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean; fi; \
+	done

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Runs every test suite and prints one closing line "N passed, N failed".
+# A suite is an executable tests/*/run.sh that prints "PASS: name" and
+# "FAIL: name: why" lines; a suite that exits non-zero without reporting a
+# failure is itself counted as one failure, so a crash never reads as a pass.
+top=$(cd "$(dirname "$0")/.." && pwd)
+log=$(mktemp)
+pass=0
+fail=0
+for suite in ${SUITES:-unit vm wine}; do
+	script="$top/tests/$suite/run.sh"
+	[ -x "$script" ] || continue
+	echo "=== suite $suite"
+	"$script" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: suite $suite exited $rc without reporting a failure"
+		f=1
+	fi
+	echo "=== suite $suite: $p passed, $f failed"
+	pass=$((pass + p))
+	fail=$((fail + f))
+done
+rm -f "$log"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
