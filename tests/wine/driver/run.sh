@@ -87,6 +87,22 @@ fi
 # Every ioctl, every bad input: drvtest prints its own PASS:/FAIL: lines.
 wine_run "$drvtest" check 2>>"$out/drvtest.err" || rc=1
 
+# DriverEntry's failure path: a second service with the same image cannot
+# create \Device\KStack, must fail, and must not touch the first one's link
+# (the seed's error path deleted \DosDevices\KStack, made or not).
+wine_driver_delete ${svc}Twin >/dev/null 2>&1
+wine_driver_install ${svc}Twin "$top/build/windows/x64/KStack.sys"
+if wine_driver_start ${svc}Twin; then
+	fail "second instance" "started although \\Device\\KStack exists"
+elif ! grep -a -q 'KStack: IoCreateDevice failed: 0xc0000035' "$dbg"; then
+	fail "second instance" "no 'IoCreateDevice failed: 0xc0000035' in $dbg"
+elif ! wine_run "$drvtest" open >/dev/null 2>&1; then
+	fail "second instance" "the first instance's device no longer opens"
+else
+	pass "second instance fails in DriverEntry, first keeps its link"
+fi
+wine_driver_delete ${svc}Twin >/dev/null 2>&1
+
 if wine_driver_stop $svc; then
 	pass "sc stop"
 else
