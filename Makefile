@@ -28,9 +28,11 @@ tools:
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d || exit 1; fi; \
 	done
 
+# driver/windows has a GNUmakefile (its `makefile` is the WDK stub).
 windows: deps
 	@for d in driver/windows win; do \
-		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d || exit 1; fi; \
+		if [ -f $$d/Makefile ] || [ -f $$d/GNUmakefile ]; then \
+			$(MAKE) -C $$d || exit 1; fi; \
 	done
 
 check: deps
@@ -45,5 +47,6 @@ bench: deps module tools
 clean:
 	rm -rf build
 	@for d in driver/linux driver/windows lib cli win; do \
-		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean; fi; \
+		if [ -f $$d/Makefile ] || [ -f $$d/GNUmakefile ]; then \
+			$(MAKE) -C $$d clean; fi; \
 	done

@@ -4,7 +4,7 @@
 # `make check` can call it every time; needs root only when something is missing.
 set -e
 PKGS="build-essential make gcc libc6-dev pkg-config
-linux-image-amd64 linux-headers-amd64 kmod
+linux-image-amd64 linux-headers-amd64 linux-source-6.1 kmod gcc-multilib
 qemu-system-x86 busybox-static cpio
 libdw-dev libelf-dev elfutils libcmocka-dev sparse
 gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 mingw-w64-tools wine64 wine"

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kstack.ko: /dev/kstack hands a privileged user-space walker what it
+ * cannot get elsewhere: a sleeping thread's saved kernel context, guarded
+ * reads of kernel stacks/text/rodata, and the kernel's own unwind of a
+ * thread as an oracle. The Linux twin of the seed's Windows KStack driver.
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/capability.h>
+#include <linux/utsname.h>
+#include <linux/version.h>
+#include <linux/sched/task_stack.h>
+#include <asm/switch_to.h>
+#include "kstack.h"
+
+/*
+ * Root only: READ_MEMORY exposes kernel stacks and text (defeating KASLR)
+ * and THREAD_CONTEXT any thread's kernel state, like /proc/PID/stack,
+ * which is CAP_SYS_ADMIN-only for the same reason.
+ */
+static int kstack_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
+/* struct orc_entry changed in v6.3 and v6.4; tell the walker which one */
+#if !IS_ENABLED(CONFIG_UNWINDER_ORC)
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_NONE
+#elif KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V3_6_4
+#elif KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V2_6_3
+#else
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V1
+#endif
+
+static long kstack_version(void __user *uarg)
+{
+	struct kstack_version v;
+	int ret;
+
+	ret = kstack_req_in(&v, sizeof(v), sizeof(v), uarg);
+	if (ret)
+		return ret;
+	v.proto_version = KSTACK_PROTO_VERSION;
+	v.driver_version = KSTACK_DRIVER_VERSION;
+	v.arch = KSTACK_ARCH_X86_64;
+	v.caps = kstack_mem_caps() | KSTACK_CAP_THREAD_CONTEXT | KSTACK_CAP_STACK;
+	v.thread_size = THREAD_SIZE;
+	v.task_frame_layout = KSTACK_FRAME_LINUX_X86_64_V1;
+	v.task_frame_size = sizeof(struct inactive_task_frame);
+	v.task_frame_ret_off = offsetof(struct inactive_task_frame, ret_addr);
+	v.task_frame_bp_off = offsetof(struct inactive_task_frame, bp);
+	v.orc_layout = KSTACK_ORC_LAYOUT;
+	v.os_version = LINUX_VERSION_CODE;
+	v.os_build = 0;
+	v.self_test_addr = 0;
+	v.self_test_len = 0;
+	strscpy(v.release, init_utsname()->release, sizeof(v.release));
+	return kstack_req_out(uarg, &v, sizeof(v));
+}
+
+/* One switch; each case hands the user pointer to one helper. */
+static long kstack_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	/*
+	 * Dispatch on type and number only: the size bits of cmd change when
+	 * a struct grows, and hdr.size already tells us what the caller has.
+	 */
+	if (_IOC_TYPE(cmd) != KSTACK_IOC_MAGIC)
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case KSTACK_NR_VERSION:
+		return kstack_version(uarg);
+	case KSTACK_NR_READ_MEMORY:
+		return kstack_read_memory(uarg);
+	case KSTACK_NR_THREAD_CONTEXT:
+		return kstack_thread_context(uarg);
+	case KSTACK_NR_STACK:
+		return kstack_stack(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations kstack_fops = {
+	.owner = THIS_MODULE,	/* pins the module while a fd is open */
+	.open = kstack_open,
+	.unlocked_ioctl = kstack_ioctl,
+	/* every struct has one layout on i386 and x86_64: no translation */
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice kstack_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kstack",
+	.fops = &kstack_fops,
+	.mode = 0600,
+};
+
+static int __init kstack_init(void)
+{
+	int ret;
+
+	ret = kstack_mem_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&kstack_dev);
+	if (ret)
+		return ret;
+	pr_info("kstack: loaded, protocol %u\n", KSTACK_PROTO_VERSION);
+	return 0;
+}
+
+static void __exit kstack_exit(void)
+{
+	misc_deregister(&kstack_dev);
+	pr_info("kstack: unloaded\n");
+}
+
+module_init(kstack_init);
+module_exit(kstack_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kstack: kernel stacks of any thread for a user-space walker");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * READ_MEMORY: the seed's memcpy wrapper, made safe. Only ranges a stack
+ * walker needs are readable (live tasks' kernel stacks, core kernel text
+ * and rodata incl. the ORC tables, modules' text and rodata); everything
+ * else is -EPERM. Reads go through copy_from_kernel_nofault in page-sized
+ * chunks via a heap bounce buffer, and each chunk's range is re-checked
+ * under RCU right before it is copied, so a task or module that goes away
+ * mid-request is noticed instead of read after free.
+ */
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/version.h>
+#include "kstack.h"
+
+/* Core kernel ranges, resolved once at load (not exported to modules). */
+static struct {
+	unsigned long stext, etext;
+	unsigned long srodata, erodata;
+	unsigned long orc_start, orc_end;	/* orc tables may sit outside rodata */
+} core;
+static struct module *(*module_address)(unsigned long addr);
+static bool core_ok;
+
+typedef unsigned long (*lookup_name_t)(const char *name);
+
+/*
+ * kallsyms_lookup_name is no longer exported (v5.7); a kprobe still
+ * resolves its address. With IBT the probe lands after the ENDBR64, so
+ * step back over it to get the callable entry.
+ */
+static lookup_name_t kstack_find_lookup_name(void)
+{
+	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long addr;
+	u8 prev[4];
+
+	if (register_kprobe(&kp))
+		return NULL;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	if (!copy_from_kernel_nofault(prev, (void *)(addr - 4), 4) &&
+	    !memcmp(prev, endbr64, 4))
+		addr -= 4;
+	return (lookup_name_t)addr;
+}
+
+int kstack_mem_init(void)
+{
+	lookup_name_t lookup = kstack_find_lookup_name();
+
+	if (!lookup) {
+		pr_warn("kstack: cannot resolve kallsyms_lookup_name; READ_MEMORY limited to kernel stacks\n");
+		return 0;
+	}
+	core.stext = lookup("_stext");
+	core.etext = lookup("_etext");
+	core.srodata = lookup("__start_rodata");
+	core.erodata = lookup("__end_rodata");
+	core.orc_start = lookup("__start_orc_unwind_ip");
+	core.orc_end = lookup("__stop_orc_unwind");
+	module_address = (void *)lookup("__module_address");
+	core_ok = core.stext && core.etext > core.stext &&
+		  core.srodata && core.erodata > core.srodata;
+	if (!core_ok)
+		pr_warn("kstack: kernel text/rodata bounds not found; READ_MEMORY limited to kernel stacks\n");
+	if (core.orc_start >= core.orc_end) {
+		core.orc_start = 0;
+		core.orc_end = 0;
+	}
+	return 0;
+}
+
+u32 kstack_mem_caps(void)
+{
+	return KSTACK_CAP_READ_MEMORY;
+}
+
+/* [addr, addr + len) inside [start, end)? len >= 1, no overflow. */
+static bool kstack_within(unsigned long start, unsigned long end,
+			  unsigned long addr, size_t len)
+{
+	return addr >= start && addr < end && len <= end - addr;
+}
+
+static bool kstack_in_core(unsigned long addr, size_t len)
+{
+	if (!core_ok)
+		return false;
+	return kstack_within(core.stext, core.etext, addr, len) ||
+	       kstack_within(core.srodata, core.erodata, addr, len) ||
+	       (core.orc_start &&
+		kstack_within(core.orc_start, core.orc_end, addr, len));
+}
+
+/* Caller disables preemption: __module_address requires it. */
+static bool kstack_in_module(unsigned long addr, size_t len)
+{
+	struct module *mod;
+	unsigned long base;
+
+	if (!module_address)
+		return false;
+	mod = module_address(addr);
+	if (!mod || mod->state == MODULE_STATE_UNFORMED)
+		return false;
+#if KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
+	/* v6.4 split the layout into mem[] regions (untested here) */
+	base = (unsigned long)mod->mem[MOD_TEXT].base;
+	if (kstack_within(base, base + mod->mem[MOD_TEXT].size, addr, len))
+		return true;
+	base = (unsigned long)mod->mem[MOD_RODATA].base;
+	return kstack_within(base, base + mod->mem[MOD_RODATA].size, addr, len);
+#else
+	/* core_layout: [text | rodata | ro_after_init | data]; ro_size ends rodata */
+	base = (unsigned long)mod->core_layout.base;
+	return kstack_within(base, base + mod->core_layout.ro_size, addr, len);
+#endif
+}
+
+/* Caller holds rcu_read_lock: the thread list and stacks stay valid. */
+static bool kstack_in_task_stack(unsigned long addr, size_t len)
+{
+	struct task_struct *p, *t;
+
+	for_each_process_thread(p, t) {
+		unsigned long stack = (unsigned long)READ_ONCE(t->stack);
+
+		if (stack && kstack_within(stack, stack + THREAD_SIZE, addr, len))
+			return true;
+	}
+	return false;
+}
+
+/* Caller holds rcu_read_lock with preemption disabled. */
+static bool kstack_allowed(unsigned long addr, size_t len)
+{
+	if (addr < TASK_SIZE_MAX)	/* never user space through this path */
+		return false;
+	return kstack_in_core(addr, len) || kstack_in_module(addr, len) ||
+	       kstack_in_task_stack(addr, len);
+}
+
+/* Check, then copy one chunk, in one RCU section. */
+static int kstack_copy_chunk(void *dst, unsigned long addr, size_t len)
+{
+	int ret = -EPERM;
+
+	rcu_read_lock();
+	preempt_disable();
+	if (kstack_allowed(addr, len))
+		ret = copy_from_kernel_nofault(dst, (const void *)addr, len) ?
+		      -EFAULT : 0;
+	preempt_enable();
+	rcu_read_unlock();
+	return ret;
+}
+
+static int kstack_check_range(unsigned long addr, size_t len)
+{
+	bool ok;
+
+	rcu_read_lock();
+	preempt_disable();
+	ok = kstack_allowed(addr, len);
+	preempt_enable();
+	rcu_read_unlock();
+	return ok ? 0 : -EPERM;
+}
+
+long kstack_read_memory(void __user *uarg)
+{
+	struct kstack_read_memory req;
+	u8 __user *ubuf;
+	void *bounce;
+	u32 done = 0;
+	int ret;
+
+	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
+	if (ret)
+		return ret;
+	if (!req.length || req.length > KSTACK_READ_MAX)
+		return -EINVAL;
+	/* the whole range must be allowed before a single byte is copied */
+	ret = kstack_check_range(req.address, req.length);
+	if (ret)
+		return ret;
+
+	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	ubuf = u64_to_user_ptr(req.buffer);
+	while (done < req.length) {
+		size_t n = min_t(size_t, req.length - done, PAGE_SIZE);
+
+		ret = kstack_copy_chunk(bounce, req.address + done, n);
+		if (ret)
+			break;
+		if (copy_to_user(ubuf + done, bounce, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		cond_resched();
+	}
+	kfree(bounce);
+	req.bytes_read = done;
+	if (kstack_req_out(uarg, &req, sizeof(req)))
+		return -EFAULT;
+	return ret;
+}

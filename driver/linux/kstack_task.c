@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * THREAD_CONTEXT (the seed's IOCTL_THREAD_CONTEXT) and STACK (the kernel's
+ * own unwinder, an oracle for the user-space walker).
+ *
+ * Lifetime: get_pid_task() pins the task_struct, not its stack; the stack
+ * is freed on exit (vmap stacks via RCU), and put_task_stack() is not
+ * exported, so every stack access happens inside rcu_read_lock() after
+ * re-reading task->stack, and memory is read with nofault accessors.
+ */
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/switch_to.h>
+#include <asm/unwind.h>
+#include "kstack.h"
+
+/* a sleeping thread that keeps waking up between our reads: give up */
+#define KSTACK_CTX_TRIES	3
+
+static struct task_struct *kstack_get_task(u64 tid)
+{
+	struct task_struct *task;
+	struct pid *pid;
+
+	if (!tid || tid > PID_MAX_LIMIT)
+		return NULL;
+	pid = find_get_pid((pid_t)tid);	/* caller's pid namespace */
+	if (!pid)
+		return NULL;
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	return task;
+}
+
+static void kstack_fill_ident(struct kstack_thread_context *c,
+			      struct task_struct *task)
+{
+	c->tgid = task_tgid_vnr(task);
+	c->state = READ_ONCE(task->__state);
+	c->flags = 0;
+	if (task->flags & PF_KTHREAD)
+		c->flags |= KSTACK_TF_KTHREAD;
+	if (task->flags & PF_EXITING)
+		c->flags |= KSTACK_TF_EXITING;
+	c->wait_reason = 0;
+	__get_task_comm(c->comm, sizeof(c->comm), task);
+}
+
+/*
+ * Read the saved context of a thread that is not on a CPU. Returns -EAGAIN
+ * if it ran while we read (the caller retries), -EBUSY if it is running.
+ */
+static int kstack_read_context(struct kstack_thread_context *c,
+			       struct task_struct *task)
+{
+	struct inactive_task_frame frame;
+	unsigned long stack, sp;
+	int ret = 0;
+
+	rcu_read_lock();
+	stack = (unsigned long)READ_ONCE(task->stack);
+	if (!stack || READ_ONCE(task->exit_state)) {
+		ret = -ESRCH;	/* exited: its stack is gone */
+		goto out;
+	}
+	if (READ_ONCE(task->on_cpu)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	c->nvcsw = READ_ONCE(task->nvcsw);
+	c->nivcsw = READ_ONCE(task->nivcsw);
+	/* counts before the frame: pairs with the switch that updates both */
+	smp_rmb();
+	sp = READ_ONCE(task->thread.sp);
+	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(frame)) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	if (copy_from_kernel_nofault(&frame, (void *)sp, sizeof(frame))) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	/* frame before the re-check of the counts, so a switch is noticed */
+	smp_rmb();
+	if (READ_ONCE(task->on_cpu) || c->nvcsw != READ_ONCE(task->nvcsw) ||
+	    c->nivcsw != READ_ONCE(task->nivcsw)) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	c->sp = sp;
+	c->fp = frame.bp;
+	c->ip = frame.ret_addr;
+	c->stack_base = stack;
+	c->stack_size = THREAD_SIZE;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+long kstack_thread_context(void __user *uarg)
+{
+	struct kstack_thread_context req;
+	struct task_struct *task;
+	int ret, tries;
+
+	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
+	if (ret)
+		return ret;
+	task = kstack_get_task(req.tid);
+	if (!task)
+		return -ESRCH;
+	for (tries = 0; tries < KSTACK_CTX_TRIES; tries++) {
+		ret = kstack_read_context(&req, task);
+		if (ret != -EAGAIN)
+			break;
+		cond_resched();
+	}
+	if (!ret) {
+		kstack_fill_ident(&req, task);
+		ret = kstack_req_out(uarg, &req, sizeof(req));
+	}
+	put_task_struct(task);
+	return ret;
+}
+
+/* Run the in-kernel unwinder over a sleeping task; fill frames[]. */
+static int kstack_unwind(struct kstack_stack *req, struct task_struct *task,
+			 u64 *frames)
+{
+	struct unwind_state state;
+	unsigned long addr;
+	u32 n = 0;
+	int ret = 0;
+
+	rcu_read_lock();
+	if (!READ_ONCE(task->stack) || READ_ONCE(task->exit_state)) {
+		ret = -ESRCH;
+		goto out;
+	}
+	if (READ_ONCE(task->on_cpu)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	req->nvcsw_before = READ_ONCE(task->nvcsw);
+	req->nivcsw_before = READ_ONCE(task->nivcsw);
+	/* counts before the walk reads the stack */
+	smp_rmb();
+	for (unwind_start(&state, task, NULL, NULL); !unwind_done(&state);
+	     unwind_next_frame(&state)) {
+		addr = unwind_get_return_address(&state);
+		if (!addr)
+			break;
+		if (n == KSTACK_FRAMES_MAX) {
+			req->flags |= KSTACK_SF_TRUNCATED;
+			break;
+		}
+		frames[n++] = addr;
+	}
+	if (unwind_error(&state))
+		req->flags |= KSTACK_SF_UNRELIABLE;
+	/* the walk's reads before the counts after it */
+	smp_rmb();
+	req->nvcsw_after = READ_ONCE(task->nvcsw);
+	req->nivcsw_after = READ_ONCE(task->nivcsw);
+	if (READ_ONCE(task->on_cpu) || req->nvcsw_after != req->nvcsw_before ||
+	    req->nivcsw_after != req->nivcsw_before)
+		req->flags |= KSTACK_SF_RAN;
+	req->nr_frames = n;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+long kstack_stack(void __user *uarg)
+{
+	struct kstack_stack req;
+	struct task_struct *task;
+	u64 *frames;
+	u32 ncopy;
+	int ret;
+
+	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
+	if (ret)
+		return ret;
+	if (!req.max_frames || req.max_frames > KSTACK_FRAMES_MAX)
+		return -EINVAL;
+	task = kstack_get_task(req.tid);
+	if (!task)
+		return -ESRCH;
+	frames = kmalloc_array(KSTACK_FRAMES_MAX, sizeof(*frames), GFP_KERNEL);
+	if (!frames) {
+		ret = -ENOMEM;
+		goto out_task;
+	}
+	req.flags = 0;
+	req.nr_frames = 0;
+	ret = kstack_unwind(&req, task, frames);
+	if (ret)
+		goto out_free;
+	/* frames that fit are copied; nr_frames says how many there are */
+	ncopy = min(req.nr_frames, req.max_frames);
+	if (copy_to_user(u64_to_user_ptr(req.frames), frames,
+			 ncopy * sizeof(*frames))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+	if (req.nr_frames > req.max_frames)
+		ret = -ENOSPC;
+	if (kstack_req_out(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out_free:
+	kfree(frames);
+out_task:
+	put_task_struct(task);
+	return ret;
+}

@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Driver tests for /dev/kstack, run inside the VM as root. Each check
+ * prints "PASS: name" or "FAIL: name: why". Subcommands:
+ *   basic                 VERSION, dispatch and request-validation errors
+ *   readmem               READ_MEMORY happy path and every refusal
+ *   context               THREAD_CONTEXT of a sleeping / running / gone thread
+ *   stackcmp ZOOFILE      STACK of every zoo thread vs /proc/PID/task/TID/stack
+ *   perm                  who may open the device
+ *   holdfd READYFILE      open the device, create READYFILE, wait to be killed
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "kstack/kstack_ioctl.h"
+#include "ksyms_mini.h"
+
+static int failures;
+
+static void result(int ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("PASS: %s%s\n", sizeof(void *) == 4 ? "m32 " : "", name);
+		return;
+	}
+	failures++;
+	printf("FAIL: %s%s: ", sizeof(void *) == 4 ? "m32 " : "", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* expect ioctl to fail with errno want */
+static void expect_errno(int fd, unsigned long cmd, void *arg, int want, const char *name)
+{
+	int r = ioctl(fd, cmd, arg);
+
+	result(r < 0 && errno == want, name, "ioctl returned %d errno %d (%s), want %s",
+	       r, r < 0 ? errno : 0, r < 0 ? strerror(errno) : "-", strerror(want));
+}
+
+static int open_dev(void)
+{
+	int fd = open(KSTACK_DEVICE_LINUX, O_RDONLY);
+
+	if (fd < 0) {
+		printf("FAIL: open %s: %s\n", KSTACK_DEVICE_LINUX, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+#define HDR(r) do { memset(&(r), 0, sizeof(r)); (r).hdr.size = sizeof(r); \
+		(r).hdr.version = KSTACK_PROTO_VERSION; } while (0)
+
+static int read_mem(int fd, uint64_t addr, void *buf, uint32_t len, uint32_t *got)
+{
+	struct kstack_read_memory r;
+	int ret;
+
+	HDR(r);
+	r.address = addr;
+	r.buffer = (uintptr_t)buf;
+	r.length = len;
+	ret = ioctl(fd, KSTACK_IOCTL_READ_MEMORY, &r);
+	if (got)
+		*got = r.bytes_read;
+	return ret;
+}
+
+static pid_t gettid_(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static int cmd_basic(void)
+{
+	struct kstack_version v;
+	struct kstack_thread_context c;
+	struct kstack_hdr h;
+	int fd = open_dev(), r;
+
+	HDR(v);
+	r = ioctl(fd, KSTACK_IOCTL_VERSION, &v);
+	result(r == 0 && v.proto_version == KSTACK_PROTO_VERSION &&
+	       v.driver_version == KSTACK_DRIVER_VERSION, "VERSION protocol and driver version",
+	       "r=%d proto=%u drv=%#x", r, v.proto_version, v.driver_version);
+	result(r == 0 && v.thread_size >= 16384 && (v.thread_size & (v.thread_size - 1)) == 0,
+	       "VERSION thread_size", "thread_size=%" PRIu64, v.thread_size);
+	result(v.task_frame_layout == KSTACK_FRAME_LINUX_X86_64_V1 && v.task_frame_size == 56 &&
+	       v.task_frame_ret_off == 48 && v.task_frame_bp_off == 40,
+	       "VERSION inactive_task_frame layout", "layout=%u size=%u ret=%u bp=%u",
+	       v.task_frame_layout, v.task_frame_size, v.task_frame_ret_off, v.task_frame_bp_off);
+	result(v.orc_layout == KSTACK_ORC_V1 && v.arch == KSTACK_ARCH_X86_64 &&
+	       (v.caps & KSTACK_CAP_READ_MEMORY) && (v.caps & KSTACK_CAP_STACK),
+	       "VERSION orc layout, arch, caps", "orc=%u arch=%u caps=%#x",
+	       v.orc_layout, v.arch, v.caps);
+	result(v.release[0] && memchr(v.release, 0, sizeof(v.release)), "VERSION release string",
+	       "release not terminated");
+
+	expect_errno(fd, _IOWR('k', 99, struct kstack_hdr), &h, ENOTTY, "unknown ioctl number -> ENOTTY");
+	expect_errno(fd, _IOWR('x', KSTACK_NR_VERSION, struct kstack_version), &v, ENOTTY,
+		     "foreign ioctl magic -> ENOTTY");
+	HDR(v);
+	v.hdr.size = sizeof(struct kstack_hdr);
+	expect_errno(fd, KSTACK_IOCTL_VERSION, &v, EINVAL, "truncated VERSION struct -> EINVAL");
+	HDR(c);
+	c.hdr.size = sizeof(c) - 8;
+	c.tid = getpid();
+	expect_errno(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c, EINVAL, "truncated THREAD_CONTEXT -> EINVAL");
+	HDR(v);
+	v.hdr.version = 99;
+	expect_errno(fd, KSTACK_IOCTL_VERSION, &v, EINVAL, "wrong protocol version -> EINVAL");
+	expect_errno(fd, KSTACK_IOCTL_VERSION, NULL, EFAULT, "NULL request pointer -> EFAULT");
+
+	/* a newer client's larger struct: accepted, extra bytes untouched */
+	{
+		struct { struct kstack_version v; uint64_t extra; } big;
+
+		memset(&big, 0, sizeof(big));
+		big.v.hdr.size = sizeof(big);
+		big.v.hdr.version = KSTACK_PROTO_VERSION;
+		big.extra = 0x1122334455667788ull;
+		r = ioctl(fd, KSTACK_IOCTL_VERSION, &big);
+		result(r == 0 && big.extra == 0x1122334455667788ull &&
+		       big.v.proto_version == KSTACK_PROTO_VERSION,
+		       "larger (newer) request accepted, tail untouched", "r=%d errno=%d", r, errno);
+	}
+	close(fd);
+	return 0;
+}
+
+static void *sleeper(void *arg)
+{
+	struct timespec ts = { .tv_sec = 100000 };
+
+	*(volatile pid_t *)arg = gettid_();
+	for (;;)
+		nanosleep(&ts, NULL);
+	return NULL;
+}
+
+static void *spinner(void *arg)
+{
+	*(volatile pid_t *)arg = gettid_();
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+	return NULL;
+}
+
+static void *quitter(void *arg)
+{
+	*(volatile pid_t *)arg = gettid_();
+	return NULL;
+}
+
+/* wait until /proc says the thread sleeps (state S) */
+static int wait_sleeping(pid_t tid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f && fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[2] == 'S') {
+			fclose(f);
+			return 0;
+		}
+		if (f)
+			fclose(f);
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int cmd_context(void)
+{
+	struct kstack_version v;
+	struct kstack_thread_context c;
+	volatile pid_t tid = 0, spin = 0, gone = 0;
+	uint64_t sched, sched_end = 0, word = 0;
+	pthread_t t, s, q;
+	int fd = open_dev(), r, busy = 0;
+
+	if (ksyms_load()) {
+		result(0, "load /proc/kallsyms", "failed");
+		return 1;
+	}
+	sched = ksym_addr("__schedule");
+	ksym_bounds(sched, &sched, &sched_end);
+	HDR(v);
+	ioctl(fd, KSTACK_IOCTL_VERSION, &v);
+
+	pthread_create(&t, NULL, sleeper, (void *)&tid);
+	while (!tid)
+		usleep(1000);
+	wait_sleeping(tid);
+	HDR(c);
+	c.tid = tid;
+	r = ioctl(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c);
+	result(r == 0, "THREAD_CONTEXT of a nanosleep thread", "errno %s", strerror(errno));
+	result(r == 0 && c.ip >= sched && c.ip < sched_end, "THREAD_CONTEXT ip inside __schedule",
+	       "ip=%#" PRIx64 " __schedule=[%#" PRIx64 ",%#" PRIx64 ")", c.ip, sched, sched_end);
+	result(r == 0 && c.sp >= c.stack_base && c.sp < c.stack_base + c.stack_size &&
+	       c.stack_size == v.thread_size, "THREAD_CONTEXT sp inside its stack",
+	       "sp=%#" PRIx64 " base=%#" PRIx64 " size=%" PRIu64, c.sp, c.stack_base, c.stack_size);
+	result(r == 0 && c.tgid == (uint64_t)getpid() && !strncmp(c.comm, program_invocation_short_name, 15) &&
+	       (c.state & 3) == 1 /* TASK_INTERRUPTIBLE, maybe |TASK_FREEZABLE */ && !(c.flags & KSTACK_TF_KTHREAD) && c.nvcsw > 0,
+	       "THREAD_CONTEXT tgid, comm, state, ctxsw", "tgid=%" PRIu64 " comm=%s state=%u flags=%u nvcsw=%" PRIu64,
+	       c.tgid, c.comm, c.state, c.flags, c.nvcsw);
+	r = read_mem(fd, c.sp + v.task_frame_ret_off, &word, sizeof(word), NULL);
+	result(r == 0 && word == c.ip, "READ_MEMORY at saved sp returns the same return address",
+	       "r=%d errno=%d word=%#" PRIx64 " ip=%#" PRIx64, r, errno, word, c.ip);
+	/* a whole stack in one call */
+	{
+		void *buf = malloc(c.stack_size);
+		uint32_t got = 0;
+
+		r = read_mem(fd, c.stack_base, buf, (uint32_t)c.stack_size, &got);
+		result(r == 0 && got == c.stack_size &&
+		       !memcmp((char *)buf + (c.sp - c.stack_base) + v.task_frame_ret_off, &c.ip, 8),
+		       "READ_MEMORY of a whole thread stack", "r=%d errno=%d got=%u", r, errno, got);
+		free(buf);
+	}
+
+	HDR(c);
+	c.tid = 1;	/* init: a kernel-namespace-visible sleeping task */
+	r = ioctl(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c);
+	result(r == 0 && c.tgid == 1, "THREAD_CONTEXT of pid 1", "r=%d errno=%d", r, errno);
+	HDR(c);
+	c.tid = 2;	/* kthreadd */
+	r = ioctl(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c);
+	result(r == 0 && (c.flags & KSTACK_TF_KTHREAD) && !strcmp(c.comm, "kthreadd"),
+	       "THREAD_CONTEXT of kthreadd flags a kernel thread", "r=%d flags=%u comm=%s", r, c.flags, c.comm);
+
+	HDR(c);
+	c.tid = gettid_();
+	expect_errno(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c, EBUSY, "THREAD_CONTEXT of the running caller -> EBUSY");
+	pthread_create(&s, NULL, spinner, (void *)&spin);
+	while (!spin)
+		;
+	for (int i = 0; i < 200 && !busy; i++) {
+		HDR(c);
+		c.tid = spin;
+		busy = ioctl(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c) < 0 && errno == EBUSY;
+	}
+	result(busy, "THREAD_CONTEXT of a spinning thread -> EBUSY", "never EBUSY in 200 tries");
+
+	HDR(c);
+	c.tid = 4194303;
+	expect_errno(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c, ESRCH, "THREAD_CONTEXT of an unused tid -> ESRCH");
+	c.tid = 0;
+	expect_errno(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c, ESRCH, "THREAD_CONTEXT of tid 0 -> ESRCH");
+	pthread_create(&q, NULL, quitter, (void *)&gone);
+	pthread_join(q, NULL);
+	/* join returns once the tid is cleared, a little before the task is reaped */
+	for (int i = 0; i < 100; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/proc/self/task/%d", gone);
+		if (access(p, F_OK))
+			break;
+		usleep(10000);
+	}
+	HDR(c);
+	c.tid = gone;
+	expect_errno(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c, ESRCH, "THREAD_CONTEXT of an exited thread -> ESRCH");
+	{
+		struct kstack_stack st;
+		uint64_t frames[4];
+
+		HDR(st);
+		st.tid = gone;
+		st.max_frames = 4;
+		st.frames = (uintptr_t)frames;
+		expect_errno(fd, KSTACK_IOCTL_STACK, &st, ESRCH, "STACK of an exited thread -> ESRCH");
+		HDR(st);
+		st.tid = tid;
+		st.max_frames = 0;
+		st.frames = (uintptr_t)frames;
+		expect_errno(fd, KSTACK_IOCTL_STACK, &st, EINVAL, "STACK with max_frames 0 -> EINVAL");
+		st.max_frames = KSTACK_FRAMES_MAX + 1;
+		expect_errno(fd, KSTACK_IOCTL_STACK, &st, EINVAL, "STACK with max_frames over limit -> EINVAL");
+		HDR(st);
+		st.tid = tid;
+		st.max_frames = 1;
+		st.frames = (uintptr_t)frames;
+		frames[0] = 0;
+		r = ioctl(fd, KSTACK_IOCTL_STACK, &st);
+		result(r < 0 && errno == ENOSPC && st.nr_frames > 1 && frames[0] >= sched &&
+		       frames[0] < sched_end, "STACK with too small buffer -> ENOSPC + frames needed",
+		       "r=%d errno=%d nr=%u f0=%#" PRIx64, r, errno, st.nr_frames, frames[0]);
+		HDR(st);
+		st.tid = tid;
+		st.max_frames = 4;
+		st.frames = 8;	/* unmapped user pointer */
+		expect_errno(fd, KSTACK_IOCTL_STACK, &st, EFAULT, "STACK to a bad user buffer -> EFAULT");
+		HDR(st);
+		st.tid = spin;
+		st.max_frames = 4;
+		st.frames = (uintptr_t)frames;
+		busy = 0;
+		for (int i = 0; i < 200 && !busy; i++)
+			busy = ioctl(fd, KSTACK_IOCTL_STACK, &st) < 0 && errno == EBUSY;
+		result(busy, "STACK of a spinning thread -> EBUSY", "never EBUSY in 200 tries");
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_readmem(void)
+{
+	uint64_t text, etext, jiffies, buf[16];
+	uint32_t got;
+	int fd = open_dev(), r;
+	static char big[KSTACK_READ_MAX + 4096];
+
+	if (ksyms_load()) {
+		result(0, "load /proc/kallsyms", "failed");
+		return 1;
+	}
+	text = ksym_addr("_stext");
+	etext = ksym_addr("_etext");
+	jiffies = ksym_addr("jiffies");
+
+	r = read_mem(fd, text, buf, sizeof(buf), &got);
+	result(r == 0 && got == sizeof(buf), "READ_MEMORY of kernel text", "r=%d errno=%d got=%u", r, errno, got);
+	{
+		uint64_t ip = ksym_addr("__start_orc_unwind_ip"), o = ksym_addr("__start_orc_unwind");
+
+		r = read_mem(fd, ip, buf, sizeof(buf), NULL);
+		result(r == 0, "READ_MEMORY of the ORC ip table", "errno %s", strerror(errno));
+		r = read_mem(fd, o, buf, 12, NULL);
+		result(r == 0, "READ_MEMORY of the ORC entry table", "errno %s", strerror(errno));
+		r = read_mem(fd, ksym_addr("linux_banner"), big, 64, NULL);
+		result(r == 0 && !memcmp(big, "Linux version", 13), "READ_MEMORY of rodata (linux_banner)",
+		       "r=%d errno=%d", r, errno);
+	}
+	r = read_mem(fd, text, big, KSTACK_READ_MAX, &got);
+	result(r == 0 && got == KSTACK_READ_MAX, "READ_MEMORY of 1 MiB (the limit) in one call",
+	       "r=%d errno=%d got=%u", r, errno, got);
+	{
+		/* a module's text: our own driver's ioctl handler */
+		uint64_t m = ksym_addr("kstack_ioctl [kstack]");
+
+		r = m ? read_mem(fd, m, buf, 16, NULL) : -1;
+		result(r == 0, "READ_MEMORY of module text", "addr=%#" PRIx64 " errno %s", m, strerror(errno));
+	}
+
+	r = read_mem(fd, 0, buf, 8, NULL);
+	result(r < 0 && errno == EPERM, "READ_MEMORY of address 0 -> EPERM", "r=%d errno=%d", r, errno);
+	r = read_mem(fd, (uintptr_t)buf, big, 8, NULL);
+	result(r < 0 && errno == EPERM, "READ_MEMORY of a user address -> EPERM", "r=%d errno=%d", r, errno);
+	r = read_mem(fd, jiffies, buf, 8, NULL);
+	result(jiffies && r < 0 && errno == EPERM, "READ_MEMORY of kernel data (jiffies) -> EPERM",
+	       "jiffies=%#" PRIx64 " r=%d errno=%d", jiffies, r, errno);
+	r = read_mem(fd, 0xffff800000000000ull, buf, 8, NULL);
+	result(r < 0 && errno == EPERM, "READ_MEMORY of an unmapped high address -> EPERM",
+	       "r=%d errno=%d", r, errno);
+	r = read_mem(fd, 0xfffffffffffffff0ull, buf, 64, NULL);
+	result(r < 0 && errno == EPERM, "READ_MEMORY of a wrapping range -> EPERM", "r=%d errno=%d", r, errno);
+	r = read_mem(fd, text, big, KSTACK_READ_MAX + 1, NULL);
+	result(r < 0 && errno == EINVAL, "READ_MEMORY over the 1 MiB limit -> EINVAL", "r=%d errno=%d", r, errno);
+	r = read_mem(fd, text, big, 0, NULL);
+	result(r < 0 && errno == EINVAL, "READ_MEMORY of length 0 -> EINVAL", "r=%d errno=%d", r, errno);
+	r = read_mem(fd, etext - 16, big, 64, NULL);
+	result(r < 0 && errno == EPERM, "READ_MEMORY running past the end of kernel text -> EPERM",
+	       "r=%d errno=%d", r, errno);
+	{
+		struct kstack_thread_context c;
+
+		HDR(c);
+		c.tid = 1;
+		r = ioctl(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c);
+		r = r ? r : read_mem(fd, c.stack_base + c.stack_size - 8, big, 64, NULL);
+		result(r < 0 && errno == EPERM, "READ_MEMORY running past the end of a stack -> EPERM",
+		       "r=%d errno=%d", r, errno);
+	}
+	r = read_mem(fd, text, (void *)8, 16, NULL);
+	result(r < 0 && errno == EFAULT, "READ_MEMORY into a bad user buffer -> EFAULT", "r=%d errno=%d", r, errno);
+	close(fd);
+	return 0;
+}
+
+/* frames in the scheduler or lock text, which /proc/PID/stack skips */
+static int skipped_by_proc(uint64_t a, uint64_t ss, uint64_t se, uint64_t ls, uint64_t le)
+{
+	return (a >= ss && a < se) || (a >= ls && a < le);
+}
+
+/* One thread: STACK frames (minus sched/lock text) vs /proc's lines. */
+static int compare_one(int fd, pid_t tid, const char *state, uint64_t ss, uint64_t se,
+		       uint64_t ls, uint64_t le, char *why, size_t whylen)
+{
+	char path[96], line[256], ours[64][96];
+	uint64_t frames[KSTACK_FRAMES_MAX];
+	struct kstack_stack st;
+	int n = 0, i = 0, tries;
+	FILE *f;
+
+	for (tries = 0; tries < 3; tries++) {
+		HDR(st);
+		st.tid = tid;
+		st.max_frames = KSTACK_FRAMES_MAX;
+		st.frames = (uintptr_t)frames;
+		if (ioctl(fd, KSTACK_IOCTL_STACK, &st)) {
+			snprintf(why, whylen, "STACK: %s", strerror(errno));
+			return -1;
+		}
+		if (!(st.flags & KSTACK_SF_RAN))
+			break;
+	}
+	if (st.flags & KSTACK_SF_RAN) {
+		snprintf(why, whylen, "%s thread kept running", state);
+		return -1;
+	}
+	for (uint32_t k = 0; k < st.nr_frames && n < 64; k++)
+		if (!skipped_by_proc(frames[k], ss, se, ls, le))
+			ksym_format_ret(frames[k], ours[n++], sizeof(ours[0]));
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", tid, tid);
+	f = fopen(path, "r");
+	if (!f) {
+		/* tid may be a thread of another process: find via /proc/TID */
+		snprintf(path, sizeof(path), "/proc/%d/stack", tid);
+		f = fopen(path, "r");
+	}
+	if (!f) {
+		snprintf(why, whylen, "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = strchr(line, ']'), *slash;
+
+		if (!s)
+			continue;
+		s += 2;
+		slash = strchr(s, '/');
+		if (slash)
+			*slash = 0;
+		if (i >= n || strcmp(ours[i], s)) {
+			snprintf(why, whylen, "%s frame %d: driver %s, /proc %s", state, i,
+				 i < n ? ours[i] : "(none)", s);
+			fclose(f);
+			return -1;
+		}
+		i++;
+	}
+	fclose(f);
+	if (i != n || n == 0) {
+		snprintf(why, whylen, "%s: driver has %d frames, /proc %d", state, n, i);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_stackcmp(const char *zoofile)
+{
+	uint64_t ss, se, ls, le;
+	char state[64], why[512];
+	FILE *z = fopen(zoofile, "r");
+	int fd = open_dev(), tid;
+
+	if (!z || ksyms_load()) {
+		result(0, "stackcmp setup", "cannot read %s or /proc/kallsyms", zoofile);
+		return 1;
+	}
+	ss = ksym_addr("__sched_text_start");
+	se = ksym_addr("__sched_text_end");
+	ls = ksym_addr("__lock_text_start");
+	le = ksym_addr("__lock_text_end");
+	while (fscanf(z, "%d %63s", &tid, state) == 2) {
+		char name[128];
+		int ok = compare_one(fd, tid, state, ss, se, ls, le, why, sizeof(why)) == 0;
+
+		snprintf(name, sizeof(name), "STACK equals /proc stack: %s thread", state);
+		result(ok, name, "tid %d: %s", tid, why);
+	}
+	fclose(z);
+	close(fd);
+	return 0;
+}
+
+/* drop CAP_SYS_ADMIN from the effective set, keep uid 0 */
+static int drop_sys_admin(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+static int child_open(int mode)	/* 0: drop SYS_ADMIN; 1: become uid 1000 */
+{
+	pid_t p = fork();
+	int st;
+
+	if (p == 0) {
+		if (mode == 0 ? drop_sys_admin() : setuid(1000))
+			_exit(100);
+		if (open(KSTACK_DEVICE_LINUX, O_RDONLY) >= 0)
+			_exit(0);
+		_exit(errno);
+	}
+	waitpid(p, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 101;
+}
+
+static int cmd_perm(void)
+{
+	struct stat sb = { 0 };
+	int e;
+
+	result(stat(KSTACK_DEVICE_LINUX, &sb) == 0 && (sb.st_mode & 0777) == 0600 && sb.st_uid == 0,
+	       "/dev/kstack is root-owned mode 0600", "mode %o uid %d", sb.st_mode & 0777, sb.st_uid);
+	e = child_open(0);
+	result(e == EPERM, "open by root without CAP_SYS_ADMIN -> EPERM", "got %d (%s)", e, strerror(e));
+	e = child_open(1);
+	result(e == EACCES, "open by uid 1000 (mode 0600) -> EACCES", "got %d (%s)", e, strerror(e));
+	/* even if an admin opened up the node's mode, the capability check holds */
+	chmod(KSTACK_DEVICE_LINUX, 0666);
+	e = child_open(1);
+	chmod(KSTACK_DEVICE_LINUX, 0600);
+	result(e == EPERM, "open by uid 1000 with node mode 0666 -> EPERM", "got %d (%s)", e, strerror(e));
+	return 0;
+}
+
+static int cmd_holdfd(const char *ready)
+{
+	int fd = open_dev();
+	FILE *f = fopen(ready, "w");
+
+	if (f)
+		fclose(f);
+	for (;;)
+		pause();
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "basic"))
+		cmd_basic();
+	else if (argc >= 2 && !strcmp(argv[1], "readmem"))
+		cmd_readmem();
+	else if (argc >= 2 && !strcmp(argv[1], "context"))
+		cmd_context();
+	else if (argc >= 3 && !strcmp(argv[1], "stackcmp"))
+		cmd_stackcmp(argv[2]);
+	else if (argc >= 2 && !strcmp(argv[1], "perm"))
+		cmd_perm();
+	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
+		cmd_holdfd(argv[2]);
+	else {
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|perm|holdfd FILE\n");
+		return 2;
+	}
+	return failures ? 1 : 0;
+}

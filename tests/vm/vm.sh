@@ -1,0 +1,92 @@
+# Sourced by the VM test runner, the demo and the benchmark: build an
+# initramfs around busybox + kstack.ko + our binaries, boot Debian's kernel
+# in qemu (TCG; see DESIGN.md: -cpu host aborts, KVM is opt-in via
+# KSTACK_VM_ACCEL=kvm), and collect what the guest prints on the serial console.
+#
+#   vm_build_initramfs OUT.cpio.gz GUEST_SCRIPT...   (scripts run in order)
+#   vm_boot OUT.cpio.gz CONSOLE_LOG [TIMEOUT_S]      (returns qemu's status)
+#   vm_kernel_log_bad CONSOLE_LOG                    (prints offending lines)
+
+VM_TOP=$(cd "$(dirname "${BASH_SOURCE:-$0}")/../.." 2>/dev/null && pwd)
+: "${VM_TOP:=$(pwd)}"
+KVER=${KVER:-$(ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -n 1)}
+VM_KERNEL=${VM_KERNEL:-/boot/vmlinuz-$KVER}
+VM_MEM=${VM_MEM:-2G}
+VM_SMP=${VM_SMP:-2}
+
+# Copy a dynamically linked binary's libraries (and its loader) into ROOT.
+vm_copy_libs() {
+	local root=$1 bin=$2 lib
+	ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$lib" ] || continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+vm_build_initramfs() {
+	local out=$1 root s i b dir
+	shift
+	root=$(mktemp -d)
+	chmod 755 "$root"	# mktemp's 0700 would lock non-root users out of /
+	mkdir -p "$root"/bin "$root"/sbin "$root"/proc "$root"/sys "$root"/dev \
+		"$root"/tmp "$root"/tests "$root"/lib64 "$root"/etc
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$VM_TOP/driver/linux/kstack.ko" "$root/kstack.ko"
+	for dir in "$VM_TOP/build/bin" "$VM_TOP/build/vm/progs"; do
+		[ -d "$dir" ] || continue
+		for b in "$dir"/*; do
+			[ -f "$b" ] && [ -x "$b" ] || continue
+			cp "$b" "$root/bin/"
+			vm_copy_libs "$root" "$b"
+		done
+	done
+	cp "$VM_TOP/tests/vm/guest-lib.sh" "$root/tests/"
+	i=0
+	for s in "$@"; do
+		i=$((i + 1))
+		cp "$s" "$root/tests/$(printf %02d "$i")-$(basename "$s")"
+	done
+	cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+ip link set lo up 2>/dev/null
+echo "root:x:0:0:root:/:/bin/sh" >/etc/passwd
+echo "user:x:1000:1000:user:/tmp:/bin/sh" >>/etc/passwd
+echo "KSTACK-GUEST-BEGIN"
+for t in /tests/[0-9]*; do
+	echo "=== guest $t"
+	sh "$t"
+done
+echo "KSTACK-DMESG-BEGIN"
+dmesg
+echo "KSTACK-DMESG-END"
+echo "KSTACK-GUEST-END"
+sync
+poweroff -f
+INIT
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$root"
+}
+
+vm_boot() {
+	local initrd=$1 log=$2 tmo=${3:-900} accel
+	accel="-accel tcg -cpu max"
+	[ "${KSTACK_VM_ACCEL:-}" = kvm ] && accel="-accel kvm -cpu host"
+	# shellcheck disable=SC2086
+	timeout "$tmo" qemu-system-x86_64 $accel -m "$VM_MEM" -smp "$VM_SMP" \
+		-display none -monitor none -serial "file:$log" -no-reboot \
+		-kernel "$VM_KERNEL" -initrd "$initrd" \
+		-append "console=ttyS0 quiet panic_on_warn=1 oops=panic panic=-1 ${VM_APPEND:-}" \
+		</dev/null
+}
+
+# Kernel-log lines that fail any run, wherever they appear on the console.
+vm_kernel_log_bad() {
+	tr -d '\r' <"$1" | grep -E 'BUG:|WARNING:|Oops|general protection|KASAN|Kernel panic'
+}
