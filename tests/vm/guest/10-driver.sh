@@ -31,7 +31,7 @@ for p in $(pidof zoo); do kill -9 "$p" 2>/dev/null; done
 rm -f /tmp/held
 ksdrv_test holdfd /tmp/held &
 holder=$!
-wait_file /tmp/held 50 || true
+wait_file /tmp/held || true
 if rmmod kstack 2>/dev/null; then
 	fail "rmmod while fd held must fail"
 	insmod /kstack.ko
