@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# Helpers for tests/wine/app/run.sh: a private Wine prefix and the target.
+
+WINE=/usr/lib/wine/wine64	# Debian's loader; there is no wine64 on PATH
+
+# app_wine_setup DIR: a fresh prefix in DIR (never ~/.wine).
+app_wine_setup() {
+	export WINEPREFIX=$1 WINEDEBUG=-all DISPLAY=
+	export WINEDLLOVERRIDES="mscoree,mshtml="	# no Mono/Gecko dialogs
+	wineserver -k 2>/dev/null
+	rm -rf "$WINEPREFIX"
+	mkdir -p "$(dirname "$WINEPREFIX")"
+	"$WINE" wineboot -i || return 1
+	# Without this wait, services (and sc start) fail with 1077/1060.
+	wineserver -w
+}
+
+app_wine_stop() {
+	wineserver -k 2>/dev/null
+	wineserver -w 2>/dev/null
+}
+
+# pe_is FILE FORMAT: FILE is a PE of that objdump format, console subsystem.
+pe_is() {
+	x86_64-w64-mingw32-objdump -f "$1" 2>/dev/null | grep -q "file format $2" &&
+		x86_64-w64-mingw32-objdump -p "$1" 2>/dev/null | grep -q 'Subsystem.*(Windows CUI)'
+}
+
+# start_target LOG: starts target.exe in the background; sets T_PID,
+# T_MAIN, T_WORKER, T_COUNTER from its "ready" line.
+start_target() {
+	local log=$1 i line
+	"$WINE" "$out/target.exe" 300 >"$log" 2>&1 &
+	for i in $(seq 100); do
+		line=$(grep -m1 '^ready ' "$log" 2>/dev/null)
+		[ -n "$line" ] && break
+		sleep 0.1
+	done
+	[ -n "$line" ] || return 1
+	T_PID=$(echo "$line" | sed 's/.* pid=\([0-9]*\).*/\1/')
+	T_MAIN=$(echo "$line" | sed 's/.* main_tid=\([0-9]*\).*/\1/')
+	T_WORKER=$(echo "$line" | sed 's/.* worker_tid=\([0-9]*\).*/\1/')
+	T_COUNTER=$(echo "$line" | sed 's/.* counter_tid=\([0-9]*\).*/\1/')
+	# let the progress lines start
+	sleep 0.3
+}
+
+# progress KEY: the target's latest value of c=, counter= or worker=.
+progress() {
+	grep '^progress ' "$out/target.log" | tail -n 1 | sed "s/.* $1=\([0-9]*\).*/\1/"
+}
+
+# signal_worker: wakes the worker thread once (its worker= count grows).
+signal_worker() {
+	"$WINE" "$out/target.exe" --signal "$T_PID"
+}
+
+# thread_block FILE TID: the lines of one thread's section of kstack output.
+thread_block() {
+	awk -v tid="$2" '/^thread /{ on = ($2 == tid ":") ; next } /^[^ ]/{ on = 0 } on' "$1"
+}
+
+# in_order FILE PATTERN...: each pattern matches a line after the previous one.
+in_order() {
+	local f=$1 last=0 n; shift
+	for p in "$@"; do
+		n=$(grep -n -m1 -- "$p" "$f" | cut -d: -f1)
+		[ -n "$n" ] && [ "$n" -gt "$last" ] || return 1
+		last=$n
+	done
+}
+
+# all_running: every thread of the target makes progress (none is left
+# suspended): c= (main thread) and counter= grow, and the worker wakes up.
+all_running() {
+	local c0 n0 w0 i
+	c0=$(progress c); n0=$(progress counter); w0=$(progress worker)
+	signal_worker || return 1
+	for i in $(seq 30); do
+		sleep 0.1
+		[ "$(progress c)" -gt "$c0" ] && [ "$(progress counter)" -gt "$n0" ] &&
+			[ "$(progress worker)" -gt "$w0" ] && return 0
+	done
+	echo "stuck: c $c0 -> $(progress c), counter $n0 -> $(progress counter)," \
+		"worker $w0 -> $(progress worker)" >&2
+	return 1
+}

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Tests of kstack.exe (win/) under Wine: build, CLI errors, user-stack
+# walks of a known target, suspend/resume safety, and (when the driver
+# builds) install/uninstall and walks with the driver running.
+# Prints PASS:/FAIL: lines; exits non-zero if anything failed.
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+out=$top/build/tests/wine/app
+. "$here/lib.sh"
+
+fails=0
+pass() { echo "PASS: app: $1"; }
+fail() { echo "FAIL: app: $1: $2"; fails=$((fails + 1)); }
+# check NAME CONDITION-COMMAND... WHY: PASS when the command succeeds.
+check() { local name=$1 why=$2; shift 2; if "$@"; then pass "$name"; else fail "$name" "$why"; fi; }
+
+mkdir -p "$out"
+K64=$top/build/windows/x64/kstack.exe
+K86=$top/build/windows/x86/kstack.exe
+
+# --- build -----------------------------------------------------------------
+if make -s -C "$top/win" >"$out/build.log" 2>&1; then
+	pass "build x64 and x86 with -Wall -Wextra -Werror"
+else
+	fail "build" "make -C win failed: $(tail -3 "$out/build.log" | tr '\n' ' ')"
+	exit 1
+fi
+check "x64 binary is a PE32+ x86-64 console program" "$(file -b "$K64")" \
+	pe_is "$K64" 'pei-x86-64'
+check "x86 binary is a PE32 i386 console program (built, not run: no wine32 here)" \
+	"$(file -b "$K86")" pe_is "$K86" 'pei-i386'
+# The target: frames named from DWARF 4 (Wine 8's dbghelp reads no DWARF 5).
+if ! x86_64-w64-mingw32-gcc -O0 -gdwarf-4 -fno-omit-frame-pointer -Wall -Wextra \
+	-Werror -o "$out/target.exe" "$here/target.c" 2>"$out/target-build.log"; then
+	fail "build target" "$(head -3 "$out/target-build.log")"
+	exit 1
+fi
+
+# --- Wine prefix -------------------------------------------------------------
+if ! app_wine_setup "$top/build/wine/app-prefix" >"$out/wineboot.log" 2>&1; then
+	fail "wine prefix" "wineboot failed: $(tail -3 "$out/wineboot.log" | tr '\n' ' ')"
+	exit 1
+fi
+trap 'app_wine_stop' EXIT
+
+# --- CLI ---------------------------------------------------------------------
+run_k() { # run_k OUTFILE ARGS...: kstack with stdout+stderr in OUTFILE; sets $rc
+	local f=$1; shift
+	"$WINE" "$K64" "$@" >"$f" 2>&1
+	rc=$?
+}
+run_k "$out/help.txt" --help
+check "--help exits 0 and documents the exit codes" "rc=$rc" \
+	eval '[ $rc = 0 ] && grep -q "^Exit codes:" "$out/help.txt" && grep -q "usage: kstack" "$out/help.txt"'
+for bad in abc 12abc 0 -5 --bogus "-t" "-n 0 1" "1 2"; do
+	# shellcheck disable=SC2086
+	run_k "$out/bad.txt" $bad
+	check "bad arguments '$bad' -> usage error (exit 3) with a message" \
+		"rc=$rc: $(head -1 "$out/bad.txt")" \
+		eval '[ $rc = 3 ] && grep -q "^kstack: " "$out/bad.txt"'
+done
+run_k "$out/nopid.txt" 999996
+check "no such pid -> exit 2, 'no process with id'" "rc=$rc: $(head -1 "$out/nopid.txt")" \
+	eval '[ $rc = 2 ] && grep -q "no process with id 999996" "$out/nopid.txt"'
+run_k "$out/notid.txt" -t 999996
+check "no such tid -> exit 2, 'no thread with id'" "rc=$rc: $(head -1 "$out/notid.txt")" \
+	eval '[ $rc = 2 ] && grep -q "no thread with id 999996" "$out/notid.txt"'
+"$WINE" "$out/target.exe" 0 >"$out/short.log" 2>&1
+dead=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$out/short.log")
+if [ -n "$dead" ]; then
+	run_k "$out/dead.txt" "$dead"
+	check "exited pid -> exit 2 with a message" "rc=$rc: $(head -1 "$out/dead.txt")" \
+		eval '[ $rc = 2 ] && grep -Eq "no process with id $dead|has exited" "$out/dead.txt"'
+else
+	fail "exited pid" "the short-lived target printed no pid"
+fi
+
+# --- the target --------------------------------------------------------------
+start_target "$out/target.log" || { fail "target" "did not start"; exit 1; }
+echo "target: pid $T_PID main $T_MAIN worker $T_WORKER counter $T_COUNTER" >"$out/target-ids.txt"
+
+. "$here/walks.sh"
+walk_tests "no driver"
+
+# --- with the driver ---------------------------------------------------------
+. "$here/driver.sh"
+driver_tests
+
+exit $((fails > 0))

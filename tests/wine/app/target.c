@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Walk target for the kstack.exe tests: threads parked in known call
+ * chains, and counters that prove every thread keeps running.
+ *   main thread:    main -> a -> b -> c -> Sleep (loop, counts c=)
+ *   worker thread:  worker -> WaitForSingleObject(event) (counts worker=
+ *                   each time `target --signal PID` sets the event)
+ *   counter thread: Sleep loop, counts counter=, prints progress lines.
+ * Built -O0 -gdwarf-4 with noinline so frames and names are all there.
+ * It exits by itself after LIFETIME seconds (argv[1], default 120), so a
+ * failed test can never leave it behind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+static volatile LONG c_progress, counter, worker_wakeups;
+static HANDLE go_event;
+static DWORD lifetime_ms = 120000;
+
+__attribute__((noinline)) void c(void);
+__attribute__((noinline)) void b(void);
+__attribute__((noinline)) void a(void);
+
+__attribute__((noinline)) void c(void)
+{
+	for (;;) {
+		Sleep(20);
+		InterlockedIncrement(&c_progress);
+	}
+}
+
+__attribute__((noinline)) void b(void)
+{
+	c();
+}
+
+__attribute__((noinline)) void a(void)
+{
+	b();
+}
+
+static __attribute__((noinline)) DWORD WINAPI worker(LPVOID arg)
+{
+	(void)arg;
+	for (;;) {
+		WaitForSingleObject(go_event, INFINITE);
+		InterlockedIncrement(&worker_wakeups);
+	}
+	return 0;
+}
+
+static DWORD WINAPI counter_thread(LPVOID arg)
+{
+	DWORD start = GetTickCount();
+
+	(void)arg;
+	for (;;) {
+		Sleep(10);
+		if (InterlockedIncrement(&counter) % 5 == 0) {
+			printf("progress c=%ld counter=%ld worker=%ld\n", c_progress,
+			       counter, worker_wakeups);
+			fflush(stdout);
+		}
+		if (GetTickCount() - start > lifetime_ms)
+			ExitProcess(0);
+	}
+	return 0;
+}
+
+static int signal_worker(const char *pid)
+{
+	char name[64];
+	HANDLE ev;
+
+	snprintf(name, sizeof(name), "kstack-target-%s", pid);
+	ev = OpenEventA(EVENT_MODIFY_STATE, FALSE, name);
+	if (!ev || !SetEvent(ev)) {
+		fprintf(stderr, "target: cannot signal %s: error %lu\n", name, GetLastError());
+		return 1;
+	}
+	CloseHandle(ev);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	DWORD worker_tid, counter_tid;
+	char name[64];
+
+	if (argc == 3 && !strcmp(argv[1], "--signal"))
+		return signal_worker(argv[2]);
+	if (argc == 2)
+		lifetime_ms = (DWORD)strtoul(argv[1], NULL, 10) * 1000;
+
+	snprintf(name, sizeof(name), "kstack-target-%lu", GetCurrentProcessId());
+	go_event = CreateEventA(NULL, FALSE, FALSE, name);	/* auto-reset */
+	if (!go_event ||
+	    !CreateThread(NULL, 0, worker, NULL, 0, &worker_tid) ||
+	    !CreateThread(NULL, 0, counter_thread, NULL, 0, &counter_tid)) {
+		fprintf(stderr, "target: setup failed: error %lu\n", GetLastError());
+		return 1;
+	}
+	printf("ready pid=%lu main_tid=%lu worker_tid=%lu counter_tid=%lu\n",
+	       GetCurrentProcessId(), GetCurrentThreadId(), worker_tid, counter_tid);
+	fflush(stdout);
+	a();
+	return 0;
+}

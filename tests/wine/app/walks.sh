@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# Walk tests against the running target; sourced by run.sh.
+# walk_tests LABEL [EXPECTED-KERNEL-REGEX]: LABEL names the driver situation;
+# the regex is what the one kernel line must say (default: driver not running).
+
+# kernel_lines FILE: the lines about the kernel part (one for the run, or
+# one per thread), not frames in kernel32/kernelbase.
+kernel_lines() {
+	grep -E '^(kernel part:|  kernel:)' "$1"
+}
+
+walk_tests() {
+	local label=$1 kline=${2:-'^kernel part: not shown: the KStack driver is not running'}
+	local f="$out/walk-${label// /-}.txt" blk="$out/blk.txt" i bad=0
+
+	run_k "$f" "$T_PID"
+	check "[$label] kstack PID: partial exit (1), user part shown" "rc=$rc" \
+		eval '[ $rc = 1 ] && grep -q "^process $T_PID (target.exe): 3 threads" "$f"'
+	thread_block "$f" "$T_MAIN" >"$blk"
+	check "[$label] main thread: c, b, a, main in order" "$(tr '\n' '|' <"$blk")" \
+		in_order "$blk" ' : target!c+0x' ' : target!b+0x' ' : target!a+0x' ' : target!main+0x'
+	check "[$label] main thread: Sleep above c" "$(tr '\n' '|' <"$blk")" \
+		in_order "$blk" '!Sleep' ' : target!c+0x'
+	thread_block "$f" "$T_WORKER" >"$blk"
+	check "[$label] worker thread: WaitForSingleObject above worker" "$(tr '\n' '|' <"$blk")" \
+		in_order "$blk" '!WaitForSingleObject+0x' ' : target!worker+0x'
+	check "[$label] frame lines look like 'address : module!symbol+0xoffset'" \
+		"$(grep -v -E '^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : )' "$f" | head -3)" \
+		eval '! grep -q -v -E "^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : [^ ]+$)" "$f"'
+	check "[$label] exactly one clear line about the kernel part" \
+		"$(kernel_lines "$f" | tr '\n' '|')" \
+		eval '[ "$(kernel_lines "$f" | wc -l)" = 1 ]'
+	check "[$label] the kernel line says why" "$(kernel_lines "$f" | head -1)" \
+		eval 'kernel_lines "$f" | grep -Eq "$kline"'
+
+	run_k "$f.t" "$T_PID" -t "$T_WORKER"
+	check "[$label] -t TID shows only that thread" "rc=$rc" \
+		eval '[ "$(grep -c "^thread " "$f.t")" = 1 ] && grep -q "^thread $T_WORKER:" "$f.t"'
+
+	# 100 walks, each suspending and resuming every thread.
+	for i in $(seq 100); do
+		"$WINE" "$K64" "$T_PID" >"$f.loop" 2>&1
+		case $? in 0|1) ;; *) bad=$((bad + 1)) ;; esac
+	done
+	check "[$label] 100 walks in a row all succeed" "$bad failed" [ "$bad" = 0 ]
+	check "[$label] after 100 walks every target thread still runs" \
+		"see $out/target.log" all_running
+
+	# The promise: resumed on Ctrl+C and even when kstack itself crashes.
+	KSTACK_TEST_HOOK=interrupt run_k "$f.int" "$T_PID"
+	check "[$label] Ctrl+C while a thread is suspended: exit 130, message" \
+		"rc=$rc: $(tail -1 "$f.int")" \
+		eval '[ $rc = 130 ] && grep -q "interrupted; every suspended thread was resumed" "$f.int"'
+	check "[$label] after Ctrl+C every target thread still runs" "" all_running
+	KSTACK_TEST_HOOK=crash run_k "$f.crash" "$T_PID" -t "$T_MAIN"
+	# Wine's exit code after its crash handler varies (0 or 5): check the
+	# crash happened (no frame printed) rather than the code.
+	check "[$label] kstack crashed mid-walk (test hook)" "rc=$rc" \
+		eval '! grep -q "^  0x" "$f.crash" && grep -q "^thread $T_MAIN:" "$f.crash"'
+
+	check "[$label] after the crash the suspended thread was resumed" "" all_running
+}

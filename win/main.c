@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * kstack.exe: kernel- and user-mode call stacks of any thread, symbolized
+ * (the application of the KStack tutorial's part 3). Thin: parse the
+ * command line, run one command, return its exit code.
+ */
+#include <stdio.h>
+
+#include "options.h"
+#include "report.h"
+#include "service.h"
+#include "kstack/kstack_ioctl.h"
+
+int main(int argc, char **argv)
+{
+	struct ks_options opt;
+
+	/* Line-buffered even into a pipe, so output interleaves sanely. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (ks_parse_options(argc, argv, &opt)) {
+		fflush(stdout);
+		return KS_EXIT_USAGE;
+	}
+	switch (opt.command) {
+	case KS_CMD_HELP:
+		ks_print_usage(stdout);
+		return KS_EXIT_OK;
+	case KS_CMD_VERSION:
+		printf("kstack %u.%u.%u (protocol %u, %s)\n",
+		       KSTACK_DRIVER_VERSION >> 16, (KSTACK_DRIVER_VERSION >> 8) & 0xff,
+		       KSTACK_DRIVER_VERSION & 0xff, KSTACK_PROTO_VERSION,
+		       sizeof(void *) == 8 ? "x64" : "x86");
+		return KS_EXIT_OK;
+	case KS_CMD_INSTALL:
+		return ks_install(opt.driver_file);
+	case KS_CMD_UNINSTALL:
+		return ks_uninstall();
+	case KS_CMD_STACKS:
+		break;
+	}
+	return ks_report(&opt);
+}

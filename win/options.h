@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/* Command line of kstack.exe: what to inspect, how to print it. */
+#ifndef KSTACK_WIN_OPTIONS_H
+#define KSTACK_WIN_OPTIONS_H
+
+#include <stdio.h>
+#include <windows.h>
+
+/* Exit codes, documented in --help and win/README.md. */
+#define KS_EXIT_OK		0	/* every thread shown, kernel part included */
+#define KS_EXIT_PARTIAL		1	/* shown, but some part missing (kernel part, a thread) */
+#define KS_EXIT_FAILED		2	/* nothing shown: no such process, access denied, ... */
+#define KS_EXIT_USAGE		3	/* bad command line */
+#define KS_EXIT_SERVICE		4	/* install / uninstall failed */
+#define KS_EXIT_INTERRUPTED	130	/* Ctrl+C: every suspended thread was resumed */
+
+#define KS_DEFAULT_MAX_FRAMES	128u
+#define KS_MAX_FRAMES_LIMIT	1024u
+
+enum ks_command {
+	KS_CMD_STACKS,
+	KS_CMD_INSTALL,
+	KS_CMD_UNINSTALL,
+	KS_CMD_HELP,
+	KS_CMD_VERSION,
+};
+
+struct ks_options {
+	enum ks_command command;
+	DWORD pid;		/* 0: derive from tid */
+	DWORD tid;		/* 0: every thread of pid */
+	unsigned max_frames;
+	int no_kernel;		/* --no-kernel: do not use the driver */
+	int no_suspend;		/* --no-suspend: walk running threads (racy) */
+	const char *symbol_path;	/* --symbol-path, else _NT_SYMBOL_PATH, else default */
+	const char *driver_file;	/* install: --driver, else KStack.sys next to the exe */
+};
+
+/* Parses argv into *opt; on error prints a message to stderr and returns -1. */
+int ks_parse_options(int argc, char **argv, struct ks_options *opt);
+void ks_print_usage(FILE *out);
+
+#endif

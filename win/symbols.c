@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+#include <dbghelp.h>
+#include <psapi.h>
+
+#include "symbols.h"
+
+static CRITICAL_SECTION g_dbghelp;
+static INIT_ONCE g_dbghelp_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK init_lock(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+	(void)once;
+	(void)param;
+	(void)ctx;
+	InitializeCriticalSection(&g_dbghelp);
+	return TRUE;
+}
+
+void ks_dbghelp_lock(void)
+{
+	InitOnceExecuteOnce(&g_dbghelp_once, init_lock, NULL, NULL);
+	EnterCriticalSection(&g_dbghelp);
+}
+
+void ks_dbghelp_unlock(void)
+{
+	LeaveCriticalSection(&g_dbghelp);
+}
+
+DWORD ks_symbols_init(struct ks_symbols *s, HANDLE process, const char *path)
+{
+	char raw[2048];
+	DWORD n, err = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->process = process;
+	if (!path) {
+		n = GetEnvironmentVariableA("_NT_SYMBOL_PATH", raw, sizeof(raw));
+		path = (n && n < sizeof(raw)) ? raw : KS_DEFAULT_SYMBOL_PATH;
+	}
+	n = ExpandEnvironmentStringsA(path, s->path, sizeof(s->path));
+	if (!n || n > sizeof(s->path))
+		return ERROR_FILENAME_EXCED_RANGE;
+
+	ks_dbghelp_lock();
+	/* Undecorated names, modules loaded when first needed, no dialogs. */
+	SymSetOptions(SYMOPT_UNDNAME | SYMOPT_DEFERRED_LOADS |
+		      SYMOPT_FAIL_CRITICAL_ERRORS | SYMOPT_NO_PROMPTS);
+	/* fInvadeProcess: enumerate and load the target's user modules. */
+	if (SymInitialize(process, s->path, TRUE))
+		s->initialized = 1;
+	else
+		err = GetLastError();
+	ks_dbghelp_unlock();
+	return err;
+}
+
+void ks_symbols_cleanup(struct ks_symbols *s)
+{
+	if (!s->initialized)
+		return;
+	ks_dbghelp_lock();
+	SymCleanup(s->process);
+	ks_dbghelp_unlock();
+	s->initialized = 0;
+}
+
+/* Replaces the leading "\Device\HarddiskVolumeN" by the drive letter mapped to it. */
+static int device_to_drive(const char *nt, char *out, size_t size)
+{
+	char drive[3] = "A:", target[MAX_PATH];
+	size_t len;
+
+	for (drive[0] = 'A'; drive[0] <= 'Z'; drive[0]++) {
+		if (!QueryDosDeviceA(drive, target, sizeof(target)))
+			continue;
+		len = strlen(target);
+		if (!_strnicmp(nt, target, len) && nt[len] == '\\') {
+			if ((size_t)snprintf(out, size, "%s%s", drive, nt + len) >= size)
+				return -1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int ks_nt_path_to_dos(const char *nt, char *out, size_t size)
+{
+	char windir[MAX_PATH];
+	UINT n = GetSystemWindowsDirectoryA(windir, sizeof(windir));
+	size_t w;
+
+	if (!n || n >= sizeof(windir))
+		return -1;
+	if (!_strnicmp(nt, "\\SystemRoot\\", 12))
+		w = snprintf(out, size, "%s\\%s", windir, nt + 12);
+	else if (!strncmp(nt, "\\??\\", 4) || !strncmp(nt, "\\\\?\\", 4))
+		w = snprintf(out, size, "%s", nt + 4);
+	else if (!_strnicmp(nt, "\\Device\\", 8))
+		return device_to_drive(nt, out, size);
+	else if (nt[0] == '\\')	/* "\Windows\System32\...": on the system drive */
+		w = snprintf(out, size, "%.2s%s", windir, nt);
+	else if (!_strnicmp(nt, "System32\\", 9))	/* relative to SystemRoot */
+		w = snprintf(out, size, "%s\\%s", windir, nt);
+	else
+		w = snprintf(out, size, "%s", nt);
+	return w < size ? 0 : -1;
+}
+
+unsigned ks_symbols_load_kernel(struct ks_symbols *s)
+{
+	LPVOID *bases = NULL;
+	DWORD need = 0, i, count;
+	char nt[MAX_PATH], dos[MAX_PATH];
+
+	if (s->kernel_loaded)
+		return s->kernel_modules;
+	s->kernel_loaded = 1;
+	/* The list can grow between the calls: ask twice, with room to spare. */
+	if (!EnumDeviceDrivers(NULL, 0, &need) || !need)
+		return 0;
+	need += 64 * sizeof(LPVOID);
+	bases = malloc(need);
+	if (!bases || !EnumDeviceDrivers(bases, need, &need)) {
+		free(bases);
+		return 0;
+	}
+	count = need / sizeof(LPVOID);
+	ks_dbghelp_lock();
+	for (i = 0; i < count; i++) {
+		if (!bases[i] || !GetDeviceDriverFileNameA(bases[i], nt, sizeof(nt)))
+			continue;
+		if (ks_nt_path_to_dos(nt, dos, sizeof(dos)))
+			continue;
+		if (SymLoadModuleEx(s->process, NULL, dos, NULL,
+				    (DWORD64)(ULONG_PTR)bases[i], 0, NULL, 0))
+			s->kernel_modules++;
+	}
+	ks_dbghelp_unlock();
+	free(bases);
+	return s->kernel_modules;
+}
+
+void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
+		       char *buf, size_t size)
+{
+	union {
+		SYMBOL_INFO info;
+		char space[sizeof(SYMBOL_INFO) + MAX_SYM_NAME];
+	} sym;
+	IMAGEHLP_MODULE64 mod;
+	DWORD64 disp = 0, look = (is_return && addr) ? addr - 1 : addr;
+	int have_mod, have_sym;
+
+	ks_dbghelp_lock();
+	memset(&mod, 0, sizeof(mod));
+	mod.SizeOfStruct = sizeof(mod);
+	have_mod = s->initialized && SymGetModuleInfo64(s->process, look, &mod);
+	memset(&sym, 0, sizeof(sym));
+	sym.info.SizeOfStruct = sizeof(SYMBOL_INFO);
+	sym.info.MaxNameLen = MAX_SYM_NAME;
+	have_sym = s->initialized && SymFromAddr(s->process, look, &disp, &sym.info);
+	ks_dbghelp_unlock();
+
+	if (look != addr)
+		disp++;	/* report the offset of addr itself */
+	if (have_mod && have_sym)
+		snprintf(buf, size, "%s!%s+0x%llx", mod.ModuleName, sym.info.Name,
+			 (unsigned long long)disp);
+	else if (have_sym)
+		snprintf(buf, size, "%s+0x%llx", sym.info.Name, (unsigned long long)disp);
+	else if (have_mod)
+		snprintf(buf, size, "%s+0x%llx", mod.ModuleName,
+			 (unsigned long long)(addr - mod.BaseOfImage));
+	else
+		snprintf(buf, size, "?");
+}
