@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * x86_64 knowledge of the walker: the registers it tracks, struct pt_regs
+ * and struct inactive_task_frame offsets, and how one ORC entry turns a
+ * frame's registers into its caller's. No loop, no fallbacks: unwind.c.
+ */
+#ifndef KSTACK_ARCH_X86_64_H
+#define KSTACK_ARCH_X86_64_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "orc.h"
+#include "stack_image.h"
+
+/* struct pt_regs (arch/x86/include/asm/ptrace.h, unchanged since 4.x) */
+#define KS_PT_REGS_R13		16
+#define KS_PT_REGS_BP		32
+#define KS_PT_REGS_R10		56
+#define KS_PT_REGS_DX		96
+#define KS_PT_REGS_DI		112
+#define KS_PT_REGS_IP		128
+#define KS_PT_REGS_CS		136
+#define KS_PT_REGS_SP		152
+#define KS_PT_REGS_SIZE		168
+/* A REGS_PARTIAL frame points at the hardware iret frame: ip, cs, flags, sp, ss. */
+#define KS_IRET_FRAME_OFFSET	KS_PT_REGS_IP
+#define KS_IRET_FRAME_SIZE	(KS_PT_REGS_SIZE - KS_PT_REGS_IP)
+
+/* Unwind state for one frame (cf. struct unwind_state in asm/unwind.h). */
+struct ks_regs {
+	uint64_t ip, sp, bp;
+	uint64_t regs;		/* address of this frame's pt_regs, 0 if none */
+	uint64_t prev_regs;	/* earlier full pt_regs, for partial frames */
+	bool full_regs;
+	bool signal;		/* ip is exact, not a return address */
+};
+
+/* Why a step failed. */
+enum ks_step_result {
+	KS_STEP_OK = 0,
+	KS_STEP_END,		/* ORC END_OF_STACK */
+	KS_STEP_UNDEFINED,	/* ORC has no unwind info here */
+	KS_STEP_MISSING_REG,	/* entry uses a register we do not have */
+	KS_STEP_OFF_STACK,	/* a read fell outside the thread's stack */
+	KS_STEP_BAD_ENTRY,	/* register/type the format does not define */
+};
+
+/*
+ * Initial registers of a sleeping thread from its saved frame at thread.sp
+ * (struct inactive_task_frame: bp at bp_off, return address at ret_off,
+ * frame_size bytes), as __unwind_start() does for a task that is not
+ * current. ret_from_fork (0 if unknown): a never-run task's resume address,
+ * whose ORC entry applies at the address itself.
+ */
+bool ks_x86_64_initial_regs(const struct ks_stack_image *stack, uint64_t saved_sp,
+			    uint32_t frame_size, uint32_t ret_off, uint32_t bp_off,
+			    uint64_t ret_from_fork, struct ks_regs *ret);
+
+/* Apply one ORC entry: regs (callee) -> caller's registers, in place. */
+enum ks_step_result ks_x86_64_orc_step(const struct ks_stack_image *stack,
+				       const struct ks_orc *orc, struct ks_regs *regs);
+
+/* The frame-pointer rule the kernel falls back to without ORC data:
+ * caller sp = bp + 16, ip = [bp + 8], bp = [bp]. */
+enum ks_step_result ks_x86_64_fp_step(const struct ks_stack_image *stack,
+				      struct ks_regs *regs);
+
+/* Does this frame's pt_regs say the CPU was in user mode (cs RPL 3)? */
+bool ks_x86_64_regs_user_mode(const struct ks_stack_image *stack, const struct ks_regs *regs);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Client of /dev/kstack (driver/linux): one function per ioctl of
+ * include/kstack/kstack_ioctl.h, errors as values with errno and a message
+ * that says what to do (load the module, run as root).
+ */
+#ifndef KSTACK_KDRIVER_H
+#define KSTACK_KDRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kstack/kstack_ioctl.h"
+#include "ks_error.h"
+
+struct ks_driver {
+	int fd;
+	struct kstack_version version;
+};
+
+/* Open the device (path NULL: /dev/kstack) and ask its VERSION. */
+struct ks_error *ks_driver_open(struct ks_driver *drv, const char *path);
+void ks_driver_close(struct ks_driver *drv);
+
+/* Read len bytes at a kernel address, in KSTACK_READ_MAX chunks. */
+struct ks_error *ks_driver_read(struct ks_driver *drv, uint64_t addr, void *buf, size_t len);
+
+/* Matches ks_read_fn: ctx is a struct ks_driver *. */
+struct ks_error *ks_driver_read_cb(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/* Saved context of a sleeping thread. ESRCH: no such thread; EBUSY: running. */
+struct ks_error *ks_driver_thread_context(struct ks_driver *drv, uint64_t tid,
+					  struct kstack_thread_context *ret);
+
+/*
+ * The kernel's own unwind of a sleeping thread: up to max frames into
+ * frames[]; *req_ret gets the filled request (counts, flags).
+ */
+struct ks_error *ks_driver_stack(struct ks_driver *drv, uint64_t tid, uint64_t *frames,
+				 uint32_t max, struct kstack_stack *req_ret);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Finding and loading a running kernel's ORC tables: vmlinux's through the
+ * __start/__stop_orc_unwind(_ip) symbols of /proc/kallsyms, each module's
+ * through /sys/module/NAME/sections/.orc_unwind(_ip), all read once through
+ * a memory-read callback (the driver's READ_MEMORY).
+ */
+#ifndef KSTACK_KERNEL_ORC_H
+#define KSTACK_KERNEL_ORC_H
+
+#include "ksyms.h"
+#include "orc_table.h"
+#include "unwind.h"
+
+struct ks_kernel_orc_opts {
+	enum ks_orc_layout layout;	/* from the driver / kernel version */
+	ks_read_fn *read;
+	void *ctx;
+	const struct ks_ksyms *ksyms;
+	const char *proc_modules;	/* NULL: /proc/modules */
+	const char *sys_module;		/* NULL: /sys/module */
+	/* Notes that do not stop the load ("module x has no ORC tables"). */
+	void (*note)(void *note_ctx, const char *msg);
+	void *note_ctx;
+};
+
+/* vmlinux (required) and every module that has tables (best effort). */
+struct ks_error *ks_kernel_orc_load(const struct ks_kernel_orc_opts *opts,
+				    struct ks_orc_set *set);
+
+/*
+ * The layout of this kernel: the driver's report (0 if unknown) checked
+ * against the kernel version (uname release such as "6.1.0-26-amd64").
+ * Disagreement or an unknown version is an error: no guessing.
+ */
+struct ks_error *ks_kernel_orc_layout(uint32_t driver_layout, const char *release,
+				      enum ks_orc_layout *ret);
+
+#endif

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A hand-rolled parser: /proc/kallsyms has ~100k lines, and a tool that
+ * runs once per command must not spend its time in sscanf.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ksyms.h"
+
+static int ks_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int ks_owner_index(struct ks_ksyms *ks, char *name, uint16_t *ret)
+{
+	char **owners;
+	size_t i;
+
+	/* Module lines come grouped: the last owner is almost always it. */
+	for (i = ks->nowners; i-- > 0;) {
+		if (strcmp(ks->owners[i], name) == 0) {
+			*ret = (uint16_t)i;
+			return 0;
+		}
+	}
+	if (ks->nowners >= UINT16_MAX)
+		return -1;
+	owners = realloc(ks->owners, (ks->nowners + 1) * sizeof(*owners));
+	if (!owners)
+		return -1;
+	ks->owners = owners;
+	owners[ks->nowners] = name;
+	*ret = (uint16_t)ks->nowners++;
+	return 0;
+}
+
+static int ks_sym_cmp(const void *a_, const void *b_)
+{
+	const struct ks_sym *a = a_, *b = b_;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	/* names are in file order: keep aliases in the kernel's order */
+	return a->name < b->name ? -1 : a->name > b->name;
+}
+
+static bool ks_type_is_absolute(char t)
+{
+	return t == 'a' || t == 'A';
+}
+
+/*
+ * Size = distance to the next higher address of the same owner; aliases
+ * (symbols at one address) share it. Walks backwards, one pass.
+ */
+static void ks_ksyms_sizes(struct ks_ksyms *ks)
+{
+	struct { uint64_t addr, next; bool seen; } *own = calloc(ks->nowners, sizeof(*own));
+	size_t i;
+
+	if (!own)
+		return;	/* sizes stay 0: "unknown", still correct output */
+	for (i = ks->nsyms; i-- > 0;) {
+		struct ks_sym *s = &ks->syms[i];
+
+		if (!own[s->owner].seen || own[s->owner].addr != s->addr) {
+			own[s->owner].next = own[s->owner].seen ? own[s->owner].addr : 0;
+			own[s->owner].addr = s->addr;
+			own[s->owner].seen = true;
+		}
+		s->size = own[s->owner].next ? own[s->owner].next - s->addr : 0;
+	}
+	free(own);
+}
+
+/* The few vmlinux symbols the walker and the /proc comparison need. */
+static void ks_ksyms_note_marker(struct ks_ksyms *ks, const char *name, uint64_t addr)
+{
+	static const struct { const char *name; size_t off; } markers[] = {
+		{ "__sched_text_start", offsetof(struct ks_ksyms, sched_start) },
+		{ "__sched_text_end", offsetof(struct ks_ksyms, sched_end) },
+		{ "__lock_text_start", offsetof(struct ks_ksyms, lock_start) },
+		{ "__lock_text_end", offsetof(struct ks_ksyms, lock_end) },
+		{ "_stext", offsetof(struct ks_ksyms, stext) },
+		{ "_etext", offsetof(struct ks_ksyms, etext) },
+		{ "ret_from_fork", offsetof(struct ks_ksyms, ret_from_fork) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
+		if (strcmp(name, markers[i].name) == 0) {
+			memcpy((char *)ks + markers[i].off, &addr, sizeof(addr));
+			return;
+		}
+	}
+}
+
+struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
+{
+	size_t cap = len / 32 + 16, n = 0;
+	char *p = text, *end = text + len;
+	bool sorted = true;
+	uint16_t vmlinux;
+	size_t lineno = 0;
+
+	memset(ks, 0, sizeof(*ks));
+	ks->names = text;
+	if (len > UINT32_MAX) {	/* names are 32-bit offsets */
+		ks_ksyms_fini(ks);
+		return ks_error_format(EFBIG, "kallsyms text too large");
+	}
+	ks->syms = malloc(cap * sizeof(*ks->syms));
+	if (!ks->syms || ks_owner_index(ks, "vmlinux", &vmlinux) < 0) {
+		ks_ksyms_fini(ks);
+		return &ks_error_nomem;
+	}
+	while (p < end) {
+		char *line = p, *nl = memchr(p, '\n', (size_t)(end - p));
+		char *lend = nl ? nl : end, *name, *mod;
+		uint64_t addr = 0;
+		struct ks_sym *s;
+		char type;
+		int d;
+
+		p = nl ? nl + 1 : end;
+		lineno++;
+		*lend = '\0';
+		while ((d = ks_hexval(*line)) >= 0) {
+			addr = addr << 4 | (uint64_t)d;
+			line++;
+		}
+		if (*line != ' ' || !line[1] || line[2] != ' ' || !line[3]) {
+			if (line == lend)	/* empty line */
+				continue;
+			ks_ksyms_fini(ks);
+			return ks_error_format(EPROTO, "kallsyms line %zu: not \"ADDR TYPE NAME\"", lineno);
+		}
+		type = line[1];
+		name = line + 3;
+		mod = strchr(name, '\t');
+		if (ks_type_is_absolute(type))
+			continue;	/* per-cpu offsets, not code */
+		if (n == cap) {
+			struct ks_sym *ns = realloc(ks->syms, 2 * cap * sizeof(*ns));
+
+			if (!ns) {
+				ks_ksyms_fini(ks);
+				return &ks_error_nomem;
+			}
+			ks->syms = ns;
+			cap *= 2;
+		}
+		s = &ks->syms[n];
+		s->addr = addr;
+		s->size = 0;
+		s->type = type;
+		s->name = (uint32_t)(name - text);
+		s->owner = vmlinux;
+		if (mod) {
+			char *close;
+
+			*mod++ = '\0';
+			if (*mod == '[')
+				mod++;
+			close = strchr(mod, ']');
+			if (close)
+				*close = '\0';
+			if (ks_owner_index(ks, mod, &s->owner) < 0) {
+				ks_ksyms_fini(ks);
+				return &ks_error_nomem;
+			}
+		} else if (name[0] == '_' || name[0] == 'r') {
+			ks_ksyms_note_marker(ks, name, addr);
+		}
+		if (n && addr < ks->syms[n - 1].addr)
+			sorted = false;
+		n++;
+	}
+	ks->nsyms = n;
+	/* vmlinux is in address order already; modules usually are not. */
+	if (!sorted)
+		qsort(ks->syms, n, sizeof(*ks->syms), ks_sym_cmp);
+	ks_ksyms_sizes(ks);
+	return NULL;
+}
+
+struct ks_error *ks_ksyms_load(struct ks_ksyms *ks, const char *path)
+{
+	size_t cap = 1 << 22, len = 0;
+	char *buf = malloc(cap);
+	int fd;
+
+	if (!buf)
+		return &ks_error_nomem;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		free(buf);
+		return ks_error_format(e, "%s: %s", path, strerror(e));
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len + 65536 > cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				close(fd);
+				free(buf);
+				return &ks_error_nomem;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			free(buf);
+			return ks_error_format(e, "reading %s: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return ks_error_wrap(ks_ksyms_parse(ks, buf, len), "%s", path);
+}
+
+void ks_ksyms_fini(struct ks_ksyms *ks)
+{
+	free(ks->names);
+	free(ks->syms);
+	free(ks->owners);
+	memset(ks, 0, sizeof(*ks));
+}
+
+/* Index of the first (in kernel order) symbol at the highest address <= addr. */
+static bool ks_ksyms_find(const struct ks_ksyms *ks, uint64_t addr, size_t *ret)
+{
+	size_t lo = 0, hi = ks->nsyms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return false;
+	lo--;
+	while (lo > 0 && ks->syms[lo - 1].addr == ks->syms[lo].addr)
+		lo--;
+	*ret = lo;
+	return true;
+}
+
+bool ks_ksyms_lookup(const struct ks_ksyms *ks, uint64_t addr, struct ks_symbol *ret)
+{
+	const struct ks_sym *s;
+	size_t i;
+
+	if (!ks_ksyms_has_addresses(ks) || !ks_ksyms_find(ks, addr, &i))
+		return false;
+	s = &ks->syms[i];
+	/* The last symbol of an owner has no known end: accept only its own
+	 * address range's first page rather than claim anything above it. */
+	if (s->size ? addr - s->addr >= s->size : addr - s->addr >= 4096)
+		return false;
+	ret->name = ks->names + s->name;
+	ret->owner = ks->owners[s->owner];
+	ret->addr = s->addr;
+	ret->offset = addr - s->addr;
+	ret->size = s->size;
+	return true;
+}
+
+bool ks_ksyms_lookup_return(const struct ks_ksyms *ks, uint64_t addr, struct ks_symbol *ret)
+{
+	if (!addr || !ks_ksyms_lookup(ks, addr - 1, ret))
+		return false;
+	ret->offset++;
+	return true;
+}
+
+uint64_t ks_ksyms_addr(const struct ks_ksyms *ks, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ks->nsyms; i++)
+		if (ks->syms[i].owner == 0 && strcmp(ks->names + ks->syms[i].name, name) == 0)
+			return ks->syms[i].addr;
+	return 0;
+}
+
+bool ks_ksyms_is_text(const struct ks_ksyms *ks, uint64_t addr)
+{
+	const struct ks_sym *s;
+	size_t i;
+
+	/* vmlinux: the kernel's own is_kernel_text() range */
+	if (ks->stext && addr >= ks->stext && addr < ks->etext)
+		return true;
+	if (!ks_ksyms_find(ks, addr, &i))
+		return false;
+	s = &ks->syms[i];
+	if (s->owner == 0 || !strchr("tTwW", s->type))
+		return false;
+	return s->size ? addr - s->addr < s->size : addr - s->addr < 4096;
+}
+
+bool ks_ksyms_in_sched(const struct ks_ksyms *ks, uint64_t addr)
+{
+	return (addr >= ks->sched_start && addr < ks->sched_end) ||
+	       (addr >= ks->lock_start && addr < ks->lock_end);
+}
+
+bool ks_ksyms_has_addresses(const struct ks_ksyms *ks)
+{
+	return ks->nsyms && ks->syms[ks->nsyms - 1].addr != 0;
+}

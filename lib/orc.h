@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Linux x86_64 ORC unwind format: raw layouts by kernel version, and the
+ * one normalized in-memory entry everything after loading works with.
+ *
+ * The raw entry is always 6 bytes, {s16 sp_offset, s16 bp_offset, u16 flags},
+ * little endian. Only the flags' bit layout changed (numbering ours, the
+ * same as in the protocol header's KSTACK_ORC_*):
+ *
+ *  V1 (v4.14 .. v6.2, commit ee9f8fce9964 "x86/unwind: Add the ORC unwinder"):
+ *      bits 0-3 sp_reg, 4-7 bp_reg, 8-9 type (CALL 0, REGS 1, REGS_PARTIAL 2),
+ *      10 end; 11-15 unused (zero).
+ *  V2 (v6.3, commit ffb1b4a41016 "x86/unwind/orc: Add 'signal' field"):
+ *      bits 0-3 sp_reg, 4-7 bp_reg, 8-9 type, 10 signal, 11 end.
+ *  V3 (v6.4+, commit fb799447ae29 "x86,objtool: Split UNWIND_HINT_EMPTY in
+ *      two"): bits 0-3 sp_reg, 4-7 bp_reg, 8-10 type (UNDEFINED 0,
+ *      END_OF_STACK 1, CALL 2, REGS 3, REGS_PARTIAL 4), 11 signal.
+ *
+ * Normalization (done once, at load): types take the V3 numbering; in V1/V2
+ * "sp_reg == UNDEFINED" means END_OF_STACK when end is set and UNDEFINED
+ * (no unwind info: a "weak" section terminator) when not. In V1 the signal
+ * flag did not exist: the in-kernel unwinder treated the frame after a REGS
+ * or REGS_PARTIAL frame as a signal frame, which is what signal=1 on those
+ * types means in V2/V3, so we set it from the type.
+ */
+#ifndef KSTACK_ORC_H
+#define KSTACK_ORC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ks_error.h"
+
+/* Raw layouts; values match KSTACK_ORC_* in kstack_ioctl.h. */
+enum ks_orc_layout {
+	KS_ORC_LAYOUT_UNKNOWN = 0,
+	KS_ORC_LAYOUT_V1 = 1,
+	KS_ORC_LAYOUT_V2 = 2,
+	KS_ORC_LAYOUT_V3 = 3,
+};
+
+#define KS_ORC_RAW_SIZE 6	/* bytes of one raw entry, every version */
+
+/* ORC base registers (arch/x86/include/asm/orc_types.h, unchanged so far) */
+enum ks_orc_reg {
+	KS_ORC_REG_UNDEFINED = 0,
+	KS_ORC_REG_PREV_SP = 1,
+	KS_ORC_REG_DX = 2,
+	KS_ORC_REG_DI = 3,
+	KS_ORC_REG_BP = 4,
+	KS_ORC_REG_SP = 5,
+	KS_ORC_REG_R10 = 6,
+	KS_ORC_REG_R13 = 7,
+	KS_ORC_REG_BP_INDIRECT = 8,
+	KS_ORC_REG_SP_INDIRECT = 9,
+};
+
+/* Normalized types: the V3 numbering. */
+enum ks_orc_type {
+	KS_ORC_TYPE_UNDEFINED = 0,
+	KS_ORC_TYPE_END_OF_STACK = 1,
+	KS_ORC_TYPE_CALL = 2,
+	KS_ORC_TYPE_REGS = 3,
+	KS_ORC_TYPE_REGS_PARTIAL = 4,
+};
+
+/* The normalized entry: 8 bytes, naturally aligned. */
+struct ks_orc {
+	int16_t sp_offset;
+	int16_t bp_offset;
+	uint8_t sp_reg;		/* enum ks_orc_reg */
+	uint8_t bp_reg;		/* enum ks_orc_reg */
+	uint8_t type;		/* enum ks_orc_type */
+	uint8_t signal;		/* next lookup uses ip, not ip - 1 */
+};
+
+/*
+ * Decode one raw 6-byte entry of the given layout. Returns NULL, or an error
+ * naming what is impossible in that layout (bits that must be zero, a type
+ * or register number that layout does not define).
+ */
+struct ks_error *ks_orc_decode(enum ks_orc_layout layout, const void *raw,
+			       struct ks_orc *ret);
+
+/* Layout of a kernel by its version code (KERNEL_VERSION(a,b,c)). */
+enum ks_orc_layout ks_orc_layout_for_kernel(uint32_t version_code);
+
+/* "V1 (4.14..6.2)" and so on, for messages. */
+const char *ks_orc_layout_name(enum ks_orc_layout layout);
+
+#define KS_KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))
+
+#endif

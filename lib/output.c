@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "output.h"
+
+static int ks_format_sym(char *buf, size_t len, const struct ks_symbol *s)
+{
+	if (s->size)
+		return snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64, s->name, s->offset, s->size);
+	return snprintf(buf, len, "%s+0x%" PRIx64, s->name, s->offset);
+}
+
+void ks_format_frame(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip,
+		     bool exact, bool reliable)
+{
+	struct ks_symbol s;
+	bool found;
+	int n;
+
+	n = snprintf(buf, len, "%016" PRIx64 " : %s", ip, reliable ? "" : "? ");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	found = ks && (exact ? ks_ksyms_lookup(ks, ip, &s) : ks_ksyms_lookup_return(ks, ip, &s));
+	if (!found) {
+		snprintf(buf + n, len - (size_t)n, "[unknown]");
+		return;
+	}
+	n += snprintf(buf + n, len - (size_t)n, "%s!", s.owner);
+	if ((size_t)n < len)
+		ks_format_sym(buf + n, len - (size_t)n, &s);
+}
+
+void ks_format_proc(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip)
+{
+	struct ks_symbol s;
+	int n;
+
+	/* %pB: return-address lookup; unknown addresses print as hex */
+	if (!ks || !ks_ksyms_lookup_return(ks, ip, &s)) {
+		snprintf(buf, len, "%#" PRIx64, ip);
+		return;
+	}
+	n = ks_format_sym(buf, len, &s);
+	if (n >= 0 && (size_t)n < len && s.owner != ks->owners[0])
+		snprintf(buf + n, len - (size_t)n, " [%s]", s.owner);
+}
+
+char ks_task_state_letter(uint32_t state)
+{
+	/* include/linux/sched.h (6.1): bit i of TASK_REPORT -> "RSDTtXZPI"[i + 1] */
+	static const char letters[] = "SDTtXZP";
+	unsigned int i;
+
+	if ((state & 0x402) == 0x402)	/* TASK_IDLE = UNINTERRUPTIBLE | NOLOAD */
+		return 'I';
+	if (state & 0x1000)		/* TASK_RTLOCK_WAIT reads as D */
+		return 'D';
+	for (i = 0; i < 7; i++)
+		if (state & (1u << i))
+			return letters[i];
+	return 'R';
+}

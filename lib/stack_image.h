@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A thread's kernel stack, copied once into user memory: every read the
+ * unwinder makes goes through ks_stack_read_u64(), which refuses anything
+ * outside the stack (the in-kernel unwinder's stack_access_ok() rule).
+ */
+#ifndef KSTACK_STACK_IMAGE_H
+#define KSTACK_STACK_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+struct ks_stack_image {
+	uint64_t base;		/* lowest address of the stack */
+	uint64_t top;		/* one past the highest */
+	uint64_t lo;		/* first byte copied (>= base): the saved sp */
+	const uint8_t *data;	/* bytes [lo, top) */
+};
+
+/* Is [addr, addr + len) inside the copied part of the stack? */
+static inline bool ks_stack_has(const struct ks_stack_image *s, uint64_t addr, uint64_t len)
+{
+	return addr >= s->lo && addr <= s->top && len <= s->top - addr;
+}
+
+static inline bool ks_stack_read_u64(const struct ks_stack_image *s, uint64_t addr,
+				     uint64_t *val)
+{
+	if (!ks_stack_has(s, addr, 8))
+		return false;
+	memcpy(val, s->data + (addr - s->lo), 8);	/* x86_64: little endian host */
+	return true;
+}
+
+#endif

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Unit tests: build them, run each cmocka binary with TAP output and turn
+# its results into "PASS: unit/<binary>/<test>" / "FAIL: ...: why" lines.
+# A binary that crashes or exits non-zero without a "not ok" line is a FAIL.
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out="$top/build/unit"
+if ! make -s -C "$here" >"$out.log" 2>&1; then
+	cat "$out.log"
+	echo "FAIL: unit/build: make -C tests/unit failed"
+	exit 1
+fi
+rc_all=0
+for t in test_orc test_orc_table test_ksyms test_output test_unwind; do
+	log=$(mktemp)
+	CMOCKA_MESSAGE_OUTPUT=TAP "$out/$t" >"$log" 2>&1
+	rc=$?
+	# TAP: "ok 3 - name" / "not ok 4 - name", then its "# ..." diagnostics
+	awk -v t="$t" '
+		function flush() { if (bad != "") print "FAIL: unit/" t "/" bad ":" why; bad = ""; why = "" }
+		/^# / { if (bad != "") why = why " " substr($0, 3); next }
+		/^ok [0-9]+ - / { flush(); sub(/^ok [0-9]+ - /, ""); print "PASS: unit/" t "/" $0; next }
+		/^not ok [0-9]+ - / { flush(); sub(/^not ok [0-9]+ - /, ""); bad = $0; nf++; next }
+		END { flush(); exit nf ? 1 : 0 }' "$log"
+	fails=$?
+	if [ "$rc" -ne 0 ] && [ "$fails" -eq 0 ]; then
+		cat "$log"
+		echo "FAIL: unit/$t: exited $rc without a failing test (crash?)"
+	fi
+	[ "$rc" -ne 0 ] && rc_all=1
+	rm -f "$log"
+done
+exit $rc_all

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Frame lines in the seed's format and in /proc/PID/stack's (%pB) form. */
+#include "helpers.h"
+#include "output.h"
+
+static int setup(void **state)
+{
+	struct ks_ksyms *ks = malloc(sizeof(*ks));
+	size_t len;
+	char *text = read_fixture("kallsyms-6.1-nokaslr.txt", &len);
+
+	assert_no_error(ks_ksyms_parse(ks, text, len));
+	*state = ks;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ks_ksyms_fini(*state);
+	free(*state);
+	return 0;
+}
+
+static void seed_format(void **state)
+{
+	char buf[256];
+
+	ks_format_frame(buf, sizeof(buf), *state, 0xffffffff81a523d0ull + 0x2dd, false, true);
+	assert_string_equal(buf, "ffffffff81a526ad : vmlinux!__schedule+0x2dd/0xa00");
+	ks_format_frame(buf, sizeof(buf), *state, 0xffffffffc0a0204cull, false, true);
+	assert_string_equal(buf, "ffffffffc0a0204c : kvm!kvm_vcpu_block+0x4c/0x1000");
+}
+
+static void unreliable_and_unknown(void **state)
+{
+	char buf[256];
+
+	ks_format_frame(buf, sizeof(buf), *state, 0xffffffff810cd340ull + 0xda, false, false);
+	assert_string_equal(buf, "ffffffff810cd41a : ? vmlinux!kthread+0xda/0x100");
+	ks_format_frame(buf, sizeof(buf), *state, 0xffffffff80001000ull, false, true);
+	assert_string_equal(buf, "ffffffff80001000 : [unknown]");
+}
+
+static void exact_ip_not_shifted(void **state)
+{
+	char buf[256];
+
+	/* an interrupted ip at a function's first byte is that function's */
+	ks_format_frame(buf, sizeof(buf), *state, 0xffffffff81156820ull, true, true);
+	assert_string_equal(buf, "ffffffff81156820 : vmlinux!__x64_sys_nanosleep+0x0/0x82b0");	/* fixture is trimmed: next symbol is far */
+	ks_format_frame(buf, sizeof(buf), *state, 0xffffffff81156820ull, false, true);
+	assert_string_equal(buf, "ffffffff81156820 : vmlinux!hrtimer_nanosleep+0x170/0x170");
+}
+
+static void proc_format(void **state)
+{
+	char buf[256];
+
+	ks_format_proc(buf, sizeof(buf), *state, 0xffffffff811566b0ull + 0x9e);
+	assert_string_equal(buf, "hrtimer_nanosleep+0x9e/0x170");
+	ks_format_proc(buf, sizeof(buf), *state, 0xffffffffc0a0204cull);
+	assert_string_equal(buf, "kvm_vcpu_block+0x4c/0x1000 [kvm]");
+}
+
+static void task_states(void **state)
+{
+	(void)state;
+	assert_int_equal(ks_task_state_letter(0), 'R');
+	assert_int_equal(ks_task_state_letter(1), 'S');
+	assert_int_equal(ks_task_state_letter(2), 'D');
+	assert_int_equal(ks_task_state_letter(0x402), 'I');
+	assert_int_equal(ks_task_state_letter(4), 'T');
+	assert_int_equal(ks_task_state_letter(8), 't');
+	assert_int_equal(ks_task_state_letter(0x40), 'P');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(seed_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(unreliable_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(exact_ip_not_shifted, setup, teardown),
+		cmocka_unit_test_setup_teardown(proc_format, setup, teardown),
+		cmocka_unit_test(task_states),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
