@@ -46,7 +46,7 @@ walk_tests() {
 	run_k "$f.nk" "$T_PID" -t "$T_MAIN" --no-kernel
 	check "[$label] --no-kernel: exit 0, says the kernel part was not asked for" \
 		"rc=$rc: $(kernel_lines "$f.nk")" \
-		eval '[ $rc = 0 ] && [ "$(kernel_lines "$f.nk")" = "kernel part: not shown (--no-kernel)" ]'
+		eval '[ $rc = 0 ] && [ "$(kernel_lines "$f.nk" | tr -d "\r")" = "kernel part: not shown (--no-kernel)" ]'
 
 	[ "$quick" = 1 ] && return
 	# 100 walks, each suspending and resuming every thread.
