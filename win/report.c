@@ -129,8 +129,9 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 		printf("  user: no frames (the thread has no user-mode context)\n");
 	print_frames(r, &user, r->user_width);
 	if (user.truncated)
-		fprintf(stderr, "kstack: thread %lu: user stack truncated at %u frames "
-			"(-n raises the limit)\n", (unsigned long)ti->tid, user.nr);
+		fprintf(stderr, "kstack: thread %lu: user stack truncated at %u frame%s "
+			"(-n raises the limit)\n", (unsigned long)ti->tid, user.nr,
+			user.nr == 1 ? "" : "s");
 	r->shown++;
 }
 
@@ -206,6 +207,12 @@ int ks_report(const struct ks_options *opt)
 	}
 	if (err) {
 		fprintf(stderr, "kstack: cannot list processes: %s\n", ks_strerror(err));
+		return KS_EXIT_FAILED;
+	}
+	/* Walking ourselves would suspend the walker: refuse clearly. */
+	if (pi.pid == GetCurrentProcessId()) {
+		fprintf(stderr, "kstack: process %lu is kstack itself\n", (unsigned long)pi.pid);
+		ks_process_info_free(&pi);
 		return KS_EXIT_FAILED;
 	}
 	r.w.process = open_target(&pi, priv_err);
