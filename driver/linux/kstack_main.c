@@ -49,7 +49,8 @@ static long kstack_version(void __user *uarg)
 	v.proto_version = KSTACK_PROTO_VERSION;
 	v.driver_version = KSTACK_DRIVER_VERSION;
 	v.arch = KSTACK_ARCH_X86_64;
-	v.caps = kstack_mem_caps() | KSTACK_CAP_THREAD_CONTEXT | KSTACK_CAP_STACK;
+	v.caps = kstack_mem_caps() | KSTACK_CAP_THREAD_CONTEXT | KSTACK_CAP_STACK |
+		 KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SYMBOLIZE;
 	v.thread_size = THREAD_SIZE;
 	v.task_frame_layout = KSTACK_FRAME_LINUX_X86_64_V1;
 	v.task_frame_size = sizeof(struct inactive_task_frame);
@@ -84,6 +85,10 @@ static long kstack_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kstack_thread_context(uarg);
 	case KSTACK_NR_STACK:
 		return kstack_stack(uarg);
+	case KSTACK_NR_SNAPSHOT:
+		return kstack_snapshot(uarg);
+	case KSTACK_NR_SYMBOLIZE:
+		return kstack_symbolize(uarg);
 	default:
 		return -ENOTTY;
 	}

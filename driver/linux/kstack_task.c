@@ -21,7 +21,7 @@
 /* a sleeping thread that keeps waking up between our reads: give up */
 #define KSTACK_CTX_TRIES	3
 
-static struct task_struct *kstack_get_task(u64 tid)
+struct task_struct *kstack_get_task(u64 tid)
 {
 	struct task_struct *task;
 	struct pid *pid;
@@ -48,6 +48,21 @@ static void kstack_fill_ident(struct kstack_thread_context *c,
 		c->flags |= KSTACK_TF_EXITING;
 	c->wait_reason = 0;
 	__get_task_comm(c->comm, sizeof(c->comm), task);
+}
+
+void kstack_counts(struct task_struct *task, u64 *nvcsw, u64 *nivcsw)
+{
+	*nvcsw = READ_ONCE(task->nvcsw);
+	*nivcsw = READ_ONCE(task->nivcsw);
+}
+
+/* Did the task run since cap's "before" counts? Fills the "after" ones. */
+bool kstack_ran(struct task_struct *task, struct kstack_capture *cap)
+{
+	kstack_counts(task, &cap->nvcsw_after, &cap->nivcsw_after);
+	return READ_ONCE(task->on_cpu) ||
+	       cap->nvcsw_after != cap->nvcsw_before ||
+	       cap->nivcsw_after != cap->nivcsw_before;
 }
 
 /*
@@ -127,15 +142,19 @@ long kstack_thread_context(void __user *uarg)
 	return ret;
 }
 
-/* Run the in-kernel unwinder over a sleeping task; fill frames[]. */
-static int kstack_unwind(struct kstack_stack *req, struct task_struct *task,
-			 u64 *frames)
+/*
+ * Run the in-kernel unwinder over a sleeping task: up to max frames into
+ * frames[], their count and the ctxsw counts around the walk into *cap.
+ */
+int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
+		       struct kstack_capture *cap)
 {
 	struct unwind_state state;
 	unsigned long addr;
 	u32 n = 0;
 	int ret = 0;
 
+	cap->flags = 0;
 	rcu_read_lock();
 	if (!READ_ONCE(task->stack) || READ_ONCE(task->exit_state)) {
 		ret = -ESRCH;
@@ -145,8 +164,7 @@ static int kstack_unwind(struct kstack_stack *req, struct task_struct *task,
 		ret = -EBUSY;
 		goto out;
 	}
-	req->nvcsw_before = READ_ONCE(task->nvcsw);
-	req->nivcsw_before = READ_ONCE(task->nivcsw);
+	kstack_counts(task, &cap->nvcsw_before, &cap->nivcsw_before);
 	/* counts before the walk reads the stack */
 	smp_rmb();
 	for (unwind_start(&state, task, NULL, NULL); !unwind_done(&state);
@@ -154,22 +172,19 @@ static int kstack_unwind(struct kstack_stack *req, struct task_struct *task,
 		addr = unwind_get_return_address(&state);
 		if (!addr)
 			break;
-		if (n == KSTACK_FRAMES_MAX) {
-			req->flags |= KSTACK_SF_TRUNCATED;
+		if (n == max) {
+			cap->flags |= KSTACK_SF_TRUNCATED;
 			break;
 		}
 		frames[n++] = addr;
 	}
 	if (unwind_error(&state))
-		req->flags |= KSTACK_SF_UNRELIABLE;
+		cap->flags |= KSTACK_SF_UNRELIABLE;
 	/* the walk's reads before the counts after it */
 	smp_rmb();
-	req->nvcsw_after = READ_ONCE(task->nvcsw);
-	req->nivcsw_after = READ_ONCE(task->nivcsw);
-	if (READ_ONCE(task->on_cpu) || req->nvcsw_after != req->nvcsw_before ||
-	    req->nivcsw_after != req->nivcsw_before)
-		req->flags |= KSTACK_SF_RAN;
-	req->nr_frames = n;
+	if (kstack_ran(task, cap))
+		cap->flags |= KSTACK_SF_RAN;
+	cap->nr_frames = n;
 out:
 	rcu_read_unlock();
 	return ret;
@@ -177,6 +192,7 @@ out:
 
 long kstack_stack(void __user *uarg)
 {
+	struct kstack_capture cap;
 	struct kstack_stack req;
 	struct task_struct *task;
 	u64 *frames;
@@ -196,11 +212,15 @@ long kstack_stack(void __user *uarg)
 		ret = -ENOMEM;
 		goto out_task;
 	}
-	req.flags = 0;
-	req.nr_frames = 0;
-	ret = kstack_unwind(&req, task, frames);
+	ret = kstack_unwind_task(task, frames, KSTACK_FRAMES_MAX, &cap);
 	if (ret)
 		goto out_free;
+	req.flags = cap.flags;
+	req.nr_frames = cap.nr_frames;
+	req.nvcsw_before = cap.nvcsw_before;
+	req.nivcsw_before = cap.nivcsw_before;
+	req.nvcsw_after = cap.nvcsw_after;
+	req.nivcsw_after = cap.nivcsw_after;
 	/* frames that fit are copied; nr_frames says how many there are */
 	ncopy = min(req.nr_frames, req.max_frames);
 	if (copy_to_user(u64_to_user_ptr(req.frames), frames,

@@ -12,18 +12,26 @@
 #define KSTACK_NO_OFFSET 0xffffu
 
 struct kstack_kthread_layout {
-	ULONG build_min;	/* RtlGetVersion dwBuildNumber, inclusive */
-	ULONG build_max;
+	const char *name;	/* which Windows versions */
 	USHORT initial_stack;	/* KTHREAD.InitialStack: top of the stack */
 	USHORT stack_limit;	/* KTHREAD.StackLimit: its lowest address */
 	USHORT kernel_stack;	/* KTHREAD.KernelStack: sp saved at switch */
 	USHORT state;		/* KTHREAD.State (UCHAR, KTHREAD_STATE) */
 	USHORT wait_reason;	/* KTHREAD.WaitReason (UCHAR) */
-	/* The switch frame KernelStack points at (KSWITCH_FRAME): */
+	/*
+	 * The switch frame KernelStack points at (KSWITCH_FRAME); size 0 when
+	 * its layout is not sourced: then only sp is reported (ip = fp = 0).
+	 */
 	USHORT frame_size;
 	USHORT frame_bp;	/* saved frame pointer, or KSTACK_NO_OFFSET */
-	USHORT frame_ret;	/* return address the thread resumes at */
+	USHORT frame_ret;	/* return address, or KSTACK_NO_OFFSET */
 	const char *source;	/* where these numbers come from */
+};
+
+/* One released build (RtlGetVersion dwBuildNumber) and its layout. */
+struct kstack_kthread_build {
+	ULONG build;
+	const struct kstack_kthread_layout *layout;
 };
 
 /* KTHREAD_STATE: Waiting. Only a waiting thread has a stable saved frame. */

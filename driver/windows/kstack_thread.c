@@ -21,7 +21,7 @@ void kstack_thread_frame_info(struct kstack_version *v)
 	if (!l)
 		return;
 	v->task_frame_size = l->frame_size;
-	v->task_frame_ret_off = l->frame_ret;
+	v->task_frame_ret_off = l->frame_ret == KSTACK_NO_OFFSET ? 0 : l->frame_ret;
 	v->task_frame_bp_off = l->frame_bp == KSTACK_NO_OFFSET ? 0 : l->frame_bp;
 }
 
@@ -52,24 +52,31 @@ static NTSTATUS kstack_read_saved_frame(PETHREAD thread,
 	ULONG_PTR top = KSTACK_FIELD(thread, l->initial_stack, ULONG_PTR);
 	ULONG_PTR low = KSTACK_FIELD(thread, l->stack_limit, ULONG_PTR);
 	ULONG_PTR sp = KSTACK_FIELD(thread, l->kernel_stack, ULONG_PTR);
-	ULONG_PTR frame[16];
+	ULONG_PTR frame[8];
 	NTSTATUS status;
 
 	tc->state = KSTACK_FIELD(thread, l->state, UCHAR);
 	tc->wait_reason = KSTACK_FIELD(thread, l->wait_reason, UCHAR);
 	tc->stack_base = low;
 	tc->stack_size = top > low ? top - low : 0;
-	tc->sp = sp;
 	if (tc->state != KSTACK_THREAD_STATE_WAITING)
 		return STATUS_DEVICE_BUSY;	/* running or ready: no stable frame */
 	/* A saved sp outside the thread's own stack means the layout is wrong. */
-	if (sp < low || sp + l->frame_size > top || l->frame_size > sizeof(frame))
+	if (sp < low || sp > top || top - sp < l->frame_size ||
+	    l->frame_size > sizeof(frame)) {
+		KSTACK_LOG("THREAD_CONTEXT: sp %p outside stack %p..%p (%s)",
+			   (PVOID)sp, (PVOID)low, (PVOID)top, l->name);
 		return STATUS_INTERNAL_ERROR;
+	}
+	tc->sp = sp;
+	if (!l->frame_size)
+		return STATUS_SUCCESS;	/* frame layout not sourced: sp only */
 	/* The stack may be paged out (KernelStackResident == 0): copy safely. */
 	status = kstack_copy_kernel(frame, sp, l->frame_size);
 	if (!NT_SUCCESS(status))
 		return status;
-	tc->ip = *(const ULONG_PTR *)((const UCHAR *)frame + l->frame_ret);
+	if (l->frame_ret != KSTACK_NO_OFFSET)
+		tc->ip = *(const ULONG_PTR *)((const UCHAR *)frame + l->frame_ret);
 	if (l->frame_bp != KSTACK_NO_OFFSET)
 		tc->fp = *(const ULONG_PTR *)((const UCHAR *)frame + l->frame_bp);
 	return STATUS_SUCCESS;

@@ -78,6 +78,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_SNAPSHOT		(1u << 3)
 #define KSTACK_CAP_MMCOPYMEMORY		(1u << 4)	/* Windows: MmCopyMemory used */
 #define KSTACK_CAP_WINE_HOST		(1u << 5)	/* Windows: running under Wine */
+#define KSTACK_CAP_SYMBOLIZE		(1u << 6)
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -172,11 +173,91 @@ struct kstack_stack {
 	kstack_u64 nivcsw_after;
 };
 
+/*
+ * SNAPSHOT: every thread of one process (pid != 0) or of the whole system
+ * (pid == 0) in one call, as a sequence of records in the caller's buffer.
+ * Each record is a struct kstack_snap_thread followed by its data: u64
+ * frames[nr_frames] (KSTACK_SNAP_FRAMES: the in-kernel unwinder), or
+ * raw_len bytes of its kernel stack from the saved sp up to the stack's top
+ * (KSTACK_SNAP_RAW: for a user-space walker), padded to 8 bytes. rec_size
+ * steps to the next record. A thread that ran while it was captured is
+ * taken again once, then flagged KSTACK_SNAP_F_RAN. A running thread has
+ * KSTACK_SNAP_F_RUNNING and no data. If the buffer is too small: -ENOSPC /
+ * STATUS_BUFFER_TOO_SMALL, with bytes_needed set (the records that fit are
+ * written; nr_threads counts them).
+ */
+#define KSTACK_SNAP_FRAMES	1u
+#define KSTACK_SNAP_RAW		2u
+/* Largest number of threads one SNAPSHOT call takes (bounded work). */
+#define KSTACK_SNAP_MAX_THREADS	65536u
+
+/* kstack_snap_thread.flags (KSTACK_TF_* in the low 16 bits) */
+#define KSTACK_SNAP_F_RAN	(1u << 16)	/* ran during its copy, twice */
+#define KSTACK_SNAP_F_RUNNING	(1u << 17)	/* on a CPU: no data */
+#define KSTACK_SNAP_F_TRUNCATED	(1u << 18)	/* frames cut at max_frames */
+#define KSTACK_SNAP_F_UNRELIABLE (1u << 19)	/* unwinder reported an error */
+#define KSTACK_SNAP_F_RETAKEN	(1u << 20)	/* ran once, taken again */
+
+struct kstack_snapshot {
+	struct kstack_hdr hdr;
+	kstack_u64 pid;		/* in: tgid, or 0 for every thread on the system */
+	kstack_u64 buffer;	/* in: Linux: user buffer; Windows: ignored */
+	kstack_u64 buffer_size;	/* in: its size in bytes */
+	kstack_u32 mode;	/* in: KSTACK_SNAP_FRAMES or KSTACK_SNAP_RAW */
+	kstack_u32 max_frames;	/* in: FRAMES: per thread, 1 .. KSTACK_FRAMES_MAX */
+	kstack_u32 nr_threads;	/* out: records written */
+	kstack_u32 nr_skipped;	/* out: threads gone before their turn */
+	kstack_u64 bytes_used;	/* out: bytes of records written */
+	kstack_u64 bytes_needed;	/* out: bytes all records would need */
+};
+
+struct kstack_snap_thread {
+	kstack_u32 rec_size;	/* bytes of this record incl. data, multiple of 8 */
+	kstack_u32 flags;	/* KSTACK_TF_* | KSTACK_SNAP_F_* */
+	kstack_u64 tid;
+	kstack_u64 tgid;
+	kstack_u64 nvcsw_before;
+	kstack_u64 nivcsw_before;
+	kstack_u64 nvcsw_after;
+	kstack_u64 nivcsw_after;
+	kstack_u64 sp;		/* saved kernel sp (RAW: where the data starts) */
+	kstack_u64 ip;		/* return address in the saved frame */
+	kstack_u64 stack_base;	/* lowest address of the stack */
+	kstack_u32 stack_size;
+	kstack_u32 state;
+	kstack_u32 nr_frames;	/* FRAMES: u64 frames that follow */
+	kstack_u32 raw_len;	/* RAW: bytes that follow (sp .. top of stack) */
+	char comm[KSTACK_COMM_LEN];
+};
+
+/*
+ * SYMBOLIZE: names for kernel addresses, resolved in the kernel (no
+ * /proc/kallsyms parse in the tool). For each of nr u64 addresses, one
+ * KSTACK_SYM_LEN-byte NUL-terminated "name+0xoff/0xsize [module]" entry (a
+ * longer one ends in "..."), or
+ * "" when no symbol covers it. KSTACK_SYM_RETADDR: addresses are return
+ * addresses, looked up at addr - 1 (a call may end a function) while the
+ * offset is still that of addr, as /proc/PID/stack prints them.
+ */
+#define KSTACK_SYM_LEN		256u
+#define KSTACK_SYM_MAX		4096u	/* per call */
+#define KSTACK_SYM_RETADDR	1u
+
+struct kstack_symbolize {
+	struct kstack_hdr hdr;
+	kstack_u64 addrs;	/* in: Linux: user array of nr u64 */
+	kstack_u64 names;	/* in: Linux: user array of nr * KSTACK_SYM_LEN bytes */
+	kstack_u32 nr;		/* in: 1 .. KSTACK_SYM_MAX */
+	kstack_u32 flags;	/* in: KSTACK_SYM_* */
+};
+
 /* Command numbers, shared by both transports. */
 #define KSTACK_NR_VERSION		1
 #define KSTACK_NR_READ_MEMORY		2
 #define KSTACK_NR_THREAD_CONTEXT	3
 #define KSTACK_NR_STACK			4
+#define KSTACK_NR_SNAPSHOT		5
+#define KSTACK_NR_SYMBOLIZE		6
 
 #if defined(_WIN32)
 /*
@@ -190,6 +271,8 @@ struct kstack_stack {
 #define KSTACK_IOCTL_READ_MEMORY	KSTACK_CTL(KSTACK_NR_READ_MEMORY)
 #define KSTACK_IOCTL_THREAD_CONTEXT	KSTACK_CTL(KSTACK_NR_THREAD_CONTEXT)
 #define KSTACK_IOCTL_STACK		KSTACK_CTL(KSTACK_NR_STACK)
+#define KSTACK_IOCTL_SNAPSHOT		KSTACK_CTL(KSTACK_NR_SNAPSHOT)
+#define KSTACK_IOCTL_SYMBOLIZE		KSTACK_CTL(KSTACK_NR_SYMBOLIZE)
 #else
 #define KSTACK_IOC_MAGIC	'k'
 #define KSTACK_IOCTL_VERSION \
@@ -200,6 +283,10 @@ struct kstack_stack {
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_THREAD_CONTEXT, struct kstack_thread_context)
 #define KSTACK_IOCTL_STACK \
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_STACK, struct kstack_stack)
+#define KSTACK_IOCTL_SNAPSHOT \
+	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_SNAPSHOT, struct kstack_snapshot)
+#define KSTACK_IOCTL_SYMBOLIZE \
+	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_SYMBOLIZE, struct kstack_symbolize)
 #endif
 
 /*
@@ -213,5 +300,8 @@ KSTACK_ASSERT(version, sizeof(struct kstack_version) == 144);
 KSTACK_ASSERT(read_memory, sizeof(struct kstack_read_memory) == 32);
 KSTACK_ASSERT(thread_context, sizeof(struct kstack_thread_context) == 112);
 KSTACK_ASSERT(stack, sizeof(struct kstack_stack) == 72);
+KSTACK_ASSERT(snapshot, sizeof(struct kstack_snapshot) == 64);
+KSTACK_ASSERT(snap_thread, sizeof(struct kstack_snap_thread) == 112);
+KSTACK_ASSERT(symbolize, sizeof(struct kstack_symbolize) == 32);
 
 #endif /* KSTACK_KSTACK_IOCTL_H */

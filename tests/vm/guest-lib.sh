@@ -7,9 +7,9 @@ check() {
 	shift
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name: $(echo "$out" | tail -n 3 | tr '\n' ' ')"; fi
 }
-# wait_file FILE [TENTHS]: wait until FILE exists (default 10 s).
+# wait_file FILE [TENTHS]: wait until FILE exists (default 60 s: TCG under load is slow).
 wait_file() {
-	n=${2:-100}
+	n=${2:-600}
 	while [ ! -s "$1" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 	[ -s "$1" ]
 }

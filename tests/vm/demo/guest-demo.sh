@@ -2,7 +2,7 @@
 insmod /kstack.ko || { echo "demo: insmod failed"; exit 1; }
 zoo -n 1 -o /tmp/zoo.txt &
 zoo_pid=$!
-n=100
+n=600
 while [ ! -s /tmp/zoo.txt ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 echo "=== kstack demo: kernel $(uname -r)"
 echo "=== zoo (pid $zoo_pid): one thread per blocking state"

@@ -6,6 +6,7 @@ check "/dev/kstack exists" test -c /dev/kstack
 ksdrv_test basic
 ksdrv_test readmem
 ksdrv_test context
+ksdrv_test symbolize
 ksdrv_test perm
 ksdrv_test32 basic
 ksdrv_test32 context
@@ -17,6 +18,8 @@ if wait_file /tmp/zoo-drv.txt; then
 	grep -E ' (nanosleep|futex|pipe_read|poll|epoll_wait|waitpid|select|accept|mutex|sigwait)$' \
 		/tmp/zoo-drv.txt >/tmp/zoo-drv-sel.txt
 	ksdrv_test stackcmp /tmp/zoo-drv-sel.txt
+	ksdrv_test snapshot /tmp/zoo-drv.txt
+	ksdrv_test32 snapshot /tmp/zoo-drv.txt
 else
 	fail "zoo did not start"
 fi
@@ -28,7 +31,7 @@ for p in $(pidof zoo); do kill -9 "$p" 2>/dev/null; done
 rm -f /tmp/held
 ksdrv_test holdfd /tmp/held &
 holder=$!
-wait_file /tmp/held 50 || true
+wait_file /tmp/held || true
 if rmmod kstack 2>/dev/null; then
 	fail "rmmod while fd held must fail"
 	insmod /kstack.ko

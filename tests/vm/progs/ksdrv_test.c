@@ -6,6 +6,8 @@
  *   readmem               READ_MEMORY happy path and every refusal
  *   context               THREAD_CONTEXT of a sleeping / running / gone thread
  *   stackcmp ZOOFILE      STACK of every zoo thread vs /proc/PID/task/TID/stack
+ *   snapshot ZOOFILE      SNAPSHOT (frames and raw) vs STACK, ENOSPC, errors
+ *   symbolize             SYMBOLIZE vs /proc/kallsyms
  *   perm                  who may open the device
  *   holdfd READYFILE      open the device, create READYFILE, wait to be killed
  */
@@ -497,6 +499,178 @@ static int cmd_stackcmp(const char *zoofile)
 	return 0;
 }
 
+static int snap(int fd, uint64_t pid, uint32_t mode, void *buf, uint64_t size,
+		struct kstack_snapshot *s)
+{
+	HDR(*s);
+	s->pid = pid;
+	s->mode = mode;
+	s->max_frames = KSTACK_FRAMES_MAX;
+	s->buffer = (uintptr_t)buf;
+	s->buffer_size = size;
+	return ioctl(fd, KSTACK_IOCTL_SNAPSHOT, s);
+}
+
+/* walk the records; -1 if malformed, else count; *found = record of tid */
+static long snap_records(const void *buf, const struct kstack_snapshot *s, uint64_t tid,
+			 const struct kstack_snap_thread **found)
+{
+	const char *p = buf;
+	uint64_t off = 0;
+	long n = 0;
+
+	*found = NULL;
+	while (off < s->bytes_used) {
+		const struct kstack_snap_thread *r = (const void *)(p + off);
+
+		if (r->rec_size < sizeof(*r) || r->rec_size % 8 || off + r->rec_size > s->bytes_used)
+			return -1;
+		if (r->tid == tid)
+			*found = r;
+		off += r->rec_size;
+		n++;
+	}
+	return n == (long)s->nr_threads ? n : -1;
+}
+
+static int cmd_snapshot(const char *zoofile)
+{
+	static char buf[64 << 20];
+	const struct kstack_snap_thread *r;
+	struct kstack_snapshot s;
+	struct kstack_version v;
+	char state[64];
+	FILE *z = fopen(zoofile, "r");
+	int fd = open_dev(), tid, ret, nz = 0, same = 0, raw_ok = 0, zoo_pid = 0;
+	long n;
+
+	HDR(v);
+	ioctl(fd, KSTACK_IOCTL_VERSION, &v);
+	ret = snap(fd, 0, KSTACK_SNAP_FRAMES, buf, sizeof(buf), &s);
+	n = snap_records(buf, &s, 0, &r);
+	result(ret == 0 && n > 50 && s.bytes_needed == s.bytes_used, "SNAPSHOT of the whole system (frames)",
+	       "ret=%d errno=%d records=%ld used=%" PRIu64 " needed=%" PRIu64, ret, errno, n,
+	       s.bytes_used, s.bytes_needed);
+	while (z && fscanf(z, "%d %63s", &tid, state) == 2) {
+		uint64_t frames[KSTACK_FRAMES_MAX];
+		struct kstack_stack st;
+
+		if (!strcmp(state, "sigstop"))
+			continue;	/* another process: checked via the whole-system one */
+		nz++;
+		snap_records(buf, &s, tid, &r);
+		HDR(st);
+		st.tid = tid;
+		st.max_frames = KSTACK_FRAMES_MAX;
+		st.frames = (uintptr_t)frames;
+		if (r && !ioctl(fd, KSTACK_IOCTL_STACK, &st) && st.nr_frames == r->nr_frames &&
+		    !memcmp(frames, r + 1, st.nr_frames * 8) && !(r->flags & KSTACK_SNAP_F_RUNNING))
+			same++;
+		else
+			printf("# snapshot mismatch tid %d (%s): rec=%p nr=%u/%u\n", tid, state,
+			       (void *)r, r ? r->nr_frames : 0, st.nr_frames);
+		if (!zoo_pid && r)
+			zoo_pid = (int)r->tgid;
+	}
+	result(nz > 0 && same == nz, "SNAPSHOT frames equal STACK for every zoo thread",
+	       "%d of %d equal", same, nz);
+
+	/* one process, raw stacks */
+	ret = snap(fd, zoo_pid, KSTACK_SNAP_RAW, buf, sizeof(buf), &s);
+	n = snap_records(buf, &s, 0, &r);
+	result(ret == 0 && n == nz + 1, "SNAPSHOT of one process has exactly its threads",
+	       "ret=%d errno=%d records=%ld, zoo threads %d + main", ret, errno, n, nz);
+	for (uint64_t off = 0; ret == 0 && off < s.bytes_used;) {
+		const struct kstack_snap_thread *t = (const void *)(buf + off);
+		uint64_t ret_addr;
+
+		memcpy(&ret_addr, (const char *)(t + 1) + v.task_frame_ret_off, 8);
+		if (t->tgid == (uint64_t)zoo_pid && t->sp >= t->stack_base &&
+		    t->sp + t->raw_len == t->stack_base + t->stack_size && ret_addr == t->ip &&
+		    t->ip != 0)
+			raw_ok++;
+		off += t->rec_size;
+	}
+	result(raw_ok == n, "SNAPSHOT raw: each stack runs sp..top and holds the saved frame",
+	       "%d of %ld records consistent", raw_ok, n);
+
+	/* too small: ENOSPC, bytes_needed, the records that fit */
+	ret = snap(fd, zoo_pid, KSTACK_SNAP_RAW, buf, 200, &s);
+	result(ret < 0 && errno == ENOSPC && s.bytes_needed > 200 && s.bytes_used <= 200,
+	       "SNAPSHOT into a too-small buffer -> ENOSPC + bytes needed",
+	       "ret=%d errno=%d needed=%" PRIu64 " used=%" PRIu64, ret, errno, s.bytes_needed, s.bytes_used);
+	{
+		uint64_t need = s.bytes_needed + 64 * 1024;	/* threads may grow their stacks */
+
+		ret = snap(fd, zoo_pid, KSTACK_SNAP_RAW, buf, need, &s);
+		result(ret == 0, "SNAPSHOT with the size it asked for succeeds", "errno=%d", errno);
+	}
+	ret = snap(fd, zoo_pid, 7, buf, sizeof(buf), &s);
+	result(ret < 0 && errno == EINVAL, "SNAPSHOT with a bad mode -> EINVAL", "ret=%d errno=%d", ret, errno);
+	ret = snap(fd, 4194303, KSTACK_SNAP_RAW, buf, sizeof(buf), &s);
+	result(ret < 0 && errno == ESRCH, "SNAPSHOT of a missing pid -> ESRCH", "ret=%d errno=%d", ret, errno);
+	ret = snap(fd, zoo_pid, KSTACK_SNAP_RAW, (void *)8, 1 << 20, &s);
+	result(ret < 0 && errno == EFAULT, "SNAPSHOT into a bad user buffer -> EFAULT", "ret=%d errno=%d", ret, errno);
+	if (z)
+		fclose(z);
+	close(fd);
+	return 0;
+}
+
+static int cmd_symbolize(void)
+{
+	static char names[4][KSTACK_SYM_LEN];
+	struct kstack_symbolize sy;
+	uint64_t addrs[4], s0, s1;
+	char want[128];
+	int fd = open_dev(), r;
+
+	if (ksyms_load()) {
+		result(0, "load /proc/kallsyms", "failed");
+		return 1;
+	}
+	addrs[0] = ksym_addr("__schedule");
+	ksym_bounds(addrs[0], &s0, &s1);
+	addrs[1] = addrs[0] + 0x10;
+	addrs[2] = ksym_addr("kstack_ioctl [kstack]");
+	addrs[3] = 0;
+	HDR(sy);
+	sy.addrs = (uintptr_t)addrs;
+	sy.names = (uintptr_t)names;
+	sy.nr = 4;
+	r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
+	snprintf(want, sizeof(want), "__schedule+0x10/%#" PRIx64, s1 - s0);
+	result(r == 0 && !strcmp(names[1], want), "SYMBOLIZE a core kernel address",
+	       "r=%d got '%s' want '%s'", r, names[1], want);
+	result(r == 0 && !strncmp(names[0], "__schedule+0x0/", 15), "SYMBOLIZE a symbol's start",
+	       "got '%s'", names[0]);
+	result(r == 0 && strstr(names[2], "kstack_ioctl+0x0/") == names[2] &&
+	       strstr(names[2], " [kstack]"), "SYMBOLIZE a module address", "got '%s'", names[2]);
+	result(r == 0 && names[3][0] == 0, "SYMBOLIZE address 0 -> empty", "got '%s'", names[3]);
+	/* a return address at a function's very start belongs to the previous one */
+	HDR(sy);
+	sy.addrs = (uintptr_t)addrs;
+	sy.names = (uintptr_t)names;
+	sy.nr = 1;
+	sy.flags = KSTACK_SYM_RETADDR;
+	r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
+	ksym_format_ret(addrs[0], want, sizeof(want));
+	result(r == 0 && !strncmp(names[0], want, strlen(want)) && names[0][strlen(want)] == '/',
+	       "SYMBOLIZE a return address like /proc/PID/stack", "got '%s' want '%s/...'", names[0], want);
+	sy.nr = 0;
+	r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
+	result(r < 0 && errno == EINVAL, "SYMBOLIZE of 0 addresses -> EINVAL", "r=%d errno=%d", r, errno);
+	sy.nr = KSTACK_SYM_MAX + 1;
+	r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
+	result(r < 0 && errno == EINVAL, "SYMBOLIZE over the limit -> EINVAL", "r=%d errno=%d", r, errno);
+	sy.nr = 1;
+	sy.flags = 0x80;
+	r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
+	result(r < 0 && errno == EINVAL, "SYMBOLIZE with unknown flags -> EINVAL", "r=%d errno=%d", r, errno);
+	close(fd);
+	return 0;
+}
+
 /* drop CAP_SYS_ADMIN from the effective set, keep uid 0 */
 static int drop_sys_admin(void)
 {
@@ -568,12 +742,16 @@ int main(int argc, char **argv)
 		cmd_context();
 	else if (argc >= 3 && !strcmp(argv[1], "stackcmp"))
 		cmd_stackcmp(argv[2]);
+	else if (argc >= 3 && !strcmp(argv[1], "snapshot"))
+		cmd_snapshot(argv[2]);
+	else if (argc >= 2 && !strcmp(argv[1], "symbolize"))
+		cmd_symbolize();
 	else if (argc >= 2 && !strcmp(argv[1], "perm"))
 		cmd_perm();
 	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
 		cmd_holdfd(argv[2]);
 	else {
-		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|perm|holdfd FILE\n");
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|perm|holdfd FILE\n");
 		return 2;
 	}
 	return failures ? 1 : 0;

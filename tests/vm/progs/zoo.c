@@ -153,9 +153,12 @@ static void in_handler(int sig)
 		read(idle_pipe[0], &c, 1);
 }
 
+static volatile int sig_ready;	/* sighandler threads that recorded */
+
 static void *st_sighandler(void *a)
 {
 	record(a);
+	__atomic_add_fetch(&sig_ready, 1, __ATOMIC_SEQ_CST);
 	for (;;)
 		pause();	/* main sends SIGUSR1 to us */
 	return NULL;	/* not reached */
@@ -258,7 +261,9 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			if (states[s].fn == st_sighandler) {
-				usleep(1000);
+				/* signal only after it recorded: the handler never returns */
+				while (__atomic_load_n(&sig_ready, __ATOMIC_SEQ_CST) <= i)
+					usleep(1000);
 				pthread_kill(t, SIGUSR1);
 			}
 		}

@@ -313,6 +313,37 @@ static HANDLE open_device(DWORD access, DWORD *err)
 	return h;
 }
 
+/*
+ * The codes are FILE_READ_ACCESS, not FILE_ANY_ACCESS: the I/O manager
+ * refuses them on a handle opened without read access, before the driver.
+ */
+static void check_read_access_required(void)
+{
+	static const struct { DWORD access; const char *name; } opens[] = {
+		{ 0, "ioctl on a handle opened with no access" },
+		{ GENERIC_WRITE, "ioctl on a write-only handle" },
+	};
+	struct kstack_version v;
+	HANDLE saved = dev;
+	DWORD err;
+	unsigned i;
+
+	for (i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
+		dev = open_device(opens[i].access, &err);
+		if (dev == INVALID_HANDLE_VALUE) {
+			fail(opens[i].name, "open failed: error %lu", err);
+			continue;
+		}
+		memset(&v, 0, sizeof(v));
+		v.hdr.size = sizeof(v);
+		v.hdr.version = KSTACK_PROTO_VERSION;
+		ioctl_expect(opens[i].name, KSTACK_IOCTL_VERSION, &v, sizeof(v),
+			     &v, sizeof(v), ERROR_ACCESS_DENIED, NULL);
+		CloseHandle(dev);
+	}
+	dev = saved;
+}
+
 int main(int argc, char **argv)
 {
 	DWORD err;
@@ -346,6 +377,7 @@ int main(int argc, char **argv)
 	check_thread_context();
 	check_stack();
 	check_unknown_ioctl();
+	check_read_access_required();
 
 	if (!CloseHandle(dev))
 		fail("close", "CloseHandle failed: error %lu", GetLastError());

@@ -36,15 +36,20 @@ fi
 # kernel loads drivers anywhere), and imports from ntoskrnl.exe only — and
 # none of the optional routines we must resolve at run time.
 check_image() {
-	arch=$1 sys=$top/build/windows/$1/KStack.sys magic=$2
+	arch=$1 sys=$top/build/windows/$1/KStack.sys magic=$2 entry_sym=$3
 	dump=$(x86_64-w64-mingw32-objdump -p "$sys" 2>&1)
 	dlls=$(echo "$dump" | sed -n 's/^[[:space:]]*DLL Name: //p' | sort -u | tr '\n' ' ')
+	# The entry point must be DriverEntry itself (decorated on i686).
+	rva=$(echo "$dump" | sed -n 's/^AddressOfEntryPoint[[:space:]]*//p')
+	base=$(echo "$dump" | sed -n 's/^ImageBase[[:space:]]*//p')
+	sym=$(x86_64-w64-mingw32-nm "$sys" 2>/dev/null | awk -v s="$entry_sym" '$3 == s { print $1 }')
 	if ! echo "$dump" | grep -q "file format $magic"; then
 		fail "$arch image" "not $magic: $(echo "$dump" | grep 'file format')"
 	elif ! echo "$dump" | grep -q 'Subsystem.*(NT native)'; then
 		fail "$arch image" "subsystem is not native"
-	elif echo "$dump" | grep -q 'AddressOfEntryPoint[[:space:]]*0*$'; then
-		fail "$arch image" "no entry point"
+	elif [ -z "$sym" ] || [ -z "$rva" ] ||
+		[ $((0x$base + 0x$rva)) -ne $((0x$sym)) ]; then
+		fail "$arch image" "entry point ${rva:-none} is not $entry_sym (${sym:-missing})"
 	elif ! echo "$dump" | grep -q 'Base Relocation Directory.*[1-9a-f]'; then
 		fail "$arch image" "no relocation table"
 	elif [ "$dlls" != "ntoskrnl.exe " ]; then
@@ -52,11 +57,11 @@ check_image() {
 	elif echo "$dump" | grep -Eq '[[:space:]](MmCopyMemory|KeInitializeApc|KeInsertQueueApc|RtlWalkFrameChain|SeTokenIsAdmin|MmSystemRangeStart)$'; then
 		fail "$arch image" "imports an optional routine instead of resolving it"
 	else
-		pass "$arch image: native driver, relocatable, ntoskrnl.exe imports only"
+		pass "$arch image: native driver, entry $entry_sym, relocatable, ntoskrnl.exe imports only"
 	fi
 }
-check_image x64 pei-x86-64
-check_image x86 pei-i386
+check_image x64 pei-x86-64 DriverEntry
+check_image x86 pei-i386 _DriverEntry@8
 
 # --- under Wine ---------------------------------------------------------------
 wine_env_init "$top/build/wine/prefix"

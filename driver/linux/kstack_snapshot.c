@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SNAPSHOT: every thread of a process or of the system in one call, each as
+ * a record of in-kernel unwound frames or of its raw live stack. The thread
+ * list is pinned first (get_task_struct under RCU), then each thread is
+ * captured under RCU into a heap bounce buffer and copied out with no lock
+ * held. Work per call is bounded by KSTACK_SNAP_MAX_THREADS threads.
+ */
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <asm/switch_to.h>
+#include "kstack.h"
+
+struct kstack_tasks {
+	struct task_struct **t;
+	u32 nr, cap;
+};
+
+/* Pin up to list->cap threads of one process (leader) or all (NULL). */
+static void kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
+{
+	struct task_struct *p, *t;
+
+	rcu_read_lock();
+	if (leader) {
+		for_each_thread(leader, t) {
+			if (list->nr == list->cap)
+				break;
+			get_task_struct(t);
+			list->t[list->nr++] = t;
+		}
+	} else {
+		for_each_process_thread(p, t) {
+			if (list->nr == list->cap)
+				goto out;
+			get_task_struct(t);
+			list->t[list->nr++] = t;
+		}
+	}
+out:
+	rcu_read_unlock();
+}
+
+static u32 kstack_count_threads(struct task_struct *leader)
+{
+	struct task_struct *p, *t;
+	u32 n = 0;
+
+	rcu_read_lock();
+	if (leader) {
+		for_each_thread(leader, t)
+			n++;
+	} else {
+		for_each_process_thread(p, t)
+			n++;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/* Copy the live part of a sleeping thread's stack: saved sp .. top. */
+static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_thread *rec,
+			      u8 *data, struct kstack_capture *cap)
+{
+	unsigned long stack, sp;
+	int ret = 0;
+
+	cap->flags = 0;
+	rcu_read_lock();
+	stack = (unsigned long)READ_ONCE(task->stack);
+	if (!stack || READ_ONCE(task->exit_state)) {
+		ret = -ESRCH;
+		goto out;
+	}
+	if (READ_ONCE(task->on_cpu)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	kstack_counts(task, &cap->nvcsw_before, &cap->nivcsw_before);
+	/* counts before the stack bytes */
+	smp_rmb();
+	sp = READ_ONCE(task->thread.sp);
+	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(struct inactive_task_frame)) {
+		cap->flags |= KSTACK_SF_RAN;	/* mid-switch: take it again */
+		goto out;
+	}
+	rec->sp = sp;
+	rec->raw_len = stack + THREAD_SIZE - sp;
+	if (copy_from_kernel_nofault(data, (void *)sp, rec->raw_len)) {
+		rec->raw_len = 0;
+		cap->flags |= KSTACK_SF_RAN;
+		goto out;
+	}
+	rec->ip = *(u64 *)(data + offsetof(struct inactive_task_frame, ret_addr));
+	/* stack bytes before the counts after */
+	smp_rmb();
+	if (kstack_ran(task, cap))
+		cap->flags |= KSTACK_SF_RAN;
+out:
+	rcu_read_unlock();
+	rec->stack_base = stack;
+	rec->stack_size = THREAD_SIZE;
+	return ret;
+}
+
+/* One thread into rec (+ data after it); retaken once if it ran. */
+static int kstack_capture_one(struct task_struct *task, const struct kstack_snapshot *req,
+			      struct kstack_snap_thread *rec)
+{
+	struct kstack_capture cap;
+	void *data = rec + 1;
+	int ret, tries;
+
+	memset(rec, 0, sizeof(*rec));
+	for (tries = 0; tries < 2; tries++) {
+		if (req->mode == KSTACK_SNAP_FRAMES)
+			ret = kstack_unwind_task(task, data, req->max_frames, &cap);
+		else
+			ret = kstack_capture_raw(task, rec, data, &cap);
+		if (ret || !(cap.flags & KSTACK_SF_RAN))
+			break;
+		rec->flags |= KSTACK_SNAP_F_RETAKEN;
+	}
+	if (ret == -ESRCH)
+		return ret;
+	rec->tid = task_pid_vnr(task);
+	rec->tgid = task_tgid_vnr(task);
+	rec->state = READ_ONCE(task->__state);
+	__get_task_comm(rec->comm, sizeof(rec->comm), task);
+	if (task->flags & PF_KTHREAD)
+		rec->flags |= KSTACK_TF_KTHREAD;
+	if (task->flags & PF_EXITING)
+		rec->flags |= KSTACK_TF_EXITING;
+	if (ret == -EBUSY) {
+		rec->flags |= KSTACK_SNAP_F_RUNNING;
+		rec->raw_len = 0;
+	} else {
+		rec->nvcsw_before = cap.nvcsw_before;
+		rec->nivcsw_before = cap.nivcsw_before;
+		rec->nvcsw_after = cap.nvcsw_after;
+		rec->nivcsw_after = cap.nivcsw_after;
+		if (cap.flags & KSTACK_SF_RAN)
+			rec->flags |= KSTACK_SNAP_F_RAN;
+		if (cap.flags & KSTACK_SF_TRUNCATED)
+			rec->flags |= KSTACK_SNAP_F_TRUNCATED;
+		if (cap.flags & KSTACK_SF_UNRELIABLE)
+			rec->flags |= KSTACK_SNAP_F_UNRELIABLE;
+		if (req->mode == KSTACK_SNAP_FRAMES)
+			rec->nr_frames = cap.nr_frames;
+	}
+	rec->rec_size = ALIGN(sizeof(*rec) + (req->mode == KSTACK_SNAP_FRAMES ?
+			      rec->nr_frames * sizeof(u64) : rec->raw_len), 8);
+	return 0;
+}
+
+static int kstack_snap_check(const struct kstack_snapshot *req)
+{
+	if (req->mode == KSTACK_SNAP_FRAMES)
+		return req->max_frames && req->max_frames <= KSTACK_FRAMES_MAX ? 0 : -EINVAL;
+	return req->mode == KSTACK_SNAP_RAW ? 0 : -EINVAL;
+}
+
+long kstack_snapshot(void __user *uarg)
+{
+	struct task_struct *leader = NULL;
+	struct kstack_snap_thread *rec;
+	struct kstack_tasks list = { };
+	struct kstack_snapshot req;
+	u8 __user *ubuf;
+	u32 i;
+	int ret;
+
+	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
+	if (ret)
+		return ret;
+	ret = kstack_snap_check(&req);
+	if (ret)
+		return ret;
+	if (req.pid) {
+		leader = kstack_get_task(req.pid);
+		if (!leader)
+			return -ESRCH;
+	}
+	/* room for threads born between counting and collecting: a few more */
+	list.cap = min(kstack_count_threads(leader) + 64, KSTACK_SNAP_MAX_THREADS);
+	list.t = kvmalloc_array(list.cap, sizeof(*list.t), GFP_KERNEL);
+	/* a record plus the largest data: a whole stack or max_frames */
+	rec = kmalloc(sizeof(*rec) + max_t(size_t, THREAD_SIZE,
+					   KSTACK_FRAMES_MAX * sizeof(u64)), GFP_KERNEL);
+	if (!list.t || !rec) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	kstack_collect(&list, leader);
+
+	req.nr_threads = 0;
+	req.nr_skipped = 0;
+	req.bytes_used = 0;
+	req.bytes_needed = 0;
+	ubuf = u64_to_user_ptr(req.buffer);
+	for (i = 0; i < list.nr; i++) {
+		if (kstack_capture_one(list.t[i], &req, rec)) {
+			req.nr_skipped++;	/* exited before its turn */
+			continue;
+		}
+		req.bytes_needed += rec->rec_size;
+		/* records in order: once one does not fit, only count the rest */
+		if (req.bytes_used == req.bytes_needed - rec->rec_size &&
+		    req.bytes_needed <= req.buffer_size) {
+			if (copy_to_user(ubuf + req.bytes_used, rec, rec->rec_size)) {
+				ret = -EFAULT;
+				goto out;
+			}
+			req.bytes_used += rec->rec_size;
+			req.nr_threads++;
+		}
+		cond_resched();
+	}
+	ret = req.bytes_needed > req.buffer_size ? -ENOSPC : 0;
+	if (kstack_req_out(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	for (i = 0; i < list.nr; i++)
+		put_task_struct(list.t[i]);
+	kvfree(list.t);
+	kfree(rec);
+	if (leader)
+		put_task_struct(leader);
+	return ret;
+}
