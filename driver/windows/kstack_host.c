@@ -13,10 +13,15 @@
  * MmGetSystemRoutineAddress happily returns those stubs. So we detect the
  * host first and never resolve a stubbed routine there. Wine's
  * MmGetSystemRoutineAddress looks names up in its own ntoskrnl.exe, which
- * exports wine_ntoskrnl_main_loop (the loop winedevice.exe runs); Windows
- * has no such export, so finding it is a reliable, side-effect-free test.
+ * exports wine_ntoskrnl_main_loop (the loop winedevice.exe runs) and, in
+ * newer versions, wine_enumerate_root_devices; Windows has neither, so
+ * finding one is a reliable, side-effect-free test. (Not used: ntdll's
+ * wine_get_version, which MmGetSystemRoutineAddress cannot see — it
+ * searches only ntoskrnl.exe and hal.dll — and the HKLM\Software\Wine key,
+ * which any administrator can create on Windows.)
  */
 #include "kstack_drv.h"
+#include "kstack_kthread.h"
 
 struct kstack_host kstack_host;
 
@@ -45,7 +50,8 @@ NTSTATUS kstack_host_init(void)
 {
 	RtlZeroMemory(&kstack_host, sizeof(kstack_host));
 	kstack_probe_version();
-	kstack_host.wine = kstack_resolve(L"wine_ntoskrnl_main_loop") != NULL;
+	kstack_host.wine = kstack_resolve(L"wine_ntoskrnl_main_loop") ||
+			   kstack_resolve(L"wine_enumerate_root_devices");
 	if (kstack_host.wine) {
 		/*
 		 * No kernel address space, no KTHREAD layout, no APCs: READ_MEMORY
@@ -77,7 +83,10 @@ NTSTATUS kstack_host_init(void)
 	kstack_host.se_single_privilege_check =
 		kstack_resolve(L"SeSinglePrivilegeCheck");
 	kstack_host.kthread = kstack_kthread_lookup(kstack_host.os_build);
-	if (!kstack_host.kthread)
+	if (kstack_host.kthread)
+		KSTACK_LOG("KTHREAD layout: %s; %s", kstack_host.kthread->name,
+			   kstack_host.kthread->source);
+	else
 		KSTACK_LOG("no KTHREAD offsets for Windows %lu.%lu build %lu (%s): "
 			   "THREAD_CONTEXT is not supported",
 			   kstack_host.os_major, kstack_host.os_minor,

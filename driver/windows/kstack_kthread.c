@@ -32,48 +32,50 @@
 
 static const struct kstack_kthread_layout kstack_vista = {
 	"Windows Vista / Server 2008 x64 (6.0)",
-	0x28, 0x30, 0x38, 0x154, 0x94, KSTACK_X64_FRAME,
+	0x28, 0x30, 0x38, 0x154, 0x94, 0x124, KSTACK_X64_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x30, KernelStack 0x38, "
-	"State 0x154, WaitReason 0x94 (6.0); [NDK64]",
+	"State 0x154, WaitReason 0x94, ContextSwitches 0x124 (6.0); [NDK64]",
 };
 static const struct kstack_kthread_layout kstack_win7 = {
 	"Windows 7 / Server 2008 R2 x64 (6.1)",
-	0x28, 0x30, 0x38, 0x164, 0x26b, KSTACK_X64_FRAME,
+	0x28, 0x30, 0x38, 0x164, 0x26b, 0x134, KSTACK_X64_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x30, KernelStack 0x38, "
-	"State 0x164; WaitReason 0x26B ([GC62] 'previously at'); [NDK64]",
+	"State 0x164, ContextSwitches 0x134; WaitReason 0x26B ([GC62] 'previously at'); [NDK64]",
 };
 static const struct kstack_kthread_layout kstack_win8_10 = {
 	"Windows 8 to 10 22H2 x64 (6.2 to 10.0.19045)",
-	0x28, 0x30, 0x58, 0x184, 0x283, KSTACK_X64_FRAME,
+	0x28, 0x30, 0x58, 0x184, 0x283, 0x154, KSTACK_X64_FRAME,
 	"[GC62] InitialStack 0x28, StackLimit 0x30, KernelStack 0x58, "
-	"State 0x184, WaitReason 0x283 (6.2 and higher); [MSEP]; [NDK64]",
+	"State 0x184, WaitReason 0x283, ContextSwitches 0x154 (6.2 and higher); "
+	"[MSEP]; [NDK64]",
 };
 #else
 #define KSTACK_X86_NO_FRAME 0, KSTACK_NO_OFFSET, KSTACK_NO_OFFSET
 
 static const struct kstack_kthread_layout kstack_xp = {
 	"Windows XP x86 (5.1)",
-	0x18, 0x1c, 0x28, 0x2d, 0x5b, KSTACK_X86_NO_FRAME,
+	0x18, 0x1c, 0x28, 0x2d, 0x5b, 0x4c, KSTACK_X86_NO_FRAME,
 	"[GC351] InitialStack 0x18, StackLimit 0x1C, KernelStack 0x28, "
-	"State 0x2D, WaitReason 0x5B (5.1)",
+	"State 0x2D, WaitReason 0x5B, ContextSwitches 0x4C (5.1)",
 };
 static const struct kstack_kthread_layout kstack_vista = {
 	"Windows Vista / Server 2008 x86 (6.0)",
-	0x28, 0x2c, 0x30, 0x5c, 0x6c, KSTACK_X86_NO_FRAME,
+	0x28, 0x2c, 0x30, 0x5c, 0x6c, 0x58, KSTACK_X86_NO_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x2C, KernelStack 0x30, "
-	"State 0x5C, WaitReason 0x6C (6.0)",
+	"State 0x5C, WaitReason 0x6C, ContextSwitches 0x58 (6.0)",
 };
 static const struct kstack_kthread_layout kstack_win7 = {
 	"Windows 7 x86 (6.1)",
-	0x28, 0x2c, 0x30, 0x68, 0x187, KSTACK_X86_NO_FRAME,
+	0x28, 0x2c, 0x30, 0x68, 0x187, 0x64, KSTACK_X86_NO_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x2C, KernelStack 0x30, "
-	"State 0x68; WaitReason 0x187 ([GC62] 'previously at')",
+	"State 0x68, ContextSwitches 0x64; WaitReason 0x187 ([GC62] 'previously at')",
 };
 static const struct kstack_kthread_layout kstack_win8_10 = {
 	"Windows 8 to 10 22H2 x86 (6.2 to 10.0.19045)",
-	0x20, 0x24, 0x48, 0x90, 0x18b, KSTACK_X86_NO_FRAME,
+	0x20, 0x24, 0x48, 0x90, 0x18b, 0x8c, KSTACK_X86_NO_FRAME,
 	"[GC62] InitialStack 0x20, StackLimit 0x24, KernelStack 0x48, "
-	"State 0x90, WaitReason 0x18B (6.2 and higher); [MSEP]",
+	"State 0x90, WaitReason 0x18B, ContextSwitches 0x8C (6.2 and higher); "
+	"[MSEP]",
 };
 #endif
 

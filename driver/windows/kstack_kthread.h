@@ -18,6 +18,7 @@ struct kstack_kthread_layout {
 	USHORT kernel_stack;	/* KTHREAD.KernelStack: sp saved at switch */
 	USHORT state;		/* KTHREAD.State (UCHAR, KTHREAD_STATE) */
 	USHORT wait_reason;	/* KTHREAD.WaitReason (UCHAR) */
+	USHORT context_switches;	/* KTHREAD.ContextSwitches (ULONG) */
 	/*
 	 * The switch frame KernelStack points at (KSWITCH_FRAME); size 0 when
 	 * its layout is not sourced: then only sp is reported (ip = fp = 0).

@@ -57,6 +57,8 @@ static NTSTATUS kstack_read_saved_frame(PETHREAD thread,
 
 	tc->state = KSTACK_FIELD(thread, l->state, UCHAR);
 	tc->wait_reason = KSTACK_FIELD(thread, l->wait_reason, UCHAR);
+	/* Windows counts all switches in one number: report it as voluntary. */
+	tc->nvcsw = KSTACK_FIELD(thread, l->context_switches, ULONG);
 	tc->stack_base = low;
 	tc->stack_size = top > low ? top - low : 0;
 	if (tc->state != KSTACK_THREAD_STATE_WAITING)

@@ -91,6 +91,14 @@ fi
 
 # Every ioctl, every bad input: drvtest prints its own PASS:/FAIL: lines.
 wine_run "$drvtest" check 2>>"$out/drvtest.err" || rc=1
+# Wine's default prefix reports build 7601, which the KTHREAD table knows:
+# the refusal must come from the Wine check, and the log must say why.
+if grep -a -q 'KStack: THREAD_CONTEXT: no KTHREAD layout for Wine build' "$dbg" &&
+	grep -a -q 'KStack: STACK: kernel APCs or RtlWalkFrameChain unavailable on Wine' "$dbg"; then
+	pass "DbgPrint explains THREAD_CONTEXT/STACK refusals on Wine"
+else
+	fail "DbgPrint refusal lines" "no THREAD_CONTEXT/STACK explanation in $dbg"
+fi
 
 # DriverEntry's failure path: a second service with the same image cannot
 # create \Device\KStack, must fail, and must not touch the first one's link
