@@ -5,8 +5,6 @@
 #include "device.h"
 #include "kernel_part.h"
 
-#define CAPS_KERNEL (KSTACK_CAP_STACK | KSTACK_CAP_THREAD_CONTEXT)
-
 const char *ks_kernel_unavailable(const struct ks_device *dev, int no_kernel)
 {
 	static char line[512];
@@ -20,32 +18,26 @@ const char *ks_kernel_unavailable(const struct ks_device *dev, int no_kernel)
 			 KSTACK_DEVICE_WIN32, ks_strerror(dev->open_error));
 		return line;
 	}
-	if (!(dev->ver.caps & CAPS_KERNEL)) {
-		snprintf(line, sizeof(line),
-			 "kernel part: not shown: the KStack driver cannot capture "
-			 "kernel stacks on this host%s",
-			 (dev->ver.caps & KSTACK_CAP_WINE_HOST) ?
-			 " (Wine: there are no kernel stacks)" : "");
-		return line;
-	}
 	return NULL;
 }
 
 void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp)
 {
-	unsigned nr = 0, flags = 0, max = kp->frames.max;
+	unsigned nr = 0, flags = 0, max = kp->frames.max, tries = 0;
 
 	kp->have_frames = 0;
-	kp->context_err = ERROR_NOT_SUPPORTED;
+	kp->context_tried = 0;
+	kp->stack_flags = 0;
+	kp->context_err = 0;
 	kp->frames.nr = 0;
 	kp->frames.truncated = 0;
-	if (!(w->dev->ver.caps & KSTACK_CAP_STACK)) {
-		kp->stack_err = ERROR_NOT_SUPPORTED;
-		return;
-	}
 	if (max > KSTACK_FRAMES_MAX)
 		max = KSTACK_FRAMES_MAX;
-	kp->stack_err = ks_device_stack(w->dev, tid, kp->frames.pc, max, &nr, &flags);
+	/* SF_RAN: the thread ran while the driver walked it; a retry usually
+	 * catches it still. After three tries keep the frames and say so. */
+	do
+		kp->stack_err = ks_device_stack(w->dev, tid, kp->frames.pc, max, &nr, &flags);
+	while (!kp->stack_err && (flags & KSTACK_SF_RAN) && ++tries < 3);
 	if (kp->stack_err)
 		return;
 	kp->frames.nr = nr;
@@ -58,8 +50,9 @@ void ks_kernel_part_suspended(struct ks_walker *w, DWORD tid, struct ks_kernel_p
 {
 	struct kstack_thread_context tc;
 
-	if (kp->have_frames || !(w->dev->ver.caps & KSTACK_CAP_THREAD_CONTEXT))
+	if (kp->have_frames || kp->stack_err != ERROR_NOT_SUPPORTED)
 		return;
+	kp->context_tried = 1;
 	kp->context_err = ks_device_thread_context(w->dev, tid, &tc);
 	if (kp->context_err)
 		return;
@@ -68,19 +61,38 @@ void ks_kernel_part_suspended(struct ks_walker *w, DWORD tid, struct ks_kernel_p
 		kp->have_frames = 1;
 }
 
+const char *ks_kernel_probe(struct ks_walker *w, DWORD tid)
+{
+	static char line[512];
+	struct kstack_thread_context tc;
+	static struct ks_kernel_part kp;
+	DWORD err;
+
+	kp.frames.max = 1;
+	ks_kernel_part_before(w, tid, &kp);
+	if (kp.stack_err != ERROR_NOT_SUPPORTED)
+		return NULL;
+	err = ks_device_thread_context(w->dev, tid, &tc);
+	if (err != ERROR_NOT_SUPPORTED)
+		return NULL;
+	snprintf(line, sizeof(line),
+		 "kernel part: not shown: the KStack driver cannot capture kernel "
+		 "stacks on this host (STACK and THREAD_CONTEXT: not supported)%s",
+		 (w->dev->ver.caps & KSTACK_CAP_WINE_HOST) ?
+		 "; Wine has no kernel stacks" : "");
+	return line;
+}
+
 void ks_kernel_part_why(const struct ks_walker *w, const struct ks_kernel_part *kp,
 			char *buf, size_t size)
 {
-	char stack[160], context[160];
-	int wine = !!(w->dev->ver.caps & KSTACK_CAP_WINE_HOST);
+	char stack[160];
 
+	(void)w;
 	snprintf(stack, sizeof(stack), "%s", ks_strerror(kp->stack_err));
-	snprintf(context, sizeof(context), "%s", ks_strerror(kp->context_err));
-	if (kp->stack_err == ERROR_NOT_SUPPORTED && kp->context_err == ERROR_NOT_SUPPORTED)
-		snprintf(buf, size, "kernel: not shown: the driver cannot capture kernel "
-			 "stacks on this host (STACK and THREAD_CONTEXT: not supported)%s",
-			 wine ? "; Wine has no kernel stacks" : "");
-	else
+	if (kp->context_tried)
 		snprintf(buf, size, "kernel: not shown: STACK: %s; THREAD_CONTEXT: %s",
-			 stack, context);
+			 stack, ks_strerror(kp->context_err));
+	else
+		snprintf(buf, size, "kernel: not shown: STACK: %s", stack);
 }

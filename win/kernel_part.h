@@ -12,7 +12,8 @@
 
 struct ks_kernel_part {
 	DWORD stack_err;	/* STACK result (0: frames came from STACK) */
-	DWORD context_err;	/* THREAD_CONTEXT result, if tried */
+	int context_tried;	/* THREAD_CONTEXT asked (STACK not supported) */
+	DWORD context_err;	/* its result */
 	int have_frames;	/* frames is valid (possibly empty) */
 	unsigned stack_flags;	/* KSTACK_SF_* from STACK */
 	struct ks_frames frames;
@@ -20,9 +21,17 @@ struct ks_kernel_part {
 
 /*
  * Why the kernel part cannot be shown for any thread of this run, as one
- * line of text, or NULL when the driver is there and claims it can.
+ * line of text (--no-kernel, driver not running), or NULL.
  */
 const char *ks_kernel_unavailable(const struct ks_device *dev, int no_kernel);
+
+/*
+ * Asks the driver for the kernel part of thread tid (not suspended) and
+ * returns one line for the whole run when the driver answers both STACK
+ * and THREAD_CONTEXT with "not supported" (as under Wine), else NULL. The
+ * requests are made whatever VERSION's caps say: the answer is the truth.
+ */
+const char *ks_kernel_probe(struct ks_walker *w, DWORD tid);
 
 /* Before suspending: ask for STACK. */
 void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp);

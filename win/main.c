@@ -9,13 +9,15 @@
 #include "options.h"
 #include "report.h"
 #include "service.h"
+#include "status.h"
 #include "kstack/kstack_ioctl.h"
 
 int main(int argc, char **argv)
 {
 	struct ks_options opt;
 
-	/* Line-buffered even into a pipe, so output interleaves sanely. */
+	/* Fully buffered: fast into pipes; every exit path returns to main,
+	 * whose return flushes it. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (ks_parse_options(argc, argv, &opt)) {
 		fflush(stdout);
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
 		return ks_install(opt.driver_file);
 	case KS_CMD_UNINSTALL:
 		return ks_uninstall();
+	case KS_CMD_STATUS:
+		return ks_status();
 	case KS_CMD_STACKS:
 		break;
 	}

@@ -15,6 +15,7 @@ void ks_print_usage(FILE *out)
 "       kstack install [--driver FILE]   copy KStack.sys to the drivers\n"
 "                                        directory, create and start the service\n"
 "       kstack uninstall                 stop and delete the service, remove the file\n"
+"       kstack status                    is the driver running; version, caps, a test read\n"
 "\n"
 "What to inspect:\n"
 "  -t, --tid TID          only this thread\n"
@@ -38,6 +39,7 @@ void ks_print_usage(FILE *out)
 "  2    nothing shown (no such process or thread, exited, access denied)\n"
 "  3    usage error\n"
 "  4    install / uninstall failed\n"
+"  (status: 0 when the driver answers, 2 when it does not)\n"
 "  130  interrupted by Ctrl+C (every suspended thread was resumed)\n",
 	      out);
 }
@@ -119,6 +121,8 @@ int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 			opt->command = KS_CMD_INSTALL;
 		} else if (!strcmp(a, "uninstall") && i == 1) {
 			opt->command = KS_CMD_UNINSTALL;
+		} else if (!strcmp(a, "status") && i == 1) {
+			opt->command = KS_CMD_STATUS;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "kstack: unknown option '%s' (see kstack --help)\n", a);
 			return -1;
@@ -139,7 +143,7 @@ int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 		return -1;
 	}
 	if (opt->command != KS_CMD_STACKS && (opt->pid || opt->tid)) {
-		fprintf(stderr, "kstack: install/uninstall take no process or thread id\n");
+		fprintf(stderr, "kstack: install/uninstall/status take no process or thread id\n");
 		return -1;
 	}
 	if (opt->driver_file && opt->command != KS_CMD_INSTALL) {

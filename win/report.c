@@ -59,6 +59,9 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	if (ti->state == 5)	/* Waiting */
 		printf(", wait reason %s", ks_wait_reason_name(ti->wait_reason));
 	printf("\n");
+	/* Out before the thread is suspended: if kstack dies mid-walk, the
+	 * output still says which thread it was on. */
+	fflush(stdout);
 
 	r->w.thread = open_thread(ti->tid, &err);
 	if (!r->w.thread) {
@@ -101,6 +104,13 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 
 	if (want_kernel && kp.have_frames) {
 		print_frames(r, &kp.frames, 16);
+		if (kp.stack_flags & KSTACK_SF_RAN)
+			fprintf(stderr, "kstack: thread %lu: it kept running during the kernel "
+				"walk; frames may mix two moments\n", (unsigned long)ti->tid);
+		if (kp.stack_flags & KSTACK_SF_UNRELIABLE)
+			fprintf(stderr, "kstack: thread %lu: the driver's unwinder reported "
+				"an error; the kernel part may be incomplete\n",
+				(unsigned long)ti->tid);
 		if (kp.frames.truncated)
 			fprintf(stderr, "kstack: thread %lu: kernel stack truncated at %u frames\n",
 				(unsigned long)ti->tid, kp.frames.nr);
@@ -215,6 +225,8 @@ int ks_report(const struct ks_options *opt)
 	if (err)	/* still walk: frames print as bare addresses */
 		fprintf(stderr, "kstack: symbols unavailable: %s\n", ks_strerror(err));
 	r.kernel_off = ks_kernel_unavailable(&r.dev, opt->no_kernel);
+	if (!r.kernel_off && pi.nr_threads)
+		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid);
 
 	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi.pid, pi.name,
 	       pi.nr_threads, pi.nr_threads == 1 ? "" : "s");

@@ -1,23 +1,21 @@
 # shellcheck shell=bash
 # Helpers for tests/wine/app/run.sh: a private Wine prefix and the target.
 
-WINE=/usr/lib/wine/wine64	# Debian's loader; there is no wine64 on PATH
+# The prefix and Wine's environment come from the shared helpers
+# (tests/wine/lib/wineenv.sh: wine_env_init, wine_prefix_ensure, wine_sc).
+WINEENV_SH=$top/tests/wine/lib/wineenv.sh
+. "$WINEENV_SH"
 
 # app_wine_setup DIR: a fresh prefix in DIR (never ~/.wine).
 app_wine_setup() {
-	export WINEPREFIX=$1 WINEDEBUG=-all DISPLAY=
-	export WINEDLLOVERRIDES="mscoree,mshtml="	# no Mono/Gecko dialogs
-	wineserver -k 2>/dev/null
+	wine_env_init "$1"
+	wine_session_end
 	rm -rf "$WINEPREFIX"
-	mkdir -p "$(dirname "$WINEPREFIX")"
-	"$WINE" wineboot -i || return 1
-	# Without this wait, services (and sc start) fail with 1077/1060.
-	wineserver -w
+	wine_prefix_ensure
 }
 
 app_wine_stop() {
-	wineserver -k 2>/dev/null
-	wineserver -w 2>/dev/null
+	wine_session_end
 }
 
 # pe_is FILE FORMAT: FILE is a PE of that objdump format, console subsystem.

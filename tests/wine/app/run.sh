@@ -75,6 +75,21 @@ else
 	fail "exited pid" "the short-lived target printed no pid"
 fi
 
+# --- kernel module paths (the reachable part of kernel symbol loading) ----
+if x86_64-w64-mingw32-gcc -O1 -Wall -Wextra -Werror -I"$top/win" -I"$top/include" \
+	-o "$out/ntpath_test.exe" "$here/ntpath_test.c" "$top/win/symbols.c" \
+	-ldbghelp -lpsapi 2>"$out/ntpath-build.log"; then
+	"$WINE" "$out/ntpath_test.exe" >"$out/ntpath.txt" 2>&1
+	nrc=$?
+	cat "$out/ntpath.txt"
+	fails=$((fails + $(grep -c '^FAIL: ' "$out/ntpath.txt")))
+	if [ "$nrc" != 0 ] && ! grep -q '^FAIL: ' "$out/ntpath.txt"; then
+		fail "nt path test" "exited $nrc without a result"
+	fi
+else
+	fail "nt path test build" "$(head -3 "$out/ntpath-build.log")"
+fi
+
 # --- the target --------------------------------------------------------------
 start_target "$out/target.log" || { fail "target" "did not start"; exit 1; }
 echo "target: pid $T_PID main $T_MAIN worker $T_WORKER counter $T_COUNTER" >"$out/target-ids.txt"

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Walk tests against the running target; sourced by run.sh.
-# walk_tests LABEL [EXPECTED-KERNEL-REGEX]: LABEL names the driver situation;
-# the regex is what the one kernel line must say (default: driver not running).
+# walk_tests LABEL [EXPECTED-KERNEL-REGEX|quick]: LABEL names the driver
+# situation; the regex is what the one kernel line must say (default, and
+# with "quick": the driver is not running). "quick" skips the 100-walk and
+# interrupt/crash checks.
 
 # kernel_lines FILE: the lines about the kernel part (one for the run, or
 # one per thread), not frames in kernel32/kernelbase.
@@ -10,7 +12,11 @@ kernel_lines() {
 }
 
 walk_tests() {
-	local label=$1 kline=${2:-'^kernel part: not shown: the KStack driver is not running'}
+	local label=$1 kline=${2:-quick} quick=0
+	if [ "$kline" = quick ]; then
+		quick=$([ $# -ge 2 ] && echo 1 || echo 0)
+		kline='^kernel part: not shown: the KStack driver is not running'
+	fi
 	local f="$out/walk-${label// /-}.txt" blk="$out/blk.txt" i bad=0
 
 	run_k "$f" "$T_PID"
@@ -37,6 +43,12 @@ walk_tests() {
 	check "[$label] -t TID shows only that thread" "rc=$rc" \
 		eval '[ "$(grep -c "^thread " "$f.t")" = 1 ] && grep -q "^thread $T_WORKER:" "$f.t"'
 
+	run_k "$f.nk" "$T_PID" -t "$T_MAIN" --no-kernel
+	check "[$label] --no-kernel: exit 0, says the kernel part was not asked for" \
+		"rc=$rc: $(kernel_lines "$f.nk")" \
+		eval '[ $rc = 0 ] && [ "$(kernel_lines "$f.nk" | tr -d "\r")" = "kernel part: not shown (--no-kernel)" ]'
+
+	[ "$quick" = 1 ] && return
 	# 100 walks, each suspending and resuming every thread.
 	for i in $(seq 100); do
 		"$WINE" "$K64" "$T_PID" >"$f.loop" 2>&1
