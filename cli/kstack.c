@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kstack: kernel-mode call stacks of Linux threads, walked in user space
+ * with the kernel's ORC tables read through /dev/kstack (kstack.ko).
+ * Option parsing and printing only; the work is in lib/.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "session.h"
+#include "threads.h"
+#include "verify.h"
+
+/* Exit codes (documented in --help) */
+#define EXIT_ALL	0	/* every thread shown (--verify: agreement met) */
+#define EXIT_PARTIAL	1	/* some threads failed (--verify: below the bar) */
+#define EXIT_NOTHING	2	/* nothing shown: setup failed or no thread */
+#define EXIT_USAGE	64	/* bad command line */
+
+/* --verify passes when /proc agrees for at least this share of threads */
+#define KS_PROC_AGREEMENT_MIN 0.99
+
+struct opts {
+	bool threads, all, verify, quiet;
+	uint32_t max_frames;
+	const char *device, *kallsyms;
+};
+
+struct counts {
+	size_t shown, failed, running, vanished, ran;
+	/* --verify */
+	size_t walked, eq_kernel, eq_proc, unreliable;
+};
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+"Usage: %s [OPTION]... PID...\n"
+"       %s [OPTION]... -t TID...\n"
+"       %s [OPTION]... --all\n"
+"Show the kernel-mode call stack of Linux threads, walked in user space with\n"
+"the kernel's ORC unwind tables, read through the kstack driver (/dev/kstack).\n"
+"\n"
+"What to inspect:\n"
+"  PID...                 every thread of these processes\n"
+"  -t, --thread TID...    these threads\n"
+"  -a, --all              every thread on the system, kernel threads included\n"
+"\n"
+"What to print:\n"
+"  -n, --max-frames N     walk at most N frames (default %u, 1..%u)\n"
+"  -V, --verify           walk each thread three ways (this walker, the kernel's\n"
+"                         unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
+"                         and report agreement, with both stacks of every mismatch\n"
+"  -q, --quiet            with --verify: print only mismatches and the summary\n"
+"  -d, --device PATH      driver device (default " KSTACK_DEVICE_LINUX ")\n"
+"  -k, --kallsyms PATH    kernel symbols (default /proc/kallsyms)\n"
+"  -h, --help             this help\n"
+"\n"
+"Output: per thread a header \"TID comm state [ctxsw V+I]\" (state as in ps;\n"
+"V/I: voluntary/involuntary context switches), then one frame a line\n"
+"  ffffffff9c05271d : vmlinux!__schedule+0x2dd/0x960\n"
+"(module frames name the module: kvm!kvm_vcpu_block+0x4c/0xa0). A frame found\n"
+"by a fallback (no ORC data: frame pointer or stack scan) is marked \"? \".\n"
+"Where the walk reaches user mode it prints the user ip and sp; a walk cut\n"
+"short says why, and a frame-limit cut is also reported on stderr.\n"
+"\n"
+"Needs root and the driver: insmod kstack.ko (or modprobe kstack).\n"
+"\n"
+"Exit status:\n"
+"  0   every thread shown (--verify: the walker equals the kernel's unwinder for\n"
+"      every sleeping thread, and /proc for at least 99%% of them)\n"
+"  1   some threads could not be shown (--verify: agreement below that bar)\n"
+"  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
+"  64  usage error\n",
+		prog, prog, prog, KS_WALK_DEFAULT_MAX, KSTACK_FRAMES_MAX * 16);
+}
+
+static void note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "kstack: note: %s\n", msg);
+}
+
+static bool parse_u64(const char *s, uint64_t *ret)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*ret = strtoull(s, &end, 10);
+	return !*end && !errno && *ret;
+}
+
+static void print_header(const struct kstack_thread_context *c, uint64_t tid)
+{
+	printf("%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]\n", tid, c->comm,
+	       ks_task_state_letter(c->state), c->nvcsw, c->nivcsw);
+}
+
+static void print_walk(const struct ks_session *s, const struct ks_walk_result *w,
+		       uint64_t tid)
+{
+	char buf[512];
+	size_t i;
+
+	for (i = 0; i < w->nr; i++) {
+		const struct ks_frame *f = &w->frames[i];
+
+		ks_format_frame(buf, sizeof(buf), &s->ksyms, f->ip, f->exact, f->reliable);
+		printf("%s\n", buf);
+	}
+	switch (w->stop) {
+	case KS_STOP_USER:
+		printf("user mode: ip %016" PRIx64 " sp %016" PRIx64 "\n", w->user_ip, w->user_sp);
+		break;
+	case KS_STOP_END_OF_STACK:
+		break;
+	case KS_STOP_MAX_FRAMES:
+		printf("... truncated at %zu frames (raise with -n)\n", w->nr);
+		fprintf(stderr, "kstack: thread %" PRIu64 ": stack truncated at %zu frames\n",
+			tid, w->nr);
+		break;
+	default:
+		printf("(walk stopped: %s at %016" PRIx64 ")\n", ks_walk_stop_name(w->stop),
+		       w->stop_ip);
+		break;
+	}
+}
+
+/* Running/vanished threads are facts, not failures; the rest are. */
+static void count_error(struct counts *c, const struct ks_error *err, uint64_t tid, bool loud)
+{
+	switch (err->code) {
+	case EBUSY:
+		c->running++;
+		break;
+	case ESRCH:
+		c->vanished++;
+		break;
+	case EAGAIN:
+		c->ran++;
+		c->failed++;
+		break;
+	default:
+		c->failed++;
+		loud = true;
+		break;
+	}
+	if (loud)
+		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
+}
+
+static void show_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
+			bool explicit)
+{
+	struct kstack_thread_context ctx;
+	struct ks_walk_result w;
+	struct ks_error *err = ks_session_walk(s, t->tid, &ctx, &w);
+
+	if (err) {
+		if (err->code == EBUSY) {
+			/* say so on stdout too: the thread exists, it has no saved stack */
+			printf("%" PRIu64 " - R [running on a CPU: no saved kernel stack]\n\n", t->tid);
+		}
+		count_error(c, err, t->tid, explicit || err->code == EAGAIN);
+		ks_error_destroy(err);
+		return;
+	}
+	print_header(&ctx, t->tid);
+	print_walk(s, &w, t->tid);
+	printf("\n");
+	c->shown++;
+	if (w.stop == KS_STOP_MAX_FRAMES)
+		c->failed++;
+	ks_walk_result_fini(&w);
+}
+
+static void print_mismatch(const struct ks_session *s, const struct ks_verify *v, uint64_t tid)
+{
+	char buf[512];
+	size_t i;
+
+	printf("MISMATCH %" PRIu64 " %s %c:%s%s\n", tid, v->ctx.comm,
+	       ks_task_state_letter(v->ctx.state),
+	       v->eq_kernel ? "" : " walker != kernel unwinder",
+	       v->eq_proc ? "" : " walker != /proc");
+	printf("  walker (%zu frames, stop: %s):\n", v->walk.nr, ks_walk_stop_name(v->walk.stop));
+	for (i = 0; i < v->walk.nr; i++) {
+		const struct ks_frame *f = &v->walk.frames[i];
+
+		ks_format_frame(buf, sizeof(buf), &s->ksyms, f->ip, f->exact, f->reliable);
+		printf("    %s%s\n", buf, ks_ksyms_in_sched(&s->ksyms, f->ip) ? "  [sched]" : "");
+	}
+	printf("  kernel unwinder via STACK (%u frames%s):\n", v->nkernel,
+	       v->kernel_flags & KSTACK_SF_UNRELIABLE ? ", unreliable" : "");
+	for (i = 0; i < v->nkernel && i < KSTACK_FRAMES_MAX; i++) {
+		ks_format_frame(buf, sizeof(buf), &s->ksyms, v->kernel[i], false, true);
+		printf("    %s\n", buf);
+	}
+	printf("  /proc/%" PRIu64 "/task/%" PRIu64 "/stack (%zu frames):\n", v->ctx.tgid, tid,
+	       v->nproc);
+	for (i = 0; i < v->nproc; i++)
+		printf("    %s\n", v->proc[i]);
+	if (!v->eq_kernel)
+		printf("  first difference from the kernel unwinder at frame %zu\n", v->kernel_diff);
+	if (!v->eq_proc)
+		printf("  first difference from /proc at frame %zu (scheduler frames dropped)\n",
+		       v->proc_diff);
+}
+
+static void verify_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
+			  const struct opts *o)
+{
+	struct ks_verify v;
+	struct ks_error *err = ks_verify_thread(s, t->tgid, t->tid, &v);
+
+	if (err) {
+		count_error(c, err, t->tid, err->code == EAGAIN);
+		ks_error_destroy(err);
+		return;
+	}
+	c->walked++;
+	c->eq_kernel += v.eq_kernel;
+	c->eq_proc += v.eq_proc;
+	c->unreliable += !v.walk.reliable;
+	if (!v.eq_kernel || !v.eq_proc) {
+		print_mismatch(s, &v, t->tid);
+	} else if (!o->quiet) {
+		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s\n", t->tid, v.ctx.comm,
+		       ks_task_state_letter(v.ctx.state), v.walk.nr,
+		       ks_walk_stop_name(v.walk.stop));
+	}
+	ks_verify_fini(&v);
+}
+
+static double pct(size_t a, size_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+static int verify_summary(const struct counts *c, double secs)
+{
+	bool ok = c->walked > 0 && c->eq_kernel == c->walked &&
+		  (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
+
+	printf("verify: %zu sleeping threads walked; %zu running, %zu exited, %zu kept running (skipped); %zu errors\n",
+	       c->walked, c->running, c->vanished, c->ran, c->failed - c->ran);
+	printf("verify: walker == kernel unwinder (STACK), frame for frame: %zu/%zu (%.1f%%)\n",
+	       c->eq_kernel, c->walked, pct(c->eq_kernel, c->walked));
+	printf("verify: walker == /proc/PID/task/TID/stack (scheduler frames dropped): %zu/%zu (%.1f%%)\n",
+	       c->eq_proc, c->walked, pct(c->eq_proc, c->walked));
+	printf("verify: walks with unreliable frames: %zu; time %.3f s\n", c->unreliable, secs);
+	printf("verify: %s\n", ok ? "PASSED" : "FAILED");
+	return ok ? EXIT_ALL : EXIT_PARTIAL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "thread", no_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "max-frames", required_argument, NULL, 'n' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "kallsyms", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .max_frames = 0 };
+	struct ks_session_opts so = { .note = note };
+	struct ks_tid_list tids = { 0 };
+	struct counts c = { 0 };
+	struct ks_session s;
+	struct ks_error *err;
+	struct timespec t0, t1;
+	size_t i;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "tan:Vqd:k:h", longopts, NULL)) != -1) {
+		uint64_t v;
+
+		switch (opt) {
+		case 't':
+			o.threads = true;
+			break;
+		case 'a':
+			o.all = true;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, &v) || v > KSTACK_FRAMES_MAX * 16) {
+				fprintf(stderr, "kstack: -n: need a frame count 1..%u, got \"%s\"\n",
+					KSTACK_FRAMES_MAX * 16, optarg);
+				return EXIT_USAGE;
+			}
+			o.max_frames = (uint32_t)v;
+			break;
+		case 'V':
+			o.verify = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'd':
+			o.device = optarg;
+			break;
+		case 'k':
+			o.kallsyms = optarg;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return EXIT_ALL;
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", argv[0]);
+			return EXIT_USAGE;
+		}
+	}
+	if (o.all == (optind < argc)) {
+		fprintf(stderr, "kstack: %s\nTry '%s --help'.\n",
+			o.all ? "--all takes no PID/TID arguments" : "name a PID, -t TID, or --all",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	if (o.all && o.threads) {
+		fprintf(stderr, "kstack: --all and --thread exclude each other\n");
+		return EXIT_USAGE;
+	}
+	/* Check the command line before touching the system. */
+	for (i = (size_t)optind; i < (size_t)argc; i++) {
+		uint64_t v;
+
+		if (!parse_u64(argv[i], &v)) {
+			fprintf(stderr, "kstack: \"%s\" is not a %s\n", argv[i], o.threads ? "TID" : "PID");
+			return EXIT_USAGE;
+		}
+	}
+
+	so.device = o.device;
+	so.kallsyms = o.kallsyms;
+	/* --verify compares with STACK, which returns up to KSTACK_FRAMES_MAX */
+	so.max_frames = o.max_frames ? o.max_frames :
+			o.verify ? KSTACK_FRAMES_MAX : KS_WALK_DEFAULT_MAX;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = ks_session_open(&s, &so);
+	if (err) {
+		fprintf(stderr, "kstack: %s\n", err->message);
+		ks_error_destroy(err);
+		return EXIT_NOTHING;
+	}
+
+	if (o.all) {
+		err = ks_threads_all(&tids, NULL);
+	} else {
+		for (i = (size_t)optind; !err && i < (size_t)argc; i++) {
+			uint64_t v;
+
+			parse_u64(argv[i], &v);
+			if (o.threads) {
+				err = ks_tid_list_add(&tids, 0, v);
+			} else {
+				err = ks_threads_of(&tids, NULL, v);
+				if (err && err->code == ESRCH) {	/* report, go on */
+					fprintf(stderr, "kstack: %s\n", err->message);
+					ks_error_destroy(err);
+					err = NULL;
+					c.failed++;
+				}
+			}
+		}
+	}
+	if (err) {
+		fprintf(stderr, "kstack: %s\n", err->message);
+		ks_error_destroy(err);
+		ks_session_close(&s);
+		ks_tid_list_fini(&tids);
+		return EXIT_NOTHING;
+	}
+
+	for (i = 0; i < tids.n; i++) {
+		struct ks_tid *t = &tids.v[i];
+
+		if (!t->tgid) {		/* -t: find the process for /proc paths */
+			struct kstack_thread_context ctx;
+			struct ks_error *e = ks_driver_thread_context(&s.drv, t->tid, &ctx);
+
+			if (e && e->code != EBUSY) {
+				count_error(&c, e, t->tid, true);
+				ks_error_destroy(e);
+				continue;
+			}
+			ks_error_destroy(e);
+			t->tgid = e ? t->tid : ctx.tgid;
+		}
+		if (o.verify)
+			verify_thread(&s, t, &c, &o);
+		else
+			show_thread(&s, t, &c, !o.all);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	if (o.verify) {
+		rc = verify_summary(&c, (double)(t1.tv_sec - t0.tv_sec) +
+					(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	} else if (c.shown == 0 && c.running == 0) {
+		rc = EXIT_NOTHING;
+	} else {
+		rc = c.failed ? EXIT_PARTIAL : EXIT_ALL;
+	}
+	if (!o.all && c.vanished)
+		rc = c.shown ? EXIT_PARTIAL : EXIT_NOTHING;
+	ks_session_close(&s);
+	ks_tid_list_fini(&tids);
+	return rc;
+}

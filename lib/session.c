@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "kernel_orc.h"
+#include "session.h"
+
+static bool ks_session_is_text(void *ctx, uint64_t addr)
+{
+	const struct ks_session *s = ctx;
+
+	return ks_ksyms_is_text(&s->ksyms, addr) || ks_orc_set_table(&s->orc, addr);
+}
+
+struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_opts *o)
+{
+	const struct kstack_version *v;
+	struct ks_kernel_orc_opts oo;
+	struct ks_error *err;
+	struct utsname u;
+	const char *release;
+
+	memset(s, 0, sizeof(*s));
+	s->drv.fd = -1;
+	err = ks_driver_open(&s->drv, o->device);
+	if (err)
+		return err;
+	v = &s->drv.version;
+	if (v->arch != KSTACK_ARCH_X86_64) {
+		err = ks_error_format(ENOTSUP, "driver reports arch %u: this walker knows x86_64 only", v->arch);
+		goto fail;
+	}
+	if (v->task_frame_layout != KSTACK_FRAME_LINUX_X86_64_V1) {
+		err = ks_error_format(ENOTSUP, "driver reports saved-frame layout %u: unknown to this walker",
+				      v->task_frame_layout);
+		goto fail;
+	}
+	/* the driver's release string is the running kernel's; uname as fallback */
+	release = v->release[0] ? v->release : (uname(&u) == 0 ? u.release : NULL);
+	err = ks_kernel_orc_layout(v->orc_layout, release, &s->layout);
+	if (err)
+		goto fail;
+	err = ks_ksyms_load(&s->ksyms, o->kallsyms ? o->kallsyms : "/proc/kallsyms");
+	if (err)
+		goto fail;
+	if (!ks_ksyms_has_addresses(&s->ksyms)) {
+		err = ks_error_format(EPERM, "%s shows no addresses: run as root (kptr_restrict)",
+				      o->kallsyms ? o->kallsyms : "/proc/kallsyms");
+		goto fail;
+	}
+	oo = (struct ks_kernel_orc_opts){
+		.layout = s->layout, .read = ks_driver_read_cb, .ctx = &s->drv,
+		.ksyms = &s->ksyms, .note = o->note, .note_ctx = o->note_ctx,
+	};
+	err = ks_kernel_orc_load(&oo, &s->orc);
+	if (err)
+		goto fail;
+	s->cfg = (struct ks_walk_config){
+		.read = ks_driver_read_cb,
+		.is_text = ks_session_is_text,
+		.ctx = s,
+		.orc = &s->orc,
+		.max_frames = o->max_frames,
+		.ret_from_fork = s->ksyms.ret_from_fork,
+		.frame_size = v->task_frame_size,
+		.frame_ret_off = v->task_frame_ret_off,
+		.frame_bp_off = v->task_frame_bp_off,
+	};
+	return NULL;
+fail:
+	ks_session_close(s);
+	return err;
+}
+
+void ks_session_close(struct ks_session *s)
+{
+	ks_driver_close(&s->drv);
+	ks_ksyms_fini(&s->ksyms);
+	ks_orc_set_clear(&s->orc);
+}
+
+/* ks_read_fn for the walk: reads go to the driver, not to the session. */
+static struct ks_error *ks_session_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct ks_session *s = ctx;
+
+	return ks_driver_read(&s->drv, addr, buf, len);
+}
+
+struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
+				 struct kstack_thread_context *ctx, struct ks_walk_result *res)
+{
+	struct ks_walk_config cfg = s->cfg;
+	int tries;
+
+	cfg.read = ks_session_read;
+	memset(res, 0, sizeof(*res));
+	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
+		struct kstack_thread_context after;
+		struct ks_walk_thread t;
+		struct ks_error *err;
+
+		err = ks_driver_thread_context(&s->drv, tid, ctx);
+		if (err)
+			return err;
+		t = (struct ks_walk_thread){
+			.stack_base = ctx->stack_base,
+			.stack_size = ctx->stack_size,
+			.saved_sp = ctx->sp,
+		};
+		err = ks_walk(&cfg, &t, res);
+		if (err) {
+			/* the stack may have been freed: tell "gone" from "broken" */
+			struct ks_error *gone = ks_driver_thread_context(&s->drv, tid, &after);
+
+			if (gone) {
+				ks_error_destroy(err);
+				return gone;
+			}
+			return err;
+		}
+		/* the copy is only a snapshot if the thread did not run meanwhile */
+		err = ks_driver_thread_context(&s->drv, tid, &after);
+		if (err) {
+			ks_walk_result_fini(res);
+			return err;
+		}
+		if (after.nvcsw == ctx->nvcsw && after.nivcsw == ctx->nivcsw && after.sp == ctx->sp)
+			return NULL;
+		ks_walk_result_fini(res);
+	}
+	return ks_error_format(EAGAIN, "thread %llu: ran during the walk %d times",
+			       (unsigned long long)tid, KS_SESSION_TRIES);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Everything a tool needs to walk live threads, set up once: the driver,
+ * kernel symbols, the ORC tables read through the driver, the walk config.
+ * Then one call per thread: context + walk, retried if the thread ran.
+ */
+#ifndef KSTACK_SESSION_H
+#define KSTACK_SESSION_H
+
+#include "kdriver.h"
+#include "ksyms.h"
+#include "orc_table.h"
+#include "unwind.h"
+
+struct ks_session_opts {
+	const char *device;	/* NULL: /dev/kstack */
+	const char *kallsyms;	/* NULL: /proc/kallsyms */
+	uint32_t max_frames;	/* 0: KS_WALK_DEFAULT_MAX */
+	void (*note)(void *ctx, const char *msg);	/* non-fatal notes */
+	void *note_ctx;
+};
+
+struct ks_session {
+	struct ks_driver drv;
+	struct ks_ksyms ksyms;
+	struct ks_orc_set orc;
+	struct ks_walk_config cfg;
+	enum ks_orc_layout layout;
+};
+
+struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_opts *opts);
+void ks_session_close(struct ks_session *s);
+
+/* How many times a thread that keeps running is retried. */
+#define KS_SESSION_TRIES 3
+
+/*
+ * Saved context and our walk of one thread. Retries while the thread's
+ * context-switch counts move between the context and the stack read; after
+ * KS_SESSION_TRIES, an EAGAIN error "ran during the walk". A running thread
+ * is EBUSY, a vanished one ESRCH (see ks_driver_thread_context()).
+ */
+struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
+				 struct kstack_thread_context *ctx_ret,
+				 struct ks_walk_result *res);
+
+#endif

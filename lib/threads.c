@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "threads.h"
+
+struct ks_error *ks_tid_list_add(struct ks_tid_list *l, uint64_t tgid, uint64_t tid)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		struct ks_tid *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return &ks_error_nomem;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct ks_tid){ .tgid = tgid, .tid = tid };
+	return NULL;
+}
+
+static bool ks_numeric(const char *s, uint64_t *ret)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*ret = strtoull(s, &end, 10);
+	return !*end && !errno;
+}
+
+struct ks_error *ks_threads_of(struct ks_tid_list *l, const char *proc, uint64_t pid)
+{
+	char path[256];
+	struct dirent *de;
+	struct ks_error *err = NULL;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%llu/task", proc ? proc : "/proc", (unsigned long long)pid);
+	d = opendir(path);
+	if (!d) {
+		int e = errno;
+
+		return ks_error_format(e == ENOENT ? ESRCH : e, "process %llu: %s",
+				       (unsigned long long)pid,
+				       e == ENOENT ? "no such process" : strerror(e));
+	}
+	while (!err && (de = readdir(d))) {
+		uint64_t tid;
+
+		if (ks_numeric(de->d_name, &tid))
+			err = ks_tid_list_add(l, pid, tid);
+	}
+	closedir(d);
+	return err;
+}
+
+struct ks_error *ks_threads_all(struct ks_tid_list *l, const char *proc)
+{
+	struct dirent *de;
+	struct ks_error *err = NULL;
+	DIR *d = opendir(proc ? proc : "/proc");
+
+	if (!d)
+		return ks_error_format(errno, "%s: %s", proc ? proc : "/proc", strerror(errno));
+	while ((de = readdir(d))) {
+		uint64_t pid;
+
+		if (!ks_numeric(de->d_name, &pid))
+			continue;
+		err = ks_threads_of(l, proc, pid);
+		if (err && err->code == ESRCH) {	/* exited meanwhile */
+			ks_error_destroy(err);
+			err = NULL;
+		}
+		if (err)
+			break;
+	}
+	closedir(d);
+	return err;
+}
+
+void ks_tid_list_fini(struct ks_tid_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "verify.h"
+
+struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t tid,
+				    char ***lines_ret, size_t *n_ret)
+{
+	char path[256], line[512];
+	char **lines = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%llu/task/%llu/stack", proc ? proc : "/proc",
+		 (unsigned long long)tgid, (unsigned long long)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return ks_error_format(errno == ENOENT ? ESRCH : errno, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, **nl;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(p, "[<", 2)) {	/* "[<0>] " or "[<addr>] " */
+			char *close = strstr(p, ">] ");
+
+			if (close)
+				p = close + 3;
+		}
+		nl = realloc(lines, (n + 1) * sizeof(*lines));
+		if (!nl || !(nl[n] = strdup(p))) {
+			lines = nl ? nl : lines;
+			fclose(f);
+			while (n)
+				free(lines[--n]);
+			free(lines);
+			return &ks_error_nomem;
+		}
+		lines = nl;
+		n++;
+	}
+	fclose(f);
+	*lines_ret = lines;
+	*n_ret = n;
+	return NULL;
+}
+
+/* Frames the kernel's walk would also report: every one but scan guesses. */
+static size_t ks_walk_kernel_frames(const struct ks_walk_result *w)
+{
+	size_t n = 0;
+
+	while (n < w->nr && w->frames[n].how != KS_HOW_SCAN)
+		n++;
+	return n;
+}
+
+bool ks_verify_cmp_kernel(const struct ks_walk_result *w, const uint64_t *k, size_t nk,
+			  size_t *diff_ret)
+{
+	size_t nw = ks_walk_kernel_frames(w), i;
+
+	for (i = 0; i < nw && i < nk; i++)
+		if (w->frames[i].ip != k[i])
+			break;
+	*diff_ret = i;
+	return i == nw && i == nk;
+}
+
+bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *w,
+			char *const *proc, size_t nproc, size_t *diff_ret)
+{
+	size_t nw = ks_walk_kernel_frames(w), i, j = 0;
+	char buf[256];
+
+	for (i = 0; i < nw && j < KS_PROC_STACK_MAX; i++) {
+		if (ks_ksyms_in_sched(ks, w->frames[i].ip))
+			continue;	/* stack_trace_save_tsk() drops these */
+		ks_format_proc(buf, sizeof(buf), ks, w->frames[i].ip);
+		if (j >= nproc || strcmp(buf, proc[j])) {
+			*diff_ret = j;
+			return false;
+		}
+		j++;
+	}
+	*diff_ret = j;
+	return j == nproc;
+}
+
+static bool ks_same_counts(const struct kstack_thread_context *a,
+			   const struct kstack_thread_context *b)
+{
+	return a->nvcsw == b->nvcsw && a->nivcsw == b->nivcsw && a->sp == b->sp;
+}
+
+struct ks_error *ks_verify_thread(struct ks_session *s, uint64_t tgid, uint64_t tid,
+				  struct ks_verify *v)
+{
+	int tries;
+
+	memset(v, 0, sizeof(*v));
+	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
+		struct kstack_thread_context after;
+		struct kstack_stack st;
+		struct ks_error *err;
+
+		err = ks_session_walk(s, tid, &v->ctx, &v->walk);
+		if (err)
+			return err;
+		err = ks_driver_stack(&s->drv, tid, v->kernel, KSTACK_FRAMES_MAX, &st);
+		if (!err)
+			err = ks_proc_stack_read(NULL, tgid, tid, &v->proc, &v->nproc);
+		if (!err)
+			err = ks_driver_thread_context(&s->drv, tid, &after);
+		if (err) {
+			ks_verify_fini(v);
+			return err;
+		}
+		v->nkernel = st.nr_frames;
+		v->kernel_flags = st.flags;
+		/* one quiet moment: no switch from our context read to the last */
+		if (!(st.flags & KSTACK_SF_RAN) && ks_same_counts(&v->ctx, &after) &&
+		    st.nvcsw_before == v->ctx.nvcsw && st.nivcsw_before == v->ctx.nivcsw) {
+			v->eq_kernel = ks_verify_cmp_kernel(&v->walk, v->kernel, v->nkernel,
+							    &v->kernel_diff);
+			v->eq_proc = ks_verify_cmp_proc(&s->ksyms, &v->walk, v->proc, v->nproc,
+							&v->proc_diff);
+			return NULL;
+		}
+		ks_verify_fini(v);
+	}
+	return ks_error_format(EAGAIN, "thread %llu: ran during the walk %d times",
+			       (unsigned long long)tid, KS_SESSION_TRIES);
+}
+
+void ks_verify_fini(struct ks_verify *v)
+{
+	size_t i;
+
+	ks_walk_result_fini(&v->walk);
+	for (i = 0; i < v->nproc; i++)
+		free(v->proc[i]);
+	free(v->proc);
+	v->proc = NULL;
+	v->nproc = 0;
+}
