@@ -23,6 +23,7 @@ struct run {
 	struct ks_symbols syms;
 	const char *kernel_off;		/* one line for the whole run, or NULL */
 	int user_width;			/* hex digits of a user address */
+	int kernel_width;		/* ... and of a kernel address */
 	unsigned shown, failed, kernel_missing;
 };
 
@@ -103,7 +104,11 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	r->w.thread = NULL;
 
 	if (want_kernel && kp.have_frames) {
-		print_frames(r, &kp.frames, 16);
+		/* Kernel images are loaded into dbghelp only once a run has
+		 * kernel frames to name: EnumDeviceDrivers + ~200 modules. */
+		if (kp.frames.nr)
+			ks_symbols_load_kernel(&r->syms);
+		print_frames(r, &kp.frames, r->kernel_width);
 		if (kp.stack_flags & KSTACK_SF_RAN)
 			fprintf(stderr, "kstack: thread %lu: it kept running during the kernel "
 				"walk; frames may mix two moments\n", (unsigned long)ti->tid);
@@ -177,6 +182,8 @@ static int check_bitness(struct run *r, const struct ks_process_info *pi)
 	}
 	r->w.target_wow64 = sizeof(void *) == 8 && target_wow;
 	r->user_width = (sizeof(void *) == 8 && !target_wow) ? 16 : 8;
+	/* 64-bit Windows has 64-bit kernel addresses, whatever the target. */
+	r->kernel_width = (sizeof(void *) == 8 || self_wow) ? 16 : 8;
 	return 0;
 }
 
