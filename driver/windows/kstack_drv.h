@@ -15,12 +15,17 @@
 
 #define KSTACK_LOG(fmt, ...) DbgPrint("KStack: " fmt "\n", ##__VA_ARGS__)
 
-/* Routines that exist only on some hosts; see kstack_host.c. */
+/*
+ * Routines that exist only on some hosts; see kstack_host.c.
+ * MM_COPY_ADDRESS as MmCopyMemory takes it (by value, 8 bytes); our own
+ * copy because older kits lack it, with a named union so MSVC /W4 /WX
+ * (the WDK build) does not reject a nameless one.
+ */
 typedef struct kstack_mm_copy_address {
 	union {
 		PVOID VirtualAddress;
 		PHYSICAL_ADDRESS PhysicalAddress;
-	};
+	} u;
 } kstack_mm_copy_address;
 #define KSTACK_MM_COPY_MEMORY_VIRTUAL 0x2
 

@@ -61,7 +61,8 @@ NTSTATUS kstack_copy_kernel(void *dst, ULONG_PTR src, ULONG len)
 
 	if (!kstack_host.mm_copy_memory)
 		return kstack_copy_page_checked(dst, src, len);
-	from.VirtualAddress = (PVOID)src;
+	from.u.PhysicalAddress.QuadPart = 0;
+	from.u.VirtualAddress = (PVOID)src;
 	status = kstack_host.mm_copy_memory(dst, from, len,
 					    KSTACK_MM_COPY_MEMORY_VIRTUAL,
 					    &copied);

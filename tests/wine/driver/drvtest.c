@@ -122,6 +122,28 @@ static void check_version(void)
 	ver = v;
 }
 
+/* A newer client's larger request is served; we get back the v1 layout. */
+static void check_version_newer_client(void)
+{
+	unsigned char buf[sizeof(struct kstack_version) + 16];
+	struct kstack_version *v = (struct kstack_version *)buf;
+	DWORD bytes;
+
+	memset(buf, 0xcc, sizeof(buf));
+	v->hdr.size = sizeof(buf);
+	v->hdr.version = KSTACK_PROTO_VERSION;
+	if (!ioctl_expect("version: larger (newer) request", KSTACK_IOCTL_VERSION,
+			  buf, sizeof(buf), buf, sizeof(buf), EXPECT_OK, &bytes))
+		return;
+	if (bytes != sizeof(*v) || v->hdr.size != sizeof(*v) ||
+	    v->proto_version != KSTACK_PROTO_VERSION)
+		fail("version: larger (newer) request",
+		     "%lu bytes, hdr.size %u, want %u", bytes, v->hdr.size,
+		     (unsigned)sizeof(*v));
+	else
+		pass("version: larger (newer) request answered with the v1 layout");
+}
+
 static void check_version_bad(void)
 {
 	struct kstack_version v;
@@ -372,6 +394,7 @@ int main(int argc, char **argv)
 	pass("open");
 
 	check_version();
+	check_version_newer_client();
 	check_version_bad();
 	check_read_memory();
 	check_thread_context();

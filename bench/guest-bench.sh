@@ -1,0 +1,14 @@
+# make bench, inside the VM.
+insmod /kstack.ko || { echo "bench: insmod failed"; exit 1; }
+sizes=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^kstack_bench_sizes=//p' | tr , ' ')
+for n in ${sizes:-100 1000 4000}; do
+	per=$(( (n + 10) / 11 ))	# zoo parks 11 thread states per count
+	rm -f /tmp/zoo.txt
+	zoo -n "$per" -o /tmp/zoo.txt &
+	w=1200
+	while [ ! -s /tmp/zoo.txt ] && [ $w -gt 0 ]; do sleep 0.1; w=$((w - 1)); done
+	echo "bench: N=$n zoo threads: $(wc -l </tmp/zoo.txt), all threads: $(ls -d /proc/[0-9]*/task/* | wc -l)"
+	kbench -r 7 -l "$n"
+	for p in $(pidof zoo); do kill -9 "$p"; done
+	sleep 1
+done

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kbench: how fast can every thread's kernel stack be captured, inside the
+ * VM, by each method, on the same threads in the same run?
+ *   proc        open/read/close every /proc/PID/task/TID/stack (the peer)
+ *   stack       one STACK ioctl per thread
+ *   snap        one SNAPSHOT call, in-kernel unwinding
+ *   ...+sym     the same, plus symbolization (each distinct address resolved
+ *               once, with SYMBOLIZE) and formatting every frame line
+ * Each method is repeated; we print median and min per thread, the share
+ * of /proc's frames each method agrees with, and the tool's peak RSS.
+ *
+ *   kbench [-r REPEATS] [-l LABEL]     (LABEL: e.g. the zoo size N)
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "kstack/kstack_ioctl.h"
+#include "../tests/vm/progs/ksyms_mini.h"
+
+#define MAXF 64			/* /proc/PID/stack shows at most 64 */
+
+struct thr {
+	int pid, tid;
+	int nf;			/* frames captured by the method under test */
+	uint64_t f[MAXF];
+};
+
+struct ref {			/* /proc's view, taken once, untimed */
+	int tid, n;
+	char (*line)[96];
+};
+
+struct symcache {		/* addr -> "module!name+off/size" */
+	uint64_t *addr;
+	char **name;
+	size_t cap, n;
+};
+
+static int fd;
+static FILE *devnull;
+static struct ref *refs;
+static size_t nrefs;
+static uint64_t ss, se, ls, le;
+static char *snapbuf;
+static size_t snapsize = 1 << 20;
+static int snap_mode = KSTACK_SNAP_FRAMES;
+static double *sym_us, *fmt_us;	/* +sym methods: where the time goes */
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* every thread on the system, as a tool must find them */
+static size_t enum_threads(struct thr **out)
+{
+	static struct thr *v;
+	static size_t cap;
+	size_t n = 0;
+	struct dirent *d, *e;
+	DIR *proc = opendir("/proc");
+
+	while (proc && (d = readdir(proc))) {
+		char path[300];
+		DIR *task;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", d->d_name);
+		task = opendir(path);
+		while (task && (e = readdir(task))) {
+			if (e->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				v = realloc(v, cap * sizeof(*v));
+			}
+			v[n].pid = atoi(d->d_name);
+			v[n].tid = atoi(e->d_name);
+			v[n].nf = 0;
+			n++;
+		}
+		if (task)
+			closedir(task);
+	}
+	if (proc)
+		closedir(proc);
+	*out = v;
+	return n;
+}
+
+static int read_proc_stack(int pid, int tid, char *buf, size_t len)
+{
+	char path[64];
+	int f, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+	f = open(path, O_RDONLY);
+	if (f < 0)
+		return -1;
+	n = read(f, buf, len - 1);
+	close(f);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
+static void take_reference(void)
+{
+	struct thr *t;
+	size_t n = enum_threads(&t);
+	char buf[8192];
+
+	refs = calloc(n, sizeof(*refs));
+	for (size_t i = 0; i < n; i++) {
+		char *p, *save = NULL;
+		struct ref *r = &refs[nrefs];
+
+		if (read_proc_stack(t[i].pid, t[i].tid, buf, sizeof(buf)) < 0)
+			continue;
+		r->tid = t[i].tid;
+		r->line = calloc(MAXF, sizeof(*r->line));
+		for (p = strtok_r(buf, "\n", &save); p && r->n < MAXF; p = strtok_r(NULL, "\n", &save)) {
+			char *s = strchr(p, ']'), *slash;
+
+			if (!s)
+				continue;
+			s += 2;
+			slash = strchr(s, '/');
+			if (slash)
+				*slash = 0;
+			snprintf(r->line[r->n++], sizeof(r->line[0]), "%.90s", s);
+		}
+		nrefs++;
+	}
+}
+
+static const struct ref *find_ref(int tid)
+{
+	for (size_t i = 0; i < nrefs; i++)
+		if (refs[i].tid == tid)
+			return &refs[i];
+	return NULL;
+}
+
+/* ---- symbolization: each distinct address once, through the driver ---- */
+static size_t sc_slot(const struct symcache *c, uint64_t a)
+{
+	size_t h = (size_t)((a * 0x9e3779b97f4a7c15ull) >> 20) & (c->cap - 1);
+
+	while (c->addr[h] && c->addr[h] != a)
+		h = (h + 1) & (c->cap - 1);
+	return h;
+}
+
+static void sc_init(struct symcache *c)
+{
+	c->cap = 1 << 10;
+	c->n = 0;
+	c->addr = calloc(c->cap, sizeof(*c->addr));
+	c->name = calloc(c->cap, sizeof(*c->name));
+}
+
+static void sc_fini(struct symcache *c)
+{
+	for (size_t i = 0; i < c->cap; i++)
+		free(c->name[i]);
+	free(c->addr);
+	free(c->name);
+}
+
+/* "name+0x1/0x2 [mod]" -> "mod!name+0x1/0x2"; core -> "vmlinux!..." */
+static char *sc_format(const char *k)
+{
+	const char *br = strchr(k, '[');
+	char *out;
+
+	if (!k[0])
+		return strdup("?");
+	if (br) {
+		size_t nl = br - k - 1, ml = strcspn(br + 1, "]");
+
+		out = malloc(nl + ml + 2);
+		memcpy(out, br + 1, ml);
+		out[ml] = '!';
+		memcpy(out + ml + 1, k, nl);
+		out[ml + 1 + nl] = 0;
+		return out;
+	}
+	if (asprintf(&out, "vmlinux!%s", k) < 0)
+		return NULL;
+	return out;
+}
+
+/* keep the table at most half full */
+static void sc_grow(struct symcache *c)
+{
+	struct symcache old = *c;
+
+	c->cap *= 2;
+	c->n = 0;
+	c->addr = calloc(c->cap, sizeof(*c->addr));
+	c->name = calloc(c->cap, sizeof(*c->name));
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.addr[i])
+			continue;
+		size_t h = sc_slot(c, old.addr[i]);
+
+		c->addr[h] = old.addr[i];
+		c->name[h] = old.name[i];
+		c->n++;
+	}
+	free(old.addr);
+	free(old.name);
+}
+
+static void sc_resolve(struct symcache *c, const uint64_t *a, size_t n)
+{
+	static uint64_t want[KSTACK_SYM_MAX];
+	static char names[KSTACK_SYM_MAX][KSTACK_SYM_LEN];
+	size_t nw = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n) {
+			size_t h;
+
+			if (2 * (c->n + 1) > c->cap)
+				sc_grow(c);
+			h = sc_slot(c, a[i]);
+
+			if (c->addr[h])
+				continue;
+			c->addr[h] = a[i];	/* reserve; named below */
+			c->n++;
+			want[nw++] = a[i];
+		}
+		if (nw && (nw == KSTACK_SYM_MAX || i == n)) {
+			struct kstack_symbolize s = { .hdr = { sizeof(s), KSTACK_PROTO_VERSION } };
+
+			s.addrs = (uintptr_t)want;
+			s.names = (uintptr_t)names;
+			s.nr = nw;
+			s.flags = KSTACK_SYM_RETADDR;
+			if (ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &s))
+				memset(names, 0, sizeof(names[0]) * nw);
+			for (size_t k = 0; k < nw; k++)
+				c->name[sc_slot(c, want[k])] = sc_format(names[k]);
+			nw = 0;
+		}
+	}
+}
+
+static const char *sc_name(const struct symcache *c, uint64_t a)
+{
+	return c->name[sc_slot(c, a)];
+}
+
+/* output through one buffer and few write()s, as a tool printing many lines */
+static char obuf[1 << 16];
+static size_t olen;
+
+static void out_flush(void)
+{
+	if (olen && write(fileno(devnull), obuf, olen) < 0)
+		perror("kbench: write");
+	olen = 0;
+}
+
+static void out_printf(const char *fmt, int v)
+{
+	if (olen + 32 > sizeof(obuf))
+		out_flush();
+	olen += snprintf(obuf + olen, 32, fmt, v);
+}
+
+/* "%016" PRIx64 " : %s\n" without printf's cost per frame */
+static void out_frame(uint64_t addr, const char *name)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t nl = strlen(name);
+
+	if (olen + 16 + 3 + nl + 1 > sizeof(obuf))
+		out_flush();
+	for (int i = 15; i >= 0; i--, addr >>= 4)
+		obuf[olen + i] = hex[addr & 15];
+	memcpy(obuf + olen + 16, " : ", 3);
+	memcpy(obuf + olen + 19, name, nl);
+	obuf[olen + 19 + nl] = '\n';
+	olen += 20 + nl;
+}
+
+/* symbolize and "print" (to /dev/null) every frame, as the tool would */
+static void symbolize_and_print(struct thr *t, size_t n)
+{
+	struct symcache c;
+
+	double t0 = now_us(), t1;
+
+	sc_init(&c);
+	for (size_t i = 0; i < n; i++)
+		sc_resolve(&c, t[i].f, t[i].nf);
+	t1 = now_us();
+	*sym_us += t1 - t0;
+	for (size_t i = 0; i < n; i++) {
+		out_printf("%d\n", t[i].tid);
+		for (int k = 0; k < t[i].nf; k++)
+			out_frame(t[i].f[k], sc_name(&c, t[i].f[k]));
+	}
+	out_flush();
+	*fmt_us += now_us() - t1;
+	sc_fini(&c);
+}
+
+
+/* ---- the methods; each returns threads captured, fills *out ---- */
+static size_t m_proc(struct thr **out, int sym)
+{
+	static char buf[8192];
+	size_t n = enum_threads(out);
+
+	(void)sym;	/* /proc's text is already symbolized */
+	for (size_t i = 0; i < n; i++) {
+		int len = read_proc_stack((*out)[i].pid, (*out)[i].tid, buf, sizeof(buf));
+
+		(*out)[i].nf = 0;
+		for (int k = 0; k < len; k++)
+			(*out)[i].nf += buf[k] == '\n';
+	}
+	return n;
+}
+
+static size_t m_stack(struct thr **out, int sym)
+{
+	size_t n = enum_threads(out);
+
+	for (size_t i = 0; i < n; i++) {
+		struct kstack_stack s = { .hdr = { sizeof(s), KSTACK_PROTO_VERSION } };
+
+		s.tid = (*out)[i].tid;
+		s.max_frames = MAXF;
+		s.frames = (uintptr_t)(*out)[i].f;
+		(*out)[i].nf = ioctl(fd, KSTACK_IOCTL_STACK, &s) == 0 ? (int)s.nr_frames : 0;
+	}
+	if (sym)
+		symbolize_and_print(*out, n);
+	return n;
+}
+
+static size_t m_snap(struct thr **out, int sym)
+{
+	static struct thr *v;
+	static size_t cap;
+	struct kstack_snapshot s;
+	size_t n = 0;
+
+	for (;;) {
+		memset(&s, 0, sizeof(s));
+		s.hdr.size = sizeof(s);
+		s.hdr.version = KSTACK_PROTO_VERSION;
+		s.mode = snap_mode;
+		s.max_frames = MAXF;
+		s.buffer = (uintptr_t)snapbuf;
+		s.buffer_size = snapsize;
+		if (!ioctl(fd, KSTACK_IOCTL_SNAPSHOT, &s))
+			break;
+		if (errno != ENOSPC) {
+			perror("kbench: SNAPSHOT");
+			exit(1);
+		}
+		snapsize = s.bytes_needed + s.bytes_needed / 4;
+		snapbuf = realloc(snapbuf, snapsize);
+	}
+	if (cap < s.nr_threads) {
+		cap = s.nr_threads;
+		v = realloc(v, cap * sizeof(*v));
+	}
+	for (uint64_t off = 0; off < s.bytes_used; n++) {
+		const struct kstack_snap_thread *r = (const void *)(snapbuf + off);
+
+		v[n].pid = (int)r->tgid;
+		v[n].tid = (int)r->tid;
+		v[n].nf = snap_mode == KSTACK_SNAP_RAW ? 0 :
+			  (int)(r->nr_frames < MAXF ? r->nr_frames : MAXF);
+		memcpy(v[n].f, r + 1, v[n].nf * sizeof(uint64_t));
+		off += r->rec_size;
+	}
+	*out = v;
+	if (sym)
+		symbolize_and_print(v, n);
+	return n;
+}
+
+static size_t m_snap_raw(struct thr **out, int sym)
+{
+	size_t n;
+
+	snap_mode = KSTACK_SNAP_RAW;
+	n = m_snap(out, sym);
+	snap_mode = KSTACK_SNAP_FRAMES;
+	return n;
+}
+
+/* share of /proc's frames that the method's frames match, in order */
+static double agreement(struct thr *t, size_t n, int *nthreads)
+{
+	struct symcache c;
+	long match = 0, total = 0;
+
+	*nthreads = 0;
+	sc_init(&c);
+	for (size_t i = 0; i < n; i++) {
+		const struct ref *r = find_ref(t[i].tid);
+		int k = 0;
+
+		if (!r)
+			continue;
+		(*nthreads)++;
+		total += r->n;
+		sc_resolve(&c, t[i].f, t[i].nf);
+		for (int j = 0; j < t[i].nf && k < r->n; j++) {
+			char name[128], *p;
+			const char *s;
+
+			if ((t[i].f[j] >= ss && t[i].f[j] < se) || (t[i].f[j] >= ls && t[i].f[j] < le))
+				continue;	/* /proc skips scheduler and lock functions */
+			s = sc_name(&c, t[i].f[j]);
+			s = strchr(s, '!') ? strchr(s, '!') + 1 : s;
+			snprintf(name, sizeof(name), "%s", s);
+			p = strchr(name, '/');
+			if (p)
+				*p = 0;
+			if (strcmp(name, r->line[k]))
+				break;
+			match++;
+			k++;
+		}
+	}
+	sc_fini(&c);
+	return total ? 100.0 * match / total : 0;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct thr *copy_threads(const struct thr *t, size_t n)
+{
+	struct thr *c = malloc((n ? n : 1) * sizeof(*c));
+
+	memcpy(c, t, n * sizeof(*c));
+	return c;
+}
+
+struct method {
+	const char *name;
+	size_t (*fn)(struct thr **out, int sym);
+	int sym;
+};
+
+int main(int argc, char **argv)
+{
+	static const struct method methods[] = {
+		{ "proc", m_proc, 0 },
+		{ "stack-ioctl", m_stack, 0 },
+		{ "snapshot", m_snap, 0 },
+		{ "stack-ioctl+sym", m_stack, 1 },
+		{ "snapshot+sym", m_snap, 1 },
+		{ "snapshot-raw", m_snap_raw, 0 },
+	};
+	enum { NM = sizeof(methods) / sizeof(methods[0]) };
+	static double t[NM][1000], symt[NM], fmtt[NM];
+	struct thr *last[NM];
+	size_t nthreads[NM];
+	const char *label = "-";
+	int repeats = 7, opt;
+	double proc_med = 0;
+	struct rusage ru;
+
+	while ((opt = getopt(argc, argv, "r:l:h")) != -1) {
+		switch (opt) {
+		case 'r': repeats = atoi(optarg); break;
+		case 'l': label = optarg; break;
+		default:
+			fprintf(stderr, "usage: kbench [-r REPEATS] [-l LABEL]\n");
+			return 2;
+		}
+	}
+	if (repeats < 1 || repeats > 1000) {
+		fprintf(stderr, "kbench: -r must be 1..1000\n");
+		return 2;
+	}
+	fd = open(KSTACK_DEVICE_LINUX, O_RDONLY);
+	devnull = fopen("/dev/null", "w");
+	snapbuf = malloc(snapsize);
+	if (fd < 0 || !devnull || !snapbuf || ksyms_load()) {
+		fprintf(stderr, "kbench: need %s (insmod kstack.ko) and /proc/kallsyms\n",
+			KSTACK_DEVICE_LINUX);
+		return 1;
+	}
+	ss = ksym_addr("__sched_text_start");
+	se = ksym_addr("__sched_text_end");
+	ls = ksym_addr("__lock_text_start");
+	le = ksym_addr("__lock_text_end");
+	free(ksyms);	/* symbol names come from the driver from here on */
+	take_reference();
+
+	/*
+	 * Round-robin: repetition r of every method before repetition r + 1,
+	 * so a noisy neighbour slows all methods alike and the ratios hold.
+	 */
+	for (int r = 0; r < repeats; r++) {
+		for (size_t m = 0; m < NM; m++) {
+			struct thr *out = NULL;
+			double t0 = now_us();
+
+			sym_us = &symt[m];
+			fmt_us = &fmtt[m];
+			nthreads[m] = methods[m].fn(&out, methods[m].sym);
+			t[m][r] = now_us() - t0;
+			if (r == repeats - 1)
+				last[m] = copy_threads(out, nthreads[m]);
+		}
+	}
+	for (size_t m = 0; m < NM; m++) {
+		size_t n = nthreads[m];
+		double med;
+		int nthr = 0;
+
+		qsort(t[m], repeats, sizeof(t[m][0]), cmp_d);
+		med = t[m][repeats / 2];
+		if (m == 0)
+			proc_med = med;
+		printf("BENCH N=%s method=%-16s threads=%5zu us/thread med=%7.2f min=%7.2f total_ms med=%8.2f min=%8.2f speedup=%6.1fx agree_proc=",
+		       label, methods[m].name, n, med / n, t[m][0] / n, med / 1e3, t[m][0] / 1e3, proc_med / med);
+		/* /proc's own frames are text: compare only methods with addresses */
+		if (m == 0 || methods[m].fn == m_snap_raw) {
+			printf("    -\n");
+		} else {
+			double a = agreement(last[m], n, &nthr);
+
+			printf("%5.1f%% (of %d threads)", a, nthr);
+			if (methods[m].sym)
+				printf(" sym+fmt_us/run=%.0f+%.0f", symt[m] / repeats, fmtt[m] / repeats);
+			printf("\n");
+		}
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	printf("BENCH N=%s peak_rss_kib=%ld\n", label, ru.ru_maxrss);
+	return 0;
+}

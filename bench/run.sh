@@ -1,0 +1,32 @@
+#!/bin/bash
+# make bench: boot the VM once; for N = 100, 1000, 4000 zoo threads in mixed
+# blocking states, time every capture method on the same threads and print
+# the table, then the snapshot speedup at N = 1000.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+. "$top/tests/vm/vm.sh"
+out=$top/build/vm
+mkdir -p "$out"
+make -s -C "$top/tests/vm/progs" OUT="$out/progs" || exit 1
+make -s -C "$here" OUT="$out/progs" || exit 1
+[ -f "$here/micro/Makefile" ] && { make -s -C "$here/micro" || exit 1; }
+
+VM_MEM=${VM_MEM:-3G} vm_build_initramfs "$out/bench.cpio.gz" "$here/guest-bench.sh"
+echo "bench: booting the VM (TCG); N = ${BENCH_SIZES:-100 1000 4000}"
+VM_APPEND="kstack_bench_sizes=$(echo "${BENCH_SIZES:-100 1000 4000}" | tr ' ' ,)" \
+	VM_MEM=${VM_MEM:-3G} vm_boot "$out/bench.cpio.gz" "$out/bench-console.log" 1800
+tr -d '\r' <"$out/bench-console.log" >"$out/bench-console.txt"
+grep -q KSTACK-GUEST-END "$out/bench-console.txt" || { echo "bench: guest did not finish"; tail -n 30 "$out/bench-console.txt"; exit 1; }
+bad=$(vm_kernel_log_bad "$out/bench-console.txt")
+[ -z "$bad" ] || { echo "bench: kernel log shows errors:"; echo "$bad"; exit 1; }
+
+grep '^BENCH' "$out/bench-console.txt" | sed 's/^BENCH //' | tee "$out/bench.txt"
+echo
+# speedup of the tool's path (snapshot + symbolization) over the /proc loop
+sp=$(grep 'N=1000 ' "$out/bench.txt" | grep 'method=snapshot+sym ' | sed 's/.*speedup= *\([0-9.]*\)x.*/\1/')
+echo "snapshot speedup vs /proc at N=1000: ${sp:-?}×"
+if [ -x "$top/build/bench/micro" ]; then
+	echo
+	"$top/build/bench/micro"
+fi
