@@ -5,6 +5,8 @@
  *   proc        open/read/close every /proc/PID/task/TID/stack (the peer)
  *   stack       one STACK ioctl per thread
  *   snap        one SNAPSHOT call, in-kernel unwinding
+ *   orc-walk    one SNAPSHOT of raw stacks, walked by our user-space ORC
+ *               unwinder (lib/), tables loaded once beforehand (timed apart)
  *   ...+sym     the same, plus symbolization (each distinct address resolved
  *               once, with SYMBOLIZE) and formatting every frame line
  * Each method is repeated; we print median and min per thread, the share
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "kstack/kstack_ioctl.h"
+#include "session.h"
 #include "../tests/vm/progs/ksyms_mini.h"
 
 #define MAXF 64			/* /proc/PID/stack shows at most 64 */
@@ -33,6 +36,7 @@
 struct thr {
 	int pid, tid;
 	int nf;			/* frames captured by the method under test */
+	uint64_t nvcsw, nivcsw;	/* snapshot methods: counts after capture */
 	uint64_t f[MAXF];
 };
 
@@ -56,6 +60,8 @@ static char *snapbuf;
 static size_t snapsize = 1 << 20;
 static int snap_mode = KSTACK_SNAP_FRAMES;
 static double *sym_us, *fmt_us;	/* +sym methods: where the time goes */
+static struct ks_session sess;	/* user-space walker: ksyms + ORC tables */
+static long walk_errors;
 
 static double now_us(void)
 {
@@ -361,6 +367,32 @@ static size_t m_stack(struct thr **out, int sym)
 	return n;
 }
 
+static int walk_raw_on;	/* orc-walk: walk the raw stacks, else only capture */
+
+/* our user-space ORC walk over one raw stack record */
+static int walk_raw(const struct kstack_snap_thread *r, uint64_t *f)
+{
+	struct ks_walk_thread t = {
+		.stack_base = r->stack_base, .stack_size = r->stack_size, .saved_sp = r->sp,
+	};
+	struct ks_walk_result res;
+	struct ks_error *err;
+	int n = 0;
+
+	if (!walk_raw_on || !r->raw_len)
+		return 0;
+	err = ks_walk_image(&sess.cfg, &t, r + 1, &res);
+	if (err) {
+		walk_errors++;
+		ks_error_destroy(err);
+		return 0;
+	}
+	for (size_t i = 0; i < res.nr && n < MAXF; i++)
+		f[n++] = res.frames[i].ip;
+	ks_walk_result_fini(&res);
+	return n;
+}
+
 static size_t m_snap(struct thr **out, int sym)
 {
 	static struct thr *v;
@@ -394,9 +426,14 @@ static size_t m_snap(struct thr **out, int sym)
 
 		v[n].pid = (int)r->tgid;
 		v[n].tid = (int)r->tid;
-		v[n].nf = snap_mode == KSTACK_SNAP_RAW ? 0 :
-			  (int)(r->nr_frames < MAXF ? r->nr_frames : MAXF);
-		memcpy(v[n].f, r + 1, v[n].nf * sizeof(uint64_t));
+		v[n].nvcsw = r->nvcsw_after;
+		v[n].nivcsw = r->nivcsw_after;
+		if (snap_mode == KSTACK_SNAP_RAW) {
+			v[n].nf = walk_raw(r, v[n].f);
+		} else {
+			v[n].nf = (int)(r->nr_frames < MAXF ? r->nr_frames : MAXF);
+			memcpy(v[n].f, r + 1, v[n].nf * sizeof(uint64_t));
+		}
 		off += r->rec_size;
 	}
 	*out = v;
@@ -413,6 +450,44 @@ static size_t m_snap_raw(struct thr **out, int sym)
 	n = m_snap(out, sym);
 	snap_mode = KSTACK_SNAP_FRAMES;
 	return n;
+}
+
+static size_t m_orc_walk(struct thr **out, int sym)
+{
+	size_t n;
+
+	walk_raw_on = 1;
+	n = m_snap_raw(out, sym);
+	walk_raw_on = 0;
+	return n;
+}
+
+/*
+ * Frame-for-frame agreement of two snapshot methods, over the threads whose
+ * context-switch counts show they did not run between the two captures.
+ */
+static void compare_walks(const char *label, struct thr *a, size_t na, struct thr *b, size_t nb)
+{
+	size_t same = 0, compared = 0, shown = 0;
+
+	for (size_t i = 0; i < na; i++) {
+		for (size_t j = 0; j < nb; j++) {
+			if (a[i].tid != b[j].tid)
+				continue;
+			if (a[i].nvcsw != b[j].nvcsw || a[i].nivcsw != b[j].nivcsw || !a[i].nf)
+				break;
+			compared++;
+			if (a[i].nf == b[j].nf && !memcmp(a[i].f, b[j].f, a[i].nf * 8)) {
+				same++;
+			} else if (shown++ < 3) {
+				printf("BENCH N=%s mismatch tid %d: in-kernel %d frames, orc-walk %d frames\n",
+				       label, a[i].tid, a[i].nf, b[j].nf);
+			}
+			break;
+		}
+	}
+	printf("BENCH N=%s orc-walk vs in-kernel unwinder: %zu of %zu unchanged threads equal frame for frame (%.1f%%), walk errors %ld\n",
+	       label, same, compared, compared ? 100.0 * same / compared : 0, walk_errors);
 }
 
 /* share of /proc's frames that the method's frames match, in order */
@@ -484,6 +559,8 @@ int main(int argc, char **argv)
 		{ "stack-ioctl+sym", m_stack, 1 },
 		{ "snapshot+sym", m_snap, 1 },
 		{ "snapshot-raw", m_snap_raw, 0 },
+		{ "orc-walk", m_orc_walk, 0 },
+		{ "orc-walk+sym", m_orc_walk, 1 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
 	static double t[NM][1000], symt[NM], fmtt[NM];
@@ -521,6 +598,18 @@ int main(int argc, char **argv)
 	le = ksym_addr("__lock_text_end");
 	free(ksyms);	/* symbol names come from the driver from here on */
 	take_reference();
+	{
+		struct ks_session_opts so = { .max_frames = MAXF };
+		double t0 = now_us();
+		struct ks_error *err = ks_session_open(&sess, &so);
+
+		if (err) {
+			fprintf(stderr, "kbench: walker setup: %s\n", err->message);
+			return 1;
+		}
+		printf("BENCH N=%s orc-walk one-time setup (parse /proc/kallsyms, read ORC tables): %.1f ms\n",
+		       label, (now_us() - t0) / 1e3);
+	}
 
 	/*
 	 * Round-robin: repetition r of every method before repetition r + 1,
@@ -562,6 +651,11 @@ int main(int argc, char **argv)
 			printf("\n");
 		}
 	}
+	for (size_t m = 0; m < NM; m++)
+		for (size_t k = 0; k < NM; k++)
+			if (methods[m].fn == m_snap && !methods[m].sym && methods[k].fn == m_orc_walk &&
+			    !methods[k].sym)
+				compare_walks(label, last[m], nthreads[m], last[k], nthreads[k]);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("BENCH N=%s peak_rss_kib=%ld\n", label, ru.ru_maxrss);
 	return 0;
