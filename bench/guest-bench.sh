@@ -1,5 +1,9 @@
 # make bench, inside the VM.
 insmod /kstack.ko || { echo "bench: insmod failed"; exit 1; }
+# full-size symbol table for the host micro-benchmark
+echo KSTACK-KALLSYMS-BEGIN
+cat /proc/kallsyms
+echo KSTACK-KALLSYMS-END
 sizes=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^kstack_bench_sizes=//p' | tr , ' ')
 for n in ${sizes:-100 1000 4000}; do
 	per=$(( (n + 10) / 11 ))	# zoo parks 11 thread states per count

@@ -10,7 +10,21 @@ out=$top/build/vm
 mkdir -p "$out"
 make -s -C "$top/tests/vm/progs" OUT="$out/progs" || exit 1
 make -s -C "$here" OUT="$out/progs" || exit 1
-[ -f "$here/micro/Makefile" ] && { make -s -C "$here/micro" || exit 1; }
+make -s -C "$here/micro" || exit 1
+make -s -C "$top/tests/unit" >/dev/null || exit 1	# orc_fixture cuts the ORC table
+
+# Host micro-benchmark input: the booted kernel's whole ORC table, from the
+# vmlinux inside its vmlinuz (Debian keeps the section headers).
+bdir=$top/build/bench
+mkdir -p "$bdir"
+if [ ! -s "$bdir/orc-full.bin" ]; then
+	tarball=$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
+	tar -xJf "$tarball" -C "$bdir" --strip-components=2 --wildcards '*/scripts/extract-vmlinux' &&
+		sh "$bdir/extract-vmlinux" "$VM_KERNEL" >"$bdir/vmlinux" &&
+		"$top/build/unit/orc_fixture" "$bdir/vmlinux" "$bdir/orc-full.bin" 0:ffffffffffffffff ||
+		{ echo "bench: cannot extract the ORC table from $VM_KERNEL"; exit 1; }
+	rm -f "$bdir/vmlinux"
+fi
 
 VM_MEM=${VM_MEM:-3G} vm_build_initramfs "$out/bench.cpio.gz" "$here/guest-bench.sh"
 echo "bench: booting the VM (TCG); N = ${BENCH_SIZES:-100 1000 4000}"
@@ -26,7 +40,8 @@ echo
 # speedup of the tool's path (snapshot + symbolization) over the /proc loop
 sp=$(grep 'N=1000 ' "$out/bench.txt" | grep 'method=snapshot+sym ' | sed 's/.*speedup= *\([0-9.]*\)x.*/\1/')
 echo "snapshot speedup vs /proc at N=1000: ${sp:-?}×"
-if [ -x "$top/build/bench/micro" ]; then
-	echo
-	"$top/build/bench/micro"
-fi
+# the guest printed its /proc/kallsyms: the symbolizer's full-size input
+sed -n '/KSTACK-KALLSYMS-BEGIN/,/KSTACK-KALLSYMS-END/p' "$out/bench-console.txt" |
+	grep -v '^KSTACK-' >"$bdir/kallsyms.txt"
+echo
+"$bdir/micro" "$bdir/orc-full.bin" "$bdir/kallsyms.txt"

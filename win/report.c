@@ -23,6 +23,7 @@ struct run {
 	struct ks_symbols syms;
 	const char *kernel_off;		/* one line for the whole run, or NULL */
 	int user_width;			/* hex digits of a user address */
+	int kernel_width;		/* ... and of a kernel address */
 	unsigned shown, failed, kernel_missing;
 };
 
@@ -103,7 +104,11 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	r->w.thread = NULL;
 
 	if (want_kernel && kp.have_frames) {
-		print_frames(r, &kp.frames, 16);
+		/* Kernel images are loaded into dbghelp only once a run has
+		 * kernel frames to name: EnumDeviceDrivers + ~200 modules. */
+		if (kp.frames.nr)
+			ks_symbols_load_kernel(&r->syms);
+		print_frames(r, &kp.frames, r->kernel_width);
 		if (kp.stack_flags & KSTACK_SF_RAN)
 			fprintf(stderr, "kstack: thread %lu: it kept running during the kernel "
 				"walk; frames may mix two moments\n", (unsigned long)ti->tid);
@@ -129,8 +134,9 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 		printf("  user: no frames (the thread has no user-mode context)\n");
 	print_frames(r, &user, r->user_width);
 	if (user.truncated)
-		fprintf(stderr, "kstack: thread %lu: user stack truncated at %u frames "
-			"(-n raises the limit)\n", (unsigned long)ti->tid, user.nr);
+		fprintf(stderr, "kstack: thread %lu: user stack truncated at %u frame%s "
+			"(-n raises the limit)\n", (unsigned long)ti->tid, user.nr,
+			user.nr == 1 ? "" : "s");
 	r->shown++;
 }
 
@@ -176,6 +182,8 @@ static int check_bitness(struct run *r, const struct ks_process_info *pi)
 	}
 	r->w.target_wow64 = sizeof(void *) == 8 && target_wow;
 	r->user_width = (sizeof(void *) == 8 && !target_wow) ? 16 : 8;
+	/* 64-bit Windows has 64-bit kernel addresses, whatever the target. */
+	r->kernel_width = (sizeof(void *) == 8 || self_wow) ? 16 : 8;
 	return 0;
 }
 
@@ -206,6 +214,12 @@ int ks_report(const struct ks_options *opt)
 	}
 	if (err) {
 		fprintf(stderr, "kstack: cannot list processes: %s\n", ks_strerror(err));
+		return KS_EXIT_FAILED;
+	}
+	/* Walking ourselves would suspend the walker: refuse clearly. */
+	if (pi.pid == GetCurrentProcessId()) {
+		fprintf(stderr, "kstack: process %lu is kstack itself\n", (unsigned long)pi.pid);
+		ks_process_info_free(&pi);
 		return KS_EXIT_FAILED;
 	}
 	r.w.process = open_target(&pi, priv_err);

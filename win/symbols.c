@@ -31,6 +31,50 @@ void ks_dbghelp_unlock(void)
 	LeaveCriticalSection(&g_dbghelp);
 }
 
+/*
+ * Loads every user module of the target, 32-bit ones of a WOW64 process
+ * included (LIST_MODULES_ALL), so StackWalk64 finds unwind data and names
+ * for either kind of frame. Returns how many were loaded. dbghelp lock held.
+ */
+static unsigned load_user_modules(HANDLE process)
+{
+	HMODULE *mods = NULL;
+	DWORD need = 0, i, count;
+	MODULEINFO mi;
+	char name[MAX_PATH], nt[MAX_PATH];
+	unsigned loaded = 0;
+
+	/* Modules can come and go between the calls: ask twice, with spare room. */
+	if (!EnumProcessModulesEx(process, NULL, 0, &need, LIST_MODULES_ALL) || !need)
+		return 0;
+	need += 32 * sizeof(HMODULE);
+	mods = malloc(need);
+	if (!mods || !EnumProcessModulesEx(process, mods, need, &need, LIST_MODULES_ALL)) {
+		free(mods);
+		return 0;
+	}
+	count = need / sizeof(HMODULE);
+	for (i = 0; i < count; i++) {
+		if (!GetModuleInformation(process, mods[i], &mi, sizeof(mi)))
+			continue;
+		/*
+		 * The file really mapped there, by its device path: for a WOW64
+		 * target the loader's own name says System32 where the image
+		 * is SysWOW64's, and dbghelp would read the 64-bit file.
+		 */
+		if (!(GetMappedFileNameA(process, mi.lpBaseOfDll, nt, sizeof(nt)) &&
+		      !ks_nt_path_to_dos(nt, name, sizeof(name))) &&
+		    !GetModuleFileNameExA(process, mods[i], name, sizeof(name)))
+			continue;
+		if (SymLoadModuleEx(process, NULL, name, NULL,
+				    (DWORD64)(ULONG_PTR)mi.lpBaseOfDll, mi.SizeOfImage,
+				    NULL, 0) || GetLastError() == ERROR_SUCCESS)
+			loaded++;
+	}
+	free(mods);
+	return loaded;
+}
+
 DWORD ks_symbols_init(struct ks_symbols *s, HANDLE process, const char *path)
 {
 	char raw[2048];
@@ -50,11 +94,15 @@ DWORD ks_symbols_init(struct ks_symbols *s, HANDLE process, const char *path)
 	/* Undecorated names, modules loaded when first needed, no dialogs. */
 	SymSetOptions(SYMOPT_UNDNAME | SYMOPT_DEFERRED_LOADS |
 		      SYMOPT_FAIL_CRITICAL_ERRORS | SYMOPT_NO_PROMPTS);
-	/* fInvadeProcess: enumerate and load the target's user modules. */
-	if (SymInitialize(process, s->path, TRUE))
+	if (SymInitialize(process, s->path, FALSE)) {
 		s->initialized = 1;
-	else
+		/* dbghelp's own invasion sees only the 64-bit modules of a
+		 * WOW64 target: fall back to it only if ours fails. */
+		if (!load_user_modules(process))
+			SymRefreshModuleList(process);
+	} else {
 		err = GetLastError();
+	}
 	ks_dbghelp_unlock();
 	return err;
 }
