@@ -28,7 +28,7 @@
 #define KS_PROC_AGREEMENT_MIN 0.99
 
 struct opts {
-	bool threads, all, verify, quiet;
+	bool threads, all, verify, quiet, raw;
 	uint32_t max_frames;
 	const char *device, *kallsyms;
 };
@@ -59,6 +59,9 @@ static void usage(FILE *f, const char *prog)
 "                         unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
 "                         and report agreement, with both stacks of every mismatch\n"
 "  -q, --quiet            with --verify: print only mismatches and the summary\n"
+"  -r, --raw              also print the saved stack's bytes, the kernel\n"
+"                         unwinder's frames and kernel text bounds (raw-* lines),\n"
+"                         from one moment: a self-contained record of the walk\n"
 "  -d, --device PATH      driver device (default " KSTACK_DEVICE_LINUX ")\n"
 "  -k, --kallsyms PATH    kernel symbols (default /proc/kallsyms)\n"
 "  -h, --help             this help\n"
@@ -158,6 +161,21 @@ static void count_error(struct counts *c, const struct ks_error *err, uint64_t t
 		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
 }
 
+/* A running thread's name, from /proc (the driver has no context for it). */
+static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/task/%" PRIu64 "/comm", t->tgid, t->tid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)len, f))
+		snprintf(buf, len, "-");
+	buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
 static void show_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
 			bool explicit)
 {
@@ -168,7 +186,11 @@ static void show_thread(struct ks_session *s, const struct ks_tid *t, struct cou
 	if (err) {
 		if (err->code == EBUSY) {
 			/* say so on stdout too: the thread exists, it has no saved stack */
-			printf("%" PRIu64 " - R [running on a CPU: no saved kernel stack]\n\n", t->tid);
+			char comm[64];
+
+			proc_comm(t, comm, sizeof(comm));
+			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
+			       t->tid, comm);
 		}
 		count_error(c, err, t->tid, explicit || err->code == EAGAIN);
 		ks_error_destroy(err);
@@ -181,6 +203,87 @@ static void show_thread(struct ks_session *s, const struct ks_tid *t, struct cou
 	if (w.stop == KS_STOP_MAX_FRAMES)
 		c->failed++;
 	ks_walk_result_fini(&w);
+}
+
+/*
+ * --raw: the thread's saved stack bytes with our walk and the kernel's, all
+ * from one quiet moment: a self-contained record for bug reports and for
+ * unit-test fixtures (tests/unit/fixtures/README.md).
+ */
+static void raw_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c)
+{
+	struct kstack_thread_context ctx, after;
+	uint64_t kernel[KSTACK_FRAMES_MAX];
+	struct kstack_stack st;
+	struct ks_walk_thread wt;
+	struct ks_walk_result w;
+	struct ks_error *err = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, i;
+	int tries;
+
+	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
+		free(buf);
+		buf = NULL;
+		err = ks_driver_thread_context(&s->drv, t->tid, &ctx);
+		if (err)
+			break;
+		len = ctx.stack_base + ctx.stack_size - ctx.sp;
+		buf = malloc(len);
+		if (!buf) {
+			err = &ks_error_nomem;
+			break;
+		}
+		err = ks_driver_read(&s->drv, ctx.sp, buf, len);
+		if (!err)
+			err = ks_driver_stack(&s->drv, t->tid, kernel, KSTACK_FRAMES_MAX, &st);
+		if (!err)
+			err = ks_driver_thread_context(&s->drv, t->tid, &after);
+		if (err)
+			break;
+		if (!(st.flags & KSTACK_SF_RAN) && after.nvcsw == ctx.nvcsw &&
+		    after.nivcsw == ctx.nivcsw && after.sp == ctx.sp && st.nvcsw_before == ctx.nvcsw &&
+		    st.nivcsw_before == ctx.nivcsw)
+			break;
+		err = ks_error_format(EAGAIN, "thread %" PRIu64 ": ran during the walk %d times",
+				      t->tid, KS_SESSION_TRIES);
+	}
+	if (!err) {
+		wt = (struct ks_walk_thread){ ctx.stack_base, ctx.stack_size, ctx.sp };
+		err = ks_walk_image(&s->cfg, &wt, buf, &w);
+	}
+	if (err) {
+		count_error(c, err, t->tid, true);
+		ks_error_destroy(err);
+		free(buf);
+		return;
+	}
+	print_header(&ctx, t->tid);
+	print_walk(s, &w, t->tid);
+	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
+	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
+	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
+	printf("raw-kernel %u", st.nr_frames);
+	for (i = 0; i < st.nr_frames && i < KSTACK_FRAMES_MAX; i++)
+		printf(" %016" PRIx64, kernel[i]);
+	printf("\nraw-walk %zu", w.nr);
+	for (i = 0; i < w.nr; i++)
+		printf(" %016" PRIx64, w.frames[i].ip);
+	printf("\nraw-stop %s", ks_walk_stop_name(w.stop));
+	if (w.stop == KS_STOP_USER)
+		printf(" user-ip %016" PRIx64 " user-sp %016" PRIx64, w.user_ip, w.user_sp);
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, buf + i, 8);
+		if (i % 32 == 0)
+			printf("\nraw-stack %016" PRIx64 ":", ctx.sp + i);
+		printf(" %016" PRIx64, v);
+	}
+	printf("\n\n");
+	c->shown++;
+	ks_walk_result_fini(&w);
+	free(buf);
 }
 
 static void print_mismatch(const struct ks_session *s, const struct ks_verify *v, uint64_t tid)
@@ -270,6 +373,7 @@ int main(int argc, char **argv)
 		{ "max-frames", required_argument, NULL, 'n' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "kallsyms", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -285,7 +389,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "tan:Vqd:k:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "tan:Vqrd:k:h", longopts, NULL)) != -1) {
 		uint64_t v;
 
 		switch (opt) {
@@ -309,6 +413,9 @@ int main(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'r':
+			o.raw = true;
+			break;
 		case 'd':
 			o.device = optarg;
 			break;
@@ -327,6 +434,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kstack: %s\nTry '%s --help'.\n",
 			o.all ? "--all takes no PID/TID arguments" : "name a PID, -t TID, or --all",
 			argv[0]);
+		return EXIT_USAGE;
+	}
+	if (o.raw && o.verify) {
+		fprintf(stderr, "kstack: --raw and --verify exclude each other\n");
 		return EXIT_USAGE;
 	}
 	if (o.all && o.threads) {
@@ -401,6 +512,8 @@ int main(int argc, char **argv)
 		}
 		if (o.verify)
 			verify_thread(&s, t, &c, &o);
+		else if (o.raw)
+			raw_thread(&s, t, &c);
 		else
 			show_thread(&s, t, &c, !o.all);
 	}

@@ -19,9 +19,33 @@ else
 	fail "walker: zoo started only $nzoo threads in $nstates states"
 fi
 
+# CPU hogs, more of them than CPUs so some are always preempted: dd spends
+# its time in the kernel (clearing user pages), the shell loops in user
+# mode. With full preemption (switched at run time: Debian's 6.1 has
+# PREEMPT_DYNAMIC and boots "voluntary") a hog is preempted inside an
+# interrupt, so its stack holds interrupt entry frames (ORC REGS) from
+# kernel or user mode, with the interrupted ip exact.
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+preempt_file=/sys/kernel/debug/sched/preempt
+[ -w $preempt_file ] && echo full >$preempt_file
+hogs=""
+for i in 1 2; do
+	dd if=/dev/zero of=/dev/null bs=4M 2>/dev/null &
+	hogs="$hogs $!"
+	sh -c 'while :; do :; done' &
+	hogs="$hogs $!"
+done
+sleep 1
+
 # The three-way check over every thread on the system.
 kstack --verify --all >/tmp/verify.txt 2>/tmp/verify.err
 rc=$?
+# a hog caught preempted in the kernel shows an interrupt entry frame
+for h in $hogs; do
+	kstack -t "$h" 2>/dev/null
+done >/tmp/hogs.txt
+kill $hogs 2>/dev/null
+[ -w $preempt_file ] && echo voluntary >$preempt_file
 echo "--- kstack --verify --all: summary (exit $rc)"
 grep '^verify:' /tmp/verify.txt
 # every mismatch, with both stacks (the tool prints them indented)
@@ -63,6 +87,17 @@ for k in kthreadd ksoftirqd/0 'kworker/' rcu_; do
 done
 [ -z "$kmissing" ] && pass "walker: kernel threads walked and agreed (kthreadd, ksoftirqd, kworker, rcu)" ||
 	fail "walker: no agreeing walk for kernel threads:$kmissing"
+
+if grep -q 'vmlinux!asm_sysvec_apic_timer_interrupt+' /tmp/hogs.txt; then
+	pass "walker: walked through an interrupt frame (preempted CPU hog)"
+	echo "--- CPU hogs:"; cat /tmp/hogs.txt
+else
+	echo "--- CPU hogs:"; cat /tmp/hogs.txt
+	fail "walker: no CPU hog was caught preempted in an interrupt"
+fi
+for h in $hogs; do
+	grep -q "^ok $h " /tmp/verify.txt && echo "(hog $h walked and agreed in --verify)"
+done
 
 # The stack of one nanosleep thread, as a user sees it.
 tid=$(awk '$2 == "nanosleep" {print $1; exit}' /tmp/zoo-walk.txt)
