@@ -138,6 +138,15 @@ rc=$?
 	pass "walker: -n 2 truncates and says so (exit 1)" ||
 	fail "walker: -n 2: exit $rc: $(cat /tmp/trunc.txt /tmp/trunc.err | tr '\n' ' ')"
 
+# ORC tables: vmlinux and the loaded module (kstack.ko carries its own)
+kstack --tables >/tmp/tables.txt 2>&1
+cat /tmp/tables.txt
+grep -Eq '^vmlinux +[0-9]{6} ORC entries' /tmp/tables.txt &&
+	grep -Eq '^kstack +[1-9][0-9]* ORC entries' /tmp/tables.txt &&
+	grep -q 'ORC V1' /tmp/tables.txt && ! grep -q 'note:' /tmp/tables.txt &&
+	pass "walker: ORC tables of vmlinux and of module kstack loaded" ||
+	fail "walker: ORC tables: $(tr '\n' ' ' </tmp/tables.txt)"
+
 # errors: clear messages and documented exit codes
 out=$(kstack -t 4000000 2>&1); rc=$?
 [ "$rc" = 2 ] && echo "$out" | grep -q 'no such thread' &&
