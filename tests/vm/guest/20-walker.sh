@@ -99,6 +99,24 @@ for h in $hogs; do
 	grep -q "^ok $h " /tmp/verify.txt && echo "(hog $h walked and agreed in --verify)"
 done
 
+# Churn: processes appearing and exiting all the time while --all runs.
+# Vanished threads are counted as exited, never as mismatches or crashes.
+churn=""
+for i in 1 2; do
+	sh -c 'while :; do /bin/true; done' &
+	churn="$churn $!"
+done
+kstack --verify --all -q >/tmp/churn.txt 2>/tmp/churn.err
+rc=$?
+kill $churn 2>/dev/null
+grep '^verify:' /tmp/churn.txt | sed 's/^/churn /'
+if [ "$rc" = 0 ] && grep -q '^verify: PASSED' /tmp/churn.txt &&
+	grep -q ' 0 errors$' /tmp/churn.txt; then
+	pass "walker: --verify --all under process churn: no mismatch, no error"
+else
+	fail "walker: --verify --all under churn: exit $rc: $(grep -v '^ok ' /tmp/churn.txt /tmp/churn.err | head -n 20 | tr '\n' ' ')"
+fi
+
 # The stack of one nanosleep thread, as a user sees it.
 tid=$(awk '$2 == "nanosleep" {print $1; exit}' /tmp/zoo-walk.txt)
 kstack -t "$tid" >/tmp/one.txt 2>&1
