@@ -28,7 +28,7 @@
 #define KS_PROC_AGREEMENT_MIN 0.99
 
 struct opts {
-	bool threads, all, verify, quiet, raw;
+	bool threads, all, verify, quiet, raw, tables;
 	uint32_t max_frames;
 	const char *device, *kallsyms;
 };
@@ -62,6 +62,7 @@ static void usage(FILE *f, const char *prog)
 "  -r, --raw              also print the saved stack's bytes, the kernel\n"
 "                         unwinder's frames and kernel text bounds (raw-* lines),\n"
 "                         from one moment: a self-contained record of the walk\n"
+"  -T, --tables           list the ORC tables loaded (vmlinux, modules) and exit\n"
 "  -d, --device PATH      driver device (default " KSTACK_DEVICE_LINUX ")\n"
 "  -k, --kallsyms PATH    kernel symbols (default /proc/kallsyms)\n"
 "  -h, --help             this help\n"
@@ -374,6 +375,7 @@ int main(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "tables", no_argument, NULL, 'T' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "kallsyms", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -389,7 +391,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "tan:Vqrd:k:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "tan:VqrTd:k:h", longopts, NULL)) != -1) {
 		uint64_t v;
 
 		switch (opt) {
@@ -416,6 +418,9 @@ int main(int argc, char **argv)
 		case 'r':
 			o.raw = true;
 			break;
+		case 'T':
+			o.tables = true;
+			break;
 		case 'd':
 			o.device = optarg;
 			break;
@@ -430,7 +435,11 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (o.all == (optind < argc)) {
+	if (o.tables && (o.all || optind < argc)) {
+		fprintf(stderr, "kstack: --tables takes no threads\n");
+		return EXIT_USAGE;
+	}
+	if (!o.tables && o.all == (optind < argc)) {
 		fprintf(stderr, "kstack: %s\nTry '%s --help'.\n",
 			o.all ? "--all takes no PID/TID arguments" : "name a PID, -t TID, or --all",
 			argv[0]);
@@ -467,6 +476,18 @@ int main(int argc, char **argv)
 		return EXIT_NOTHING;
 	}
 
+	if (o.tables) {
+		for (i = 0; i < s.orc.count; i++) {
+			const struct ks_orc_table *t = s.orc.tables[i];
+
+			printf("%-20s %8zu ORC entries for [%016" PRIx64 ", %016" PRIx64 ")\n",
+			       t->name, t->n, t->start, t->end);
+		}
+		printf("layout: %s; %zu kernel symbols\n", ks_orc_layout_name(s.layout),
+		       s.ksyms.nsyms);
+		ks_session_close(&s);
+		return EXIT_ALL;
+	}
 	if (o.all) {
 		err = ks_threads_all(&tids, NULL);
 	} else {

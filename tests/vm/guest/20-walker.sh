@@ -99,6 +99,24 @@ for h in $hogs; do
 	grep -q "^ok $h " /tmp/verify.txt && echo "(hog $h walked and agreed in --verify)"
 done
 
+# Churn: processes appearing and exiting all the time while --all runs.
+# Vanished threads are counted as exited, never as mismatches or crashes.
+churn=""
+for i in 1 2; do
+	sh -c 'while :; do /bin/true; done' &
+	churn="$churn $!"
+done
+kstack --verify --all -q >/tmp/churn.txt 2>/tmp/churn.err
+rc=$?
+kill $churn 2>/dev/null
+grep '^verify:' /tmp/churn.txt | sed 's/^/churn /'
+if [ "$rc" = 0 ] && grep -q '^verify: PASSED' /tmp/churn.txt &&
+	grep -q ' 0 errors$' /tmp/churn.txt; then
+	pass "walker: --verify --all under process churn: no mismatch, no error"
+else
+	fail "walker: --verify --all under churn: exit $rc: $(grep -v '^ok ' /tmp/churn.txt /tmp/churn.err | head -n 20 | tr '\n' ' ')"
+fi
+
 # The stack of one nanosleep thread, as a user sees it.
 tid=$(awk '$2 == "nanosleep" {print $1; exit}' /tmp/zoo-walk.txt)
 kstack -t "$tid" >/tmp/one.txt 2>&1
@@ -137,6 +155,15 @@ rc=$?
 [ "$rc" = 1 ] && grep -q 'truncated at 2 frames' /tmp/trunc.txt && grep -q truncated /tmp/trunc.err &&
 	pass "walker: -n 2 truncates and says so (exit 1)" ||
 	fail "walker: -n 2: exit $rc: $(cat /tmp/trunc.txt /tmp/trunc.err | tr '\n' ' ')"
+
+# ORC tables: vmlinux and the loaded module (kstack.ko carries its own)
+kstack --tables >/tmp/tables.txt 2>&1
+cat /tmp/tables.txt
+grep -Eq '^vmlinux +[0-9]{6} ORC entries' /tmp/tables.txt &&
+	grep -Eq '^kstack +[1-9][0-9]* ORC entries' /tmp/tables.txt &&
+	grep -q 'ORC V1' /tmp/tables.txt && ! grep -q 'note:' /tmp/tables.txt &&
+	pass "walker: ORC tables of vmlinux and of module kstack loaded" ||
+	fail "walker: ORC tables: $(tr '\n' ' ' </tmp/tables.txt)"
 
 # errors: clear messages and documented exit codes
 out=$(kstack -t 4000000 2>&1); rc=$?
