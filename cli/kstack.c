@@ -15,6 +15,7 @@
 
 #include "output.h"
 #include "session.h"
+#include "snapshot.h"
 #include "threads.h"
 #include "verify.h"
 
@@ -28,7 +29,7 @@
 #define KS_PROC_AGREEMENT_MIN 0.99
 
 struct opts {
-	bool threads, all, verify, quiet, raw, tables;
+	bool threads, all, verify, quiet, raw, tables, no_snapshot;
 	uint32_t max_frames;
 	const char *device, *kallsyms;
 };
@@ -63,6 +64,8 @@ static void usage(FILE *f, const char *prog)
 "                         unwinder's frames and kernel text bounds (raw-* lines),\n"
 "                         from one moment: a self-contained record of the walk\n"
 "  -T, --tables           list the ORC tables loaded (vmlinux, modules) and exit\n"
+"  -S, --no-snapshot      PID/--all: ask the driver thread by thread instead of\n"
+"                         one SNAPSHOT call per process (slower; for comparison)\n"
 "  -d, --device PATH      driver device (default " KSTACK_DEVICE_LINUX ")\n"
 "  -k, --kallsyms PATH    kernel symbols (default /proc/kallsyms)\n"
 "  -h, --help             this help\n"
@@ -103,10 +106,16 @@ static bool parse_u64(const char *s, uint64_t *ret)
 	return !*end && !errno && *ret;
 }
 
+static void print_header_of(uint64_t tid, const char *comm, uint32_t state, uint64_t nvcsw,
+			    uint64_t nivcsw)
+{
+	printf("%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]\n", tid, comm,
+	       ks_task_state_letter(state), nvcsw, nivcsw);
+}
+
 static void print_header(const struct kstack_thread_context *c, uint64_t tid)
 {
-	printf("%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]\n", tid, c->comm,
-	       ks_task_state_letter(c->state), c->nvcsw, c->nivcsw);
+	print_header_of(tid, c->comm, c->state, c->nvcsw, c->nivcsw);
 }
 
 static void print_walk(const struct ks_session *s, const struct ks_walk_result *w,
@@ -287,6 +296,60 @@ static void raw_thread(struct ks_session *s, const struct ks_tid *t, struct coun
 	free(buf);
 }
 
+/*
+ * PID.../--all fast path: one SNAPSHOT of raw stacks per process (or for
+ * the system), each walked here. A thread that ran during its capture (even
+ * when retaken) goes through the per-thread path, which retries.
+ */
+static struct ks_error *show_snapshot(struct ks_session *s, uint64_t pid, struct counts *c,
+				      struct ks_snapshot *snap)
+{
+	const struct kstack_snap_thread *r;
+	struct ks_error *err;
+	const void *data;
+	size_t off = 0;
+
+	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, snap);
+	if (err)
+		return err;
+	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+		struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
+		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct ks_walk_result w;
+		char comm[KSTACK_COMM_LEN];
+
+		memcpy(comm, r->comm, sizeof(comm));
+		comm[sizeof(comm) - 1] = '\0';
+		if (r->flags & KSTACK_SNAP_F_RUNNING) {
+			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
+			       r->tid, comm);
+			c->running++;
+			continue;
+		}
+		/* a capture the thread ran through, or one that does not cover
+		 * [sp, top): take this thread again on its own */
+		if ((r->flags & KSTACK_SNAP_F_RAN) || !r->raw_len ||
+		    r->sp + r->raw_len != r->stack_base + r->stack_size) {
+			show_thread(s, &t, c, false);
+			continue;
+		}
+		err = ks_walk_image(&s->cfg, &wt, data, &w);
+		if (err) {
+			count_error(c, err, r->tid, true);
+			ks_error_destroy(err);
+			continue;
+		}
+		print_header_of(r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
+		print_walk(s, &w, r->tid);
+		printf("\n");
+		c->shown++;
+		if (w.stop == KS_STOP_MAX_FRAMES)
+			c->failed++;
+		ks_walk_result_fini(&w);
+	}
+	return err;
+}
+
 static void print_mismatch(const struct ks_session *s, const struct ks_verify *v, uint64_t tid)
 {
 	char buf[512];
@@ -376,6 +439,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "tables", no_argument, NULL, 'T' },
+		{ "no-snapshot", no_argument, NULL, 'S' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "kallsyms", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -391,7 +455,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "tan:VqrTd:k:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "tan:VqrTSd:k:h", longopts, NULL)) != -1) {
 		uint64_t v;
 
 		switch (opt) {
@@ -420,6 +484,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			o.tables = true;
+			break;
+		case 'S':
+			o.no_snapshot = true;
 			break;
 		case 'd':
 			o.device = optarg;
@@ -487,6 +554,38 @@ int main(int argc, char **argv)
 		       s.ksyms.nsyms);
 		ks_session_close(&s);
 		return EXIT_ALL;
+	}
+	if (!o.threads && !o.verify && !o.raw && !o.no_snapshot &&
+	    (s.drv.version.caps & KSTACK_CAP_SNAPSHOT)) {
+		struct ks_snapshot snap = { 0 };
+
+		if (o.all) {
+			err = show_snapshot(&s, 0, &c, &snap);
+		} else {
+			for (i = (size_t)optind; !err && i < (size_t)argc; i++) {
+				uint64_t v;
+
+				parse_u64(argv[i], &v);
+				err = show_snapshot(&s, v, &c, &snap);
+				if (err && err->code == ESRCH) {	/* report, go on */
+					fprintf(stderr, "kstack: %s\n", err->message);
+					ks_error_destroy(err);
+					err = NULL;
+					c.failed++;
+				}
+			}
+		}
+		ks_snapshot_fini(&snap);
+		if (err) {
+			fprintf(stderr, "kstack: %s\n", err->message);
+			ks_error_destroy(err);
+			ks_session_close(&s);
+			return EXIT_NOTHING;
+		}
+		rc = c.shown == 0 && c.running == 0 ? EXIT_NOTHING :
+		     c.failed ? (c.shown ? EXIT_PARTIAL : EXIT_NOTHING) : EXIT_ALL;
+		ks_session_close(&s);
+		return rc;
 	}
 	if (o.all) {
 		err = ks_threads_all(&tids, NULL);

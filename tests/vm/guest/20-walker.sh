@@ -143,6 +143,22 @@ nheaders=$(grep -c "^[0-9]* zoo " /tmp/proc.txt)
 	pass "walker: kstack PID shows all $nthreads threads" ||
 	fail "walker: kstack PID: exit $rc, $nheaders headers for $nthreads threads: $(head -n 3 /tmp/proc.err)"
 
+# The SNAPSHOT fast path (default for PID/--all) prints what the
+# thread-by-thread path (-S) prints; ctxsw counts may differ, frames not.
+norm() { awk 'BEGIN { RS = "" } { gsub(/ \[ctxsw [0-9+]*\]/, ""); gsub(/\n/, "|"); print }' "$1" | sort; }
+kstack -S "$zoo_pid" >/tmp/proc-s.txt 2>&1
+if [ -s /tmp/proc.txt ] && [ "$(norm /tmp/proc.txt)" = "$(norm /tmp/proc-s.txt)" ]; then
+	pass "walker: SNAPSHOT path and thread-by-thread path agree on all zoo threads"
+else
+	fail "walker: SNAPSHOT vs -S differ: $(diff /tmp/proc.txt /tmp/proc-s.txt | head -n 10 | tr '\n' ' ')"
+fi
+kstack --all >/tmp/all.txt 2>/tmp/all.err
+rc=$?
+nall=$(grep -c '^[0-9][0-9]* .* \[ctxsw ' /tmp/all.txt)
+[ "$rc" = 0 ] && [ "$nall" -ge 300 ] &&
+	pass "walker: kstack --all (SNAPSHOT) shows $nall threads" ||
+	fail "walker: kstack --all: exit $rc, $nall threads: $(head -n 3 /tmp/all.err)"
+
 # kernel thread: ends at ret_from_fork, no user part
 kstack -t 2 >/tmp/kt.txt 2>&1
 tail -n 2 /tmp/kt.txt | grep -q 'vmlinux!ret_from_fork+' && ! grep -q '^user mode' /tmp/kt.txt &&
