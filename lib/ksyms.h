@@ -31,6 +31,8 @@ struct ks_ksyms {
 	uint64_t sched_start, sched_end, lock_start, lock_end;
 	uint64_t stext, etext;	/* vmlinux text */
 	uint64_t ret_from_fork;
+	/* where vmlinux's ORC tables live (0 if the kernel has none) */
+	uint64_t orc_ip_start, orc_ip_stop, orc_start, orc_stop;
 };
 
 /* Result of a lookup. */
