@@ -119,6 +119,10 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 
 	memset(ks, 0, sizeof(*ks));
 	ks->names = text;
+	if (text[len] != '\0') {	/* names at the end need their terminator */
+		ks_ksyms_fini(ks);
+		return ks_error_format(EINVAL, "kallsyms text not NUL-terminated");
+	}
 	if (len > UINT32_MAX) {	/* names are 32-bit offsets */
 		ks_ksyms_fini(ks);
 		return ks_error_format(EFBIG, "kallsyms text too large");
@@ -136,7 +140,7 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		int d;
 
 		lineno++;
-		while ((d = ks_hexval(*p)) >= 0) {
+		while (p < end && (d = ks_hexval(*p)) >= 0) {
 			addr = addr << 4 | (uint64_t)d;
 			p++;
 		}
@@ -183,7 +187,7 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		if (mod) {
 			char *close;
 
-			if (*mod == '[')
+			if (mod < end && *mod == '[')
 				mod++;
 			close = strchr(mod, ']');
 			if (close)

@@ -44,7 +44,8 @@ struct ks_symbol {
 	uint64_t size;		/* 0 if unknown */
 };
 
-/* Parse a kallsyms text (the buffer is taken over and freed by fini). */
+/* Parse a kallsyms text: len bytes followed by a NUL (the buffer is taken
+ * over and freed by fini, also on error). */
 struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len);
 
 /* Read and parse a file such as /proc/kallsyms. */
