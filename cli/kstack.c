@@ -15,6 +15,7 @@
 
 #include "output.h"
 #include "session.h"
+#include "snapshot.h"
 #include "threads.h"
 #include "verify.h"
 
@@ -28,7 +29,7 @@
 #define KS_PROC_AGREEMENT_MIN 0.99
 
 struct opts {
-	bool threads, all, verify, quiet;
+	bool threads, all, verify, quiet, raw, tables, no_snapshot;
 	uint32_t max_frames;
 	const char *device, *kallsyms;
 };
@@ -59,6 +60,12 @@ static void usage(FILE *f, const char *prog)
 "                         unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
 "                         and report agreement, with both stacks of every mismatch\n"
 "  -q, --quiet            with --verify: print only mismatches and the summary\n"
+"  -r, --raw              also print the saved stack's bytes, the kernel\n"
+"                         unwinder's frames and kernel text bounds (raw-* lines),\n"
+"                         from one moment: a self-contained record of the walk\n"
+"  -T, --tables           list the ORC tables loaded (vmlinux, modules) and exit\n"
+"  -S, --no-snapshot      PID/--all: ask the driver thread by thread instead of\n"
+"                         one SNAPSHOT call per process (slower; for comparison)\n"
 "  -d, --device PATH      driver device (default " KSTACK_DEVICE_LINUX ")\n"
 "  -k, --kallsyms PATH    kernel symbols (default /proc/kallsyms)\n"
 "  -h, --help             this help\n"
@@ -99,10 +106,16 @@ static bool parse_u64(const char *s, uint64_t *ret)
 	return !*end && !errno && *ret;
 }
 
+static void print_header_of(uint64_t tid, const char *comm, uint32_t state, uint64_t nvcsw,
+			    uint64_t nivcsw)
+{
+	printf("%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]\n", tid, comm,
+	       ks_task_state_letter(state), nvcsw, nivcsw);
+}
+
 static void print_header(const struct kstack_thread_context *c, uint64_t tid)
 {
-	printf("%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]\n", tid, c->comm,
-	       ks_task_state_letter(c->state), c->nvcsw, c->nivcsw);
+	print_header_of(tid, c->comm, c->state, c->nvcsw, c->nivcsw);
 }
 
 static void print_walk(const struct ks_session *s, const struct ks_walk_result *w,
@@ -158,6 +171,21 @@ static void count_error(struct counts *c, const struct ks_error *err, uint64_t t
 		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
 }
 
+/* A running thread's name, from /proc (the driver has no context for it). */
+static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/task/%" PRIu64 "/comm", t->tgid, t->tid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)len, f))
+		snprintf(buf, len, "-");
+	buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
 static void show_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
 			bool explicit)
 {
@@ -168,7 +196,11 @@ static void show_thread(struct ks_session *s, const struct ks_tid *t, struct cou
 	if (err) {
 		if (err->code == EBUSY) {
 			/* say so on stdout too: the thread exists, it has no saved stack */
-			printf("%" PRIu64 " - R [running on a CPU: no saved kernel stack]\n\n", t->tid);
+			char comm[64];
+
+			proc_comm(t, comm, sizeof(comm));
+			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
+			       t->tid, comm);
 		}
 		count_error(c, err, t->tid, explicit || err->code == EAGAIN);
 		ks_error_destroy(err);
@@ -181,6 +213,141 @@ static void show_thread(struct ks_session *s, const struct ks_tid *t, struct cou
 	if (w.stop == KS_STOP_MAX_FRAMES)
 		c->failed++;
 	ks_walk_result_fini(&w);
+}
+
+/*
+ * --raw: the thread's saved stack bytes with our walk and the kernel's, all
+ * from one quiet moment: a self-contained record for bug reports and for
+ * unit-test fixtures (tests/unit/fixtures/README.md).
+ */
+static void raw_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c)
+{
+	struct kstack_thread_context ctx, after;
+	uint64_t kernel[KSTACK_FRAMES_MAX];
+	struct kstack_stack st;
+	struct ks_walk_thread wt;
+	struct ks_walk_result w;
+	struct ks_error *err = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, i;
+	int tries;
+
+	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
+		free(buf);
+		buf = NULL;
+		err = ks_driver_thread_context(&s->drv, t->tid, &ctx);
+		if (err)
+			break;
+		len = ctx.stack_base + ctx.stack_size - ctx.sp;
+		buf = malloc(len);
+		if (!buf) {
+			err = &ks_error_nomem;
+			break;
+		}
+		err = ks_driver_read(&s->drv, ctx.sp, buf, len);
+		if (!err)
+			err = ks_driver_stack(&s->drv, t->tid, kernel, KSTACK_FRAMES_MAX, &st);
+		if (!err)
+			err = ks_driver_thread_context(&s->drv, t->tid, &after);
+		if (err)
+			break;
+		if (!(st.flags & KSTACK_SF_RAN) && after.nvcsw == ctx.nvcsw &&
+		    after.nivcsw == ctx.nivcsw && after.sp == ctx.sp && st.nvcsw_before == ctx.nvcsw &&
+		    st.nivcsw_before == ctx.nivcsw)
+			break;
+		err = ks_error_format(EAGAIN, "thread %" PRIu64 ": ran during the walk %d times",
+				      t->tid, KS_SESSION_TRIES);
+	}
+	if (!err) {
+		wt = (struct ks_walk_thread){ ctx.stack_base, ctx.stack_size, ctx.sp };
+		err = ks_walk_image(&s->cfg, &wt, buf, &w);
+	}
+	if (err) {
+		count_error(c, err, t->tid, true);
+		ks_error_destroy(err);
+		free(buf);
+		return;
+	}
+	print_header(&ctx, t->tid);
+	print_walk(s, &w, t->tid);
+	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
+	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
+	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
+	printf("raw-kernel %u", st.nr_frames);
+	for (i = 0; i < st.nr_frames && i < KSTACK_FRAMES_MAX; i++)
+		printf(" %016" PRIx64, kernel[i]);
+	printf("\nraw-walk %zu", w.nr);
+	for (i = 0; i < w.nr; i++)
+		printf(" %016" PRIx64, w.frames[i].ip);
+	printf("\nraw-stop %s", ks_walk_stop_name(w.stop));
+	if (w.stop == KS_STOP_USER)
+		printf(" user-ip %016" PRIx64 " user-sp %016" PRIx64, w.user_ip, w.user_sp);
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, buf + i, 8);
+		if (i % 32 == 0)
+			printf("\nraw-stack %016" PRIx64 ":", ctx.sp + i);
+		printf(" %016" PRIx64, v);
+	}
+	printf("\n\n");
+	c->shown++;
+	ks_walk_result_fini(&w);
+	free(buf);
+}
+
+/*
+ * PID.../--all fast path: one SNAPSHOT of raw stacks per process (or for
+ * the system), each walked here. A thread that ran during its capture (even
+ * when retaken) goes through the per-thread path, which retries.
+ */
+static struct ks_error *show_snapshot(struct ks_session *s, uint64_t pid, struct counts *c,
+				      struct ks_snapshot *snap)
+{
+	const struct kstack_snap_thread *r;
+	struct ks_error *err;
+	const void *data;
+	size_t off = 0;
+
+	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, snap);
+	if (err)
+		return err;
+	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+		struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
+		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct ks_walk_result w;
+		char comm[KSTACK_COMM_LEN];
+
+		memcpy(comm, r->comm, sizeof(comm));
+		comm[sizeof(comm) - 1] = '\0';
+		if (r->flags & KSTACK_SNAP_F_RUNNING) {
+			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
+			       r->tid, comm);
+			c->running++;
+			continue;
+		}
+		/* a capture the thread ran through, or one that does not cover
+		 * [sp, top): take this thread again on its own */
+		if ((r->flags & KSTACK_SNAP_F_RAN) || !r->raw_len ||
+		    r->sp + r->raw_len != r->stack_base + r->stack_size) {
+			show_thread(s, &t, c, false);
+			continue;
+		}
+		err = ks_walk_image(&s->cfg, &wt, data, &w);
+		if (err) {
+			count_error(c, err, r->tid, true);
+			ks_error_destroy(err);
+			continue;
+		}
+		print_header_of(r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
+		print_walk(s, &w, r->tid);
+		printf("\n");
+		c->shown++;
+		if (w.stop == KS_STOP_MAX_FRAMES)
+			c->failed++;
+		ks_walk_result_fini(&w);
+	}
+	return err;
 }
 
 static void print_mismatch(const struct ks_session *s, const struct ks_verify *v, uint64_t tid)
@@ -270,6 +437,9 @@ int main(int argc, char **argv)
 		{ "max-frames", required_argument, NULL, 'n' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "tables", no_argument, NULL, 'T' },
+		{ "no-snapshot", no_argument, NULL, 'S' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "kallsyms", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
@@ -285,7 +455,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "tan:Vqd:k:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "tan:VqrTSd:k:h", longopts, NULL)) != -1) {
 		uint64_t v;
 
 		switch (opt) {
@@ -309,6 +479,15 @@ int main(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'r':
+			o.raw = true;
+			break;
+		case 'T':
+			o.tables = true;
+			break;
+		case 'S':
+			o.no_snapshot = true;
+			break;
 		case 'd':
 			o.device = optarg;
 			break;
@@ -323,10 +502,18 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (o.all == (optind < argc)) {
+	if (o.tables && (o.all || optind < argc)) {
+		fprintf(stderr, "kstack: --tables takes no threads\n");
+		return EXIT_USAGE;
+	}
+	if (!o.tables && o.all == (optind < argc)) {
 		fprintf(stderr, "kstack: %s\nTry '%s --help'.\n",
 			o.all ? "--all takes no PID/TID arguments" : "name a PID, -t TID, or --all",
 			argv[0]);
+		return EXIT_USAGE;
+	}
+	if (o.raw && o.verify) {
+		fprintf(stderr, "kstack: --raw and --verify exclude each other\n");
 		return EXIT_USAGE;
 	}
 	if (o.all && o.threads) {
@@ -356,6 +543,50 @@ int main(int argc, char **argv)
 		return EXIT_NOTHING;
 	}
 
+	if (o.tables) {
+		for (i = 0; i < s.orc.count; i++) {
+			const struct ks_orc_table *t = s.orc.tables[i];
+
+			printf("%-20s %8zu ORC entries for [%016" PRIx64 ", %016" PRIx64 ")\n",
+			       t->name, t->n, t->start, t->end);
+		}
+		printf("layout: %s; %zu kernel symbols\n", ks_orc_layout_name(s.layout),
+		       s.ksyms.nsyms);
+		ks_session_close(&s);
+		return EXIT_ALL;
+	}
+	if (!o.threads && !o.verify && !o.raw && !o.no_snapshot &&
+	    (s.drv.version.caps & KSTACK_CAP_SNAPSHOT)) {
+		struct ks_snapshot snap = { 0 };
+
+		if (o.all) {
+			err = show_snapshot(&s, 0, &c, &snap);
+		} else {
+			for (i = (size_t)optind; !err && i < (size_t)argc; i++) {
+				uint64_t v;
+
+				parse_u64(argv[i], &v);
+				err = show_snapshot(&s, v, &c, &snap);
+				if (err && err->code == ESRCH) {	/* report, go on */
+					fprintf(stderr, "kstack: %s\n", err->message);
+					ks_error_destroy(err);
+					err = NULL;
+					c.failed++;
+				}
+			}
+		}
+		ks_snapshot_fini(&snap);
+		if (err) {
+			fprintf(stderr, "kstack: %s\n", err->message);
+			ks_error_destroy(err);
+			ks_session_close(&s);
+			return EXIT_NOTHING;
+		}
+		rc = c.shown == 0 && c.running == 0 ? EXIT_NOTHING :
+		     c.failed ? (c.shown ? EXIT_PARTIAL : EXIT_NOTHING) : EXIT_ALL;
+		ks_session_close(&s);
+		return rc;
+	}
 	if (o.all) {
 		err = ks_threads_all(&tids, NULL);
 	} else {
@@ -401,6 +632,8 @@ int main(int argc, char **argv)
 		}
 		if (o.verify)
 			verify_thread(&s, t, &c, &o);
+		else if (o.raw)
+			raw_thread(&s, t, &c);
 		else
 			show_thread(&s, t, &c, !o.all);
 	}

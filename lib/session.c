@@ -13,6 +13,14 @@ static bool ks_session_is_text(void *ctx, uint64_t addr)
 	return ks_ksyms_is_text(&s->ksyms, addr) || ks_orc_set_table(&s->orc, addr);
 }
 
+/* ks_read_fn for the walk: reads go to the driver, not to the session. */
+static struct ks_error *ks_session_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct ks_session *s = ctx;
+
+	return ks_driver_read(&s->drv, addr, buf, len);
+}
+
 struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_opts *o)
 {
 	const struct kstack_version *v;
@@ -57,7 +65,7 @@ struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_o
 	if (err)
 		goto fail;
 	s->cfg = (struct ks_walk_config){
-		.read = ks_driver_read_cb,
+		.read = ks_session_read,	/* ctx is the session (is_text needs it) */
 		.is_text = ks_session_is_text,
 		.ctx = s,
 		.orc = &s->orc,
@@ -80,21 +88,11 @@ void ks_session_close(struct ks_session *s)
 	ks_orc_set_clear(&s->orc);
 }
 
-/* ks_read_fn for the walk: reads go to the driver, not to the session. */
-static struct ks_error *ks_session_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	struct ks_session *s = ctx;
-
-	return ks_driver_read(&s->drv, addr, buf, len);
-}
-
 struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
 				 struct kstack_thread_context *ctx, struct ks_walk_result *res)
 {
-	struct ks_walk_config cfg = s->cfg;
 	int tries;
 
-	cfg.read = ks_session_read;
 	memset(res, 0, sizeof(*res));
 	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
 		struct kstack_thread_context after;
@@ -109,7 +107,7 @@ struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
 			.stack_size = ctx->stack_size,
 			.saved_sp = ctx->sp,
 		};
-		err = ks_walk(&cfg, &t, res);
+		err = ks_walk(&s->cfg, &t, res);
 		if (err) {
 			/* the stack may have been freed: tell "gone" from "broken" */
 			struct ks_error *gone = ks_driver_thread_context(&s->drv, tid, &after);

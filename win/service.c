@@ -13,6 +13,10 @@
 #include "service.h"
 
 #define STATE_WAIT_MS	10000u
+/* winerror.h of the Windows SDK; mingw-w64's lacks it. */
+#ifndef ERROR_INVALID_IMAGE_HASH
+#define ERROR_INVALID_IMAGE_HASH	577L
+#endif
 
 static int driver_dest_path(char *out, DWORD size)
 {
@@ -169,9 +173,13 @@ int ks_install(const char *driver_file)
 	}
 	if (!StartServiceA(svc, 0, NULL) &&
 	    (err = GetLastError()) != ERROR_SERVICE_ALREADY_RUNNING) {
-		fprintf(stderr, "kstack: install: service %s %s but does not start: %s "
+		fprintf(stderr, "kstack: install: service %s %s but does not start: %s%s "
 			"(kstack uninstall removes it)\n", KS_SERVICE_NAME,
-			created ? "created" : "exists", ks_strerror(err));
+			created ? "created" : "exists", ks_strerror(err),
+			/* x64 Windows loads only signed drivers */
+			err == ERROR_INVALID_IMAGE_HASH ?
+			"; sign KStack.sys, or enable test signing "
+			"(bcdedit /set testsigning on) and reboot" : "");
 		CloseServiceHandle(svc);
 		CloseServiceHandle(scm);
 		return KS_EXIT_SERVICE;

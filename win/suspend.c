@@ -8,6 +8,7 @@
  * only around those two calls, never during a walk, so the handler never
  * waits for a walk to finish.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,8 +86,18 @@ void ks_suspend_test_hook(void)
 
 	if (!hook)
 		return;
-	if (!strcmp(hook, "interrupt"))
+	if (!strcmp(hook, "interrupt")) {
 		on_console_ctrl(CTRL_C_EVENT);
+	} else if (!strcmp(hook, "pause")) {
+		/* Hold the thread suspended until a real Ctrl+C (Wine: SIGINT to
+		 * the process) or 10 s; the marker tells the test when to send it. */
+		int i;
+
+		fprintf(stderr, "kstack: test hook: paused with a thread suspended\n");
+		fflush(stderr);
+		for (i = 0; i < 200 && !g_stop; i++)
+			Sleep(50);
+	}
 	else if (!strcmp(hook, "crash"))
 		*(volatile int *)0 = 0;
 }

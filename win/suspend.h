@@ -25,9 +25,10 @@ void ks_suspend_end(void);
 int ks_interrupted(void);
 
 /*
- * Test hook (tests/wine/app): KSTACK_TEST_HOOK=interrupt runs the Ctrl+C
- * handler, =crash raises an access violation, both while a thread is
- * suspended; the tests then check the target still runs.
+ * Test hook (tests/wine/app), run while a thread is suspended:
+ * KSTACK_TEST_HOOK=interrupt runs the Ctrl+C handler, =pause waits (up to
+ * 10 s) for a real Ctrl+C, =crash raises an access violation; the tests
+ * then check the target still runs.
  */
 void ks_suspend_test_hook(void);
 

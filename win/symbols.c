@@ -208,6 +208,12 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 	memset(&mod, 0, sizeof(mod));
 	mod.SizeOfStruct = sizeof(mod);
 	have_mod = s->initialized && SymGetModuleInfo64(s->process, look, &mod);
+	if (!have_mod && s->initialized && GetLastError() == ERROR_INVALID_PARAMETER) {
+		/* An older dbghelp rejects the newer, larger struct: retry with
+		 * the layout it knows (up to LoadedImageName), all we read. */
+		mod.SizeOfStruct = offsetof(IMAGEHLP_MODULE64, LoadedPdbName);
+		have_mod = SymGetModuleInfo64(s->process, look, &mod);
+	}
 	memset(&sym, 0, sizeof(sym));
 	sym.info.SizeOfStruct = sizeof(SYMBOL_INFO);
 	sym.info.MaxNameLen = MAX_SYM_NAME;

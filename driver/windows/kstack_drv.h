@@ -46,6 +46,8 @@ typedef BOOLEAN (NTAPI *kstack_ke_insert_queue_apc_fn)(PKAPC apc,
 typedef ULONG (NTAPI *kstack_rtl_walk_frame_chain_fn)(PVOID *callers,
 	ULONG count, ULONG flags);
 typedef BOOLEAN (NTAPI *kstack_se_token_is_admin_fn)(PACCESS_TOKEN token);
+typedef PEPROCESS (NTAPI *kstack_ps_get_thread_process_fn)(PETHREAD thread);
+typedef PCHAR (NTAPI *kstack_ps_get_process_image_file_name_fn)(PEPROCESS p);
 typedef BOOLEAN (NTAPI *kstack_se_single_privilege_check_fn)(LUID privilege,
 	KPROCESSOR_MODE mode);
 
@@ -64,6 +66,9 @@ struct kstack_host {
 	kstack_rtl_walk_frame_chain_fn rtl_walk_frame_chain;
 	kstack_se_token_is_admin_fn se_token_is_admin;
 	kstack_se_single_privilege_check_fn se_single_privilege_check;
+	/* For THREAD_CONTEXT's comm; both undocumented, both Wine stubs. */
+	kstack_ps_get_thread_process_fn ps_get_thread_process;
+	kstack_ps_get_process_image_file_name_fn ps_get_process_image_file_name;
 	const struct kstack_kthread_layout *kthread;	/* NULL: unknown build */
 };
 

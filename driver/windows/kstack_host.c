@@ -82,6 +82,9 @@ NTSTATUS kstack_host_init(void)
 	kstack_host.se_token_is_admin = kstack_resolve(L"SeTokenIsAdmin");
 	kstack_host.se_single_privilege_check =
 		kstack_resolve(L"SeSinglePrivilegeCheck");
+	kstack_host.ps_get_thread_process = kstack_resolve(L"PsGetThreadProcess");
+	kstack_host.ps_get_process_image_file_name =
+		kstack_resolve(L"PsGetProcessImageFileName");
 	kstack_host.kthread = kstack_kthread_lookup(kstack_host.os_build);
 	if (kstack_host.kthread)
 		KSTACK_LOG("KTHREAD layout: %s; %s", kstack_host.kthread->name,

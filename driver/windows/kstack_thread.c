@@ -84,6 +84,23 @@ static NTSTATUS kstack_read_saved_frame(PETHREAD thread,
 	return STATUS_SUCCESS;
 }
 
+/* The process image name, at most 15 characters (EPROCESS.ImageFileName). */
+static void kstack_thread_comm(PETHREAD thread, char *comm, ULONG cap)
+{
+	PEPROCESS process;
+	const char *name;
+	ULONG i;
+
+	RtlZeroMemory(comm, cap);
+	if (!kstack_host.ps_get_thread_process ||
+	    !kstack_host.ps_get_process_image_file_name)
+		return;
+	process = kstack_host.ps_get_thread_process(thread);
+	name = process ? kstack_host.ps_get_process_image_file_name(process) : NULL;
+	for (i = 0; name && name[i] && i + 1 < cap; i++)
+		comm[i] = name[i];
+}
+
 NTSTATUS kstack_ioctl_thread_context(void *buf, ULONG in_len, ULONG out_len,
 				     ULONG_PTR *info)
 {
@@ -119,7 +136,7 @@ NTSTATUS kstack_ioctl_thread_context(void *buf, ULONG in_len, ULONG out_len,
 	tc.nvcsw = tc.nivcsw = 0;
 	tc.flags = PsIsSystemThread(thread) ? KSTACK_TF_KTHREAD : 0;
 	tc.reserved = 0;
-	RtlZeroMemory(tc.comm, sizeof(tc.comm));
+	kstack_thread_comm(thread, tc.comm, sizeof(tc.comm));
 	status = kstack_read_saved_frame(thread, l, &tc);
 	if (NT_SUCCESS(status)) {
 		RtlCopyMemory(buf, &tc, sizeof(tc));

@@ -452,6 +452,62 @@ static void real_kthread_chain(void **state)
 	walk_real_chain(chain, 3, false);
 }
 
+/*
+ * Garbage in, a clean stop out: random stack contents (sprinkled with real
+ * return addresses so walks get going) must always end with a stop reason,
+ * within the frame limit, each ORC frame's sp above the previous one.
+ */
+static void random_stacks_terminate(void **state)
+{
+	static const uint64_t rets[] = {
+		0xffffffff811566b0ull + 0x9e, 0xffffffff8115ead0ull + 0x3f,
+		0xffffffff81161700ull + 0xdb, 0xffffffff81a43dc0ull + 0x5d,
+		0xffffffff81c000b8ull + 0x6e, 0xffffffff810cd340ull + 0xda,
+		0xffffffff810032d0ull + 0x22, 0xffffffff81a523d0ull + 0x34d,
+	};
+	struct real rl;
+	uint8_t *img = malloc(SSIZE);
+	struct env e = { .stack = img };
+	struct ks_walk_config cfg = {
+		.read = read_image, .ctx = &e, .frame_size = 56, .frame_ret_off = 48,
+		.frame_bp_off = 40, .max_frames = 64,
+	};
+	int round;
+
+	(void)state;
+	load_real(&rl);
+	cfg.orc = &rl.set;
+	srand(7);
+	for (round = 0; round < 3000; round++) {
+		struct ks_walk_thread t = { S, SSIZE, S + 8 * (uint64_t)(rand() % 2000) };
+		struct ks_walk_result r;
+		size_t i;
+
+		for (i = 0; i < SSIZE / 8; i++) {
+			uint64_t v;
+			int k = rand() % 8;
+
+			if (k < 3)
+				v = rets[rand() % 8];
+			else if (k < 5)	/* plausible stack pointers */
+				v = S + 8 * (uint64_t)(rand() % (SSIZE / 8));
+			else
+				v = (uint64_t)rand() << 33 ^ (uint64_t)rand();
+			memcpy(img + 8 * i, &v, 8);
+		}
+		assert_no_error(ks_walk(&cfg, &t, &r));
+		assert_true(r.nr <= 64);
+		assert_true(r.stop <= KS_STOP_SCANNED);
+		for (i = 1; i < r.nr; i++)
+			if (r.frames[i].how == KS_HOW_ORC && r.frames[i].sp <= r.frames[i - 1].sp)
+				fail_msg("round %d frame %zu: sp did not move up", round, i);
+		ks_walk_result_fini(&r);
+	}
+	ks_orc_set_clear(&rl.set);
+	free(rl.buf);
+	free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +523,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_input_is_an_error, setup, teardown),
 		cmocka_unit_test(real_nanosleep_chain),
 		cmocka_unit_test(real_kthread_chain),
+		cmocka_unit_test(random_stacks_terminate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

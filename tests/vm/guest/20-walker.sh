@@ -19,9 +19,33 @@ else
 	fail "walker: zoo started only $nzoo threads in $nstates states"
 fi
 
+# CPU hogs, more of them than CPUs so some are always preempted: dd spends
+# its time in the kernel (clearing user pages), the shell loops in user
+# mode. With full preemption (switched at run time: Debian's 6.1 has
+# PREEMPT_DYNAMIC and boots "voluntary") a hog is preempted inside an
+# interrupt, so its stack holds interrupt entry frames (ORC REGS) from
+# kernel or user mode, with the interrupted ip exact.
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+preempt_file=/sys/kernel/debug/sched/preempt
+[ -w $preempt_file ] && echo full >$preempt_file
+hogs=""
+for i in 1 2; do
+	dd if=/dev/zero of=/dev/null bs=4M 2>/dev/null &
+	hogs="$hogs $!"
+	sh -c 'while :; do :; done' &
+	hogs="$hogs $!"
+done
+sleep 1
+
 # The three-way check over every thread on the system.
 kstack --verify --all >/tmp/verify.txt 2>/tmp/verify.err
 rc=$?
+# a hog caught preempted in the kernel shows an interrupt entry frame
+for h in $hogs; do
+	kstack -t "$h" 2>/dev/null
+done >/tmp/hogs.txt
+kill $hogs 2>/dev/null
+[ -w $preempt_file ] && echo voluntary >$preempt_file
 echo "--- kstack --verify --all: summary (exit $rc)"
 grep '^verify:' /tmp/verify.txt
 # every mismatch, with both stacks (the tool prints them indented)
@@ -64,6 +88,35 @@ done
 [ -z "$kmissing" ] && pass "walker: kernel threads walked and agreed (kthreadd, ksoftirqd, kworker, rcu)" ||
 	fail "walker: no agreeing walk for kernel threads:$kmissing"
 
+if grep -q 'vmlinux!asm_sysvec_apic_timer_interrupt+' /tmp/hogs.txt; then
+	pass "walker: walked through an interrupt frame (preempted CPU hog)"
+	echo "--- CPU hogs:"; cat /tmp/hogs.txt
+else
+	echo "--- CPU hogs:"; cat /tmp/hogs.txt
+	fail "walker: no CPU hog was caught preempted in an interrupt"
+fi
+for h in $hogs; do
+	grep -q "^ok $h " /tmp/verify.txt && echo "(hog $h walked and agreed in --verify)"
+done
+
+# Churn: processes appearing and exiting all the time while --all runs.
+# Vanished threads are counted as exited, never as mismatches or crashes.
+churn=""
+for i in 1 2; do
+	sh -c 'while :; do /bin/true; done' &
+	churn="$churn $!"
+done
+kstack --verify --all -q >/tmp/churn.txt 2>/tmp/churn.err
+rc=$?
+kill $churn 2>/dev/null
+grep '^verify:' /tmp/churn.txt | sed 's/^/churn /'
+if [ "$rc" = 0 ] && grep -q '^verify: PASSED' /tmp/churn.txt &&
+	grep -q ' 0 errors$' /tmp/churn.txt; then
+	pass "walker: --verify --all under process churn: no mismatch, no error"
+else
+	fail "walker: --verify --all under churn: exit $rc: $(grep -v '^ok ' /tmp/churn.txt /tmp/churn.err | head -n 20 | tr '\n' ' ')"
+fi
+
 # The stack of one nanosleep thread, as a user sees it.
 tid=$(awk '$2 == "nanosleep" {print $1; exit}' /tmp/zoo-walk.txt)
 kstack -t "$tid" >/tmp/one.txt 2>&1
@@ -90,6 +143,22 @@ nheaders=$(grep -c "^[0-9]* zoo " /tmp/proc.txt)
 	pass "walker: kstack PID shows all $nthreads threads" ||
 	fail "walker: kstack PID: exit $rc, $nheaders headers for $nthreads threads: $(head -n 3 /tmp/proc.err)"
 
+# The SNAPSHOT fast path (default for PID/--all) prints what the
+# thread-by-thread path (-S) prints; ctxsw counts may differ, frames not.
+norm() { awk 'BEGIN { RS = "" } { gsub(/ \[ctxsw [0-9+]*\]/, ""); gsub(/\n/, "|"); print }' "$1" | sort; }
+kstack -S "$zoo_pid" >/tmp/proc-s.txt 2>&1
+if [ -s /tmp/proc.txt ] && [ "$(norm /tmp/proc.txt)" = "$(norm /tmp/proc-s.txt)" ]; then
+	pass "walker: SNAPSHOT path and thread-by-thread path agree on all zoo threads"
+else
+	fail "walker: SNAPSHOT vs -S differ: $(diff /tmp/proc.txt /tmp/proc-s.txt | head -n 10 | tr '\n' ' ')"
+fi
+kstack --all >/tmp/all.txt 2>/tmp/all.err
+rc=$?
+nall=$(grep -c '^[0-9][0-9]* .* \[ctxsw ' /tmp/all.txt)
+[ "$rc" = 0 ] && [ "$nall" -ge 300 ] &&
+	pass "walker: kstack --all (SNAPSHOT) shows $nall threads" ||
+	fail "walker: kstack --all: exit $rc, $nall threads: $(head -n 3 /tmp/all.err)"
+
 # kernel thread: ends at ret_from_fork, no user part
 kstack -t 2 >/tmp/kt.txt 2>&1
 tail -n 2 /tmp/kt.txt | grep -q 'vmlinux!ret_from_fork+' && ! grep -q '^user mode' /tmp/kt.txt &&
@@ -102,6 +171,15 @@ rc=$?
 [ "$rc" = 1 ] && grep -q 'truncated at 2 frames' /tmp/trunc.txt && grep -q truncated /tmp/trunc.err &&
 	pass "walker: -n 2 truncates and says so (exit 1)" ||
 	fail "walker: -n 2: exit $rc: $(cat /tmp/trunc.txt /tmp/trunc.err | tr '\n' ' ')"
+
+# ORC tables: vmlinux and the loaded module (kstack.ko carries its own)
+kstack --tables >/tmp/tables.txt 2>&1
+cat /tmp/tables.txt
+grep -Eq '^vmlinux +[0-9]{6} ORC entries' /tmp/tables.txt &&
+	grep -Eq '^kstack +[1-9][0-9]* ORC entries' /tmp/tables.txt &&
+	grep -q 'ORC V1' /tmp/tables.txt && ! grep -q 'note:' /tmp/tables.txt &&
+	pass "walker: ORC tables of vmlinux and of module kstack loaded" ||
+	fail "walker: ORC tables: $(tr '\n' ' ' </tmp/tables.txt)"
 
 # errors: clear messages and documented exit codes
 out=$(kstack -t 4000000 2>&1); rc=$?

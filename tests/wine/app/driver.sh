@@ -52,6 +52,13 @@ driver_tests() {
 			# Stopped but still installed: the seed's "driver stopped" case.
 			wine_sc stop KStack >/dev/null
 			walk_tests "driver stopped" quick
+			# Installed but stopped: install starts it again.
+			run_k "$out/inst3.txt" install
+			run_k "$out/status3.txt" status
+			check "round $round: install restarts a stopped driver service" \
+				"rc=$rc: $(cat "$out/inst3.txt")" \
+				eval '[ $rc = 0 ] && grep -q "and started it" "$out/inst3.txt" &&
+					grep -q "^driver: running" "$out/status3.txt"'
 		fi
 
 		run_k "$out/uninst.txt" uninstall

@@ -29,6 +29,24 @@ check "x64 binary is a PE32+ x86-64 console program" "$(file -b "$K64")" \
 	pe_is "$K64" 'pei-x86-64'
 check "x86 binary is a PE32 i386 console program (built, not run: no wine32 here)" \
 	"$(file -b "$K86")" pe_is "$K86" 'pei-i386'
+# The x86 build cannot run here: at least check it links what it must call.
+imports_ok() { # imports_ok EXE NAME...: every NAME is in EXE's import table
+	local exe=$1 n; shift
+	x86_64-w64-mingw32-objdump -p "$exe" >"$out/imports.txt" 2>/dev/null || return 1
+	for n in "$@"; do
+		grep -Eq "[[:space:]]${n}\$" "$out/imports.txt" || { echo "missing $n" >&2; return 1; }
+	done
+}
+need="StackWalk64 SymInitialize SymFromAddr SymLoadModuleEx SymFunctionTableAccess64
+SymGetModuleBase64 K32EnumDeviceDrivers K32GetDeviceDriverFileNameA K32EnumProcessModulesEx
+CreateServiceA StartServiceA ControlService DeleteService DeviceIoControl SuspendThread
+ResumeThread GetThreadContext SetConsoleCtrlHandler SetUnhandledExceptionFilter
+AdjustTokenPrivileges NtQuerySystemInformation"
+# shellcheck disable=SC2086
+check "x64 build imports the APIs of the seed's design (+ Wow64GetThreadContext)" \
+	"$(imports_ok "$K64" $need Wow64GetThreadContext 2>&1)" imports_ok "$K64" $need Wow64GetThreadContext
+# shellcheck disable=SC2086
+check "x86 build imports the same APIs" "$(imports_ok "$K86" $need 2>&1)" imports_ok "$K86" $need
 # The target: frames named from DWARF 4 (Wine 8's dbghelp reads no DWARF 5).
 if ! x86_64-w64-mingw32-gcc -O0 -gdwarf-4 -fno-omit-frame-pointer -Wall -Wextra \
 	-Werror -o "$out/target.exe" "$here/target.c" 2>"$out/target-build.log"; then

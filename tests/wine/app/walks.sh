@@ -11,6 +11,33 @@ kernel_lines() {
 	grep -E '^(kernel part:|  kernel:)' "$1"
 }
 
+# ctrl_c_test LABEL FILE: a real Ctrl+C. Wine turns SIGINT into CTRL_C_EVENT
+# for the console handlers, as a terminal's Ctrl+C does. kstack pauses
+# (test hook) right after walking the main thread, still suspended; we check
+# it really is suspended (c= stalls), send SIGINT, and check exit 130 and
+# that the main thread runs again.
+ctrl_c_test() {
+	local label=$1 f=$2 kp i c0 c1 krc
+	KSTACK_TEST_HOOK=pause "$WINE" "$K64" "$T_PID" -t "$T_MAIN" >"$f" 2>"$f.err" &
+	kp=$!
+	for i in $(seq 100); do
+		grep -q 'test hook: paused' "$f.err" 2>/dev/null && break
+		sleep 0.1
+	done
+	c0=$(progress c)
+	sleep 0.5
+	c1=$(progress c)
+	kill -INT "$kp" 2>/dev/null
+	wait "$kp"
+	krc=$?
+	check "[$label] while kstack walks it, the thread is suspended (c= stalls)" \
+		"c went $c0 -> $c1 in 0.5 s" eval '[ -n "$c0" ] && [ "$c0" = "$c1" ]'
+	check "[$label] real Ctrl+C (SIGINT) while suspended: exit 130, message" \
+		"rc=$krc: $(tail -1 "$f.err")" \
+		eval '[ $krc = 130 ] && grep -q "interrupted; every suspended thread was resumed" "$f.err"'
+	check "[$label] after the real Ctrl+C every target thread still runs" "" all_running
+}
+
 walk_tests() {
 	local label=$1 kline=${2:-quick} quick=0
 	if [ "$kline" = quick ]; then
@@ -70,6 +97,7 @@ walk_tests() {
 		"rc=$rc: $(tail -1 "$f.int")" \
 		eval '[ $rc = 130 ] && grep -q "interrupted; every suspended thread was resumed" "$f.int"'
 	check "[$label] after Ctrl+C every target thread still runs" "" all_running
+	ctrl_c_test "$label" "$f.sigint"
 	KSTACK_TEST_HOOK=crash run_k "$f.crash" "$T_PID" -t "$T_MAIN"
 	# Wine's exit code after its crash handler varies (0 or 5): check the
 	# crash happened (no frame printed) rather than the code.

@@ -303,6 +303,10 @@ static void check_stack(void)
 	ioctl_expect("stack: max_frames over KSTACK_FRAMES_MAX", KSTACK_IOCTL_STACK,
 		     &st, sizeof(st), out, sizeof(out), ERROR_INVALID_PARAMETER, NULL);
 	st.max_frames = 16;
+	st.timeout_ms = 10001;
+	ioctl_expect("stack: timeout_ms over 10 s", KSTACK_IOCTL_STACK, &st,
+		     sizeof(st), out, sizeof(out), ERROR_INVALID_PARAMETER, NULL);
+	st.timeout_ms = 0;
 	ioctl_expect("stack: output too small for max_frames", KSTACK_IOCTL_STACK,
 		     &st, sizeof(st), out, sizeof(st) + 15 * 8,
 		     ERROR_INSUFFICIENT_BUFFER, NULL);

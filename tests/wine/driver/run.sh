@@ -54,7 +54,7 @@ check_image() {
 		fail "$arch image" "no relocation table"
 	elif [ "$dlls" != "ntoskrnl.exe " ]; then
 		fail "$arch image" "imports from: $dlls"
-	elif echo "$dump" | grep -Eq '[[:space:]](MmCopyMemory|KeInitializeApc|KeInsertQueueApc|RtlWalkFrameChain|SeTokenIsAdmin|MmSystemRangeStart)$'; then
+	elif echo "$dump" | grep -Eq '[[:space:]](MmCopyMemory|KeInitializeApc|KeInsertQueueApc|RtlWalkFrameChain|SeTokenIsAdmin|MmSystemRangeStart|PsGetThreadProcess|PsGetProcessImageFileName)$'; then
 		fail "$arch image" "imports an optional routine instead of resolving it"
 	else
 		pass "$arch image: native driver, entry $entry_sym, relocatable, ntoskrnl.exe imports only"

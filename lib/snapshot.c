@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "snapshot.h"
+
+/* A system grows threads between our two calls: a few tries suffice. */
+#define KS_SNAPSHOT_TRIES 4
+
+struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t mode,
+				  uint32_t max_frames, struct ks_snapshot *snap)
+{
+	int tries;
+
+	if (!(drv->version.caps & KSTACK_CAP_SNAPSHOT))
+		return ks_error_format(ENOTSUP, "driver has no SNAPSHOT");
+	if (!snap->buf) {
+		snap->cap = 1 << 20;
+		snap->buf = malloc(snap->cap);
+		if (!snap->buf)
+			return &ks_error_nomem;
+	}
+	for (tries = 0; tries < KS_SNAPSHOT_TRIES; tries++) {
+		struct kstack_snapshot req = {
+			.hdr = { .size = sizeof(req), .version = KSTACK_PROTO_VERSION },
+			.pid = pid,
+			.buffer = (uint64_t)(uintptr_t)snap->buf,
+			.buffer_size = snap->cap,
+			.mode = mode,
+			.max_frames = max_frames,
+		};
+		uint8_t *nb;
+
+		if (ioctl(drv->fd, KSTACK_IOCTL_SNAPSHOT, &req) == 0) {
+			if (req.bytes_used > snap->cap)
+				return ks_error_format(EPROTO, "SNAPSHOT used %llu of %zu bytes",
+						       (unsigned long long)req.bytes_used, snap->cap);
+			snap->used = (size_t)req.bytes_used;
+			snap->nr = req.nr_threads;
+			snap->skipped = req.nr_skipped;
+			return NULL;
+		}
+		if (errno != ENOSPC) {
+			int e = errno;
+
+			if (e == ESRCH)
+				return ks_error_format(e, "process %llu: no such process",
+						       (unsigned long long)pid);
+			return ks_error_format(e, "SNAPSHOT: %s", strerror(e));
+		}
+		/* what it needed, plus a quarter for threads born meanwhile */
+		if (req.bytes_needed > (1ull << 34))
+			return ks_error_format(EFBIG, "SNAPSHOT needs %llu bytes",
+					       (unsigned long long)req.bytes_needed);
+		nb = realloc(snap->buf, (size_t)(req.bytes_needed + req.bytes_needed / 4));
+		if (!nb)
+			return &ks_error_nomem;
+		snap->buf = nb;
+		snap->cap = (size_t)(req.bytes_needed + req.bytes_needed / 4);
+	}
+	return ks_error_format(EAGAIN, "SNAPSHOT: buffer still too small after %d tries",
+			       KS_SNAPSHOT_TRIES);
+}
+
+const struct kstack_snap_thread *ks_snapshot_next(const struct ks_snapshot *snap, size_t *off,
+						  const void **data_ret, struct ks_error **err_ret)
+{
+	const struct kstack_snap_thread *r;
+	size_t left, data;
+
+	*err_ret = NULL;
+	if (*off >= snap->used)
+		return NULL;
+	left = snap->used - *off;
+	r = (const void *)(snap->buf + *off);
+	if (left < sizeof(*r) || r->rec_size < sizeof(*r) || r->rec_size > left ||
+	    r->rec_size % 8) {
+		*err_ret = ks_error_format(EPROTO, "SNAPSHOT record at %zu: bad size", *off);
+		return NULL;
+	}
+	data = (size_t)r->nr_frames * 8 + r->raw_len;
+	if (data > r->rec_size - sizeof(*r) || (r->raw_len && r->raw_len > r->stack_size)) {
+		*err_ret = ks_error_format(EPROTO, "SNAPSHOT record of thread %llu: data overruns it",
+					   (unsigned long long)r->tid);
+		return NULL;
+	}
+	*data_ret = r + 1;
+	*off += r->rec_size;
+	return r;
+}
+
+void ks_snapshot_fini(struct ks_snapshot *snap)
+{
+	free(snap->buf);
+	memset(snap, 0, sizeof(*snap));
+}
