@@ -81,10 +81,8 @@ out:
 static struct ks_error *ks_load_vmlinux(const struct ks_kernel_orc_opts *o, struct ks_orc_set *set)
 {
 	const struct ks_ksyms *ks = o->ksyms;
-	uint64_t ip0 = ks_ksyms_addr(ks, "__start_orc_unwind_ip");
-	uint64_t ip1 = ks_ksyms_addr(ks, "__stop_orc_unwind_ip");
-	uint64_t orc0 = ks_ksyms_addr(ks, "__start_orc_unwind");
-	uint64_t orc1 = ks_ksyms_addr(ks, "__stop_orc_unwind");
+	uint64_t ip0 = ks->orc_ip_start, ip1 = ks->orc_ip_stop;
+	uint64_t orc0 = ks->orc_start, orc1 = ks->orc_stop;
 	struct ks_orc_table *t;
 	struct ks_error *err;
 	size_t n;

@@ -18,9 +18,7 @@ static int ks_hexval(char c)
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return -1;	/* kallsyms prints lower case */
 }
 
 static int ks_owner_index(struct ks_ksyms *ks, char *name, uint16_t *ret)
@@ -96,6 +94,10 @@ static void ks_ksyms_note_marker(struct ks_ksyms *ks, const char *name, uint64_t
 		{ "_stext", offsetof(struct ks_ksyms, stext) },
 		{ "_etext", offsetof(struct ks_ksyms, etext) },
 		{ "ret_from_fork", offsetof(struct ks_ksyms, ret_from_fork) },
+		{ "__start_orc_unwind_ip", offsetof(struct ks_ksyms, orc_ip_start) },
+		{ "__stop_orc_unwind_ip", offsetof(struct ks_ksyms, orc_ip_stop) },
+		{ "__start_orc_unwind", offsetof(struct ks_ksyms, orc_start) },
+		{ "__stop_orc_unwind", offsetof(struct ks_ksyms, orc_stop) },
 	};
 	size_t i;
 
@@ -117,6 +119,10 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 
 	memset(ks, 0, sizeof(*ks));
 	ks->names = text;
+	if (text[len] != '\0') {	/* names at the end need their terminator */
+		ks_ksyms_fini(ks);
+		return ks_error_format(EINVAL, "kallsyms text not NUL-terminated");
+	}
 	if (len > UINT32_MAX) {	/* names are 32-bit offsets */
 		ks_ksyms_fini(ks);
 		return ks_error_format(EFBIG, "kallsyms text too large");
@@ -127,29 +133,39 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		return &ks_error_nomem;
 	}
 	while (p < end) {
-		char *line = p, *nl = memchr(p, '\n', (size_t)(end - p));
-		char *lend = nl ? nl : end, *name, *mod;
+		char *line = p, *name, *mod = NULL;
 		uint64_t addr = 0;
 		struct ks_sym *s;
 		char type;
 		int d;
 
-		p = nl ? nl + 1 : end;
 		lineno++;
-		*lend = '\0';
-		while ((d = ks_hexval(*line)) >= 0) {
+		while (p < end && (d = ks_hexval(*p)) >= 0) {
 			addr = addr << 4 | (uint64_t)d;
-			line++;
+			p++;
 		}
-		if (*line != ' ' || !line[1] || line[2] != ' ' || !line[3]) {
-			if (line == lend)	/* empty line */
-				continue;
+		if (p == line && (p == end || *p == '\n')) {	/* empty line */
+			p++;
+			continue;
+		}
+		if (end - p < 4 || p[0] != ' ' || p[1] == '\n' || p[2] != ' ' || p[3] == '\n') {
 			ks_ksyms_fini(ks);
 			return ks_error_format(EPROTO, "kallsyms line %zu: not \"ADDR TYPE NAME\"", lineno);
 		}
+		line = p;
+		/* one pass over the name: up to a tab (module follows) or the end */
+		for (p += 3; p < end && *p != '\n' && *p != '\t'; p++)
+			;
+		if (p < end && *p == '\t') {
+			*p++ = '\0';
+			mod = p;
+			while (p < end && *p != '\n')
+				p++;
+		}
+		if (p < end)
+			*p++ = '\0';
 		type = line[1];
 		name = line + 3;
-		mod = strchr(name, '\t');
 		if (ks_type_is_absolute(type))
 			continue;	/* per-cpu offsets, not code */
 		if (n == cap) {
@@ -171,8 +187,7 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		if (mod) {
 			char *close;
 
-			*mod++ = '\0';
-			if (*mod == '[')
+			if (mod < end && *mod == '[')
 				mod++;
 			close = strchr(mod, ']');
 			if (close)
@@ -181,7 +196,10 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 				ks_ksyms_fini(ks);
 				return &ks_error_nomem;
 			}
-		} else if (name[0] == '_' || name[0] == 'r') {
+		} else if ((name[0] == '_' && (name[1] == 's' || name[1] == 'e' ||
+					       (name[1] == '_' && strchr("slo", name[2])))) ||
+			   name[0] == 'r') {
+			/* cheap filter first: a third of all names start with '_' */
 			ks_ksyms_note_marker(ks, name, addr);
 		}
 		if (n && addr < ks->syms[n - 1].addr)

@@ -31,6 +31,8 @@ struct ks_ksyms {
 	uint64_t sched_start, sched_end, lock_start, lock_end;
 	uint64_t stext, etext;	/* vmlinux text */
 	uint64_t ret_from_fork;
+	/* where vmlinux's ORC tables live (0 if the kernel has none) */
+	uint64_t orc_ip_start, orc_ip_stop, orc_start, orc_stop;
 };
 
 /* Result of a lookup. */
@@ -42,7 +44,8 @@ struct ks_symbol {
 	uint64_t size;		/* 0 if unknown */
 };
 
-/* Parse a kallsyms text (the buffer is taken over and freed by fini). */
+/* Parse a kallsyms text: len bytes followed by a NUL (the buffer is taken
+ * over and freed by fini, also on error). */
 struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len);
 
 /* Read and parse a file such as /proc/kallsyms. */

@@ -157,6 +157,39 @@ static void missing_file_reported(void **state)
 	ks_error_destroy(err);
 }
 
+/* Damaged input: an error or a table, never a crash (run under ASan too). */
+static void mutated_input_never_crashes(void **state)
+{
+	static const char junk[] = "\n\t [] T0f";
+	size_t len, i;
+	char *orig = read_fixture("kallsyms-6.1-nokaslr.txt", &len);
+	int round;
+
+	(void)state;
+	srand(11);
+	for (round = 0; round < 2000; round++) {
+		char *text = malloc(len + 1);
+		size_t cut = (size_t)rand() % (len + 1);
+		struct ks_ksyms ks;
+		struct ks_symbol sym;
+		struct ks_error *err;
+
+		memcpy(text, orig, len + 1);
+		for (i = 0; i < 8; i++)
+			text[(size_t)rand() % len] = junk[rand() % (sizeof(junk) - 1)];
+		text[cut] = '\0';
+		err = ks_ksyms_parse(&ks, text, cut);	/* also cut mid-line */
+		if (err) {
+			ks_error_destroy(err);
+			continue;
+		}
+		for (i = 0; i < 64; i++)
+			ks_ksyms_lookup_return(&ks, 0xffffffff81000000ull + (uint64_t)rand() * 16, &sym);
+		ks_ksyms_fini(&ks);
+	}
+	free(orig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +204,7 @@ int main(void)
 		cmocka_unit_test(unprivileged_reader_sees_zeros),
 		cmocka_unit_test(malformed_line_reported),
 		cmocka_unit_test(missing_file_reported),
+		cmocka_unit_test(mutated_input_never_crashes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
