@@ -82,7 +82,8 @@ static void usage(FILE *f, const char *prog)
 "\n"
 "Exit status:\n"
 "  0   every thread shown (--verify: the walker equals the kernel's unwinder for\n"
-"      every sleeping thread, and /proc for at least 99%% of them)\n"
+"      every sleeping thread, and /proc for at least 99%% of them; no thread\n"
+"      failed except by running or exiting)\n"
 "  1   some threads could not be shown (--verify: agreement below that bar)\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
 "  64  usage error\n",
@@ -415,7 +416,9 @@ static double pct(size_t a, size_t b)
 
 static int verify_summary(const struct counts *c, double secs)
 {
-	bool ok = c->walked > 0 && c->eq_kernel == c->walked &&
+	/* a thread we failed to walk for a reason other than running is a
+	 * failure too: it was neither compared nor explained away */
+	bool ok = c->walked > 0 && c->eq_kernel == c->walked && c->failed == c->ran &&
 		  (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
 
 	printf("verify: %zu sleeping threads walked; %zu running, %zu exited, %zu kept running (skipped); %zu errors\n",
