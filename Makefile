@@ -7,9 +7,12 @@
 #   make bench      benchmark in the VM (snapshot vs /proc)
 #   make windows    KStack.sys and kstack.exe for x64 and x86 (mingw-w64)
 
-# The kernel we build for is Debian's linux-image-amd64 (booted in qemu), not
-# the host's running kernel: take the newest installed headers.
-KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -n 1)
+# Build for the running kernel when its headers are installed; otherwise
+# (as on our CI hosts, which run a kernel we cannot load modules into) for
+# the newest installed headers: Debian's linux-headers-amd64, the kernel the
+# test VM boots. KDIR= or KVER= override.
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; else \
+	ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -n 1; fi)
 KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 

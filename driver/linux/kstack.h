@@ -15,6 +15,7 @@ int kstack_req_out(void __user *uarg, const void *req, size_t ksize);
 int kstack_mem_init(void);
 u32 kstack_mem_caps(void);
 long kstack_read_memory(void __user *uarg);
+long kstack_kernel_info(void __user *uarg);
 
 struct task_struct;
 

@@ -89,6 +89,8 @@ static long kstack_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kstack_snapshot(uarg);
 	case KSTACK_NR_SYMBOLIZE:
 		return kstack_symbolize(uarg);
+	case KSTACK_NR_KERNEL_INFO:
+		return kstack_kernel_info(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -25,6 +25,8 @@ static struct {
 } core;
 static struct module *(*module_address)(unsigned long addr);
 static bool core_ok;
+/* handed to user space by KERNEL_INFO; not used for access checks */
+static struct kstack_kernel_info kinfo;
 
 typedef unsigned long (*lookup_name_t)(const char *name);
 
@@ -65,6 +67,17 @@ int kstack_mem_init(void)
 	core.orc_start = lookup("__start_orc_unwind_ip");
 	core.orc_end = lookup("__stop_orc_unwind");
 	module_address = (void *)lookup("__module_address");
+	kinfo.text_start = core.stext;
+	kinfo.text_end = core.etext;
+	kinfo.orc_ip_start = core.orc_start;
+	kinfo.orc_ip_end = lookup("__stop_orc_unwind_ip");
+	kinfo.orc_start = lookup("__start_orc_unwind");
+	kinfo.orc_end = core.orc_end;
+	kinfo.ret_from_fork = lookup("ret_from_fork");
+	kinfo.sched_start = lookup("__sched_text_start");
+	kinfo.sched_end = lookup("__sched_text_end");
+	kinfo.lock_start = lookup("__lock_text_start");
+	kinfo.lock_end = lookup("__lock_text_end");
 	core_ok = core.stext && core.etext > core.stext &&
 		  core.srodata && core.erodata > core.srodata;
 	if (!core_ok)
@@ -74,6 +87,18 @@ int kstack_mem_init(void)
 		core.orc_end = 0;
 	}
 	return 0;
+}
+
+long kstack_kernel_info(void __user *uarg)
+{
+	struct kstack_kernel_info req;
+	int ret;
+
+	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
+	if (ret)
+		return ret;
+	kinfo.hdr = req.hdr;
+	return kstack_req_out(uarg, &kinfo, sizeof(kinfo));
 }
 
 u32 kstack_mem_caps(void)

@@ -251,6 +251,22 @@ struct kstack_symbolize {
 	kstack_u32 flags;	/* in: KSTACK_SYM_* */
 };
 
+/*
+ * KERNEL_INFO (Linux): where the core kernel's text and ORC tables are, so a
+ * user-space walker can start without parsing /proc/kallsyms (100 ms and
+ * more: slower than many whole snapshots). Zero where the driver could not
+ * resolve a symbol.
+ */
+struct kstack_kernel_info {
+	struct kstack_hdr hdr;
+	kstack_u64 text_start, text_end;	/* _stext, _etext */
+	kstack_u64 orc_ip_start, orc_ip_end;	/* __start/__stop_orc_unwind_ip */
+	kstack_u64 orc_start, orc_end;		/* __start/__stop_orc_unwind */
+	kstack_u64 ret_from_fork;		/* where a never-run task resumes */
+	kstack_u64 sched_start, sched_end;	/* __sched_text_*: /proc/PID/stack skips */
+	kstack_u64 lock_start, lock_end;	/* __lock_text_*: skipped too */
+};
+
 /* Command numbers, shared by both transports. */
 #define KSTACK_NR_VERSION		1
 #define KSTACK_NR_READ_MEMORY		2
@@ -258,6 +274,7 @@ struct kstack_symbolize {
 #define KSTACK_NR_STACK			4
 #define KSTACK_NR_SNAPSHOT		5
 #define KSTACK_NR_SYMBOLIZE		6
+#define KSTACK_NR_KERNEL_INFO		7
 
 #if defined(_WIN32)
 /*
@@ -287,6 +304,8 @@ struct kstack_symbolize {
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_SNAPSHOT, struct kstack_snapshot)
 #define KSTACK_IOCTL_SYMBOLIZE \
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_SYMBOLIZE, struct kstack_symbolize)
+#define KSTACK_IOCTL_KERNEL_INFO \
+	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_KERNEL_INFO, struct kstack_kernel_info)
 #endif
 
 /*
@@ -303,5 +322,6 @@ KSTACK_ASSERT(stack, sizeof(struct kstack_stack) == 72);
 KSTACK_ASSERT(snapshot, sizeof(struct kstack_snapshot) == 64);
 KSTACK_ASSERT(snap_thread, sizeof(struct kstack_snap_thread) == 112);
 KSTACK_ASSERT(symbolize, sizeof(struct kstack_symbolize) == 32);
+KSTACK_ASSERT(kernel_info, sizeof(struct kstack_kernel_info) == 96);
 
 #endif /* KSTACK_KSTACK_IOCTL_H */

@@ -9,7 +9,15 @@
 
 VM_TOP=$(cd "$(dirname "${BASH_SOURCE:-$0}")/../.." 2>/dev/null && pwd)
 : "${VM_TOP:=$(pwd)}"
-KVER=${KVER:-$(ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -n 1)}
+# same rule as the Makefiles: the running kernel if its headers are here,
+# else the newest installed headers (Debian's linux-image-amd64)
+if [ -z "${KVER:-}" ]; then
+	if [ -d "/lib/modules/$(uname -r)/build" ]; then
+		KVER=$(uname -r)
+	else
+		KVER=$(ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -n 1)
+	fi
+fi
 VM_KERNEL=${VM_KERNEL:-/boot/vmlinuz-$KVER}
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}

@@ -131,6 +131,26 @@ static int cmd_basic(void)
 	expect_errno(fd, KSTACK_IOCTL_VERSION, &v, EINVAL, "wrong protocol version -> EINVAL");
 	expect_errno(fd, KSTACK_IOCTL_VERSION, NULL, EFAULT, "NULL request pointer -> EFAULT");
 
+	{
+		struct kstack_kernel_info ki;
+		int ok;
+
+		HDR(ki);
+		r = ioctl(fd, KSTACK_IOCTL_KERNEL_INFO, &ki);
+		ok = r == 0 && !ksyms_load() &&
+		     ki.text_start == ksym_addr("_stext") && ki.text_end == ksym_addr("_etext") &&
+		     ki.orc_ip_start == ksym_addr("__start_orc_unwind_ip") &&
+		     ki.orc_ip_end == ksym_addr("__stop_orc_unwind_ip") &&
+		     ki.orc_start == ksym_addr("__start_orc_unwind") &&
+		     ki.orc_end == ksym_addr("__stop_orc_unwind") &&
+		     ki.ret_from_fork == ksym_addr("ret_from_fork") &&
+		     ki.sched_start == ksym_addr("__sched_text_start") &&
+		     ki.sched_end == ksym_addr("__sched_text_end") &&
+		     ki.lock_start == ksym_addr("__lock_text_start") &&
+		     ki.lock_end == ksym_addr("__lock_text_end") && ki.text_start;
+		result(ok, "KERNEL_INFO matches /proc/kallsyms", "r=%d errno=%d text=%#" PRIx64,
+		       r, errno, ki.text_start);
+	}
 	/* a newer client's larger struct: accepted, extra bytes untouched */
 	{
 		struct { struct kstack_version v; uint64_t extra; } big;
