@@ -24,11 +24,14 @@ pe_is() {
 		x86_64-w64-mingw32-objdump -p "$1" 2>/dev/null | grep -q 'Subsystem.*(Windows CUI)'
 }
 
-# start_target LOG: starts target.exe in the background; sets T_PID,
-# T_MAIN, T_WORKER, T_COUNTER from its "ready" line.
+# start_target LOG [churn]: starts target.exe in the background; sets
+# T_LOG, T_UNIX (its unix pid), and T_PID, T_MAIN, T_WORKER, T_COUNTER
+# from its "ready" line.
 start_target() {
 	local log=$1 i line
-	"$WINE" "$out/target.exe" 300 >"$log" 2>&1 &
+	T_LOG=$log
+	"$WINE" "$out/target.exe" 300 ${2:+"$2"} >"$log" 2>&1 &
+	T_UNIX=$!
 	for i in $(seq 100); do
 		line=$(grep -m1 '^ready ' "$log" 2>/dev/null)
 		[ -n "$line" ] && break
@@ -45,7 +48,7 @@ start_target() {
 
 # progress KEY: the target's latest value of c=, counter= or worker=.
 progress() {
-	grep '^progress ' "$out/target.log" | tail -n 1 | sed "s/.* $1=\([0-9]*\).*/\1/"
+	grep '^progress ' "$T_LOG" | tail -n 1 | sed "s/.* $1=\([0-9]*\).*/\1/"
 }
 
 # signal_worker: wakes the worker thread once (its worker= count grows).

@@ -115,6 +115,33 @@ echo "target: pid $T_PID main $T_MAIN worker $T_WORKER counter $T_COUNTER" >"$ou
 . "$here/walks.sh"
 walk_tests "no driver"
 
+# --- threads that exit while being walked ----------------------------------
+churn_tests() {
+	local saved="$T_LOG $T_PID $T_MAIN $T_WORKER $T_COUNTER" i bad=0 named=0 gone=0 f
+	if ! start_target "$out/churn.log" churn; then
+		fail "churn target" "did not start"
+		return
+	fi
+	for i in $(seq 30); do
+		f=$out/churn.$i.txt
+		"$WINE" "$K64" "$T_PID" >"$f" 2>&1
+		case $? in 0|1) ;; *) bad=$((bad + 1)) ;; esac
+		grep -qi 'unhandled' "$f" && bad=$((bad + 1))
+		thread_block "$f" "$T_MAIN" >"$out/blk.txt"
+		in_order "$out/blk.txt" ' : target!c+0x' ' : target!a+0x' ' : target!main+0x' &&
+			named=$((named + 1))
+		gone=$((gone + $(grep -c 'not shown: .*it has exited' "$f")))
+	done
+	echo "# churn: $gone threads exited between listing and walking, over 30 runs"
+	check "threads exiting mid-run: 30 walks exit 0/1, never crash" "$bad bad" [ "$bad" = 0 ]
+	check "threads exiting mid-run: the main thread is named in every walk" \
+		"$named of 30" [ "$named" = 30 ]
+	check "threads exiting mid-run: the target still runs after" "" all_running
+	kill "$T_UNIX" 2>/dev/null	# its thread churn would only slow what follows
+	read -r T_LOG T_PID T_MAIN T_WORKER T_COUNTER <<<"$saved"
+}
+churn_tests
+
 # --- with the driver ---------------------------------------------------------
 . "$here/driver.sh"
 driver_tests

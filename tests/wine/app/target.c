@@ -8,7 +8,9 @@
  *   counter thread: Sleep loop, counts counter=, prints progress lines.
  * Built -O0 -gdwarf-4 with noinline so frames and names are all there.
  * It exits by itself after LIFETIME seconds (argv[1], default 120), so a
- * failed test can never leave it behind.
+ * failed test can never leave it behind. With "churn" (argv[2]) one more
+ * thread keeps starting short-lived threads, so walks meet threads that
+ * exit between being listed, opened, suspended and read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,27 @@ static DWORD WINAPI counter_thread(LPVOID arg)
 	return 0;
 }
 
+static DWORD WINAPI short_lived(LPVOID arg)
+{
+	(void)arg;
+	Sleep(1);
+	return 0;
+}
+
+static DWORD WINAPI churn(LPVOID arg)
+{
+	HANDLE h;
+
+	(void)arg;
+	for (;;) {
+		h = CreateThread(NULL, 0, short_lived, NULL, 0, NULL);
+		if (h)
+			CloseHandle(h);
+		Sleep(2);
+	}
+	return 0;
+}
+
 static int signal_worker(const char *pid)
 {
 	char name[64];
@@ -91,8 +114,13 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--signal"))
 		return signal_worker(argv[2]);
-	if (argc == 2)
+	if (argc >= 2)
 		lifetime_ms = (DWORD)strtoul(argv[1], NULL, 10) * 1000;
+	if (argc >= 3 && !strcmp(argv[2], "churn") &&
+	    !CreateThread(NULL, 0, churn, NULL, 0, NULL)) {
+		fprintf(stderr, "target: churn thread: error %lu\n", GetLastError());
+		return 1;
+	}
 
 	snprintf(name, sizeof(name), "kstack-target-%lu", GetCurrentProcessId());
 	go_event = CreateEventA(NULL, FALSE, FALSE, name);	/* auto-reset */

@@ -24,6 +24,9 @@ ctrl_c_test() {
 		grep -q 'test hook: paused' "$f.err" 2>/dev/null && break
 		sleep 0.1
 	done
+	# The progress line is printed every 50 ms: let one printed after the
+	# suspension arrive before taking the reference value.
+	sleep 0.2
 	c0=$(progress c)
 	sleep 0.5
 	c1=$(progress c)
