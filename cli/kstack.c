@@ -16,6 +16,7 @@
 #include "output.h"
 #include "session.h"
 #include "snapshot.h"
+#include "symcache.h"
 #include "threads.h"
 #include "verify.h"
 
@@ -82,7 +83,8 @@ static void usage(FILE *f, const char *prog)
 "\n"
 "Exit status:\n"
 "  0   every thread shown (--verify: the walker equals the kernel's unwinder for\n"
-"      every sleeping thread, and /proc for at least 99%% of them)\n"
+"      every sleeping thread, and /proc for at least 99%% of them; no thread\n"
+"      failed except by running or exiting)\n"
 "  1   some threads could not be shown (--verify: agreement below that bar)\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
 "  64  usage error\n",
@@ -118,17 +120,17 @@ static void print_header(const struct kstack_thread_context *c, uint64_t tid)
 	print_header_of(tid, c->comm, c->state, c->nvcsw, c->nivcsw);
 }
 
-static void print_walk(const struct ks_session *s, const struct ks_walk_result *w,
-		       uint64_t tid)
+/* Frames in the seed's format; names come from the cache (each distinct
+ * address is looked up once per run). */
+static void print_walk(struct ks_symcache *names, const struct ks_walk_result *w, uint64_t tid)
 {
-	char buf[512];
 	size_t i;
 
 	for (i = 0; i < w->nr; i++) {
 		const struct ks_frame *f = &w->frames[i];
 
-		ks_format_frame(buf, sizeof(buf), &s->ksyms, f->ip, f->exact, f->reliable);
-		printf("%s\n", buf);
+		printf("%016" PRIx64 " : %s%s\n", f->ip, f->reliable ? "" : "? ",
+		       ks_symcache_name(names, f->ip, f->exact));
 	}
 	switch (w->stop) {
 	case KS_STOP_USER:
@@ -186,8 +188,8 @@ static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
 		fclose(f);
 }
 
-static void show_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
-			bool explicit)
+static void show_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+			struct counts *c, bool explicit)
 {
 	struct kstack_thread_context ctx;
 	struct ks_walk_result w;
@@ -207,7 +209,7 @@ static void show_thread(struct ks_session *s, const struct ks_tid *t, struct cou
 		return;
 	}
 	print_header(&ctx, t->tid);
-	print_walk(s, &w, t->tid);
+	print_walk(names, &w, t->tid);
 	printf("\n");
 	c->shown++;
 	if (w.stop == KS_STOP_MAX_FRAMES)
@@ -220,7 +222,8 @@ static void show_thread(struct ks_session *s, const struct ks_tid *t, struct cou
  * from one quiet moment: a self-contained record for bug reports and for
  * unit-test fixtures (tests/unit/fixtures/README.md).
  */
-static void raw_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c)
+static void raw_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+		       struct counts *c)
 {
 	struct kstack_thread_context ctx, after;
 	uint64_t kernel[KSTACK_FRAMES_MAX];
@@ -269,7 +272,7 @@ static void raw_thread(struct ks_session *s, const struct ks_tid *t, struct coun
 		return;
 	}
 	print_header(&ctx, t->tid);
-	print_walk(s, &w, t->tid);
+	print_walk(names, &w, t->tid);
 	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
 	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
 	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
@@ -301,8 +304,8 @@ static void raw_thread(struct ks_session *s, const struct ks_tid *t, struct coun
  * the system), each walked here. A thread that ran during its capture (even
  * when retaken) goes through the per-thread path, which retries.
  */
-static struct ks_error *show_snapshot(struct ks_session *s, uint64_t pid, struct counts *c,
-				      struct ks_snapshot *snap)
+static struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
+				      uint64_t pid, struct counts *c, struct ks_snapshot *snap)
 {
 	const struct kstack_snap_thread *r;
 	struct ks_error *err;
@@ -330,7 +333,7 @@ static struct ks_error *show_snapshot(struct ks_session *s, uint64_t pid, struct
 		 * [sp, top): take this thread again on its own */
 		if ((r->flags & KSTACK_SNAP_F_RAN) || !r->raw_len ||
 		    r->sp + r->raw_len != r->stack_base + r->stack_size) {
-			show_thread(s, &t, c, false);
+			show_thread(s, names, &t, c, false);
 			continue;
 		}
 		err = ks_walk_image(&s->cfg, &wt, data, &w);
@@ -340,7 +343,7 @@ static struct ks_error *show_snapshot(struct ks_session *s, uint64_t pid, struct
 			continue;
 		}
 		print_header_of(r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
-		print_walk(s, &w, r->tid);
+		print_walk(names, &w, r->tid);
 		printf("\n");
 		c->shown++;
 		if (w.stop == KS_STOP_MAX_FRAMES)
@@ -415,7 +418,9 @@ static double pct(size_t a, size_t b)
 
 static int verify_summary(const struct counts *c, double secs)
 {
-	bool ok = c->walked > 0 && c->eq_kernel == c->walked &&
+	/* a thread we failed to walk for a reason other than running is a
+	 * failure too: it was neither compared nor explained away */
+	bool ok = c->walked > 0 && c->eq_kernel == c->walked && c->failed == c->ran &&
 		  (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
 
 	printf("verify: %zu sleeping threads walked; %zu running, %zu exited, %zu kept running (skipped); %zu errors\n",
@@ -450,6 +455,7 @@ int main(int argc, char **argv)
 	struct ks_tid_list tids = { 0 };
 	struct counts c = { 0 };
 	struct ks_session s;
+	struct ks_symcache names;
 	struct ks_error *err;
 	struct timespec t0, t1;
 	size_t i;
@@ -542,6 +548,7 @@ int main(int argc, char **argv)
 		ks_error_destroy(err);
 		return EXIT_NOTHING;
 	}
+	ks_symcache_init(&names, &s.ksyms);
 
 	if (o.tables) {
 		for (i = 0; i < s.orc.count; i++) {
@@ -552,6 +559,7 @@ int main(int argc, char **argv)
 		}
 		printf("layout: %s; %zu kernel symbols\n", ks_orc_layout_name(s.layout),
 		       s.ksyms.nsyms);
+		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		return EXIT_ALL;
 	}
@@ -560,13 +568,13 @@ int main(int argc, char **argv)
 		struct ks_snapshot snap = { 0 };
 
 		if (o.all) {
-			err = show_snapshot(&s, 0, &c, &snap);
+			err = show_snapshot(&s, &names, 0, &c, &snap);
 		} else {
 			for (i = (size_t)optind; !err && i < (size_t)argc; i++) {
 				uint64_t v;
 
 				parse_u64(argv[i], &v);
-				err = show_snapshot(&s, v, &c, &snap);
+				err = show_snapshot(&s, &names, v, &c, &snap);
 				if (err && err->code == ESRCH) {	/* report, go on */
 					fprintf(stderr, "kstack: %s\n", err->message);
 					ks_error_destroy(err);
@@ -579,11 +587,13 @@ int main(int argc, char **argv)
 		if (err) {
 			fprintf(stderr, "kstack: %s\n", err->message);
 			ks_error_destroy(err);
+			ks_symcache_fini(&names);
 			ks_session_close(&s);
 			return EXIT_NOTHING;
 		}
 		rc = c.shown == 0 && c.running == 0 ? EXIT_NOTHING :
 		     c.failed ? (c.shown ? EXIT_PARTIAL : EXIT_NOTHING) : EXIT_ALL;
+		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		return rc;
 	}
@@ -610,6 +620,7 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "kstack: %s\n", err->message);
 		ks_error_destroy(err);
+		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		ks_tid_list_fini(&tids);
 		return EXIT_NOTHING;
@@ -633,9 +644,9 @@ int main(int argc, char **argv)
 		if (o.verify)
 			verify_thread(&s, t, &c, &o);
 		else if (o.raw)
-			raw_thread(&s, t, &c);
+			raw_thread(&s, &names, t, &c);
 		else
-			show_thread(&s, t, &c, !o.all);
+			show_thread(&s, &names, t, &c, !o.all);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
@@ -649,6 +660,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.all && c.vanished)
 		rc = c.shown ? EXIT_PARTIAL : EXIT_NOTHING;
+	ks_symcache_fini(&names);
 	ks_session_close(&s);
 	ks_tid_list_fini(&tids);
 	return rc;

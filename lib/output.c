@@ -11,24 +11,28 @@ static int ks_format_sym(char *buf, size_t len, const struct ks_symbol *s)
 	return snprintf(buf, len, "%s+0x%" PRIx64, s->name, s->offset);
 }
 
+void ks_format_symbol(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip,
+		      bool exact)
+{
+	struct ks_symbol s;
+	int n;
+
+	if (!ks || !(exact ? ks_ksyms_lookup(ks, ip, &s) : ks_ksyms_lookup_return(ks, ip, &s))) {
+		snprintf(buf, len, "[unknown]");
+		return;
+	}
+	n = snprintf(buf, len, "%s!", s.owner);
+	if (n >= 0 && (size_t)n < len)
+		ks_format_sym(buf + n, len - (size_t)n, &s);
+}
+
 void ks_format_frame(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip,
 		     bool exact, bool reliable)
 {
-	struct ks_symbol s;
-	bool found;
-	int n;
+	int n = snprintf(buf, len, "%016" PRIx64 " : %s", ip, reliable ? "" : "? ");
 
-	n = snprintf(buf, len, "%016" PRIx64 " : %s", ip, reliable ? "" : "? ");
-	if (n < 0 || (size_t)n >= len)
-		return;
-	found = ks && (exact ? ks_ksyms_lookup(ks, ip, &s) : ks_ksyms_lookup_return(ks, ip, &s));
-	if (!found) {
-		snprintf(buf + n, len - (size_t)n, "[unknown]");
-		return;
-	}
-	n += snprintf(buf + n, len - (size_t)n, "%s!", s.owner);
-	if ((size_t)n < len)
-		ks_format_sym(buf + n, len - (size_t)n, &s);
+	if (n >= 0 && (size_t)n < len)
+		ks_format_symbol(buf + n, len - (size_t)n, ks, ip, exact);
 }
 
 void ks_format_proc(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip)

@@ -16,7 +16,11 @@
 #include "ksyms.h"
 #include "unwind.h"
 
-/* "addr : [? ]owner!sym+0xoff/0xsize"; exact: ip is not a return address. */
+/* "owner!sym+0xoff/0xsize" or "[unknown]"; exact: ip is not a return address. */
+void ks_format_symbol(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip,
+		      bool exact);
+
+/* "addr : [? ]owner!sym+0xoff/0xsize" */
 void ks_format_frame(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip,
 		     bool exact, bool reliable);
 

@@ -2,6 +2,7 @@
 /* Frame lines in the seed's format and in /proc/PID/stack's (%pB) form. */
 #include "helpers.h"
 #include "output.h"
+#include "symcache.h"
 
 static int setup(void **state)
 {
@@ -74,6 +75,37 @@ static void task_states(void **state)
 	assert_int_equal(ks_task_state_letter(0x40), 'P');
 }
 
+/* The cache gives what ks_format_symbol gives, and looks each address up once. */
+static void symbol_cache(void **state)
+{
+	struct ks_symcache c;
+	char buf[256];
+	const char *a, *b;
+	uint64_t ip;
+
+	ks_symcache_init(&c, *state);
+	a = ks_symcache_name(&c, 0xffffffff81a526adull, false);
+	assert_string_equal(a, "vmlinux!__schedule+0x2dd/0xa00");
+	b = ks_symcache_name(&c, 0xffffffff81a526adull, false);
+	assert_ptr_equal(a, b);
+	assert_int_equal(c.hits, 1);
+	assert_int_equal(c.misses, 1);
+	/* exact and return-address lookups are different entries */
+	assert_string_equal(ks_symcache_name(&c, 0xffffffff81156820ull, true),
+			    "vmlinux!__x64_sys_nanosleep+0x0/0x82b0");
+	assert_string_equal(ks_symcache_name(&c, 0xffffffff81156820ull, false),
+			    "vmlinux!hrtimer_nanosleep+0x170/0x170");
+	/* past the first table size: entries survive growth */
+	for (ip = 0xffffffff81000000ull; ip < 0xffffffff81000000ull + 3000; ip++) {
+		ks_format_symbol(buf, sizeof(buf), *state, ip, false);
+		assert_string_equal(ks_symcache_name(&c, ip, false), buf);
+	}
+	assert_string_equal(ks_symcache_name(&c, 0xffffffff81a526adull, false),
+			    "vmlinux!__schedule+0x2dd/0xa00");
+	assert_string_equal(ks_symcache_name(&c, 0xffffffff80001000ull, false), "[unknown]");
+	ks_symcache_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +114,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(exact_ip_not_shifted, setup, teardown),
 		cmocka_unit_test_setup_teardown(proc_format, setup, teardown),
 		cmocka_unit_test(task_states),
+		cmocka_unit_test_setup_teardown(symbol_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,7 +88,8 @@ done
 [ -z "$kmissing" ] && pass "walker: kernel threads walked and agreed (kthreadd, ksoftirqd, kworker, rcu)" ||
 	fail "walker: no agreeing walk for kernel threads:$kmissing"
 
-if grep -q 'vmlinux!asm_sysvec_apic_timer_interrupt+' /tmp/hogs.txt; then
+# (timer tick, reschedule IPI, device interrupt: any interrupt entry frame)
+if grep -Eq 'vmlinux!asm_(sysvec_[a-z_]+|common_interrupt)\+' /tmp/hogs.txt; then
 	pass "walker: walked through an interrupt frame (preempted CPU hog)"
 	echo "--- CPU hogs:"; cat /tmp/hogs.txt
 else

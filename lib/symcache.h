@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Each distinct address symbolized once: a whole-system listing repeats
+ * the same few hundred return addresses (every sleeper passes through
+ * __schedule), so the formatted text is kept in a small open-addressing
+ * hash table keyed by (address, exact).
+ */
+#ifndef KSTACK_SYMCACHE_H
+#define KSTACK_SYMCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksyms.h"
+
+struct ks_symcache_slot;
+
+struct ks_symcache {
+	const struct ks_ksyms *ksyms;
+	struct ks_symcache_slot *slots;
+	size_t cap, used;		/* cap: power of two */
+	size_t hits, misses;
+};
+
+void ks_symcache_init(struct ks_symcache *c, const struct ks_ksyms *ksyms);
+
+/*
+ * ks_format_symbol()'s text for ip: "owner!sym+0xoff/0xsize" or
+ * "[unknown]". The pointer
+ * stays valid until ks_symcache_fini(). Never NULL: without memory it
+ * formats into a static buffer (valid until the next call).
+ */
+const char *ks_symcache_name(struct ks_symcache *c, uint64_t ip, bool exact);
+
+void ks_symcache_fini(struct ks_symcache *c);
+
+#endif
