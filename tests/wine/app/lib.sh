@@ -77,7 +77,8 @@ all_running() {
 	local c0 n0 w0 i
 	c0=$(progress c); n0=$(progress counter); w0=$(progress worker)
 	signal_worker || return 1
-	for i in $(seq 30); do
+	# Up to 10 s: the machine may be busy; done as soon as all three moved.
+	for i in $(seq 100); do
 		sleep 0.1
 		[ "$(progress c)" -gt "$c0" ] && [ "$(progress counter)" -gt "$n0" ] &&
 			[ "$(progress worker)" -gt "$w0" ] && return 0
