@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kstack: printing walked stacks (one thread, a SNAPSHOT, a --raw record). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+void print_header_of(uint64_t tid, const char *comm, uint32_t state, uint64_t nvcsw,
+			    uint64_t nivcsw)
+{
+	printf("%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]\n", tid, comm,
+	       ks_task_state_letter(state), nvcsw, nivcsw);
+}
+
+static void print_header(const struct kstack_thread_context *c, uint64_t tid)
+{
+	print_header_of(tid, c->comm, c->state, c->nvcsw, c->nivcsw);
+}
+
+/* Frames in the seed's format; names come from the cache (each distinct
+ * address is looked up once per run). */
+void print_walk(struct ks_symcache *names, const struct ks_walk_result *w, uint64_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < w->nr; i++) {
+		const struct ks_frame *f = &w->frames[i];
+
+		printf("%016" PRIx64 " : %s%s\n", f->ip, f->reliable ? "" : "? ",
+		       ks_symcache_name(names, f->ip, f->exact));
+	}
+	switch (w->stop) {
+	case KS_STOP_USER:
+		printf("user mode: ip %016" PRIx64 " sp %016" PRIx64 "\n", w->user_ip, w->user_sp);
+		break;
+	case KS_STOP_END_OF_STACK:
+		break;
+	case KS_STOP_MAX_FRAMES:
+		printf("... truncated at %zu frames (raise with -n)\n", w->nr);
+		fprintf(stderr, "kstack: thread %" PRIu64 ": stack truncated at %zu frames\n",
+			tid, w->nr);
+		break;
+	default:
+		printf("(walk stopped: %s at %016" PRIx64 ")\n", ks_walk_stop_name(w->stop),
+		       w->stop_ip);
+		break;
+	}
+}
+
+/* Running/vanished threads are facts, not failures; the rest are. */
+void count_error(struct counts *c, const struct ks_error *err, uint64_t tid, bool loud)
+{
+	switch (err->code) {
+	case EBUSY:
+		c->running++;
+		break;
+	case ESRCH:
+		c->vanished++;
+		break;
+	case EAGAIN:
+		c->ran++;
+		c->failed++;
+		break;
+	default:
+		c->failed++;
+		loud = true;
+		break;
+	}
+	if (loud)
+		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
+}
+
+/* A running thread's name, from /proc (the driver has no context for it). */
+static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/task/%" PRIu64 "/comm", t->tgid, t->tid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)len, f))
+		snprintf(buf, len, "-");
+	buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+void show_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+			struct counts *c, bool explicit)
+{
+	struct kstack_thread_context ctx;
+	struct ks_walk_result w;
+	struct ks_error *err = ks_session_walk(s, t->tid, &ctx, &w);
+
+	if (err) {
+		if (err->code == EBUSY) {
+			/* say so on stdout too: the thread exists, it has no saved stack */
+			char comm[64];
+
+			proc_comm(t, comm, sizeof(comm));
+			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
+			       t->tid, comm);
+		}
+		count_error(c, err, t->tid, explicit || err->code == EAGAIN);
+		ks_error_destroy(err);
+		return;
+	}
+	print_header(&ctx, t->tid);
+	print_walk(names, &w, t->tid);
+	printf("\n");
+	c->shown++;
+	if (w.stop == KS_STOP_MAX_FRAMES)
+		c->failed++;
+	ks_walk_result_fini(&w);
+}
+
+/*
+ * --raw: the thread's saved stack bytes with our walk and the kernel's, all
+ * from one quiet moment: a self-contained record for bug reports and for
+ * unit-test fixtures (tests/unit/fixtures/README.md).
+ */
+void raw_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+		       struct counts *c)
+{
+	struct kstack_thread_context ctx, after;
+	uint64_t kernel[KSTACK_FRAMES_MAX];
+	struct kstack_stack st;
+	struct ks_walk_thread wt;
+	struct ks_walk_result w;
+	struct ks_error *err = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, i;
+	int tries;
+
+	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
+		free(buf);
+		buf = NULL;
+		err = ks_driver_thread_context(&s->drv, t->tid, &ctx);
+		if (err)
+			break;
+		len = ctx.stack_base + ctx.stack_size - ctx.sp;
+		buf = malloc(len);
+		if (!buf) {
+			err = &ks_error_nomem;
+			break;
+		}
+		err = ks_driver_read(&s->drv, ctx.sp, buf, len);
+		if (!err)
+			err = ks_driver_stack(&s->drv, t->tid, kernel, KSTACK_FRAMES_MAX, &st);
+		if (!err)
+			err = ks_driver_thread_context(&s->drv, t->tid, &after);
+		if (err)
+			break;
+		if (!(st.flags & KSTACK_SF_RAN) && after.nvcsw == ctx.nvcsw &&
+		    after.nivcsw == ctx.nivcsw && after.sp == ctx.sp && st.nvcsw_before == ctx.nvcsw &&
+		    st.nivcsw_before == ctx.nivcsw)
+			break;
+		err = ks_error_format(EAGAIN, "thread %" PRIu64 ": ran during the walk %d times",
+				      t->tid, KS_SESSION_TRIES);
+	}
+	if (!err) {
+		wt = (struct ks_walk_thread){ ctx.stack_base, ctx.stack_size, ctx.sp };
+		err = ks_walk_image(&s->cfg, &wt, buf, &w);
+	}
+	if (err) {
+		count_error(c, err, t->tid, true);
+		ks_error_destroy(err);
+		free(buf);
+		return;
+	}
+	print_header(&ctx, t->tid);
+	print_walk(names, &w, t->tid);
+	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
+	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
+	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
+	printf("raw-kernel %u", st.nr_frames);
+	for (i = 0; i < st.nr_frames && i < KSTACK_FRAMES_MAX; i++)
+		printf(" %016" PRIx64, kernel[i]);
+	printf("\nraw-walk %zu", w.nr);
+	for (i = 0; i < w.nr; i++)
+		printf(" %016" PRIx64, w.frames[i].ip);
+	printf("\nraw-stop %s", ks_walk_stop_name(w.stop));
+	if (w.stop == KS_STOP_USER)
+		printf(" user-ip %016" PRIx64 " user-sp %016" PRIx64, w.user_ip, w.user_sp);
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, buf + i, 8);
+		if (i % 32 == 0)
+			printf("\nraw-stack %016" PRIx64 ":", ctx.sp + i);
+		printf(" %016" PRIx64, v);
+	}
+	printf("\n\n");
+	c->shown++;
+	ks_walk_result_fini(&w);
+	free(buf);
+}
+
+/*
+ * PID.../--all fast path: one SNAPSHOT of raw stacks per process (or for
+ * the system), each walked here. A thread that ran during its capture (even
+ * when retaken) goes through the per-thread path, which retries.
+ */
+struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
+				      uint64_t pid, struct counts *c, struct ks_snapshot *snap)
+{
+	const struct kstack_snap_thread *r;
+	struct ks_error *err;
+	const void *data;
+	size_t off = 0;
+
+	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, snap);
+	if (err)
+		return err;
+	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+		struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
+		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct ks_walk_result w;
+		char comm[KSTACK_COMM_LEN];
+
+		memcpy(comm, r->comm, sizeof(comm));
+		comm[sizeof(comm) - 1] = '\0';
+		if (r->flags & KSTACK_SNAP_F_RUNNING) {
+			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
+			       r->tid, comm);
+			c->running++;
+			continue;
+		}
+		/* a capture the thread ran through, or one that does not cover
+		 * [sp, top): take this thread again on its own */
+		if ((r->flags & KSTACK_SNAP_F_RAN) || !r->raw_len ||
+		    r->sp + r->raw_len != r->stack_base + r->stack_size) {
+			show_thread(s, names, &t, c, false);
+			continue;
+		}
+		err = ks_walk_image(&s->cfg, &wt, data, &w);
+		if (err) {
+			count_error(c, err, r->tid, true);
+			ks_error_destroy(err);
+			continue;
+		}
+		print_header_of(r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
+		print_walk(names, &w, r->tid);
+		printf("\n");
+		c->shown++;
+		if (w.stop == KS_STOP_MAX_FRAMES)
+			c->failed++;
+		ks_walk_result_fini(&w);
+	}
+	return err;
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kstack --verify: one thread three ways, mismatches with both stacks, figures. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "output.h"
+#include "verify.h"
+
+static void print_mismatch(const struct ks_session *s, const struct ks_verify *v, uint64_t tid)
+{
+	char buf[512];
+	size_t i;
+
+	printf("MISMATCH %" PRIu64 " %s %c:%s%s\n", tid, v->ctx.comm,
+	       ks_task_state_letter(v->ctx.state),
+	       v->eq_kernel ? "" : " walker != kernel unwinder",
+	       v->eq_proc ? "" : " walker != /proc");
+	printf("  walker (%zu frames, stop: %s):\n", v->walk.nr, ks_walk_stop_name(v->walk.stop));
+	for (i = 0; i < v->walk.nr; i++) {
+		const struct ks_frame *f = &v->walk.frames[i];
+
+		ks_format_frame(buf, sizeof(buf), &s->ksyms, f->ip, f->exact, f->reliable);
+		printf("    %s%s\n", buf, ks_ksyms_in_sched(&s->ksyms, f->ip) ? "  [sched]" : "");
+	}
+	printf("  kernel unwinder via STACK (%u frames%s):\n", v->nkernel,
+	       v->kernel_flags & KSTACK_SF_UNRELIABLE ? ", unreliable" : "");
+	for (i = 0; i < v->nkernel && i < KSTACK_FRAMES_MAX; i++) {
+		ks_format_frame(buf, sizeof(buf), &s->ksyms, v->kernel[i], false, true);
+		printf("    %s\n", buf);
+	}
+	printf("  /proc/%" PRIu64 "/task/%" PRIu64 "/stack (%zu frames):\n", v->ctx.tgid, tid,
+	       v->nproc);
+	for (i = 0; i < v->nproc; i++)
+		printf("    %s\n", v->proc[i]);
+	if (!v->eq_kernel)
+		printf("  first difference from the kernel unwinder at frame %zu\n", v->kernel_diff);
+	if (!v->eq_proc)
+		printf("  first difference from /proc at frame %zu (scheduler frames dropped)\n",
+		       v->proc_diff);
+}
+
+void verify_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
+			  const struct opts *o)
+{
+	struct ks_verify v;
+	struct ks_error *err = ks_verify_thread(s, t->tgid, t->tid, &v);
+
+	if (err) {
+		count_error(c, err, t->tid, err->code == EAGAIN);
+		ks_error_destroy(err);
+		return;
+	}
+	c->walked++;
+	c->eq_kernel += v.eq_kernel;
+	c->eq_proc += v.eq_proc;
+	c->unreliable += !v.walk.reliable;
+	if (!v.eq_kernel || !v.eq_proc) {
+		print_mismatch(s, &v, t->tid);
+	} else if (!o->quiet) {
+		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s\n", t->tid, v.ctx.comm,
+		       ks_task_state_letter(v.ctx.state), v.walk.nr,
+		       ks_walk_stop_name(v.walk.stop));
+	}
+	ks_verify_fini(&v);
+}
+
+static double pct(size_t a, size_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+int verify_summary(const struct counts *c, double secs)
+{
+	/* a thread we failed to walk for a reason other than running is a
+	 * failure too: it was neither compared nor explained away */
+	bool ok = c->walked > 0 && c->eq_kernel == c->walked && c->failed == c->ran &&
+		  (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
+
+	printf("verify: %zu sleeping threads walked; %zu running, %zu exited, %zu kept running (skipped); %zu errors\n",
+	       c->walked, c->running, c->vanished, c->ran, c->failed - c->ran);
+	printf("verify: walker == kernel unwinder (STACK), frame for frame: %zu/%zu (%.1f%%)\n",
+	       c->eq_kernel, c->walked, pct(c->eq_kernel, c->walked));
+	printf("verify: walker == /proc/PID/task/TID/stack (scheduler frames dropped): %zu/%zu (%.1f%%)\n",
+	       c->eq_proc, c->walked, pct(c->eq_proc, c->walked));
+	printf("verify: walks with unreliable frames: %zu; time %.3f s\n", c->unreliable, secs);
+	printf("verify: %s\n", ok ? "PASSED" : "FAILED");
+	return ok ? EXIT_ALL : EXIT_PARTIAL;
+}
