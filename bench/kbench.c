@@ -7,6 +7,8 @@
  *   snap        one SNAPSHOT call, in-kernel unwinding
  *   orc-walk    one SNAPSHOT of raw stacks, walked by our user-space ORC
  *               unwinder (lib/), tables loaded once beforehand (timed apart)
+ *   kstack-cli  the whole `kstack --all` command as a user runs it (fork,
+ *               exec, its setup, capture, walk, symbols, output to /dev/null)
  *   ...+sym     the same, plus symbolization (each distinct address resolved
  *               once, with SYMBOLIZE) and formatting every frame line
  * Each method is repeated; we print median and min per thread, the share
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "kstack/kstack_ioctl.h"
@@ -462,6 +465,34 @@ static size_t m_orc_walk(struct thr **out, int sym)
 	return n;
 }
 
+static long cli_maxrss_kib;	/* largest peak RSS of a kstack --all run */
+static int cli_failed;
+
+static size_t m_cli(struct thr **out, int sym)
+{
+	struct rusage ru;
+	int status;
+	pid_t p;
+
+	(void)sym;
+	*out = NULL;
+	p = fork();
+	if (p == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execlp("kstack", "kstack", "--all", (char *)NULL);
+		_exit(127);
+	}
+	if (p < 0 || wait4(p, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+	    (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1))
+		cli_failed++;	/* 1: some thread vanished or kept running */
+	if (ru.ru_maxrss > cli_maxrss_kib)
+		cli_maxrss_kib = ru.ru_maxrss;
+	return nrefs;	/* per-thread cost over the threads on the system */
+}
+
 /*
  * Frame-for-frame agreement of two snapshot methods, over the threads whose
  * context-switch counts show they did not run between the two captures.
@@ -538,9 +569,10 @@ static int cmp_d(const void *a, const void *b)
 
 static struct thr *copy_threads(const struct thr *t, size_t n)
 {
-	struct thr *c = malloc((n ? n : 1) * sizeof(*c));
+	struct thr *c = calloc(n ? n : 1, sizeof(*c));
 
-	memcpy(c, t, n * sizeof(*c));
+	if (t)	/* kstack-cli returns no frames */
+		memcpy(c, t, n * sizeof(*c));
 	return c;
 }
 
@@ -561,6 +593,7 @@ int main(int argc, char **argv)
 		{ "snapshot-raw", m_snap_raw, 0 },
 		{ "orc-walk", m_orc_walk, 0 },
 		{ "orc-walk+sym", m_orc_walk, 1 },
+		{ "kstack-cli", m_cli, 1 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
 	static double t[NM][1000], symt[NM], fmtt[NM];
@@ -640,7 +673,7 @@ int main(int argc, char **argv)
 		printf("BENCH N=%s method=%-16s threads=%5zu us/thread med=%7.2f min=%7.2f total_ms med=%8.2f min=%8.2f speedup=%6.1fx agree_proc=",
 		       label, methods[m].name, n, med / n, t[m][0] / n, med / 1e3, t[m][0] / 1e3, proc_med / med);
 		/* /proc's own frames are text: compare only methods with addresses */
-		if (m == 0 || methods[m].fn == m_snap_raw) {
+		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli) {
 			printf("    -\n");
 		} else {
 			double a = agreement(last[m], n, &nthr);
@@ -657,6 +690,7 @@ int main(int argc, char **argv)
 			    !methods[k].sym)
 				compare_walks(label, last[m], nthreads[m], last[k], nthreads[k]);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("BENCH N=%s peak_rss_kib=%ld\n", label, ru.ru_maxrss);
+	printf("BENCH N=%s peak_rss_kib=%ld (kbench) %ld (kstack --all)%s\n", label, ru.ru_maxrss,
+	       cli_maxrss_kib, cli_failed ? " kstack --all FAILED" : "");
 	return 0;
 }

@@ -36,6 +36,10 @@ bad=$(vm_kernel_log_bad "$out/bench-console.txt")
 [ -z "$bad" ] || { echo "bench: kernel log shows errors:"; echo "$bad"; exit 1; }
 
 grep '^BENCH' "$out/bench-console.txt" | sed 's/^BENCH //' | tee "$out/bench.txt"
+if grep -q FAILED "$out/bench.txt"; then
+	echo "bench: a measurement failed (see above)"
+	exit 1
+fi
 echo
 # speedup of the tool's path (snapshot + symbolization) over the /proc loop
 sp=$(grep 'N=1000 ' "$out/bench.txt" | grep 'method=snapshot+sym ' | sed 's/.*speedup= *\([0-9.]*\)x.*/\1/')

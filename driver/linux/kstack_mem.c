@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 #include <linux/slab.h>
 #include <linux/version.h>
+#include <asm/orc_lookup.h>
 #include "kstack.h"
 
 /* Core kernel ranges, resolved once at load (not exported to modules). */
@@ -78,6 +79,9 @@ int kstack_mem_init(void)
 	kinfo.sched_end = lookup("__sched_text_end");
 	kinfo.lock_start = lookup("__lock_text_start");
 	kinfo.lock_end = lookup("__lock_text_end");
+	kinfo.orc_lookup_start = lookup("orc_lookup");
+	kinfo.orc_lookup_end = lookup("orc_lookup_end");
+	kinfo.orc_lookup_block_order = LOOKUP_BLOCK_ORDER;
 	core_ok = core.stext && core.etext > core.stext &&
 		  core.srodata && core.erodata > core.srodata;
 	if (!core_ok)
@@ -120,7 +124,9 @@ static bool kstack_in_core(unsigned long addr, size_t len)
 	return kstack_within(core.stext, core.etext, addr, len) ||
 	       kstack_within(core.srodata, core.erodata, addr, len) ||
 	       (core.orc_start &&
-		kstack_within(core.orc_start, core.orc_end, addr, len));
+		kstack_within(core.orc_start, core.orc_end, addr, len)) ||
+	       (kinfo.orc_lookup_start < kinfo.orc_lookup_end &&
+		kstack_within(kinfo.orc_lookup_start, kinfo.orc_lookup_end, addr, len));
 }
 
 /* Caller disables preemption: __module_address requires it. */

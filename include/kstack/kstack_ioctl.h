@@ -265,6 +265,15 @@ struct kstack_kernel_info {
 	kstack_u64 ret_from_fork;		/* where a never-run task resumes */
 	kstack_u64 sched_start, sched_end;	/* __sched_text_*: /proc/PID/stack skips */
 	kstack_u64 lock_start, lock_end;	/* __lock_text_*: skipped too */
+	/*
+	 * The kernel's ORC block index: u32 orc_lookup[(ip - text_start) >>
+	 * orc_lookup_block_order] is the first orc_unwind_ip[] entry that can
+	 * cover ip's block; the next block's value bounds the search. Lets a
+	 * walker read the few entries it needs instead of whole tables.
+	 */
+	kstack_u64 orc_lookup_start, orc_lookup_end;	/* orc_lookup, orc_lookup_end */
+	kstack_u32 orc_lookup_block_order;
+	kstack_u32 reserved;
 };
 
 /* Command numbers, shared by both transports. */
@@ -322,6 +331,6 @@ KSTACK_ASSERT(stack, sizeof(struct kstack_stack) == 72);
 KSTACK_ASSERT(snapshot, sizeof(struct kstack_snapshot) == 64);
 KSTACK_ASSERT(snap_thread, sizeof(struct kstack_snap_thread) == 112);
 KSTACK_ASSERT(symbolize, sizeof(struct kstack_symbolize) == 32);
-KSTACK_ASSERT(kernel_info, sizeof(struct kstack_kernel_info) == 96);
+KSTACK_ASSERT(kernel_info, sizeof(struct kstack_kernel_info) == 120);
 
 #endif /* KSTACK_KSTACK_IOCTL_H */

@@ -147,9 +147,21 @@ static int cmd_basic(void)
 		     ki.sched_start == ksym_addr("__sched_text_start") &&
 		     ki.sched_end == ksym_addr("__sched_text_end") &&
 		     ki.lock_start == ksym_addr("__lock_text_start") &&
-		     ki.lock_end == ksym_addr("__lock_text_end") && ki.text_start;
+		     ki.lock_end == ksym_addr("__lock_text_end") && ki.text_start &&
+		     ki.orc_lookup_start == ksym_addr("orc_lookup") &&
+		     ki.orc_lookup_end == ksym_addr("orc_lookup_end") &&
+		     ki.orc_lookup_block_order == 8;
 		result(ok, "KERNEL_INFO matches /proc/kallsyms", "r=%d errno=%d text=%#" PRIx64,
 		       r, errno, ki.text_start);
+		/* the block index is readable, and its first block starts at entry 0 */
+		{
+			uint32_t first[2] = { 1, 1 };
+
+			r = read_mem(fd, ki.orc_lookup_start, first, sizeof(first), NULL);
+			result(r == 0 && first[0] == 0 && first[1] >= first[0],
+			       "READ_MEMORY of the ORC block index (orc_lookup)", "r=%d errno=%d %u %u",
+			       r, errno, first[0], first[1]);
+		}
 	}
 	/* a newer client's larger struct: accepted, extra bytes untouched */
 	{
