@@ -192,6 +192,8 @@ int main(int argc, char **argv)
 
 	so.device = o.device;
 	so.kallsyms = o.kallsyms;
+	/* --verify and --tables print kallsyms-based text */
+	so.need_ksyms = o.verify || o.tables;
 	/* --verify compares with STACK, which returns up to KSTACK_FRAMES_MAX */
 	so.max_frames = o.max_frames ? o.max_frames :
 			o.verify ? KSTACK_FRAMES_MAX : KS_WALK_DEFAULT_MAX;
@@ -203,6 +205,7 @@ int main(int argc, char **argv)
 		return EXIT_NOTHING;
 	}
 	ks_symcache_init(&names, &s.ksyms);
+	ks_symcache_use_driver(&names, &s.drv);
 
 	if (o.tables) {
 		for (i = 0; i < s.orc.count; i++) {

@@ -134,3 +134,33 @@ struct ks_error *ks_driver_stack(struct ks_driver *drv, uint64_t tid, uint64_t *
 				       (unsigned long long)tid, ret->nr_frames, ret->max_frames);
 	return NULL;
 }
+
+struct ks_error *ks_driver_kernel_info(struct ks_driver *drv, struct kstack_kernel_info *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->hdr = (struct kstack_hdr)KS_HDR(*ret);
+	if (ioctl(drv->fd, KSTACK_IOCTL_KERNEL_INFO, ret) < 0) {
+		int e = errno;
+
+		return ks_error_format(e, "KERNEL_INFO: %s%s", strerror(e),
+				       e == ENOTTY ? " (driver older than this tool)" : "");
+	}
+	return NULL;
+}
+
+struct ks_error *ks_driver_symbolize(struct ks_driver *drv, const uint64_t *addrs, uint32_t n,
+				     bool retaddr, char (*names)[KSTACK_SYM_LEN])
+{
+	struct kstack_symbolize req = { .hdr = KS_HDR(req) };
+
+	req.addrs = (uint64_t)(uintptr_t)addrs;
+	req.names = (uint64_t)(uintptr_t)names;
+	req.nr = n;
+	req.flags = retaddr ? KSTACK_SYM_RETADDR : 0;
+	if (ioctl(drv->fd, KSTACK_IOCTL_SYMBOLIZE, &req) < 0) {
+		int e = errno;
+
+		return ks_error_format(e, "SYMBOLIZE: %s", strerror(e));
+	}
+	return NULL;
+}

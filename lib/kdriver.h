@@ -7,6 +7,7 @@
 #ifndef KSTACK_KDRIVER_H
 #define KSTACK_KDRIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,5 +39,15 @@ struct ks_error *ks_driver_thread_context(struct ks_driver *drv, uint64_t tid,
  */
 struct ks_error *ks_driver_stack(struct ks_driver *drv, uint64_t tid, uint64_t *frames,
 				 uint32_t max, struct kstack_stack *req_ret);
+
+/* Core kernel text/ORC bounds (Linux driver; ENOTTY from older drivers). */
+struct ks_error *ks_driver_kernel_info(struct ks_driver *drv, struct kstack_kernel_info *ret);
+
+/*
+ * Name n (<= KSTACK_SYM_MAX) addresses in the kernel: "name+0xoff/0xsize
+ * [module]" or "" each. retaddr: return addresses (looked up at addr - 1).
+ */
+struct ks_error *ks_driver_symbolize(struct ks_driver *drv, const uint64_t *addrs, uint32_t n,
+				     bool retaddr, char (*names)[KSTACK_SYM_LEN]);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernel_orc.h"
+#include "orc_lazy.h"
 
 static void ks_note(const struct ks_kernel_orc_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -81,12 +82,21 @@ out:
 static struct ks_error *ks_load_vmlinux(const struct ks_kernel_orc_opts *o, struct ks_orc_set *set)
 {
 	const struct ks_ksyms *ks = o->ksyms;
-	uint64_t ip0 = ks->orc_ip_start, ip1 = ks->orc_ip_stop;
-	uint64_t orc0 = ks->orc_start, orc1 = ks->orc_stop;
+	uint64_t ip0, ip1, orc0, orc1;
 	struct ks_orc_table *t;
 	struct ks_error *err;
 	size_t n;
 
+	if (o->kinfo && o->kinfo->orc_lookup_start) {
+		err = ks_orc_lazy_table("vmlinux", o->layout, o->read, o->ctx, o->kinfo, &t);
+		return err ? err : ks_orc_set_add(set, t);
+	}
+	if (!ks)
+		return ks_error_format(ENOENT, "vmlinux: neither KERNEL_INFO nor kallsyms to find its ORC tables");
+	ip0 = ks->orc_ip_start;
+	ip1 = ks->orc_ip_stop;
+	orc0 = ks->orc_start;
+	orc1 = ks->orc_stop;
 	if (!ip0 || !ip1 || !orc0 || !orc1)
 		return ks_error_format(ENOENT, "vmlinux: no __start/__stop_orc_unwind(_ip) in kallsyms (kernel built without CONFIG_UNWINDER_ORC?)");
 	if (!ks->stext || !ks->etext)

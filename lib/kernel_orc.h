@@ -8,6 +8,7 @@
 #ifndef KSTACK_KERNEL_ORC_H
 #define KSTACK_KERNEL_ORC_H
 
+#include "kstack/kstack_ioctl.h"
 #include "ksyms.h"
 #include "orc_table.h"
 #include "unwind.h"
@@ -16,7 +17,9 @@ struct ks_kernel_orc_opts {
 	enum ks_orc_layout layout;	/* from the driver / kernel version */
 	ks_read_fn *read;
 	void *ctx;
-	const struct ks_ksyms *ksyms;
+	const struct ks_ksyms *ksyms;	/* vmlinux table bounds, if no kinfo */
+	/* the driver's KERNEL_INFO: vmlinux read on demand, no kallsyms needed */
+	const struct kstack_kernel_info *kinfo;
 	const char *proc_modules;	/* NULL: /proc/modules */
 	const char *sys_module;		/* NULL: /sys/module */
 	/* Notes that do not stop the load ("module x has no ORC tables"). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "orc_lazy.h"
 #include "orc_table.h"
 
 /* 256-byte blocks: small enough that a block holds a handful of entries. */
@@ -205,6 +206,8 @@ const struct ks_orc *ks_orc_table_find(const struct ks_orc_table *t, uint64_t pc
 {
 	size_t lo = 0, hi = t->n - 1, i;
 
+	if (t->lazy)
+		return ks_orc_lazy_find(t->lazy, pc);
 	if (pc < t->ips[0])
 		return NULL;
 	if (pc >= t->start && pc < t->end) {
@@ -225,6 +228,7 @@ void ks_orc_table_destroy(struct ks_orc_table *t)
 {
 	if (!t)
 		return;
+	ks_orc_lazy_destroy(t->lazy);
 	free(t->name);
 	free(t->ips);
 	free(t->entries);

@@ -12,6 +12,8 @@
 
 #include "orc.h"
 
+struct ks_orc_lazy;
+
 struct ks_orc_table {
 	char *name;		/* "vmlinux" or the module's name */
 	uint64_t start, end;	/* code range the table answers for: [start, end) */
@@ -21,6 +23,8 @@ struct ks_orc_table {
 	/* block index: entries for pc in block b lie in [blocks[b], blocks[b+1]] */
 	uint32_t *blocks;
 	size_t nblocks;
+	/* vmlinux read on demand (orc_lazy.c): ips/entries/blocks unused */
+	struct ks_orc_lazy *lazy;
 };
 
 /* What ks_orc_table_check() counted, for messages and tests. */

@@ -10,7 +10,10 @@ static bool ks_session_is_text(void *ctx, uint64_t addr)
 {
 	const struct ks_session *s = ctx;
 
-	return ks_ksyms_is_text(&s->ksyms, addr) || ks_orc_set_table(&s->orc, addr);
+	if (s->have_kinfo && addr >= s->kinfo.text_start && addr < s->kinfo.text_end)
+		return true;
+	return (s->ksyms.nsyms && ks_ksyms_is_text(&s->ksyms, addr)) ||
+	       ks_orc_set_table(&s->orc, addr);
 }
 
 /* ks_read_fn for the walk: reads go to the driver, not to the session. */
@@ -49,17 +52,25 @@ struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_o
 	err = ks_kernel_orc_layout(v->orc_layout, release, &s->layout);
 	if (err)
 		goto fail;
-	err = ks_ksyms_load(&s->ksyms, o->kallsyms ? o->kallsyms : "/proc/kallsyms");
-	if (err)
-		goto fail;
-	if (!ks_ksyms_has_addresses(&s->ksyms)) {
-		err = ks_error_format(EPERM, "%s shows no addresses: run as root (kptr_restrict)",
-				      o->kallsyms ? o->kallsyms : "/proc/kallsyms");
-		goto fail;
+	/* KERNEL_INFO spares the kallsyms parse: 100+ ms, more than a snapshot */
+	err = ks_driver_kernel_info(&s->drv, &s->kinfo);
+	s->have_kinfo = !err && s->kinfo.text_start && s->kinfo.orc_lookup_start;
+	ks_error_destroy(err);
+	if (o->need_ksyms || o->kallsyms || !s->have_kinfo) {
+		err = ks_ksyms_load(&s->ksyms, o->kallsyms ? o->kallsyms : "/proc/kallsyms");
+		if (err)
+			goto fail;
+		if (!ks_ksyms_has_addresses(&s->ksyms)) {
+			err = ks_error_format(EPERM, "%s shows no addresses: run as root (kptr_restrict)",
+					      o->kallsyms ? o->kallsyms : "/proc/kallsyms");
+			goto fail;
+		}
 	}
 	oo = (struct ks_kernel_orc_opts){
 		.layout = s->layout, .read = ks_driver_read_cb, .ctx = &s->drv,
-		.ksyms = &s->ksyms, .note = o->note, .note_ctx = o->note_ctx,
+		.ksyms = s->ksyms.nsyms ? &s->ksyms : NULL,
+		.kinfo = s->have_kinfo && !o->kallsyms ? &s->kinfo : NULL,
+		.note = o->note, .note_ctx = o->note_ctx,
 	};
 	err = ks_kernel_orc_load(&oo, &s->orc);
 	if (err)
@@ -70,7 +81,7 @@ struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_o
 		.ctx = s,
 		.orc = &s->orc,
 		.max_frames = o->max_frames,
-		.ret_from_fork = s->ksyms.ret_from_fork,
+		.ret_from_fork = s->have_kinfo ? s->kinfo.ret_from_fork : s->ksyms.ret_from_fork,
 		.frame_size = v->task_frame_size,
 		.frame_ret_off = v->task_frame_ret_off,
 		.frame_bp_off = v->task_frame_bp_off,

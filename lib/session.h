@@ -16,13 +16,21 @@ struct ks_session_opts {
 	const char *device;	/* NULL: /dev/kstack */
 	const char *kallsyms;	/* NULL: /proc/kallsyms */
 	uint32_t max_frames;	/* 0: KS_WALK_DEFAULT_MAX */
+	/*
+	 * Parse kallsyms even when the driver's KERNEL_INFO makes it
+	 * unnecessary (--verify compares with /proc text; --kallsyms given).
+	 * Without it, names come from the driver's SYMBOLIZE.
+	 */
+	bool need_ksyms;
 	void (*note)(void *ctx, const char *msg);	/* non-fatal notes */
 	void *note_ctx;
 };
 
 struct ks_session {
 	struct ks_driver drv;
-	struct ks_ksyms ksyms;
+	struct ks_ksyms ksyms;	/* empty (nsyms 0) unless loaded */
+	struct kstack_kernel_info kinfo;	/* zeroed if the driver has none */
+	bool have_kinfo;
 	struct ks_orc_set orc;
 	struct ks_walk_config cfg;
 	enum ks_orc_layout layout;

@@ -17,7 +17,12 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 	if (!(drv->version.caps & KSTACK_CAP_SNAPSHOT))
 		return ks_error_format(ENOTSUP, "driver has no SNAPSHOT");
 	if (!snap->buf) {
-		snap->cap = 1 << 20;
+		/*
+		 * A too-small buffer costs a whole second capture, so start
+		 * big: ~4,000 raw stacks fit. Only the pages the driver
+		 * writes become resident.
+		 */
+		snap->cap = 16u << 20;
 		snap->buf = malloc(snap->cap);
 		if (!snap->buf)
 			return &ks_error_nomem;

@@ -18,6 +18,37 @@ void ks_symcache_init(struct ks_symcache *c, const struct ks_ksyms *ksyms)
 	c->ksyms = ksyms;
 }
 
+void ks_symcache_use_driver(struct ks_symcache *c, struct ks_driver *drv)
+{
+	c->drv = drv;
+}
+
+/*
+ * The kernel names an address "name+0xoff/0xsize [module]"; we print
+ * "module!name+0xoff/0xsize", "vmlinux!..." for the core kernel.
+ */
+static void ks_symcache_from_driver(struct ks_driver *drv, uint64_t ip, bool exact,
+				    char *buf, size_t len)
+{
+	static char names[1][KSTACK_SYM_LEN];
+	struct ks_error *err = ks_driver_symbolize(drv, &ip, 1, !exact, names);
+	char *k = names[0], *br;
+
+	if (err || !k[0]) {
+		ks_error_destroy(err);
+		snprintf(buf, len, "[unknown]");
+		return;
+	}
+	br = strstr(k, " [");
+	if (br) {
+		*br = '\0';
+		br[strcspn(br + 2, "]") + 2] = '\0';
+		snprintf(buf, len, "%s!%s", br + 2, k);
+	} else {
+		snprintf(buf, len, "vmlinux!%s", k);
+	}
+}
+
 static size_t ks_symcache_hash(uint64_t ip, bool exact)
 {
 	uint64_t h = (ip ^ (uint64_t)exact) * 0x9e3779b97f4a7c15ull;	/* Fibonacci hashing */
@@ -66,7 +97,10 @@ const char *ks_symcache_name(struct ks_symcache *c, uint64_t ip, bool exact)
 		}
 	}
 	c->misses++;
-	ks_format_symbol(buf, sizeof(buf), c->ksyms, ip, exact);
+	if ((!c->ksyms || !c->ksyms->nsyms) && c->drv)
+		ks_symcache_from_driver(c->drv, ip, exact, buf, sizeof(buf));
+	else
+		ks_format_symbol(buf, sizeof(buf), c->ksyms, ip, exact);
 	text = buf;
 	if ((c->used + 1) * 2 > c->cap && !ks_symcache_grow(c))
 		goto nomem;

@@ -12,18 +12,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kdriver.h"
 #include "ksyms.h"
 
 struct ks_symcache_slot;
 
 struct ks_symcache {
-	const struct ks_ksyms *ksyms;
+	const struct ks_ksyms *ksyms;	/* used when it has symbols, else: */
+	struct ks_driver *drv;		/* the driver's SYMBOLIZE, if set */
 	struct ks_symcache_slot *slots;
 	size_t cap, used;		/* cap: power of two */
 	size_t hits, misses;
 };
 
 void ks_symcache_init(struct ks_symcache *c, const struct ks_ksyms *ksyms);
+
+/* Name through the driver where ksyms holds no symbols (no kallsyms parse). */
+void ks_symcache_use_driver(struct ks_symcache *c, struct ks_driver *drv);
 
 /*
  * ks_format_symbol()'s text for ip: "owner!sym+0xoff/0xsize" or
