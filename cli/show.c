@@ -205,6 +205,60 @@ void raw_thread(struct ks_session *s, struct ks_symcache *names, const struct ks
  * the system), each walked here. A thread that ran during its capture (even
  * when retaken) goes through the per-thread path, which retries.
  */
+/*
+ * First pass over a snapshot: walk every stack, then name all their
+ * addresses in a few batched calls instead of one call per address. The
+ * walks are cheap and deterministic on the captured bytes; repeating them
+ * in the printing pass keeps memory flat.
+ */
+static void prefetch_snapshot_names(struct ks_session *s, struct ks_symcache *names,
+				    const struct ks_snapshot *snap)
+{
+	const struct kstack_snap_thread *r;
+	size_t off = 0, n = 0, cap = 0, i;
+	struct ks_error *err;
+	uint64_t *ips = NULL;
+	bool *exact = NULL;
+	const void *data;
+
+	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct ks_walk_result w;
+
+		if ((r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN)) || !r->raw_len ||
+		    r->sp + r->raw_len != r->stack_base + r->stack_size)
+			continue;
+		err = ks_walk_image(&s->cfg, &wt, data, &w);
+		if (err) {
+			ks_error_destroy(err);
+			continue;
+		}
+		if (n + w.nr > cap) {
+			size_t nc = (n + w.nr) * 2;
+			uint64_t *ni = realloc(ips, nc * sizeof(*ips));
+			bool *ne = ni ? realloc(exact, nc * sizeof(*exact)) : NULL;
+
+			if (ni)
+				ips = ni;
+			if (!ne) {
+				ks_walk_result_fini(&w);
+				break;	/* names then come one by one */
+			}
+			exact = ne;
+			cap = nc;
+		}
+		for (i = 0; i < w.nr; i++) {
+			ips[n] = w.frames[i].ip;
+			exact[n++] = w.frames[i].exact;
+		}
+		ks_walk_result_fini(&w);
+	}
+	ks_error_destroy(err);
+	ks_symcache_prefetch(names, ips, exact, n);
+	free(ips);
+	free(exact);
+}
+
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
 				      uint64_t pid, struct counts *c, struct ks_snapshot *snap)
 {
@@ -216,6 +270,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
 	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, snap);
 	if (err)
 		return err;
+	prefetch_snapshot_names(s, names, snap);
 	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
 		struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
 		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };

@@ -38,6 +38,10 @@ void ks_symcache_use_driver(struct ks_symcache *c, struct ks_driver *drv);
  */
 const char *ks_symcache_name(struct ks_symcache *c, uint64_t ip, bool exact);
 
+/* Name many addresses at once (driver mode: few SYMBOLIZE calls). */
+void ks_symcache_prefetch(struct ks_symcache *c, const uint64_t *ips, const bool *exact,
+			  size_t n);
+
 void ks_symcache_fini(struct ks_symcache *c);
 
 #endif
