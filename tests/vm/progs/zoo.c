@@ -129,14 +129,30 @@ static void *st_sigwait(void *a)
 	return NULL;	/* not reached */
 }
 
-static void *st_waitpid(void *a)
+/*
+ * Children are forked up front, while zoo is small: a fork from a process
+ * that already has thousands of thread stacks copies all their page tables,
+ * and a few hundred such children exhaust the VM's memory.
+ */
+static pid_t *wait_children;
+static int wait_next;
+
+static pid_t fork_sleeper(void)
 {
+	struct timespec ts = { .tv_sec = 100000 };
 	pid_t child = fork();
 
 	if (child == 0) {
 		for (;;)
-			pause();
+			nanosleep(&ts, NULL);
 	}
+	return child;
+}
+
+static void *st_waitpid(void *a)
+{
+	pid_t child = wait_children[__atomic_fetch_add(&wait_next, 1, __ATOMIC_SEQ_CST)];
+
 	record(a);
 	for (;;)
 		waitpid(child, NULL, 0);
@@ -179,15 +195,8 @@ static const struct state states[] = {
 };
 
 /* A stopped child (SIGSTOP) is a process, not a thread of ours. */
-static void start_stopped(void)
+static void record_stopped(pid_t child)
 {
-	pid_t child = fork();
-	struct timespec ts = { .tv_sec = 100000 };
-
-	if (child == 0) {
-		for (;;)
-			nanosleep(&ts, NULL);
-	}
 	kill(child, SIGSTOP);
 	pthread_mutex_lock(&out_lock);
 	fprintf(out, "%d sigstop\n", child);
@@ -225,6 +234,7 @@ int main(int argc, char **argv)
 	const char *path = "/tmp/zoo.txt", *only = NULL;
 	char tmp[4096];
 	pthread_attr_t attr;
+	pid_t *stopped;
 	int per = 2, opt;
 
 	while ((opt = getopt(argc, argv, "n:o:s:h")) != -1) {
@@ -248,6 +258,16 @@ int main(int argc, char **argv)
 		perror("zoo: setup");
 		return 1;
 	}
+	wait_children = calloc(per, sizeof(*wait_children));
+	stopped = calloc(per, sizeof(*stopped));
+	if (!wait_children || !stopped)
+		return 1;
+	for (int i = 0; i < per; i++) {
+		if (!only || !strcmp(only, "waitpid"))
+			wait_children[i] = fork_sleeper();
+		if (!only || !strcmp(only, "sigstop"))
+			stopped[i] = fork_sleeper();
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (size_t s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
@@ -270,7 +290,7 @@ int main(int argc, char **argv)
 	}
 	if (!only || !strcmp(only, "sigstop"))
 		for (int i = 0; i < per; i++)
-			start_stopped();
+			record_stopped(stopped[i]);
 	usleep(300 * 1000);	/* let every thread reach its blocking call */
 	fflush(out);
 	fclose(out);
