@@ -31,6 +31,8 @@ struct kstack_capture {
 struct task_struct *kstack_get_task(u64 tid);
 void kstack_counts(struct task_struct *task, u64 *nvcsw, u64 *nivcsw);
 bool kstack_ran(struct task_struct *task, struct kstack_capture *cap);
+int kstack_quiet_stack(struct task_struct *task, struct kstack_capture *cap,
+		       unsigned long *stack);
 int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 		       struct kstack_capture *cap);
 long kstack_thread_context(void __user *uarg);

@@ -69,22 +69,13 @@ static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_threa
 			      u8 *data, struct kstack_capture *cap)
 {
 	unsigned long stack, sp;
-	int ret = 0;
+	int ret;
 
 	cap->flags = 0;
 	rcu_read_lock();
-	stack = (unsigned long)READ_ONCE(task->stack);
-	if (!stack || READ_ONCE(task->exit_state)) {
-		ret = -ESRCH;
+	ret = kstack_quiet_stack(task, cap, &stack);
+	if (ret)
 		goto out;
-	}
-	if (READ_ONCE(task->on_cpu)) {
-		ret = -EBUSY;
-		goto out;
-	}
-	kstack_counts(task, &cap->nvcsw_before, &cap->nivcsw_before);
-	/* counts before the stack bytes */
-	smp_rmb();
 	sp = READ_ONCE(task->thread.sp);
 	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(struct inactive_task_frame)) {
 		cap->flags |= KSTACK_SF_RAN;	/* mid-switch: take it again */

@@ -66,6 +66,25 @@ bool kstack_ran(struct task_struct *task, struct kstack_capture *cap)
 }
 
 /*
+ * Caller holds rcu_read_lock. The stack of a task that sleeps, or -ESRCH
+ * (exited: its stack is gone) / -EBUSY (on a CPU: nothing is saved). Fills
+ * the "before" counts, ordered before the caller's reads of the stack.
+ */
+int kstack_quiet_stack(struct task_struct *task, struct kstack_capture *cap,
+		       unsigned long *stack)
+{
+	*stack = (unsigned long)READ_ONCE(task->stack);
+	if (!*stack || READ_ONCE(task->exit_state))
+		return -ESRCH;
+	if (READ_ONCE(task->on_cpu))
+		return -EBUSY;
+	kstack_counts(task, &cap->nvcsw_before, &cap->nivcsw_before);
+	/* counts before the stack: pairs with the switch that updates both */
+	smp_rmb();
+	return 0;
+}
+
+/*
  * Read the saved context of a thread that is not on a CPU. Returns -EAGAIN
  * if it ran while we read (the caller retries), -EBUSY if it is running.
  */
@@ -73,23 +92,14 @@ static int kstack_read_context(struct kstack_thread_context *c,
 			       struct task_struct *task)
 {
 	struct inactive_task_frame frame;
+	struct kstack_capture cap;
 	unsigned long stack, sp;
-	int ret = 0;
+	int ret;
 
 	rcu_read_lock();
-	stack = (unsigned long)READ_ONCE(task->stack);
-	if (!stack || READ_ONCE(task->exit_state)) {
-		ret = -ESRCH;	/* exited: its stack is gone */
+	ret = kstack_quiet_stack(task, &cap, &stack);
+	if (ret)
 		goto out;
-	}
-	if (READ_ONCE(task->on_cpu)) {
-		ret = -EBUSY;
-		goto out;
-	}
-	c->nvcsw = READ_ONCE(task->nvcsw);
-	c->nivcsw = READ_ONCE(task->nivcsw);
-	/* counts before the frame: pairs with the switch that updates both */
-	smp_rmb();
 	sp = READ_ONCE(task->thread.sp);
 	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(frame)) {
 		ret = -EAGAIN;
@@ -101,11 +111,12 @@ static int kstack_read_context(struct kstack_thread_context *c,
 	}
 	/* frame before the re-check of the counts, so a switch is noticed */
 	smp_rmb();
-	if (READ_ONCE(task->on_cpu) || c->nvcsw != READ_ONCE(task->nvcsw) ||
-	    c->nivcsw != READ_ONCE(task->nivcsw)) {
+	if (kstack_ran(task, &cap)) {
 		ret = -EAGAIN;
 		goto out;
 	}
+	c->nvcsw = cap.nvcsw_before;
+	c->nivcsw = cap.nivcsw_before;
 	c->sp = sp;
 	c->fp = frame.bp;
 	c->ip = frame.ret_addr;
@@ -150,23 +161,15 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 		       struct kstack_capture *cap)
 {
 	struct unwind_state state;
-	unsigned long addr;
+	unsigned long addr, stack;
 	u32 n = 0;
-	int ret = 0;
+	int ret;
 
 	cap->flags = 0;
 	rcu_read_lock();
-	if (!READ_ONCE(task->stack) || READ_ONCE(task->exit_state)) {
-		ret = -ESRCH;
+	ret = kstack_quiet_stack(task, cap, &stack);
+	if (ret)
 		goto out;
-	}
-	if (READ_ONCE(task->on_cpu)) {
-		ret = -EBUSY;
-		goto out;
-	}
-	kstack_counts(task, &cap->nvcsw_before, &cap->nivcsw_before);
-	/* counts before the walk reads the stack */
-	smp_rmb();
 	for (unwind_start(&state, task, NULL, NULL); !unwind_done(&state);
 	     unwind_next_frame(&state)) {
 		addr = unwind_get_return_address(&state);
