@@ -113,7 +113,12 @@ int main(int argc, char **argv)
 	struct ks_error *err;
 	struct timespec t0, t1;
 	size_t i;
+	static char outbuf[1 << 16];
 	int opt, rc;
+
+	/* into a pipe or file, many short lines go out in large blocks */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	while ((opt = getopt_long(argc, argv, "tan:VqrTSd:k:h", longopts, NULL)) != -1) {
 		uint64_t v;
