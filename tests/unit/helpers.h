@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include "ks_error.h"
+#include "ksyms.h"
 
 /* Fail the test with the error's message if err is set. */
 #define assert_no_error(err) do {					\
@@ -61,6 +62,25 @@ static inline void raw_ip(uint8_t *table, uint64_t ip_addr, size_t i, uint64_t i
 	int32_t off = (int32_t)(ip - (ip_addr + 4 * i));
 
 	memcpy(table + 4 * i, &off, 4);
+}
+
+/* cmocka setup/teardown: *state = the kallsyms fixture, parsed */
+static inline int ksyms_fixture_setup(void **state)
+{
+	struct ks_ksyms *ks = malloc(sizeof(*ks));
+	size_t len;
+	char *text = read_fixture("kallsyms-6.1-nokaslr.txt", &len);
+
+	assert_no_error(ks_ksyms_parse(ks, text, len));
+	*state = ks;
+	return 0;
+}
+
+static inline int ksyms_fixture_teardown(void **state)
+{
+	ks_ksyms_fini(*state);
+	free(*state);
+	return 0;
 }
 
 #endif

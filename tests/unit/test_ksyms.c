@@ -6,23 +6,6 @@
 #include "helpers.h"
 #include "ksyms.h"
 
-static int setup(void **state)
-{
-	struct ks_ksyms *ks = malloc(sizeof(*ks));
-	size_t len;
-	char *text = read_fixture("kallsyms-6.1-nokaslr.txt", &len);
-
-	assert_no_error(ks_ksyms_parse(ks, text, len));
-	*state = ks;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ks_ksyms_fini(*state);
-	free(*state);
-	return 0;
-}
 
 static void expect(const struct ks_ksyms *ks, uint64_t addr, const char *name,
 		   const char *owner, uint64_t off, uint64_t size)
@@ -193,14 +176,14 @@ static void mutated_input_never_crashes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(first_symbol_and_aliases, setup, teardown),
-		cmocka_unit_test_setup_teardown(address_between_symbols, setup, teardown),
-		cmocka_unit_test_setup_teardown(return_address_at_function_end, setup, teardown),
-		cmocka_unit_test_setup_teardown(before_first_and_after_last, setup, teardown),
-		cmocka_unit_test_setup_teardown(module_symbols, setup, teardown),
-		cmocka_unit_test_setup_teardown(markers_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(sched_functions, setup, teardown),
-		cmocka_unit_test_setup_teardown(text_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_symbol_and_aliases, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(address_between_symbols, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(return_address_at_function_end, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(before_first_and_after_last, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(module_symbols, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(markers_found, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(sched_functions, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(text_addresses, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(unprivileged_reader_sees_zeros),
 		cmocka_unit_test(malformed_line_reported),
 		cmocka_unit_test(missing_file_reported),

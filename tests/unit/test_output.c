@@ -4,23 +4,6 @@
 #include "output.h"
 #include "symcache.h"
 
-static int setup(void **state)
-{
-	struct ks_ksyms *ks = malloc(sizeof(*ks));
-	size_t len;
-	char *text = read_fixture("kallsyms-6.1-nokaslr.txt", &len);
-
-	assert_no_error(ks_ksyms_parse(ks, text, len));
-	*state = ks;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ks_ksyms_fini(*state);
-	free(*state);
-	return 0;
-}
 
 static void seed_format(void **state)
 {
@@ -109,12 +92,12 @@ static void symbol_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(seed_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(unreliable_and_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(exact_ip_not_shifted, setup, teardown),
-		cmocka_unit_test_setup_teardown(proc_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(seed_format, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(unreliable_and_unknown, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(exact_ip_not_shifted, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(proc_format, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(task_states),
-		cmocka_unit_test_setup_teardown(symbol_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(symbol_cache, ksyms_fixture_setup, ksyms_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

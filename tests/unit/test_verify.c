@@ -13,23 +13,6 @@
 #include "threads.h"
 #include "verify.h"
 
-static int setup(void **state)
-{
-	struct ks_ksyms *ks = malloc(sizeof(*ks));
-	size_t len;
-	char *text = read_fixture("kallsyms-6.1-nokaslr.txt", &len);
-
-	assert_no_error(ks_ksyms_parse(ks, text, len));
-	*state = ks;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ks_ksyms_fini(*state);
-	free(*state);
-	return 0;
-}
 
 static struct ks_walk_result walk_of(const uint64_t *ips, size_t n)
 {
@@ -309,8 +292,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kernel_frames_compared_exactly),
-		cmocka_unit_test_setup_teardown(proc_compared_without_sched, setup, teardown),
-		cmocka_unit_test_setup_teardown(proc_depth_limit_respected, setup, teardown),
+		cmocka_unit_test_setup_teardown(proc_compared_without_sched, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(proc_depth_limit_respected, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(proc_stack_parsed),
 		cmocka_unit_test(threads_enumerated),
 		cmocka_unit_test(kernel_and_module_tables_loaded),
