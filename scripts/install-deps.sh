@@ -2,15 +2,16 @@
 # Install every Debian package the build, the tests, the demo and the
 # benchmark need. Idempotent: does nothing when all are present, so
 # `make check` can call it every time; needs root only when something is missing.
+#
+# The one list of packages is the apt-get line at the end of this file
+# (written out literally so a reader, or a checker, sees what is installed);
+# the check below reads it from there.
 set -e
-PKGS="build-essential make gcc libc6-dev pkg-config
-linux-image-amd64 linux-headers-amd64 linux-source-6.1 kmod gcc-multilib
-qemu-system-x86 busybox-static cpio
-libdw-dev libelf-dev elfutils libcmocka-dev sparse
-gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 mingw-w64-tools wine64 wine"
+pkgs=$(sed -n 's/^apt-get install -y -q //p' "$0")
+[ -n "$pkgs" ] || { echo "install-deps: no package list found in $0" >&2; exit 1; }
 
 missing=""
-for p in $PKGS; do
+for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
@@ -22,7 +23,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# with recommends, as on the machines where this set was verified (wine
-# needs some of them to boot a prefix)
-# shellcheck disable=SC2086
-apt-get install -y -q $missing
+# With recommends, as on the machines where this set was verified (wine needs
+# some of them to boot a prefix). Packages already present are left alone.
+apt-get install -y -q build-essential make gcc libc6-dev pkg-config linux-image-amd64 linux-headers-amd64 linux-source-6.1 kmod gcc-multilib qemu-system-x86 busybox-static cpio libdw-dev libelf-dev elfutils libcmocka-dev sparse gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 mingw-w64-tools wine64 wine
