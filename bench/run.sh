@@ -6,9 +6,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$top/tests/vm/vm.sh"
-out=$top/build/vm
-mkdir -p "$out"
-make -s -C "$top/tests/vm/progs" OUT="$out/progs" || exit 1
+out=$VM_OUT
+vm_build_progs || exit 1
 make -s -C "$here" OUT="$out/progs" || exit 1
 make -s -C "$here/micro" || exit 1
 make -s -C "$top/tests/unit" >/dev/null || exit 1	# orc_fixture cuts the ORC table

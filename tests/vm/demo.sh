@@ -3,11 +3,9 @@
 # of a few busy processes, the kernel stack next to /proc/PID/task/TID/stack.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 . "$here/vm.sh"
-out=$top/build/vm
-mkdir -p "$out"
-make -s -C "$here/progs" OUT="$out/progs" || exit 1
+out=$VM_OUT
+vm_build_progs || exit 1
 vm_build_initramfs "$out/demo.cpio.gz" "$here/demo/guest-demo.sh"
 echo "demo: booting $VM_KERNEL in qemu (TCG)..."
 vm_boot "$out/demo.cpio.gz" "$out/demo-console.log" 600

@@ -6,15 +6,14 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/vm.sh"
-out=$top/build/vm
-mkdir -p "$out"
+out=$VM_OUT
 
 if ! make -s -C "$top" module tools >"$out/build.log" 2>&1; then
 	cat "$out/build.log"
 	echo "FAIL: vm: build of module/tools failed"
 	exit 1
 fi
-if ! make -s -C "$here/progs" OUT="$out/progs" >>"$out/build.log" 2>&1; then
+if ! vm_build_progs >>"$out/build.log" 2>&1; then
 	cat "$out/build.log"
 	echo "FAIL: vm: build of test programs failed"
 	exit 1

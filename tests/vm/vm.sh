@@ -19,8 +19,15 @@ if [ -z "${KVER:-}" ]; then
 	fi
 fi
 VM_KERNEL=${VM_KERNEL:-/boot/vmlinuz-$KVER}
+VM_OUT=$VM_TOP/build/vm	# initramfs, console logs, test programs
+mkdir -p "$VM_OUT"
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
+
+# The static in-VM test programs (tests/vm/progs) into $VM_OUT/progs.
+vm_build_progs() {
+	make -s -C "$VM_TOP/tests/vm/progs" OUT="$VM_OUT/progs"
+}
 
 # Copy a dynamically linked binary's libraries (and its loader) into ROOT.
 vm_copy_libs() {
