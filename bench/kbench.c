@@ -189,22 +189,36 @@ static void names_init(struct ks_symcache *names)
  */
 static void symbolize_and_print(struct thr *t, size_t n)
 {
+	static struct ks_stack_text_entry **noted;
+	static size_t noted_cap;
 	struct ks_symcache names;
 	struct ks_stack_text text;
 	double t0 = now_us(), t1;
 	size_t i;
 
+	if (n > noted_cap) {
+		noted_cap = n;
+		noted = realloc(noted, n * sizeof(*noted));
+		if (!noted) {
+			perror("kbench");
+			exit(1);
+		}
+	}
 	names_init(&names);
 	ks_stack_text_init(&text, &names, 0);
 	for (i = 0; i < n; i++)
-		ks_stack_text_note(&text, t[i].f, walk_raw_on ? t[i].fl : NULL, t[i].nf);
+		noted[i] = ks_stack_text_note(&text, t[i].f, walk_raw_on ? t[i].fl : NULL, t[i].nf);
 	ks_symcache_resolve(&names);
 	t1 = now_us();
 	*sym_us += t1 - t0;
 	for (i = 0; i < n; i++) {
 		ks_stack_text_put_header(devnull, t[i].tid, t[i].comm, t[i].state, t[i].nvcsw,
 					 t[i].nivcsw);
-		ks_stack_text_put(&text, devnull, t[i].f, walk_raw_on ? t[i].fl : NULL, t[i].nf);
+		if (noted[i])
+			ks_stack_text_put_noted(&text, devnull, noted[i]);
+		else
+			ks_stack_text_put(&text, devnull, t[i].f, walk_raw_on ? t[i].fl : NULL,
+					  t[i].nf);
 		putc_unlocked('\n', devnull);
 	}
 	fflush(devnull);

@@ -14,13 +14,20 @@ static void print_header(const struct kstack_thread_context *c, uint64_t tid)
 	ks_stack_text_put_header(stdout, tid, c->comm, c->state, c->nvcsw, c->nivcsw);
 }
 
+/* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
+static void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
+{
+	ks_stack_text_put_stop(stdout, w);
+	if (w->stop == KS_STOP_MAX_FRAMES)
+		fprintf(stderr, "kstack: thread %" PRIu64 ": stack truncated at %zu frames\n",
+			tid, w->nr);
+}
+
 /* Frames in the seed's format (lib/stack_text.h), and how the walk ended. */
 void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid)
 {
 	ks_stack_text_put_walk(text, stdout, w);
-	if (w->stop == KS_STOP_MAX_FRAMES)
-		fprintf(stderr, "kstack: thread %" PRIu64 ": stack truncated at %zu frames\n",
-			tid, w->nr);
+	print_walk_end(w, tid);
 }
 
 /* Running/vanished threads are facts, not failures; the rest are. */
@@ -184,23 +191,32 @@ static bool snapshot_record_usable(const struct kstack_snap_thread *r)
 	       r->sp + r->raw_len == r->stack_base + r->stack_size;
 }
 
+/* What the first pass keeps of a record's walk for the printing pass. */
+struct noted_walk {
+	struct ks_stack_text_entry *stack;	/* NULL: walk again to print */
+	struct ks_walk_result end;		/* how it ended; frames NULL */
+};
+
 /*
  * First pass over a snapshot: walk every stack and note it, so that the
- * addresses of all distinct stacks are named in a few batched calls instead
- * of one call per address. The walks are cheap and deterministic on the
- * captured bytes; repeating them in the printing pass keeps memory flat.
+ * addresses of all distinct stacks are named in a few batched calls
+ * instead of one call per address. Returns, per record, the noted stack and
+ * how its walk ended, so that printing needs neither a second walk nor a
+ * second lookup (NULL without memory: then printing walks again).
  */
-static void note_snapshot_stacks(struct ks_session *s, struct ks_stack_text *text,
-				 const struct ks_snapshot *snap)
+static struct noted_walk *note_snapshot_stacks(struct ks_session *s, struct ks_stack_text *text,
+					       const struct ks_snapshot *snap)
 {
+	struct noted_walk *noted = calloc(snap->nr ? snap->nr : 1, sizeof(*noted));
 	const struct kstack_snap_thread *r;
 	struct ks_error *err;
 	const void *data;
-	size_t off = 0;
+	size_t off = 0, i;
 
-	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
 		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
 		struct ks_walk_result w;
+		struct ks_stack_text_entry *e;
 
 		if (!snapshot_record_usable(r))
 			continue;
@@ -209,28 +225,36 @@ static void note_snapshot_stacks(struct ks_session *s, struct ks_stack_text *tex
 			ks_error_destroy(err);
 			continue;
 		}
-		ks_stack_text_note_walk(text, &w);
+		e = ks_stack_text_note_walk(text, &w);
+		if (noted && e) {
+			noted[i].stack = e;
+			noted[i].end = w;
+			noted[i].end.frames = NULL;
+		}
 		ks_walk_result_fini(&w);
 	}
 	ks_error_destroy(err);
 	ks_symcache_resolve(text->names);
+	return noted;
 }
 
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 				      uint64_t pid, struct counts *c, struct ks_snapshot *snap)
 {
 	const struct kstack_snap_thread *r;
+	struct noted_walk *noted;
 	struct ks_error *err;
 	const void *data;
-	size_t off = 0;
+	size_t off = 0, i;
 
 	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, snap);
 	if (err)
 		return err;
-	note_snapshot_stacks(s, text, snap);
-	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+	noted = note_snapshot_stacks(s, text, snap);
+	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
 		struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
 		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct noted_walk *nw = noted && i < snap->nr ? &noted[i] : NULL;
 		struct ks_walk_result w;
 		char comm[KSTACK_COMM_LEN];
 
@@ -247,20 +271,30 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 			show_thread(s, text, &t, c, false);
 			continue;
 		}
-		err = ks_walk_image(&s->cfg, &wt, data, &w);
-		if (err) {
-			count_error(c, err, r->tid, true);
-			ks_error_destroy(err);
-			continue;
+		if (nw && nw->stack) {
+			w = nw->end;
+		} else {
+			err = ks_walk_image(&s->cfg, &wt, data, &w);
+			if (err) {
+				count_error(c, err, r->tid, true);
+				ks_error_destroy(err);
+				continue;
+			}
 		}
 		ks_stack_text_put_header(stdout, r->tid, comm, r->state, r->nvcsw_after,
 					 r->nivcsw_after);
-		print_walk(text, &w, r->tid);
-		printf("\n");
+		if (nw && nw->stack) {
+			ks_stack_text_put_noted(text, stdout, nw->stack);
+			print_walk_end(&w, r->tid);
+		} else {
+			print_walk(text, &w, r->tid);
+		}
+		putchar_unlocked('\n');
 		c->shown++;
 		if (w.stop == KS_STOP_MAX_FRAMES)
 			c->failed++;
 		ks_walk_result_fini(&w);
 	}
+	free(noted);
 	return err;
 }

@@ -168,16 +168,21 @@ static struct ks_stack_text_entry *ks_stack_text_entry(struct ks_stack_text *t,
 	return e;
 }
 
-void ks_stack_text_note(struct ks_stack_text *t, const uint64_t *ips, const uint8_t *flags,
-			size_t n)
+struct ks_stack_text_entry *ks_stack_text_note(struct ks_stack_text *t, const uint64_t *ips,
+					       const uint8_t *flags, size_t n)
 {
+	struct ks_stack_text_entry *e;
 	bool added;
 	size_t i;
 
-	if (!n || (ks_stack_text_entry(t, ips, flags, n, &added) && !added))
-		return;		/* seen before: its addresses are queued already */
+	if (!n)
+		return NULL;
+	e = ks_stack_text_entry(t, ips, flags, n, &added);
+	if (e && !added)
+		return e;	/* seen before: its addresses are queued already */
 	for (i = 0; i < n; i++)
 		ks_symcache_want(t->names, ips[i], ks_text_flag(flags, i) & KS_TEXT_EXACT);
+	return e;
 }
 
 static void ks_hex16(char *dst, uint64_t v)
@@ -255,16 +260,13 @@ static void ks_stack_text_put_lines(struct ks_stack_text *t, FILE *out, const ui
 	}
 }
 
-void ks_stack_text_put(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
-		       const uint8_t *flags, size_t n)
+/* A stack's lines: its kept text, or formatted (and kept if within the bound). */
+static void ks_stack_text_write(struct ks_stack_text *t, FILE *out,
+				struct ks_stack_text_entry *e, const uint64_t *ips,
+				const uint8_t *flags, size_t n)
 {
-	struct ks_stack_text_entry *e;
-	bool added;
 	size_t len;
 
-	if (!n)
-		return;
-	e = ks_stack_text_entry(t, ips, flags, n, &added);
 	if (e && e->text) {
 		t->hits++;
 		ks_out_write(out, e->text, e->len);
@@ -285,6 +287,21 @@ void ks_stack_text_put(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
 		t->uncached++;
 	}
 	ks_out_write(out, t->buf, len);
+}
+
+void ks_stack_text_put(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
+		       const uint8_t *flags, size_t n)
+{
+	bool added;
+
+	if (n)
+		ks_stack_text_write(t, out, ks_stack_text_entry(t, ips, flags, n, &added), ips,
+				    flags, n);
+}
+
+void ks_stack_text_put_noted(struct ks_stack_text *t, FILE *out, struct ks_stack_text_entry *e)
+{
+	ks_stack_text_write(t, out, e, e->ips, e->plain ? NULL : e->flags, e->n);
 }
 
 static uint8_t ks_frame_text_flags(const struct ks_frame *f)
@@ -317,16 +334,16 @@ static bool ks_stack_text_key_of(struct ks_stack_text *t, const struct ks_walk_r
 	return true;
 }
 
-void ks_stack_text_note_walk(struct ks_stack_text *t, const struct ks_walk_result *w)
+struct ks_stack_text_entry *ks_stack_text_note_walk(struct ks_stack_text *t,
+						    const struct ks_walk_result *w)
 {
 	size_t i;
 
-	if (ks_stack_text_key_of(t, w)) {
-		ks_stack_text_note(t, t->ips, t->flags, w->nr);
-		return;
-	}
+	if (ks_stack_text_key_of(t, w))
+		return ks_stack_text_note(t, t->ips, t->flags, w->nr);
 	for (i = 0; i < w->nr; i++)
 		ks_symcache_want(t->names, w->frames[i].ip, w->frames[i].exact);
+	return NULL;
 }
 
 static void ks_put_user_line(FILE *out, uint64_t ip, uint64_t sp)
@@ -352,6 +369,10 @@ void ks_stack_text_put_walk(struct ks_stack_text *t, FILE *out, const struct ks_
 			ks_stack_text_put_lines(t, out, &w->frames[i].ip, &fl, 1);
 		}
 	}
+}
+
+void ks_stack_text_put_stop(FILE *out, const struct ks_walk_result *w)
+{
 	switch (w->stop) {
 	case KS_STOP_USER:
 		ks_put_user_line(out, w->user_ip, w->user_sp);

@@ -56,18 +56,31 @@ void ks_stack_text_fini(struct ks_stack_text *t);
  * First pass of a listing (optional): remember the stack, and queue the
  * addresses of a stack not seen before for naming (ks_symcache_want), so
  * that one ks_symcache_resolve() names the whole listing in a few calls.
- * flags NULL: every frame a reliable return address.
+ * flags NULL: every frame a reliable return address. Returns the kept
+ * stack for ks_stack_text_put_noted() (valid until fini), or NULL when it
+ * is not kept (no frames, past the bound): then write it with _put.
  */
-void ks_stack_text_note(struct ks_stack_text *t, const uint64_t *ips, const uint8_t *flags,
-			size_t n);
+struct ks_stack_text_entry *ks_stack_text_note(struct ks_stack_text *t, const uint64_t *ips,
+					       const uint8_t *flags, size_t n);
 
 /* Write the stack's frame lines to out. */
 void ks_stack_text_put(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
 		       const uint8_t *flags, size_t n);
 
-/* The same for a walk; put_walk also writes the line saying how it ended. */
-void ks_stack_text_note_walk(struct ks_stack_text *t, const struct ks_walk_result *w);
+/* The same for a noted stack, without finding it again. */
+void ks_stack_text_put_noted(struct ks_stack_text *t, FILE *out, struct ks_stack_text_entry *e);
+
+/* The same for a walk's frames. */
+struct ks_stack_text_entry *ks_stack_text_note_walk(struct ks_stack_text *t,
+						    const struct ks_walk_result *w);
 void ks_stack_text_put_walk(struct ks_stack_text *t, FILE *out, const struct ks_walk_result *w);
+
+/*
+ * The line after a walk's frames, saying how it ended ("user mode: ip ..
+ * sp ..", "... truncated at N frames", "(walk stopped: ...)"; nothing at
+ * the end of a kernel stack). Reads no frames: w->frames may be NULL.
+ */
+void ks_stack_text_put_stop(FILE *out, const struct ks_walk_result *w);
 
 /* "TID comm state [ctxsw V+I]\n" (state: a task->__state value). */
 void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_t state,

@@ -83,6 +83,10 @@ static void identical_stacks(void **state)
 	const uint64_t a[] = { SCHED, KTHREAD, KVM };
 	const uint64_t b[] = { SCHED, KTHREAD, KVM };	/* equal, other memory */
 	struct fixture *fx = fixture_new(*state, 0);
+	struct ks_stack_text_entry *e;
+	char *got, *want;
+	size_t len = 0;
+	FILE *f;
 
 	assert_put(&fx->text, *state, a, NULL, 3);
 	assert_int_equal(fx->text.misses, 1);
@@ -91,6 +95,20 @@ static void identical_stacks(void **state)
 	assert_int_equal(fx->text.hits, 2);
 	assert_int_equal(fx->text.misses, 1);
 	assert_int_equal(fx->text.used, 1);
+	/* noting finds the same stack; no frames: nothing to note */
+	e = ks_stack_text_note(&fx->text, b, NULL, 3);
+	assert_non_null(e);
+	assert_ptr_equal(ks_stack_text_note(&fx->text, a, NULL, 3), e);
+	assert_null(ks_stack_text_note(&fx->text, a, NULL, 0));
+	got = NULL;
+	f = open_memstream(&got, &len);
+	ks_stack_text_put_noted(&fx->text, f, e);
+	fclose(f);
+	want = expected(*state, a, NULL, 3);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	assert_int_equal(fx->text.hits, 3);
 	fixture_free(fx);
 }
 
@@ -142,6 +160,7 @@ static void cap_fallback(void **state)
 
 	for (i = 0; i < 8; i++)
 		ips[i] = SCHED + i * 0x40;
+	assert_null(ks_stack_text_note(&fx->text, ips, NULL, 8));
 	assert_put(&fx->text, *state, ips, NULL, 8);
 	assert_put(&fx->text, *state, ips, NULL, 8);
 	assert_int_equal(fx->text.uncached, 2);
@@ -200,7 +219,7 @@ static void long_names(void **state)
 	ks_ksyms_fini(&ks);
 }
 
-/* A walk: its frames' flags, and the line saying how it ended. */
+/* A walk: its frames' flags, the line saying how it ended, a noted walk. */
 static void walk_and_stop_lines(void **state)
 {
 	struct ks_frame frames[3] = {
@@ -213,19 +232,26 @@ static void walk_and_stop_lines(void **state)
 	const uint8_t flags[] = { 0, KS_TEXT_UNRELIABLE, KS_TEXT_EXACT };
 	const uint64_t ips[] = { SCHED, KTHREAD, NANOSLEEP };
 	struct fixture *fx = fixture_new(*state, 0);
+	struct ks_stack_text_entry *e;
 	char *text = NULL, *want = expected(*state, ips, flags, 3), *full;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	ks_stack_text_note_walk(&fx->text, &w);
+	e = ks_stack_text_note_walk(&fx->text, &w);
+	assert_non_null(e);
 	ks_stack_text_put_walk(&fx->text, f, &w);
+	ks_stack_text_put_stop(f, &w);
 	w.stop = KS_STOP_END_OF_STACK;
-	ks_stack_text_put_walk(&fx->text, f, &w);
+	ks_stack_text_put_noted(&fx->text, f, e);
+	ks_stack_text_put_stop(f, &w);
 	w.stop = KS_STOP_MAX_FRAMES;
 	ks_stack_text_put_walk(&fx->text, f, &w);
+	ks_stack_text_put_stop(f, &w);
 	w.stop = KS_STOP_NO_ORC;
 	w.stop_ip = 0xffffffff81000123ull;
-	ks_stack_text_put_walk(&fx->text, f, &w);
+	w.frames = NULL;	/* the last line reads no frames */
+	ks_stack_text_put_noted(&fx->text, f, e);
+	ks_stack_text_put_stop(f, &w);
 	fclose(f);
 	assert_int_equal(asprintf(&full, "%s"
 				  "user mode: ip 00007f0c1d2e3f4a sp 00007ffd5e6f7a80\n"
@@ -259,6 +285,35 @@ static void header_line(void **state)
 			    "18446744073709551615 kworker/0:1H I [ctxsw 18446744073709551615+10]\n"
 			    "0  R [ctxsw 0+0]\n");
 	free(text);
+}
+
+/* Streams whose buffer takes no direct copies: unbuffered, line-buffered. */
+static void other_buffering(void **state)
+{
+	const uint64_t a[] = { SCHED, KTHREAD, KVM };
+	int modes[] = { _IONBF, _IOLBF, _IOFBF }, m;
+
+	for (m = 0; m < 3; m++) {
+		struct fixture *fx = fixture_new(*state, 0);
+		char got[4096], *want = expected(*state, a, NULL, 3), *full;
+		FILE *f = tmpfile();
+		size_t n;
+
+		assert_non_null(f);
+		setvbuf(f, NULL, modes[m], 64);
+		ks_stack_text_put_header(f, 7, "zoo", 1, 1, 2);
+		ks_stack_text_put(&fx->text, f, a, NULL, 3);	/* formatted */
+		ks_stack_text_put(&fx->text, f, a, NULL, 3);	/* from the cache */
+		rewind(f);
+		n = fread(got, 1, sizeof(got) - 1, f);
+		got[n] = '\0';
+		assert_true(asprintf(&full, "7 zoo S [ctxsw 1+2]\n%s%s", want, want) > 0);
+		assert_string_equal(got, full);
+		fclose(f);
+		free(want);
+		free(full);
+		fixture_free(fx);
+	}
 }
 
 /*
@@ -300,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(walk_and_stop_lines, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(header_line),
 		cmocka_unit_test(queued_names),
+		cmocka_unit_test_setup_teardown(other_buffering, ksyms_fixture_setup, ksyms_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
