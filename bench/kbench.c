@@ -11,8 +11,10 @@
  *               unwinder (lib/), tables loaded once beforehand (timed apart)
  *   kstack-cli  the whole `kstack --all` command as a user runs it (fork,
  *               exec, its setup, capture, walk, symbols, output to /dev/null)
- *   ...+sym     the same, plus symbolization (each distinct address resolved
- *               once, with SYMBOLIZE) and formatting every frame line
+ *   ...+sym     the same, plus symbolization and formatting, with the code
+ *               kstack PID/--all prints with (lib/stack_text.c: each distinct
+ *               address named once through SYMBOLIZE, each distinct stack
+ *               formatted once), written to /dev/null
  * Each method is repeated; we print median and min per thread, the share
  * of /proc's frames each method agrees with, and the tool's peak RSS.
  *
@@ -34,6 +36,8 @@
 #include <unistd.h>
 #include "kstack/kstack_ioctl.h"
 #include "session.h"
+#include "stack_text.h"
+#include "symcache.h"
 #include "../tests/vm/progs/ksyms_mini.h"
 
 #define MAXF 64			/* /proc/PID/stack shows at most 64 */
@@ -42,18 +46,15 @@ struct thr {
 	int pid, tid;
 	int nf;			/* frames captured by the method under test */
 	uint64_t nvcsw, nivcsw;	/* snapshot methods: counts after capture */
+	uint32_t state;		/* snapshot methods */
+	char comm[KSTACK_COMM_LEN];	/* snapshot methods */
 	uint64_t f[MAXF];
+	uint8_t fl[MAXF];	/* orc-walk: KS_TEXT_* flags of each frame */
 };
 
 struct ref {			/* /proc's view, taken once, untimed */
 	int tid, n;
 	char (*line)[96];
-};
-
-struct symcache {		/* addr -> "module!name+off/size" */
-	uint64_t *addr;
-	char **name;
-	size_t cap, n;
 };
 
 static int fd;
@@ -65,6 +66,7 @@ static char *snapbuf;
 static size_t snapsize = 1 << 20;
 static int snap_mode = KSTACK_SNAP_FRAMES;
 static double *sym_us, *fmt_us;	/* +sym methods: where the time goes */
+static size_t *stacks_kept;	/* +sym methods: distinct stacks formatted once */
 static struct ks_session sess;	/* user-space walker: ksyms + ORC tables */
 static long walk_errors;
 static long kunwind_recs, snap_recs;	/* snap: threads the fast walk declined */
@@ -104,6 +106,9 @@ static size_t enum_threads(struct thr **out)
 			v[n].pid = atoi(d->d_name);
 			v[n].tid = atoi(e->d_name);
 			v[n].nf = 0;
+			v[n].state = 0;
+			v[n].nvcsw = v[n].nivcsw = 0;
+			v[n].comm[0] = 0;
 			n++;
 		}
 		if (task)
@@ -170,174 +175,47 @@ static const struct ref *find_ref(int tid)
 	return NULL;
 }
 
-/* ---- symbolization: each distinct address once, through the driver ---- */
-static size_t sc_slot(const struct symcache *c, uint64_t a)
-{
-	size_t h = (size_t)((a * 0x9e3779b97f4a7c15ull) >> 20) & (c->cap - 1);
+static int walk_raw_on;	/* orc-walk: walk the raw stacks, else only capture */
 
-	while (c->addr[h] && c->addr[h] != a)
-		h = (h + 1) & (c->cap - 1);
-	return h;
+/* names through the driver, as kstack has them (no kallsyms parse) */
+static void names_init(struct ks_symcache *names)
+{
+	ks_symcache_init(names, NULL);
+	ks_symcache_use_driver(names, &sess.drv);
 }
 
-static void sc_init(struct symcache *c)
-{
-	c->cap = 1 << 10;
-	c->n = 0;
-	c->addr = calloc(c->cap, sizeof(*c->addr));
-	c->name = calloc(c->cap, sizeof(*c->name));
-}
-
-static void sc_fini(struct symcache *c)
-{
-	for (size_t i = 0; i < c->cap; i++)
-		free(c->name[i]);
-	free(c->addr);
-	free(c->name);
-}
-
-/* "name+0x1/0x2 [mod]" -> "mod!name+0x1/0x2"; core -> "vmlinux!..." */
-static char *sc_format(const char *k)
-{
-	const char *br = strchr(k, '[');
-	char *out;
-
-	if (!k[0])
-		return strdup("?");
-	if (br) {
-		size_t nl = br - k - 1, ml = strcspn(br + 1, "]");
-
-		out = malloc(nl + ml + 2);
-		memcpy(out, br + 1, ml);
-		out[ml] = '!';
-		memcpy(out + ml + 1, k, nl);
-		out[ml + 1 + nl] = 0;
-		return out;
-	}
-	if (asprintf(&out, "vmlinux!%s", k) < 0)
-		return NULL;
-	return out;
-}
-
-/* keep the table at most half full */
-static void sc_grow(struct symcache *c)
-{
-	struct symcache old = *c;
-
-	c->cap *= 2;
-	c->n = 0;
-	c->addr = calloc(c->cap, sizeof(*c->addr));
-	c->name = calloc(c->cap, sizeof(*c->name));
-	for (size_t i = 0; i < old.cap; i++) {
-		if (!old.addr[i])
-			continue;
-		size_t h = sc_slot(c, old.addr[i]);
-
-		c->addr[h] = old.addr[i];
-		c->name[h] = old.name[i];
-		c->n++;
-	}
-	free(old.addr);
-	free(old.name);
-}
-
-static void sc_resolve(struct symcache *c, const uint64_t *a, size_t n)
-{
-	static uint64_t want[KSTACK_SYM_MAX];
-	static char names[KSTACK_SYM_MAX][KSTACK_SYM_LEN];
-	size_t nw = 0;
-
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n) {
-			size_t h;
-
-			if (2 * (c->n + 1) > c->cap)
-				sc_grow(c);
-			h = sc_slot(c, a[i]);
-
-			if (c->addr[h])
-				continue;
-			c->addr[h] = a[i];	/* reserve; named below */
-			c->n++;
-			want[nw++] = a[i];
-		}
-		if (nw && (nw == KSTACK_SYM_MAX || i == n)) {
-			struct kstack_symbolize s = { .hdr = { sizeof(s), KSTACK_PROTO_VERSION } };
-
-			s.addrs = (uintptr_t)want;
-			s.names = (uintptr_t)names;
-			s.nr = nw;
-			s.flags = KSTACK_SYM_RETADDR;
-			if (ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &s))
-				memset(names, 0, sizeof(names[0]) * nw);
-			for (size_t k = 0; k < nw; k++)
-				c->name[sc_slot(c, want[k])] = sc_format(names[k]);
-			nw = 0;
-		}
-	}
-}
-
-static const char *sc_name(const struct symcache *c, uint64_t a)
-{
-	return c->name[sc_slot(c, a)];
-}
-
-/* output through one buffer and few write()s, as a tool printing many lines */
-static char obuf[1 << 16];
-static size_t olen;
-
-static void out_flush(void)
-{
-	if (olen && write(fileno(devnull), obuf, olen) < 0)
-		perror("kbench: write");
-	olen = 0;
-}
-
-static void out_printf(const char *fmt, int v)
-{
-	if (olen + 32 > sizeof(obuf))
-		out_flush();
-	olen += snprintf(obuf + olen, 32, fmt, v);
-}
-
-/* "%016" PRIx64 " : %s\n" without printf's cost per frame */
-static void out_frame(uint64_t addr, const char *name)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t nl = strlen(name);
-
-	if (olen + 16 + 3 + nl + 1 > sizeof(obuf))
-		out_flush();
-	for (int i = 15; i >= 0; i--, addr >>= 4)
-		obuf[olen + i] = hex[addr & 15];
-	memcpy(obuf + olen + 16, " : ", 3);
-	memcpy(obuf + olen + 19, name, nl);
-	obuf[olen + 19 + nl] = '\n';
-	olen += 20 + nl;
-}
-
-/* symbolize and "print" (to /dev/null) every frame, as the tool would */
+/*
+ * Symbolize and "print" (to /dev/null) every thread as kstack --all does,
+ * with its code: note every stack, name the queued addresses in batches,
+ * then write each thread's header and frame lines. Fresh caches each run,
+ * as each run of the tool starts without them.
+ */
 static void symbolize_and_print(struct thr *t, size_t n)
 {
-	struct symcache c;
-
+	struct ks_symcache names;
+	struct ks_stack_text text;
 	double t0 = now_us(), t1;
+	size_t i;
 
-	sc_init(&c);
-	for (size_t i = 0; i < n; i++)
-		sc_resolve(&c, t[i].f, t[i].nf);
+	names_init(&names);
+	ks_stack_text_init(&text, &names, 0);
+	for (i = 0; i < n; i++)
+		ks_stack_text_note(&text, t[i].f, walk_raw_on ? t[i].fl : NULL, t[i].nf);
+	ks_symcache_resolve(&names);
 	t1 = now_us();
 	*sym_us += t1 - t0;
-	for (size_t i = 0; i < n; i++) {
-		out_printf("%d\n", t[i].tid);
-		for (int k = 0; k < t[i].nf; k++)
-			out_frame(t[i].f[k], sc_name(&c, t[i].f[k]));
+	for (i = 0; i < n; i++) {
+		ks_stack_text_put_header(devnull, t[i].tid, t[i].comm, t[i].state, t[i].nvcsw,
+					 t[i].nivcsw);
+		ks_stack_text_put(&text, devnull, t[i].f, walk_raw_on ? t[i].fl : NULL, t[i].nf);
+		putc_unlocked('\n', devnull);
 	}
-	out_flush();
+	fflush(devnull);
 	*fmt_us += now_us() - t1;
-	sc_fini(&c);
+	*stacks_kept = text.used;
+	ks_stack_text_fini(&text);
+	ks_symcache_fini(&names);
 }
-
 
 /* ---- the methods; each returns threads captured, fills *out ---- */
 static size_t m_proc(struct thr **out, int sym)
@@ -373,10 +251,8 @@ static size_t m_stack(struct thr **out, int sym)
 	return n;
 }
 
-static int walk_raw_on;	/* orc-walk: walk the raw stacks, else only capture */
-
 /* our user-space ORC walk over one raw stack record */
-static int walk_raw(const struct kstack_snap_thread *r, uint64_t *f)
+static int walk_raw(const struct kstack_snap_thread *r, uint64_t *f, uint8_t *fl)
 {
 	struct ks_walk_thread t = {
 		.stack_base = r->stack_base, .stack_size = r->stack_size, .saved_sp = r->sp,
@@ -393,8 +269,11 @@ static int walk_raw(const struct kstack_snap_thread *r, uint64_t *f)
 		ks_error_destroy(err);
 		return 0;
 	}
-	for (size_t i = 0; i < res.nr && n < MAXF; i++)
-		f[n++] = res.frames[i].ip;
+	for (size_t i = 0; i < res.nr && n < MAXF; i++, n++) {
+		f[n] = res.frames[i].ip;
+		fl[n] = (res.frames[i].reliable ? 0 : KS_TEXT_UNRELIABLE) |
+			(res.frames[i].exact ? KS_TEXT_EXACT : 0);
+	}
 	ks_walk_result_fini(&res);
 	return n;
 }
@@ -434,8 +313,11 @@ static size_t m_snap(struct thr **out, int sym)
 		v[n].tid = (int)r->tid;
 		v[n].nvcsw = r->nvcsw_after;
 		v[n].nivcsw = r->nivcsw_after;
+		v[n].state = r->state;
+		memcpy(v[n].comm, r->comm, sizeof(v[n].comm));
+		v[n].comm[sizeof(v[n].comm) - 1] = 0;
 		if (snap_mode == KSTACK_SNAP_RAW) {
-			v[n].nf = walk_raw(r, v[n].f);
+			v[n].nf = walk_raw(r, v[n].f, v[n].fl);
 		} else {
 			if (snap_mode == KSTACK_SNAP_FRAMES) {
 				snap_recs++;
@@ -539,11 +421,15 @@ static void compare_walks(const char *label, const char *what, struct thr *a, si
 /* share of /proc's frames that the method's frames match, in order */
 static double agreement(struct thr *t, size_t n, int *nthreads)
 {
-	struct symcache c;
+	struct ks_symcache c;
 	long match = 0, total = 0;
 
 	*nthreads = 0;
-	sc_init(&c);
+	names_init(&c);
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < t[i].nf; j++)
+			ks_symcache_want(&c, t[i].f[j], false);
+	ks_symcache_resolve(&c);
 	for (size_t i = 0; i < n; i++) {
 		const struct ref *r = find_ref(t[i].tid);
 		int k = 0;
@@ -552,14 +438,13 @@ static double agreement(struct thr *t, size_t n, int *nthreads)
 			continue;
 		(*nthreads)++;
 		total += r->n;
-		sc_resolve(&c, t[i].f, t[i].nf);
 		for (int j = 0; j < t[i].nf && k < r->n; j++) {
 			char name[128], *p;
 			const char *s;
 
 			if ((t[i].f[j] >= ss && t[i].f[j] < se) || (t[i].f[j] >= ls && t[i].f[j] < le))
 				continue;	/* /proc skips scheduler and lock functions */
-			s = sc_name(&c, t[i].f[j]);
+			s = ks_symcache_name(&c, t[i].f[j], false);
 			s = strchr(s, '!') ? strchr(s, '!') + 1 : s;
 			snprintf(name, sizeof(name), "%s", s);
 			p = strchr(name, '/');
@@ -571,7 +456,7 @@ static double agreement(struct thr *t, size_t n, int *nthreads)
 			k++;
 		}
 	}
-	sc_fini(&c);
+	ks_symcache_fini(&c);
 	return total ? 100.0 * match / total : 0;
 }
 
@@ -613,6 +498,7 @@ int main(int argc, char **argv)
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
 	static double t[NM][1000], symt[NM], fmtt[NM];
+	static size_t kept[NM];
 	struct thr *last[NM];
 	size_t nthreads[NM];
 	const char *label = "-";
@@ -635,6 +521,9 @@ int main(int argc, char **argv)
 	}
 	fd = open(KSTACK_DEVICE_LINUX, O_RDONLY);
 	devnull = fopen("/dev/null", "w");
+	/* buffered as kstack's stdout is when not a terminal */
+	if (devnull)
+		setvbuf(devnull, NULL, _IOFBF, 1 << 16);
 	snapbuf = malloc(snapsize);
 	if (fd < 0 || !devnull || !snapbuf || ksyms_load()) {
 		fprintf(stderr, "kbench: need %s (insmod kstack.ko) and /proc/kallsyms\n",
@@ -671,6 +560,7 @@ int main(int argc, char **argv)
 
 			sym_us = &symt[m];
 			fmt_us = &fmtt[m];
+			stacks_kept = &kept[m];
 			nthreads[m] = methods[m].fn(&out, methods[m].sym);
 			t[m][r] = now_us() - t0;
 			if (r == repeats - 1)
@@ -696,7 +586,8 @@ int main(int argc, char **argv)
 
 			printf("%5.1f%% (of %d threads)", a, nthr);
 			if (methods[m].sym)
-				printf(" sym+fmt_us/run=%.0f+%.0f", symt[m] / repeats, fmtt[m] / repeats);
+				printf(" sym+fmt_us/run=%.0f+%.0f distinct_stacks=%zu", symt[m] / repeats,
+				       fmtt[m] / repeats, kept[m]);
 			printf("\n");
 		}
 	}

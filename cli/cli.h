@@ -10,6 +10,7 @@
 
 #include "session.h"
 #include "snapshot.h"
+#include "stack_text.h"
 #include "symcache.h"
 #include "threads.h"
 
@@ -35,16 +36,14 @@ struct counts {
 };
 
 /* show.c */
-void print_header_of(uint64_t tid, const char *comm, uint32_t state, uint64_t nvcsw,
-		     uint64_t nivcsw);
-void print_walk(struct ks_symcache *names, const struct ks_walk_result *w, uint64_t tid);
+void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
 /* Count a thread we could not show; loud: also say why on stderr. */
 void count_error(struct counts *c, const struct ks_error *err, uint64_t tid, bool loud);
-void show_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		 struct counts *c, bool explicit);
-void raw_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		struct counts *c);
-struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names, uint64_t pid,
+struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
 			       struct counts *c, struct ks_snapshot *snap);
 
 /* verify_cmd.c */

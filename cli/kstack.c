@@ -16,6 +16,7 @@
 #include "output.h"
 #include "session.h"
 #include "snapshot.h"
+#include "stack_text.h"
 #include "symcache.h"
 #include "threads.h"
 #include "verify.h"
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
 	struct counts c = { 0 };
 	struct ks_session s;
 	struct ks_symcache names;
+	struct ks_stack_text text;
 	struct ks_error *err;
 	struct timespec t0, t1;
 	size_t i;
@@ -211,6 +213,7 @@ int main(int argc, char **argv)
 	}
 	ks_symcache_init(&names, &s.ksyms);
 	ks_symcache_use_driver(&names, &s.drv);
+	ks_stack_text_init(&text, &names, 0);
 
 	if (o.tables) {
 		for (i = 0; i < s.orc.count; i++) {
@@ -221,6 +224,7 @@ int main(int argc, char **argv)
 		}
 		printf("layout: %s; %zu kernel symbols\n", ks_orc_layout_name(s.layout),
 		       s.ksyms.nsyms);
+		ks_stack_text_fini(&text);
 		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		return EXIT_ALL;
@@ -230,13 +234,13 @@ int main(int argc, char **argv)
 		struct ks_snapshot snap = { 0 };
 
 		if (o.all) {
-			err = show_snapshot(&s, &names, 0, &c, &snap);
+			err = show_snapshot(&s, &text, 0, &c, &snap);
 		} else {
 			for (i = (size_t)optind; !err && i < (size_t)argc; i++) {
 				uint64_t v;
 
 				parse_u64(argv[i], &v);
-				err = show_snapshot(&s, &names, v, &c, &snap);
+				err = show_snapshot(&s, &text, v, &c, &snap);
 				if (err && err->code == ESRCH) {	/* report, go on */
 					fprintf(stderr, "kstack: %s\n", err->message);
 					ks_error_destroy(err);
@@ -249,12 +253,14 @@ int main(int argc, char **argv)
 		if (err) {
 			fprintf(stderr, "kstack: %s\n", err->message);
 			ks_error_destroy(err);
+			ks_stack_text_fini(&text);
 			ks_symcache_fini(&names);
 			ks_session_close(&s);
 			return EXIT_NOTHING;
 		}
 		rc = c.shown == 0 && c.running == 0 ? EXIT_NOTHING :
 		     c.failed ? (c.shown ? EXIT_PARTIAL : EXIT_NOTHING) : EXIT_ALL;
+		ks_stack_text_fini(&text);
 		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		return rc;
@@ -282,6 +288,7 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "kstack: %s\n", err->message);
 		ks_error_destroy(err);
+		ks_stack_text_fini(&text);
 		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		ks_tid_list_fini(&tids);
@@ -306,9 +313,9 @@ int main(int argc, char **argv)
 		if (o.verify)
 			verify_thread(&s, t, &c, &o);
 		else if (o.raw)
-			raw_thread(&s, &names, t, &c);
+			raw_thread(&s, &text, t, &c);
 		else
-			show_thread(&s, &names, t, &c, !o.all);
+			show_thread(&s, &text, t, &c, !o.all);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
@@ -322,6 +329,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.all && c.vanished)
 		rc = c.shown ? EXIT_PARTIAL : EXIT_NOTHING;
+	ks_stack_text_fini(&text);
 	ks_symcache_fini(&names);
 	ks_session_close(&s);
 	ks_tid_list_fini(&tids);

@@ -9,65 +9,18 @@
 #include "cli.h"
 #include "output.h"
 
-void print_header_of(uint64_t tid, const char *comm, uint32_t state, uint64_t nvcsw,
-			    uint64_t nivcsw)
-{
-	printf("%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]\n", tid, comm,
-	       ks_task_state_letter(state), nvcsw, nivcsw);
-}
-
 static void print_header(const struct kstack_thread_context *c, uint64_t tid)
 {
-	print_header_of(tid, c->comm, c->state, c->nvcsw, c->nivcsw);
+	ks_stack_text_put_header(stdout, tid, c->comm, c->state, c->nvcsw, c->nivcsw);
 }
 
-/* Frames in the seed's format; names come from the cache (each distinct
- * address is looked up once per run). */
-/*
- * One frame line, "%016" PRIx64 " : %s%s\n" without printf: --all prints
- * ~10 of these per thread, and printf's parsing was a fifth of the run.
- */
-static void print_frame(uint64_t ip, bool reliable, const char *name)
+/* Frames in the seed's format (lib/stack_text.h), and how the walk ended. */
+void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid)
 {
-	static const char hex[] = "0123456789abcdef";
-	char buf[20];
-	int i;
-
-	for (i = 15; i >= 0; i--, ip >>= 4)
-		buf[i] = hex[ip & 15];
-	memcpy(buf + 16, " : ", 4);
-	fputs_unlocked(buf, stdout);
-	if (!reliable)
-		fputs_unlocked("? ", stdout);
-	fputs_unlocked(name, stdout);
-	putchar_unlocked('\n');
-}
-
-void print_walk(struct ks_symcache *names, const struct ks_walk_result *w, uint64_t tid)
-{
-	size_t i;
-
-	for (i = 0; i < w->nr; i++) {
-		const struct ks_frame *f = &w->frames[i];
-
-		print_frame(f->ip, f->reliable, ks_symcache_name(names, f->ip, f->exact));
-	}
-	switch (w->stop) {
-	case KS_STOP_USER:
-		printf("user mode: ip %016" PRIx64 " sp %016" PRIx64 "\n", w->user_ip, w->user_sp);
-		break;
-	case KS_STOP_END_OF_STACK:
-		break;
-	case KS_STOP_MAX_FRAMES:
-		printf("... truncated at %zu frames (raise with -n)\n", w->nr);
+	ks_stack_text_put_walk(text, stdout, w);
+	if (w->stop == KS_STOP_MAX_FRAMES)
 		fprintf(stderr, "kstack: thread %" PRIu64 ": stack truncated at %zu frames\n",
 			tid, w->nr);
-		break;
-	default:
-		printf("(walk stopped: %s at %016" PRIx64 ")\n", ks_walk_stop_name(w->stop),
-		       w->stop_ip);
-		break;
-	}
 }
 
 /* Running/vanished threads are facts, not failures; the rest are. */
@@ -108,7 +61,7 @@ static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
 		fclose(f);
 }
 
-void show_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 			struct counts *c, bool explicit)
 {
 	struct kstack_thread_context ctx;
@@ -129,7 +82,7 @@ void show_thread(struct ks_session *s, struct ks_symcache *names, const struct k
 		return;
 	}
 	print_header(&ctx, t->tid);
-	print_walk(names, &w, t->tid);
+	print_walk(text, &w, t->tid);
 	printf("\n");
 	c->shown++;
 	if (w.stop == KS_STOP_MAX_FRAMES)
@@ -142,7 +95,7 @@ void show_thread(struct ks_session *s, struct ks_symcache *names, const struct k
  * from one quiet moment: a self-contained record for bug reports and for
  * unit-test fixtures (tests/unit/fixtures/README.md).
  */
-void raw_thread(struct ks_session *s, struct ks_symcache *names, const struct ks_tid *t,
+void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		       struct counts *c)
 {
 	struct kstack_thread_context ctx, after;
@@ -192,7 +145,7 @@ void raw_thread(struct ks_session *s, struct ks_symcache *names, const struct ks
 		return;
 	}
 	print_header(&ctx, t->tid);
-	print_walk(names, &w, t->tid);
+	print_walk(text, &w, t->tid);
 	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
 	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
 	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
@@ -224,61 +177,46 @@ void raw_thread(struct ks_session *s, struct ks_symcache *names, const struct ks
  * the system), each walked here. A thread that ran during its capture (even
  * when retaken) goes through the per-thread path, which retries.
  */
+static bool snapshot_record_usable(const struct kstack_snap_thread *r)
+{
+	/* a capture the thread ran through, or one that does not cover [sp, top) */
+	return !(r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN)) && r->raw_len &&
+	       r->sp + r->raw_len == r->stack_base + r->stack_size;
+}
+
 /*
- * First pass over a snapshot: walk every stack, then name all their
- * addresses in a few batched calls instead of one call per address. The
- * walks are cheap and deterministic on the captured bytes; repeating them
- * in the printing pass keeps memory flat.
+ * First pass over a snapshot: walk every stack and note it, so that the
+ * addresses of all distinct stacks are named in a few batched calls instead
+ * of one call per address. The walks are cheap and deterministic on the
+ * captured bytes; repeating them in the printing pass keeps memory flat.
  */
-static void prefetch_snapshot_names(struct ks_session *s, struct ks_symcache *names,
-				    const struct ks_snapshot *snap)
+static void note_snapshot_stacks(struct ks_session *s, struct ks_stack_text *text,
+				 const struct ks_snapshot *snap)
 {
 	const struct kstack_snap_thread *r;
-	size_t off = 0, n = 0, cap = 0, i;
 	struct ks_error *err;
-	uint64_t *ips = NULL;
-	bool *exact = NULL;
 	const void *data;
+	size_t off = 0;
 
 	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
 		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
 		struct ks_walk_result w;
 
-		if ((r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN)) || !r->raw_len ||
-		    r->sp + r->raw_len != r->stack_base + r->stack_size)
+		if (!snapshot_record_usable(r))
 			continue;
 		err = ks_walk_image(&s->cfg, &wt, data, &w);
 		if (err) {
 			ks_error_destroy(err);
 			continue;
 		}
-		if (n + w.nr > cap) {
-			size_t nc = (n + w.nr) * 2;
-			uint64_t *ni = realloc(ips, nc * sizeof(*ips));
-			bool *ne = ni ? realloc(exact, nc * sizeof(*exact)) : NULL;
-
-			if (ni)
-				ips = ni;
-			if (!ne) {
-				ks_walk_result_fini(&w);
-				break;	/* names then come one by one */
-			}
-			exact = ne;
-			cap = nc;
-		}
-		for (i = 0; i < w.nr; i++) {
-			ips[n] = w.frames[i].ip;
-			exact[n++] = w.frames[i].exact;
-		}
+		ks_stack_text_note_walk(text, &w);
 		ks_walk_result_fini(&w);
 	}
 	ks_error_destroy(err);
-	ks_symcache_prefetch(names, ips, exact, n);
-	free(ips);
-	free(exact);
+	ks_symcache_resolve(text->names);
 }
 
-struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
+struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 				      uint64_t pid, struct counts *c, struct ks_snapshot *snap)
 {
 	const struct kstack_snap_thread *r;
@@ -289,7 +227,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
 	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, snap);
 	if (err)
 		return err;
-	prefetch_snapshot_names(s, names, snap);
+	note_snapshot_stacks(s, text, snap);
 	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
 		struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
 		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
@@ -304,11 +242,9 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
 			c->running++;
 			continue;
 		}
-		/* a capture the thread ran through, or one that does not cover
-		 * [sp, top): take this thread again on its own */
-		if ((r->flags & KSTACK_SNAP_F_RAN) || !r->raw_len ||
-		    r->sp + r->raw_len != r->stack_base + r->stack_size) {
-			show_thread(s, names, &t, c, false);
+		/* take this thread again on its own */
+		if (!snapshot_record_usable(r)) {
+			show_thread(s, text, &t, c, false);
 			continue;
 		}
 		err = ks_walk_image(&s->cfg, &wt, data, &w);
@@ -317,8 +253,9 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_symcache *names,
 			ks_error_destroy(err);
 			continue;
 		}
-		print_header_of(r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
-		print_walk(names, &w, r->tid);
+		ks_stack_text_put_header(stdout, r->tid, comm, r->state, r->nvcsw_after,
+					 r->nivcsw_after);
+		print_walk(text, &w, r->tid);
 		printf("\n");
 		c->shown++;
 		if (w.stop == KS_STOP_MAX_FRAMES)

@@ -8,9 +8,20 @@
 
 struct ks_symcache_slot {
 	uint64_t ip;
-	char *text;		/* NULL: empty slot */
+	char *text;		/* NULL: empty slot; ks_symcache_queued: not named yet */
 	bool exact;
 };
+
+struct ks_symcache_want {
+	uint64_t ip;
+	bool exact;
+};
+
+/* A name's text: kallsyms names reach 511 bytes (KSYM_NAME_LEN), plus owner and offsets. */
+#define KS_SYMCACHE_TEXT_MAX 1024
+
+/* Marks a slot reserved by ks_symcache_want() until its name arrives. */
+static char ks_symcache_queued[] = "";
 
 void ks_symcache_init(struct ks_symcache *c, const struct ks_ksyms *ksyms)
 {
@@ -94,33 +105,32 @@ static const char *ks_symcache_insert(struct ks_symcache *c, uint64_t ip, bool e
 {
 	struct ks_symcache_slot *s;
 
+	char *copy;
+
 	if ((c->used + 1) * 2 > c->cap && !ks_symcache_grow(c))
 		return NULL;
 	s = ks_symcache_find(c->slots, c->cap, ip, exact);
-	s->text = strdup(text);
+	copy = strdup(text);
+	if (!copy)
+		return NULL;	/* a queued slot stays queued: named on demand */
 	if (!s->text)
-		return NULL;
+		c->used++;
+	s->text = copy;
 	s->ip = ip;
 	s->exact = exact;
-	c->used++;
 	return s->text;
-}
-
-static bool ks_symcache_has(const struct ks_symcache *c, uint64_t ip, bool exact)
-{
-	return c->cap && ks_symcache_find(c->slots, c->cap, ip, exact)->text;
 }
 
 const char *ks_symcache_name(struct ks_symcache *c, uint64_t ip, bool exact)
 {
-	static char fallback[512];
+	static char fallback[KS_SYMCACHE_TEXT_MAX];
 	struct ks_symcache_slot *s;
 	const char *text;
-	char buf[512];
+	char buf[KS_SYMCACHE_TEXT_MAX];
 
 	if (c->cap) {
 		s = ks_symcache_find(c->slots, c->cap, ip, exact);
-		if (s->text) {
+		if (s->text && s->text != ks_symcache_queued) {
 			c->hits++;
 			return s->text;
 		}
@@ -137,57 +147,84 @@ const char *ks_symcache_name(struct ks_symcache *c, uint64_t ip, bool exact)
 	return fallback;
 }
 
-/*
- * Driver-backed names cost an ioctl each; name every address of a run in
- * as few SYMBOLIZE calls as possible instead (one per 4,096 distinct).
- */
-static int ks_u64_cmp(const void *a, const void *b)
+static bool ks_symcache_driver_mode(const struct ks_symcache *c)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
+	return (!c->ksyms || !c->ksyms->nsyms) && c->drv;
 }
 
-void ks_symcache_prefetch(struct ks_symcache *c, const uint64_t *ips, const bool *exact,
-			  size_t n)
+void ks_symcache_want(struct ks_symcache *c, uint64_t ip, bool exact)
+{
+	struct ks_symcache_slot *s;
+
+	if (!ks_symcache_driver_mode(c))
+		return;		/* kallsyms lookups are local and cheap */
+	if (c->cap) {
+		s = ks_symcache_find(c->slots, c->cap, ip, exact);
+		if (s->text)
+			return;	/* named or queued already */
+	}
+	if (c->nwant == c->want_cap) {
+		size_t cap = c->want_cap ? 2 * c->want_cap : 256;
+		struct ks_symcache_want *w = realloc(c->want, cap * sizeof(*w));
+
+		if (!w)
+			return;
+		c->want = w;
+		c->want_cap = cap;
+	}
+	if ((c->used + 1) * 2 > c->cap && !ks_symcache_grow(c))
+		return;
+	/* reserve the slot: the next want of this address is a hit */
+	s = ks_symcache_find(c->slots, c->cap, ip, exact);
+	s->ip = ip;
+	s->exact = exact;
+	s->text = ks_symcache_queued;
+	c->used++;
+	c->want[c->nwant++] = (struct ks_symcache_want){ ip, exact };
+}
+
+/* One SYMBOLIZE call for up to KSTACK_SYM_MAX addresses of one kind. */
+static void ks_symcache_symbolize(struct ks_symcache *c, const uint64_t *ips, uint32_t n,
+				  bool exact)
 {
 	static char names[KSTACK_SYM_MAX][KSTACK_SYM_LEN];
-	uint64_t *want;
-	char buf[512];
-	int pass;
+	struct ks_error *err = ks_driver_symbolize(c->drv, ips, n, !exact, names);
+	char buf[KS_SYMCACHE_TEXT_MAX];
+	uint32_t k;
 
-	if ((c->ksyms && c->ksyms->nsyms) || !c->drv || !n)
-		return;		/* kallsyms lookups are local and cheap */
-	want = malloc(n * sizeof(*want));
-	if (!want)
-		return;		/* names come one by one later */
-	for (pass = 0; pass < 2; pass++) {	/* return addresses, then exact ips */
-		size_t nw = 0, nu = 0, i, k;
+	if (err) {
+		ks_error_destroy(err);
+		return;		/* left queued: named one by one on demand */
+	}
+	for (k = 0; k < n; k++) {
+		ks_symcache_kernel_text(names[k], buf, sizeof(buf));
+		ks_symcache_insert(c, ips[k], exact, buf);
+	}
+}
 
-		for (i = 0; i < n; i++)
-			if (exact[i] == (bool)pass && !ks_symcache_has(c, ips[i], pass))
-				want[nw++] = ips[i];
-		qsort(want, nw, sizeof(*want), ks_u64_cmp);
-		for (i = 0; i < nw; i++)	/* distinct only */
-			if (!nu || want[nu - 1] != want[i])
-				want[nu++] = want[i];
-		for (i = 0; i < nu; i += KSTACK_SYM_MAX) {
-			uint32_t m = nu - i > KSTACK_SYM_MAX ? KSTACK_SYM_MAX : (uint32_t)(nu - i);
-			struct ks_error *err = ks_driver_symbolize(c->drv, want + i, m, !pass, names);
+void ks_symcache_resolve(struct ks_symcache *c)
+{
+	uint64_t batch[KSTACK_SYM_MAX];
+	int exact;
 
-			if (err) {
-				ks_error_destroy(err);
-				goto out;
-			}
-			for (k = 0; k < m; k++) {
-				ks_symcache_kernel_text(names[k], buf, sizeof(buf));
-				if (!ks_symcache_insert(c, want[i + k], pass, buf))
-					goto out;
+	/* SYMBOLIZE's flag covers a whole call: return addresses, then exact ips */
+	for (exact = 0; exact < 2; exact++) {
+		uint32_t n = 0;
+		size_t i;
+
+		for (i = 0; i < c->nwant; i++) {
+			if (c->want[i].exact != (bool)exact)
+				continue;
+			batch[n++] = c->want[i].ip;
+			if (n == KSTACK_SYM_MAX) {
+				ks_symcache_symbolize(c, batch, n, exact);
+				n = 0;
 			}
 		}
+		if (n)
+			ks_symcache_symbolize(c, batch, n, exact);
 	}
-out:
-	free(want);
+	c->nwant = 0;
 }
 
 void ks_symcache_fini(struct ks_symcache *c)
@@ -195,7 +232,9 @@ void ks_symcache_fini(struct ks_symcache *c)
 	size_t i;
 
 	for (i = 0; i < c->cap; i++)
-		free(c->slots[i].text);
+		if (c->slots[i].text != ks_symcache_queued)
+			free(c->slots[i].text);
 	free(c->slots);
+	free(c->want);
 	memset(c, 0, sizeof(*c));
 }

@@ -17,11 +17,15 @@
 
 struct ks_symcache_slot;
 
+struct ks_symcache_want;
+
 struct ks_symcache {
 	const struct ks_ksyms *ksyms;	/* used when it has symbols, else: */
 	struct ks_driver *drv;		/* the driver's SYMBOLIZE, if set */
 	struct ks_symcache_slot *slots;
 	size_t cap, used;		/* cap: power of two */
+	struct ks_symcache_want *want;	/* addresses queued by ks_symcache_want() */
+	size_t nwant, want_cap;
 	size_t hits, misses;
 };
 
@@ -38,9 +42,15 @@ void ks_symcache_use_driver(struct ks_symcache *c, struct ks_driver *drv);
  */
 const char *ks_symcache_name(struct ks_symcache *c, uint64_t ip, bool exact);
 
-/* Name many addresses at once (driver mode: few SYMBOLIZE calls). */
-void ks_symcache_prefetch(struct ks_symcache *c, const uint64_t *ips, const bool *exact,
-			  size_t n);
+/*
+ * Driver mode: queue an address to be named by the next
+ * ks_symcache_resolve(), which names all queued addresses in a few batched
+ * SYMBOLIZE calls instead of one call each. An address already named or
+ * queued costs one hash lookup. With kallsyms (local, cheap lookups) it does
+ * nothing; without memory the address is named on demand later.
+ */
+void ks_symcache_want(struct ks_symcache *c, uint64_t ip, bool exact);
+void ks_symcache_resolve(struct ks_symcache *c);
 
 void ks_symcache_fini(struct ks_symcache *c);
 

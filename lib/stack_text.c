@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "stack_text.h"
+
+/* One distinct stack: its key (ips, flags) and, once written, its text. */
+struct ks_stack_text_entry {
+	uint64_t hash;
+	size_t n;
+	bool plain;		/* every flag 0 (matches a flags == NULL key) */
+	char *text;		/* NULL until written (or when over the bound) */
+	size_t len;
+	uint8_t *flags;		/* n, stored after ips[] */
+	uint64_t ips[];
+};
+
+void ks_stack_text_init(struct ks_stack_text *t, struct ks_symcache *names, size_t max_bytes)
+{
+	memset(t, 0, sizeof(*t));
+	t->names = names;
+	t->max_bytes = max_bytes ? max_bytes : KS_STACK_TEXT_MAX_BYTES;
+}
+
+void ks_stack_text_fini(struct ks_stack_text *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++) {
+		if (t->slots[i]) {
+			free(t->slots[i]->text);
+			free(t->slots[i]);
+		}
+	}
+	free(t->slots);
+	free(t->buf);
+	free(t->ips);
+	free(t->flags);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * fwrite() for the hot path. Under TCG a glibc fwrite costs about half a
+ * microsecond a call (vtable checks, indirect calls), more than copying a
+ * whole cached stack; with room in the stream's buffer, copy into it as
+ * glibc's own putc_unlocked does (line-buffered and unbuffered streams
+ * never show room there, so they keep their flushing rules).
+ */
+static void ks_out_write(FILE *out, const char *p, size_t len)
+{
+#ifdef __GLIBC__
+	if (out->_IO_write_ptr && (size_t)(out->_IO_write_end - out->_IO_write_ptr) >= len) {
+		memcpy(out->_IO_write_ptr, p, len);
+		out->_IO_write_ptr += len;
+		return;
+	}
+#endif
+	fwrite_unlocked(p, 1, len, out);
+}
+
+static uint8_t ks_text_flag(const uint8_t *flags, size_t i)
+{
+	return flags ? flags[i] : 0;
+}
+
+static uint64_t ks_stack_text_hash(const uint64_t *ips, const uint8_t *flags, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ ips[i] ^ ((uint64_t)ks_text_flag(flags, i) << 56)) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static bool ks_stack_text_same(const struct ks_stack_text_entry *e, uint64_t h,
+			       const uint64_t *ips, const uint8_t *flags, size_t n)
+{
+	if (e->hash != h || e->n != n || memcmp(e->ips, ips, n * sizeof(*ips)))
+		return false;
+	return flags ? !memcmp(e->flags, flags, n) : e->plain;
+}
+
+/* The slot holding this key, or the empty slot where it belongs. */
+static struct ks_stack_text_entry **ks_stack_text_slot(struct ks_stack_text_entry **slots,
+							size_t cap, uint64_t h,
+							const uint64_t *ips,
+							const uint8_t *flags, size_t n)
+{
+	size_t i = (size_t)(h >> 32) & (cap - 1);
+
+	while (slots[i] && !ks_stack_text_same(slots[i], h, ips, flags, n))
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+/* Keep the table at most half full; false when it may not grow. */
+static bool ks_stack_text_grow(struct ks_stack_text *t)
+{
+	size_t cap = t->cap ? 2 * t->cap : 64, i;
+	size_t extra = (cap - t->cap) * sizeof(*t->slots);
+	struct ks_stack_text_entry **slots;
+
+	if (t->bytes + extra > t->max_bytes)
+		return false;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return false;
+	for (i = 0; i < t->cap; i++) {
+		struct ks_stack_text_entry *e = t->slots[i];
+
+		if (e)
+			*ks_stack_text_slot(slots, cap, e->hash, e->ips, e->flags, e->n) = e;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	t->bytes += extra;
+	return true;
+}
+
+/*
+ * The entry for this stack; a new one (*added) if it is not kept yet.
+ * NULL when the bound (or memory) allows no new entry.
+ */
+static struct ks_stack_text_entry *ks_stack_text_entry(struct ks_stack_text *t,
+						       const uint64_t *ips,
+						       const uint8_t *flags, size_t n,
+						       bool *added)
+{
+	uint64_t h = ks_stack_text_hash(ips, flags, n);
+	struct ks_stack_text_entry **slot, *e;
+	size_t size = sizeof(*e) + n * (sizeof(*ips) + 1), i;
+
+	*added = false;
+	if (t->cap) {
+		slot = ks_stack_text_slot(t->slots, t->cap, h, ips, flags, n);
+		if (*slot)
+			return *slot;
+	}
+	if ((t->used + 1) * 2 > t->cap && !ks_stack_text_grow(t))
+		return NULL;
+	if (t->bytes + size > t->max_bytes)
+		return NULL;
+	e = malloc(size);
+	if (!e)
+		return NULL;
+	e->hash = h;
+	e->n = n;
+	e->text = NULL;
+	e->len = 0;
+	e->flags = (uint8_t *)&e->ips[n];
+	memcpy(e->ips, ips, n * sizeof(*ips));
+	e->plain = true;
+	for (i = 0; i < n; i++) {
+		e->flags[i] = ks_text_flag(flags, i);
+		if (e->flags[i])
+			e->plain = false;
+	}
+	*ks_stack_text_slot(t->slots, t->cap, h, ips, flags, n) = e;
+	t->used++;
+	t->bytes += size;
+	*added = true;
+	return e;
+}
+
+void ks_stack_text_note(struct ks_stack_text *t, const uint64_t *ips, const uint8_t *flags,
+			size_t n)
+{
+	bool added;
+	size_t i;
+
+	if (!n || (ks_stack_text_entry(t, ips, flags, n, &added) && !added))
+		return;		/* seen before: its addresses are queued already */
+	for (i = 0; i < n; i++)
+		ks_symcache_want(t->names, ips[i], ks_text_flag(flags, i) & KS_TEXT_EXACT);
+}
+
+static void ks_hex16(char *dst, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 15; i >= 0; i--, v >>= 4)
+		dst[i] = hex[v & 15];
+}
+
+/* "addr : [? ]name\n" into dst, which has room; returns its length. */
+static size_t ks_frame_line(char *dst, uint64_t ip, uint8_t flags, const char *name,
+			    size_t name_len)
+{
+	size_t len = 19;
+
+	ks_hex16(dst, ip);
+	memcpy(dst + 16, " : ", 3);
+	if (flags & KS_TEXT_UNRELIABLE) {
+		memcpy(dst + len, "? ", 2);
+		len += 2;
+	}
+	memcpy(dst + len, name, name_len);
+	len += name_len;
+	dst[len++] = '\n';
+	return len;
+}
+
+#define KS_FRAME_LINE_FIXED 22	/* address, " : ", "? ", newline */
+
+/* The stack's frame lines into t->buf; false without memory. */
+static bool ks_stack_text_format(struct ks_stack_text *t, const uint64_t *ips,
+				 const uint8_t *flags, size_t n, size_t *len_ret)
+{
+	size_t len = 0, i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t fl = ks_text_flag(flags, i);
+		const char *name = ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT);
+		size_t nl = strlen(name);
+
+		if (len + KS_FRAME_LINE_FIXED + nl > t->buf_cap) {
+			size_t cap = 2 * (len + KS_FRAME_LINE_FIXED + nl) + 1024;
+			char *b = realloc(t->buf, cap);
+
+			if (!b)
+				return false;
+			t->buf = b;
+			t->buf_cap = cap;
+		}
+		len += ks_frame_line(t->buf + len, ips[i], fl, name, nl);
+	}
+	*len_ret = len;
+	return true;
+}
+
+/* Without memory for the scratch buffer: one line at a time, same text. */
+static void ks_stack_text_put_lines(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
+				    const uint8_t *flags, size_t n)
+{
+	char addr[20];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t fl = ks_text_flag(flags, i);
+
+		ks_hex16(addr, ips[i]);
+		memcpy(addr + 16, " : ", 4);
+		fputs_unlocked(addr, out);
+		if (fl & KS_TEXT_UNRELIABLE)
+			fputs_unlocked("? ", out);
+		fputs_unlocked(ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT), out);
+		putc_unlocked('\n', out);
+	}
+}
+
+void ks_stack_text_put(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
+		       const uint8_t *flags, size_t n)
+{
+	struct ks_stack_text_entry *e;
+	bool added;
+	size_t len;
+
+	if (!n)
+		return;
+	e = ks_stack_text_entry(t, ips, flags, n, &added);
+	if (e && e->text) {
+		t->hits++;
+		ks_out_write(out, e->text, e->len);
+		return;
+	}
+	if (!ks_stack_text_format(t, ips, flags, n, &len)) {
+		t->uncached++;
+		ks_stack_text_put_lines(t, out, ips, flags, n);
+		return;
+	}
+	/* keep the text while within the bound; past it, this was per-frame work */
+	if (e && t->bytes + len <= t->max_bytes && (e->text = malloc(len))) {
+		memcpy(e->text, t->buf, len);
+		e->len = len;
+		t->bytes += len;
+		t->misses++;
+	} else {
+		t->uncached++;
+	}
+	ks_out_write(out, t->buf, len);
+}
+
+static uint8_t ks_frame_text_flags(const struct ks_frame *f)
+{
+	return (uint8_t)((f->reliable ? 0 : KS_TEXT_UNRELIABLE) | (f->exact ? KS_TEXT_EXACT : 0));
+}
+
+/* A walk's frames as (t->ips, t->flags); false without memory. */
+static bool ks_stack_text_key_of(struct ks_stack_text *t, const struct ks_walk_result *w)
+{
+	size_t i;
+
+	if (w->nr > t->key_cap) {
+		uint64_t *ips = realloc(t->ips, w->nr * sizeof(*ips));
+		uint8_t *flags;
+
+		if (!ips)
+			return false;
+		t->ips = ips;
+		flags = realloc(t->flags, w->nr);
+		if (!flags)
+			return false;
+		t->flags = flags;
+		t->key_cap = w->nr;
+	}
+	for (i = 0; i < w->nr; i++) {
+		t->ips[i] = w->frames[i].ip;
+		t->flags[i] = ks_frame_text_flags(&w->frames[i]);
+	}
+	return true;
+}
+
+void ks_stack_text_note_walk(struct ks_stack_text *t, const struct ks_walk_result *w)
+{
+	size_t i;
+
+	if (ks_stack_text_key_of(t, w)) {
+		ks_stack_text_note(t, t->ips, t->flags, w->nr);
+		return;
+	}
+	for (i = 0; i < w->nr; i++)
+		ks_symcache_want(t->names, w->frames[i].ip, w->frames[i].exact);
+}
+
+static void ks_put_user_line(FILE *out, uint64_t ip, uint64_t sp)
+{
+	/* "user mode: ip %016" PRIx64 " sp %016" PRIx64 "\n" without printf */
+	char line[] = "user mode: ip 0123456789abcdef sp 0123456789abcdef\n";
+
+	ks_hex16(line + 14, ip);
+	ks_hex16(line + 34, sp);
+	ks_out_write(out, line, sizeof(line) - 1);
+}
+
+void ks_stack_text_put_walk(struct ks_stack_text *t, FILE *out, const struct ks_walk_result *w)
+{
+	size_t i;
+
+	if (ks_stack_text_key_of(t, w)) {
+		ks_stack_text_put(t, out, t->ips, t->flags, w->nr);
+	} else {
+		for (i = 0; i < w->nr; i++) {
+			uint8_t fl = ks_frame_text_flags(&w->frames[i]);
+
+			ks_stack_text_put_lines(t, out, &w->frames[i].ip, &fl, 1);
+		}
+	}
+	switch (w->stop) {
+	case KS_STOP_USER:
+		ks_put_user_line(out, w->user_ip, w->user_sp);
+		break;
+	case KS_STOP_END_OF_STACK:
+		break;
+	case KS_STOP_MAX_FRAMES:
+		fprintf(out, "... truncated at %zu frames (raise with -n)\n", w->nr);
+		break;
+	default:
+		fprintf(out, "(walk stopped: %s at %016" PRIx64 ")\n", ks_walk_stop_name(w->stop),
+			w->stop_ip);
+		break;
+	}
+}
+
+/* v in decimal at p; returns the end. */
+static char *ks_put_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_t state,
+			      uint64_t nvcsw, uint64_t nivcsw)
+{
+	/* printf's parsing costs about as much as the rest of a cached stack */
+	char line[128], *p;
+	size_t cl = strlen(comm);
+
+	p = ks_put_dec(line, tid);
+	*p++ = ' ';
+	if (cl > 64) {		/* longer than any comm we print: in pieces */
+		ks_out_write(out, line, (size_t)(p - line));
+		ks_out_write(out, comm, cl);
+		p = line;
+	} else {
+		memcpy(p, comm, cl);
+		p += cl;
+	}
+	*p++ = ' ';
+	*p++ = ks_task_state_letter(state);
+	memcpy(p, " [ctxsw ", 8);
+	p = ks_put_dec(p + 8, nvcsw);
+	*p++ = '+';
+	p = ks_put_dec(p, nivcsw);
+	memcpy(p, "]\n", 2);
+	ks_out_write(out, line, (size_t)(p + 2 - line));
+}
