@@ -4,7 +4,9 @@
  * VM, by each method, on the same threads in the same run?
  *   proc        open/read/close every /proc/PID/task/TID/stack (the peer)
  *   stack       one STACK ioctl per thread
- *   snap        one SNAPSHOT call, in-kernel unwinding
+ *   snap        one SNAPSHOT call, in-kernel unwinding (the driver's fast
+ *               ORC walk, the kernel's unwinder where it declines)
+ *   snap-kunwind  the same with the kernel's unwinder for every thread
  *   orc-walk    one SNAPSHOT of raw stacks, walked by our user-space ORC
  *               unwinder (lib/), tables loaded once beforehand (timed apart)
  *   kstack-cli  the whole `kstack --all` command as a user runs it (fork,
@@ -67,6 +69,7 @@ static double *sym_us, *fmt_us;	/* +sym methods: where the time goes */
 static size_t *stacks_kept;	/* +sym methods: distinct stacks formatted once */
 static struct ks_session sess;	/* user-space walker: ksyms + ORC tables */
 static long walk_errors;
+static long kunwind_recs, snap_recs;	/* snap: threads the fast walk declined */
 
 static double now_us(void)
 {
@@ -330,6 +333,10 @@ static size_t m_snap(struct thr **out, int sym)
 		if (snap_mode == KSTACK_SNAP_RAW) {
 			v[n].nf = walk_raw(r, v[n].f, v[n].fl);
 		} else {
+			if (snap_mode == KSTACK_SNAP_FRAMES) {
+				snap_recs++;
+				kunwind_recs += !!(r->flags & KSTACK_SNAP_F_KERNEL_UNWINDER);
+			}
 			v[n].nf = (int)(r->nr_frames < MAXF ? r->nr_frames : MAXF);
 			memcpy(v[n].f, r + 1, v[n].nf * sizeof(uint64_t));
 		}
@@ -346,6 +353,16 @@ static size_t m_snap_raw(struct thr **out, int sym)
 	size_t n;
 
 	snap_mode = KSTACK_SNAP_RAW;
+	n = m_snap(out, sym);
+	snap_mode = KSTACK_SNAP_FRAMES;
+	return n;
+}
+
+static size_t m_snap_kunwind(struct thr **out, int sym)
+{
+	size_t n;
+
+	snap_mode = KSTACK_SNAP_FRAMES_KERNEL;
 	n = m_snap(out, sym);
 	snap_mode = KSTACK_SNAP_FRAMES;
 	return n;
@@ -390,7 +407,8 @@ static size_t m_cli(struct thr **out, int sym)
  * Frame-for-frame agreement of two snapshot methods, over the threads whose
  * context-switch counts show they did not run between the two captures.
  */
-static void compare_walks(const char *label, struct thr *a, size_t na, struct thr *b, size_t nb)
+static void compare_walks(const char *label, const char *what, struct thr *a, size_t na,
+			  struct thr *b, size_t nb)
 {
 	size_t same = 0, compared = 0, shown = 0;
 
@@ -404,14 +422,14 @@ static void compare_walks(const char *label, struct thr *a, size_t na, struct th
 			if (a[i].nf == b[j].nf && !memcmp(a[i].f, b[j].f, a[i].nf * 8)) {
 				same++;
 			} else if (shown++ < 3) {
-				printf("BENCH N=%s mismatch tid %d: in-kernel %d frames, orc-walk %d frames\n",
-				       label, a[i].tid, a[i].nf, b[j].nf);
+				printf("BENCH N=%s %s mismatch tid %d: %d and %d frames\n",
+				       label, what, a[i].tid, a[i].nf, b[j].nf);
 			}
 			break;
 		}
 	}
-	printf("BENCH N=%s orc-walk vs in-kernel unwinder: %zu of %zu unchanged threads equal frame for frame (%.1f%%), walk errors %ld\n",
-	       label, same, compared, compared ? 100.0 * same / compared : 0, walk_errors);
+	printf("BENCH N=%s %s: %zu of %zu unchanged threads equal frame for frame (%.1f%%), walk errors %ld\n",
+	       label, what, same, compared, compared ? 100.0 * same / compared : 0, walk_errors);
 }
 
 /* share of /proc's frames that the method's frames match, in order */
@@ -484,6 +502,7 @@ int main(int argc, char **argv)
 		{ "proc", m_proc, 0 },
 		{ "stack-ioctl", m_stack, 0 },
 		{ "snapshot", m_snap, 0 },
+		{ "snapshot-kunwind", m_snap_kunwind, 0 },
 		{ "stack-ioctl+sym", m_stack, 1 },
 		{ "snapshot+sym", m_snap, 1 },
 		{ "snapshot-raw", m_snap_raw, 0 },
@@ -587,10 +606,18 @@ int main(int argc, char **argv)
 		}
 	}
 	for (size_t m = 0; m < NM; m++)
-		for (size_t k = 0; k < NM; k++)
-			if (methods[m].fn == m_snap && !methods[m].sym && methods[k].fn == m_orc_walk &&
-			    !methods[k].sym)
-				compare_walks(label, last[m], nthreads[m], last[k], nthreads[k]);
+		for (size_t k = 0; k < NM; k++) {
+			if (methods[m].sym || methods[k].sym || methods[m].fn != m_snap_kunwind)
+				continue;
+			if (methods[k].fn == m_orc_walk)
+				compare_walks(label, "orc-walk vs in-kernel unwinder", last[m],
+					      nthreads[m], last[k], nthreads[k]);
+			if (methods[k].fn == m_snap)
+				compare_walks(label, "snapshot fast walk vs in-kernel unwinder",
+					      last[m], nthreads[m], last[k], nthreads[k]);
+		}
+	printf("BENCH N=%s snapshot: %ld of %ld records by the fast walk, %ld by the kernel's unwinder\n",
+	       label, snap_recs - kunwind_recs, snap_recs, kunwind_recs);
 	getrusage(RUSAGE_SELF, &ru);
 	/* kstack --all's own peak RSS: runrss, from the shell (see runrss.c) */
 	printf("BENCH N=%s peak_rss_kib=%ld (kbench itself)%s\n", label, ru.ru_maxrss,

@@ -7,8 +7,10 @@
 #ifndef KSTACK_ARCH_X86_64_H
 #define KSTACK_ARCH_X86_64_H
 
+#ifndef __KERNEL__
 #include <stdbool.h>
 #include <stdint.h>
+#endif
 
 #include "orc.h"
 #include "stack_image.h"

@@ -26,10 +26,15 @@
 #ifndef KSTACK_ORC_H
 #define KSTACK_ORC_H
 
+#ifdef __KERNEL__		/* kstack.ko decodes its kernel's entries with this too */
+#include <linux/types.h>
+struct ks_error;
+#else
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "ks_error.h"
+#endif
 
 /* Raw layouts; values match KSTACK_ORC_* in kstack_ioctl.h. */
 enum ks_orc_layout {
@@ -73,6 +78,92 @@ struct ks_orc {
 	uint8_t type;		/* enum ks_orc_type */
 	uint8_t signal;		/* next lookup uses ip, not ip - 1 */
 };
+
+/* Why a raw entry is impossible in its layout. */
+enum ks_orc_bad {
+	KS_ORC_GOOD = 0,
+	KS_ORC_BAD_LAYOUT,	/* not a layout we know */
+	KS_ORC_BAD_BITS,	/* bits that must be zero are set */
+	KS_ORC_BAD_TYPE,	/* ret->type: the raw type number */
+	KS_ORC_BAD_SP_REG,	/* ret->sp_reg */
+	KS_ORC_BAD_BP_REG,	/* ret->bp_reg */
+};
+
+/* Registers the in-kernel unwinder accepts, per role (unwind_orc.c). */
+static inline bool ks_orc_sp_reg_valid(unsigned int reg)
+{
+	return reg <= KS_ORC_REG_SP_INDIRECT && reg != KS_ORC_REG_PREV_SP;
+}
+
+static inline bool ks_orc_bp_reg_valid(unsigned int reg)
+{
+	return reg == KS_ORC_REG_UNDEFINED || reg == KS_ORC_REG_PREV_SP ||
+	       reg == KS_ORC_REG_BP;
+}
+
+/*
+ * Decode one raw 6-byte entry of the given layout into *ret, without
+ * allocating (kstack.ko decodes its running kernel's entries with the same
+ * rules). On failure *ret holds the offending field, raw.
+ */
+static inline enum ks_orc_bad ks_orc_decode_raw(enum ks_orc_layout layout, const uint8_t *p,
+						struct ks_orc *ret)
+{
+	uint16_t flags = (uint16_t)(p[4] | p[5] << 8);
+	unsigned int sp_reg = flags & 0xf, bp_reg = (flags >> 4) & 0xf;
+	unsigned int type, end = 0, signal = 0;
+
+	ret->sp_offset = (int16_t)(p[0] | p[1] << 8);
+	ret->bp_offset = (int16_t)(p[2] | p[3] << 8);
+	ret->sp_reg = (uint8_t)sp_reg;
+	ret->bp_reg = (uint8_t)bp_reg;
+	switch (layout) {
+	case KS_ORC_LAYOUT_V1:
+		if (flags & 0xf800)
+			return KS_ORC_BAD_BITS;
+		type = (flags >> 8) & 3;
+		end = (flags >> 10) & 1;
+		break;
+	case KS_ORC_LAYOUT_V2:
+		if (flags & 0xf000)
+			return KS_ORC_BAD_BITS;
+		type = (flags >> 8) & 3;
+		signal = (flags >> 10) & 1;
+		end = (flags >> 11) & 1;
+		break;
+	case KS_ORC_LAYOUT_V3:
+		if (flags & 0xf000)
+			return KS_ORC_BAD_BITS;
+		type = (flags >> 8) & 7;
+		signal = (flags >> 11) & 1;
+		break;
+	default:
+		return KS_ORC_BAD_LAYOUT;
+	}
+	ret->type = (uint8_t)type;
+	if (layout != KS_ORC_LAYOUT_V3) {
+		if (type > 2)
+			return KS_ORC_BAD_TYPE;
+		/* V1/V2 CALL 0, REGS 1, REGS_PARTIAL 2 -> V3 numbering */
+		type += KS_ORC_TYPE_CALL;
+		if (sp_reg == KS_ORC_REG_UNDEFINED)
+			type = end ? KS_ORC_TYPE_END_OF_STACK : KS_ORC_TYPE_UNDEFINED;
+		if (layout == KS_ORC_LAYOUT_V1)
+			signal = type == KS_ORC_TYPE_REGS || type == KS_ORC_TYPE_REGS_PARTIAL;
+	} else if (type > KS_ORC_TYPE_REGS_PARTIAL) {
+		return KS_ORC_BAD_TYPE;
+	}
+	ret->type = (uint8_t)type;
+	ret->signal = (uint8_t)signal;
+	/* Entries that end or lack unwind info carry no registers to check. */
+	if (type != KS_ORC_TYPE_UNDEFINED && type != KS_ORC_TYPE_END_OF_STACK) {
+		if (!ks_orc_sp_reg_valid(sp_reg))
+			return KS_ORC_BAD_SP_REG;
+		if (!ks_orc_bp_reg_valid(bp_reg))
+			return KS_ORC_BAD_BP_REG;
+	}
+	return KS_ORC_GOOD;
+}
 
 /*
  * Decode one raw 6-byte entry of the given layout. Returns NULL, or an error

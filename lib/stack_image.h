@@ -3,13 +3,23 @@
  * A thread's kernel stack, copied once into user memory: every read the
  * unwinder makes goes through ks_stack_read_u64(), which refuses anything
  * outside the stack (the in-kernel unwinder's stack_access_ok() rule).
+ *
+ * kstack.ko compiles the same step rules (lib/arch_x86_64.c) for its fast
+ * SNAPSHOT walk; there "data" is the live stack of a sleeping task, read
+ * under RCU like the kernel's own unwinder does (READ_ONCE_NOCHECK: the
+ * stack of another task is not ours to be checked by KASAN).
  */
 #ifndef KSTACK_STACK_IMAGE_H
 #define KSTACK_STACK_IMAGE_H
 
+#ifdef __KERNEL__
+#include <linux/compiler.h>
+#include <linux/types.h>
+#else
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#endif
 
 struct ks_stack_image {
 	uint64_t base;		/* lowest address of the stack */
@@ -29,7 +39,11 @@ static inline bool ks_stack_read_u64(const struct ks_stack_image *s, uint64_t ad
 {
 	if (!ks_stack_has(s, addr, 8))
 		return false;
+#ifdef __KERNEL__
+	*val = READ_ONCE_NOCHECK(*(const u64 *)(s->data + (addr - s->lo)));
+#else
 	memcpy(val, s->data + (addr - s->lo), 8);	/* x86_64: little endian host */
+#endif
 	return true;
 }
 

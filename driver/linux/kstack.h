@@ -3,8 +3,21 @@
 #ifndef KSTACK_INTERNAL_H
 #define KSTACK_INTERNAL_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
+#include <linux/version.h>
 #include <kstack/kstack_ioctl.h>
+
+/* struct orc_entry changed in v6.3 and v6.4; tell the walkers which one */
+#if !IS_ENABLED(CONFIG_UNWINDER_ORC)
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_NONE
+#elif KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V3_6_4
+#elif KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V2_6_3
+#else
+#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V1
+#endif
 
 /* kstack_req.c: versioned request copy in / out */
 int kstack_req_in(void *req, size_t ksize, size_t minsize,
@@ -18,6 +31,9 @@ long kstack_read_memory(void __user *uarg);
 long kstack_kernel_info(void __user *uarg);
 
 struct task_struct;
+
+/* capture flag beside KSTACK_SF_*: the kernel's unwinder made the frames */
+#define KSTACK_SF_KERNEL_UNWINDER	BIT(31)
 
 /* ctxsw counts around one capture of a thread, and what happened */
 struct kstack_capture {
@@ -33,10 +49,19 @@ void kstack_counts(struct task_struct *task, u64 *nvcsw, u64 *nivcsw);
 bool kstack_ran(struct task_struct *task, struct kstack_capture *cap);
 int kstack_quiet_stack(struct task_struct *task, struct kstack_capture *cap,
 		       unsigned long *stack);
+struct kstack_walk_cache;
 int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
-		       struct kstack_capture *cap);
+		       struct kstack_walk_cache *cache, struct kstack_capture *cap);
 long kstack_thread_context(void __user *uarg);
 long kstack_stack(void __user *uarg);
+
+/* kstack_walk.c: SNAPSHOT's fast walk; the kernel's unwinder stays the fallback */
+typedef unsigned long (*kstack_lookup_t)(const char *name);
+void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *kinfo);
+struct kstack_walk_cache *kstack_walk_cache_new(void);
+void kstack_walk_cache_free(struct kstack_walk_cache *c);
+int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,
+		     u64 *frames, u32 max, struct kstack_capture *cap);
 
 /* kstack_snapshot.c: many threads in one call */
 long kstack_snapshot(void __user *uarg);

@@ -27,17 +27,6 @@ static int kstack_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* struct orc_entry changed in v6.3 and v6.4; tell the walker which one */
-#if !IS_ENABLED(CONFIG_UNWINDER_ORC)
-#define KSTACK_ORC_LAYOUT	KSTACK_ORC_NONE
-#elif KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
-#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V3_6_4
-#elif KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V2_6_3
-#else
-#define KSTACK_ORC_LAYOUT	KSTACK_ORC_V1
-#endif
-
 static long kstack_version(void __user *uarg)
 {
 	struct kstack_version v;

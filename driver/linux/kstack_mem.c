@@ -29,14 +29,12 @@ static bool core_ok;
 /* handed to user space by KERNEL_INFO; not used for access checks */
 static struct kstack_kernel_info kinfo;
 
-typedef unsigned long (*lookup_name_t)(const char *name);
-
 /*
  * kallsyms_lookup_name is no longer exported (v5.7); a kprobe still
  * resolves its address. With IBT the probe lands after the ENDBR64, so
  * step back over it to get the callable entry.
  */
-static lookup_name_t kstack_find_lookup_name(void)
+static kstack_lookup_t kstack_find_lookup_name(void)
 {
 	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
@@ -50,12 +48,12 @@ static lookup_name_t kstack_find_lookup_name(void)
 	if (!copy_from_kernel_nofault(prev, (void *)(addr - 4), 4) &&
 	    !memcmp(prev, endbr64, 4))
 		addr -= 4;
-	return (lookup_name_t)addr;
+	return (kstack_lookup_t)addr;
 }
 
 int kstack_mem_init(void)
 {
-	lookup_name_t lookup = kstack_find_lookup_name();
+	kstack_lookup_t lookup = kstack_find_lookup_name();
 
 	if (!lookup) {
 		pr_warn("kstack: cannot resolve kallsyms_lookup_name; READ_MEMORY limited to kernel stacks\n");
@@ -82,6 +80,7 @@ int kstack_mem_init(void)
 	kinfo.orc_lookup_start = lookup("orc_lookup");
 	kinfo.orc_lookup_end = lookup("orc_lookup_end");
 	kinfo.orc_lookup_block_order = LOOKUP_BLOCK_ORDER;
+	kstack_walk_init(lookup, &kinfo);
 	core_ok = core.stext && core.etext > core.stext &&
 		  core.srodata && core.erodata > core.srodata;
 	if (!core_ok)

@@ -3,8 +3,9 @@
  * SNAPSHOT: every thread of a process or of the system in one call, each as
  * a record of in-kernel unwound frames or of its raw live stack. The thread
  * list is pinned first (get_task_struct under RCU), then each thread is
- * captured under RCU into a heap bounce buffer and copied out with no lock
- * held. Work per call is bounded by KSTACK_SNAP_MAX_THREADS threads.
+ * captured under RCU into a heap chunk of records, and each full chunk is
+ * copied out with no lock held (one copy_to_user per ~64 KiB, not per
+ * thread). Work per call is bounded by KSTACK_SNAP_MAX_THREADS threads.
  */
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -16,6 +17,9 @@
 #include <linux/uaccess.h>
 #include <asm/switch_to.h>
 #include "kstack.h"
+
+/* records gathered in the kernel, copied out a chunk at a time */
+#define KSTACK_SNAP_CHUNK	(64u << 10)
 
 struct kstack_tasks {
 	struct task_struct **t;
@@ -102,18 +106,19 @@ out:
 
 /* One thread into rec (+ data after it); retaken once if it ran. */
 static int kstack_capture_one(struct task_struct *task, const struct kstack_snapshot *req,
-			      struct kstack_snap_thread *rec)
+			      struct kstack_walk_cache *cache, struct kstack_snap_thread *rec)
 {
 	struct kstack_capture cap;
 	void *data = rec + 1;
 	int ret, tries;
+	u32 len;
 
 	memset(rec, 0, sizeof(*rec));
 	for (tries = 0; tries < 2; tries++) {
-		if (req->mode == KSTACK_SNAP_FRAMES)
-			ret = kstack_unwind_task(task, data, req->max_frames, &cap);
-		else
+		if (req->mode == KSTACK_SNAP_RAW)
 			ret = kstack_capture_raw(task, rec, data, &cap);
+		else
+			ret = kstack_unwind_task(task, data, req->max_frames, cache, &cap);
 		if (ret || !(cap.flags & KSTACK_SF_RAN))
 			break;
 		rec->flags |= KSTACK_SNAP_F_RETAKEN;
@@ -142,31 +147,57 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 			rec->flags |= KSTACK_SNAP_F_TRUNCATED;
 		if (cap.flags & KSTACK_SF_UNRELIABLE)
 			rec->flags |= KSTACK_SNAP_F_UNRELIABLE;
-		if (req->mode == KSTACK_SNAP_FRAMES)
+		if (cap.flags & KSTACK_SF_KERNEL_UNWINDER)
+			rec->flags |= KSTACK_SNAP_F_KERNEL_UNWINDER;
+		if (req->mode != KSTACK_SNAP_RAW)
 			rec->nr_frames = cap.nr_frames;
 	}
-	rec->rec_size = ALIGN(sizeof(*rec) + (req->mode == KSTACK_SNAP_FRAMES ?
-			      rec->nr_frames * sizeof(u64) : rec->raw_len), 8);
+	len = sizeof(*rec) + (req->mode == KSTACK_SNAP_RAW ? rec->raw_len :
+			      rec->nr_frames * sizeof(u64));
+	rec->rec_size = ALIGN(len, 8);
+	memset((u8 *)rec + len, 0, rec->rec_size - len);	/* no stale heap bytes out */
 	return 0;
 }
 
 static int kstack_snap_check(const struct kstack_snapshot *req)
 {
-	if (req->mode == KSTACK_SNAP_FRAMES)
+	if (req->mode == KSTACK_SNAP_FRAMES || req->mode == KSTACK_SNAP_FRAMES_KERNEL)
 		return req->max_frames && req->max_frames <= KSTACK_FRAMES_MAX ? 0 : -EINVAL;
 	return req->mode == KSTACK_SNAP_RAW ? 0 : -EINVAL;
 }
 
+/* the records in out.buf go to the user buffer at ubuf + out.done */
+struct kstack_snap_out {
+	u8 *buf;
+	u32 len;
+	u64 done;
+	u8 __user *ubuf;
+};
+
+static int kstack_snap_flush(struct kstack_snap_out *out)
+{
+	if (out->len && copy_to_user(out->ubuf + out->done, out->buf, out->len))
+		return -EFAULT;
+	out->done += out->len;
+	out->len = 0;
+	return 0;
+}
+
 long kstack_snapshot(void __user *uarg)
 {
+	/* a record plus the largest data: a whole stack or max_frames */
+	const u32 rec_max = sizeof(struct kstack_snap_thread) +
+			    max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
+	struct kstack_walk_cache *cache = NULL;
 	struct task_struct *leader = NULL;
+	struct kstack_snap_out out = { };
 	struct kstack_snap_thread *rec;
 	struct kstack_tasks list = { };
 	struct kstack_snapshot req;
-	u8 __user *ubuf;
 	u32 i;
 	int ret;
 
+	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(*rec) + THREAD_SIZE));
 	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
 	if (ret)
 		return ret;
@@ -181,22 +212,29 @@ long kstack_snapshot(void __user *uarg)
 	/* room for threads born between counting and collecting: a few more */
 	list.cap = min(kstack_count_threads(leader) + 64, KSTACK_SNAP_MAX_THREADS);
 	list.t = kvmalloc_array(list.cap, sizeof(*list.t), GFP_KERNEL);
-	/* a record plus the largest data: a whole stack or max_frames */
-	rec = kmalloc(sizeof(*rec) + max_t(size_t, THREAD_SIZE,
-					   KSTACK_FRAMES_MAX * sizeof(u64)), GFP_KERNEL);
-	if (!list.t || !rec) {
+	out.buf = kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL);
+	if (!list.t || !out.buf) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	/* without it (no ORC tables found) every thread takes the slow path */
+	if (req.mode == KSTACK_SNAP_FRAMES)
+		cache = kstack_walk_cache_new();
 	kstack_collect(&list, leader);
 
 	req.nr_threads = 0;
 	req.nr_skipped = 0;
 	req.bytes_used = 0;
 	req.bytes_needed = 0;
-	ubuf = u64_to_user_ptr(req.buffer);
+	out.ubuf = u64_to_user_ptr(req.buffer);
 	for (i = 0; i < list.nr; i++) {
-		if (kstack_capture_one(list.t[i], &req, rec)) {
+		if (KSTACK_SNAP_CHUNK - out.len < rec_max) {
+			ret = kstack_snap_flush(&out);
+			if (ret)
+				goto out;
+		}
+		rec = (struct kstack_snap_thread *)(out.buf + out.len);
+		if (kstack_capture_one(list.t[i], &req, cache, rec)) {
 			req.nr_skipped++;	/* exited before its turn */
 			continue;
 		}
@@ -204,15 +242,15 @@ long kstack_snapshot(void __user *uarg)
 		/* records in order: once one does not fit, only count the rest */
 		if (req.bytes_used == req.bytes_needed - rec->rec_size &&
 		    req.bytes_needed <= req.buffer_size) {
-			if (copy_to_user(ubuf + req.bytes_used, rec, rec->rec_size)) {
-				ret = -EFAULT;
-				goto out;
-			}
+			out.len += rec->rec_size;
 			req.bytes_used += rec->rec_size;
 			req.nr_threads++;
 		}
 		cond_resched();
 	}
+	ret = kstack_snap_flush(&out);
+	if (ret)
+		goto out;
 	ret = req.bytes_needed > req.buffer_size ? -ENOSPC : 0;
 	if (kstack_req_out(uarg, &req, sizeof(req)))
 		ret = -EFAULT;
@@ -220,7 +258,8 @@ out:
 	for (i = 0; i < list.nr; i++)
 		put_task_struct(list.t[i]);
 	kvfree(list.t);
-	kfree(rec);
+	kvfree(out.buf);
+	kstack_walk_cache_free(cache);
 	if (leader)
 		put_task_struct(leader);
 	return ret;

@@ -154,11 +154,13 @@ long kstack_thread_context(void __user *uarg)
 }
 
 /*
- * Run the in-kernel unwinder over a sleeping task: up to max frames into
- * frames[], their count and the ctxsw counts around the walk into *cap.
+ * Unwind a sleeping task: up to max frames into frames[], their count and
+ * the ctxsw counts around the walk into *cap. With a cache, the fast walk
+ * (kstack_walk.c) first; the kernel's unwinder when it declines or without
+ * one (then KSTACK_SF_KERNEL_UNWINDER is set).
  */
 int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
-		       struct kstack_capture *cap)
+		       struct kstack_walk_cache *cache, struct kstack_capture *cap)
 {
 	struct unwind_state state;
 	unsigned long addr, stack;
@@ -170,6 +172,10 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 	ret = kstack_quiet_stack(task, cap, &stack);
 	if (ret)
 		goto out;
+	if (cache && !kstack_fast_walk(cache, stack, READ_ONCE(task->thread.sp), frames,
+				       max, cap))
+		goto check;
+	cap->flags = KSTACK_SF_KERNEL_UNWINDER;
 	for (unwind_start(&state, task, NULL, NULL); !unwind_done(&state);
 	     unwind_next_frame(&state)) {
 		addr = unwind_get_return_address(&state);
@@ -183,11 +189,12 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 	}
 	if (unwind_error(&state))
 		cap->flags |= KSTACK_SF_UNRELIABLE;
+	cap->nr_frames = n;
+check:
 	/* the walk's reads before the counts after it */
 	smp_rmb();
 	if (kstack_ran(task, cap))
 		cap->flags |= KSTACK_SF_RAN;
-	cap->nr_frames = n;
 out:
 	rcu_read_unlock();
 	return ret;
@@ -215,10 +222,10 @@ long kstack_stack(void __user *uarg)
 		ret = -ENOMEM;
 		goto out_task;
 	}
-	ret = kstack_unwind_task(task, frames, KSTACK_FRAMES_MAX, &cap);
+	ret = kstack_unwind_task(task, frames, KSTACK_FRAMES_MAX, NULL, &cap);
 	if (ret)
 		goto out_free;
-	req.flags = cap.flags;
+	req.flags = cap.flags & ~KSTACK_SF_KERNEL_UNWINDER;	/* always, here */
 	req.nr_frames = cap.nr_frames;
 	req.nvcsw_before = cap.nvcsw_before;
 	req.nivcsw_before = cap.nivcsw_before;

@@ -177,7 +177,9 @@ struct kstack_stack {
  * SNAPSHOT: every thread of one process (pid != 0) or of the whole system
  * (pid == 0) in one call, as a sequence of records in the caller's buffer.
  * Each record is a struct kstack_snap_thread followed by its data: u64
- * frames[nr_frames] (KSTACK_SNAP_FRAMES: the in-kernel unwinder), or
+ * frames[nr_frames] (KSTACK_SNAP_FRAMES: unwound in the kernel, by the
+ * driver's fast ORC walk where it applies and the kernel's own unwinder
+ * elsewhere; KSTACK_SNAP_FRAMES_KERNEL: the kernel's unwinder only), or
  * raw_len bytes of its kernel stack from the saved sp up to the stack's top
  * (KSTACK_SNAP_RAW: for a user-space walker), padded to 8 bytes. rec_size
  * steps to the next record. A thread that ran while it was captured is
@@ -188,6 +190,7 @@ struct kstack_stack {
  */
 #define KSTACK_SNAP_FRAMES	1u
 #define KSTACK_SNAP_RAW		2u
+#define KSTACK_SNAP_FRAMES_KERNEL 3u
 /* Largest number of threads one SNAPSHOT call takes (bounded work). */
 #define KSTACK_SNAP_MAX_THREADS	65536u
 
@@ -197,14 +200,15 @@ struct kstack_stack {
 #define KSTACK_SNAP_F_TRUNCATED	(1u << 18)	/* frames cut at max_frames */
 #define KSTACK_SNAP_F_UNRELIABLE (1u << 19)	/* unwinder reported an error */
 #define KSTACK_SNAP_F_RETAKEN	(1u << 20)	/* ran once, taken again */
+#define KSTACK_SNAP_F_KERNEL_UNWINDER (1u << 21) /* frames by the kernel's unwinder */
 
 struct kstack_snapshot {
 	struct kstack_hdr hdr;
 	kstack_u64 pid;		/* in: tgid, or 0 for every thread on the system */
 	kstack_u64 buffer;	/* in: Linux: user buffer; Windows: ignored */
 	kstack_u64 buffer_size;	/* in: its size in bytes */
-	kstack_u32 mode;	/* in: KSTACK_SNAP_FRAMES or KSTACK_SNAP_RAW */
-	kstack_u32 max_frames;	/* in: FRAMES: per thread, 1 .. KSTACK_FRAMES_MAX */
+	kstack_u32 mode;	/* in: KSTACK_SNAP_FRAMES, _RAW or _FRAMES_KERNEL */
+	kstack_u32 max_frames;	/* in: FRAMES*: per thread, 1 .. KSTACK_FRAMES_MAX */
 	kstack_u32 nr_threads;	/* out: records written */
 	kstack_u32 nr_skipped;	/* out: threads gone before their turn */
 	kstack_u64 bytes_used;	/* out: bytes of records written */
@@ -225,7 +229,7 @@ struct kstack_snap_thread {
 	kstack_u64 stack_base;	/* lowest address of the stack */
 	kstack_u32 stack_size;
 	kstack_u32 state;
-	kstack_u32 nr_frames;	/* FRAMES: u64 frames that follow */
+	kstack_u32 nr_frames;	/* FRAMES*: u64 frames that follow */
 	kstack_u32 raw_len;	/* RAW: bytes that follow (sp .. top of stack) */
 	char comm[KSTACK_COMM_LEN];
 };

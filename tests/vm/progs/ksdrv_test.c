@@ -565,6 +565,75 @@ static long snap_records(const void *buf, const struct kstack_snapshot *s, uint6
 	return n == (long)s->nr_threads ? n : -1;
 }
 
+/*
+ * Frames of two whole-system snapshots, thread by thread, where the
+ * thread did not run in between (same counts after): how many compared,
+ * how many equal (frames and the truncation flag).
+ */
+static void snap_compare(const char *a, const struct kstack_snapshot *sa, const char *b,
+			 const struct kstack_snapshot *sb, int *compared, int *equal)
+{
+	*compared = *equal = 0;
+	for (uint64_t off = 0; off < sa->bytes_used;) {
+		const struct kstack_snap_thread *x = (const void *)(a + off), *y;
+
+		off += x->rec_size;
+		if (snap_records(b, sb, x->tid, &y) < 0 || !y ||
+		    (x->flags | y->flags) & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN) ||
+		    x->nvcsw_after != y->nvcsw_after || x->nivcsw_after != y->nivcsw_after)
+			continue;
+		(*compared)++;
+		if (x->nr_frames == y->nr_frames && !memcmp(x + 1, y + 1, x->nr_frames * 8) &&
+		    (x->flags & KSTACK_SNAP_F_TRUNCATED) == (y->flags & KSTACK_SNAP_F_TRUNCATED))
+			(*equal)++;
+		else
+			printf("# fast/kernel unwinder differ: tid %" PRIu64 " %s: %u vs %u frames\n",
+			       x->tid, x->comm, x->nr_frames, y->nr_frames);
+	}
+}
+
+/* the driver's fast walk against the kernel's unwinder, whole system */
+static void snapshot_fast_vs_kernel(int fd, char *buf, size_t size, uint32_t max_frames,
+				    const char *what)
+{
+	static char kbuf[32 << 20];
+	struct kstack_snapshot s, k;
+	int ret, ret2, compared, equal, kernel_flag = 0;
+	long n = 0;
+
+	ret = snap(fd, 0, KSTACK_SNAP_FRAMES, buf, size, &s);
+	ret2 = snap(fd, 0, KSTACK_SNAP_FRAMES_KERNEL, kbuf, sizeof(kbuf), &k);
+	/* snap() asks for every frame; redo both with the limit under test */
+	if (max_frames != KSTACK_FRAMES_MAX) {
+		HDR(s);
+		s.mode = KSTACK_SNAP_FRAMES;
+		s.max_frames = max_frames;
+		s.buffer = (uintptr_t)buf;
+		s.buffer_size = size;
+		ret = ioctl(fd, KSTACK_IOCTL_SNAPSHOT, &s);
+		k = s;
+		k.mode = KSTACK_SNAP_FRAMES_KERNEL;
+		k.buffer = (uintptr_t)kbuf;
+		k.buffer_size = sizeof(kbuf);
+		ret2 = ioctl(fd, KSTACK_IOCTL_SNAPSHOT, &k);
+	}
+	for (uint64_t off = 0; !ret2 && off < k.bytes_used; n++) {
+		const struct kstack_snap_thread *r = (const void *)(kbuf + off);
+
+		kernel_flag += !!(r->flags & KSTACK_SNAP_F_KERNEL_UNWINDER) ||
+			       (r->flags & KSTACK_SNAP_F_RUNNING);
+		off += r->rec_size;
+	}
+	snap_compare(buf, &s, kbuf, &k, &compared, &equal);
+	result(ret == 0 && ret2 == 0 && compared > 50 && equal == compared, what,
+	       "ret=%d/%d errno=%d: %d of %d unchanged threads equal", ret, ret2, errno, equal,
+	       compared);
+	if (max_frames == KSTACK_FRAMES_MAX)
+		result(ret2 == 0 && n > 50 && kernel_flag == n,
+		       "SNAPSHOT_FRAMES_KERNEL: every record made by the kernel's unwinder",
+		       "%d of %ld flagged", kernel_flag, n);
+}
+
 static int cmd_snapshot(const char *zoofile)
 {
 	static char buf[64 << 20];
@@ -573,7 +642,7 @@ static int cmd_snapshot(const char *zoofile)
 	struct kstack_version v;
 	char state[64];
 	FILE *z = fopen(zoofile, "r");
-	int fd = open_dev(), tid, ret, nz = 0, same = 0, raw_ok = 0, zoo_pid = 0;
+	int fd = open_dev(), tid, ret, nz = 0, same = 0, raw_ok = 0, zoo_pid = 0, fast = 0;
 	long n;
 
 	HDR(v);
@@ -603,9 +672,32 @@ static int cmd_snapshot(const char *zoofile)
 			       (void *)r, r ? r->nr_frames : 0, st.nr_frames);
 		if (!zoo_pid && r)
 			zoo_pid = (int)r->tgid;
+		fast += r && !(r->flags & KSTACK_SNAP_F_KERNEL_UNWINDER);
 	}
 	result(nz > 0 && same == nz, "SNAPSHOT frames equal STACK for every zoo thread",
 	       "%d of %d equal", same, nz);
+	/* zoo threads sleep in core kernel text: the fast walk must take them */
+	result(nz > 0 && fast == nz, "SNAPSHOT frames: the driver's fast walk took every zoo thread",
+	       "%d of %d", fast, nz);
+	snapshot_fast_vs_kernel(fd, buf, sizeof(buf), KSTACK_FRAMES_MAX,
+				"SNAPSHOT fast walk equals the kernel's unwinder, whole system");
+	snapshot_fast_vs_kernel(fd, buf, sizeof(buf), 3,
+				"SNAPSHOT fast walk equals the kernel's unwinder at max_frames 3 (truncation)");
+
+	/* frames, too small: the records that fit are whole and parse */
+	{
+		uint64_t half;
+
+		snap(fd, 0, KSTACK_SNAP_FRAMES, buf, sizeof(buf), &s);
+		half = s.bytes_used / 2;
+		ret = snap(fd, 0, KSTACK_SNAP_FRAMES, buf, half, &s);
+		n = snap_records(buf, &s, 0, &r);
+		result(ret < 0 && errno == ENOSPC && s.bytes_used <= half && n > 10 &&
+		       s.bytes_used + 4096 > half,
+		       "SNAPSHOT frames into half the space: ENOSPC, the records that fit parse",
+		       "ret=%d errno=%d used=%" PRIu64 " of %" PRIu64 " records=%ld", ret, errno,
+		       s.bytes_used, half, n);
+	}
 
 	/* one process, raw stacks */
 	ret = snap(fd, zoo_pid, KSTACK_SNAP_RAW, buf, sizeof(buf), &s);

@@ -100,8 +100,17 @@ wine_driver_start() {
 	wine_sc start "$1" >/dev/null
 }
 
+# A service still START_PENDING refuses controls (1061) for a moment after
+# sc start returns, most often on a loaded host: retry for up to ~5 s, and
+# show what sc said if it never worked.
 wine_driver_stop() {
-	wine_sc stop "$1" >/dev/null
+	local try out
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		out=$(wine_sc stop "$1" 2>&1) && return 0
+		sleep 0.5
+	done
+	echo "# sc stop $1: $out"
+	return 1
 }
 
 wine_driver_delete() {

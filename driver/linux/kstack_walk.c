@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SNAPSHOT's fast walk of a sleeping task's stack. The kernel's unwinder
+ * costs most of a whole-system snapshot: an ORC table search and several
+ * checks per frame. Here each distinct address's ORC entry is searched once
+ * per SNAPSHOT call and kept in a small hash table, and a frame is one step
+ * of the rules the user-space walker uses (lib/arch_x86_64.c, compiled into
+ * this module by kstack_orc_step.c), so there is one implementation of
+ * them, checked against the kernel's unwinder by the tests.
+ *
+ * Only the common case is handled: core kernel text, a walk that ends at
+ * the ORC end of stack or at user-mode registers. Anything else (module,
+ * BPF or trampoline frames, ftrace/kretprobe return trampolines, a step
+ * that fails, a stack that does not move up) returns -EAGAIN and the caller
+ * redoes the thread with the kernel's unwinder, which stays the authority.
+ */
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <asm/switch_to.h>
+#include "kstack.h"
+#include "../../lib/arch_x86_64.h"
+
+#define KSTACK_ORC_CACHE_SLOTS	4096	/* power of two; a run uses a few hundred */
+
+struct kstack_orc_slot {
+	unsigned long pc;	/* 0: empty */
+	struct ks_orc orc;
+};
+
+struct kstack_walk_cache {
+	u32 used;
+	struct kstack_orc_slot slot[KSTACK_ORC_CACHE_SLOTS];
+};
+
+/* vmlinux's ORC tables and the addresses the fast walk must not handle */
+static struct {
+	bool ok;
+	unsigned long text_start, text_end;
+	const s32 *ip;			/* __start_orc_unwind_ip: self-relative */
+	const u8 *orc;			/* __start_orc_unwind: 6-byte entries */
+	unsigned long nr;		/* entries */
+	const u32 *lookup;		/* orc_lookup: first entry per block */
+	unsigned long nr_blocks;
+	unsigned int block_order;
+	unsigned long ret_from_fork;
+	unsigned long tramp[3];		/* return trampolines the kernel rewrites */
+} kw;
+
+void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *ki)
+{
+	unsigned long nr_ip = (ki->orc_ip_end - ki->orc_ip_start) / sizeof(s32);
+
+	kw.text_start = ki->text_start;
+	kw.text_end = ki->text_end;
+	kw.ip = (const s32 *)(unsigned long)ki->orc_ip_start;
+	kw.orc = (const u8 *)(unsigned long)ki->orc_start;
+	kw.nr = (ki->orc_end - ki->orc_start) / KS_ORC_RAW_SIZE;
+	kw.lookup = (const u32 *)(unsigned long)ki->orc_lookup_start;
+	kw.nr_blocks = (ki->orc_lookup_end - ki->orc_lookup_start) / sizeof(u32);
+	kw.block_order = ki->orc_lookup_block_order;
+	kw.ret_from_fork = ki->ret_from_fork;
+	/* as unwind_recover_ret_addr(): ftrace graph, kretprobe, rethook */
+	kw.tramp[0] = lookup("return_to_handler");
+	kw.tramp[1] = lookup("__kretprobe_trampoline");
+	kw.tramp[2] = lookup("arch_rethook_trampoline");
+	kw.ok = IS_ENABLED(CONFIG_UNWINDER_ORC) && kw.text_start &&
+		kw.text_end > kw.text_start && kw.ip && kw.orc && kw.nr &&
+		nr_ip == kw.nr && kw.lookup && kw.nr_blocks > 1 &&
+		kw.ret_from_fork && kw.block_order;
+	if (!kw.ok)
+		pr_info("kstack: ORC tables not found; SNAPSHOT frames use the kernel's unwinder only\n");
+}
+
+struct kstack_walk_cache *kstack_walk_cache_new(void)
+{
+	return kw.ok ? kvzalloc(sizeof(struct kstack_walk_cache), GFP_KERNEL) : NULL;
+}
+
+void kstack_walk_cache_free(struct kstack_walk_cache *c)
+{
+	kvfree(c);
+}
+
+/*
+ * pc's entry in vmlinux's table, as the kernel's orc_find() picks it: the
+ * lookup block bounds a binary search for the rightmost entry at or below
+ * pc (the weak section terminators lose to real entries at the same pc).
+ */
+static bool kstack_orc_search(unsigned long pc, struct ks_orc *orc)
+{
+	unsigned long idx = (pc - kw.text_start) >> kw.block_order;
+	long first, last, mid, found;
+
+	if (idx + 1 >= kw.nr_blocks)
+		return false;
+	first = kw.lookup[idx];
+	last = kw.lookup[idx + 1];	/* the next block's first, inclusive */
+	if (last >= kw.nr || first > last)
+		return false;
+	found = first;
+	while (first <= last) {
+		mid = first + (last - first) / 2;
+		if ((unsigned long)&kw.ip[mid] + kw.ip[mid] <= pc) {
+			found = mid;
+			first = mid + 1;
+		} else {
+			last = mid - 1;
+		}
+	}
+	return ks_orc_decode_raw(KSTACK_ORC_LAYOUT, kw.orc + found * KS_ORC_RAW_SIZE,
+				 orc) == KS_ORC_GOOD;
+}
+
+static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigned long pc)
+{
+	u32 h = (u32)(((u64)pc * 0x9e3779b97f4a7c15ull) >> 52) & (KSTACK_ORC_CACHE_SLOTS - 1);
+	struct kstack_orc_slot *s;
+
+	for (;;) {
+		s = &c->slot[h];
+		if (s->pc == pc)
+			return &s->orc;
+		if (!s->pc)
+			break;
+		h = (h + 1) & (KSTACK_ORC_CACHE_SLOTS - 1);
+	}
+	/* keep the table at most 3/4 full: probes stay short */
+	if (c->used >= KSTACK_ORC_CACHE_SLOTS / 4 * 3 || !kstack_orc_search(pc, &s->orc))
+		return NULL;
+	s->pc = pc;
+	c->used++;
+	return &s->orc;
+}
+
+/* an address the fast walk may report: core text, not a trampoline */
+static bool kstack_fast_text(unsigned long ip)
+{
+	return ip >= kw.text_start && ip < kw.text_end && ip != kw.tramp[0] &&
+	       ip != kw.tramp[1] && ip != kw.tramp[2];
+}
+
+/*
+ * Walk the stack of a task that sleeps (caller holds rcu_read_lock, found
+ * the task quiet and its stack at stack; sp is its saved thread.sp). 0 with
+ * frames[] and cap->nr_frames (and KSTACK_SF_TRUNCATED) filled, or -EAGAIN
+ * when the kernel's unwinder must do it.
+ */
+int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,
+		     u64 *frames, u32 max, struct kstack_capture *cap)
+{
+	struct ks_stack_image img = {
+		.base = stack, .top = stack + THREAD_SIZE, .lo = sp, .data = (const u8 *)sp,
+	};
+	const struct ks_orc *orc;
+	enum ks_step_result step;
+	struct ks_regs r;
+	unsigned long prev_sp;
+	u32 n = 0;
+
+	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(struct inactive_task_frame))
+		return -EAGAIN;
+	if (!ks_x86_64_initial_regs(&img, sp, sizeof(struct inactive_task_frame),
+				    offsetof(struct inactive_task_frame, ret_addr),
+				    offsetof(struct inactive_task_frame, bp),
+				    kw.ret_from_fork, &r))
+		return -EAGAIN;
+	for (;;) {
+		if (!kstack_fast_text(r.ip))
+			return -EAGAIN;
+		if (n == max) {
+			cap->flags |= KSTACK_SF_TRUNCATED;
+			break;
+		}
+		frames[n++] = r.ip;
+		/* a return address's entry is the call's: ip - 1 */
+		orc = kstack_orc_find(c, r.signal ? r.ip : r.ip - 1);
+		if (!orc)
+			return -EAGAIN;
+		prev_sp = r.sp;
+		step = ks_x86_64_orc_step(&img, orc, &r);
+		if (step == KS_STEP_END)
+			break;
+		if (step != KS_STEP_OK)
+			return -EAGAIN;
+		if (ks_x86_64_regs_user_mode(&img, &r))
+			break;
+		if (r.sp <= prev_sp)
+			return -EAGAIN;
+	}
+	cap->nr_frames = n;
+	return 0;
+}
