@@ -65,13 +65,14 @@ static uint8_t ks_text_flag(const uint8_t *flags, size_t i)
 	return flags ? flags[i] : 0;
 }
 
-static uint64_t ks_stack_text_hash(const uint64_t *ips, const uint8_t *flags, size_t n)
+/* Over the ips only: stacks that differ in flags alone are rare. */
+static uint64_t ks_stack_text_hash(const uint64_t *ips, size_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		h = (h ^ ips[i] ^ ((uint64_t)ks_text_flag(flags, i) << 56)) * 0xff51afd7ed558ccdull;
+		h = (h ^ ips[i]) * 0xff51afd7ed558ccdull;
 		h ^= h >> 29;
 	}
 	return h;
@@ -132,7 +133,7 @@ static struct ks_stack_text_entry *ks_stack_text_entry(struct ks_stack_text *t,
 						       const uint8_t *flags, size_t n,
 						       bool *added)
 {
-	uint64_t h = ks_stack_text_hash(ips, flags, n);
+	uint64_t h = ks_stack_text_hash(ips, n);
 	struct ks_stack_text_entry **slot, *e;
 	size_t size = sizeof(*e) + n * (sizeof(*ips) + 1), i;
 
