@@ -75,7 +75,7 @@ struct ks_walk_thread {
 };
 
 struct ks_walk_result {
-	struct ks_frame *frames;	/* max_frames entries, owned by the result */
+	struct ks_frame *frames;	/* nr entries, owned by the result */
 	size_t nr;
 	enum ks_walk_stop stop;
 	bool reliable;		/* every frame from ORC; stopped at a real end */

@@ -298,6 +298,31 @@ static void stack_scan_fallback(void **state)
 	ks_walk_result_fini(&r);
 }
 
+/* Past the first allocation of frames: all kept, and the limit still holds. */
+static void long_walk_grows(void **state)
+{
+	struct env *e = *state;
+	uint64_t sp0 = S + 0x3000 + 56;
+	struct ks_walk_thread t = task_frame(e, S + 0x3000, G + 0x10, 0);
+	struct ks_walk_result r;
+	size_t i;
+
+	for (i = 0; i < 100; i++)	/* a scan reports each */
+		put(e, sp0 + 0x10 + 8 * i, F_B + i);
+	assert_no_error(ks_walk(&e->cfg, &t, &r));
+	assert_int_equal(r.nr, 101);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(r.frames[1 + i].ip, F_B + i);
+	assert_int_equal(r.stop, KS_STOP_SCANNED);
+	ks_walk_result_fini(&r);
+	e->cfg.max_frames = 70;
+	assert_no_error(ks_walk(&e->cfg, &t, &r));
+	assert_int_equal(r.nr, 70);
+	assert_int_equal(r.frames[69].ip, F_B + 68);
+	assert_int_equal(r.stop, KS_STOP_MAX_FRAMES);
+	ks_walk_result_fini(&r);
+}
+
 static void bad_input_is_an_error(void **state)
 {
 	struct env *e = *state;
@@ -520,6 +545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(undefined_entry_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(frame_pointer_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(stack_scan_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(long_walk_grows, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_input_is_an_error, setup, teardown),
 		cmocka_unit_test(real_nanosleep_chain),
 		cmocka_unit_test(real_kthread_chain),
