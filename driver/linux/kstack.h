@@ -64,9 +64,12 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 		     u64 *frames, u32 max, struct kstack_capture *cap);
 
 /* kstack_snapshot.c: many threads in one call */
+void kstack_snapshot_init(kstack_lookup_t lookup);
 long kstack_snapshot(void __user *uarg);
 
-/* kstack_sym.c: kernel-side symbolization */
+/* kstack_sym.c: kernel-side symbolization, core text names kept */
+void kstack_sym_init(unsigned long text_start, unsigned long text_end);
+void kstack_sym_exit(void);
 long kstack_symbolize(void __user *uarg);
 
 #endif

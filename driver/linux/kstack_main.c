@@ -109,8 +109,10 @@ static int __init kstack_init(void)
 	if (ret)
 		return ret;
 	ret = misc_register(&kstack_dev);
-	if (ret)
+	if (ret) {
+		kstack_sym_exit();
 		return ret;
+	}
 	pr_info("kstack: loaded, protocol %u\n", KSTACK_PROTO_VERSION);
 	return 0;
 }
@@ -118,6 +120,7 @@ static int __init kstack_init(void)
 static void __exit kstack_exit(void)
 {
 	misc_deregister(&kstack_dev);
+	kstack_sym_exit();
 	pr_info("kstack: unloaded\n");
 }
 

@@ -8,6 +8,7 @@
  * thread). Work per call is bounded by KSTACK_SNAP_MAX_THREADS threads.
  */
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -26,29 +27,12 @@ struct kstack_tasks {
 	u32 nr, cap;
 };
 
-/* Pin up to list->cap threads of one process (leader) or all (NULL). */
-static void kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
-{
-	struct task_struct *p, *t;
+/* the kernel's thread count (not exported): sizes the list without a pass */
+static const int *kstack_nr_threads;
 
-	rcu_read_lock();
-	if (leader) {
-		for_each_thread(leader, t) {
-			if (list->nr == list->cap)
-				break;
-			get_task_struct(t);
-			list->t[list->nr++] = t;
-		}
-	} else {
-		for_each_process_thread(p, t) {
-			if (list->nr == list->cap)
-				goto out;
-			get_task_struct(t);
-			list->t[list->nr++] = t;
-		}
-	}
-out:
-	rcu_read_unlock();
+void kstack_snapshot_init(kstack_lookup_t lookup)
+{
+	kstack_nr_threads = (const int *)lookup("nr_threads");
 }
 
 static u32 kstack_count_threads(struct task_struct *leader)
@@ -56,16 +40,81 @@ static u32 kstack_count_threads(struct task_struct *leader)
 	struct task_struct *p, *t;
 	u32 n = 0;
 
+	if (leader)
+		return get_nr_threads(leader);
+	if (kstack_nr_threads)
+		return max(READ_ONCE(*kstack_nr_threads), 0);
 	rcu_read_lock();
-	if (leader) {
-		for_each_thread(leader, t)
-			n++;
-	} else {
-		for_each_process_thread(p, t)
-			n++;
-	}
+	for_each_process_thread(p, t)
+		n++;
 	rcu_read_unlock();
 	return n;
+}
+
+/* Pin the threads of one process (leader) or all (NULL); false if more than cap. */
+static bool kstack_pin(struct kstack_tasks *list, struct task_struct *leader)
+{
+	struct task_struct *p, *t;
+	bool all = true;
+
+	rcu_read_lock();
+	if (leader) {
+		for_each_thread(leader, t) {
+			if (list->nr == list->cap) {
+				all = false;
+				break;
+			}
+			get_task_struct(t);
+			list->t[list->nr++] = t;
+		}
+	} else {
+		for_each_process_thread(p, t) {
+			if (list->nr == list->cap) {
+				all = false;
+				goto out;
+			}
+			get_task_struct(t);
+			list->t[list->nr++] = t;
+		}
+	}
+out:
+	rcu_read_unlock();
+	return all;
+}
+
+static void kstack_unpin(struct kstack_tasks *list)
+{
+	u32 i;
+
+	for (i = 0; i < list->nr; i++)
+		put_task_struct(list->t[i]);
+	kvfree(list->t);
+	list->t = NULL;
+	list->nr = 0;
+}
+
+/*
+ * Pin every thread, none left out: sized by the current count plus room
+ * for a few born meanwhile, and taken again, larger, if more came. -E2BIG
+ * beyond KSTACK_SNAP_MAX_THREADS (bounded work per call).
+ */
+static int kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
+{
+	u32 cap = min(kstack_count_threads(leader) + 64, KSTACK_SNAP_MAX_THREADS);
+
+	for (;;) {
+		list->t = kvmalloc_array(cap, sizeof(*list->t), GFP_KERNEL);
+		if (!list->t)
+			return -ENOMEM;
+		list->cap = cap;
+		list->nr = 0;
+		if (kstack_pin(list, leader))
+			return 0;
+		kstack_unpin(list);
+		if (cap == KSTACK_SNAP_MAX_THREADS)
+			return -E2BIG;
+		cap = min(cap * 2, KSTACK_SNAP_MAX_THREADS);
+	}
 }
 
 /* Copy the live part of a sleeping thread's stack: saved sp .. top. */
@@ -106,7 +155,8 @@ out:
 
 /* One thread into rec (+ data after it); retaken once if it ran. */
 static int kstack_capture_one(struct task_struct *task, const struct kstack_snapshot *req,
-			      struct kstack_walk_cache *cache, struct kstack_snap_thread *rec)
+			      struct kstack_walk_cache *cache, bool init_ns,
+			      struct kstack_snap_thread *rec)
 {
 	struct kstack_capture cap;
 	void *data = rec + 1;
@@ -125,8 +175,14 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 	}
 	if (ret == -ESRCH)
 		return ret;
-	rec->tid = task_pid_vnr(task);
-	rec->tgid = task_tgid_vnr(task);
+	/* ids as the caller sees them; in the initial namespace, the task's own */
+	if (init_ns) {
+		rec->tid = task->pid;
+		rec->tgid = task->tgid;
+	} else {
+		rec->tid = task_pid_vnr(task);
+		rec->tgid = task_tgid_vnr(task);
+	}
 	rec->state = READ_ONCE(task->__state);
 	__get_task_comm(rec->comm, sizeof(rec->comm), task);
 	if (task->flags & PF_KTHREAD)
@@ -188,6 +244,7 @@ long kstack_snapshot(void __user *uarg)
 	/* a record plus the largest data: a whole stack or max_frames */
 	const u32 rec_max = sizeof(struct kstack_snap_thread) +
 			    max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
+	bool init_ns = task_active_pid_ns(current) == &init_pid_ns;
 	struct kstack_walk_cache *cache = NULL;
 	struct task_struct *leader = NULL;
 	struct kstack_snap_out out = { };
@@ -209,18 +266,17 @@ long kstack_snapshot(void __user *uarg)
 		if (!leader)
 			return -ESRCH;
 	}
-	/* room for threads born between counting and collecting: a few more */
-	list.cap = min(kstack_count_threads(leader) + 64, KSTACK_SNAP_MAX_THREADS);
-	list.t = kvmalloc_array(list.cap, sizeof(*list.t), GFP_KERNEL);
 	out.buf = kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL);
-	if (!list.t || !out.buf) {
+	if (!out.buf) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	ret = kstack_collect(&list, leader);
+	if (ret)
+		goto out;
 	/* without it (no ORC tables found) every thread takes the slow path */
 	if (req.mode == KSTACK_SNAP_FRAMES)
 		cache = kstack_walk_cache_new();
-	kstack_collect(&list, leader);
 
 	req.nr_threads = 0;
 	req.nr_skipped = 0;
@@ -234,7 +290,7 @@ long kstack_snapshot(void __user *uarg)
 				goto out;
 		}
 		rec = (struct kstack_snap_thread *)(out.buf + out.len);
-		if (kstack_capture_one(list.t[i], &req, cache, rec)) {
+		if (kstack_capture_one(list.t[i], &req, cache, init_ns, rec)) {
 			req.nr_skipped++;	/* exited before its turn */
 			continue;
 		}
@@ -255,9 +311,7 @@ long kstack_snapshot(void __user *uarg)
 	if (kstack_req_out(uarg, &req, sizeof(req)))
 		ret = -EFAULT;
 out:
-	for (i = 0; i < list.nr; i++)
-		put_task_struct(list.t[i]);
-	kvfree(list.t);
+	kstack_unpin(&list);
 	kvfree(out.buf);
 	kstack_walk_cache_free(cache);
 	if (leader)

@@ -3,9 +3,16 @@
  * SYMBOLIZE: name kernel addresses with the kernel's own kallsyms, so a
  * tool needs no parse of /proc/kallsyms (~100 ms under TCG, more than a
  * whole snapshot) to print a stack.
+ *
+ * Names of core kernel text are kept for the life of the module: they
+ * cannot change while the kernel runs, a whole-system listing asks for the
+ * same few hundred return addresses every time, and a kallsyms lookup is
+ * the slowest part of naming one. Module addresses (modules come and go)
+ * are looked up every time.
  */
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -44,6 +51,68 @@ check:
 		strscpy(out + KSTACK_SYM_LEN - 4, "...", 4);
 }
 
+#define KSTACK_SYM_CACHE_SLOTS	512	/* power of two */
+
+struct kstack_sym_slot {
+	u64 addr;		/* 0: empty */
+	bool retaddr;
+	char name[KSTACK_SYM_LEN];
+};
+
+static struct kstack_sym_slot *sym_cache;
+static u32 sym_cache_used;
+static unsigned long sym_text_start, sym_text_end;
+static DEFINE_MUTEX(sym_cache_lock);
+
+void kstack_sym_init(unsigned long text_start, unsigned long text_end)
+{
+	sym_text_start = text_start;
+	sym_text_end = text_end;
+	/* without it every name is looked up: slower, not wrong */
+	sym_cache = kvcalloc(KSTACK_SYM_CACHE_SLOTS, sizeof(*sym_cache), GFP_KERNEL);
+}
+
+void kstack_sym_exit(void)
+{
+	kvfree(sym_cache);
+}
+
+/* Caller holds sym_cache_lock. The slot of (addr, retaddr), or a free one. */
+static struct kstack_sym_slot *kstack_sym_slot(u64 addr, bool retaddr)
+{
+	u32 h = (u32)((addr * 0x9e3779b97f4a7c15ull) >> 40) & (KSTACK_SYM_CACHE_SLOTS - 1);
+	struct kstack_sym_slot *s;
+
+	for (;;) {
+		s = &sym_cache[h];
+		if (!s->addr || (s->addr == addr && s->retaddr == retaddr))
+			return s;
+		h = (h + 1) & (KSTACK_SYM_CACHE_SLOTS - 1);
+	}
+}
+
+/* Caller holds sym_cache_lock. */
+static void kstack_name_cached(char *out, char *tmp, u64 addr, bool retaddr)
+{
+	struct kstack_sym_slot *s = NULL;
+
+	if (sym_cache && addr >= sym_text_start && addr < sym_text_end) {
+		s = kstack_sym_slot(addr, retaddr);
+		if (s->addr) {
+			memcpy(out, s->name, KSTACK_SYM_LEN);
+			return;
+		}
+	}
+	kstack_name_one(out, tmp, addr, retaddr);
+	/* at most 3/4 full: the probe above always finds an end */
+	if (s && sym_cache_used < KSTACK_SYM_CACHE_SLOTS / 4 * 3) {
+		memcpy(s->name, out, KSTACK_SYM_LEN);
+		s->retaddr = retaddr;
+		s->addr = addr;
+		sym_cache_used++;
+	}
+}
+
 long kstack_symbolize(void __user *uarg)
 {
 	struct kstack_symbolize req;
@@ -68,9 +137,11 @@ long kstack_symbolize(void __user *uarg)
 		ret = -EFAULT;
 		goto out;
 	}
+	mutex_lock(&sym_cache_lock);
 	for (i = 0; i < req.nr; i++)
-		kstack_name_one(names + (size_t)i * KSTACK_SYM_LEN, tmp, addrs[i],
-				req.flags & KSTACK_SYM_RETADDR);
+		kstack_name_cached(names + (size_t)i * KSTACK_SYM_LEN, tmp, addrs[i],
+				   req.flags & KSTACK_SYM_RETADDR);
+	mutex_unlock(&sym_cache_lock);
 	if (copy_to_user(u64_to_user_ptr(req.names), names, (size_t)req.nr * KSTACK_SYM_LEN))
 		ret = -EFAULT;
 out:

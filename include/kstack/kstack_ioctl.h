@@ -191,7 +191,10 @@ struct kstack_stack {
 #define KSTACK_SNAP_FRAMES	1u
 #define KSTACK_SNAP_RAW		2u
 #define KSTACK_SNAP_FRAMES_KERNEL 3u
-/* Largest number of threads one SNAPSHOT call takes (bounded work). */
+/*
+ * Largest number of threads one SNAPSHOT call takes (bounded work); a
+ * system or process with more gets -E2BIG, never a silent part of them.
+ */
 #define KSTACK_SNAP_MAX_THREADS	65536u
 
 /* kstack_snap_thread.flags (KSTACK_TF_* in the low 16 bits) */
