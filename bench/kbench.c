@@ -66,6 +66,7 @@ static char *snapbuf;
 static size_t snapsize = 1 << 20;
 static int snap_mode = KSTACK_SNAP_FRAMES;
 static double *sym_us, *fmt_us;	/* +sym methods: where the time goes */
+static double *ioctl_us;	/* snapshot methods: time inside SNAPSHOT */
 static size_t *stacks_kept;	/* +sym methods: distinct stacks formatted once */
 static struct ks_session sess;	/* user-space walker: ksyms + ORC tables */
 static long walk_errors;
@@ -307,7 +308,11 @@ static size_t m_snap(struct thr **out, int sym)
 		s.max_frames = MAXF;
 		s.buffer = (uintptr_t)snapbuf;
 		s.buffer_size = snapsize;
-		if (!ioctl(fd, KSTACK_IOCTL_SNAPSHOT, &s))
+		double t0 = now_us();
+		int ret = ioctl(fd, KSTACK_IOCTL_SNAPSHOT, &s);
+
+		*ioctl_us += now_us() - t0;
+		if (!ret)
 			break;
 		if (errno != ENOSPC) {
 			perror("kbench: SNAPSHOT");
@@ -511,7 +516,7 @@ int main(int argc, char **argv)
 		{ "kstack-cli", m_cli, 1 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
-	static double t[NM][1000], symt[NM], fmtt[NM];
+	static double t[NM][1000], symt[NM], fmtt[NM], ioct[NM];
 	static size_t kept[NM];
 	struct thr *last[NM];
 	size_t nthreads[NM];
@@ -573,6 +578,7 @@ int main(int argc, char **argv)
 			double t0 = now_us();
 
 			sym_us = &symt[m];
+			ioctl_us = &ioct[m];
 			fmt_us = &fmtt[m];
 			stacks_kept = &kept[m];
 			nthreads[m] = methods[m].fn(&out, methods[m].sym);
@@ -594,7 +600,7 @@ int main(int argc, char **argv)
 		       label, methods[m].name, n, med / n, t[m][0] / n, med / 1e3, t[m][0] / 1e3, proc_med / med);
 		/* /proc's own frames are text: compare only methods with addresses */
 		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli) {
-			printf("    -\n");
+			printf("    -");
 		} else {
 			double a = agreement(last[m], n, &nthr);
 
@@ -602,8 +608,10 @@ int main(int argc, char **argv)
 			if (methods[m].sym)
 				printf(" sym+fmt_us/run=%.0f+%.0f distinct_stacks=%zu", symt[m] / repeats,
 				       fmtt[m] / repeats, kept[m]);
-			printf("\n");
 		}
+		if (ioct[m] > 0)
+			printf(" ioctl_us/run=%.0f", ioct[m] / repeats);
+		printf("\n");
 	}
 	for (size_t m = 0; m < NM; m++)
 		for (size_t k = 0; k < NM; k++) {
