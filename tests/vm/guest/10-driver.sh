@@ -7,9 +7,18 @@ ksdrv_test basic
 ksdrv_test readmem
 ksdrv_test context
 ksdrv_test symbolize
+# again: core text names now come from the driver's kept names
+ksdrv_test32 symbolize
 ksdrv_test perm
 ksdrv_test32 basic
 ksdrv_test32 context
+ksdrv_test selfsnap "initial pid namespace"
+# a child pid namespace: the process is pid 1 there
+if unshare -p -f true 2>/dev/null; then
+	unshare -p -f ksdrv_test selfsnap "child pid namespace"
+else
+	fail "unshare -p -f (busybox) does not work here"
+fi
 
 # STACK vs /proc for threads blocked in the states the issue names
 zoo -n 2 -o /tmp/zoo-drv.txt &

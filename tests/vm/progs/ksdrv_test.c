@@ -8,6 +8,8 @@
  *   stackcmp ZOOFILE      STACK of every zoo thread vs /proc/PID/task/TID/stack
  *   snapshot ZOOFILE      SNAPSHOT (frames and raw) vs STACK, ENOSPC, errors
  *   symbolize             SYMBOLIZE vs /proc/kallsyms
+ *   selfsnap LABEL        SNAPSHOT of this process: ids as this pid namespace
+ *                         numbers them (run it in a child namespace too)
  *   perm                  who may open the device
  *   holdfd READYFILE      open the device, create READYFILE, wait to be killed
  */
@@ -842,6 +844,49 @@ static int cmd_perm(void)
 	return 0;
 }
 
+static void *selfsnap_thread(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* both threads of this process, numbered as our pid namespace sees them */
+static int cmd_selfsnap(const char *label)
+{
+	static char buf[1 << 20];
+	const struct kstack_snap_thread *r;
+	struct kstack_snapshot s;
+	int fd = open_dev(), ret, ok = 0;
+	pid_t me = getpid(), tid = 0;
+	pthread_t th;
+	char what[128];
+	long n;
+
+	if (pthread_create(&th, NULL, selfsnap_thread, NULL))
+		return 1;
+	usleep(100 * 1000);
+	for (uint32_t mode = KSTACK_SNAP_FRAMES; mode <= KSTACK_SNAP_RAW; mode++) {
+		ret = snap(fd, (uint64_t)me, mode, buf, sizeof(buf), &s);
+		n = snap_records(buf, &s, (uint64_t)me, &r);
+		ok = ret == 0 && n == 2 && r && r->tgid == (uint64_t)me;
+		for (uint64_t off = 0; ok && off < s.bytes_used;) {
+			const struct kstack_snap_thread *t = (const void *)(buf + off);
+
+			if (t->tid != (uint64_t)me)
+				tid = (pid_t)t->tid;
+			ok = t->tgid == (uint64_t)me;
+			off += t->rec_size;
+		}
+		snprintf(what, sizeof(what), "SNAPSHOT %s of itself (%s): tids and tgid as its namespace numbers them",
+			 mode == KSTACK_SNAP_RAW ? "raw" : "frames", label);
+		result(ok && tid > me && tid < me + 64, what, "ret=%d errno=%d records=%ld pid %d other tid %d",
+		       ret, errno, n, (int)me, (int)tid);
+	}
+	close(fd);
+	return 0;
+}
+
 static int cmd_holdfd(const char *ready)
 {
 	int fd = open_dev();
@@ -872,10 +917,12 @@ int main(int argc, char **argv)
 		cmd_symbolize();
 	else if (argc >= 2 && !strcmp(argv[1], "perm"))
 		cmd_perm();
+	else if (argc >= 3 && !strcmp(argv[1], "selfsnap"))
+		cmd_selfsnap(argv[2]);
 	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
 		cmd_holdfd(argv[2]);
 	else {
-		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|perm|holdfd FILE\n");
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|selfsnap LABEL|perm|holdfd FILE\n");
 		return 2;
 	}
 	return failures ? 1 : 0;
