@@ -230,6 +230,15 @@ struct kstack_snap_out {
 	u8 __user *ubuf;
 };
 
+/* one SNAPSHOT call's state */
+struct kstack_snap {
+	struct kstack_snapshot req;
+	struct kstack_snap_out out;
+	struct kstack_walk_cache *cache;
+	u32 rec_max;		/* a record with the largest data it may carry */
+	bool init_ns;
+};
+
 static int kstack_snap_flush(struct kstack_snap_out *out)
 {
 	if (out->len && copy_to_user(out->ubuf + out->done, out->buf, out->len))
@@ -239,81 +248,161 @@ static int kstack_snap_flush(struct kstack_snap_out *out)
 	return 0;
 }
 
+static bool kstack_snap_full(const struct kstack_snap *sn)
+{
+	return KSTACK_SNAP_CHUNK - sn->out.len < sn->rec_max;
+}
+
+/* all records from the start again (a walk of the thread list restarts) */
+static void kstack_snap_reset(struct kstack_snap *sn)
+{
+	sn->req.nr_threads = 0;
+	sn->req.nr_skipped = 0;
+	sn->req.bytes_used = 0;
+	sn->req.bytes_needed = 0;
+	sn->out.len = 0;
+	sn->out.done = 0;
+}
+
+/* One thread's record into the chunk, which has room for it. */
+static void kstack_snap_add(struct kstack_snap *sn, struct task_struct *t)
+{
+	struct kstack_snap_thread *rec = (void *)(sn->out.buf + sn->out.len);
+	struct kstack_snapshot *req = &sn->req;
+
+	if (kstack_capture_one(t, req, sn->cache, sn->init_ns, rec)) {
+		req->nr_skipped++;	/* exited before its turn */
+		return;
+	}
+	req->bytes_needed += rec->rec_size;
+	/* records in order: once one does not fit, only count the rest */
+	if (req->bytes_used == req->bytes_needed - rec->rec_size &&
+	    req->bytes_needed <= req->buffer_size) {
+		sn->out.len += rec->rec_size;
+		req->bytes_used += rec->rec_size;
+		req->nr_threads++;
+	}
+}
+
+/* Threads pinned first, then taken one by one with no lock held between. */
+static int kstack_snap_pinned(struct kstack_snap *sn, struct task_struct *leader)
+{
+	struct kstack_tasks list = { };
+	int ret;
+	u32 i;
+
+	ret = kstack_collect(&list, leader);
+	for (i = 0; !ret && i < list.nr; i++) {
+		if (kstack_snap_full(sn))
+			ret = kstack_snap_flush(&sn->out);
+		if (!ret)
+			kstack_snap_add(sn, list.t[i]);
+		cond_resched();
+	}
+	kstack_unpin(&list);
+	return ret;
+}
+
+/* threads taken under one RCU read section, at most */
+#define KSTACK_SNAP_BATCH	256
+
+/*
+ * Every thread on the system in one pass over the thread list under RCU,
+ * without pinning each (that pass and its undo cost as much as the unwinding
+ * of a thread). The lock is broken to copy out each full chunk and every
+ * KSTACK_SNAP_BATCH threads, as hung_task's rcu_lock_break() does: the
+ * thread we stand on and its leader are pinned across the break, and if
+ * either was unhashed meanwhile the list can no longer be followed from
+ * there: -EAGAIN, the caller starts over.
+ */
+static int kstack_snap_all(struct kstack_snap *sn)
+{
+	struct task_struct *g, *t;
+	u32 n = 0, batch = 0;
+	bool alive;
+	int ret = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(g, t) {
+		if (++n > KSTACK_SNAP_MAX_THREADS) {
+			ret = -E2BIG;
+			break;
+		}
+		if (kstack_snap_full(sn) || ++batch > KSTACK_SNAP_BATCH) {
+			get_task_struct(g);
+			get_task_struct(t);
+			rcu_read_unlock();
+			ret = kstack_snap_flush(&sn->out);
+			cond_resched();
+			rcu_read_lock();
+			alive = pid_alive(g) && pid_alive(t);
+			put_task_struct(t);
+			put_task_struct(g);
+			if (!ret && !alive)
+				ret = -EAGAIN;
+			if (ret)
+				break;
+			batch = 0;
+		}
+		kstack_snap_add(sn, t);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/* a thread list that keeps changing under us: pin it instead */
+#define KSTACK_SNAP_RESTARTS	3
+
 long kstack_snapshot(void __user *uarg)
 {
-	/* a record plus the largest data: a whole stack or max_frames */
-	const u32 rec_max = sizeof(struct kstack_snap_thread) +
-			    max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
-	bool init_ns = task_active_pid_ns(current) == &init_pid_ns;
-	struct kstack_walk_cache *cache = NULL;
 	struct task_struct *leader = NULL;
-	struct kstack_snap_out out = { };
-	struct kstack_snap_thread *rec;
-	struct kstack_tasks list = { };
-	struct kstack_snapshot req;
-	u32 i;
-	int ret;
+	struct kstack_snap sn = { };
+	int ret, tries;
 
-	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(*rec) + THREAD_SIZE));
-	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
+	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(struct kstack_snap_thread) + THREAD_SIZE));
+	ret = kstack_req_in(&sn.req, sizeof(sn.req), sizeof(sn.req), uarg);
 	if (ret)
 		return ret;
-	ret = kstack_snap_check(&req);
+	ret = kstack_snap_check(&sn.req);
 	if (ret)
 		return ret;
-	if (req.pid) {
-		leader = kstack_get_task(req.pid);
+	if (sn.req.pid) {
+		leader = kstack_get_task(sn.req.pid);
 		if (!leader)
 			return -ESRCH;
 	}
-	out.buf = kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL);
-	if (!out.buf) {
+	sn.init_ns = task_active_pid_ns(current) == &init_pid_ns;
+	sn.rec_max = sizeof(struct kstack_snap_thread) +
+		     max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
+	sn.out.ubuf = u64_to_user_ptr(sn.req.buffer);
+	sn.out.buf = kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL);
+	if (!sn.out.buf) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = kstack_collect(&list, leader);
-	if (ret)
-		goto out;
 	/* without it (no ORC tables found) every thread takes the slow path */
-	if (req.mode == KSTACK_SNAP_FRAMES)
-		cache = kstack_walk_cache_new();
+	if (sn.req.mode == KSTACK_SNAP_FRAMES)
+		sn.cache = kstack_walk_cache_new();
 
-	req.nr_threads = 0;
-	req.nr_skipped = 0;
-	req.bytes_used = 0;
-	req.bytes_needed = 0;
-	out.ubuf = u64_to_user_ptr(req.buffer);
-	for (i = 0; i < list.nr; i++) {
-		if (KSTACK_SNAP_CHUNK - out.len < rec_max) {
-			ret = kstack_snap_flush(&out);
-			if (ret)
-				goto out;
-		}
-		rec = (struct kstack_snap_thread *)(out.buf + out.len);
-		if (kstack_capture_one(list.t[i], &req, cache, init_ns, rec)) {
-			req.nr_skipped++;	/* exited before its turn */
-			continue;
-		}
-		req.bytes_needed += rec->rec_size;
-		/* records in order: once one does not fit, only count the rest */
-		if (req.bytes_used == req.bytes_needed - rec->rec_size &&
-		    req.bytes_needed <= req.buffer_size) {
-			out.len += rec->rec_size;
-			req.bytes_used += rec->rec_size;
-			req.nr_threads++;
-		}
-		cond_resched();
+	ret = -EAGAIN;
+	for (tries = 0; !leader && ret == -EAGAIN && tries < KSTACK_SNAP_RESTARTS; tries++) {
+		kstack_snap_reset(&sn);
+		ret = kstack_snap_all(&sn);
 	}
-	ret = kstack_snap_flush(&out);
+	if (ret == -EAGAIN) {
+		kstack_snap_reset(&sn);
+		ret = kstack_snap_pinned(&sn, leader);
+	}
+	if (!ret)
+		ret = kstack_snap_flush(&sn.out);
 	if (ret)
 		goto out;
-	ret = req.bytes_needed > req.buffer_size ? -ENOSPC : 0;
-	if (kstack_req_out(uarg, &req, sizeof(req)))
+	ret = sn.req.bytes_needed > sn.req.buffer_size ? -ENOSPC : 0;
+	if (kstack_req_out(uarg, &sn.req, sizeof(sn.req)))
 		ret = -EFAULT;
 out:
-	kstack_unpin(&list);
-	kvfree(out.buf);
-	kstack_walk_cache_free(cache);
+	kvfree(sn.out.buf);
+	kstack_walk_cache_free(sn.cache);
 	if (leader)
 		put_task_struct(leader);
 	return ret;
