@@ -22,7 +22,7 @@
 #include "kstack.h"
 #include "../../lib/arch_x86_64.h"
 
-#define KSTACK_ORC_CACHE_SLOTS	4096	/* power of two; a run uses a few hundred */
+#define KSTACK_ORC_CACHE_SLOTS	1024	/* power of two; a listing uses ~100 */
 
 struct kstack_orc_slot {
 	unsigned long pc;	/* 0: empty */
