@@ -516,7 +516,7 @@ int main(int argc, char **argv)
 		{ "kstack-cli", m_cli, 1 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
-	static double t[NM][1000], symt[NM], fmtt[NM], ioct[NM];
+	static double t[NM][1000], symt[NM], fmtt[NM], ioct[NM][1000];
 	static size_t kept[NM];
 	struct thr *last[NM];
 	size_t nthreads[NM];
@@ -578,7 +578,7 @@ int main(int argc, char **argv)
 			double t0 = now_us();
 
 			sym_us = &symt[m];
-			ioctl_us = &ioct[m];
+			ioctl_us = &ioct[m][r];
 			fmt_us = &fmtt[m];
 			stacks_kept = &kept[m];
 			nthreads[m] = methods[m].fn(&out, methods[m].sym);
@@ -609,8 +609,9 @@ int main(int argc, char **argv)
 				printf(" sym+fmt_us/run=%.0f+%.0f distinct_stacks=%zu", symt[m] / repeats,
 				       fmtt[m] / repeats, kept[m]);
 		}
-		if (ioct[m] > 0)
-			printf(" ioctl_us/run=%.0f", ioct[m] / repeats);
+		qsort(ioct[m], repeats, sizeof(ioct[m][0]), cmp_d);
+		if (ioct[m][repeats / 2] > 0)
+			printf(" ioctl_us med=%.0f", ioct[m][repeats / 2]);
 		printf("\n");
 	}
 	for (size_t m = 0; m < NM; m++)

@@ -184,7 +184,14 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 		rec->tgid = task_tgid_vnr(task);
 	}
 	rec->state = READ_ONCE(task->__state);
-	__get_task_comm(rec->comm, sizeof(rec->comm), task);
+	/*
+	 * Without task_lock, as the sched tracepoints copy it (and as
+	 * get_task_comm() does since v6.12): a rename racing with us may give
+	 * a mix of the two names, never an unterminated one.
+	 */
+	BUILD_BUG_ON(sizeof(rec->comm) != TASK_COMM_LEN);
+	memcpy(rec->comm, task->comm, sizeof(rec->comm));
+	rec->comm[sizeof(rec->comm) - 1] = '\0';
 	if (task->flags & PF_KTHREAD)
 		rec->flags |= KSTACK_TF_KTHREAD;
 	if (task->flags & PF_EXITING)
@@ -303,8 +310,12 @@ static int kstack_snap_pinned(struct kstack_snap *sn, struct task_struct *leader
 	return ret;
 }
 
-/* threads taken under one RCU read section, at most */
-#define KSTACK_SNAP_BATCH	256
+/*
+ * Threads taken under one RCU read section, at most: ~1 ms of work under
+ * TCG, far less on hardware; the read section is preemptible (PREEMPT_RCU)
+ * or short, and each break costs a copy out and a reschedule point.
+ */
+#define KSTACK_SNAP_BATCH	1024
 
 /*
  * Every thread on the system in one pass over the thread list under RCU,
