@@ -24,8 +24,10 @@
 
 #define KSTACK_ORC_CACHE_SLOTS	1024	/* power of two; a listing uses ~100 */
 
+/* a frame's address (checked reportable) and the entry that unwinds it */
 struct kstack_orc_slot {
-	unsigned long pc;	/* 0: empty */
+	unsigned long ip;	/* 0: empty */
+	bool signal;		/* looked up at ip, not ip - 1 */
 	struct ks_orc orc;
 };
 
@@ -113,32 +115,40 @@ static bool kstack_orc_search(unsigned long pc, struct ks_orc *orc)
 				 orc) == KS_ORC_GOOD;
 }
 
-static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigned long pc)
-{
-	u32 h = (u32)(((u64)pc * 0x9e3779b97f4a7c15ull) >> 52) & (KSTACK_ORC_CACHE_SLOTS - 1);
-	struct kstack_orc_slot *s;
-
-	for (;;) {
-		s = &c->slot[h];
-		if (s->pc == pc)
-			return &s->orc;
-		if (!s->pc)
-			break;
-		h = (h + 1) & (KSTACK_ORC_CACHE_SLOTS - 1);
-	}
-	/* keep the table at most 3/4 full: probes stay short */
-	if (c->used >= KSTACK_ORC_CACHE_SLOTS / 4 * 3 || !kstack_orc_search(pc, &s->orc))
-		return NULL;
-	s->pc = pc;
-	c->used++;
-	return &s->orc;
-}
-
 /* an address the fast walk may report: core text, not a trampoline */
 static bool kstack_fast_text(unsigned long ip)
 {
 	return ip >= kw.text_start && ip < kw.text_end && ip != kw.tramp[0] &&
 	       ip != kw.tramp[1] && ip != kw.tramp[2];
+}
+
+/*
+ * The entry that unwinds a frame at ip, if the fast walk may report ip
+ * (checked once per distinct address, when it is cached). A return
+ * address's entry is the call's: looked up at ip - 1 unless signal.
+ */
+static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigned long ip,
+					    bool signal)
+{
+	u32 h = (u32)(((u64)ip * 0x9e3779b97f4a7c15ull) >> 52) & (KSTACK_ORC_CACHE_SLOTS - 1);
+	struct kstack_orc_slot *s;
+
+	for (;;) {
+		s = &c->slot[h];
+		if (s->ip == ip && s->signal == signal)
+			return &s->orc;
+		if (!s->ip)
+			break;
+		h = (h + 1) & (KSTACK_ORC_CACHE_SLOTS - 1);
+	}
+	/* keep the table at most 3/4 full: probes stay short */
+	if (c->used >= KSTACK_ORC_CACHE_SLOTS / 4 * 3 || !kstack_fast_text(ip) ||
+	    !kstack_orc_search(signal ? ip : ip - 1, &s->orc))
+		return NULL;
+	s->ip = ip;
+	s->signal = signal;
+	c->used++;
+	return &s->orc;
 }
 
 /*
@@ -206,17 +216,15 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 				    kw.ret_from_fork, &r))
 		return -EAGAIN;
 	for (;;) {
-		if (!kstack_fast_text(r.ip))
+		/* not reportable or no entry: the kernel's unwinder decides */
+		orc = kstack_orc_find(c, r.ip, r.signal);
+		if (!orc)
 			return -EAGAIN;
 		if (n == max) {
 			cap->flags |= KSTACK_SF_TRUNCATED;
 			break;
 		}
 		frames[n++] = r.ip;
-		/* a return address's entry is the call's: ip - 1 */
-		orc = kstack_orc_find(c, r.signal ? r.ip : r.ip - 1);
-		if (!orc)
-			return -EAGAIN;
 		prev_sp = r.sp;
 		if (kstack_call_step(&img, orc, &r))
 			continue;	/* a call frame: sp moved up, no registers */
