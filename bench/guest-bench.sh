@@ -12,7 +12,7 @@ for n in ${sizes:-100 1000 4000}; do
 	w=1200
 	while [ ! -s /tmp/zoo.txt ] && [ $w -gt 0 ]; do sleep 0.1; w=$((w - 1)); done
 	echo "bench: N=$n zoo threads: $(wc -l </tmp/zoo.txt), all threads: $(ls -d /proc/[0-9]*/task/* | wc -l)"
-	kbench -r 15 -l "$n" || echo "BENCH N=$n kbench FAILED (exit $?)"
+	kbench -r 31 -l "$n" || echo "BENCH N=$n kbench FAILED (exit $?)"
 	runrss "$n" kstack --all
 	runrss "$n" kstack --all
 	for p in $(pidof zoo); do kill -9 "$p"; done

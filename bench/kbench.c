@@ -11,10 +11,12 @@
  *               unwinder (lib/), tables loaded once beforehand (timed apart)
  *   kstack-cli  the whole `kstack --all` command as a user runs it (fork,
  *               exec, its setup, capture, walk, symbols, output to /dev/null)
- *   ...+sym     the same, plus symbolization and formatting, with the code
- *               kstack PID/--all prints with (lib/stack_text.c: each distinct
- *               address named once through SYMBOLIZE, each distinct stack
- *               formatted once), written to /dev/null
+ *   ...+sym     the same, plus symbolization with kstack's code
+ *               (lib/stack_text.c): each distinct address named once through
+ *               SYMBOLIZE, each distinct stack's lines formatted once, every
+ *               thread given its frames' names (as /proc gives its text)
+ *   ...+print   +sym, and every thread's header and frame lines written (to
+ *               /dev/null) as kstack PID/--all prints them
  * Each method is repeated; we print median and min per thread, the share
  * of /proc's frames each method agrees with, and the tool's peak RSS.
  *
@@ -186,19 +188,21 @@ static void names_init(struct ks_symcache *names)
 }
 
 /*
- * Symbolize and "print" (to /dev/null) every thread as kstack --all does,
- * with its code: note every stack, name the queued addresses in batches,
- * then write each thread's header and frame lines. Fresh caches each run,
- * as each run of the tool starts without them.
+ * Symbolize every thread as kstack --all does, with its code: note every
+ * stack, name the queued addresses in batches, and give each thread its
+ * frames' names (each distinct stack's lines formatted once, as /proc hands
+ * out text). print (sym 2): also write each thread's header and frame lines
+ * (to /dev/null), as kstack prints them. Fresh caches each run, as each run
+ * of the tool starts without them.
  */
-static void symbolize_and_print(struct thr *t, size_t n)
+static void symbolize(struct thr *t, size_t n, int sym)
 {
 	static struct ks_stack_text_entry **noted;
 	static size_t noted_cap;
 	struct ks_symcache names;
 	struct ks_stack_text text;
 	double t0 = now_us(), t1;
-	size_t i;
+	size_t i, len;
 
 	if (n > noted_cap) {
 		noted_cap = n;
@@ -213,9 +217,16 @@ static void symbolize_and_print(struct thr *t, size_t n)
 	for (i = 0; i < n; i++)
 		noted[i] = ks_stack_text_note(&text, t[i].f, walk_raw_on ? t[i].fl : NULL, t[i].nf);
 	ks_symcache_resolve(&names);
+	for (i = 0; sym == 1 && i < n; i++) {
+		if (noted[i] && ks_stack_text_lines(&text, noted[i], &len))
+			continue;
+		for (int k = 0; k < t[i].nf; k++)	/* past the bound: frame by frame */
+			ks_symcache_name(&names, t[i].f[k],
+					 walk_raw_on && (t[i].fl[k] & KS_TEXT_EXACT));
+	}
 	t1 = now_us();
 	*sym_us += t1 - t0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; sym == 2 && i < n; i++) {
 		ks_stack_text_put_header(devnull, t[i].tid, t[i].comm, t[i].state, t[i].nvcsw,
 					 t[i].nivcsw);
 		if (noted[i])
@@ -262,7 +273,7 @@ static size_t m_stack(struct thr **out, int sym)
 		(*out)[i].nf = ioctl(fd, KSTACK_IOCTL_STACK, &s) == 0 ? (int)s.nr_frames : 0;
 	}
 	if (sym)
-		symbolize_and_print(*out, n);
+		symbolize(*out, n, sym);
 	return n;
 }
 
@@ -349,7 +360,7 @@ static size_t m_snap(struct thr **out, int sym)
 	}
 	*out = v;
 	if (sym)
-		symbolize_and_print(v, n);
+		symbolize(v, n, sym);
 	return n;
 }
 
@@ -513,7 +524,9 @@ int main(int argc, char **argv)
 		{ "snapshot-raw", m_snap_raw, 0 },
 		{ "orc-walk", m_orc_walk, 0 },
 		{ "orc-walk+sym", m_orc_walk, 1 },
-		{ "kstack-cli", m_cli, 1 },
+		{ "snapshot+print", m_snap, 2 },
+		{ "orc-walk+print", m_orc_walk, 2 },
+		{ "kstack-cli", m_cli, 2 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
 	static double t[NM][1000], symt[NM], fmtt[NM], ioct[NM][1000];
@@ -611,7 +624,7 @@ int main(int argc, char **argv)
 		med = t[m][repeats / 2];
 		if (m == 0)
 			proc_med = med;
-		printf("BENCH N=%s method=%-16s threads=%5zu us/thread med=%7.2f min=%7.2f total_ms med=%8.2f min=%8.2f speedup=%6.1fx agree_proc=",
+		printf("BENCH N=%s method=%-18s threads=%5zu us/thread med=%7.2f min=%7.2f total_ms med=%8.2f min=%8.2f speedup=%6.1fx agree_proc=",
 		       label, methods[m].name, n, med / n, t[m][0] / n, med / 1e3, t[m][0] / 1e3, proc_med / med);
 		/* /proc's own frames are text: compare only methods with addresses */
 		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli) {
@@ -620,8 +633,11 @@ int main(int argc, char **argv)
 			double a = agreement(last[m], n, &nthr);
 
 			printf("%5.1f%% (of %d threads)", a, nthr);
-			if (methods[m].sym)
-				printf(" sym+fmt_us/run=%.0f+%.0f distinct_stacks=%zu", symt[m] / repeats,
+			if (methods[m].sym == 1)
+				printf(" sym_us/run=%.0f distinct_stacks=%zu", symt[m] / repeats,
+				       kept[m]);
+			if (methods[m].sym == 2)
+				printf(" sym+print_us/run=%.0f+%.0f distinct_stacks=%zu", symt[m] / repeats,
 				       fmtt[m] / repeats, kept[m]);
 		}
 		qsort(ioct[m], repeats, sizeof(ioct[m][0]), cmp_d);

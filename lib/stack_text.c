@@ -78,12 +78,18 @@ static uint64_t ks_stack_text_hash(const uint64_t *ips, size_t n)
 	return h;
 }
 
+static bool ks_stack_text_same_key(const struct ks_stack_text_entry *e, const uint64_t *ips,
+				   const uint8_t *flags, size_t n)
+{
+	if (e->n != n || memcmp(e->ips, ips, n * sizeof(*ips)))
+		return false;
+	return flags ? !memcmp(e->flags, flags, n) : e->plain;
+}
+
 static bool ks_stack_text_same(const struct ks_stack_text_entry *e, uint64_t h,
 			       const uint64_t *ips, const uint8_t *flags, size_t n)
 {
-	if (e->hash != h || e->n != n || memcmp(e->ips, ips, n * sizeof(*ips)))
-		return false;
-	return flags ? !memcmp(e->flags, flags, n) : e->plain;
+	return e->hash == h && ks_stack_text_same_key(e, ips, flags, n);
 }
 
 /* The slot holding this key, or the empty slot where it belongs. */
@@ -133,15 +139,19 @@ static struct ks_stack_text_entry *ks_stack_text_entry(struct ks_stack_text *t,
 						       const uint8_t *flags, size_t n,
 						       bool *added)
 {
-	uint64_t h = ks_stack_text_hash(ips, n);
 	struct ks_stack_text_entry **slot, *e;
 	size_t size = sizeof(*e) + n * (sizeof(*ips) + 1), i;
+	uint64_t h;
 
 	*added = false;
+	/* threads of one process often sleep alike, and come one after another */
+	if (t->last && ks_stack_text_same_key(t->last, ips, flags, n))
+		return t->last;
+	h = ks_stack_text_hash(ips, n);
 	if (t->cap) {
 		slot = ks_stack_text_slot(t->slots, t->cap, h, ips, flags, n);
 		if (*slot)
-			return *slot;
+			return t->last = *slot;
 	}
 	if ((t->used + 1) * 2 > t->cap && !ks_stack_text_grow(t))
 		return NULL;
@@ -166,7 +176,7 @@ static struct ks_stack_text_entry *ks_stack_text_entry(struct ks_stack_text *t,
 	t->used++;
 	t->bytes += size;
 	*added = true;
-	return e;
+	return t->last = e;
 }
 
 struct ks_stack_text_entry *ks_stack_text_note(struct ks_stack_text *t, const uint64_t *ips,
@@ -261,33 +271,49 @@ static void ks_stack_text_put_lines(struct ks_stack_text *t, FILE *out, const ui
 	}
 }
 
+const char *ks_stack_text_lines(struct ks_stack_text *t, struct ks_stack_text_entry *e,
+				size_t *len)
+{
+	if (e->text) {
+		t->hits++;
+		*len = e->len;
+		return e->text;
+	}
+	if (!ks_stack_text_format(t, e->ips, e->plain ? NULL : e->flags, e->n, len))
+		return NULL;
+	/* keep the text while within the bound; past it, this was per-frame work */
+	if (t->bytes + *len <= t->max_bytes && (e->text = malloc(*len))) {
+		memcpy(e->text, t->buf, *len);
+		e->len = *len;
+		t->bytes += *len;
+		t->misses++;
+		return e->text;
+	}
+	t->uncached++;
+	return t->buf;
+}
+
 /* A stack's lines: its kept text, or formatted (and kept if within the bound). */
 static void ks_stack_text_write(struct ks_stack_text *t, FILE *out,
 				struct ks_stack_text_entry *e, const uint64_t *ips,
 				const uint8_t *flags, size_t n)
 {
+	const char *text;
 	size_t len;
 
-	if (e && e->text) {
-		t->hits++;
-		ks_out_write(out, e->text, e->len);
+	if (e) {
+		text = ks_stack_text_lines(t, e, &len);
+		if (text) {
+			ks_out_write(out, text, len);
+			return;
+		}
+	} else if (ks_stack_text_format(t, ips, flags, n, &len)) {
+		t->uncached++;
+		ks_out_write(out, t->buf, len);
 		return;
 	}
-	if (!ks_stack_text_format(t, ips, flags, n, &len)) {
-		t->uncached++;
-		ks_stack_text_put_lines(t, out, ips, flags, n);
-		return;
-	}
-	/* keep the text while within the bound; past it, this was per-frame work */
-	if (e && t->bytes + len <= t->max_bytes && (e->text = malloc(len))) {
-		memcpy(e->text, t->buf, len);
-		e->len = len;
-		t->bytes += len;
-		t->misses++;
-	} else {
-		t->uncached++;
-	}
-	ks_out_write(out, t->buf, len);
+	t->uncached++;
+	ks_stack_text_put_lines(t, out, ips, flags, n);
 }
 
 void ks_stack_text_put(struct ks_stack_text *t, FILE *out, const uint64_t *ips,

@@ -38,6 +38,7 @@ struct ks_stack_text_entry;
 struct ks_stack_text {
 	struct ks_symcache *names;
 	struct ks_stack_text_entry **slots;	/* open addressing; cap: power of two */
+	struct ks_stack_text_entry *last;	/* the entry found or made last */
 	size_t cap, used;
 	size_t bytes, max_bytes;	/* kept: table, keys, text */
 	char *buf;			/* formatting scratch */
@@ -67,7 +68,16 @@ struct ks_stack_text_entry *ks_stack_text_note(struct ks_stack_text *t, const ui
 void ks_stack_text_put(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
 		       const uint8_t *flags, size_t n);
 
-/* The same for a noted stack, without finding it again. */
+/*
+ * A noted stack's frame lines as text, formatted once and kept (the names
+ * of every frame, for a caller that does not print them right away). The
+ * text is valid until fini; past the bound, until the next call. NULL
+ * without memory (ks_stack_text_put_noted() still writes it).
+ */
+const char *ks_stack_text_lines(struct ks_stack_text *t, struct ks_stack_text_entry *e,
+				size_t *len);
+
+/* Write a noted stack's frame lines, without finding it again. */
 void ks_stack_text_put_noted(struct ks_stack_text *t, FILE *out, struct ks_stack_text_entry *e);
 
 /* The same for a walk's frames. */

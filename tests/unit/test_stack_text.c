@@ -112,6 +112,56 @@ static void identical_stacks(void **state)
 	fixture_free(fx);
 }
 
+/*
+ * A noted stack's lines as text: what put writes, formatted once and kept
+ * (then the same pointer); past the bound, the same text, not kept.
+ */
+static void lines_of_noted(void **state)
+{
+	const uint64_t a[] = { SCHED, KTHREAD, NANOSLEEP };
+	const uint8_t flags[] = { 0, KS_TEXT_UNRELIABLE, KS_TEXT_EXACT };
+	struct fixture *fx = fixture_new(*state, 0), *tiny = fixture_new(*state, 1);
+	struct ks_stack_text_entry *e, *u;
+	const char *text, *again;
+	char *want = expected(*state, a, flags, 3);
+	size_t len = 0, len2 = 0;
+
+	e = ks_stack_text_note(&fx->text, a, flags, 3);
+	assert_non_null(e);
+	text = ks_stack_text_lines(&fx->text, e, &len);
+	assert_non_null(text);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(text, want, len);
+	assert_int_equal(fx->text.misses, 1);
+	again = ks_stack_text_lines(&fx->text, e, &len2);
+	assert_ptr_equal(again, text);
+	assert_int_equal(len2, len);
+	assert_int_equal(fx->text.hits, 1);
+	/* a bound of 1 byte keeps nothing: no entry to ask about */
+	u = ks_stack_text_note(&tiny->text, a, flags, 3);
+	assert_null(u);
+	fixture_free(tiny);
+	/* the smallest bound that keeps the stack but not its text */
+	for (size_t bound = 8; bound < 4096; bound += 8) {
+		tiny = fixture_new(*state, bound);
+		u = ks_stack_text_note(&tiny->text, a, flags, 3);
+		if (u) {
+			text = ks_stack_text_lines(&tiny->text, u, &len);
+			assert_non_null(text);
+			assert_int_equal(len, strlen(want));
+			assert_memory_equal(text, want, len);
+			assert_int_equal(tiny->text.uncached, 1);
+			assert_int_equal(tiny->text.misses, 0);
+			fixture_free(tiny);
+			break;
+		}
+		fixture_free(tiny);
+		assert_true(bound + 8 < 4096);
+	}
+	free(want);
+	fixture_free(fx);
+}
+
 /* Stacks that differ in an ip, a flag, or length each get their own text. */
 static void differing_stacks(void **state)
 {
@@ -349,6 +399,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(identical_stacks, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(lines_of_noted, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(differing_stacks, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(cap_fallback, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(long_names),
