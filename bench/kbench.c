@@ -656,7 +656,7 @@ int main(int argc, char **argv)
 				compare_walks(label, "snapshot fast walk vs in-kernel unwinder",
 					      last[m], nthreads[m], last[k], nthreads[k]);
 		}
-	printf("BENCH N=%s snapshot: %ld of %ld records by the fast walk, %ld by the kernel's unwinder\n",
+	printf("BENCH N=%s snapshot, all runs: %ld of %ld records by the fast walk, %ld by the kernel's unwinder\n",
 	       label, snap_recs - kunwind_recs, snap_recs, kunwind_recs);
 	getrusage(RUSAGE_SELF, &ru);
 	/* kstack --all's own peak RSS: runrss, from the shell (see runrss.c) */
