@@ -364,24 +364,25 @@ static size_t m_snap(struct thr **out, int sym)
 	return n;
 }
 
-static size_t m_snap_raw(struct thr **out, int sym)
+/* m_snap in another SNAPSHOT mode */
+static size_t m_snap_in(uint32_t mode, struct thr **out, int sym)
 {
 	size_t n;
 
-	snap_mode = KSTACK_SNAP_RAW;
+	snap_mode = mode;
 	n = m_snap(out, sym);
 	snap_mode = KSTACK_SNAP_FRAMES;
 	return n;
 }
 
+static size_t m_snap_raw(struct thr **out, int sym)
+{
+	return m_snap_in(KSTACK_SNAP_RAW, out, sym);
+}
+
 static size_t m_snap_kunwind(struct thr **out, int sym)
 {
-	size_t n;
-
-	snap_mode = KSTACK_SNAP_FRAMES_KERNEL;
-	n = m_snap(out, sym);
-	snap_mode = KSTACK_SNAP_FRAMES;
-	return n;
+	return m_snap_in(KSTACK_SNAP_FRAMES_KERNEL, out, sym);
 }
 
 static size_t m_orc_walk(struct thr **out, int sym)
