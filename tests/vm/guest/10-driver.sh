@@ -36,6 +36,24 @@ kill -9 $zoo_pid 2>/dev/null
 # its forked children (waitpid / stopped ones) were orphaned: kill them too
 for p in $(pidof zoo); do kill -9 "$p" 2>/dev/null; done
 
+# A kretprobe puts its trampoline in place of a return address on the
+# stack: the driver's fast walk must leave such a thread to the kernel's
+# unwinder (which restores the real address).
+tr=/sys/kernel/tracing
+[ -d $tr/events ] || mount -t tracefs nodev $tr 2>/dev/null
+if echo 'r:kstack_test do_nanosleep' >$tr/kprobe_events 2>/dev/null &&
+	echo 1 >$tr/events/kprobes/kstack_test/enable; then
+	sleep 60 &
+	sleeper=$!
+	usleep 300000
+	ksdrv_test fallback $sleeper
+	kill $sleeper
+	echo 0 >$tr/events/kprobes/kstack_test/enable
+	echo '-:kstack_test' >>$tr/kprobe_events
+else
+	fail "kretprobe on do_nanosleep through tracefs"
+fi
+
 # rmmod while a client holds the fd fails; succeeds after close
 rm -f /tmp/held
 ksdrv_test holdfd /tmp/held &

@@ -8,6 +8,8 @@
  *   stackcmp ZOOFILE      STACK of every zoo thread vs /proc/PID/task/TID/stack
  *   snapshot ZOOFILE      SNAPSHOT (frames and raw) vs STACK, ENOSPC, errors
  *   symbolize             SYMBOLIZE vs /proc/kallsyms
+ *   fallback PID          SNAPSHOT of a thread whose stack holds a kretprobe
+ *                         trampoline: the kernel's unwinder answers, as STACK
  *   selfsnap LABEL        SNAPSHOT of this process: ids as this pid namespace
  *                         numbers them (run it in a child namespace too)
  *   perm                  who may open the device
@@ -844,6 +846,48 @@ static int cmd_perm(void)
 	return 0;
 }
 
+/*
+ * PID sleeps in do_nanosleep under a kretprobe: its return address on the
+ * stack is the rethook trampoline. The driver's fast walk must not report
+ * it: the record comes from the kernel's unwinder (which puts the real
+ * return address back) and equals STACK.
+ */
+static int cmd_fallback(const char *pidarg)
+{
+	static char buf[1 << 20];
+	const struct kstack_snap_thread *r;
+	uint64_t frames[KSTACK_FRAMES_MAX], tramp;
+	struct kstack_snapshot s;
+	struct kstack_stack st;
+	int fd = open_dev(), ret, has_tramp = 0;
+	uint64_t pid = strtoull(pidarg, NULL, 10);
+	long n;
+
+	if (ksyms_load()) {
+		result(0, "SNAPSHOT fallback: /proc/kallsyms", "cannot read it");
+		return 1;
+	}
+	tramp = ksym_addr("arch_rethook_trampoline");
+	ret = snap(fd, pid, KSTACK_SNAP_FRAMES, buf, sizeof(buf), &s);
+	n = snap_records(buf, &s, pid, &r);
+	HDR(st);
+	st.tid = pid;
+	st.max_frames = KSTACK_FRAMES_MAX;
+	st.frames = (uintptr_t)frames;
+	for (uint32_t i = 0; r && i < r->nr_frames; i++)
+		has_tramp += ((const uint64_t *)(r + 1))[i] == tramp;
+	result(ret == 0 && n == 1 && r && (r->flags & KSTACK_SNAP_F_KERNEL_UNWINDER) && tramp &&
+	       !has_tramp, "SNAPSHOT: a stack with a kretprobe trampoline goes to the kernel's unwinder",
+	       "ret=%d errno=%d records=%ld flags=%#x trampoline %#" PRIx64 " in frames: %d", ret,
+	       errno, n, r ? r->flags : 0, tramp, has_tramp);
+	result(r && !ioctl(fd, KSTACK_IOCTL_STACK, &st) && st.nr_frames == r->nr_frames &&
+	       !memcmp(frames, r + 1, st.nr_frames * 8),
+	       "SNAPSHOT of that stack equals STACK", "%u vs %u frames", r ? r->nr_frames : 0,
+	       st.nr_frames);
+	close(fd);
+	return 0;
+}
+
 static void *selfsnap_thread(void *arg)
 {
 	(void)arg;
@@ -917,12 +961,14 @@ int main(int argc, char **argv)
 		cmd_symbolize();
 	else if (argc >= 2 && !strcmp(argv[1], "perm"))
 		cmd_perm();
+	else if (argc >= 3 && !strcmp(argv[1], "fallback"))
+		cmd_fallback(argv[2]);
 	else if (argc >= 3 && !strcmp(argv[1], "selfsnap"))
 		cmd_selfsnap(argv[2]);
 	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
 		cmd_holdfd(argv[2]);
 	else {
-		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|selfsnap LABEL|perm|holdfd FILE\n");
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|selfsnap LABEL|perm|holdfd FILE\n");
 		return 2;
 	}
 	return failures ? 1 : 0;
