@@ -178,5 +178,5 @@ bool ks_x86_64_regs_user_mode(const struct ks_stack_image *stack, const struct k
 
 	if (!r->regs || !ks_stack_read_u64(stack, r->regs + KS_PT_REGS_CS, &cs))
 		return false;
-	return (cs & 3) == 3;
+	return (cs & 3) != 0;	/* the kernel's user_mode() on x86_64 */
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SNAPSHOT: every thread of a process or of the system in one call, each as
- * a record of in-kernel unwound frames or of its raw live stack. The thread
- * list is pinned first (get_task_struct under RCU), then each thread is
- * captured under RCU into a heap chunk of records, and each full chunk is
- * copied out with no lock held (one copy_to_user per ~64 KiB, not per
- * thread). Work per call is bounded by KSTACK_SNAP_MAX_THREADS threads.
+ * a record of in-kernel unwound frames or of its raw live stack. Threads
+ * are captured under RCU into a heap chunk of records, and each full chunk
+ * is copied out with no lock held (one copy_to_user per ~64 KiB, not per
+ * thread): the whole system in one pass over the thread list with the lock
+ * broken per chunk (kstack_snap_all), one process from a pinned list of
+ * its threads. Work per call is bounded by KSTACK_SNAP_MAX_THREADS threads.
  */
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -163,6 +164,9 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 	int ret, tries;
 	u32 len;
 
+	/* a thread outside the caller's pid namespace has no number there */
+	if (!init_ns && !task_pid_vnr(task))
+		return -ENOENT;
 	memset(rec, 0, sizeof(*rec));
 	for (tries = 0; tries < 2; tries++) {
 		if (req->mode == KSTACK_SNAP_RAW)
@@ -184,13 +188,13 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 		rec->tgid = task_tgid_vnr(task);
 	}
 	rec->state = READ_ONCE(task->__state);
+	BUILD_BUG_ON(sizeof(rec->comm) != TASK_COMM_LEN);
 	/*
 	 * Without task_lock, as the sched tracepoints copy it (and as
 	 * get_task_comm() does since v6.12): a rename racing with us may give
 	 * a mix of the two names, never an unterminated one.
 	 */
-	BUILD_BUG_ON(sizeof(rec->comm) != TASK_COMM_LEN);
-	memcpy(rec->comm, task->comm, sizeof(rec->comm));
+	data_race(memcpy(rec->comm, task->comm, sizeof(rec->comm)));
 	rec->comm[sizeof(rec->comm) - 1] = '\0';
 	if (task->flags & PF_KTHREAD)
 		rec->flags |= KSTACK_TF_KTHREAD;
@@ -277,8 +281,11 @@ static void kstack_snap_add(struct kstack_snap *sn, struct task_struct *t)
 	struct kstack_snap_thread *rec = (void *)(sn->out.buf + sn->out.len);
 	struct kstack_snapshot *req = &sn->req;
 
-	if (kstack_capture_one(t, req, sn->cache, sn->init_ns, rec)) {
-		req->nr_skipped++;	/* exited before its turn */
+	int ret = kstack_capture_one(t, req, sn->cache, sn->init_ns, rec);
+
+	if (ret) {
+		if (ret == -ESRCH)
+			req->nr_skipped++;	/* exited before its turn */
 		return;
 	}
 	req->bytes_needed += rec->rec_size;
@@ -333,11 +340,12 @@ static int kstack_snap_all(struct kstack_snap *sn)
 	bool alive;
 	int ret = 0;
 
+	/* a double loop: leave it with goto, never break (sched/signal.h) */
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
 		if (++n > KSTACK_SNAP_MAX_THREADS) {
 			ret = -E2BIG;
-			break;
+			goto out;
 		}
 		if (kstack_snap_full(sn) || ++batch > KSTACK_SNAP_BATCH) {
 			get_task_struct(g);
@@ -352,11 +360,12 @@ static int kstack_snap_all(struct kstack_snap *sn)
 			if (!ret && !alive)
 				ret = -EAGAIN;
 			if (ret)
-				break;
-			batch = 0;
+				goto out;
+			batch = 1;	/* t, taken next */
 		}
 		kstack_snap_add(sn, t);
 	}
+out:
 	rcu_read_unlock();
 	return ret;
 }

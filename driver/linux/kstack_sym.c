@@ -127,7 +127,8 @@ long kstack_symbolize(void __user *uarg)
 	if (!req.nr || req.nr > KSTACK_SYM_MAX || req.flags & ~KSTACK_SYM_RETADDR)
 		return -EINVAL;
 	addrs = kvmalloc_array(req.nr, sizeof(*addrs), GFP_KERNEL);
-	names = kvmalloc_array(req.nr, KSTACK_SYM_LEN, GFP_KERNEL);
+	/* zeroed: each name is copied out whole, bytes after its NUL too */
+	names = kvcalloc(req.nr, KSTACK_SYM_LEN, GFP_KERNEL);
 	tmp = kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL);
 	if (!addrs || !names || !tmp) {
 		ret = -ENOMEM;

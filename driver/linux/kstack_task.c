@@ -4,9 +4,12 @@
  * own unwinder, an oracle for the user-space walker).
  *
  * Lifetime: get_pid_task() pins the task_struct, not its stack; the stack
- * is freed on exit (vmap stacks via RCU), and put_task_stack() is not
- * exported, so every stack access happens inside rcu_read_lock() after
- * re-reading task->stack, and memory is read with nofault accessors.
+ * is released on exit (a vmap stack goes to a per-CPU cache for the next
+ * task, or is freed after an RCU grace period: mapped either way while we
+ * hold rcu_read_lock) and put_task_stack() is not exported, so every stack
+ * access happens inside rcu_read_lock() after re-reading task->stack, with
+ * nofault or KASAN-exempt reads; the ctxsw counts and exit_state say
+ * whether what we read still belonged to the task.
  */
 #include <linux/pid.h>
 #include <linux/sched.h>

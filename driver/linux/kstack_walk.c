@@ -69,8 +69,12 @@ void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *k
 	kw.tramp[2] = lookup("arch_rethook_trampoline");
 	kw.ok = IS_ENABLED(CONFIG_UNWINDER_ORC) && kw.text_start &&
 		kw.text_end > kw.text_start && kw.ip && kw.orc && kw.nr &&
-		nr_ip == kw.nr && kw.lookup && kw.nr_blocks > 1 &&
-		kw.ret_from_fork && kw.block_order;
+		ki->orc_ip_end > ki->orc_ip_start && nr_ip == kw.nr &&
+		ki->orc_lookup_end > ki->orc_lookup_start && kw.nr_blocks > 1 &&
+		kw.ret_from_fork && kw.block_order &&
+		/* a trampoline we cannot recognise would be reported as a frame */
+		(kw.tramp[0] || !IS_ENABLED(CONFIG_FUNCTION_GRAPH_TRACER)) &&
+		(kw.tramp[2] || !IS_ENABLED(CONFIG_RETHOOK));
 	if (!kw.ok)
 		pr_info("kstack: ORC tables not found; SNAPSHOT frames use the kernel's unwinder only\n");
 }
@@ -132,19 +136,21 @@ static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigne
 {
 	u32 h = (u32)(((u64)ip * 0x9e3779b97f4a7c15ull) >> 52) & (KSTACK_ORC_CACHE_SLOTS - 1);
 	struct kstack_orc_slot *s;
+	struct ks_orc orc;
 
 	for (;;) {
 		s = &c->slot[h];
+		if (!s->ip)	/* first: address 0 must not match an empty slot */
+			break;
 		if (s->ip == ip && s->signal == signal)
 			return &s->orc;
-		if (!s->ip)
-			break;
 		h = (h + 1) & (KSTACK_ORC_CACHE_SLOTS - 1);
 	}
 	/* keep the table at most 3/4 full: probes stay short */
 	if (c->used >= KSTACK_ORC_CACHE_SLOTS / 4 * 3 || !kstack_fast_text(ip) ||
-	    !kstack_orc_search(signal ? ip : ip - 1, &s->orc))
+	    !kstack_orc_search(signal ? ip : ip - 1, &orc))
 		return NULL;
+	s->orc = orc;
 	s->ip = ip;
 	s->signal = signal;
 	c->used++;
@@ -208,7 +214,8 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 	unsigned long prev_sp;
 	u32 n = 0;
 
-	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(struct inactive_task_frame))
+	/* the kernel's unwinder needs the frame's end inside the stack, too */
+	if (sp < stack || sp - stack >= THREAD_SIZE - sizeof(struct inactive_task_frame))
 		return -EAGAIN;
 	if (!ks_x86_64_initial_regs(&img, sp, sizeof(struct inactive_task_frame),
 				    offsetof(struct inactive_task_frame, ret_addr),

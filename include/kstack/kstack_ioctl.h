@@ -186,7 +186,8 @@ struct kstack_stack {
  * taken again once, then flagged KSTACK_SNAP_F_RAN. A running thread has
  * KSTACK_SNAP_F_RUNNING and no data. If the buffer is too small: -ENOSPC /
  * STATUS_BUFFER_TOO_SMALL, with bytes_needed set (the records that fit are
- * written; nr_threads counts them).
+ * written; nr_threads counts them). Threads outside the caller's pid
+ * namespace are left out; ids are as that namespace numbers them.
  */
 #define KSTACK_SNAP_FRAMES	1u
 #define KSTACK_SNAP_RAW		2u
