@@ -12,6 +12,7 @@ ksdrv_test32 symbolize
 ksdrv_test perm
 ksdrv_test32 basic
 ksdrv_test32 context
+ksdrv_test churn
 ksdrv_test selfsnap "initial pid namespace"
 # a child pid namespace: the process is pid 1 there
 if unshare -p -f true 2>/dev/null; then

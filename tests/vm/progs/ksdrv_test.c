@@ -10,6 +10,7 @@
  *   symbolize             SYMBOLIZE vs /proc/kallsyms
  *   fallback PID          SNAPSHOT of a thread whose stack holds a kretprobe
  *                         trampoline: the kernel's unwinder answers, as STACK
+ *   churn                 whole-system SNAPSHOTs while processes come and go
  *   selfsnap LABEL        SNAPSHOT of this process: ids as this pid namespace
  *                         numbers them (run it in a child namespace too)
  *   perm                  who may open the device
@@ -21,6 +22,7 @@
 #include <inttypes.h>
 #include <linux/capability.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -888,6 +890,48 @@ static int cmd_fallback(const char *pidarg)
 	return 0;
 }
 
+/*
+ * Whole-system raw snapshots (a lock break every few dozen threads) while
+ * a child keeps forking processes that exit at once: every call must
+ * succeed with well-formed records, and the kernel log stay clean.
+ */
+static int cmd_churn(void)
+{
+	static char buf[32 << 20];
+	struct kstack_snapshot s;
+	int fd = open_dev(), ok = 0, calls = 50;
+	long n, fewest = -1;
+	pid_t churner = fork();
+
+	if (churner == 0) {
+		for (;;) {
+			pid_t p = fork();
+
+			if (p == 0)
+				_exit(0);
+			if (p > 0)
+				waitpid(p, NULL, 0);
+		}
+	}
+	for (int i = 0; i < calls; i++) {
+		const struct kstack_snap_thread *r;
+		int ret = snap(fd, 0, KSTACK_SNAP_RAW, buf, sizeof(buf), &s);
+
+		n = ret == 0 ? snap_records(buf, &s, 0, &r) : -1;
+		if (n > 20 && n == (long)s.nr_threads)
+			ok++;
+		if (fewest < 0 || n < fewest)
+			fewest = n;
+	}
+	kill(churner, SIGKILL);
+	waitpid(churner, NULL, 0);
+	result(churner > 0 && ok == calls,
+	       "SNAPSHOT of the whole system while processes come and go: every call whole",
+	       "%d of %d calls ok (fewest records %ld, errno %d)", ok, calls, fewest, errno);
+	close(fd);
+	return 0;
+}
+
 static void *selfsnap_thread(void *arg)
 {
 	(void)arg;
@@ -972,6 +1016,8 @@ int main(int argc, char **argv)
 		cmd_snapshot(argv[2]);
 	else if (argc >= 2 && !strcmp(argv[1], "symbolize"))
 		cmd_symbolize();
+	else if (argc >= 2 && !strcmp(argv[1], "churn"))
+		cmd_churn();
 	else if (argc >= 2 && !strcmp(argv[1], "perm"))
 		cmd_perm();
 	else if (argc >= 3 && !strcmp(argv[1], "fallback"))
@@ -981,7 +1027,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
 		cmd_holdfd(argv[2]);
 	else {
-		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|selfsnap LABEL|perm|holdfd FILE\n");
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|churn|selfsnap LABEL|perm|holdfd FILE\n");
 		return 2;
 	}
 	return failures ? 1 : 0;
