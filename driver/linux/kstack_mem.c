@@ -169,38 +169,53 @@ static bool kstack_in_task_stack(unsigned long addr, size_t len)
 	return false;
 }
 
-/* Caller holds rcu_read_lock with preemption disabled. */
-static bool kstack_allowed(unsigned long addr, size_t len)
+/*
+ * Caller holds rcu_read_lock. A module range is checked with preemption
+ * disabled (__module_address needs it, and the module cannot go away
+ * before the copy). The stacks are checked under RCU alone: the walk over
+ * every thread is O(threads) and must not hold off preemption.
+ * *preempt_off says whether the caller must preempt_enable() after copying.
+ */
+static bool kstack_allowed(unsigned long addr, size_t len, bool *preempt_off)
 {
+	*preempt_off = false;
 	if (addr < TASK_SIZE_MAX)	/* never user space through this path */
 		return false;
-	return kstack_in_core(addr, len) || kstack_in_module(addr, len) ||
-	       kstack_in_task_stack(addr, len);
+	if (kstack_in_core(addr, len))
+		return true;
+	preempt_disable();
+	if (kstack_in_module(addr, len)) {
+		*preempt_off = true;
+		return true;
+	}
+	preempt_enable();
+	return kstack_in_task_stack(addr, len);
 }
 
 /* Check, then copy one chunk, in one RCU section. */
 static int kstack_copy_chunk(void *dst, unsigned long addr, size_t len)
 {
+	bool preempt_off;
 	int ret = -EPERM;
 
 	rcu_read_lock();
-	preempt_disable();
-	if (kstack_allowed(addr, len))
+	if (kstack_allowed(addr, len, &preempt_off))
 		ret = copy_from_kernel_nofault(dst, (const void *)addr, len) ?
 		      -EFAULT : 0;
-	preempt_enable();
+	if (preempt_off)
+		preempt_enable();
 	rcu_read_unlock();
 	return ret;
 }
 
 static int kstack_check_range(unsigned long addr, size_t len)
 {
-	bool ok;
+	bool ok, preempt_off;
 
 	rcu_read_lock();
-	preempt_disable();
-	ok = kstack_allowed(addr, len);
-	preempt_enable();
+	ok = kstack_allowed(addr, len, &preempt_off);
+	if (preempt_off)
+		preempt_enable();
 	rcu_read_unlock();
 	return ok ? 0 : -EPERM;
 }
