@@ -232,9 +232,18 @@ int main(int argc, char **argv)
 	if (!o.threads && !o.verify && !o.raw && !o.no_snapshot &&
 	    (s.drv.version.caps & KSTACK_CAP_SNAPSHOT)) {
 		struct ks_snapshot snap = { 0 };
+		bool too_big = false;
 
 		if (o.all) {
 			err = show_snapshot(&s, &text, 0, &c, &snap);
+			if (err && err->code == E2BIG) {
+				/* over one call's bound, before any output: thread by thread */
+				fprintf(stderr, "kstack: %s; reading thread by thread\n",
+					err->message);
+				ks_error_destroy(err);
+				err = NULL;
+				too_big = true;
+			}
 		} else {
 			for (i = (size_t)optind; !err && i < (size_t)argc; i++) {
 				uint64_t v;
@@ -258,12 +267,14 @@ int main(int argc, char **argv)
 			ks_session_close(&s);
 			return EXIT_NOTHING;
 		}
-		rc = c.shown == 0 && c.running == 0 ? EXIT_NOTHING :
-		     c.failed ? (c.shown ? EXIT_PARTIAL : EXIT_NOTHING) : EXIT_ALL;
-		ks_stack_text_fini(&text);
-		ks_symcache_fini(&names);
-		ks_session_close(&s);
-		return rc;
+		if (!too_big) {
+			rc = c.shown == 0 && c.running == 0 ? EXIT_NOTHING :
+			     c.failed ? (c.shown ? EXIT_PARTIAL : EXIT_NOTHING) : EXIT_ALL;
+			ks_stack_text_fini(&text);
+			ks_symcache_fini(&names);
+			ks_session_close(&s);
+			return rc;
+		}
 	}
 	if (o.all) {
 		err = ks_threads_all(&tids, NULL);

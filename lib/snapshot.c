@@ -53,6 +53,10 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 			if (e == ESRCH)
 				return ks_error_format(e, "process %llu: no such process",
 						       (unsigned long long)pid);
+			if (e == E2BIG)
+				return ks_error_format(e, "SNAPSHOT: more than %u threads%s; ask per process",
+						       KSTACK_SNAP_MAX_THREADS,
+						       pid ? " in this process" : " on the system");
 			return ks_error_format(e, "SNAPSHOT: %s", strerror(e));
 		}
 		/* what it needed, plus a quarter for threads born meanwhile */
