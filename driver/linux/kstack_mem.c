@@ -155,32 +155,49 @@ static bool kstack_in_module(unsigned long addr, size_t len)
 #endif
 }
 
-/* Caller holds rcu_read_lock: the thread list and stacks stay valid. */
-static bool kstack_in_task_stack(unsigned long addr, size_t len)
+/*
+ * Caller holds rcu_read_lock: the thread list and stacks stay valid. The
+ * task whose stack holds the range, pinned (the caller puts it), or NULL.
+ * O(threads): done once per request, not per chunk.
+ */
+static struct task_struct *kstack_stack_owner(unsigned long addr, size_t len)
 {
 	struct task_struct *p, *t;
 
 	for_each_process_thread(p, t) {
 		unsigned long stack = (unsigned long)READ_ONCE(t->stack);
 
-		if (stack && kstack_within(stack, stack + THREAD_SIZE, addr, len))
-			return true;
+		if (stack && kstack_within(stack, stack + THREAD_SIZE, addr, len)) {
+			get_task_struct(t);
+			return t;	/* leaves both loops */
+		}
 	}
-	return false;
+	return NULL;
+}
+
+/* Caller holds rcu_read_lock: is the range still in owner's live stack? */
+static bool kstack_in_stack_of(struct task_struct *owner, unsigned long addr, size_t len)
+{
+	unsigned long stack = (unsigned long)READ_ONCE(owner->stack);
+
+	return stack && kstack_within(stack, stack + THREAD_SIZE, addr, len);
 }
 
 /*
- * Caller holds rcu_read_lock. A module range is checked with preemption
- * disabled (__module_address needs it, and the module cannot go away
- * before the copy). The stacks are checked under RCU alone: the walk over
- * every thread is O(threads) and must not hold off preemption.
- * *preempt_off says whether the caller must preempt_enable() after copying.
+ * Caller holds rcu_read_lock. Core kernel ranges, then modules (with
+ * preemption disabled: __module_address needs it, and the module cannot go
+ * away before the copy), then the stack of owner (found by
+ * kstack_check_range). *preempt_off: the caller must preempt_enable()
+ * after copying.
  */
-static bool kstack_allowed(unsigned long addr, size_t len, bool *preempt_off)
+static bool kstack_allowed(unsigned long addr, size_t len, struct task_struct *owner,
+			   bool *preempt_off)
 {
 	*preempt_off = false;
 	if (addr < TASK_SIZE_MAX)	/* never user space through this path */
 		return false;
+	if (owner)
+		return kstack_in_stack_of(owner, addr, len);
 	if (kstack_in_core(addr, len))
 		return true;
 	preempt_disable();
@@ -189,17 +206,18 @@ static bool kstack_allowed(unsigned long addr, size_t len, bool *preempt_off)
 		return true;
 	}
 	preempt_enable();
-	return kstack_in_task_stack(addr, len);
+	return false;
 }
 
 /* Check, then copy one chunk, in one RCU section. */
-static int kstack_copy_chunk(void *dst, unsigned long addr, size_t len)
+static int kstack_copy_chunk(void *dst, unsigned long addr, size_t len,
+			     struct task_struct *owner)
 {
 	bool preempt_off;
 	int ret = -EPERM;
 
 	rcu_read_lock();
-	if (kstack_allowed(addr, len, &preempt_off))
+	if (kstack_allowed(addr, len, owner, &preempt_off))
 		ret = copy_from_kernel_nofault(dst, (const void *)addr, len) ?
 		      -EFAULT : 0;
 	if (preempt_off)
@@ -208,14 +226,25 @@ static int kstack_copy_chunk(void *dst, unsigned long addr, size_t len)
 	return ret;
 }
 
-static int kstack_check_range(unsigned long addr, size_t len)
+/*
+ * The whole range must be allowed before a byte is copied. A range in a
+ * task's stack: *owner is that task, pinned, and each chunk is checked
+ * against its stack alone (a walk over every thread only once, under RCU
+ * without holding off preemption).
+ */
+static int kstack_check_range(unsigned long addr, size_t len, struct task_struct **owner)
 {
 	bool ok, preempt_off;
 
+	*owner = NULL;
 	rcu_read_lock();
-	ok = kstack_allowed(addr, len, &preempt_off);
+	ok = kstack_allowed(addr, len, NULL, &preempt_off);
 	if (preempt_off)
 		preempt_enable();
+	if (!ok && addr >= TASK_SIZE_MAX) {
+		*owner = kstack_stack_owner(addr, len);
+		ok = *owner;
+	}
 	rcu_read_unlock();
 	return ok ? 0 : -EPERM;
 }
@@ -223,6 +252,7 @@ static int kstack_check_range(unsigned long addr, size_t len)
 long kstack_read_memory(void __user *uarg)
 {
 	struct kstack_read_memory req;
+	struct task_struct *owner;
 	u8 __user *ubuf;
 	void *bounce;
 	u32 done = 0;
@@ -233,19 +263,20 @@ long kstack_read_memory(void __user *uarg)
 		return ret;
 	if (!req.length || req.length > KSTACK_READ_MAX)
 		return -EINVAL;
-	/* the whole range must be allowed before a single byte is copied */
-	ret = kstack_check_range(req.address, req.length);
+	ret = kstack_check_range(req.address, req.length, &owner);
 	if (ret)
 		return ret;
 
 	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!bounce)
-		return -ENOMEM;
+	if (!bounce) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	ubuf = u64_to_user_ptr(req.buffer);
 	while (done < req.length) {
 		size_t n = min_t(size_t, req.length - done, PAGE_SIZE);
 
-		ret = kstack_copy_chunk(bounce, req.address + done, n);
+		ret = kstack_copy_chunk(bounce, req.address + done, n, owner);
 		if (ret)
 			break;
 		if (copy_to_user(ubuf + done, bounce, n)) {
@@ -258,6 +289,9 @@ long kstack_read_memory(void __user *uarg)
 	kfree(bounce);
 	req.bytes_read = done;
 	if (kstack_req_out(uarg, &req, sizeof(req)))
-		return -EFAULT;
+		ret = -EFAULT;
+out:
+	if (owner)
+		put_task_struct(owner);
 	return ret;
 }
