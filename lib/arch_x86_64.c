@@ -71,6 +71,8 @@ enum ks_step_result ks_x86_64_orc_step(const struct ks_stack_image *stack,
 		return KS_STEP_END;
 	if (orc->type == KS_ORC_TYPE_UNDEFINED)
 		return KS_STEP_UNDEFINED;
+	if (ks_x86_64_call_step(stack, orc, r))
+		return KS_STEP_OK;
 
 	/* The caller's stack pointer (DWARF's CFA). */
 	switch (orc->sp_reg) {

@@ -59,6 +59,44 @@ bool ks_x86_64_initial_regs(const struct ks_stack_image *stack, uint64_t saved_s
 			    uint32_t frame_size, uint32_t ret_off, uint32_t bp_off,
 			    uint64_t ret_from_fork, struct ks_regs *ret);
 
+/*
+ * The step nearly every frame takes: a call frame whose CFA is sp or bp
+ * plus an offset and whose bp is kept or saved at a fixed place. Inline
+ * so that kstack.ko's fast walk pays no call for it; ks_x86_64_orc_step()
+ * takes it first too, so there is one rule. False, registers untouched:
+ * not that case, or a read outside the stack (the general step decides).
+ */
+static inline bool ks_x86_64_call_step(const struct ks_stack_image *stack,
+				       const struct ks_orc *orc, struct ks_regs *r)
+{
+	uint64_t cfa, ip, bp = r->bp;
+
+	if (orc->type != KS_ORC_TYPE_CALL)
+		return false;
+	if (orc->sp_reg == KS_ORC_REG_SP)
+		cfa = r->sp + orc->sp_offset;
+	else if (orc->sp_reg == KS_ORC_REG_BP)
+		cfa = r->bp + orc->sp_offset;
+	else
+		return false;
+	if (!ks_stack_read_u64(stack, cfa - 8, &ip))
+		return false;
+	/* UNDEFINED keeps bp: a call frame has no registers to take it from */
+	if (orc->bp_reg == KS_ORC_REG_PREV_SP) {
+		if (!ks_stack_read_u64(stack, cfa + orc->bp_offset, &bp))
+			return false;
+	} else if (orc->bp_reg != KS_ORC_REG_UNDEFINED) {
+		return false;
+	}
+	r->ip = ip;
+	r->sp = cfa;
+	r->bp = bp;
+	r->regs = 0;
+	r->prev_regs = 0;
+	r->signal = orc->signal;
+	return true;
+}
+
 /* Apply one ORC entry: regs (callee) -> caller's registers, in place. */
 enum ks_step_result ks_x86_64_orc_step(const struct ks_stack_image *stack,
 				       const struct ks_orc *orc, struct ks_regs *regs);

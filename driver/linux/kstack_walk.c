@@ -158,45 +158,6 @@ static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigne
 }
 
 /*
- * The step nearly every frame takes, inline: a call frame whose CFA is sp
- * or bp plus an offset and whose bp is kept or saved at a fixed place. The
- * same rule as ks_x86_64_orc_step()'s, without its generality (its cost
- * per frame showed in whole-system snapshots). False: not that case, or a
- * read it cannot do; nothing changed, ks_x86_64_orc_step() decides.
- */
-static inline bool kstack_call_step(const struct ks_stack_image *img, const struct ks_orc *orc,
-				    struct ks_regs *r)
-{
-	u64 cfa, ip, bp = r->bp;
-
-	if (orc->type != KS_ORC_TYPE_CALL || r->regs)
-		return false;
-	if (orc->sp_reg == KS_ORC_REG_SP)
-		cfa = r->sp + orc->sp_offset;
-	else if (orc->sp_reg == KS_ORC_REG_BP)
-		cfa = r->bp + orc->sp_offset;
-	else
-		return false;
-	if (!ks_stack_read_u64(img, cfa - 8, &ip))
-		return false;
-	if (orc->bp_reg == KS_ORC_REG_PREV_SP) {
-		if (!ks_stack_read_u64(img, cfa + orc->bp_offset, &bp))
-			return false;
-	} else if (orc->bp_reg != KS_ORC_REG_UNDEFINED) {
-		return false;
-	}
-	/* the loop's "each frame lies above the last" check */
-	if (cfa <= r->sp)
-		return false;
-	r->ip = ip;
-	r->sp = cfa;
-	r->bp = bp;
-	r->prev_regs = 0;
-	r->signal = orc->signal;
-	return true;
-}
-
-/*
  * Walk the stack of a task that sleeps (caller holds rcu_read_lock, found
  * the task quiet and its stack at stack; sp is its saved thread.sp). 0 with
  * frames[] and cap->nr_frames (and KSTACK_SF_TRUNCATED) filled, or -EAGAIN
@@ -233,8 +194,12 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 		}
 		frames[n++] = r.ip;
 		prev_sp = r.sp;
-		if (kstack_call_step(&img, orc, &r))
-			continue;	/* a call frame: sp moved up, no registers */
+		if (ks_x86_64_call_step(&img, orc, &r)) {
+			/* a call frame: no registers; it must lie above the last */
+			if (r.sp <= prev_sp)
+				return -EAGAIN;
+			continue;
+		}
 		step = ks_x86_64_orc_step(&img, orc, &r);
 		if (step == KS_STEP_END)
 			break;
