@@ -380,7 +380,7 @@ long kstack_snapshot(void __user *uarg)
 	int ret, tries;
 
 	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(struct kstack_snap_thread) + THREAD_SIZE));
-	ret = kstack_req_in(&sn.req, sizeof(sn.req), sizeof(sn.req), uarg);
+	ret = kstack_req_in(&sn.req, sizeof(sn.req), KSTACK_SNAPSHOT_V1_SIZE, uarg);
 	if (ret)
 		return ret;
 	ret = kstack_snap_check(&sn.req);

@@ -79,6 +79,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_MMCOPYMEMORY		(1u << 4)	/* Windows: MmCopyMemory used */
 #define KSTACK_CAP_WINE_HOST		(1u << 5)	/* Windows: running under Wine */
 #define KSTACK_CAP_SYMBOLIZE		(1u << 6)
+#define KSTACK_CAP_SNAP_TAIL		(1u << 7)	/* SNAPSHOT records end in a kstack_snap_tail on request */
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -205,6 +206,57 @@ struct kstack_stack {
 #define KSTACK_SNAP_F_UNRELIABLE (1u << 19)	/* unwinder reported an error */
 #define KSTACK_SNAP_F_RETAKEN	(1u << 20)	/* ran once, taken again */
 #define KSTACK_SNAP_F_KERNEL_UNWINDER (1u << 21) /* frames by the kernel's unwinder */
+#define KSTACK_SNAP_F_TAIL	(1u << 22)	/* a struct kstack_snap_tail ends the record */
+#define KSTACK_SNAP_F_USER_REGS	(1u << 23)	/* tail.user holds the user-mode registers */
+
+/* kstack_snapshot.flags (in; present when hdr.size >= 72) */
+#define KSTACK_SNAP_WANT_TAIL	(1u << 0)	/* end each record with a kstack_snap_tail */
+
+/* kstack_snap_tail.end: why the kernel half's walk ended */
+#define KSTACK_END_UNKNOWN	0u	/* RAW records (the tool walks), or no data */
+#define KSTACK_END_USER		1u	/* reached the user-mode entry frame: whole */
+#define KSTACK_END_KTHREAD	2u	/* end of a kernel thread's stack: whole */
+#define KSTACK_END_LIMIT	3u	/* cut at max_frames */
+#define KSTACK_END_UNRELIABLE	4u	/* the unwinder stopped early: cut short */
+#define KSTACK_END_RUNNING	5u	/* on a CPU: no frames */
+
+/*
+ * A thread's user-mode registers as saved at its entry into the kernel:
+ * task_pt_regs(task), in the order of x86_64 struct pt_regs
+ * (arch/x86/include/asm/ptrace.h, unchanged since v4.x). A 32-bit (compat)
+ * task's values are zero-extended; cs tells (0x23: __USER32_CS).
+ */
+struct kstack_user_regs {
+	kstack_u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	kstack_u64 ax, cx, dx, si, di, orig_ax;
+	kstack_u64 ip, cs, flags, sp, ss;
+};
+
+/*
+ * RAW records: a stack slot whose return address the kernel replaced with
+ * a trampoline (kretprobe/rethook, the function_graph tracer's
+ * return_to_handler), and the address the thread will really return to,
+ * as the kernel's unwinder recovers it (unwind_recover_ret_addr()).
+ */
+struct kstack_ret_fixup {
+	kstack_u64 slot;	/* kernel stack address of the replaced return address */
+	kstack_u64 ret;		/* the original return address */
+};
+
+/*
+ * With KSTACK_SNAP_WANT_TAIL, each record is laid out as
+ *   struct kstack_snap_thread | data (frames or raw, padded to 8) |
+ *   struct kstack_ret_fixup[tail.nr_ret_fixups] | struct kstack_snap_tail
+ * and flagged KSTACK_SNAP_F_TAIL: the tail is the record's last
+ * sizeof(struct kstack_snap_tail) bytes, so a tool that does not know it
+ * still steps by rec_size and finds data where it always was.
+ */
+struct kstack_snap_tail {
+	kstack_u32 end;			/* KSTACK_END_* */
+	kstack_u32 nr_ret_fixups;	/* RAW: fixups just before the tail */
+	kstack_u64 reserved;
+	struct kstack_user_regs user;	/* with KSTACK_SNAP_F_USER_REGS */
+};
 
 struct kstack_snapshot {
 	struct kstack_hdr hdr;
@@ -217,7 +269,12 @@ struct kstack_snapshot {
 	kstack_u32 nr_skipped;	/* out: threads gone before their turn */
 	kstack_u64 bytes_used;	/* out: bytes of records written */
 	kstack_u64 bytes_needed;	/* out: bytes all records would need */
+	/* v1 ends here (64 bytes); a driver without these ignores them */
+	kstack_u32 flags;	/* in: KSTACK_SNAP_WANT_* */
+	kstack_u32 reserved;
 };
+/* the size of struct kstack_snapshot before it grew */
+#define KSTACK_SNAPSHOT_V1_SIZE	64u
 
 struct kstack_snap_thread {
 	kstack_u32 rec_size;	/* bytes of this record incl. data, multiple of 8 */
@@ -336,7 +393,10 @@ KSTACK_ASSERT(version, sizeof(struct kstack_version) == 144);
 KSTACK_ASSERT(read_memory, sizeof(struct kstack_read_memory) == 32);
 KSTACK_ASSERT(thread_context, sizeof(struct kstack_thread_context) == 112);
 KSTACK_ASSERT(stack, sizeof(struct kstack_stack) == 72);
-KSTACK_ASSERT(snapshot, sizeof(struct kstack_snapshot) == 64);
+KSTACK_ASSERT(snapshot, sizeof(struct kstack_snapshot) == 72);
+KSTACK_ASSERT(user_regs, sizeof(struct kstack_user_regs) == 168);
+KSTACK_ASSERT(ret_fixup, sizeof(struct kstack_ret_fixup) == 16);
+KSTACK_ASSERT(snap_tail, sizeof(struct kstack_snap_tail) == 184);
 KSTACK_ASSERT(snap_thread, sizeof(struct kstack_snap_thread) == 112);
 KSTACK_ASSERT(symbolize, sizeof(struct kstack_symbolize) == 32);
 KSTACK_ASSERT(kernel_info, sizeof(struct kstack_kernel_info) == 120);
