@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "user_stack.h"
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024	/* UIO_MAXIOV, include/uapi/linux/uio.h */
+#endif
+
+void ks_user_proc_init(struct ks_user_proc *p, uint64_t pid)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+}
+
+static void set_regs(struct ks_user_thread *t, const struct kstack_user_regs *regs,
+		     uint64_t nvcsw, uint64_t nivcsw, const void *rec)
+{
+	t->regs = *regs;
+	t->nvcsw = nvcsw;
+	t->nivcsw = nivcsw;
+	t->rec = rec;
+	t->flags &= ~(KS_UT_COMPAT | KS_UT_NO_STACK | KS_UT_SHORT);
+	t->flags |= KS_UT_PENDING;
+	if (regs->cs == KS_USER32_CS)
+		t->flags |= KS_UT_COMPAT;
+	t->stack_start = regs->sp;
+	t->stack_len = 0;
+}
+
+struct ks_error *ks_user_proc_add(struct ks_user_proc *p, uint64_t tid,
+				  const struct kstack_user_regs *regs, uint64_t nvcsw,
+				  uint64_t nivcsw, const void *rec)
+{
+	struct ks_user_thread *t;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct ks_user_thread *nv = realloc(p->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return &ks_error_nomem;
+		p->v = nv;
+		p->cap = cap;
+	}
+	t = &p->v[p->n++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	set_regs(t, regs, nvcsw, nivcsw, rec);
+	return NULL;
+}
+
+void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack_user_regs *regs,
+			   uint64_t nvcsw, uint64_t nivcsw, const void *rec)
+{
+	set_regs(&p->v[i], regs, nvcsw, nivcsw, rec);
+	p->v[i].flags |= KS_UT_RETAKEN;
+}
+
+struct ks_user_thread *ks_user_proc_thread(struct ks_user_proc *p, uint64_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].tid == tid)
+			return &p->v[i];
+	return NULL;
+}
+
+/* How much to copy for t: bytes from sp, within sp's mapping. */
+static size_t copy_len(const struct ks_user_proc *p, struct ks_user_thread *t, size_t bytes)
+{
+	/* a compat task's sp is 32 bits; the kernel zero-extends it */
+	uint64_t sp = t->flags & KS_UT_COMPAT ? (uint32_t)t->regs.sp : t->regs.sp;
+	const struct ks_map *m = ks_maps_find(&p->maps, sp);
+
+	t->stack_start = sp;
+	if (!m || !m->readable) {
+		t->flags |= KS_UT_NO_STACK;
+		return 0;
+	}
+	return m->end - sp < bytes ? (size_t)(m->end - sp) : bytes;
+}
+
+/* Grow buf for a batch of copies: total more bytes. */
+static struct ks_error *reserve(struct ks_user_proc *p, size_t total)
+{
+	size_t need = p->buf_len + total, cap = p->buf_cap ? p->buf_cap : 65536;
+	uint8_t *nb;
+
+	if (need <= p->buf_cap)
+		return NULL;
+	while (cap < need)
+		cap *= 2;
+	nb = realloc(p->buf, cap);
+	if (!nb)
+		return &ks_error_nomem;
+	p->buf = nb;
+	p->buf_cap = cap;
+	return NULL;
+}
+
+/*
+ * One process_vm_readv for threads idx[0..n) (n <= IOV_MAX). The kernel
+ * copies the iovecs in order and stops at the first fault: the threads
+ * before it are whole, the one it stopped in keeps what was read. Returns
+ * how many threads were dealt with (at least one) or an error.
+ */
+static struct ks_error *readv_batch(struct ks_user_proc *p, const size_t *idx, size_t n,
+				    size_t *done_ret)
+{
+	struct iovec local[IOV_MAX], remote[IOV_MAX];
+	size_t i, left;
+	ssize_t r;
+
+	for (i = 0; i < n; i++) {
+		struct ks_user_thread *t = &p->v[idx[i]];
+
+		local[i].iov_base = p->buf + t->buf_off;
+		local[i].iov_len = t->stack_len;
+		remote[i].iov_base = (void *)(uintptr_t)t->stack_start;
+		remote[i].iov_len = t->stack_len;
+	}
+	p->nr_readv++;
+	r = process_vm_readv((pid_t)p->pid, local, n, remote, n, 0);
+	if (r < 0) {
+		int e = errno;
+
+		if (e != EFAULT)
+			return ks_error_format(e, "process %" PRIu64 ": process_vm_readv: %s",
+					       p->pid, strerror(e));
+		r = 0;	/* the first thread's stack faulted at once */
+	}
+	left = (size_t)r;
+	for (i = 0; i < n; i++) {
+		struct ks_user_thread *t = &p->v[idx[i]];
+
+		if (left >= t->stack_len) {
+			left -= t->stack_len;
+			continue;
+		}
+		/* stopped in this one: keep what was read, go on after it */
+		t->stack_len = left;
+		t->flags |= KS_UT_SHORT;
+		*done_ret = i + 1;
+		return NULL;
+	}
+	*done_ret = n;
+	return NULL;
+}
+
+struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes)
+{
+	struct ks_error *err;
+	size_t *idx, n = 0, total = 0, i, done;
+
+	if (!bytes || bytes > KS_USER_STACK_BYTES_MAX)
+		return ks_error_format(EINVAL, "user stack bytes %zu: need 1..%u", bytes,
+				       KS_USER_STACK_BYTES_MAX);
+	if (!p->maps.v) {
+		err = ks_maps_read(&p->maps, NULL, p->pid);
+		if (err)
+			return err;
+	}
+	idx = malloc((p->n ? p->n : 1) * sizeof(*idx));
+	if (!idx)
+		return &ks_error_nomem;
+	for (i = 0; i < p->n; i++) {
+		struct ks_user_thread *t = &p->v[i];
+
+		if (!(t->flags & KS_UT_PENDING))
+			continue;
+		t->flags &= ~KS_UT_PENDING;
+		t->stack_len = copy_len(p, t, bytes);
+		if (t->stack_len)
+			idx[n++] = i;
+		total += t->stack_len;
+	}
+	err = reserve(p, total);
+	if (err) {
+		free(idx);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		p->v[idx[i]].buf_off = p->buf_len;
+		p->buf_len += p->v[idx[i]].stack_len;
+	}
+	for (i = 0; i < n; i += done) {
+		err = readv_batch(p, idx + i, n - i < IOV_MAX ? n - i : IOV_MAX, &done);
+		if (err)
+			break;
+	}
+	free(idx);
+	return err;
+}
+
+void ks_user_proc_fini(struct ks_user_proc *p)
+{
+	ks_maps_fini(&p->maps);
+	free(p->v);
+	free(p->buf);
+	memset(p, 0, sizeof(*p));
+}

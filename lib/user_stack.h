@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The user-mode half of a process's threads, captured without stopping
+ * them: each thread's user registers as saved at its entry into the kernel
+ * (the driver's SNAPSHOT tail, struct kstack_user_regs) and a copy of the
+ * top of its user stack, taken for every thread of the process with one
+ * process_vm_readv() (an iovec per thread; IOV_MAX threads a call). A thread
+ * asleep in the kernel does not touch its user stack, so the registers and
+ * the copy describe one moment as long as the thread did not run in
+ * between (the caller compares its context-switch counts: user_snapshot.h).
+ * Needs root (or ptrace access to the process: process_vm_readv checks
+ * PTRACE_MODE_ATTACH_REALCREDS) but never attaches, stops or signals.
+ */
+#ifndef KSTACK_USER_STACK_H
+#define KSTACK_USER_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kstack/kstack_ioctl.h"
+#include "ks_error.h"
+#include "proc_maps.h"
+
+/* Bytes copied per thread from its user sp up (--user-stack-bytes). */
+#define KS_USER_STACK_BYTES_DEFAULT	(64u << 10)
+#define KS_USER_STACK_BYTES_MAX		(64u << 20)
+
+/* x86_64 __USER32_CS (arch/x86/include/asm/segment.h): a compat (i386) task */
+#define KS_USER32_CS	0x23u
+
+/* ks_user_thread.flags */
+#define KS_UT_COMPAT	(1u << 0)	/* i386 task on the x86_64 kernel */
+#define KS_UT_NO_STACK	(1u << 1)	/* sp in no readable mapping: nothing copied */
+#define KS_UT_SHORT	(1u << 2)	/* the copy faulted: stack_len is what was read */
+#define KS_UT_RETAKEN	(1u << 3)	/* ran between capture and copy once, taken again */
+#define KS_UT_RAN	(1u << 4)	/* ran again after the retake: regs/copy may disagree */
+#define KS_UT_PENDING	(1u << 5)	/* regs newer than the copy (internal) */
+
+struct ks_user_thread {
+	uint64_t tid;
+	struct kstack_user_regs regs;	/* pt_regs order; compat: zero-extended */
+	uint64_t nvcsw, nivcsw;		/* context switches when regs were taken */
+	uint64_t stack_start;		/* the copy: [stack_start, +stack_len) = regs.sp.. */
+	size_t stack_len;
+	size_t buf_off;			/* where the copy is in ks_user_proc.buf */
+	uint32_t flags;			/* KS_UT_* */
+	const void *rec;		/* caller's: the record the regs came from */
+};
+
+struct ks_user_proc {
+	uint64_t pid;
+	struct ks_maps maps;
+	struct ks_user_thread *v;
+	size_t n, cap;
+	uint8_t *buf;			/* every thread's copy, back to back */
+	size_t buf_len, buf_cap;
+	size_t nr_readv;		/* process_vm_readv calls made (tests, bench) */
+};
+
+void ks_user_proc_init(struct ks_user_proc *p, uint64_t pid);
+
+/*
+ * Add a thread with its user registers and the context-switch counts at
+ * their capture (the SNAPSHOT record's *_after). Marked KS_UT_COMPAT when
+ * regs->cs says so.
+ */
+struct ks_error *ks_user_proc_add(struct ks_user_proc *p, uint64_t tid,
+				  const struct kstack_user_regs *regs, uint64_t nvcsw,
+				  uint64_t nivcsw, const void *rec);
+
+/* New registers for thread i (a retake): its stack is copied again next time. */
+void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack_user_regs *regs,
+			   uint64_t nvcsw, uint64_t nivcsw, const void *rec);
+
+/*
+ * Copy the top of each thread's user stack not yet copied: up to bytes
+ * (1 .. KS_USER_STACK_BYTES_MAX) from its sp, bounded by the end of the
+ * mapping holding sp. Reads /proc/PID/maps on first use. One
+ * process_vm_readv per IOV_MAX threads; a copy that faults is kept short
+ * (KS_UT_SHORT) and the call goes on with the next thread. ESRCH: the
+ * process is gone; EPERM: no right to read it.
+ */
+struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes);
+
+/* A thread's copied stack bytes (stack_len of them). */
+static inline const uint8_t *ks_user_thread_stack(const struct ks_user_proc *p,
+						  const struct ks_user_thread *t)
+{
+	return p->buf + t->buf_off;
+}
+
+/* The thread with this tid, or NULL. */
+struct ks_user_thread *ks_user_proc_thread(struct ks_user_proc *p, uint64_t tid);
+
+void ks_user_proc_fini(struct ks_user_proc *p);
+
+#endif

@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <elfutils/libdwfl.h>
+
+#include "user_unwind.h"
+
+/* One ELF file (or vDSO image) of the run, shared by every process's Dwfl. */
+struct ks_user_elf {
+	uint64_t dev, ino;	/* vDSO: dev UINT64_MAX, ino its index */
+	int fd;			/* -1 for a vDSO image or a file that did not open */
+	Elf *elf;		/* our reference; NULL: not an ELF file we could read */
+	uint8_t *image;		/* vDSO: the bytes elf was made from */
+	size_t image_len;
+	char name[];		/* escaped base name: "libc.so.6", "[vdso]" */
+};
+
+/* A named address: (file, address relative to the file, exact). */
+struct ks_user_name {
+	const struct ks_user_elf *file;
+	uint64_t rel;
+	bool exact;
+	signed char cfi;	/* does CFI cover the lookup address? -1: not asked yet */
+	char text[];
+};
+
+/* One reported module of one process (Dwfl_Module userdata). */
+struct ks_user_mod {
+	struct ks_user_unwinder *u;
+	const struct ks_user_proc *p;
+	const struct ks_map *map;	/* its first mapping */
+	bool vdso;
+	struct ks_user_elf *file;	/* set by find_elf */
+};
+
+/* What the Dwfl_Thread_Callbacks see of one process. */
+struct ks_user_ctx {
+	struct ks_user_unwinder *u;
+	struct ks_user_proc *p;
+	struct ks_user_thread *cur;	/* the thread being walked */
+	size_t next;			/* next_thread's cursor */
+	bool compat;
+};
+
+static const char unknown_name[] = "[unknown]";
+
+/*
+ * The one escaper every name passes through. TODO(sec): becomes
+ * ks_escape_str() of lib/escape.h (same convention: printable ASCII but
+ * '\' kept, \t\n\v\f\r by letter, every other byte as \ooo) when that lands.
+ */
+static size_t escape_name(char *dst, size_t cap, const char *src)
+{
+	static const char letters[] = "\tt\nn\vv\ff\rr";
+	size_t n = 0, end = 0;
+	bool cut = false;
+	char tmp[5];
+
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+		const char *l = c ? strchr(letters, c) : NULL;
+		size_t k;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			tmp[0] = (char)c;
+			k = 1;
+		} else if (c == '\\') {
+			memcpy(tmp, "\\\\", 2);
+			k = 2;
+		} else if (l && (l - letters) % 2 == 0) {
+			tmp[0] = '\\';
+			tmp[1] = l[1];
+			k = 2;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\%03o", c);
+			k = 4;
+		}
+		if (!cut && n + k < cap) {
+			memcpy(dst + n, tmp, k);
+		} else if (!cut) {
+			cut = true;	/* never half an escape */
+			end = n;
+		}
+		n += k;
+	}
+	if (cap)
+		dst[cut ? end : n] = '\0';
+	return n;
+}
+
+static char *escape_dup(const char *src)
+{
+	size_t len = escape_name(NULL, 0, src);
+	char *s = malloc(len + 1);
+
+	if (s)
+		escape_name(s, len + 1, src);
+	return s;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct ks_user_elf *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct ks_user_name *x = a, *y = b;
+
+	if (x->file != y->file)
+		return (uintptr_t)x->file < (uintptr_t)y->file ? -1 : 1;
+	if (x->rel != y->rel)
+		return x->rel < y->rel ? -1 : 1;
+	return (int)x->exact - (int)y->exact;
+}
+
+void ks_user_unwinder_init(struct ks_user_unwinder *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->proc = "/proc";
+	elf_version(EV_CURRENT);
+}
+
+static void free_file(void *node)
+{
+	struct ks_user_elf *f = node;
+
+	if (f->elf)
+		elf_end(f->elf);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->image);
+	free(f);
+}
+
+void ks_user_unwinder_fini(struct ks_user_unwinder *u)
+{
+	size_t i;
+
+	tdestroy(u->files, free_file);
+	tdestroy(u->names, free);
+	for (i = 0; i < u->nvdso; i++)
+		free_file(u->vdsos[i]);
+	free(u->vdsos);
+	memset(u, 0, sizeof(*u));
+}
+
+static struct ks_user_elf *new_file(const char *path, uint64_t dev, uint64_t ino)
+{
+	const char *base = strrchr(path, '/');
+	size_t len = escape_name(NULL, 0, base ? base + 1 : path);
+	struct ks_user_elf *f = calloc(1, sizeof(*f) + len + 1);
+
+	if (!f)
+		return NULL;
+	f->dev = dev;
+	f->ino = ino;
+	f->fd = -1;
+	escape_name(f->name, len + 1, base ? base + 1 : path);
+	return f;
+}
+
+/*
+ * The mapped file itself: /proc/PID/map_files/START-END is the file the
+ * mapping holds (also when deleted since, or in another mount namespace;
+ * needs CAP_SYS_ADMIN, which the tool has), else the path seen from the
+ * process's root, accepted only if it is the same inode.
+ */
+static int open_mapped(const struct ks_user_mod *m)
+{
+	char path[4200];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%" PRIu64 "/map_files/%" PRIx64 "-%" PRIx64,
+		 m->u->proc, m->p->pid, m->map->start, m->map->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/%" PRIu64 "/root%s", m->u->proc, m->p->pid,
+		 m->map->path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != m->map->ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The run's entry for a mapped file, opened on first use. */
+static struct ks_user_elf *file_of(struct ks_user_mod *m)
+{
+	struct ks_user_elf key = {
+		.dev = (uint64_t)m->map->dev_major << 32 | m->map->dev_minor,
+		.ino = m->map->ino,
+	};
+	struct ks_user_elf *f, **slot;
+
+	slot = tfind(&key, &m->u->files, cmp_file);
+	if (slot)
+		return *slot;
+	f = new_file(m->map->path, key.dev, key.ino);
+	if (!f)
+		return NULL;
+	slot = tsearch(f, &m->u->files, cmp_file);
+	if (!slot) {
+		free(f);
+		return NULL;
+	}
+	m->u->files_opened++;
+	f->fd = open_mapped(m);
+	if (f->fd >= 0) {
+		f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+		if (f->elf && elf_kind(f->elf) != ELF_K_ELF) {
+			elf_end(f->elf);
+			f->elf = NULL;
+		}
+	}
+	return f;
+}
+
+/*
+ * The vDSO is not a file: copy its mapping (a whole ELF image, made so by
+ * the kernel's vdso2c) and keep one entry per distinct image (a 64-bit and
+ * a 32-bit one at most).
+ */
+static struct ks_user_elf *vdso_of(struct ks_user_mod *m)
+{
+	struct ks_user_unwinder *u = m->u;
+	size_t len = m->map->end - m->map->start, i;
+	struct ks_user_elf *f, **nv;
+	struct iovec local, remote;
+	uint8_t *img;
+
+	if (len > (4u << 20) || !(img = malloc(len)))
+		return NULL;
+	local = (struct iovec){ img, len };
+	remote = (struct iovec){ (void *)(uintptr_t)m->map->start, len };
+	if (process_vm_readv((pid_t)m->p->pid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
+		free(img);
+		return NULL;
+	}
+	for (i = 0; i < u->nvdso; i++) {
+		if (u->vdsos[i]->image_len == len && !memcmp(u->vdsos[i]->image, img, len)) {
+			free(img);
+			return u->vdsos[i];
+		}
+	}
+	nv = realloc(u->vdsos, (u->nvdso + 1) * sizeof(*nv));
+	f = new_file("[vdso]", UINT64_MAX, u->nvdso);
+	if (!nv || !f) {
+		free(img);
+		free(f);
+		if (nv)
+			u->vdsos = nv;
+		return NULL;
+	}
+	u->vdsos = nv;
+	f->image = img;
+	f->image_len = len;
+	f->elf = elf_memory((char *)img, len);
+	u->vdsos[u->nvdso++] = f;
+	u->files_opened++;
+	return f;
+}
+
+/* Dwfl_Callbacks.find_elf: hand libdwfl a new reference to the shared Elf. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	struct ks_user_mod *m = *userdata;
+
+	(void)mod;
+	(void)base;
+	*elfp = NULL;
+	if (!m->file)
+		m->file = m->vdso ? vdso_of(m) : file_of(m);
+	if (!m->file || !m->file->elf)
+		return -1;
+	/* libelf's dup: the same Elf, its reference count raised */
+	*elfp = elf_begin(m->file->fd, ELF_C_READ_MMAP, m->file->elf);
+	/* the path as the process sees it: where debuglink files are looked for */
+	if (*elfp && !m->vdso)
+		*file_name = strdup(name);
+	return -1;	/* the fd stays ours */
+}
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+/*
+ * Report the mapped ELF files and the vDSO as modules, as
+ * dwfl_linux_proc_report() does (consecutive mappings of one file are one
+ * module) but from the maps already read, with our userdata on each.
+ */
+static struct ks_error *report_modules(Dwfl *dwfl, struct ks_user_unwinder *u,
+				       const struct ks_user_proc *p, struct ks_user_mod *mods,
+				       size_t *nmods_ret)
+{
+	const struct ks_maps *maps = &p->maps;
+	size_t i, n = 0;
+
+	dwfl_report_begin(dwfl);
+	for (i = 0; i < maps->n; i++) {
+		const struct ks_map *mp = &maps->v[i];
+		bool vdso = !strcmp(mp->path, "[vdso]");
+		uint64_t end = mp->end;
+		Dwfl_Module *mod;
+		void **ud;
+
+		if (!vdso && (mp->path[0] != '/' || (!mp->ino && !mp->dev_major && !mp->dev_minor)))
+			continue;
+		/* later mappings of the same file (anonymous ones between: its bss) */
+		while (!vdso && i + 1 < maps->n) {
+			const struct ks_map *nx = &maps->v[i + 1];
+
+			if (nx->path[0] == '/' && (nx->ino != mp->ino || nx->dev_major != mp->dev_major ||
+						   nx->dev_minor != mp->dev_minor ||
+						   strcmp(nx->path, mp->path)))
+				break;
+			if (nx->path[0] != '/' && nx->path[0])
+				break;
+			if (nx->path[0] == '/')
+				end = nx->end;
+			i++;
+		}
+		mods[n] = (struct ks_user_mod){ .u = u, .p = p, .map = mp, .vdso = vdso };
+		mod = dwfl_report_module(dwfl, mp->path, mp->start, end);
+		if (!mod)
+			continue;	/* overlaps one reported before: leave it out */
+		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+		*ud = &mods[n++];
+	}
+	*nmods_ret = n;
+	if (dwfl_report_end(dwfl, NULL, NULL))
+		return ks_error_format(EIO, "process %" PRIu64 ": reporting modules: %s", p->pid,
+				       dwfl_errmsg(-1));
+	return NULL;
+}
+
+/* Bytes of the thread's stack copy (or another thread's) at addr, if held. */
+static bool copy_read(const struct ks_user_proc *p, const struct ks_user_thread *t,
+		      uint64_t addr, void *buf, size_t len)
+{
+	if (addr < t->stack_start || addr - t->stack_start > t->stack_len ||
+	    t->stack_len - (addr - t->stack_start) < len)
+		return false;
+	memcpy(buf, ks_user_thread_stack(p, t) + (addr - t->stack_start), len);
+	return true;
+}
+
+/* Dwfl_Thread_Callbacks.memory_read: a word of the process (4 bytes for i386). */
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct ks_user_ctx *c = arg;
+	size_t len = c->compat ? 4 : 8, i;
+	struct iovec local, remote;
+	uint64_t v = 0;
+
+	(void)dwfl;
+	if (c->cur && copy_read(c->p, c->cur, addr, &v, len))
+		goto out;
+	for (i = 0; i < c->p->n; i++)
+		if (copy_read(c->p, &c->p->v[i], addr, &v, len))
+			goto out;
+	/* not in any copy (a frame deeper than --user-stack-bytes, data) */
+	local = (struct iovec){ &v, len };
+	remote = (struct iovec){ (void *)(uintptr_t)addr, len };
+	c->u->mem_fallback_reads++;
+	if (process_vm_readv((pid_t)c->p->pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return false;
+out:
+	*result = v;
+	return true;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct ks_user_ctx *c = arg;
+	struct ks_user_thread *t = ks_user_proc_thread(c->p, (uint64_t)tid);
+
+	(void)dwfl;
+	if (!t)
+		return false;
+	*thread_argp = t;
+	c->cur = t;
+	return true;
+}
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct ks_user_ctx *c = arg;
+
+	(void)dwfl;
+	if (c->next >= c->p->n)
+		return 0;
+	c->cur = &c->p->v[c->next++];
+	*thread_argp = c->cur;
+	return (pid_t)c->cur->tid;
+}
+
+/*
+ * The registers saved at kernel entry, in DWARF numbering (x86-64 psABI
+ * table 3.36: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip; i386 psABI:
+ * eax ecx edx ebx esp ebp esi edi eip), as perf's arch/x86/util/unwind-libdw.c.
+ */
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	const struct ks_user_thread *t = arg;
+	const struct kstack_user_regs *r = &t->regs;
+
+	if (t->flags & KS_UT_COMPAT) {
+		Dwarf_Word w[9] = {
+			(uint32_t)r->ax, (uint32_t)r->cx, (uint32_t)r->dx, (uint32_t)r->bx,
+			(uint32_t)r->sp, (uint32_t)r->bp, (uint32_t)r->si, (uint32_t)r->di,
+			(uint32_t)r->ip,
+		};
+
+		return dwfl_thread_state_registers(thread, 0, 9, w);
+	} else {
+		Dwarf_Word w[17] = {
+			r->ax, r->dx, r->cx, r->bx, r->si, r->di, r->bp, r->sp,
+			r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+			r->ip,
+		};
+
+		return dwfl_thread_state_registers(thread, 0, 17, w);
+	}
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+/* Does CFI (.eh_frame, else .debug_frame) describe the frame at lookup? */
+static bool module_has_cfi(Dwfl_Module *mod, uint64_t lookup)
+{
+	Dwarf_Frame *frame;
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi;
+
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi && !dwarf_cfi_addrframe(cfi, lookup - bias, &frame)) {
+		free(frame);
+		return true;
+	}
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (cfi && !dwarf_cfi_addrframe(cfi, lookup - bias, &frame)) {
+		free(frame);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The name of pc (exact: not a return address, else looked up at pc - 1
+ * as a call may end a function, with the offset of pc itself) and whether
+ * CFI covers it, each worked out once per (file, address) per run.
+ */
+static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, bool exact,
+			   bool *cfi_ret)
+{
+	uint64_t lookup = exact ? pc : pc - 1;
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
+	struct ks_user_name key, *n, **slot;
+	struct ks_user_mod *m;
+	const char *sym = NULL;
+	Dwarf_Addr low, bias = 0;
+	GElf_Off off = 0;
+	GElf_Sym es;
+	Elf *elf;
+	void **ud;
+	int len;
+
+	*cfi_ret = false;
+	if (!mod)
+		return unknown_name;
+	dwfl_module_info(mod, &ud, &low, NULL, NULL, NULL, NULL, NULL);
+	m = *ud;
+	elf = dwfl_module_getelf(mod, &bias);	/* runs find_elf: m->file */
+	if (!elf)
+		bias = low;
+	if (!m || !m->file)
+		return unknown_name;
+	key = (struct ks_user_name){ .file = m->file, .rel = pc - bias, .exact = exact };
+	slot = tfind(&key, &u->names, cmp_name);
+	if (slot) {
+		n = *slot;
+		u->names_reused++;
+		if (n->cfi < 0)
+			n->cfi = module_has_cfi(mod, lookup);
+		*cfi_ret = n->cfi;
+		return n->text;
+	}
+	if (elf)
+		sym = dwfl_module_addrinfo(mod, lookup, &off, &es, NULL, NULL, NULL);
+	if (sym) {
+		char *esym = escape_dup(sym);
+
+		if (!esym)
+			return unknown_name;
+		off += pc - lookup;
+		len = es.st_size ?
+		      asprintf((char **)&n, "%s!%s+0x%" PRIx64 "/0x%" PRIx64, m->file->name, esym,
+			       (uint64_t)off, (uint64_t)es.st_size) :
+		      asprintf((char **)&n, "%s!%s+0x%" PRIx64, m->file->name, esym, (uint64_t)off);
+		free(esym);
+	} else {
+		len = asprintf((char **)&n, "%s!+0x%" PRIx64, m->file->name, pc - bias);
+	}
+	if (len < 0)
+		return unknown_name;
+	{
+		/* the entry with its text inline */
+		char *text = (char *)n;
+		struct ks_user_name *e = malloc(sizeof(*e) + (size_t)len + 1);
+
+		if (!e) {
+			free(text);
+			return unknown_name;
+		}
+		*e = key;
+		memcpy(e->text, text, (size_t)len + 1);
+		free(text);
+		e->cfi = (signed char)module_has_cfi(mod, lookup);
+		*cfi_ret = e->cfi;
+		if (!tsearch(e, &u->names, cmp_name)) {
+			free(e);
+			return unknown_name;
+		}
+		u->names_made++;
+		return e->text;
+	}
+}
+
+struct walk_arg {
+	struct ks_user_walk *w;
+	size_t cap, max;
+};
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct walk_arg *a = arg;
+	struct ks_user_walk *w = a->w;
+	bool activation;
+	Dwarf_Addr pc;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (w->nr == a->max) {
+		w->stop = KS_USTOP_LIMIT;
+		return DWARF_CB_ABORT;
+	}
+	if (w->nr == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		struct ks_user_frame *nf = realloc(w->frames, cap * sizeof(*nf));
+
+		if (!nf) {
+			snprintf(w->why, sizeof(w->why), "out of memory");
+			return DWARF_CB_ABORT;
+		}
+		w->frames = nf;
+		a->cap = cap;
+	}
+	w->frames[w->nr++] = (struct ks_user_frame){
+		.pc = pc, .flags = activation ? KS_UF_EXACT : 0,
+	};
+	return DWARF_CB_OK;
+}
+
+static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_ctx *c,
+			struct ks_user_thread *t, size_t max, struct ks_user_walk *w)
+{
+	struct walk_arg a = { .w = w, .max = max };
+	bool prev_cfi = false;
+	size_t i;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	c->cur = t;
+	rc = dwfl_getthread_frames(dwfl, (pid_t)t->tid, frame_cb, &a);
+	if (rc == 0) {
+		w->stop = KS_USTOP_END;
+	} else if (w->stop != KS_USTOP_LIMIT) {
+		w->stop = KS_USTOP_ERROR;
+		if (!w->why[0])
+			escape_name(w->why, sizeof(w->why), dwfl_errmsg(-1));
+	}
+	for (i = 0; i < w->nr; i++) {
+		struct ks_user_frame *f = &w->frames[i];
+		bool cfi;
+
+		f->name = name_pc(u, dwfl, f->pc, f->flags & KS_UF_EXACT, &cfi);
+		/* frame i came from frame i - 1's rule: CFI, or else the frame pointer */
+		if (i && !prev_cfi)
+			f->flags |= KS_UF_FALLBACK;
+		prev_cfi = cfi;
+	}
+}
+
+struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_proc *p,
+				     size_t max_frames, struct ks_user_walk *walks)
+{
+	struct ks_user_ctx ctx = { .u = u, .p = p };
+	struct ks_user_mod *mods = NULL;
+	struct ks_error *err = NULL;
+	Elf *arch_elf = NULL;
+	Dwfl *dwfl;
+	size_t nmods = 0, i;
+
+	memset(walks, 0, p->n * sizeof(*walks));
+	for (i = 0; i < p->n; i++)
+		ctx.compat |= !!(p->v[i].flags & KS_UT_COMPAT);
+	dwfl = dwfl_begin(&dwfl_callbacks);
+	mods = calloc(p->maps.n + 1, sizeof(*mods));
+	if (!dwfl || !mods) {
+		err = &ks_error_nomem;
+		goto out;
+	}
+	err = report_modules(dwfl, u, p, mods, &nmods);
+	if (err)
+		goto out;
+	/* the architecture (x86_64 or i386) from the first module that opens */
+	for (i = 0; i < nmods && !arch_elf; i++) {
+		Dwfl_Module *mod = dwfl_addrmodule(dwfl, mods[i].map->start);
+		Dwarf_Addr bias;
+
+		if (mod)
+			arch_elf = dwfl_module_getelf(mod, &bias);
+	}
+	if (!arch_elf) {
+		err = ks_error_format(ENOEXEC, "process %" PRIu64 ": no ELF file of it could be read",
+				      p->pid);
+		goto out;
+	}
+	if (!dwfl_attach_state(dwfl, arch_elf, (pid_t)p->pid, &thread_callbacks, &ctx)) {
+		err = ks_error_format(EIO, "process %" PRIu64 ": dwfl_attach_state: %s", p->pid,
+				      dwfl_errmsg(-1));
+		goto out;
+	}
+	for (i = 0; i < p->n; i++) {
+		struct ks_user_thread *t = &p->v[i];
+
+		if (!t->stack_len) {
+			walks[i].stop = KS_USTOP_NONE;
+			snprintf(walks[i].why, sizeof(walks[i].why), "%s",
+				 t->flags & KS_UT_NO_STACK ? "user sp in no readable mapping" :
+				 "user stack not readable");
+			continue;
+		}
+		walk_thread(u, dwfl, &ctx, t, max_frames, &walks[i]);
+	}
+out:
+	if (dwfl)
+		dwfl_end(dwfl);
+	free(mods);
+	return err;
+}
+
+void ks_user_walks_fini(struct ks_user_walk *walks, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(walks[i].frames);
+		walks[i].frames = NULL;
+		walks[i].nr = 0;
+	}
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Unwinding and naming the user-mode half of captured threads
+ * (user_stack.h) with elfutils libdwfl, the way perf's
+ * tools/perf/util/unwind-libdw.c unwinds sampled user stacks: one Dwfl per
+ * process, its modules reported from the process's maps, a
+ * Dwfl_Thread_Callbacks whose set_initial_registers hands over the
+ * registers saved at kernel entry (x86_64 or i386 DWARF numbering) and
+ * whose memory_read serves the stack copy (process_vm_readv for anything
+ * else), dwfl_getthread_frames for the walk (CFI from .eh_frame or
+ * .debug_frame; libebl's frame-pointer rule where there is none) and
+ * dwfl_module_addrinfo for names (.symtab, or .dynsym of a stripped file,
+ * or separate debuginfo found by build-id under /usr/lib/debug; debuginfod
+ * only in a dynamically linked build with DEBUGINFOD_URLS set, as libdwfl
+ * loads its client with dlopen).
+ *
+ * Files are opened through /proc/PID/map_files (the very file mapped, even
+ * when deleted or in another mount namespace), else /proc/PID/root/PATH;
+ * each ELF file once per run, keyed by (device, inode), and shared by every
+ * process's Dwfl through libelf's reference count. Each distinct (file,
+ * address) is named once per run.
+ */
+#ifndef KSTACK_USER_UNWIND_H
+#define KSTACK_USER_UNWIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ks_error.h"
+#include "user_stack.h"
+
+/* ks_user_frame.flags */
+#define KS_UF_EXACT	(1u << 0)	/* pc is where the thread is, not a return address */
+#define KS_UF_FALLBACK	(1u << 1)	/* found without CFI (frame pointer): "? " */
+
+struct ks_user_frame {
+	uint64_t pc;
+	uint32_t flags;		/* KS_UF_* */
+	/*
+	 * "libc.so.6!__clock_nanosleep+0x4d/0x80", "myprog!+0x1234" (only the
+	 * module known: the ELF address, as addr2line takes it) or
+	 * "[unknown]"; escaped; valid until ks_user_unwinder_fini().
+	 */
+	const char *name;
+};
+
+enum ks_user_stop {
+	KS_USTOP_END,		/* reached the outermost frame: whole */
+	KS_USTOP_LIMIT,		/* cut at the frame limit */
+	KS_USTOP_ERROR,		/* the unwinder could not go on: cut short (why) */
+	KS_USTOP_NONE,		/* not walked (no registers, no stack copy): why */
+};
+
+struct ks_user_walk {
+	struct ks_user_frame *frames;
+	size_t nr;
+	enum ks_user_stop stop;
+	char why[96];		/* ERROR/NONE: the reason, escaped */
+};
+
+struct ks_user_elf;
+
+struct ks_user_unwinder {
+	void *files;		/* tsearch tree of struct ks_user_elf, by (dev, ino) */
+	void *names;		/* tsearch tree of named addresses */
+	struct ks_user_elf **vdsos;	/* distinct vDSO images seen */
+	size_t nvdso;
+	const char *proc;	/* "/proc" */
+	/* statistics (tests, bench) */
+	size_t files_opened, names_made, names_reused, mem_fallback_reads;
+};
+
+void ks_user_unwinder_init(struct ks_user_unwinder *u);
+void ks_user_unwinder_fini(struct ks_user_unwinder *u);
+
+/*
+ * Walk every thread of p (its stacks copied: ks_user_proc_copy()) with one
+ * Dwfl, at most max_frames frames each, into walks[0..p->n). Errors only
+ * for the process as a whole (no module could be read, no memory); a thread
+ * that cannot be walked says why in its walk. Free with
+ * ks_user_walks_fini().
+ */
+struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_proc *p,
+				     size_t max_frames, struct ks_user_walk *walks);
+
+void ks_user_walks_fini(struct ks_user_walk *walks, size_t n);
+
+#endif
