@@ -25,6 +25,8 @@
 
 struct opts {
 	bool threads, all, verify, quiet, raw, tables, no_snapshot;
+	bool kernel_only, user_only;	/* --kernel, --user: one half */
+	size_t user_stack_bytes;	/* --user-stack-bytes (0: default) */
 	uint32_t max_frames;
 	const char *device, *kallsyms;
 };
@@ -45,6 +47,12 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 		struct counts *c);
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
 			       struct counts *c, struct ks_snapshot *snap);
+
+/* whole.c: PID/--all with the user-mode half (h: lib/user_half.h) */
+struct ks_user_half;
+struct ks_error *show_whole(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
+			    struct counts *c, struct ks_snapshot *snap, struct ks_user_half *h,
+			    const struct opts *o);
 
 /* verify_cmd.c */
 void verify_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,

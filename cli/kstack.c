@@ -19,6 +19,7 @@
 #include "stack_text.h"
 #include "symcache.h"
 #include "threads.h"
+#include "user_half.h"
 #include "verify.h"
 #include "cli.h"
 
@@ -28,8 +29,10 @@ static void usage(FILE *f, const char *prog)
 "Usage: %s [OPTION]... PID...\n"
 "       %s [OPTION]... -t TID...\n"
 "       %s [OPTION]... --all\n"
-"Show the kernel-mode call stack of Linux threads, walked in user space with\n"
-"the kernel's ORC unwind tables, read through the kstack driver (/dev/kstack).\n"
+"Show the call stacks of Linux threads, kernel half and user half, without\n"
+"stopping, signalling or ptrace-attaching them: kernel frames from the kstack\n"
+"driver (/dev/kstack), user frames unwound with elfutils libdwfl from the\n"
+"registers saved at kernel entry and a copy of the user stack.\n"
 "\n"
 "What to inspect:\n"
 "  PID...                 every thread of these processes\n"
@@ -37,7 +40,13 @@ static void usage(FILE *f, const char *prog)
 "  -a, --all              every thread on the system, kernel threads included\n"
 "\n"
 "What to print:\n"
-"  -n, --max-frames N     walk at most N frames (default %u, 1..%u)\n"
+"  -K, --kernel           only the kernel half (walked in user space with the\n"
+"                         kernel's ORC tables)\n"
+"  -U, --user             only the user half (PID/--all)\n"
+"                         (default for PID/--all: both, kernel frames first)\n"
+"  -u, --user-stack-bytes N  copy N bytes of each user stack from its sp, within\n"
+"                         its mapping (default %u; deeper frames are read on demand)\n"
+"  -n, --max-frames N     walk at most N frames a half (default %u, 1..%u)\n"
 "  -V, --verify           walk each thread three ways (this walker, the kernel's\n"
 "                         unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
 "                         and report agreement, with both stacks of every mismatch\n"
@@ -57,8 +66,17 @@ static void usage(FILE *f, const char *prog)
 "  ffffffff9c05271d : vmlinux!__schedule+0x2dd/0x960\n"
 "(module frames name the module: kvm!kvm_vcpu_block+0x4c/0xa0). A frame found\n"
 "by a fallback (no ORC data: frame pointer or stack scan) is marked \"? \".\n"
-"Where the walk reaches user mode it prints the user ip and sp; a walk cut\n"
-"short says why, and a frame-limit cut is also reported on stderr.\n"
+"Where the walk reaches user mode it prints the user ip and sp; then the user\n"
+"frames in the same form (00007f3a1c2e5a3d : libc.so.6!__clock_nanosleep+0x4d/0x80;\n"
+"\"myprog!+0x1234\" where only the module is known: the address in its ELF file;\n"
+"\"[unknown]\" where nothing is). A user frame found without CFI (frame pointer)\n"
+"is marked \"? \". User names come from the files the process maps (through\n"
+"/proc/PID/map_files: deleted files and other mount namespaces too), .symtab,\n"
+".dynsym or debuginfo by build-id under /usr/lib/debug; this static build\n"
+"has no debuginfod. Every name is escaped (\\ooo for control bytes). A thread\n"
+"that ran between the capture of its registers and the copy of its user stack\n"
+"is taken again once, then flagged. A walk cut short says why, and a\n"
+"frame-limit cut is also reported on stderr.\n"
 "\n"
 "Needs root and the driver: insmod kstack.ko (or modprobe kstack).\n"
 "\n"
@@ -69,7 +87,8 @@ static void usage(FILE *f, const char *prog)
 "  1   some threads could not be shown (--verify: agreement below that bar)\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
 "  64  usage error\n",
-		prog, prog, prog, KS_WALK_DEFAULT_MAX, KSTACK_FRAMES_MAX * 16);
+		prog, prog, prog, KS_USER_STACK_BYTES_DEFAULT, KS_WALK_DEFAULT_MAX,
+		KSTACK_FRAMES_MAX * 16);
 }
 
 static void note(void *ctx, const char *msg)
@@ -89,12 +108,66 @@ static bool parse_u64(const char *s, uint64_t *ret)
 	return !*end && !errno && *ret;
 }
 
+/*
+ * PID.../--all with both halves (or --user): one show_whole() per process
+ * or for the system. The exit status, or -1 to go on thread by thread
+ * (--all past SNAPSHOT's bound).
+ */
+static int show_both(struct ks_session *s, struct ks_stack_text *text, const struct opts *o,
+		     int argc, char **argv, struct counts *c)
+{
+	struct ks_snapshot snap = { 0 };
+	struct ks_user_half h;
+	struct ks_error *err = NULL;
+	int i, rc;
+
+	ks_user_half_init(&h, o->user_stack_bytes, s->cfg.max_frames,
+			  s->cfg.max_frames < KSTACK_FRAMES_MAX ? s->cfg.max_frames : KSTACK_FRAMES_MAX);
+	if (o->all) {
+		err = show_whole(s, text, 0, c, &snap, &h, o);
+		if (err && err->code == E2BIG) {
+			fprintf(stderr, "kstack: %s; reading thread by thread (kernel half only)\n",
+				err->message);
+			ks_error_destroy(err);
+			ks_user_half_fini(&h);
+			ks_snapshot_fini(&snap);
+			return -1;
+		}
+	} else {
+		for (i = optind; !err && i < argc; i++) {
+			uint64_t v = 0;
+
+			parse_u64(argv[i], &v);
+			err = show_whole(s, text, v, c, &snap, &h, o);
+			if (err && err->code == ESRCH) {	/* report, go on */
+				fprintf(stderr, "kstack: %s\n", err->message);
+				ks_error_destroy(err);
+				err = NULL;
+				c->failed++;
+			}
+		}
+	}
+	ks_user_half_fini(&h);
+	ks_snapshot_fini(&snap);
+	if (err) {
+		fprintf(stderr, "kstack: %s\n", err->message);
+		ks_error_destroy(err);
+		return EXIT_NOTHING;
+	}
+	rc = c->shown == 0 && c->running == 0 ? EXIT_NOTHING :
+	     c->failed ? (c->shown ? EXIT_PARTIAL : EXIT_NOTHING) : EXIT_ALL;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "thread", no_argument, NULL, 't' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "max-frames", required_argument, NULL, 'n' },
+		{ "kernel", no_argument, NULL, 'K' },
+		{ "user", no_argument, NULL, 'U' },
+		{ "user-stack-bytes", required_argument, NULL, 'u' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, 'r' },
@@ -122,7 +195,7 @@ int main(int argc, char **argv)
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
-	while ((opt = getopt_long(argc, argv, "tan:VqrTSd:k:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "tan:KUu:VqrTSd:k:h", longopts, NULL)) != -1) {
 		uint64_t v;
 
 		switch (opt) {
@@ -139,6 +212,20 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.max_frames = (uint32_t)v;
+			break;
+		case 'K':
+			o.kernel_only = true;
+			break;
+		case 'U':
+			o.user_only = true;
+			break;
+		case 'u':
+			if (!parse_u64(optarg, &v) || v > KS_USER_STACK_BYTES_MAX) {
+				fprintf(stderr, "kstack: --user-stack-bytes: need 1..%u, got \"%s\"\n",
+					KS_USER_STACK_BYTES_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			o.user_stack_bytes = (size_t)v;
 			break;
 		case 'V':
 			o.verify = true;
@@ -181,6 +268,14 @@ int main(int argc, char **argv)
 	}
 	if (o.raw && o.verify) {
 		fprintf(stderr, "kstack: --raw and --verify exclude each other\n");
+		return EXIT_USAGE;
+	}
+	if (o.kernel_only && o.user_only) {
+		fprintf(stderr, "kstack: --kernel and --user exclude each other\n");
+		return EXIT_USAGE;
+	}
+	if (o.user_only && (o.threads || o.verify || o.raw || o.no_snapshot || o.tables)) {
+		fprintf(stderr, "kstack: --user shows PID... or --all (not with -t, -V, -r, -S, -T)\n");
 		return EXIT_USAGE;
 	}
 	if (o.all && o.threads) {
@@ -228,6 +323,24 @@ int main(int argc, char **argv)
 		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		return EXIT_ALL;
+	}
+	if (!o.threads && !o.verify && !o.raw && !o.no_snapshot && !o.kernel_only &&
+	    (s.drv.version.caps & KSTACK_CAP_SNAP_TAIL)) {
+		rc = show_both(&s, &text, &o, argc, argv, &c);
+		if (rc >= 0) {
+			ks_stack_text_fini(&text);
+			ks_symcache_fini(&names);
+			ks_session_close(&s);
+			return rc;
+		}
+	} else if (o.user_only) {
+		fprintf(stderr, "kstack: --user: the driver gives no user registers (SNAPSHOT tails)\n");
+		ks_stack_text_fini(&text);
+		ks_symcache_fini(&names);
+		ks_session_close(&s);
+		return EXIT_NOTHING;
+	} else if (!o.threads && !o.verify && !o.raw && !o.no_snapshot && !o.kernel_only) {
+		note(NULL, "the driver gives no user registers: kernel half only");
 	}
 	if (!o.threads && !o.verify && !o.raw && !o.no_snapshot &&
 	    (s.drv.version.caps & KSTACK_CAP_SNAPSHOT)) {

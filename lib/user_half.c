@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "user_half.h"
+
+void ks_user_half_init(struct ks_user_half *h, size_t stack_bytes, uint32_t max_frames,
+		       uint32_t kernel_max_frames)
+{
+	memset(h, 0, sizeof(*h));
+	ks_user_unwinder_init(&h->unwinder);
+	h->stack_bytes = stack_bytes ? stack_bytes : KS_USER_STACK_BYTES_DEFAULT;
+	h->max_frames = max_frames;
+	h->kernel_max_frames = kernel_max_frames;
+}
+
+/* The process entry of tgid; records of one process come together, so try the last one first. */
+static struct ks_user_half_proc *proc_of(struct ks_user_half *h, uint64_t tgid, bool add)
+{
+	size_t i;
+
+	if (h->hint < h->nprocs && h->procs[h->hint].proc.pid == tgid)
+		return &h->procs[h->hint];
+	for (i = 0; i < h->nprocs; i++) {
+		if (h->procs[i].proc.pid == tgid) {
+			h->hint = i;
+			return &h->procs[i];
+		}
+	}
+	if (!add)
+		return NULL;
+	if (h->nprocs == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		struct ks_user_half_proc *nv = realloc(h->procs, cap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		h->procs = nv;
+		h->cap = cap;
+	}
+	memset(&h->procs[h->nprocs], 0, sizeof(h->procs[0]));
+	ks_user_proc_init(&h->procs[h->nprocs].proc, tgid);
+	h->hint = h->nprocs;
+	return &h->procs[h->nprocs++];
+}
+
+static const struct kstack_user_regs *user_regs_of(const struct kstack_snap_thread *r)
+{
+	const struct kstack_snap_tail *t;
+
+	if (!(r->flags & KSTACK_SNAP_F_USER_REGS) || (r->flags & KSTACK_SNAP_F_RUNNING))
+		return NULL;
+	t = ks_snapshot_tail(r, NULL);
+	return t ? &t->user : NULL;
+}
+
+static void copy_proc(struct ks_user_half *h, struct ks_user_half_proc *hp)
+{
+	struct ks_error *err;
+
+	if (hp->err)
+		return;
+	err = ks_user_proc_copy(&hp->proc, h->stack_bytes);
+	if (err)
+		hp->err = err;
+}
+
+/*
+ * Which threads ran since their registers were taken: their counts in
+ * check differ from those at capture, or they are on a CPU now (a thread
+ * woken and still running has not been switched out: its counts have not
+ * moved yet). Marks them KS_UT_PENDING-to-retake by returning them in
+ * moved (tids); n_ret how many.
+ */
+static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
+				   bool only_retaken, uint64_t **moved_ret, size_t *n_ret)
+{
+	const struct kstack_snap_thread *r;
+	struct ks_error *err;
+	const void *data;
+	uint64_t *moved = NULL;
+	size_t off = 0, n = 0, cap = 0;
+
+	*moved_ret = NULL;
+	*n_ret = 0;
+	err = ks_snapshot_take(drv, pid, KSTACK_SNAP_FRAMES, 1, &h->check);
+	if (err)
+		return err;
+	while ((r = ks_snapshot_next(&h->check, &off, &data, &err))) {
+		struct ks_user_half_proc *hp = proc_of(h, r->tgid, false);
+		struct ks_user_thread *t = hp ? ks_user_proc_thread(&hp->proc, r->tid) : NULL;
+
+		if (!t || (only_retaken && !(t->flags & KS_UT_RETAKEN)))
+			continue;
+		if (!(r->flags & KSTACK_SNAP_F_RUNNING) && r->nvcsw_before == t->nvcsw &&
+		    r->nivcsw_before == t->nivcsw)
+			continue;
+		if (n == cap) {
+			uint64_t *nm;
+
+			cap = cap ? cap * 2 : 16;
+			nm = realloc(moved, cap * 2 * sizeof(*nm));
+			if (!nm) {
+				free(moved);
+				return &ks_error_nomem;
+			}
+			moved = nm;
+		}
+		moved[2 * n] = r->tgid;
+		moved[2 * n + 1] = r->tid;
+		n++;
+	}
+	if (err) {
+		free(moved);
+		return err;
+	}
+	*moved_ret = moved;
+	*n_ret = n;
+	return NULL;
+}
+
+/* Take the moved threads again: a SNAPSHOT of each of their processes. */
+static struct ks_error *retake(struct ks_user_half *h, struct ks_driver *drv,
+			       const uint64_t *moved, size_t n)
+{
+	struct ks_error *err;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ks_user_half_proc *hp = proc_of(h, moved[2 * i], false);
+		const struct kstack_snap_thread *r;
+		const void *data;
+		size_t off = 0;
+
+		if (!hp || hp->retake || hp->err)
+			continue;	/* one retake a process */
+		hp->retake = calloc(1, sizeof(*hp->retake));
+		if (!hp->retake)
+			return &ks_error_nomem;
+		err = ks_snapshot_take(drv, hp->proc.pid, KSTACK_SNAP_FRAMES, h->kernel_max_frames,
+				       hp->retake);
+		if (err) {
+			hp->err = ks_error_wrap(err, "retake");
+			continue;
+		}
+		while ((r = ks_snapshot_next(hp->retake, &off, &data, &err))) {
+			struct ks_user_thread *t = ks_user_proc_thread(&hp->proc, r->tid);
+			const struct kstack_user_regs *regs = user_regs_of(r);
+			size_t j;
+
+			if (!t || (t->flags & KS_UT_RETAKEN))
+				continue;
+			for (j = 0; j < n; j++)
+				if (moved[2 * j] == r->tgid && moved[2 * j + 1] == r->tid)
+					break;
+			if (j == n)
+				continue;
+			h->retaken++;
+			if (regs) {
+				ks_user_thread_retake(&hp->proc, (size_t)(t - hp->proc.v), regs,
+						      r->nvcsw_after, r->nivcsw_after, r);
+			} else {
+				/* running now: its old half stays, marked */
+				t->flags |= KS_UT_RETAKEN | KS_UT_RAN;
+				h->ran++;
+			}
+		}
+		ks_error_destroy(err);
+		copy_proc(h, hp);
+	}
+	return NULL;
+}
+
+struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
+				   const struct ks_snapshot *snap)
+{
+	const struct kstack_snap_thread *r;
+	struct ks_error *err = NULL;
+	const void *data;
+	uint64_t *moved = NULL;
+	size_t off = 0, n, i;
+
+	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+		const struct kstack_user_regs *regs = user_regs_of(r);
+		struct ks_user_half_proc *hp;
+
+		if (!regs)
+			continue;
+		hp = proc_of(h, r->tgid, true);
+		if (!hp)
+			return &ks_error_nomem;
+		err = ks_user_proc_add(&hp->proc, r->tid, regs, r->nvcsw_after, r->nivcsw_after, r);
+		if (err)
+			return err;
+	}
+	if (err)
+		return err;
+	if (!h->nprocs)
+		return NULL;
+	for (i = 0; i < h->nprocs; i++)
+		copy_proc(h, &h->procs[i]);
+	err = find_moved(h, drv, pid, false, &moved, &n);
+	if (!err && n)
+		err = retake(h, drv, moved, n);
+	free(moved);
+	moved = NULL;
+	if (!err && n) {
+		err = find_moved(h, drv, pid, true, &moved, &n);
+		for (i = 0; !err && i < n; i++) {
+			struct ks_user_half_proc *hp = proc_of(h, moved[2 * i], false);
+			struct ks_user_thread *t = hp ? ks_user_proc_thread(&hp->proc, moved[2 * i + 1]) :
+						   NULL;
+
+			if (t && !(t->flags & KS_UT_RAN)) {
+				t->flags |= KS_UT_RAN;
+				h->ran++;
+			}
+		}
+		free(moved);
+	}
+	if (err)
+		return err;
+	for (i = 0; i < h->nprocs; i++) {
+		struct ks_user_half_proc *hp = &h->procs[i];
+
+		if (hp->err)
+			continue;
+		hp->walks = calloc(hp->proc.n ? hp->proc.n : 1, sizeof(*hp->walks));
+		if (!hp->walks)
+			return &ks_error_nomem;
+		hp->err = ks_user_unwind_proc(&h->unwinder, &hp->proc, h->max_frames, hp->walks);
+	}
+	return NULL;
+}
+
+const struct ks_user_thread *ks_user_half_find(struct ks_user_half *h, uint64_t tgid,
+					       uint64_t tid, const struct ks_user_walk **walk_ret,
+					       const struct kstack_snap_thread **rec_ret,
+					       const struct ks_user_half_proc **proc_ret)
+{
+	struct ks_user_half_proc *hp = proc_of(h, tgid, false);
+	struct ks_user_thread *t = hp ? ks_user_proc_thread(&hp->proc, tid) : NULL;
+
+	*walk_ret = NULL;
+	*rec_ret = NULL;
+	*proc_ret = hp;
+	if (!t)
+		return NULL;
+	if (hp->walks && !hp->err)
+		*walk_ret = &hp->walks[t - hp->proc.v];
+	*rec_ret = t->rec;
+	return t;
+}
+
+void ks_user_half_reset(struct ks_user_half *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nprocs; i++) {
+		struct ks_user_half_proc *hp = &h->procs[i];
+
+		if (hp->walks)
+			ks_user_walks_fini(hp->walks, hp->proc.n);
+		free(hp->walks);
+		ks_user_proc_fini(&hp->proc);
+		if (hp->retake) {
+			ks_snapshot_fini(hp->retake);
+			free(hp->retake);
+		}
+		ks_error_destroy(hp->err);
+	}
+	h->nprocs = 0;
+	h->hint = 0;
+}
+
+void ks_user_half_fini(struct ks_user_half *h)
+{
+	ks_user_half_reset(h);
+	free(h->procs);
+	ks_snapshot_fini(&h->check);
+	ks_user_unwinder_fini(&h->unwinder);
+	memset(h, 0, sizeof(*h));
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The user-mode half of the threads in a SNAPSHOT, from the same moment as
+ * their kernel half: the user registers come with each record (its tail,
+ * KSTACK_SNAP_F_USER_REGS), the user stacks are copied right after
+ * (user_stack.h, one process_vm_readv per process), then a second, cheap
+ * SNAPSHOT (one frame a thread) tells which threads ran in between (their
+ * context-switch counts moved, or they are on a CPU now). Those are taken
+ * again once (a SNAPSHOT of their process: new kernel frames and
+ * registers, a new copy) and checked again; a thread that ran again is
+ * flagged KS_UT_RAN: shown, but as possibly inconsistent. Then every
+ * process is unwound with one Dwfl (user_unwind.h). Nothing is stopped,
+ * signalled or ptrace-attached.
+ */
+#ifndef KSTACK_USER_HALF_H
+#define KSTACK_USER_HALF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kdriver.h"
+#include "snapshot.h"
+#include "user_stack.h"
+#include "user_unwind.h"
+
+struct ks_user_half_proc {
+	struct ks_user_proc proc;
+	struct ks_user_walk *walks;	/* proc.n of them, after the unwind */
+	struct ks_snapshot *retake;	/* the retake's records (NULL: none) */
+	struct ks_error *err;		/* why this process has no user half */
+};
+
+struct ks_user_half {
+	struct ks_user_unwinder unwinder;	/* for the whole run */
+	size_t stack_bytes;	/* per thread, from sp (--user-stack-bytes) */
+	uint32_t max_frames;	/* per thread */
+	uint32_t kernel_max_frames;	/* a retake's kernel half */
+	struct ks_user_half_proc *procs;
+	size_t nprocs, cap, hint;
+	struct ks_snapshot check;	/* the counts after the copy */
+	size_t retaken, ran;	/* threads retaken; flagged after the retake */
+};
+
+/* stack_bytes 0: KS_USER_STACK_BYTES_DEFAULT. */
+void ks_user_half_init(struct ks_user_half *h, size_t stack_bytes, uint32_t max_frames,
+		       uint32_t kernel_max_frames);
+
+/*
+ * The user half of every record of snap (taken of pid, 0: the system, in a
+ * FRAMES mode with tails) that carries user registers. Errors only when
+ * nothing can be done (no memory, the check SNAPSHOT failed); a process
+ * that exited meanwhile or cannot be read gets its err.
+ */
+struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
+				   const struct ks_snapshot *snap);
+
+/*
+ * The user half of (tgid, tid), or NULL (no user registers: a kernel
+ * thread, a running one). *walk_ret: its walk; *rec_ret: the record to show
+ * for the kernel half (the retake's if the thread was taken again), and
+ * *proc_ret: its process (for err).
+ */
+const struct ks_user_thread *ks_user_half_find(struct ks_user_half *h, uint64_t tgid,
+					       uint64_t tid, const struct ks_user_walk **walk_ret,
+					       const struct kstack_snap_thread **rec_ret,
+					       const struct ks_user_half_proc **proc_ret);
+
+/* Forget the processes (between two takes); the unwinder's caches stay. */
+void ks_user_half_reset(struct ks_user_half *h);
+void ks_user_half_fini(struct ks_user_half *h);
+
+#endif
