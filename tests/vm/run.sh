@@ -20,7 +20,8 @@ if ! vm_build_progs >>"$out/build.log" 2>&1; then
 fi
 echo "PASS: vm: module, tools and test programs build"
 
-vm_build_initramfs "$out/test.cpio.gz" "$here"/guest/*.sh
+# eu-stack (elfutils): the user-half tests compare with it
+VM_EXTRA_BINS=$(command -v eu-stack) vm_build_initramfs "$out/test.cpio.gz" "$here"/guest/*.sh
 start=$(date +%s)
 vm_boot "$out/test.cpio.gz" "$out/console.log" "${KSTACK_VM_TIMEOUT:-1200}"
 rc=$?

@@ -56,6 +56,12 @@ vm_build_initramfs() {
 			vm_copy_libs "$root" "$b"
 		done
 	done
+	# other tools a test compares with (VM_EXTRA_BINS: host paths), libraries too
+	for b in ${VM_EXTRA_BINS:-}; do
+		[ -x "$b" ] || continue
+		cp "$b" "$root/bin/"
+		vm_copy_libs "$root" "$b"
+	done
 	cp "$VM_TOP/tests/vm/guest-lib.sh" "$root/tests/"
 	i=0
 	for s in "$@"; do

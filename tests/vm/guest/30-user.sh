@@ -1,0 +1,235 @@
+# User-half tests (issue 11), inside the VM as root: kstack PID shows each
+# thread's kernel half, then its user frames, unwound with libdwfl from the
+# registers saved at kernel entry and a copy of the user stack; compared with
+# eu-stack on the same quiet threads; nothing in the target is disturbed.
+. /tests/guest-lib.sh
+
+grep -q '^kstack ' /proc/modules || insmod /kstack.ko
+type skip >/dev/null 2>&1 || skip() { echo "SKIP: $*"; }
+
+# start PROG ARGS...: run it with -o FILE, wait for "ready"; sets $upid, $ready
+start() {
+	prog=$1
+	shift
+	ready=/tmp/ready-$(basename "$prog")-$$-$RANDOM
+	rm -f "$ready"
+	"$prog" -o "$ready" "$@" &
+	upid=$!
+	wait_file "$ready" 300 || { fail "user: $prog did not start"; return 1; }
+	sleep 0.3	# every thread parked in the kernel
+}
+
+# The block of thread TID in a kstack output (paragraph mode).
+block() { awk -v RS= -v tid="$2" '$1 == tid { print; exit }' "$1"; }
+
+# Function names of TID's user frames, one a line (versions, offsets cut).
+usyms() {
+	block "$1" "$2" | awk '
+		/^user mode:/ { u = 1; next }
+		u && / : / {
+			s = $0; sub(/^[0-9a-f]+ : (\? )?/, "", s)
+			if (s ~ /^\[unknown\]/ || s ~ /!\+0x/) { print "?"; next }
+			sub(/^[^!]*!/, "", s); sub(/\+0x.*/, "", s); sub(/@.*/, "", s); print s
+		}'
+}
+
+# Kernel frames first, then the user-mode line, then the user frames.
+ordered() {
+	block "$1" "$2" | awk '
+		/^ffffffff[0-9a-f]+ : / { if (!u) k++; else bad = 1; next }
+		/^user mode:/ { u = NR; next }
+		/^0000[0-9a-f]+ : / { if (u) n++; next }
+		END { exit !(k > 0 && u > 0 && n > 0 && !bad) }'
+}
+
+# chain FILE TID "c b a main": the names appear in this order, adjacent
+chain() {
+	got=" $(usyms "$1" "$2" | tr '\n' ' ')"
+	case "$got" in *" $3 "*) return 0 ;; esac
+	echo "$got"
+	return 1
+}
+
+tid_of() { # PID COMM: the first thread with this name
+	for t in /proc/$1/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = "$2" ] && { basename "$t"; return; }
+	done
+}
+
+# Call chains in every build of the test program.
+for v in ustack_dyn ustack_fp ustack_static ustack_stripped ustack32; do
+	start "$v" -w 2 || continue
+	kstack "$upid" >/tmp/u-$v.txt 2>/tmp/u-$v.err
+	rc=$?
+	w=$(tid_of "$upid" worker)
+	r=$(tid_of "$upid" reader)
+	why=""
+	[ "$rc" = 0 ] || why="$why exit $rc;"
+	ordered /tmp/u-$v.txt "$upid" || why="$why main thread: halves not in order;"
+	x=$(chain /tmp/u-$v.txt "$upid" "c b a main") || why="$why main:$x;"
+	x=$(chain /tmp/u-$v.txt "$w" "worker") || why="$why worker:$x;"
+	usyms /tmp/u-$v.txt "$w" | grep -q 'pthread_cond_wait' || why="$why worker: no pthread_cond_wait;"
+	x=$(chain /tmp/u-$v.txt "$r" "reader") || why="$why reader:$x;"
+	if [ -z "$why" ]; then
+		pass "user: $v: kernel half, then c b a main / worker / reader in order"
+	else
+		fail "user: $v:$why"
+		block /tmp/u-$v.txt "$upid"
+		head -n 5 /tmp/u-$v.err
+	fi
+	# the same threads, stopped by eu-stack (ptrace: the test may, kstack never)
+	if command -v eu-stack >/dev/null; then
+		eu-stack -p "$upid" >/tmp/e-$v.txt 2>/dev/null
+		for t in $(ls /proc/$upid/task); do
+			awk -v tid="$t" '
+				/^TID / { on = ($2 == tid ":") ; next }
+				on && /^#/ { if (NF >= 3) { s = $3; sub(/@.*/, "", s); print s } else print "?" }' \
+				/tmp/e-$v.txt >/tmp/e.syms
+			usyms /tmp/u-$v.txt "$t" >/tmp/k.syms
+			echo "$v $t $(tr '\n' ' ' </tmp/k.syms)| $(tr '\n' ' ' </tmp/e.syms)" >>/tmp/cmp.txt
+		done
+	fi
+	cp /tmp/u-$v.txt /tmp/keep-$v.txt
+	kill "$upid"
+done
+
+# kstack vs eu-stack: the same names in the same order (one may go on past
+# the other's last frame: eu-stack stops at main in i386 programs)
+if [ -s /tmp/cmp.txt ]; then
+	awk -F'[|]' '
+		{
+			n = split($1, k, " "); m = split($2, e, " ")
+			# fields 1, 2 of $1 are the build and the tid
+			kn = n - 2; ok = kn > 0 && m > 0
+			short = kn < m ? kn : m
+			for (i = 1; ok && i <= short; i++) if (k[i + 2] != e[i]) ok = 0
+			if (ok && kn != m && short < 3) ok = 0
+			tot++; same += ok
+			if (!ok) print "differs: " $0
+		}
+		END { printf "user: kstack == eu-stack for %d of %d threads (%.1f%%)\n", same, tot, tot ? 100 * same / tot : 0
+		      exit !(tot > 0 && same * 100 >= tot * 95) }' /tmp/cmp.txt >/tmp/cmp.out
+	rc=$?
+	cat /tmp/cmp.out
+	fig=$(tail -n 1 /tmp/cmp.out)
+	[ "$rc" = 0 ] && pass "$fig (>= 95%)" || fail "$fig (< 95%)"
+else
+	skip "user: kstack vs eu-stack: eu-stack not in the VM"
+fi
+
+# A deleted binary: names still come from the mapped file.
+cp /bin/ustack_dyn /tmp/ustack_deleted
+if start /tmp/ustack_deleted; then
+	rm -f /tmp/ustack_deleted
+	kstack "$upid" >/tmp/u-del.txt 2>&1
+	x=$(chain /tmp/u-del.txt "$upid" "c b a main") &&
+		pass "user: deleted binary: c b a main named" ||
+		{ fail "user: deleted binary:$x"; block /tmp/u-del.txt "$upid"; }
+	kill "$upid"
+fi
+
+# A binary in another mount namespace (not visible from ours).
+mkdir -p /tmp/nsdir
+ns_ready=/tmp/ready-ns
+rm -f $ns_ready
+unshare -m sh -c "mount -t tmpfs none /tmp/nsdir && cp /bin/ustack_dyn /tmp/nsdir/nsprog &&
+	exec /tmp/nsdir/nsprog -o $ns_ready" &
+if wait_file $ns_ready 300; then
+	sleep 0.3
+	upid=$(awk '/^ready/ { print $2 }' $ns_ready)
+	if [ -e /tmp/nsdir/nsprog ]; then
+		skip "user: other mount namespace: the mount propagated to ours"
+	else
+		kstack "$upid" >/tmp/u-ns.txt 2>&1
+		x=$(chain /tmp/u-ns.txt "$upid" "c b a main") &&
+			pass "user: other mount namespace: c b a main named" ||
+			{ fail "user: other mount namespace:$x"; block /tmp/u-ns.txt "$upid"; }
+	fi
+	kill "$upid"
+else
+	fail "user: other mount namespace: the program did not start"
+fi
+
+# --kernel and --user show one half each.
+if start /bin/ustack_dyn; then
+	kstack --kernel "$upid" >/tmp/u-k.txt 2>&1
+	kstack --user "$upid" >/tmp/u-u.txt 2>&1
+	if grep -q '^ffffffff' /tmp/u-k.txt && ! grep -q '^0000' /tmp/u-k.txt &&
+		grep -q '^0000' /tmp/u-u.txt && ! grep -q '^ffffffff' /tmp/u-u.txt &&
+		chain /tmp/u-u.txt "$upid" "c b a main" >/dev/null; then
+		pass "user: --kernel shows only kernel frames, --user only user frames"
+	else
+		fail "user: --kernel/--user: $(head -n 4 /tmp/u-k.txt /tmp/u-u.txt | tr '\n' ' ')"
+	fi
+	kill "$upid"
+fi
+
+# Nothing disturbed: 100 kstack runs on a busy process. TracerPid stays 0,
+# the counter thread keeps its rate, every signal sent is counted. The
+# target runs on CPU 1, the tools on CPU 0, so that the rate shows the
+# target being stopped (as ptrace-based tools stop it), not CPU sharing.
+# A run may end partial (exit 1): the busy thread, preempted in user mode,
+# ran between the capture of its registers and the copy, twice: flagged.
+pin0=""
+if start /bin/ustack_dyn -c; then
+	if [ "$(nproc)" -ge 2 ] && taskset -a -p -c 1 "$upid" >/dev/null 2>&1; then
+		pin0="taskset -c 0"
+	fi
+	f=$ready
+	report() { # wait for the next "signals" line
+		n=$(grep -c '^signals' "$f")
+		kill -USR2 "$upid"
+		i=0
+		while [ "$(grep -c '^signals' "$f")" -le "$n" ] && [ $i -lt 100 ]; do
+			sleep 0.05; i=$((i + 1))
+		done
+		grep '^signals' "$f" | tail -n 1
+	}
+	l0=$(report); sleep 2; l1=$(report)
+	$pin0 sh -c "while :; do grep TracerPid /proc/$upid/status; sleep 0.02; done" \
+		>/tmp/tracer.txt 2>/dev/null &
+	watcher=$!
+	sent=0 bad=0 partial=0
+	l2=$(report)
+	for i in $(seq 100); do
+		$pin0 kstack "$upid" >/tmp/nd.out 2>/tmp/nd.err
+		case $? in
+		0) ;;
+		1) partial=$((partial + 1)); sed 's/^/partial run: /' /tmp/nd.err | head -n 2 ;;
+		*) bad=$((bad + 1)); sed 's/^/failed run: /' /tmp/nd.err | head -n 2 ;;
+		esac
+		if [ $((i % 5)) = 0 ]; then kill -USR1 "$upid"; sent=$((sent + 1)); fi
+	done
+	l3=$(report)
+	kill $watcher
+	[ -n "$pin0" ] || echo "user: (one CPU: the rate shares it with the tools)"
+	rates=$(echo "$l0
+$l1
+$l2
+$l3" | awk '{ c[NR] = $4; t[NR] = $6; s = $2 }
+		END { b = (c[2] - c[1]) / (t[2] - t[1]); d = (c[4] - c[3]) / (t[4] - t[3]);
+		      printf "%.3f %d", (b > 0 ? d / b : 0), s }')
+	ratio=${rates% *}
+	got=${rates#* }
+	samples=$(grep -c TracerPid /tmp/tracer.txt)
+	traced=$(grep -vc 'TracerPid:[[:space:]]*0$' /tmp/tracer.txt)
+	[ "$bad" = 0 ] && pass "user: 100 kstack runs on a busy process ($partial partial: a thread flagged as ran)" ||
+		fail "user: $bad of 100 kstack runs failed"
+	[ "$samples" -gt 0 ] && [ "$traced" = 0 ] &&
+		pass "user: TracerPid stayed 0 ($samples samples during the runs)" ||
+		fail "user: TracerPid not 0 in $traced of $samples samples"
+	[ "$got" = "$sent" ] && pass "user: no signal lost ($got of $sent counted)" ||
+		fail "user: $got of $sent signals counted"
+	echo "user: counter rate during the runs / before: $ratio"
+	if awk -v r="$ratio" 'BEGIN { exit !(r >= 0.4) }'; then
+		pass "user: the counter thread kept its rate during the runs (x$ratio)"
+	else
+		fail "user: the counter thread slowed to x$ratio of its rate"
+	fi
+	kill "$upid"
+fi
+
+echo "--- kstack ustack_dyn (both halves):"
+block /tmp/keep-ustack_dyn.txt "$(awk -v RS= 'NR == 1 { print $1 }' /tmp/keep-ustack_dyn.txt)"
+echo "--- kstack ustack32:"
+block /tmp/keep-ustack32.txt "$(awk -v RS= 'NR == 1 { print $1 }' /tmp/keep-ustack32.txt)"
