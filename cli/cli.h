@@ -33,6 +33,7 @@ struct opts {
 
 struct counts {
 	size_t shown, failed, running, vanished, ran;
+	size_t named_seen;	/* -t with both halves: named threads found */
 	/* --verify */
 	size_t walked, eq_kernel, eq_proc, unreliable;
 };

@@ -42,8 +42,9 @@ static void usage(FILE *f, const char *prog)
 "What to print:\n"
 "  -K, --kernel           only the kernel half (walked in user space with the\n"
 "                         kernel's ORC tables)\n"
-"  -U, --user             only the user half (PID/--all)\n"
-"                         (default for PID/--all: both, kernel frames first)\n"
+"  -U, --user             only the user half\n"
+"                         (default: both, kernel frames first; -V, -r, -S and a\n"
+"                         driver without SNAPSHOT tails: the kernel half)\n"
 "  -u, --user-stack-bytes N  copy N bytes of each user stack from its sp, within\n"
 "                         its mapping (default %u; deeper frames are read on demand)\n"
 "  -n, --max-frames N     walk at most N frames a half (default %u, 1..%u)\n"
@@ -108,10 +109,62 @@ static bool parse_u64(const char *s, uint64_t *ret)
 	return !*end && !errno && *ret;
 }
 
+/* The process of thread tid, from /proc/TID/status (0: no such thread). */
+static uint64_t tgid_of(uint64_t tid)
+{
+	char path[64], line[128];
+	uint64_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %" SCNu64, &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 /*
- * PID.../--all with both halves (or --user): one show_whole() per process
- * or for the system. The exit status, or -1 to go on thread by thread
- * (--all past SNAPSHOT's bound).
+ * -t TID... with both halves: a SNAPSHOT of each named thread's process,
+ * only the named threads shown (and their user stacks copied).
+ */
+static struct ks_error *show_named(struct ks_session *s, struct ks_stack_text *text,
+				   const struct opts *o, int argc, char **argv, struct counts *c,
+				   struct ks_snapshot *snap, struct ks_user_half *h)
+{
+	struct ks_error *err = NULL;
+	uint64_t tid = 0, tgid;
+	int i;
+
+	for (i = optind; !err && i < argc; i++) {
+		parse_u64(argv[i], &tid);
+		tgid = tgid_of(tid);
+		if (!tgid) {
+			fprintf(stderr, "kstack: thread %" PRIu64 ": no such thread\n", tid);
+			c->failed++;
+			continue;
+		}
+		ks_user_half_only(h, &tid, 1);
+		c->named_seen = 0;
+		err = show_whole(s, text, tgid, c, snap, h, o);
+		if ((err && err->code == ESRCH) || (!err && !c->named_seen)) {
+			fprintf(stderr, "kstack: thread %" PRIu64 ": gone\n", tid);
+			ks_error_destroy(err);
+			err = NULL;
+			c->failed++;
+		}
+	}
+	ks_user_half_only(h, NULL, 0);
+	return err;
+}
+
+/*
+ * PID.../-t TID.../--all with both halves (or --user): one show_whole() per
+ * process or for the system. The exit status, or -1 to go on thread by
+ * thread (--all past SNAPSHOT's bound).
  */
 static int show_both(struct ks_session *s, struct ks_stack_text *text, const struct opts *o,
 		     int argc, char **argv, struct counts *c)
@@ -133,6 +186,8 @@ static int show_both(struct ks_session *s, struct ks_stack_text *text, const str
 			ks_snapshot_fini(&snap);
 			return -1;
 		}
+	} else if (o->threads) {
+		err = show_named(s, text, o, argc, argv, c, &snap, &h);
 	} else {
 		for (i = optind; !err && i < argc; i++) {
 			uint64_t v = 0;
@@ -274,8 +329,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kstack: --kernel and --user exclude each other\n");
 		return EXIT_USAGE;
 	}
-	if (o.user_only && (o.threads || o.verify || o.raw || o.no_snapshot || o.tables)) {
-		fprintf(stderr, "kstack: --user shows PID... or --all (not with -t, -V, -r, -S, -T)\n");
+	if (o.user_only && (o.verify || o.raw || o.no_snapshot || o.tables)) {
+		fprintf(stderr, "kstack: --user excludes -V, -r, -S, -T\n");
 		return EXIT_USAGE;
 	}
 	if (o.all && o.threads) {
@@ -324,7 +379,7 @@ int main(int argc, char **argv)
 		ks_session_close(&s);
 		return EXIT_ALL;
 	}
-	if (!o.threads && !o.verify && !o.raw && !o.no_snapshot && !o.kernel_only &&
+	if (!o.verify && !o.raw && !o.no_snapshot && !o.kernel_only &&
 	    (s.drv.version.caps & KSTACK_CAP_SNAP_TAIL)) {
 		rc = show_both(&s, &text, &o, argc, argv, &c);
 		if (rc >= 0) {
@@ -339,7 +394,7 @@ int main(int argc, char **argv)
 		ks_symcache_fini(&names);
 		ks_session_close(&s);
 		return EXIT_NOTHING;
-	} else if (!o.threads && !o.verify && !o.raw && !o.no_snapshot && !o.kernel_only) {
+	} else if (!o.verify && !o.raw && !o.no_snapshot && !o.kernel_only) {
 		note(NULL, "the driver gives no user registers: kernel half only");
 	}
 	if (!o.threads && !o.verify && !o.raw && !o.no_snapshot &&

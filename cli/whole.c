@@ -135,6 +135,15 @@ struct ks_error *show_whole(struct ks_session *s, struct ks_stack_text *text, ui
 		char comm[KSTACK_COMM_LEN];
 		bool whole = true;
 
+		if (h->nonly) {	/* -t: only the threads named */
+			size_t j;
+
+			for (j = 0; j < h->nonly && h->only[j] != r->tid; j++)
+				;
+			if (j == h->nonly)
+				continue;
+			c->named_seen++;
+		}
 		if (!o->kernel_only)
 			ut = ks_user_half_find(h, r->tgid, r->tid, &uw, &shown, &hp);
 		if (!ut)
@@ -155,13 +164,13 @@ struct ks_error *show_whole(struct ks_session *s, struct ks_stack_text *text, ui
 		if (!o->user_only) {
 			ks_stack_text_put(text, stdout, (const uint64_t *)(shown + 1), NULL,
 					  shown->nr_frames);
-			put_kernel_end(shown, tail);
-			if (shown->flags & (KSTACK_SNAP_F_TRUNCATED | KSTACK_SNAP_F_UNRELIABLE))
-				whole = false;
 			if (shown->flags & KSTACK_SNAP_F_RAN) {
 				printf("(the thread ran while its kernel stack was taken, twice)\n");
 				whole = false;
 			}
+			put_kernel_end(shown, tail);
+			if (shown->flags & (KSTACK_SNAP_F_TRUNCATED | KSTACK_SNAP_F_UNRELIABLE))
+				whole = false;
 		}
 		if (ut && !put_user_half(h, shown, ut, uw, hp, o->user_only || !tail ||
 					 tail->end != KSTACK_END_USER))

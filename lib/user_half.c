@@ -173,6 +173,22 @@ static struct ks_error *retake(struct ks_user_half *h, struct ks_driver *drv,
 	return NULL;
 }
 
+void ks_user_half_only(struct ks_user_half *h, const uint64_t *only, size_t nonly)
+{
+	h->only = only;
+	h->nonly = nonly;
+}
+
+static bool wanted(const struct ks_user_half *h, uint64_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < h->nonly; i++)
+		if (h->only[i] == tid)
+			return true;
+	return !h->nonly;
+}
+
 struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
 				   const struct ks_snapshot *snap)
 {
@@ -186,7 +202,7 @@ struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv
 		const struct kstack_user_regs *regs = user_regs_of(r);
 		struct ks_user_half_proc *hp;
 
-		if (!regs)
+		if (!regs || !wanted(h, r->tid))
 			continue;
 		hp = proc_of(h, r->tgid, true);
 		if (!hp)

@@ -39,6 +39,8 @@ struct ks_user_half {
 	size_t nprocs, cap, hint;
 	struct ks_snapshot check;	/* the counts after the copy */
 	size_t retaken, ran;	/* threads retaken; flagged after the retake */
+	const uint64_t *only;	/* ks_user_half_only() */
+	size_t nonly;
 };
 
 /* stack_bytes 0: KS_USER_STACK_BYTES_DEFAULT. */
@@ -53,6 +55,12 @@ void ks_user_half_init(struct ks_user_half *h, size_t stack_bytes, uint32_t max_
  */
 struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
 				   const struct ks_snapshot *snap);
+
+/*
+ * Only these threads (nonly of them; 0: every thread) from the next take
+ * on: -t TID asks for one thread, not its whole process.
+ */
+void ks_user_half_only(struct ks_user_half *h, const uint64_t *only, size_t nonly);
 
 /*
  * The user half of (tgid, tid), or NULL (no user registers: a kernel

@@ -164,6 +164,65 @@ if start /bin/ustack_dyn; then
 	kill "$upid"
 fi
 
+# -t TID: that thread alone, both halves.
+if start /bin/ustack_dyn -w 3; then
+	w=$(tid_of "$upid" worker)
+	kstack -t "$w" >/tmp/u-t.txt 2>&1
+	rc=$?
+	n=$(grep -c ' worker S ' /tmp/u-t.txt)
+	if [ "$rc" = 0 ] && [ "$(grep -c '^[0-9]* [^ ]* [A-Z] \[ctxsw' /tmp/u-t.txt)" = 1 ] &&
+		ordered /tmp/u-t.txt "$w" && chain /tmp/u-t.txt "$w" "worker" >/dev/null; then
+		pass "user: kstack -t TID: that thread's kernel and user halves only"
+	else
+		fail "user: kstack -t TID: exit $rc, $n blocks: $(head -n 3 /tmp/u-t.txt | tr '\n' ' ')"
+	fi
+	# --all: every process's user half, kernel threads without one
+	kstack --all >/tmp/u-all.txt 2>/tmp/u-all.err
+	rc=$?
+	nuser=$(grep -c '^user mode:' /tmp/u-all.txt)
+	if [ "$rc" -le 1 ] && chain /tmp/u-all.txt "$upid" "c b a main" >/dev/null &&
+		grep -q 'kthreadd' /tmp/u-all.txt; then
+		pass "user: kstack --all: both halves ($nuser threads with a user half, exit $rc)"
+	else
+		fail "user: kstack --all: exit $rc: $(head -n 3 /tmp/u-all.err | tr '\n' ' ')"
+	fi
+	kill "$upid"
+fi
+
+# Threads that run all the time between short sleeps: each is retaken when
+# its counts moved during the capture, and flagged if it ran again; what is
+# shown unflagged is one consistent moment (the sleeper's own chain).
+if start /bin/ustack_dyn -s 8; then
+	flagged=0 shown=0 wrong=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kstack "$upid" >/tmp/u-s.txt 2>/dev/null
+		rc=$?
+		before=$flagged
+		for t in $(ls /proc/$upid/task); do
+			[ "$(cat /proc/$upid/task/$t/comm)" = sleeper ] || continue
+			b=$(block /tmp/u-s.txt "$t")
+			case "$b" in
+			*"running on a CPU"*) continue ;;
+			*"the thread ran while"*) flagged=$((flagged + 1)); continue ;;
+			esac
+			shown=$((shown + 1))
+			# asleep in nanosleep, or preempted in its own loop
+			chain /tmp/u-s.txt "$t" "__nanosleep sleeper" >/dev/null ||
+				[ "$(usyms /tmp/u-s.txt "$t" | head -n 1)" = sleeper ] || {
+				wrong=$((wrong + 1)); echo "$b" | head -n 30; }
+		done
+		if [ "$flagged" -gt "$before" ] && [ "$rc" != 1 ]; then
+			wrong=$((wrong + 1)); echo "a thread was flagged but kstack exited $rc"
+		fi
+	done
+	if [ "$wrong" = 0 ] && [ "$shown" -gt 0 ]; then
+		pass "user: busy sleepers: $shown shown with their own chain, $flagged flagged as ran"
+	else
+		fail "user: busy sleepers: $wrong wrong of $shown shown ($flagged flagged)"
+	fi
+	kill "$upid"
+fi
+
 # Nothing disturbed: 100 kstack runs on a busy process. TracerPid stays 0,
 # the counter thread keeps its rate, every signal sent is counted. The
 # target runs on CPU 1, the tools on CPU 0, so that the rate shows the

@@ -6,13 +6,15 @@
  *   worker -> pthread_cond_wait               (-w N of them, default 1)
  *   reader -> read(pipe)
  *   counter                                   (-c: counts in a busy loop)
+ *   sleeper -> nanosleep(20 us), over and over (-s N of them: threads whose
+ *                                              context-switch counts move)
  * Writes "ready PID" to FILE once every thread is parked. SIGUSR1 is
  * counted; on SIGUSR2 it appends "signals N counter C ns T" to FILE (T: a
  * CLOCK_MONOTONIC time), so a test can see that nothing was lost or slowed.
  * The functions are global (built with -rdynamic they are in .dynsym, and
  * a stripped copy still names them).
  *
- *   ustack -o FILE [-w WORKERS] [-c]
+ *   ustack -o FILE [-w WORKERS] [-c] [-s SLEEPERS]
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -39,6 +41,7 @@ void a(void);
 void *worker(void *arg);
 void *reader(void *arg);
 void *count_loop(void *arg);
+void *sleeper(void *arg);
 
 static void append(const char *line)
 {
@@ -109,6 +112,16 @@ __attribute__((noinline)) void *count_loop(void *arg)
 	return arg;
 }
 
+__attribute__((noinline)) void *sleeper(void *arg)
+{
+	struct timespec ts = { .tv_nsec = 20000 };
+
+	for (;;)
+		nanosleep(&ts, NULL);
+	KEEP();
+	return arg;
+}
+
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
@@ -131,11 +144,11 @@ static void start(void *(*fn)(void *), const char *name)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	int opt, workers = 1, count = 0, i;
+	int opt, workers = 1, count = 0, sleepers = 0, i;
 	sigset_t set;
 	char line[64];
 
-	while ((opt = getopt(argc, argv, "o:w:c")) != -1) {
+	while ((opt = getopt(argc, argv, "o:w:cs:")) != -1) {
 		switch (opt) {
 		case 'o':
 			out_path = optarg;
@@ -146,8 +159,11 @@ int main(int argc, char **argv)
 		case 'c':
 			count = 1;
 			break;
+		case 's':
+			sleepers = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: ustack -o FILE [-w WORKERS] [-c]\n");
+			fprintf(stderr, "usage: ustack -o FILE [-w WORKERS] [-c] [-s SLEEPERS]\n");
 			return 64;
 		}
 	}
@@ -163,6 +179,8 @@ int main(int argc, char **argv)
 	start(reader, "reader");
 	if (count)
 		start(count_loop, "counter");
+	for (i = 0; i < sleepers; i++)
+		start(sleeper, "sleeper");
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
