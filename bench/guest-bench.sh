@@ -13,8 +13,35 @@ for n in ${sizes:-100 1000 4000}; do
 	while [ ! -s /tmp/zoo.txt ] && [ $w -gt 0 ]; do sleep 0.1; w=$((w - 1)); done
 	echo "bench: N=$n zoo threads: $(wc -l </tmp/zoo.txt), all threads: $(ls -d /proc/[0-9]*/task/* | wc -l)"
 	kbench -r 31 -l "$n" || echo "BENCH N=$n kbench FAILED (exit $?)"
-	runrss "$n" kstack --all
-	runrss "$n" kstack --all
+	runrss "$n" kstack --all --kernel
+	runrss "$n" kstack --all --kernel
+	# both halves (the default): the user half of every zoo thread too
+	all=$(ls -d /proc/[0-9]*/task/* | wc -l)
+	for r in 1 2 3 4 5; do runrss "$n" kstack --all; done >/tmp/both.txt
+	cat /tmp/both.txt
+	sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' /tmp/both.txt | sort -n | sed -n 3p |
+		awk -v n="$n" -v t="$all" '{ printf "BENCH N=%s kstack --all (kernel+user): %.1f us/thread (%d threads, median of 5)\n", n, $1 * 1000 / t, t }'
 	for p in $(pidof zoo); do kill -9 "$p"; done
 	sleep 1
 done
+
+# kstack PID (both halves) vs eu-stack -p PID (ptrace) on one 200-thread
+# process, whole commands, interleaved; medians of 7.
+rm -f /tmp/ustack.txt
+ustack_dyn -o /tmp/ustack.txt -w 198 &
+upid=$!
+w=600
+while [ ! -s /tmp/ustack.txt ] && [ $w -gt 0 ]; do sleep 0.1; w=$((w - 1)); done
+sleep 1
+echo "bench: ustack threads: $(ls /proc/$upid/task | wc -l)"
+for r in 1 2 3 4 5 6 7; do
+	runrss 200 kstack "$upid"
+	runrss 200 eu-stack -p "$upid"
+done >/tmp/vs.txt
+cat /tmp/vs.txt
+med() { grep "command=\"$1\"" /tmp/vs.txt | sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' | sort -n | sed -n 4p; }
+k=$(med kstack)
+e=$(med eu-stack)
+echo "$k $e" | awk '{ printf "BENCH kstack PID (kernel+user) %.1f ms, eu-stack -p PID %.1f ms (medians of 7)\n", $1, $2
+	printf "BENCH kstack PID (kernel+user) vs eu-stack at 200 threads: %.1fx\n", $2 / $1 }'
+kill "$upid"

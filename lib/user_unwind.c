@@ -393,9 +393,12 @@ out:
 static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 {
 	struct ks_user_ctx *c = arg;
-	struct ks_user_thread *t = ks_user_proc_thread(c->p, (uint64_t)tid);
+	struct ks_user_thread *t;
 
 	(void)dwfl;
+	/* walk_thread() names the thread it asks for: no search */
+	t = c->cur && c->cur->tid == (uint64_t)tid ? c->cur :
+	    ks_user_proc_thread(c->p, (uint64_t)tid);
 	if (!t)
 		return false;
 	*thread_argp = t;
