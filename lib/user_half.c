@@ -189,6 +189,61 @@ static bool wanted(const struct ks_user_half *h, uint64_t tid)
 	return !h->nonly;
 }
 
+/*
+ * Unwind every process, those with the same modules at the same addresses
+ * (forked without exec) with one Dwfl between them: libdw's CFI, symbol
+ * and module set-up is then done once for the group.
+ */
+static struct ks_error *unwind_all(struct ks_user_half *h)
+{
+	struct ks_user_walk **walks = calloc(h->nprocs, sizeof(*walks));
+	struct ks_user_proc **group = calloc(h->nprocs, sizeof(*group));
+	size_t *idx = calloc(h->nprocs, sizeof(*idx));
+	bool *done = calloc(h->nprocs, sizeof(*done));
+	struct ks_error *err = NULL;
+	size_t i, j, n;
+
+	if (!walks || !group || !idx || !done) {
+		err = &ks_error_nomem;
+		goto out;
+	}
+	for (i = 0; i < h->nprocs; i++) {
+		struct ks_user_half_proc *hp = &h->procs[i];
+
+		hp->walks = calloc(hp->proc.n ? hp->proc.n : 1, sizeof(*hp->walks));
+		if (!hp->walks) {
+			err = &ks_error_nomem;
+			goto out;
+		}
+		done[i] = hp->err != NULL;
+	}
+	for (i = 0; i < h->nprocs; i++) {
+		struct ks_error *e;
+
+		if (done[i])
+			continue;
+		n = 0;
+		for (j = i; j < h->nprocs; j++) {
+			if (done[j] || (j != i && !ks_user_same_layout(&h->procs[i].proc,
+								       &h->procs[j].proc)))
+				continue;
+			done[j] = true;
+			idx[n] = j;
+			group[n] = &h->procs[j].proc;
+			walks[n++] = h->procs[j].walks;
+		}
+		e = ks_user_unwind_procs(&h->unwinder, group, n, h->max_frames, walks);
+		for (j = 0; e && j < n; j++)	/* each process keeps its own copy */
+			h->procs[idx[j]].err = j ? ks_error_format(e->code, "%s", e->message) : e;
+	}
+out:
+	free(walks);
+	free(group);
+	free(idx);
+	free(done);
+	return err;
+}
+
 struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
 				   const struct ks_snapshot *snap)
 {
@@ -238,17 +293,7 @@ struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv
 	}
 	if (err)
 		return err;
-	for (i = 0; i < h->nprocs; i++) {
-		struct ks_user_half_proc *hp = &h->procs[i];
-
-		if (hp->err)
-			continue;
-		hp->walks = calloc(hp->proc.n ? hp->proc.n : 1, sizeof(*hp->walks));
-		if (!hp->walks)
-			return &ks_error_nomem;
-		hp->err = ks_user_unwind_proc(&h->unwinder, &hp->proc, h->max_frames, hp->walks);
-	}
-	return NULL;
+	return unwind_all(h);
 }
 
 const struct ks_user_thread *ks_user_half_find(struct ks_user_half *h, uint64_t tgid,

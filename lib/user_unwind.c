@@ -42,16 +42,24 @@ struct ks_user_mod {
 	struct ks_user_elf *file;	/* set by find_elf */
 };
 
-/* What the Dwfl_Thread_Callbacks see of one process. */
+/*
+ * What the Dwfl_Thread_Callbacks see: the processes sharing one Dwfl (one,
+ * or several with the same modules at the same addresses) and the thread
+ * being walked.
+ */
 struct ks_user_ctx {
 	struct ks_user_unwinder *u;
-	struct ks_user_proc *p;
+	struct ks_user_proc **procs;
+	size_t nprocs;
+	struct ks_user_proc *p;		/* the process of cur */
 	struct ks_user_thread *cur;	/* the thread being walked */
-	size_t next;			/* next_thread's cursor */
+	size_t next_proc, next;		/* next_thread's cursor */
 	bool compat;
 };
 
 static const char unknown_name[] = "[unknown]";
+
+static bool is_module_map(const struct ks_map *m);
 
 /*
  * The one escaper every name passes through. TODO(sec): becomes
@@ -324,7 +332,7 @@ static struct ks_error *report_modules(Dwfl *dwfl, struct ks_user_unwinder *u,
 		Dwfl_Module *mod;
 		void **ud;
 
-		if (!vdso && (mp->path[0] != '/' || (!mp->ino && !mp->dev_major && !mp->dev_minor)))
+		if (!is_module_map(mp))
 			continue;
 		/* later mappings of the same file (anonymous ones between: its bss) */
 		while (!vdso && i + 1 < maps->n) {
@@ -393,12 +401,20 @@ out:
 static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 {
 	struct ks_user_ctx *c = arg;
-	struct ks_user_thread *t;
+	struct ks_user_thread *t = NULL;
+	size_t i;
 
 	(void)dwfl;
 	/* walk_thread() names the thread it asks for: no search */
-	t = c->cur && c->cur->tid == (uint64_t)tid ? c->cur :
-	    ks_user_proc_thread(c->p, (uint64_t)tid);
+	if (c->cur && c->cur->tid == (uint64_t)tid) {
+		t = c->cur;
+	} else {
+		for (i = 0; i < c->nprocs && !t; i++) {
+			t = ks_user_proc_thread(c->procs[i], (uint64_t)tid);
+			if (t)
+				c->p = c->procs[i];
+		}
+	}
 	if (!t)
 		return false;
 	*thread_argp = t;
@@ -411,8 +427,13 @@ static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 	struct ks_user_ctx *c = arg;
 
 	(void)dwfl;
-	if (c->next >= c->p->n)
+	while (c->next_proc < c->nprocs && c->next >= c->procs[c->next_proc]->n) {
+		c->next_proc++;
+		c->next = 0;
+	}
+	if (c->next_proc >= c->nprocs)
 		return 0;
+	c->p = c->procs[c->next_proc];
 	c->cur = &c->p->v[c->next++];
 	*thread_argp = c->cur;
 	return (pid_t)c->cur->tid;
@@ -591,7 +612,8 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 }
 
 static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_ctx *c,
-			struct ks_user_thread *t, size_t max, struct ks_user_walk *w)
+			struct ks_user_proc *p, struct ks_user_thread *t, size_t max,
+			struct ks_user_walk *w)
 {
 	struct walk_arg a = { .w = w, .max = max };
 	bool prev_cfi = false;
@@ -599,6 +621,7 @@ static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_c
 	int rc;
 
 	memset(w, 0, sizeof(*w));
+	c->p = p;
 	c->cur = t;
 	rc = dwfl_getthread_frames(dwfl, (pid_t)t->tid, frame_cb, &a);
 	if (rc == 0) {
@@ -620,25 +643,58 @@ static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_c
 	}
 }
 
-struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_proc *p,
-				     size_t max_frames, struct ks_user_walk *walks)
+/* The modules a process reports: its file mappings and its vDSO. */
+static bool is_module_map(const struct ks_map *m)
 {
-	struct ks_user_ctx ctx = { .u = u, .p = p };
+	return !strcmp(m->path, "[vdso]") ||
+	       (m->path[0] == '/' && (m->ino || m->dev_major || m->dev_minor));
+}
+
+bool ks_user_same_layout(const struct ks_user_proc *a, const struct ks_user_proc *b)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		const struct ks_map *x, *y;
+
+		while (i < a->maps.n && !is_module_map(&a->maps.v[i]))
+			i++;
+		while (j < b->maps.n && !is_module_map(&b->maps.v[j]))
+			j++;
+		if (i == a->maps.n || j == b->maps.n)
+			return i == a->maps.n && j == b->maps.n;
+		x = &a->maps.v[i++];
+		y = &b->maps.v[j++];
+		if (x->start != y->start || x->end != y->end || x->ino != y->ino ||
+		    x->dev_major != y->dev_major || x->dev_minor != y->dev_minor ||
+		    x->offset != y->offset || strcmp(x->path, y->path))
+			return false;
+	}
+}
+
+struct ks_error *ks_user_unwind_procs(struct ks_user_unwinder *u, struct ks_user_proc **procs,
+				      size_t nprocs, size_t max_frames, struct ks_user_walk **walks)
+{
+	struct ks_user_ctx ctx = { .u = u, .procs = procs, .nprocs = nprocs, .p = procs[0] };
+	struct ks_user_proc *p = procs[0];
 	struct ks_user_mod *mods = NULL;
 	struct ks_error *err = NULL;
 	Elf *arch_elf = NULL;
 	Dwfl *dwfl;
-	size_t nmods = 0, i;
+	size_t nmods = 0, i, k;
 
-	memset(walks, 0, p->n * sizeof(*walks));
-	for (i = 0; i < p->n; i++)
-		ctx.compat |= !!(p->v[i].flags & KS_UT_COMPAT);
+	for (k = 0; k < nprocs; k++) {
+		memset(walks[k], 0, procs[k]->n * sizeof(*walks[k]));
+		for (i = 0; i < procs[k]->n; i++)
+			ctx.compat |= !!(procs[k]->v[i].flags & KS_UT_COMPAT);
+	}
 	dwfl = dwfl_begin(&dwfl_callbacks);
 	mods = calloc(p->maps.n + 1, sizeof(*mods));
 	if (!dwfl || !mods) {
 		err = &ks_error_nomem;
 		goto out;
 	}
+	/* the modules as the first process maps them: the others map the same */
 	err = report_modules(dwfl, u, p, mods, &nmods);
 	if (err)
 		goto out;
@@ -660,23 +716,32 @@ struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_
 				      dwfl_errmsg(-1));
 		goto out;
 	}
-	for (i = 0; i < p->n; i++) {
-		struct ks_user_thread *t = &p->v[i];
+	for (k = 0; k < nprocs; k++) {
+		for (i = 0; i < procs[k]->n; i++) {
+			struct ks_user_thread *t = &procs[k]->v[i];
+			struct ks_user_walk *w = &walks[k][i];
 
-		if (!t->stack_len) {
-			walks[i].stop = KS_USTOP_NONE;
-			snprintf(walks[i].why, sizeof(walks[i].why), "%s",
-				 t->flags & KS_UT_NO_STACK ? "user sp in no readable mapping" :
-				 "user stack not readable");
-			continue;
+			if (!t->stack_len) {
+				w->stop = KS_USTOP_NONE;
+				snprintf(w->why, sizeof(w->why), "%s",
+					 t->flags & KS_UT_NO_STACK ? "user sp in no readable mapping" :
+					 "user stack not readable");
+				continue;
+			}
+			walk_thread(u, dwfl, &ctx, procs[k], t, max_frames, w);
 		}
-		walk_thread(u, dwfl, &ctx, t, max_frames, &walks[i]);
 	}
 out:
 	if (dwfl)
 		dwfl_end(dwfl);
 	free(mods);
 	return err;
+}
+
+struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_proc *p,
+				     size_t max_frames, struct ks_user_walk *walks)
+{
+	return ks_user_unwind_procs(u, &p, 1, max_frames, &walks);
 }
 
 void ks_user_walks_fini(struct ks_user_walk *walks, size_t n)

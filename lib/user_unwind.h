@@ -84,6 +84,22 @@ void ks_user_unwinder_fini(struct ks_user_unwinder *u);
 struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_proc *p,
 				     size_t max_frames, struct ks_user_walk *walks);
 
+/*
+ * Do a and b map the same ELF files at the same addresses (their vDSO
+ * too)? Then one Dwfl serves both: processes forked without exec (workers
+ * of one server) share modules, and a static binary without
+ * .eh_frame_hdr (gcc -static links it without) costs libdw a parse of its
+ * whole .eh_frame per Dwfl.
+ */
+bool ks_user_same_layout(const struct ks_user_proc *a, const struct ks_user_proc *b);
+
+/*
+ * ks_user_unwind_proc() for n processes of the same layout with one Dwfl:
+ * walks[k] receives procs[k]'s walks.
+ */
+struct ks_error *ks_user_unwind_procs(struct ks_user_unwinder *u, struct ks_user_proc **procs,
+				      size_t n, size_t max_frames, struct ks_user_walk **walks);
+
 void ks_user_walks_fini(struct ks_user_walk *walks, size_t n);
 
 #endif

@@ -334,6 +334,53 @@ static void test_copy_bad_input(void **state)
 	ks_user_proc_fini(&p);
 }
 
+/*
+ * Two processes of one layout share a Dwfl (here: the same process twice,
+ * each with its own blocked thread); each keeps its own walk. A layout
+ * with one module elsewhere is not the same.
+ */
+static void test_group_same_layout(void **state)
+{
+	struct ks_user_proc p1, p2, *procs[2] = { &p1, &p2 };
+	struct ks_user_walk w1, w2, *walks[2] = { &w1, &w2 };
+	struct kstack_user_regs r1;
+	struct ks_user_unwinder u;
+	struct blocked b1, b2;
+
+	(void)state;
+	start_blocked(&b1, false);
+	r1 = captured;
+	start_blocked(&b2, true);
+	ks_user_proc_init(&p1, (uint64_t)getpid());
+	assert_no_error(ks_user_proc_add(&p1, (uint64_t)b1.tid, &r1, 0, 0, NULL));
+	assert_no_error(ks_user_proc_copy(&p1, KS_USER_STACK_BYTES_DEFAULT));
+	ks_user_proc_init(&p2, (uint64_t)getpid());
+	assert_no_error(ks_user_proc_add(&p2, (uint64_t)b2.tid, &captured, 0, 0, NULL));
+	assert_no_error(ks_user_proc_copy(&p2, KS_USER_STACK_BYTES_DEFAULT));
+	assert_true(ks_user_same_layout(&p1, &p2));
+	ks_user_unwinder_init(&u);
+	assert_no_error(ks_user_unwind_procs(&u, procs, 2, 64, walks));
+	assert_int_equal(find_frame(&w1, 0, "user_test_level1"), 2);
+	assert_int_equal(find_frame(&w2, 0, "user_test_fp_middle"), 1);
+	assert_int_equal(find_frame(&w2, 0, "user_test_level1"), -1);
+	ks_user_walks_fini(&w1, 1);
+	ks_user_walks_fini(&w2, 1);
+	ks_user_unwinder_fini(&u);
+
+	/* one module moved: not the same layout */
+	for (size_t i = 0; i < p2.maps.n; i++) {
+		if (p2.maps.v[i].path[0] == '/') {
+			p2.maps.v[i].start += 0x1000;
+			break;
+		}
+	}
+	assert_false(ks_user_same_layout(&p1, &p2));
+	ks_user_proc_fini(&p1);
+	ks_user_proc_fini(&p2);
+	stop_blocked(&b1);
+	stop_blocked(&b2);
+}
+
 static void test_maps_parse(void **state)
 {
 	char *text = strdup(
@@ -381,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_frame_limit),
 		cmocka_unit_test(test_sp_unmapped),
 		cmocka_unit_test(test_copy_bad_input),
+		cmocka_unit_test(test_group_same_layout),
 		cmocka_unit_test(test_maps_parse),
 	};
 
