@@ -160,8 +160,8 @@ static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigne
 /*
  * Walk the stack of a task that sleeps (caller holds rcu_read_lock, found
  * the task quiet and its stack at stack; sp is its saved thread.sp). 0 with
- * frames[] and cap->nr_frames (and KSTACK_SF_TRUNCATED) filled, or -EAGAIN
- * when the kernel's unwinder must do it.
+ * frames[], cap->nr_frames, cap->end (and KSTACK_SF_TRUNCATED) filled, or
+ * -EAGAIN when the kernel's unwinder must do it.
  */
 int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,
 		     u64 *frames, u32 max, struct kstack_capture *cap)
@@ -190,6 +190,7 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 			return -EAGAIN;
 		if (n == max) {
 			cap->flags |= KSTACK_SF_TRUNCATED;
+			cap->end = KSTACK_END_LIMIT;
 			break;
 		}
 		frames[n++] = r.ip;
@@ -201,12 +202,16 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 			continue;
 		}
 		step = ks_x86_64_orc_step(&img, orc, &r);
-		if (step == KS_STEP_END)
+		if (step == KS_STEP_END) {
+			cap->end = KSTACK_END_KTHREAD;
 			break;
+		}
 		if (step != KS_STEP_OK)
 			return -EAGAIN;
-		if (ks_x86_64_regs_user_mode(&img, &r))
+		if (ks_x86_64_regs_user_mode(&img, &r)) {
+			cap->end = KSTACK_END_USER;
 			break;
+		}
 		if (r.sp <= prev_sp)
 			return -EAGAIN;
 	}
