@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <linux/version.h>
 #include <kstack/kstack_ioctl.h>
+#include "walk/stack_image.h"
 
 /* struct orc_entry changed in v6.3 and v6.4; tell the walkers which one */
 #if !IS_ENABLED(CONFIG_UNWINDER_ORC)

@@ -137,7 +137,7 @@ static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_threa
 	if (ret)
 		goto out;
 	sp = READ_ONCE(task->thread.sp);
-	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(struct inactive_task_frame)) {
+	if (!ks_range_inside(stack, THREAD_SIZE, sp, sizeof(struct inactive_task_frame))) {
 		cap->flags |= KSTACK_SF_RAN;	/* mid-switch: take it again */
 		goto out;
 	}

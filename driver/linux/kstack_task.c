@@ -104,7 +104,7 @@ static int kstack_read_context(struct kstack_thread_context *c,
 	if (ret)
 		goto out;
 	sp = READ_ONCE(task->thread.sp);
-	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(frame)) {
+	if (!ks_range_inside(stack, THREAD_SIZE, sp, sizeof(frame))) {
 		ret = -EAGAIN;
 		goto out;
 	}
