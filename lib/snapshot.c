@@ -10,19 +10,21 @@
 #define KS_SNAPSHOT_TRIES 4
 
 struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t mode,
-				  uint32_t max_frames, struct ks_snapshot *snap)
+				  uint32_t max_frames, uint32_t flags, struct ks_snapshot *snap)
 {
 	int tries;
 
 	if (!(drv->version.caps & KSTACK_CAP_SNAPSHOT))
 		return ks_error_format(ENOTSUP, "driver has no SNAPSHOT");
+	if (flags && !(drv->version.caps & KSTACK_CAP_SNAP_TAIL))
+		return ks_error_format(ENOTSUP, "driver has no SNAPSHOT record tails");
 	if (!snap->buf) {
 		/*
 		 * A too-small buffer costs a whole second capture, so start
 		 * big: ~4,000 raw stacks fit. Only the pages the driver
 		 * writes become resident.
 		 */
-		snap->cap = 16u << 20;
+		snap->cap = mode == KSTACK_SNAP_RAW ? 16u << 20 : 4u << 20;
 		snap->buf = malloc(snap->cap);
 		if (!snap->buf)
 			return &ks_error_nomem;
@@ -35,6 +37,7 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 			.buffer_size = snap->cap,
 			.mode = mode,
 			.max_frames = max_frames,
+			.flags = flags,
 		};
 		uint8_t *nb;
 

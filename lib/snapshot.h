@@ -22,11 +22,13 @@ struct ks_snapshot {
 
 /*
  * Capture pid's threads (0: all) in mode KSTACK_SNAP_RAW or _FRAMES
- * (max_frames per thread). A too-small buffer is grown to what the driver
- * says it needs (plus room for new threads) and the call repeated.
+ * (max_frames per thread), with flags KSTACK_SNAP_WANT_* (asked only of a
+ * driver with KSTACK_CAP_SNAP_TAIL; 0 sends the v1 request). A too-small
+ * buffer is grown to what the driver says it needs (plus room for new
+ * threads) and the call repeated. ESRCH: no such process.
  */
 struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t mode,
-				  uint32_t max_frames, struct ks_snapshot *snap);
+				  uint32_t max_frames, uint32_t flags, struct ks_snapshot *snap);
 
 /*
  * Next record at *off (start with 0), or NULL at the end. A malformed
