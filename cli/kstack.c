@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "output.h"
 #include "cli.h"
 
@@ -28,10 +29,13 @@ struct run {
 	struct tally tally;
 };
 
+/* Notes name modules and paths: escaped (escape.h). */
 static void note(void *ctx, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "kstack: note: %s\n", msg);
+	fputs("kstack: note: ", stderr);
+	ks_escape_write(stderr, msg, strlen(msg));
+	fputc('\n', stderr);
 }
 
 static struct ks_error *run_open(struct run *r)
@@ -76,9 +80,12 @@ static struct ks_error *run_tables(struct run *r)
 
 	for (i = 0; i < s->orc.count; i++) {
 		const struct ks_orc_table *t = s->orc.tables[i];
+		char name[KS_ESCAPE_SIZE(64)];
 
+		/* a module's name, from /sys/module: escaped */
+		ks_escape_str(name, sizeof(name), t->name);
 		printf("%-20s %8zu ORC entries for [%016" PRIx64 ", %016" PRIx64 ")\n",
-		       t->name, t->n, t->start, t->end);
+		       name, t->n, t->start, t->end);
 	}
 	printf("layout: %s; %zu kernel symbols\n", ks_orc_layout_name(s->layout), s->ksyms.nsyms);
 	r->tally.whole++;	/* the listing is the whole output */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "output.h"
 
 static void print_header(const struct kstack_thread_context *c, uint64_t tid)
@@ -30,11 +31,13 @@ void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint
 	print_walk_end(w, tid);
 }
 
-/* A thread on a CPU: it has no saved kernel stack, said on stdout too. */
+/* A thread on a CPU has no saved stack: say so, under its escaped name. */
 void print_running(uint64_t tid, const char *comm)
 {
-	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid,
-	       comm && comm[0] ? comm : "-");
+	char esc[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
+
+	ks_escape_str(esc, sizeof(esc), comm && comm[0] ? comm : "-");
+	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid, esc);
 }
 
 /* Whole: the walk reached user mode or a kernel thread's end. */

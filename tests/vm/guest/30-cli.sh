@@ -114,7 +114,7 @@ kill $spin
 case $ok in
 1) pass "cli: -t EXITED RUNNING shows the running thread, exit 1" ;;
 2) fail "cli: -t EXITED RUNNING: exit $rc though the running thread was shown" ;;
-*) echo "SKIP: cli: -t EXITED RUNNING: the spinner was never caught on a CPU" ;;
+*) skip "cli: -t EXITED RUNNING: the spinner was never caught on a CPU" ;;
 esac
 
 # --- thread ids in a child pid namespace whose /proc is still the parent's
