@@ -107,7 +107,25 @@ struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone
 /* Is /proc mounted for our own pid namespace (its ids are the driver's)? */
 struct ks_error *proc_is_ours(void);
 
+/* frames.c: printing the driver's SNAPSHOT frames (the default path) */
+struct frames {
+	struct ks_session *s;		/* the walker is set up only if a thread needs it */
+	struct ks_stack_text *text;
+	struct ks_snapshot *snap;
+	const struct opts *o;
+	struct tally *tally;
+};
+
+/* Does the driver hand out FRAMES records with tails, and names? */
+bool frames_usable(const struct ks_driver *drv);
+/* Every thread of process pid (0: of the system); ESRCH: no such process. */
+struct ks_error *frames_show_process(struct frames *f, uint64_t pid);
+/* Thread tid alone (a missing one is counted and said, not returned). */
+struct ks_error *frames_show_thread(struct frames *f, uint64_t tid);
+
 /* show.c */
+/* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
+void print_walk_end(const struct ks_walk_result *w, uint64_t tid);
 void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
 void print_running(uint64_t tid, const char *comm);
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,

@@ -51,7 +51,10 @@ static struct ks_error *run_open(struct run *r)
 			      o->action == CLI_VERIFY ? KSTACK_FRAMES_MAX : KS_WALK_DEFAULT_MAX,
 		.note = note,
 	};
-	struct ks_error *err = ks_session_open(&r->s, &so);
+	/* the default path prints the driver's frames: no walker set up unless needed */
+	bool driver_only = o->action == CLI_SHOW && !o->no_snapshot && !o->kallsyms;
+	struct ks_error *err = driver_only ? ks_session_open_driver(&r->s, &so) :
+					     ks_session_open(&r->s, &so);
 
 	if (err)
 		return err;
@@ -92,26 +95,44 @@ static struct ks_error *run_tables(struct run *r)
 	return NULL;
 }
 
-/* PID.../--all from SNAPSHOT records, one call per process (or for the system). */
+/*
+ * PID.../--all/-t from SNAPSHOT: the driver's frames, one call per process
+ * (or for the system); with a driver whose records have no tails, raw
+ * stacks walked here (PID/--all only).
+ */
 static struct ks_error *run_snapshot(struct run *r)
 {
 	const struct opts *o = r->o;
+	struct frames f = { &r->s, &r->text, &r->snap, o, &r->tally };
+	bool frames = frames_usable(&r->s.drv);
 	struct ks_error *err = NULL;
 	size_t i;
 
+	if (!frames) {
+		err = ks_session_walker(&r->s);
+		if (err)
+			return err;
+	}
 	if (o->target == CLI_ALL)
-		return show_snapshot(&r->s, &r->text, 0, &r->tally, &r->snap);
+		return frames ? frames_show_process(&f, 0) :
+				show_snapshot(&r->s, &r->text, 0, &r->tally, &r->snap);
 	for (i = 0; !err && i < o->nids; i++) {
 		size_t shown = r->tally.whole + r->tally.cut + r->tally.running;
 
-		err = show_snapshot(&r->s, &r->text, o->ids[i], &r->tally, &r->snap);
+		if (o->target == CLI_TIDS) {
+			err = frames_show_thread(&f, o->ids[i]);
+			continue;
+		}
+		err = frames ? frames_show_process(&f, o->ids[i]) :
+			       show_snapshot(&r->s, &r->text, o->ids[i], &r->tally, &r->snap);
 		if (err && err->code == ESRCH) {	/* report, go on */
 			ks_error_destroy(err);
 			err = target_gone(o->ids[i], false, false, 0);
 			tally_missing(&r->tally, err);
 			ks_error_destroy(err);
 			err = NULL;
-		} else if (!err && r->tally.whole + r->tally.cut + r->tally.running == shown &&
+		} else if (!err && !frames &&
+			   r->tally.whole + r->tally.cut + r->tally.running == shown &&
 			   r->snap.skipped) {
 			/* found, with every thread gone: a zombie */
 			err = target_gone(o->ids[i], false, true, r->snap.skipped);
@@ -136,7 +157,9 @@ static struct ks_error *run_threads(struct run *r)
 		if (err)
 			return ks_error_wrap(err, "--verify compares with /proc/PID/task/TID/stack");
 	}
-	err = targets_list(&r->s.drv, o, &r->tids, &r->tally);
+	err = ks_session_walker(&r->s);
+	if (!err)
+		err = targets_list(&r->s.drv, o, &r->tids, &r->tally);
 	if (err)
 		return err;
 	for (i = 0; i < r->tids.n; i++) {
@@ -171,12 +194,13 @@ static int run(const struct opts *o)
 		goto out;
 	if (o->action == CLI_TABLES)
 		err = run_tables(&r);
-	else if (o->action == CLI_SHOW && o->target != CLI_TIDS && !o->no_snapshot &&
-		 (r.s.drv.version.caps & KSTACK_CAP_SNAPSHOT))
+	else if (o->action == CLI_SHOW && !o->no_snapshot &&
+		 (o->target == CLI_TIDS ? frames_usable(&r.s.drv) :
+					  (r.s.drv.version.caps & KSTACK_CAP_SNAPSHOT)))
 		err = run_snapshot(&r);
 	else
 		err = run_threads(&r);
-	if (err && err->code == E2BIG && o->target == CLI_ALL) {
+	if (err && err->code == E2BIG && o->target == CLI_ALL && o->action == CLI_SHOW) {
 		/* over one call's bound, before any output: thread by thread */
 		fprintf(stderr, "kstack: %s; reading thread by thread\n", err->message);
 		ks_error_destroy(err);

@@ -16,7 +16,7 @@ static void print_header(const struct kstack_thread_context *c, uint64_t tid)
 }
 
 /* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
-static void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
+void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
 {
 	ks_stack_text_put_stop(stdout, w);
 	if (w->stop == KS_STOP_MAX_FRAMES)
@@ -247,7 +247,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 	const void *data;
 	size_t off = 0, i;
 
-	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, 0, snap);
+	err = ks_snapshot_take(&s->drv, pid, KSTACK_SNAP_RAW, 0, snap);
 	if (err)
 		return err;
 	noted = note_snapshot_stacks(s, text, snap);

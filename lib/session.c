@@ -24,20 +24,36 @@ static struct ks_error *ks_session_read(void *ctx, uint64_t addr, void *buf, siz
 	return ks_driver_read(&s->drv, addr, buf, len);
 }
 
+struct ks_error *ks_session_open_driver(struct ks_session *s, const struct ks_session_opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->opts = *o;
+	s->drv.fd = -1;
+	return ks_driver_open(&s->drv, o->device);
+}
+
 struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_opts *o)
 {
-	const struct kstack_version *v;
+	struct ks_error *err = ks_session_open_driver(s, o);
+
+	if (!err)
+		err = ks_session_walker(s);
+	if (err)
+		ks_session_close(s);
+	return err;
+}
+
+struct ks_error *ks_session_walker(struct ks_session *s)
+{
+	const struct ks_session_opts *o = &s->opts;
+	const struct kstack_version *v = &s->drv.version;
 	struct ks_kernel_orc_opts oo;
 	struct ks_error *err;
 	struct utsname u;
 	const char *release;
 
-	memset(s, 0, sizeof(*s));
-	s->drv.fd = -1;
-	err = ks_driver_open(&s->drv, o->device);
-	if (err)
-		return err;
-	v = &s->drv.version;
+	if (s->walker_ready)
+		return NULL;
 	if (v->arch != KSTACK_ARCH_X86_64) {
 		err = ks_error_format(ENOTSUP, "driver reports arch %u: this walker knows x86_64 only", v->arch);
 		goto fail;
@@ -86,9 +102,12 @@ struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_o
 		.frame_ret_off = v->task_frame_ret_off,
 		.frame_bp_off = v->task_frame_bp_off,
 	};
+	s->walker_ready = true;
 	return NULL;
 fail:
-	ks_session_close(s);
+	/* the driver stays open: a caller may go on without the walker */
+	ks_ksyms_fini(&s->ksyms);
+	ks_orc_set_clear(&s->orc);
 	return err;
 }
 

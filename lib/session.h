@@ -34,9 +34,21 @@ struct ks_session {
 	struct ks_orc_set orc;
 	struct ks_walk_config cfg;
 	enum ks_orc_layout layout;
+	bool walker_ready;	/* ksyms, ORC tables and cfg set up */
+	struct ks_session_opts opts;	/* as opened: for a walker set up later */
 };
 
+/* The driver, symbols and ORC tables: everything a walk needs. */
 struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_opts *opts);
+
+/*
+ * The driver alone (open, VERSION): enough to print SNAPSHOT frames named
+ * by SYMBOLIZE, without the walker's setup (the kernel's ORC index and
+ * module tables read through the driver, maybe kallsyms: more than a
+ * whole snapshot costs). ks_session_walker() adds the rest when needed.
+ */
+struct ks_error *ks_session_open_driver(struct ks_session *s, const struct ks_session_opts *opts);
+struct ks_error *ks_session_walker(struct ks_session *s);
 void ks_session_close(struct ks_session *s);
 
 /* How many times a thread that keeps running is retried. */

@@ -33,8 +33,7 @@ struct ks_error *ks_threads_driver(struct ks_driver *drv, uint64_t pid, struct k
 	const void *data;
 	size_t off = 0;
 
-	/* records of ~300 bytes: start small rather than at the raw default */
-	err = ks_snapshot_take(drv, pid, KSTACK_SNAP_FRAMES, 1, 0, &snap);
+	err = ks_snapshot_take(drv, pid, KSTACK_SNAP_FRAMES, 1, &snap);
 	if (err)
 		goto out;
 	*gone_ret = snap.skipped;

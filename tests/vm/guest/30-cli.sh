@@ -164,3 +164,30 @@ else
 fi
 for p in $(pidof zoo); do kill -9 "$p" 2>/dev/null; done
 kill $sleeper 2>/dev/null
+
+# --- the default path (the driver's frames, when it has record tails) prints
+# what the user-space walker (-S) prints, byte for byte, for every thread
+# that did not run in between (same header, context-switch counts included)
+zoo -n 3 -o /tmp/cmp-zoo.txt &
+if wait_file /tmp/cmp-zoo.txt; then
+	kstack --all >/tmp/cmp-d.txt 2>/dev/null
+	kstack -S --all >/tmp/cmp-s.txt 2>/dev/null
+	# one line per thread block: header|frame|frame|...
+	blocks() { awk 'BEGIN { RS = "" } { gsub(/\n/, "|"); print }' "$1" | sort; }
+	blocks /tmp/cmp-d.txt >/tmp/cmp-d.b
+	blocks /tmp/cmp-s.txt >/tmp/cmp-s.b
+	# blocks whose header is in both outputs must be equal (busybox has no comm)
+	set -- $(awk 'NR == FNR { d[$0] = 1; split($0, h, "|"); dh[h[1]] = 1; next }
+		{ split($0, h, "|"); if (h[1] in dh) { both++; if ($0 in d) same++; else if (!bad) bad = $0 } }
+		END { print both + 0, same + 0 }' /tmp/cmp-d.b /tmp/cmp-s.b)
+	both=$1 same=$2
+	total=$(wc -l </tmp/cmp-d.b)
+	if [ "$both" -gt 0 ] && [ "$same" = "$both" ] && [ $((both * 10)) -ge $((total * 8)) ]; then
+		pass "cli: --all equals -S --all byte for byte on all $same threads that did not run ($total threads)"
+	else
+		fail "cli: --all vs -S --all: $same equal of $both comparable ($total threads): $(diff /tmp/cmp-d.txt /tmp/cmp-s.txt | head -n 8 | tr '\n' ' ' | head -c 600)"
+	fi
+else
+	fail "cli: zoo for the --all comparison did not start"
+fi
+for p in $(pidof zoo); do kill -9 "$p" 2>/dev/null; done
