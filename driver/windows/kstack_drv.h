@@ -69,7 +69,9 @@ struct kstack_host {
 	/* For THREAD_CONTEXT's comm; both undocumented, both Wine stubs. */
 	kstack_ps_get_thread_process_fn ps_get_thread_process;
 	kstack_ps_get_process_image_file_name_fn ps_get_process_image_file_name;
-	const struct kstack_kthread_layout *kthread;	/* NULL: unknown build */
+	/* Validated at load (kstack_kthread_probe.c); NULL: none passed. */
+	const struct kstack_kthread_layout *kthread;
+	kstack_u32 kthread_checks;	/* KSTACK_KTC_* that failed; 0 with a layout */
 };
 
 extern struct kstack_host kstack_host;
@@ -111,7 +113,10 @@ void kstack_thread_frame_info(struct kstack_version *v);
 /* STACK's APCs still queued; DriverUnload waits for them (kstack_stack.c). */
 void kstack_stack_drain(void);
 
-/* Per-build KTHREAD offsets (kstack_kthread.c). */
-const struct kstack_kthread_layout *kstack_kthread_lookup(ULONG build);
+/*
+ * Chooses and checks the KTHREAD layout (kstack_kthread_probe.c): sets
+ * kstack_host.kthread / kthread_checks. Not on Wine.
+ */
+NTSTATUS kstack_kthread_probe_run(void);
 
 #endif /* KSTACK_DRV_H */
