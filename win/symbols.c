@@ -6,23 +6,24 @@
 #include <dbghelp.h>
 #include <psapi.h>
 
+#include "compat.h"
 #include "symbols.h"
 
 static CRITICAL_SECTION g_dbghelp;
-static INIT_ONCE g_dbghelp_once = INIT_ONCE_STATIC_INIT;
+static volatile LONG g_dbghelp_init;	/* 0 none, 1 being made, 2 ready */
 
-static BOOL CALLBACK init_lock(PINIT_ONCE once, PVOID param, PVOID *ctx)
-{
-	(void)once;
-	(void)param;
-	(void)ctx;
-	InitializeCriticalSection(&g_dbghelp);
-	return TRUE;
-}
-
+/*
+ * One-time init without InitOnceExecuteOnce (Vista): the first caller
+ * makes the lock, any other waits until it is ready (it takes a moment).
+ */
 void ks_dbghelp_lock(void)
 {
-	InitOnceExecuteOnce(&g_dbghelp_once, init_lock, NULL, NULL);
+	if (InterlockedCompareExchange(&g_dbghelp_init, 1, 0) == 0) {
+		InitializeCriticalSection(&g_dbghelp);
+		InterlockedExchange(&g_dbghelp_init, 2);
+	}
+	while (InterlockedCompareExchange(&g_dbghelp_init, 2, 2) != 2)
+		Sleep(0);
 	EnterCriticalSection(&g_dbghelp);
 }
 
@@ -45,11 +46,11 @@ static unsigned load_user_modules(HANDLE process)
 	unsigned loaded = 0;
 
 	/* Modules can come and go between the calls: ask twice, with spare room. */
-	if (!EnumProcessModulesEx(process, NULL, 0, &need, LIST_MODULES_ALL) || !need)
+	if (!ks_enum_process_modules(process, NULL, 0, &need) || !need)
 		return 0;
 	need += 32 * sizeof(HMODULE);
 	mods = malloc(need);
-	if (!mods || !EnumProcessModulesEx(process, mods, need, &need, LIST_MODULES_ALL)) {
+	if (!mods || !ks_enum_process_modules(process, mods, need, &need)) {
 		free(mods);
 		return 0;
 	}
@@ -66,9 +67,9 @@ static unsigned load_user_modules(HANDLE process)
 		      !ks_nt_path_to_dos(nt, name, sizeof(name))) &&
 		    !GetModuleFileNameExA(process, mods[i], name, sizeof(name)))
 			continue;
-		if (SymLoadModuleEx(process, NULL, name, NULL,
-				    (DWORD64)(ULONG_PTR)mi.lpBaseOfDll, mi.SizeOfImage,
-				    NULL, 0) || GetLastError() == ERROR_SUCCESS)
+		if (ks_sym_load_module(process, name,
+				       (DWORD64)(ULONG_PTR)mi.lpBaseOfDll,
+				       mi.SizeOfImage) || GetLastError() == ERROR_SUCCESS)
 			loaded++;
 	}
 	free(mods);
@@ -99,7 +100,7 @@ DWORD ks_symbols_init(struct ks_symbols *s, HANDLE process, const char *path)
 		/* dbghelp's own invasion sees only the 64-bit modules of a
 		 * WOW64 target: fall back to it only if ours fails. */
 		if (!load_user_modules(process))
-			SymRefreshModuleList(process);
+			ks_sym_refresh_module_list(process);
 	} else {
 		err = GetLastError();
 	}
@@ -184,8 +185,8 @@ unsigned ks_symbols_load_kernel(struct ks_symbols *s)
 			continue;
 		if (ks_nt_path_to_dos(nt, dos, sizeof(dos)))
 			continue;
-		if (SymLoadModuleEx(s->process, NULL, dos, NULL,
-				    (DWORD64)(ULONG_PTR)bases[i], 0, NULL, 0))
+		if (ks_sym_load_module(s->process, dos,
+				       (DWORD64)(ULONG_PTR)bases[i], 0))
 			s->kernel_modules++;
 	}
 	ks_dbghelp_unlock();
