@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "escape.h"
 #include "options.h"
 #include "privilege.h"
 #include "status.h"
@@ -94,7 +95,7 @@ int ks_status(void)
 	       dev.ver.driver_version & 0xff, dev.ver.proto_version,
 	       dev.ver.arch == KSTACK_ARCH_X86_64 ? "x64" :
 	       dev.ver.arch == KSTACK_ARCH_X86 ? "x86" : "unknown arch",
-	       dev.ver.release[0] ? dev.ver.release : "?");
+	       dev.ver.release[0] ? ks_esc(dev.ver.release) : "?");
 	print_caps(dev.ver.caps);
 	if (dev.ver.kthread_layout) {
 		printf("kthread layout: %s (checked at load)\n",

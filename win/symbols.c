@@ -194,6 +194,45 @@ unsigned ks_symbols_load_kernel(struct ks_symbols *s)
 	return s->kernel_modules;
 }
 
+/* SymEnumSymbols callback state: the closest symbol at or below addr. */
+struct nearest {
+	ULONG64 addr;
+	ULONG64 best;
+	char name[MAX_SYM_NAME + 1];
+};
+
+static BOOL CALLBACK nearest_cb(PSYMBOL_INFO si, ULONG size, PVOID ctx)
+{
+	struct nearest *n = ctx;
+
+	(void)size;
+	if (si->Address <= n->addr && (!n->name[0] || si->Address > n->best)) {
+		n->best = si->Address;
+		snprintf(n->name, sizeof(n->name), "%.*s", (int)si->NameLen, si->Name);
+	}
+	return TRUE;
+}
+
+/*
+ * The nearest export at or below addr in a module that has only its
+ * exports. dbghelp does this itself on Windows; Wine's matches an export
+ * only at its exact address, so the search is done here when dbghelp
+ * found nothing. dbghelp lock held.
+ */
+static int nearest_export(HANDLE process, ULONG64 base, ULONG64 addr,
+			  char *name, size_t size, DWORD64 *disp)
+{
+	struct nearest n;
+
+	memset(&n, 0, sizeof(n));
+	n.addr = addr;
+	if (!SymEnumSymbols(process, base, "*", nearest_cb, &n) || !n.name[0])
+		return 0;
+	snprintf(name, size, "%s", n.name);
+	*disp = addr - n.best;
+	return 1;
+}
+
 void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 		       char *buf, size_t size)
 {
@@ -203,9 +242,14 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 	} sym;
 	IMAGEHLP_MODULE64 mod;
 	DWORD64 disp = 0, look = (is_return && addr) ? addr - 1 : addr;
-	int have_mod, have_sym;
+	int have_mod, have_sym, export;
 
 	ks_dbghelp_lock();
+	/* The symbol first: with deferred loads it is what loads the module. */
+	memset(&sym, 0, sizeof(sym));
+	sym.info.SizeOfStruct = sizeof(SYMBOL_INFO);
+	sym.info.MaxNameLen = MAX_SYM_NAME;
+	have_sym = s->initialized && SymFromAddr(s->process, look, &disp, &sym.info);
 	memset(&mod, 0, sizeof(mod));
 	mod.SizeOfStruct = sizeof(mod);
 	have_mod = s->initialized && SymGetModuleInfo64(s->process, look, &mod);
@@ -215,19 +259,26 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 		mod.SizeOfStruct = offsetof(IMAGEHLP_MODULE64, LoadedPdbName);
 		have_mod = SymGetModuleInfo64(s->process, look, &mod);
 	}
-	memset(&sym, 0, sizeof(sym));
-	sym.info.SizeOfStruct = sizeof(SYMBOL_INFO);
-	sym.info.MaxNameLen = MAX_SYM_NAME;
-	have_sym = s->initialized && SymFromAddr(s->process, look, &disp, &sym.info);
+	export = have_sym && ((sym.info.Flags & SYMFLAG_EXPORT) ||
+			      (have_mod && mod.SymType == SymExport));
+	if (!have_sym && have_mod && mod.SymType == SymExport)
+		export = have_sym = nearest_export(s->process, mod.BaseOfImage, look,
+						   sym.info.Name, MAX_SYM_NAME, &disp);
 	ks_dbghelp_unlock();
 
+	/*
+	 * No symbol file for the module (none on the symbol path): the name
+	 * is the nearest export below the address, which may be far from the
+	 * function really there: say so.
+	 */
 	if (look != addr)
 		disp++;	/* report the offset of addr itself */
 	if (have_mod && have_sym)
-		snprintf(buf, size, "%s!%s+0x%llx", mod.ModuleName, sym.info.Name,
-			 (unsigned long long)disp);
+		snprintf(buf, size, "%s!%s+0x%llx%s", mod.ModuleName, sym.info.Name,
+			 (unsigned long long)disp, export ? KS_EXPORT_MARK : "");
 	else if (have_sym)
-		snprintf(buf, size, "%s+0x%llx", sym.info.Name, (unsigned long long)disp);
+		snprintf(buf, size, "%s+0x%llx%s", sym.info.Name, (unsigned long long)disp,
+			 export ? KS_EXPORT_MARK : "");
 	else if (have_mod)
 		snprintf(buf, size, "%s+0x%llx", mod.ModuleName,
 			 (unsigned long long)(addr - mod.BaseOfImage));

@@ -50,6 +50,8 @@ typedef PEPROCESS (NTAPI *kstack_ps_get_thread_process_fn)(PETHREAD thread);
 typedef PCHAR (NTAPI *kstack_ps_get_process_image_file_name_fn)(PEPROCESS p);
 typedef BOOLEAN (NTAPI *kstack_se_single_privilege_check_fn)(LUID privilege,
 	KPROCESSOR_MODE mode);
+typedef NTSTATUS (NTAPI *kstack_ob_set_security_object_by_pointer_fn)(
+	PVOID object, SECURITY_INFORMATION info, PSECURITY_DESCRIPTOR sd);
 
 struct kstack_kthread_layout;
 
@@ -66,6 +68,7 @@ struct kstack_host {
 	kstack_rtl_walk_frame_chain_fn rtl_walk_frame_chain;
 	kstack_se_token_is_admin_fn se_token_is_admin;
 	kstack_se_single_privilege_check_fn se_single_privilege_check;
+	kstack_ob_set_security_object_by_pointer_fn ob_set_security_object_by_pointer;
 	/* For THREAD_CONTEXT's comm; both undocumented, both Wine stubs. */
 	kstack_ps_get_thread_process_fn ps_get_thread_process;
 	kstack_ps_get_process_image_file_name_fn ps_get_process_image_file_name;
@@ -85,6 +88,10 @@ void kstack_self_test_init(void);
 ULONG kstack_host_caps(void);
 
 NTSTATUS kstack_check_caller(PIRP irp, PIO_STACK_LOCATION sp);
+/* Every ioctl, at the door: the calling thread, not whoever opened. */
+NTSTATUS kstack_check_request(PIRP irp, ULONG code);
+/* The device's DACL: SYSTEM and Administrators only (kstack_security.c). */
+NTSTATUS kstack_secure_device(PDEVICE_OBJECT dev);
 
 /*
  * Request helpers. Each gets the METHOD_BUFFERED system buffer and both

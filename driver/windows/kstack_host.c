@@ -9,6 +9,7 @@
  * Wine: winedevice.exe hosts drivers in a user process. About half of its
  * ntoskrnl exports are stubs that kill that process when called (among
  * them KeInsertQueueApc, RtlWalkFrameChain, SeTokenIsAdmin,
+ * ObSetSecurityObjectByPointer,
  * SeCaptureSubjectContext and the MmSystemRangeStart variable), and
  * MmGetSystemRoutineAddress happily returns those stubs. So we detect the
  * host first and never resolve a stubbed routine there. Wine's
@@ -83,6 +84,8 @@ NTSTATUS kstack_host_init(void)
 	kstack_host.se_token_is_admin = kstack_resolve(L"SeTokenIsAdmin");
 	kstack_host.se_single_privilege_check =
 		kstack_resolve(L"SeSinglePrivilegeCheck");
+	kstack_host.ob_set_security_object_by_pointer =
+		kstack_resolve(L"ObSetSecurityObjectByPointer");
 	kstack_host.ps_get_thread_process = kstack_resolve(L"PsGetThreadProcess");
 	kstack_host.ps_get_process_image_file_name =
 		kstack_resolve(L"PsGetProcessImageFileName");

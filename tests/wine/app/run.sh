@@ -109,6 +109,44 @@ else
 	fail "nt path test build" "$(head -3 "$out/ntpath-build.log")"
 fi
 
+# --- kernel frame names: symbol file, else nearest export (marked) --------
+# Wine's ntoskrnl.exe carries DWARF (the "symbol file" case); a copy with
+# every symbol stripped and Wine's builtin marker cleared (so Wine's
+# dbghelp does not fetch the original's symbols) is what a Windows kernel
+# looks like without its PDB on the symbol path: exports only.
+ksym_strip() {
+	local f=$out/ntoskrnl.exe off
+	x86_64-w64-mingw32-strip --strip-all -o "$f" \
+		"$WINEPREFIX/drive_c/windows/system32/ntoskrnl.exe" 2>/dev/null || return 1
+	off=$(grep -obUa 'Wine builtin DLL' "$f" | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || return 0
+	printf '%016d' 0 | tr 0 '\000' | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+}
+if x86_64-w64-mingw32-gcc -O1 -Wall -Wextra -Werror -I"$top/win" -I"$top/include" \
+	-o "$out/ksym_test.exe" "$here/ksym_test.c" "$top/win/symbols.c" "$top/win/compat.c" \
+	-ldbghelp -lpsapi 2>"$out/ksym-build.log"; then
+	for args in "" strip; do
+		if [ "$args" = strip ]; then
+			if ! ksym_strip; then
+				fail "kernel names: stripped ntoskrnl.exe copy" "strip failed"
+				continue
+			fi
+			"$WINE" "$out/ksym_test.exe" "$(wine_winpath "$out/ntoskrnl.exe")" \
+				>"$out/ksym.txt" 2>&1
+		else
+			"$WINE" "$out/ksym_test.exe" >"$out/ksym.txt" 2>&1
+		fi
+		krc=$?
+		tr -d '\r' <"$out/ksym.txt" | grep -E '^(PASS|FAIL|SKIP): '
+		fails=$((fails + $(grep -c '^FAIL: ' "$out/ksym.txt")))
+		if [ "$krc" != 0 ] && ! grep -q '^FAIL: ' "$out/ksym.txt"; then
+			fail "kernel names ${args:-debug info}" "exited $krc without a result"
+		fi
+	done
+else
+	fail "kernel names test build" "$(head -3 "$out/ksym-build.log")"
+fi
+
 # --- the target --------------------------------------------------------------
 start_target "$out/target.log" || { fail "target" "did not start"; exit 1; }
 echo "target: pid $T_PID main $T_MAIN worker $T_WORKER counter $T_COUNTER" >"$out/target-ids.txt"

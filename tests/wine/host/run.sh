@@ -47,4 +47,7 @@ if build test_kthread -I"$top/driver/windows" "$here/test_kthread.c" \
 	"$top/driver/windows/kstack_kthread_layouts.c"; then
 	run test_kthread
 fi
+if build test_escape -I"$top/win" "$here/test_escape.c" "$top/win/escape.c"; then
+	run test_escape
+fi
 exit $rc_all
