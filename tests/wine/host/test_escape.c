@@ -200,7 +200,7 @@ static void short_buffers(void **state)
 /* Path mode: '\\' passes, everything else as before; still inert. */
 static void paths(void **state)
 {
-	char in[2], out[16];
+	char in[2], out[64];
 	int a, b;
 
 	(void)state;
