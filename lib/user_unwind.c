@@ -12,6 +12,7 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "escape.h"
 #include "user_unwind.h"
 
 /* One ELF file (or vDSO image) of the run, shared by every process's Dwfl. */
@@ -61,57 +62,13 @@ static const char unknown_name[] = "[unknown]";
 
 static bool is_module_map(const struct ks_map *m);
 
-/*
- * The one escaper every name passes through. TODO(sec): becomes
- * ks_escape_str() of lib/escape.h (same convention: printable ASCII but
- * '\' kept, \t\n\v\f\r by letter, every other byte as \ooo) when that lands.
- */
-static size_t escape_name(char *dst, size_t cap, const char *src)
-{
-	static const char letters[] = "\tt\nn\vv\ff\rr";
-	size_t n = 0, end = 0;
-	bool cut = false;
-	char tmp[5];
-
-	for (; *src; src++) {
-		unsigned char c = (unsigned char)*src;
-		const char *l = c ? strchr(letters, c) : NULL;
-		size_t k;
-
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			tmp[0] = (char)c;
-			k = 1;
-		} else if (c == '\\') {
-			memcpy(tmp, "\\\\", 2);
-			k = 2;
-		} else if (l && (l - letters) % 2 == 0) {
-			tmp[0] = '\\';
-			tmp[1] = l[1];
-			k = 2;
-		} else {
-			snprintf(tmp, sizeof(tmp), "\\%03o", c);
-			k = 4;
-		}
-		if (!cut && n + k < cap) {
-			memcpy(dst + n, tmp, k);
-		} else if (!cut) {
-			cut = true;	/* never half an escape */
-			end = n;
-		}
-		n += k;
-	}
-	if (cap)
-		dst[cut ? end : n] = '\0';
-	return n;
-}
-
 static char *escape_dup(const char *src)
 {
-	size_t len = escape_name(NULL, 0, src);
+	size_t len = ks_escape_str(NULL, 0, src);
 	char *s = malloc(len + 1);
 
 	if (s)
-		escape_name(s, len + 1, src);
+		ks_escape_str(s, len + 1, src);
 	return s;
 }
 
@@ -169,7 +126,7 @@ void ks_user_unwinder_fini(struct ks_user_unwinder *u)
 static struct ks_user_elf *new_file(const char *path, uint64_t dev, uint64_t ino)
 {
 	const char *base = strrchr(path, '/');
-	size_t len = escape_name(NULL, 0, base ? base + 1 : path);
+	size_t len = ks_escape_str(NULL, 0, base ? base + 1 : path);
 	struct ks_user_elf *f = calloc(1, sizeof(*f) + len + 1);
 
 	if (!f)
@@ -177,7 +134,7 @@ static struct ks_user_elf *new_file(const char *path, uint64_t dev, uint64_t ino
 	f->dev = dev;
 	f->ino = ino;
 	f->fd = -1;
-	escape_name(f->name, len + 1, base ? base + 1 : path);
+	ks_escape_str(f->name, len + 1, base ? base + 1 : path);
 	return f;
 }
 
@@ -629,7 +586,7 @@ static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_c
 	} else if (w->stop != KS_USTOP_LIMIT) {
 		w->stop = KS_USTOP_ERROR;
 		if (!w->why[0])
-			escape_name(w->why, sizeof(w->why), dwfl_errmsg(-1));
+			ks_escape_str(w->why, sizeof(w->why), dwfl_errmsg(-1));
 	}
 	for (i = 0; i < w->nr; i++) {
 		struct ks_user_frame *f = &w->frames[i];

@@ -21,7 +21,15 @@ fi
 echo "PASS: vm: module, tools and test programs build"
 
 # eu-stack (elfutils): the user-half tests compare with it
-VM_EXTRA_BINS=$(command -v eu-stack) vm_build_initramfs "$out/test.cpio.gz" "$here"/guest/*.sh
+export VM_EXTRA_BINS
+VM_EXTRA_BINS=$(command -v eu-stack)
+# KSTACK_VM_GUEST="a.sh b.sh": only these guest scripts (while developing)
+if [ -n "${KSTACK_VM_GUEST:-}" ]; then
+	# shellcheck disable=SC2086
+	vm_build_initramfs "$out/test.cpio.gz" $(for g in $KSTACK_VM_GUEST; do echo "$here/guest/$g"; done)
+else
+	vm_build_initramfs "$out/test.cpio.gz" "$here"/guest/*.sh
+fi
 start=$(date +%s)
 vm_boot "$out/test.cpio.gz" "$out/console.log" "${KSTACK_VM_TIMEOUT:-1200}"
 rc=$?
