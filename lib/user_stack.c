@@ -64,11 +64,15 @@ void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack
 
 struct ks_user_thread *ks_user_proc_thread(struct ks_user_proc *p, uint64_t tid)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < p->n; i++)
-		if (p->v[i].tid == tid)
+	for (k = 0; k < p->n; k++) {
+		i = (p->hint + k) % p->n;
+		if (p->v[i].tid == tid) {
+			p->hint = i + 1 < p->n ? i + 1 : 0;
 			return &p->v[i];
+		}
+	}
 	return NULL;
 }
 

@@ -56,6 +56,7 @@ struct ks_user_proc {
 	uint8_t *buf;			/* every thread's copy, back to back */
 	size_t buf_len, buf_cap;
 	size_t nr_readv;		/* process_vm_readv calls made (tests, bench) */
+	size_t hint;			/* ks_user_proc_thread(): where the last one was */
 };
 
 void ks_user_proc_init(struct ks_user_proc *p, uint64_t pid);
@@ -90,7 +91,10 @@ static inline const uint8_t *ks_user_thread_stack(const struct ks_user_proc *p,
 	return p->buf + t->buf_off;
 }
 
-/* The thread with this tid, or NULL. */
+/*
+ * The thread with this tid, or NULL. Lookups in the order the threads were
+ * added (a second SNAPSHOT lists them in the same order) cost one compare.
+ */
 struct ks_user_thread *ks_user_proc_thread(struct ks_user_proc *p, uint64_t tid);
 
 void ks_user_proc_fini(struct ks_user_proc *p);

@@ -146,12 +146,14 @@ nheaders=$(grep -c "^[0-9]* zoo " /tmp/proc.txt)
 
 # The SNAPSHOT fast path (default for PID/--all) prints what the
 # thread-by-thread path (-S) prints; ctxsw counts may differ, frames not.
+# (the kernel half: -S walks no user stacks)
 norm() { awk 'BEGIN { RS = "" } { gsub(/ \[ctxsw [0-9+]*\]/, ""); gsub(/\n/, "|"); print }' "$1" | sort; }
+kstack --kernel "$zoo_pid" >/tmp/proc-k.txt 2>&1
 kstack -S "$zoo_pid" >/tmp/proc-s.txt 2>&1
-if [ -s /tmp/proc.txt ] && [ "$(norm /tmp/proc.txt)" = "$(norm /tmp/proc-s.txt)" ]; then
+if [ -s /tmp/proc-k.txt ] && [ "$(norm /tmp/proc-k.txt)" = "$(norm /tmp/proc-s.txt)" ]; then
 	pass "walker: SNAPSHOT path and thread-by-thread path agree on all zoo threads"
 else
-	fail "walker: SNAPSHOT vs -S differ: $(diff /tmp/proc.txt /tmp/proc-s.txt | head -n 10 | tr '\n' ' ')"
+	fail "walker: SNAPSHOT vs -S differ: $(diff /tmp/proc-k.txt /tmp/proc-s.txt | head -n 10 | tr '\n' ' ')"
 fi
 kstack --all >/tmp/all.txt 2>/tmp/all.err
 rc=$?
