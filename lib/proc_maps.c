@@ -56,6 +56,26 @@ static struct ks_error *read_all(const char *path, char **text_ret)
 	return NULL;
 }
 
+/*
+ * The kernel writes a path's newlines as "\012" (show_map_vma():
+ * seq_file_path(m, file, "\n")); give them back, in place. (A name that
+ * holds a real "\012" reads the same: the format cannot tell.)
+ */
+static void unmangle_path(char *p)
+{
+	char *w = p;
+
+	for (; *p; p++) {
+		if (!strncmp(p, "\\012", 4)) {
+			*w++ = '\n';
+			p += 3;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+}
+
 static bool parse_line(char *line, struct ks_map *m)
 {
 	static const char deleted[] = " (deleted)";
@@ -70,6 +90,7 @@ static bool parse_line(char *line, struct ks_map *m)
 	m->readable = perms[0] == 'r';
 	m->exec = perms[2] == 'x';
 	m->path = line + n;
+	unmangle_path(line + n);
 	len = strlen(m->path);
 	m->deleted = len > sizeof(deleted) - 1 &&
 		     !strcmp(m->path + len - (sizeof(deleted) - 1), deleted);

@@ -68,11 +68,11 @@ static void copy_proc(struct ks_user_half *h, struct ks_user_half_proc *hp)
 }
 
 /*
- * Which threads ran since their registers were taken: their counts in
- * check differ from those at capture, or they are on a CPU now (a thread
- * woken and still running has not been switched out: its counts have not
- * moved yet). Marks them KS_UT_PENDING-to-retake by returning them in
- * moved (tids); n_ret how many.
+ * Which threads ran since their registers were taken: their counts in a
+ * new SNAPSHOT differ from those at capture, or they are on a CPU now (a
+ * thread woken and still running has not been switched out: its counts
+ * have not moved yet). *moved_ret: (tgid, tid) pairs, *n_ret of them;
+ * only_retaken: look at the threads taken again only.
  */
 static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
 				   bool only_retaken, uint64_t **moved_ret, size_t *n_ret)

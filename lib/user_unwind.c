@@ -465,6 +465,7 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, 
 	struct ks_user_name key, *n, **slot;
 	struct ks_user_mod *m;
 	const char *sym = NULL;
+	char *text = NULL;
 	Dwarf_Addr low, bias = 0;
 	GElf_Off off = 0;
 	GElf_Sym es;
@@ -501,36 +502,32 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, 
 			return unknown_name;
 		off += pc - lookup;
 		len = es.st_size ?
-		      asprintf((char **)&n, "%s!%s+0x%" PRIx64 "/0x%" PRIx64, m->file->name, esym,
+		      asprintf(&text, "%s!%s+0x%" PRIx64 "/0x%" PRIx64, m->file->name, esym,
 			       (uint64_t)off, (uint64_t)es.st_size) :
-		      asprintf((char **)&n, "%s!%s+0x%" PRIx64, m->file->name, esym, (uint64_t)off);
+		      asprintf(&text, "%s!%s+0x%" PRIx64, m->file->name, esym, (uint64_t)off);
 		free(esym);
 	} else {
-		len = asprintf((char **)&n, "%s!+0x%" PRIx64, m->file->name, pc - bias);
+		len = asprintf(&text, "%s!+0x%" PRIx64, m->file->name, pc - bias);
 	}
 	if (len < 0)
 		return unknown_name;
-	{
-		/* the entry with its text inline */
-		char *text = (char *)n;
-		struct ks_user_name *e = malloc(sizeof(*e) + (size_t)len + 1);
-
-		if (!e) {
-			free(text);
-			return unknown_name;
-		}
-		*e = key;
-		memcpy(e->text, text, (size_t)len + 1);
+	/* the entry with its text inline */
+	n = malloc(sizeof(*n) + (size_t)len + 1);
+	if (!n) {
 		free(text);
-		e->cfi = (signed char)module_has_cfi(mod, lookup);
-		*cfi_ret = e->cfi;
-		if (!tsearch(e, &u->names, cmp_name)) {
-			free(e);
-			return unknown_name;
-		}
-		u->names_made++;
-		return e->text;
+		return unknown_name;
 	}
+	*n = key;
+	memcpy(n->text, text, (size_t)len + 1);
+	free(text);
+	n->cfi = (signed char)module_has_cfi(mod, lookup);
+	*cfi_ret = n->cfi;
+	if (!tsearch(n, &u->names, cmp_name)) {
+		free(n);
+		return unknown_name;
+	}
+	u->names_made++;
+	return n->text;
 }
 
 struct walk_arg {

@@ -387,13 +387,16 @@ static void test_maps_parse(void **state)
 		"55d0c1a2b000-55d0c1a2c000 r--p 00000000 08:01 1234 /usr/bin/my prog (deleted)\n"
 		"55d0c1a2c000-55d0c1a2d000 r-xp 00001000 08:01 1234 /usr/bin/my prog (deleted)\n"
 		"7ffd5e6f0000-7ffd5e711000 rw-p 00000000 00:00 0                          [stack]\n"
-		"7ffd5e7f0000-7ffd5e7f2000 r-xp 00000000 00:00 0 [vdso]");
+		"7ffd5e7f0000-7ffd5e7f2000 r-xp 00000000 00:00 0 [vdso]\n"
+		"7ffd5e800000-7ffd5e801000 r--p 00000000 08:01 77 /tmp/a\\012b\n");
 	struct ks_maps m;
 	const struct ks_map *x;
 
 	(void)state;
 	assert_no_error(ks_maps_parse(&m, text));
-	assert_int_equal(m.n, 4);
+	assert_int_equal(m.n, 5);
+	/* the kernel's "\012" for a newline in a path, given back */
+	assert_string_equal(m.v[4].path, "/tmp/a\nb");
 	assert_string_equal(m.v[0].path, "/usr/bin/my prog");
 	assert_true(m.v[0].deleted);
 	assert_true(m.v[1].exec);

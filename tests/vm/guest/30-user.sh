@@ -128,6 +128,20 @@ if start /tmp/ustack_deleted; then
 	kill "$upid"
 fi
 
+# A module whose file name holds ESC and a newline: escaped, one line a frame.
+evil=$(printf '/tmp/u\033[31mx\ny')
+cp /bin/ustack_dyn "$evil"
+if start "$evil"; then
+	kstack "$upid" >/tmp/u-evil.txt 2>&1
+	if grep -q 'u\\033\[31mx\\ny!c+0x' /tmp/u-evil.txt && ! grep -q "$(printf '\033')" /tmp/u-evil.txt; then
+		pass "user: a module named with ESC and newline is escaped (u\\033[31mx\\ny!c+...)"
+	else
+		fail "user: module name not escaped: $(grep -a '!c+' /tmp/u-evil.txt | head -n 2 | od -c | head -n 3 | tr '\n' ' ')"
+	fi
+	kill "$upid"
+fi
+rm -f "$evil"
+
 # A binary in another mount namespace (not visible from ours).
 mkdir -p /tmp/nsdir
 ns_ready=/tmp/ready-ns
