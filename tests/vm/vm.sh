@@ -62,6 +62,11 @@ vm_build_initramfs() {
 		cp "$b" "$root/bin/"
 		vm_copy_libs "$root" "$b"
 	done
+	# separate debuginfo of the test programs, where libdwfl looks by build-id
+	if [ -d "$VM_TOP/build/vm/progs-debug" ]; then
+		mkdir -p "$root/usr/lib/debug"
+		cp -r "$VM_TOP/build/vm/progs-debug/." "$root/usr/lib/debug/"
+	fi
 	cp "$VM_TOP/tests/vm/guest-lib.sh" "$root/tests/"
 	i=0
 	for s in "$@"; do

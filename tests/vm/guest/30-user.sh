@@ -128,6 +128,27 @@ if start /tmp/ustack_deleted; then
 	kill "$upid"
 fi
 
+# A stripped binary without .dynsym names: c b a main from its separate
+# debuginfo, found by build-id under /usr/lib/debug.
+if [ -d /usr/lib/debug/.build-id ] && start /bin/ustack_debuglink; then
+	kstack "$upid" >/tmp/u-dbg.txt 2>&1
+	x=$(chain /tmp/u-dbg.txt "$upid" "c b a main") &&
+		pass "user: stripped binary named from debuginfo by build-id: c b a main" ||
+		{ fail "user: debuginfo by build-id:$x"; block /tmp/u-dbg.txt "$upid"; }
+	# without it, only the module is known
+	mv /usr/lib/debug /usr/lib/debug.off
+	kstack "$upid" >/tmp/u-nodbg.txt 2>&1
+	mv /usr/lib/debug.off /usr/lib/debug
+	if chain /tmp/u-nodbg.txt "$upid" "c b a main" >/dev/null; then
+		fail "user: debuginfo test proves nothing: names without /usr/lib/debug too"
+	elif grep -q 'ustack_debuglink!+0x' /tmp/u-nodbg.txt; then
+		pass "user: the same binary without its debuginfo: module!+0xoffset frames"
+	else
+		fail "user: without debuginfo: $(block /tmp/u-nodbg.txt "$upid" | tr '\n' ' ' | head -c 300)"
+	fi
+	kill "$upid"
+fi
+
 # A module whose file name holds ESC and a newline: escaped, one line a frame.
 evil=$(printf '/tmp/u\033[31mx\ny')
 cp /bin/ustack_dyn "$evil"
