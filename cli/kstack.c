@@ -240,7 +240,8 @@ static int run(const struct opts *o)
 					  (r.s.drv.version.caps & KSTACK_CAP_SNAPSHOT)))
 		err = run_snapshot(&r);
 	else if (o->half == CLI_USER)
-		err = ks_error_format(ENOTSUP, "--user: the driver gives no SNAPSHOT records with user registers");
+		err = ks_error_format(ENOTSUP,
+				      "--user: the driver gives no SNAPSHOT records with user registers");
 	else
 		err = run_threads(&r);
 	if (err && err->code == E2BIG && o->target == CLI_ALL && o->action == CLI_SHOW) {
