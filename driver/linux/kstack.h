@@ -67,6 +67,32 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 void kstack_snapshot_init(kstack_lookup_t lookup);
 long kstack_snapshot(void __user *uarg);
 
+/* kstack_access.c: the caller, the target, kernel lockdown (each request) */
+void kstack_access_init(kstack_lookup_t lookup);
+/* 0, or -EPERM: the caller lacks CAP_SYS_ADMIN now */
+int kstack_caller_allowed(void);
+/* May the caller see task's kernel stack (as /proc/PID/stack)? Any context. */
+bool kstack_may_read_task(struct task_struct *task);
+/* Check task and hold off its exec: 0 (unlock after), -EPERM, -EINTR. Sleeps. */
+int kstack_lock_target(struct task_struct *task);
+void kstack_unlock_target(struct task_struct *task);
+/* Is reading kernel memory forbidden by lockdown (LOCKDOWN_KCORE)? */
+bool kstack_memory_locked_down(void);
+/* 0, or -EPERM with a ratelimited log line naming what was refused */
+int kstack_lockdown_refuse(const char *what);
+
+/* kstack_count.c: the module's task references and heap blocks, counted */
+struct task_struct *kstack_task_get(struct task_struct *task);
+void kstack_task_put(struct task_struct *task);
+/* count a reference taken elsewhere (get_pid_task); NULL: none */
+void kstack_task_counted(struct task_struct *task);
+/* count a block just allocated (NULL: none); returns it */
+void *kstack_counted(void *p);
+/* uncount and kvfree (kmalloc'd blocks too); NULL: nothing */
+void kstack_free(const void *p);
+long kstack_count_tasks(void);
+long kstack_count_allocs(void);
+
 /* kstack_sym.c: kernel-side symbolization, core text names kept */
 void kstack_sym_init(unsigned long text_start, unsigned long text_end);
 void kstack_sym_exit(void);

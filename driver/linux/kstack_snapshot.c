@@ -65,8 +65,7 @@ static bool kstack_pin(struct kstack_tasks *list, struct task_struct *leader)
 				all = false;
 				break;
 			}
-			get_task_struct(t);
-			list->t[list->nr++] = t;
+			list->t[list->nr++] = kstack_task_get(t);
 		}
 	} else {
 		for_each_process_thread(p, t) {
@@ -74,8 +73,7 @@ static bool kstack_pin(struct kstack_tasks *list, struct task_struct *leader)
 				all = false;
 				goto out;
 			}
-			get_task_struct(t);
-			list->t[list->nr++] = t;
+			list->t[list->nr++] = kstack_task_get(t);
 		}
 	}
 out:
@@ -88,8 +86,8 @@ static void kstack_unpin(struct kstack_tasks *list)
 	u32 i;
 
 	for (i = 0; i < list->nr; i++)
-		put_task_struct(list->t[i]);
-	kvfree(list->t);
+		kstack_task_put(list->t[i]);
+	kstack_free(list->t);
 	list->t = NULL;
 	list->nr = 0;
 }
@@ -104,7 +102,7 @@ static int kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
 	u32 cap = min(kstack_count_threads(leader) + 64, KSTACK_SNAP_MAX_THREADS);
 
 	for (;;) {
-		list->t = kvmalloc_array(cap, sizeof(*list->t), GFP_KERNEL);
+		list->t = kstack_counted(kvmalloc_array(cap, sizeof(*list->t), GFP_KERNEL));
 		if (!list->t)
 			return -ENOMEM;
 		list->cap = cap;
@@ -167,6 +165,15 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 	/* a thread outside the caller's pid namespace has no number there */
 	if (!init_ns && !task_pid_vnr(task))
 		return -ENOENT;
+	/*
+	 * Each thread checked as /proc/PID/task/TID/stack checks it, at its
+	 * capture: the whole-system pass cannot take each thread's
+	 * exec_update_lock (a sleeping lock, inside RCU), so there the check
+	 * and the capture are not atomic against an exec; SNAPSHOT of one
+	 * process holds that process's lock throughout.
+	 */
+	if (!kstack_may_read_task(task))
+		return -EACCES;
 	memset(rec, 0, sizeof(*rec));
 	for (tries = 0; tries < 2; tries++) {
 		if (req->mode == KSTACK_SNAP_RAW)
@@ -284,8 +291,9 @@ static void kstack_snap_add(struct kstack_snap *sn, struct task_struct *t)
 	int ret = kstack_capture_one(t, req, sn->cache, sn->init_ns, rec);
 
 	if (ret) {
-		if (ret == -ESRCH)
-			req->nr_skipped++;	/* exited before its turn */
+		/* exited before its turn, or not the caller's to see */
+		if (ret == -ESRCH || ret == -EACCES)
+			req->nr_skipped++;
 		return;
 	}
 	req->bytes_needed += rec->rec_size;
@@ -348,15 +356,15 @@ static int kstack_snap_all(struct kstack_snap *sn)
 			goto out;
 		}
 		if (kstack_snap_full(sn) || ++batch > KSTACK_SNAP_BATCH) {
-			get_task_struct(g);
-			get_task_struct(t);
+			kstack_task_get(g);
+			kstack_task_get(t);
 			rcu_read_unlock();
 			ret = kstack_snap_flush(&sn->out);
 			cond_resched();
 			rcu_read_lock();
 			alive = pid_alive(g) && pid_alive(t);
-			put_task_struct(t);
-			put_task_struct(g);
+			kstack_task_put(t);
+			kstack_task_put(g);
 			if (!ret && !alive)
 				ret = -EAGAIN;
 			if (ret)
@@ -386,16 +394,28 @@ long kstack_snapshot(void __user *uarg)
 	ret = kstack_snap_check(&sn.req);
 	if (ret)
 		return ret;
+	/* raw stacks are kernel memory; frames stay allowed (kstack_access.c) */
+	if (sn.req.mode == KSTACK_SNAP_RAW) {
+		ret = kstack_lockdown_refuse("SNAPSHOT of raw stacks");
+		if (ret)
+			return ret;
+	}
 	if (sn.req.pid) {
 		leader = kstack_get_task(sn.req.pid);
 		if (!leader)
 			return -ESRCH;
+		/* the process as /proc/PID/stack: checked, no exec until done */
+		ret = kstack_lock_target(leader);
+		if (ret) {
+			kstack_task_put(leader);
+			return ret;
+		}
 	}
 	sn.init_ns = task_active_pid_ns(current) == &init_pid_ns;
 	sn.rec_max = sizeof(struct kstack_snap_thread) +
 		     max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
 	sn.out.ubuf = u64_to_user_ptr(sn.req.buffer);
-	sn.out.buf = kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL);
+	sn.out.buf = kstack_counted(kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL));
 	if (!sn.out.buf) {
 		ret = -ENOMEM;
 		goto out;
@@ -421,9 +441,11 @@ long kstack_snapshot(void __user *uarg)
 	if (kstack_req_out(uarg, &sn.req, sizeof(sn.req)))
 		ret = -EFAULT;
 out:
-	kvfree(sn.out.buf);
+	kstack_free(sn.out.buf);
 	kstack_walk_cache_free(sn.cache);
-	if (leader)
-		put_task_struct(leader);
+	if (leader) {
+		kstack_unlock_target(leader);
+		kstack_task_put(leader);
+	}
 	return ret;
 }

@@ -69,12 +69,14 @@ void kstack_sym_init(unsigned long text_start, unsigned long text_end)
 	sym_text_start = text_start;
 	sym_text_end = text_end;
 	/* without it every name is looked up: slower, not wrong */
-	sym_cache = kvcalloc(KSTACK_SYM_CACHE_SLOTS, sizeof(*sym_cache), GFP_KERNEL);
+	sym_cache = kstack_counted(kvcalloc(KSTACK_SYM_CACHE_SLOTS, sizeof(*sym_cache),
+					    GFP_KERNEL));
 }
 
 void kstack_sym_exit(void)
 {
-	kvfree(sym_cache);
+	kstack_free(sym_cache);
+	sym_cache = NULL;
 }
 
 /* Caller holds sym_cache_lock. The slot of (addr, retaddr), or a free one. */
@@ -126,10 +128,10 @@ long kstack_symbolize(void __user *uarg)
 		return ret;
 	if (!req.nr || req.nr > KSTACK_SYM_MAX || req.flags & ~KSTACK_SYM_RETADDR)
 		return -EINVAL;
-	addrs = kvmalloc_array(req.nr, sizeof(*addrs), GFP_KERNEL);
+	addrs = kstack_counted(kvmalloc_array(req.nr, sizeof(*addrs), GFP_KERNEL));
 	/* zeroed: each name is copied out whole, bytes after its NUL too */
-	names = kvcalloc(req.nr, KSTACK_SYM_LEN, GFP_KERNEL);
-	tmp = kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL);
+	names = kstack_counted(kvcalloc(req.nr, KSTACK_SYM_LEN, GFP_KERNEL));
+	tmp = kstack_counted(kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL));
 	if (!addrs || !names || !tmp) {
 		ret = -ENOMEM;
 		goto out;
@@ -146,8 +148,8 @@ long kstack_symbolize(void __user *uarg)
 	if (copy_to_user(u64_to_user_ptr(req.names), names, (size_t)req.nr * KSTACK_SYM_LEN))
 		ret = -EFAULT;
 out:
-	kfree(tmp);
-	kvfree(names);
-	kvfree(addrs);
+	kstack_free(tmp);
+	kstack_free(names);
+	kstack_free(addrs);
 	return ret;
 }

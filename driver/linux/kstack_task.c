@@ -36,6 +36,7 @@ struct task_struct *kstack_get_task(u64 tid)
 		return NULL;
 	task = get_pid_task(pid, PIDTYPE_PID);
 	put_pid(pid);
+	kstack_task_counted(task);
 	return task;
 }
 
@@ -121,7 +122,8 @@ static int kstack_read_context(struct kstack_thread_context *c,
 	c->nvcsw = cap.nvcsw_before;
 	c->nivcsw = cap.nivcsw_before;
 	c->sp = sp;
-	c->fp = frame.bp;
+	/* a word of the stack's contents: withheld under lockdown (kstack_access.c) */
+	c->fp = kstack_memory_locked_down() ? 0 : frame.bp;
 	c->ip = frame.ret_addr;
 	c->stack_base = stack;
 	c->stack_size = THREAD_SIZE;
@@ -142,17 +144,22 @@ long kstack_thread_context(void __user *uarg)
 	task = kstack_get_task(req.tid);
 	if (!task)
 		return -ESRCH;
+	ret = kstack_lock_target(task);
+	if (ret)
+		goto out;
 	for (tries = 0; tries < KSTACK_CTX_TRIES; tries++) {
 		ret = kstack_read_context(&req, task);
 		if (ret != -EAGAIN)
 			break;
 		cond_resched();
 	}
-	if (!ret) {
+	if (!ret)
 		kstack_fill_ident(&req, task);
+	kstack_unlock_target(task);
+	if (!ret)
 		ret = kstack_req_out(uarg, &req, sizeof(req));
-	}
-	put_task_struct(task);
+out:
+	kstack_task_put(task);
 	return ret;
 }
 
@@ -220,12 +227,16 @@ long kstack_stack(void __user *uarg)
 	task = kstack_get_task(req.tid);
 	if (!task)
 		return -ESRCH;
-	frames = kmalloc_array(KSTACK_FRAMES_MAX, sizeof(*frames), GFP_KERNEL);
+	frames = kstack_counted(kmalloc_array(KSTACK_FRAMES_MAX, sizeof(*frames), GFP_KERNEL));
 	if (!frames) {
 		ret = -ENOMEM;
 		goto out_task;
 	}
+	ret = kstack_lock_target(task);
+	if (ret)
+		goto out_free;
 	ret = kstack_unwind_task(task, frames, KSTACK_FRAMES_MAX, NULL, &cap);
+	kstack_unlock_target(task);
 	if (ret)
 		goto out_free;
 	req.flags = cap.flags & ~KSTACK_SF_KERNEL_UNWINDER;	/* always, here */
@@ -246,8 +257,8 @@ long kstack_stack(void __user *uarg)
 	if (kstack_req_out(uarg, &req, sizeof(req)))
 		ret = -EFAULT;
 out_free:
-	kfree(frames);
+	kstack_free(frames);
 out_task:
-	put_task_struct(task);
+	kstack_task_put(task);
 	return ret;
 }

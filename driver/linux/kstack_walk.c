@@ -81,12 +81,13 @@ void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *k
 
 struct kstack_walk_cache *kstack_walk_cache_new(void)
 {
-	return kw.ok ? kvzalloc(sizeof(struct kstack_walk_cache), GFP_KERNEL) : NULL;
+	return kw.ok ? kstack_counted(kvzalloc(sizeof(struct kstack_walk_cache), GFP_KERNEL)) :
+		       NULL;
 }
 
 void kstack_walk_cache_free(struct kstack_walk_cache *c)
 {
-	kvfree(c);
+	kstack_free(c);
 }
 
 /*

@@ -266,7 +266,7 @@ struct kstack_snapshot {
 	kstack_u32 mode;	/* in: KSTACK_SNAP_FRAMES, _RAW or _FRAMES_KERNEL */
 	kstack_u32 max_frames;	/* in: FRAMES*: per thread, 1 .. KSTACK_FRAMES_MAX */
 	kstack_u32 nr_threads;	/* out: records written */
-	kstack_u32 nr_skipped;	/* out: threads gone before their turn */
+	kstack_u32 nr_skipped;	/* out: threads gone before their turn, or not the caller's to see */
 	kstack_u64 bytes_used;	/* out: bytes of records written */
 	kstack_u64 bytes_needed;	/* out: bytes all records would need */
 	/* v1 ends here (64 bytes); a driver without these ignores them */
@@ -341,7 +341,20 @@ struct kstack_kernel_info {
 	kstack_u32 reserved;
 };
 
-/* Command numbers, shared by both transports. */
+/*
+ * Command numbers, shared by both transports.
+ *
+ * Linux: every request first checks its caller, not whoever opened the
+ * device: EPERM without CAP_SYS_ADMIN at the time of the call (an fd kept
+ * across a drop of privileges or passed to another process is refused).
+ * Requests about one thread (THREAD_CONTEXT, STACK, SNAPSHOT of a pid,
+ * READ_MEMORY of a thread's stack) also need the access /proc/PID/stack
+ * needs (ptrace_may_access, PTRACE_MODE_ATTACH_FSCREDS): EPERM; a
+ * whole-system SNAPSHOT leaves such threads out (counted in nr_skipped).
+ * Under kernel lockdown (confidentiality) READ_MEMORY and RAW snapshots
+ * are refused with EPERM, as /proc/kcore is; frames, names and contexts
+ * (THREAD_CONTEXT's fp then 0: it is a word of the stack) are still served.
+ */
 #define KSTACK_NR_VERSION		1
 #define KSTACK_NR_READ_MEMORY		2
 #define KSTACK_NR_THREAD_CONTEXT	3

@@ -56,6 +56,11 @@ vm_build_initramfs() {
 			vm_copy_libs "$root" "$b"
 		done
 	done
+	# util-linux's setpriv (busybox's cannot clear the bounding set), if here
+	if [ -x /usr/bin/setpriv ]; then
+		cp /usr/bin/setpriv "$root/bin/setpriv-ul"
+		vm_copy_libs "$root" /usr/bin/setpriv
+	fi
 	cp "$VM_TOP/tests/vm/guest-lib.sh" "$root/tests/"
 	i=0
 	for s in "$@"; do
