@@ -46,6 +46,16 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
 			       struct counts *c, struct ks_snapshot *snap);
 
+/* A thread on a CPU: its line, under its escaped name. */
+void print_running(uint64_t tid, const char *comm);
+
+/*
+ * frames.c: under kernel lockdown (READ_MEMORY refused), the kernel's own
+ * frames for PIDs (ids), -t TIDs or --all. -1: memory reads are not
+ * refused (not lockdown: the caller reports its own error); else the exit status.
+ */
+int frames_fallback(const struct opts *o, char *const *ids, size_t nids);
+
 /* verify_cmd.c */
 void verify_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
 		   const struct opts *o);

@@ -210,6 +210,14 @@ int main(int argc, char **argv)
 			o.verify ? KSTACK_FRAMES_MAX : KS_WALK_DEFAULT_MAX;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = ks_session_open(&s, &so);
+	if (err && err->code == EPERM) {
+		/* kernel lockdown: no memory reads, the kernel's frames instead */
+		rc = frames_fallback(&o, argv + optind, (size_t)(argc - optind));
+		if (rc >= 0) {
+			ks_error_destroy(err);
+			return rc;
+		}
+	}
 	if (err) {
 		fprintf(stderr, "kstack: %s\n", err->message);
 		ks_error_destroy(err);

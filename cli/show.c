@@ -81,7 +81,7 @@ static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
 }
 
 /* A thread on a CPU has no saved stack: say so, under its escaped name. */
-static void print_running(uint64_t tid, const char *comm)
+void print_running(uint64_t tid, const char *comm)
 {
 	char esc[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
 

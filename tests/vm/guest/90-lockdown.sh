@@ -3,7 +3,7 @@
 . /tests/guest-lib.sh
 
 grep -q '^kstack ' /proc/modules || insmod /kstack.ko
-mountpoint -q /sys/kernel/security || mount -t securityfs none /sys/kernel/security
+grep -q ' /sys/kernel/security ' /proc/mounts || mount -t securityfs none /sys/kernel/security
 lf=/sys/kernel/security/lockdown
 if [ ! -w $lf ]; then
 	skip "lockdown: $lf missing (kernel without the lockdown LSM)"
