@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kstack under kernel lockdown: the driver may not read kernel memory, so
- * this tool cannot walk stacks itself; it shows the frames the kernel's
- * unwinder (and the driver's walk) produce in the kernel, named by the
- * driver: SNAPSHOT frames for PID.../--all, STACK for -t. No user-mode
- * ip/sp line (that comes from our own walk), and every stack whose thread
- * ran while it was taken, or that the unwinder cut short, is reported as
- * such, never printed as whole.
+ * kstack PID... / --all / -t TID...: the driver's own walk. One SNAPSHOT
+ * of FRAMES records per process (or one for the system), each ending in a
+ * tail that says how its walk ended and holds the user-mode registers;
+ * names from SYMBOLIZE, each distinct address once, each distinct stack's
+ * lines formatted once (lib/stack_text.c). No ORC table is read and no
+ * stack is walked here: the walker is set up only for a thread that must
+ * be taken again on its own (it ran through its capture twice, or -n asks
+ * for more frames than one record holds).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,186 +16,171 @@
 #include <string.h>
 
 #include "cli.h"
-#include "escape.h"
-#include "lockdown.h"
 
-/* How a record of kernel frames ended; false: it is not whole. */
-static bool frames_end(const char *why_cut, size_t n, uint64_t tid, struct counts *c)
+bool frames_usable(const struct ks_driver *drv)
 {
-	if (!why_cut)
-		return true;
-	if (!strcmp(why_cut, "limit"))
-		printf("... truncated at %zu frames (raise with -n)\n", n);
-	else
-		printf("(walk stopped: the kernel's unwinder %s)\n", why_cut);
-	fprintf(stderr, "kstack: thread %" PRIu64 ": stack %s\n", tid,
-		!strcmp(why_cut, "limit") ? "truncated" : "cut short by the kernel's unwinder");
-	c->failed++;
-	return false;
+	uint32_t need = KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SNAP_TAIL | KSTACK_CAP_SYMBOLIZE;
+
+	return (drv->version.caps & need) == need;
 }
 
-static void frames_snapshot(struct ks_driver *drv, struct ks_stack_text *text, uint64_t pid,
-			    uint32_t max, struct counts *c, struct ks_error **err_ret)
+/* Frames a record may carry for -n (SNAPSHOT's bound is KSTACK_FRAMES_MAX). */
+static uint32_t frames_max(const struct opts *o)
 {
+	uint32_t n = o->max_frames ? o->max_frames : KS_WALK_DEFAULT_MAX;
+
+	return n < KSTACK_FRAMES_MAX ? n : KSTACK_FRAMES_MAX;
+}
+
+/* A record printed as it is, or one the walker takes again on its own? */
+static bool frames_retake(const struct kstack_snap_thread *r, const struct opts *o)
+{
+	if (r->flags & KSTACK_SNAP_F_RUNNING)
+		return false;
+	/* ran through both captures; or cut where -n allows more than a record holds */
+	return (r->flags & KSTACK_SNAP_F_RAN) || !(r->flags & KSTACK_SNAP_F_TAIL) ||
+	       ((r->flags & KSTACK_SNAP_F_TRUNCATED) && o->max_frames > KSTACK_FRAMES_MAX);
+}
+
+static void frames_retake_thread(struct frames *f, const struct kstack_snap_thread *r)
+{
+	struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
+	struct ks_error *err = ks_session_walker(f->s);
+
+	if (err) {
+		tally_error(f->tally, err, r->tid, true);
+		ks_error_destroy(err);
+		return;
+	}
+	memcpy(t.comm, r->comm, sizeof(t.comm));
+	t.comm[sizeof(t.comm) - 1] = '\0';
+	show_thread(f->s, f->text, &t, f->tally, f->o->target == CLI_TIDS);
+}
+
+static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
+			 const uint64_t *frames, struct ks_stack_text_entry *noted)
+{
+	struct ks_walk_result end;
+	char comm[KSTACK_COMM_LEN];
+	bool whole;
+
+	memcpy(comm, r->comm, sizeof(comm));
+	comm[sizeof(comm) - 1] = '\0';
+	if (r->flags & KSTACK_SNAP_F_RUNNING) {
+		print_running(r->tid, comm);
+		f->tally->running++;
+		return;
+	}
+	if (frames_retake(r, f->o)) {
+		frames_retake_thread(f, r);
+		return;
+	}
+	whole = ks_snapshot_frames_end(r, frames, &end);
+	ks_stack_text_put_header(stdout, r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
+	if (noted)
+		ks_stack_text_put_noted(f->text, stdout, noted);
+	else
+		ks_stack_text_put(f->text, stdout, frames, NULL, r->nr_frames);
+	print_walk_end(&end, r->tid);
+	putchar_unlocked('\n');
+	if (whole)
+		f->tally->whole++;
+	else
+		f->tally->cut++;
+}
+
+/*
+ * Print the records of snap (only_tid 0: all of them, else that thread's
+ * alone; *found says whether it was there). Two passes: the first notes
+ * every stack, so that all their addresses are named in a few batched
+ * SYMBOLIZE calls; the second prints.
+ */
+static struct ks_error *frames_print_all(struct frames *f, const struct ks_snapshot *snap,
+					 uint64_t only_tid, bool *found)
+{
+	struct ks_stack_text_entry **noted = calloc(snap->nr ? snap->nr : 1, sizeof(*noted));
 	const struct kstack_snap_thread *r;
-	struct ks_snapshot snap = { 0 };
 	struct ks_error *err;
 	const void *data;
-	size_t off = 0;
+	size_t off = 0, i;
 
-	err = ks_snapshot_take(drv, pid, KSTACK_SNAP_FRAMES, max, &snap);
-	if (err) {
-		*err_ret = err;
-		return;
+	*found = false;
+	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
+		if ((only_tid && r->tid != only_tid) || (r->flags & KSTACK_SNAP_F_RUNNING) ||
+		    frames_retake(r, f->o))
+			continue;
+		if (noted)
+			noted[i] = ks_stack_text_note(f->text, data, NULL, r->nr_frames);
 	}
-	/* name every distinct address of the listing in a few calls */
-	while ((r = ks_snapshot_next(&snap, &off, &data, &err)))
-		if (!(r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN)))
-			ks_stack_text_note(text, data, NULL, r->nr_frames);
 	ks_error_destroy(err);
-	ks_symcache_resolve(text->names);
+	ks_symcache_resolve(f->text->names);
 	off = 0;
-	while ((r = ks_snapshot_next(&snap, &off, &data, &err))) {
-		char comm[KSTACK_COMM_LEN];
-
-		memcpy(comm, r->comm, sizeof(comm));
-		comm[sizeof(comm) - 1] = '\0';
-		if (r->flags & KSTACK_SNAP_F_RUNNING) {
-			print_running(r->tid, comm);
-			c->running++;
+	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
+		if (only_tid && r->tid != only_tid)
 			continue;
-		}
-		if (r->flags & KSTACK_SNAP_F_RAN) {
-			fprintf(stderr, "kstack: thread %" PRIu64 ": ran while its stack was taken (twice)\n",
-				r->tid);
-			c->ran++;
-			c->failed++;
-			continue;
-		}
-		ks_stack_text_put_header(stdout, r->tid, comm, r->state, r->nvcsw_after,
-					 r->nivcsw_after);
-		ks_stack_text_put(text, stdout, data, NULL, r->nr_frames);
-		frames_end(r->flags & KSTACK_SNAP_F_TRUNCATED ? "limit" :
-			   r->flags & KSTACK_SNAP_F_UNRELIABLE ? "reported an error" : NULL,
-			   r->nr_frames, r->tid, c);
-		putchar('\n');
-		c->shown++;
+		*found = true;
+		frames_print(f, r, data, noted && i < snap->nr ? noted[i] : NULL);
 	}
-	*err_ret = err;
-	ks_snapshot_fini(&snap);
+	free(noted);
+	return err;
 }
 
-/* -t TID: STACK between two contexts, from one quiet moment. */
-static void frames_thread(struct ks_driver *drv, struct ks_stack_text *text, uint64_t tid,
-			  uint32_t max, struct counts *c)
+static struct ks_error *frames_take(struct frames *f, uint64_t pid)
 {
-	struct kstack_thread_context ctx, after;
-	uint64_t frames[KSTACK_FRAMES_MAX];
-	struct ks_error *err = NULL;
-	struct kstack_stack st;
-	int tries;
-
-	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
-		err = ks_driver_thread_context(drv, tid, &ctx);
-		if (!err)
-			err = ks_driver_stack(drv, tid, frames, max, &st);
-		if (!err)
-			err = ks_driver_thread_context(drv, tid, &after);
-		if (err)
-			break;
-		if (!(st.flags & KSTACK_SF_RAN) && after.nvcsw == ctx.nvcsw &&
-		    after.nivcsw == ctx.nivcsw && st.nvcsw_before == ctx.nvcsw &&
-		    st.nivcsw_before == ctx.nivcsw)
-			break;
-		err = ks_error_format(EAGAIN, "thread %" PRIu64 ": ran during the walk %d times",
-				      tid, KS_SESSION_TRIES);
-	}
-	if (err) {
-		if (err->code == EBUSY) {
-			print_running(tid, "-");
-			c->running++;
-		} else {
-			count_error(c, err, tid, true);
-		}
-		ks_error_destroy(err);
-		return;
-	}
-	ks_stack_text_put_header(stdout, tid, ctx.comm, ctx.state, ctx.nvcsw, ctx.nivcsw);
-	ks_stack_text_put(text, stdout, frames, NULL, st.nr_frames);
-	frames_end(st.flags & KSTACK_SF_TRUNCATED ? "limit" :
-		   st.flags & KSTACK_SF_UNRELIABLE ? "reported an error" : NULL,
-		   st.nr_frames, tid, c);
-	putchar('\n');
-	c->shown++;
+	/* a driver with KSTACK_CAP_SNAP_TAIL (frames_usable) is asked for tails */
+	return ks_snapshot_take(&f->s->drv, pid, KSTACK_SNAP_FRAMES, frames_max(f->o), f->snap);
 }
 
-int frames_fallback(const struct opts *o, char *const *ids, size_t nids)
+struct ks_error *frames_show_process(struct frames *f, uint64_t pid)
 {
-	struct ks_ksyms none = { 0 };
-	struct ks_stack_text text;
-	struct ks_symcache names;
-	struct counts c = { 0 };
-	struct ks_driver drv;
+	struct ks_error *err = frames_take(f, pid);
+	bool found;
+
+	if (err)
+		return err;
+	err = frames_print_all(f, f->snap, 0, &found);
+	/* the process is there, but none of its threads: it is a zombie */
+	if (!err && !found && pid && f->snap->skipped) {
+		struct ks_error *why = target_gone(pid, false, true, f->snap->skipped);
+
+		tally_missing(f->tally, why);
+		ks_error_destroy(why);
+	}
+	return err;
+}
+
+struct ks_error *frames_show_thread(struct frames *f, uint64_t tid)
+{
+	struct kstack_thread_context ctx;
 	struct ks_error *err;
-	char level[64];
-	uint32_t max = o->max_frames ? o->max_frames : KS_WALK_DEFAULT_MAX;
-	size_t i;
-	int rc;
+	uint64_t pid = tid;
+	bool found;
 
-	err = ks_driver_open(&drv, o->device);
-	if (err) {
+	/*
+	 * Its process: named by its tgid where the thread's context gives it,
+	 * else (running, gone) by the thread's own id, for which the driver
+	 * takes the thread group of the task that id names.
+	 */
+	err = ks_driver_thread_context(&f->s->drv, tid, &ctx);
+	if (!err)
+		pid = ctx.tgid;
+	ks_error_destroy(err);
+	err = frames_take(f, pid);
+	if (err && err->code == ESRCH) {
 		ks_error_destroy(err);
-		return -1;
+		err = target_gone(tid, true, false, 0);
+		tally_missing(f->tally, err);
+		ks_error_destroy(err);
+		return NULL;
 	}
-	if (!ks_memory_refused(&drv)) {
-		ks_driver_close(&drv);
-		return -1;
-	}
-	if (!ks_lockdown_level(level, sizeof(level)))
-		snprintf(level, sizeof(level), "level unknown: securityfs not mounted");
-	fprintf(stderr, "kstack: the kernel is locked down (%s): the driver may not read kernel memory, as /proc/kcore may not, so kstack cannot walk stacks itself.\n",
-		level);
-	if (o->raw || o->verify || o->tables) {
-		fprintf(stderr, "kstack: %s reads kernel memory: not available under lockdown; plain kstack PID/-t/--all still show the kernel's frames\n",
-			o->raw ? "--raw" : o->verify ? "--verify" : "--tables");
-		ks_driver_close(&drv);
-		return EXIT_NOTHING;
-	}
-	fprintf(stderr, "kstack: showing the frames unwound in the kernel instead (as /proc/PID/stack; no user-mode ip/sp line)\n");
-	if (max > KSTACK_FRAMES_MAX)
-		max = KSTACK_FRAMES_MAX;	/* the kernel's requests return at most this */
-	ks_symcache_init(&names, &none);
-	ks_symcache_use_driver(&names, &drv);
-	ks_stack_text_init(&text, &names, 0);
-	err = NULL;
-	if (o->all)
-		frames_snapshot(&drv, &text, 0, max, &c, &err);
-	for (i = 0; !o->all && !err && i < nids; i++) {
-		uint64_t v = strtoull(ids[i], NULL, 10);
+	if (err)
+		return err;
+	err = frames_print_all(f, f->snap, tid, &found);
+	if (!err && !found) {
+		struct ks_error *why = target_gone(tid, true, true, f->snap->skipped);
 
-		if (o->threads) {
-			frames_thread(&drv, &text, v, max, &c);
-			continue;
-		}
-		frames_snapshot(&drv, &text, v, max, &c, &err);
-		if (err && err->code == ESRCH) {	/* report, go on */
-			fprintf(stderr, "kstack: process %" PRIu64 ": no such process\n", v);
-			ks_error_destroy(err);
-			err = NULL;
-			c.failed++;
-		}
+		tally_missing(f->tally, why);
+		ks_error_destroy(why);
 	}
-	if (err) {
-		fprintf(stderr, "kstack: %s\n", err->message);
-		ks_error_destroy(err);
-		rc = EXIT_NOTHING;
-	} else if (c.shown == 0 && c.running == 0) {
-		rc = EXIT_NOTHING;
-	} else {
-		rc = c.failed || c.vanished ? EXIT_PARTIAL : EXIT_ALL;
-	}
-	ks_stack_text_fini(&text);
-	ks_symcache_fini(&names);
-	ks_driver_close(&drv);
-	return rc;
+	return err;
 }

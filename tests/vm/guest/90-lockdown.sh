@@ -25,17 +25,14 @@ dmesg | grep -q 'kstack: READ_MEMORY refused: kernel lockdown (confidentiality)'
 	fail "lockdown: no 'kstack: READ_MEMORY refused' line in the kernel log"
 dmesg | grep 'kstack: .*refused' | head -n 3
 
-# The tool says what happened and shows what still works: frames unwound
-# in the kernel, named by the driver.
+# The tool's default path (SNAPSHOT frames, named by the driver) needs no
+# memory reads: it keeps working. What needs them says why, and what still works.
 kstack "$zoo_pid" >/tmp/ld-pid.txt 2>/tmp/ld-pid.err
 rc=$?
-cat /tmp/ld-pid.err
 n=$(grep -c "^[0-9]* zoo " /tmp/ld-pid.txt)
 nt=$(ls /proc/$zoo_pid/task | wc -l)
-if [ "$rc" = 0 ] && grep -q 'locked down' /tmp/ld-pid.err &&
-	grep -q 'frames unwound in the kernel' /tmp/ld-pid.err && [ "$n" = "$nt" ] &&
-	grep -q 'vmlinux!hrtimer_nanosleep+' /tmp/ld-pid.txt; then
-	pass "lockdown: kstack PID explains and shows the kernel's frames of all $nt threads"
+if [ "$rc" = 0 ] && [ "$n" = "$nt" ] && grep -q 'vmlinux!hrtimer_nanosleep+' /tmp/ld-pid.txt; then
+	pass "lockdown: kstack PID shows the kernel's frames of all $nt threads"
 else
 	fail "lockdown: kstack PID: exit $rc, $n of $nt threads: $(head -n 3 /tmp/ld-pid.err)"
 fi
@@ -47,12 +44,17 @@ rc=$?
 kstack --all >/tmp/ld-all.txt 2>/tmp/ld-all.err
 rc=$?
 n=$(grep -c '^[0-9][0-9]* .* \[ctxsw ' /tmp/ld-all.txt)
-[ "$rc" = 0 ] && [ "$n" -ge 50 ] &&
+[ "$rc" -le 1 ] && [ "$n" -ge 50 ] &&
 	pass "lockdown: kstack --all shows $n threads (kernel's frames)" ||
 	fail "lockdown: kstack --all: exit $rc, $n threads: $(head -n 3 /tmp/ld-all.err)"
-out=$(kstack --raw -t "$tid" 2>&1); rc=$?
-[ "$rc" = 2 ] && echo "$out" | grep -q 'locked down' &&
-	pass "lockdown: kstack --raw refused with an explanation (exit 2)" ||
-	fail "lockdown: kstack --raw: exit $rc: $out"
+for args in "--raw -t $tid" "--verify -t $tid" "--tables" "-S $zoo_pid"; do
+	# shellcheck disable=SC2086
+	out=$(kstack $args 2>&1); rc=$?
+	echo "kstack $args: $out" | head -n 2
+	[ "$rc" = 2 ] && echo "$out" | grep -q 'locked down (confidentiality)' &&
+		echo "$out" | grep -q 'still show the frames unwound in the kernel' &&
+		pass "lockdown: kstack $args refused, saying why and what still works (exit 2)" ||
+		fail "lockdown: kstack $args: exit $rc: $out"
+done
 kill -9 $zoo_pid 2>/dev/null
 for p in $(pidof zoo); do kill -9 "$p" 2>/dev/null; done
