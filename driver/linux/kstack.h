@@ -80,6 +80,17 @@ void kstack_access_init(kstack_lookup_t lookup);
 int kstack_caller_allowed(void);
 /* May the caller see task's kernel stack (as /proc/PID/stack)? Any context. */
 bool kstack_may_read_task(struct task_struct *task);
+/*
+ * The same answer, remembered for the next thread of the same process with
+ * the same credentials. Only within one RCU read section: the caller holds
+ * rcu_read_lock and zeroes the memo whenever it drops the lock.
+ */
+struct kstack_access_memo {
+	const void *signal, *cred;	/* whose answer ok is (NULL: none) */
+	bool ok;
+};
+
+bool kstack_may_read_task_memo(struct kstack_access_memo *m, struct task_struct *task);
 /* Check task and hold off its exec: 0 (unlock after), -EPERM, -EINTR. Sleeps. */
 int kstack_lock_target(struct task_struct *task);
 void kstack_unlock_target(struct task_struct *task);

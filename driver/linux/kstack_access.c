@@ -49,6 +49,31 @@ bool kstack_may_read_task(struct task_struct *task)
 	       kstack_ptrace_may_access(task, PTRACE_MODE_ATTACH_FSCREDS);
 }
 
+/*
+ * A whole-system SNAPSHOT meets the threads of a process one after another,
+ * and most share their credentials: __ptrace_may_access() decides from the
+ * caller's and the target's creds (one object, compared by pointer), the
+ * target's mm (shared by the process) and LSM hooks that look at creds and
+ * at the thread group (Yama's descendant and exception checks go to the
+ * group leader). Within one RCU read section neither the signal_struct nor
+ * the cred can be freed and reused, so equal pointers mean the same process
+ * and the same credentials. A process's dumpable flag may change between
+ * two of its threads; the whole-system pass is not atomic against such
+ * changes anyway (see kstack_capture_one).
+ */
+bool kstack_may_read_task_memo(struct kstack_access_memo *m, struct task_struct *task)
+{
+	const void *signal = READ_ONCE(task->signal);
+	const void *cred = rcu_dereference(task->real_cred);
+
+	if (m->signal && m->signal == signal && m->cred == cred)
+		return m->ok;
+	m->ok = kstack_may_read_task(task);
+	m->signal = signal;
+	m->cred = cred;
+	return m->ok;
+}
+
 int kstack_lock_target(struct task_struct *task)
 {
 	int ret = down_read_killable(&task->signal->exec_update_lock);

@@ -178,10 +178,13 @@ static u32 kstack_put_tail(struct kstack_snap_thread *rec, u32 len,
 	return ALIGN(len, 8) + sizeof(*tail);
 }
 
-/* One thread into rec (+ data and tail after it); retaken once if it ran. */
+/*
+ * One thread into rec (+ data and tail after it); retaken once if it ran.
+ * memo: the whole-system pass's access answers (under its RCU section), or NULL.
+ */
 static int kstack_capture_one(struct task_struct *task, const struct kstack_snapshot *req,
 			      struct kstack_walk_cache *cache, bool init_ns,
-			      struct kstack_snap_thread *rec)
+			      struct kstack_access_memo *memo, struct kstack_snap_thread *rec)
 {
 	bool want_tail = req->flags & KSTACK_SNAP_WANT_TAIL;
 	struct kstack_user_regs user;
@@ -200,7 +203,7 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 	 * and the capture are not atomic against an exec; SNAPSHOT of one
 	 * process holds that process's lock throughout.
 	 */
-	if (!kstack_may_read_task(task))
+	if (!(memo ? kstack_may_read_task_memo(memo, task) : kstack_may_read_task(task)))
 		return -EACCES;
 	memset(rec, 0, sizeof(*rec));
 	for (tries = 0; tries < 2; tries++) {
@@ -291,6 +294,8 @@ struct kstack_snap {
 	struct kstack_walk_cache *cache;
 	u32 rec_max;		/* a record with the largest data it may carry */
 	bool init_ns;
+	struct kstack_access_memo memo;	/* kstack_snap_all's, per RCU section */
+	bool use_memo;
 };
 
 static int kstack_snap_flush(struct kstack_snap_out *out)
@@ -324,7 +329,8 @@ static void kstack_snap_add(struct kstack_snap *sn, struct task_struct *t)
 	struct kstack_snap_thread *rec = (void *)(sn->out.buf + sn->out.len);
 	struct kstack_snapshot *req = &sn->req;
 
-	int ret = kstack_capture_one(t, req, sn->cache, sn->init_ns, rec);
+	int ret = kstack_capture_one(t, req, sn->cache, sn->init_ns,
+				     sn->use_memo ? &sn->memo : NULL, rec);
 
 	if (ret) {
 		/* exited before its turn, or not the caller's to see */
@@ -386,6 +392,8 @@ static int kstack_snap_all(struct kstack_snap *sn)
 
 	/* a double loop: leave it with goto, never break (sched/signal.h) */
 	rcu_read_lock();
+	memset(&sn->memo, 0, sizeof(sn->memo));
+	sn->use_memo = true;
 	for_each_process_thread(g, t) {
 		if (++n > KSTACK_SNAP_MAX_THREADS) {
 			ret = -E2BIG;
@@ -394,6 +402,7 @@ static int kstack_snap_all(struct kstack_snap *sn)
 		if (kstack_snap_full(sn) || ++batch > KSTACK_SNAP_BATCH) {
 			kstack_task_get(g);
 			kstack_task_get(t);
+			memset(&sn->memo, 0, sizeof(sn->memo));	/* valid within a section */
 			rcu_read_unlock();
 			ret = kstack_snap_flush(&sn->out);
 			cond_resched();
@@ -410,6 +419,7 @@ static int kstack_snap_all(struct kstack_snap *sn)
 		kstack_snap_add(sn, t);
 	}
 out:
+	sn->use_memo = false;
 	rcu_read_unlock();
 	return ret;
 }
