@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -28,6 +29,8 @@ struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_o
 {
 	const struct kstack_version *v;
 	struct ks_kernel_orc_opts oo;
+	struct kstack_module_orc *mods = NULL;
+	size_t nr_mods = 0;
 	struct ks_error *err;
 	struct utsname u;
 	const char *release;
@@ -66,13 +69,20 @@ struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_o
 			goto fail;
 		}
 	}
+	/* modules' tables where the driver says they are; none from an older one */
+	err = ks_driver_module_orc(&s->drv, &mods, &nr_mods);
+	if (err && err->code != ENOTSUP && o->note)
+		o->note(o->note_ctx, err->message);
+	ks_error_destroy(err);
 	oo = (struct ks_kernel_orc_opts){
 		.layout = s->layout, .read = ks_driver_read_cb, .ctx = &s->drv,
 		.ksyms = s->ksyms.nsyms ? &s->ksyms : NULL,
 		.kinfo = s->have_kinfo && !o->kallsyms ? &s->kinfo : NULL,
+		.modules = mods, .nr_modules = nr_mods,
 		.note = o->note, .note_ctx = o->note_ctx,
 	};
 	err = ks_kernel_orc_load(&oo, &s->orc);
+	free(mods);
 	if (err)
 		goto fail;
 	s->cfg = (struct ks_walk_config){

@@ -70,6 +70,11 @@ void kstack_walk_cache_free(struct kstack_walk_cache *c);
 int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,
 		     u64 *frames, u32 max, struct kstack_capture *cap);
 
+/* kstack_modorc.c: where modules' ORC tables are */
+void kstack_modorc_init(kstack_lookup_t lookup);
+bool kstack_modorc_available(void);
+long kstack_module_orc(void __user *uarg);
+
 /* kstack_snapshot.c: many threads in one call */
 void kstack_snapshot_init(kstack_lookup_t lookup);
 long kstack_snapshot(void __user *uarg);

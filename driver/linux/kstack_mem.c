@@ -83,6 +83,7 @@ int kstack_mem_init(void)
 	kstack_walk_init(lookup, &kinfo);
 	kstack_sym_init(core.stext, core.etext);
 	kstack_snapshot_init(lookup);
+	kstack_modorc_init(lookup);
 	core_ok = core.stext && core.etext > core.stext &&
 		  core.srodata && core.erodata > core.srodata;
 	if (!core_ok)
