@@ -149,6 +149,18 @@ struct ks_error *ks_driver_kernel_info(struct ks_driver *drv, struct kstack_kern
 	return NULL;
 }
 
+bool ks_driver_is_text(struct ks_driver *drv, uint64_t addr)
+{
+	char name[KSTACK_SYM_LEN];
+	struct kstack_symbolize req = { .hdr = KS_HDR(req) };
+
+	req.addrs = (uint64_t)(uintptr_t)&addr;
+	req.names = (uint64_t)(uintptr_t)name;
+	req.nr = 1;
+	req.flags = KSTACK_SYM_TEXT;
+	return ioctl(drv->fd, KSTACK_IOCTL_SYMBOLIZE, &req) == 0 && name[0];
+}
+
 /* modules loaded between our two calls: a few tries suffice */
 #define KS_MODULE_ORC_TRIES 4
 

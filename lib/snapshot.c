@@ -136,6 +136,19 @@ const struct kstack_snap_tail *ks_snapshot_tail(const struct kstack_snap_thread 
 	return t;
 }
 
+struct ks_walk_thread ks_snapshot_walk_thread(const struct kstack_snap_thread *rec)
+{
+	struct ks_walk_thread t = {
+		.stack_base = rec->stack_base,
+		.stack_size = rec->stack_size,
+		.saved_sp = rec->sp,
+	};
+	const struct kstack_snap_tail *tail = ks_snapshot_tail(rec, &t.fixups);
+
+	t.nr_fixups = tail ? tail->nr_ret_fixups : 0;
+	return t;
+}
+
 void ks_snapshot_fini(struct ks_snapshot *snap)
 {
 	free(snap->buf);

@@ -73,6 +73,22 @@ bool ks_verify_cmp_kernel(const struct ks_walk_result *w, const uint64_t *k, siz
 	return i == nw && i == nk;
 }
 
+/*
+ * Our name of a frame equals /proc's line. kallsyms gives no size for the
+ * last symbol of an owner (a BPF program or trampoline: /proc prints the
+ * kernel's, bpf_trampoline_N+0x36/0x1000); then name and offset must match.
+ */
+static bool ks_same_proc_name(const char *ours, const char *proc)
+{
+	const char *slash;
+
+	if (!strcmp(ours, proc))
+		return true;
+	slash = strchr(proc, '/');
+	return slash && !strchr(ours, '/') && strlen(ours) == (size_t)(slash - proc) &&
+	       !strncmp(ours, proc, (size_t)(slash - proc));
+}
+
 bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *w,
 			char *const *proc, size_t nproc, size_t *diff_ret)
 {
@@ -83,7 +99,7 @@ bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *
 		if (ks_ksyms_in_sched(ks, w->frames[i].ip))
 			continue;	/* stack_trace_save_tsk() drops these */
 		ks_format_proc(buf, sizeof(buf), ks, w->frames[i].ip);
-		if (j >= nproc || strcmp(buf, proc[j])) {
+		if (j >= nproc || !ks_same_proc_name(buf, proc[j])) {
 			*diff_ret = j;
 			return false;
 		}

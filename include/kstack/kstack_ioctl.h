@@ -213,7 +213,12 @@ struct kstack_stack {
 /* kstack_snapshot.flags (in; present when hdr.size >= 72) */
 #define KSTACK_SNAP_WANT_TAIL	(1u << 0)	/* end each record with a kstack_snap_tail */
 
-/* kstack_snap_tail.end: why the kernel half's walk ended */
+/*
+ * kstack_snap_tail.end: why the kernel half's walk ended. USER with
+ * KSTACK_SNAP_F_UNRELIABLE: the walk reached the user-mode entry through
+ * code without ORC data (BPF programs and trampolines) stepped on the
+ * kernel's frame-pointer guess, as /proc/PID/stack prints it.
+ */
 #define KSTACK_END_UNKNOWN	0u	/* RAW records (the tool walks), or no data */
 #define KSTACK_END_USER		1u	/* reached the user-mode entry frame: whole */
 #define KSTACK_END_KTHREAD	2u	/* end of a kernel thread's stack: whole */
@@ -308,6 +313,16 @@ struct kstack_snap_thread {
 #define KSTACK_SYM_LEN		256u
 #define KSTACK_SYM_MAX		4096u	/* per call */
 #define KSTACK_SYM_RETADDR	1u
+/*
+ * KSTACK_SYM_TEXT (Linux): kernel text only, as the kernel's unwinder
+ * accepts a return address (__kernel_text_address(): core and module
+ * text, BPF programs and trampolines, ftrace trampolines, kprobe
+ * instruction slots): any other address gets "", text without a symbol
+ * its address ("0xffffffffc0a01000", as /proc/PID/stack prints it). Lets
+ * a walker step through generated code the way the kernel does.
+ * EOPNOTSUPP where the driver cannot tell.
+ */
+#define KSTACK_SYM_TEXT		2u
 
 struct kstack_symbolize {
 	struct kstack_hdr hdr;

@@ -12,6 +12,10 @@
  *                         trampoline: the kernel's unwinder answers, as STACK
  *   tail                  SNAPSHOT records' tails: end reasons, user-mode
  *                         registers of a thread blocked in a known syscall
+ *   traced TID LABEL      a thread sleeping under tracing that rewrites its
+ *                         stack (LABEL says which): SNAPSHOT frames == the
+ *                         kernel's unwinder == STACK == /proc, whole; RAW
+ *                         records carry the replaced return addresses
  *   modorc                MODULE_ORC vs /sys/module/NAME/sections and the
  *                         tables themselves, read back; every refusal
  *   churn                 whole-system SNAPSHOTs while processes come and go
@@ -932,6 +936,13 @@ static const char *tail_check(const struct kstack_snap_thread *r, uint32_t mode)
 		return "reserved not zero";
 	if (mode != KSTACK_SNAP_RAW && t->nr_ret_fixups)
 		return "fixups in a frames record";
+	for (uint32_t k = 0; k < t->nr_ret_fixups; k++) {
+		const struct kstack_ret_fixup *f = (const struct kstack_ret_fixup *)t -
+						   t->nr_ret_fixups + k;
+
+		if (f->slot % 8 || f->slot < r->sp || f->slot + 8 > r->sp + r->raw_len)
+			return "a fixup's slot outside the raw stack";
+	}
 	if (!!(r->flags & KSTACK_SNAP_F_RUNNING) != (t->end == KSTACK_END_RUNNING))
 		return "RUNNING flag and end reason disagree";
 	if ((r->flags & KSTACK_SNAP_F_USER_REGS) && kthread)
@@ -953,8 +964,12 @@ static const char *tail_check(const struct kstack_snap_thread *r, uint32_t mode)
 		return t->end == KSTACK_END_UNKNOWN ? NULL : "RAW record with an end reason";
 	if (!!(r->flags & KSTACK_SNAP_F_TRUNCATED) != (t->end == KSTACK_END_LIMIT))
 		return "TRUNCATED flag and end reason disagree";
-	if (!!(r->flags & KSTACK_SNAP_F_UNRELIABLE) != (t->end == KSTACK_END_UNRELIABLE))
-		return "UNRELIABLE flag and end reason disagree";
+	/* USER may come with UNRELIABLE: reached through a frame-pointer guess */
+	if (t->end == KSTACK_END_UNRELIABLE && !(r->flags & KSTACK_SNAP_F_UNRELIABLE))
+		return "end reason unreliable without the UNRELIABLE flag";
+	if ((r->flags & KSTACK_SNAP_F_UNRELIABLE) && t->end != KSTACK_END_UNRELIABLE &&
+	    t->end != KSTACK_END_USER)
+		return "UNRELIABLE flag with an end reason that is neither unreliable nor user mode";
 	if (t->end == KSTACK_END_LIMIT || t->end == KSTACK_END_UNRELIABLE)
 		return NULL;
 	if (t->end != (kthread ? KSTACK_END_KTHREAD : KSTACK_END_USER))
@@ -969,7 +984,7 @@ static void tail_whole_system(int fd, char *buf, size_t size, uint32_t mode, uin
 {
 	struct kstack_snapshot s;
 	int ret = snap_tail(fd, 0, mode, max_frames, buf, size, &s), bad = 0, limit = 0;
-	int kthreads = 0, users = 0;
+	int kthreads = 0, users = 0, unrel = 0;
 	const char *why = NULL;
 	uint64_t off = 0;
 	long n = 0;
@@ -993,15 +1008,21 @@ static void tail_whole_system(int fd, char *buf, size_t size, uint32_t mode, uin
 			bad++;
 		}
 		limit += rec_tail(r)->end == KSTACK_END_LIMIT;
+		/* no tracing here: a quiet thread's walk is whole or cut at the limit */
+		if (rec_tail(r)->end == KSTACK_END_UNRELIABLE && !(r->flags & KSTACK_SNAP_F_RAN)) {
+			printf("# tid %" PRIu64 " %s: walk cut short (flags %#x)\n", r->tid, r->comm,
+			       r->flags);
+			unrel++;
+		}
 		kthreads += rec_tail(r)->end == KSTACK_END_KTHREAD;
 		users += !!(r->flags & KSTACK_SNAP_F_USER_REGS);
 		off += r->rec_size;
 	}
-	result(ret == 0 && n > 50 && n == (long)s.nr_threads && !bad && users > 5 &&
+	result(ret == 0 && n > 50 && n == (long)s.nr_threads && !bad && users > 5 && !unrel &&
 	       (mode == KSTACK_SNAP_RAW || max_frames < KSTACK_FRAMES_MAX || kthreads > 5) &&
 	       (max_frames != 3 || limit > 20), what,
-	       "ret=%d errno=%d records=%ld (%u) bad=%d (%s) user regs %d, kthread ends %d, limit %d",
-	       ret, errno, n, s.nr_threads, bad, why ? why : "-", users, kthreads, limit);
+	       "ret=%d errno=%d records=%ld (%u) bad=%d (%s) user regs %d, kthread ends %d, limit %d, cut %d",
+	       ret, errno, n, s.nr_threads, bad, why ? why : "-", users, kthreads, limit, unrel);
 }
 
 static void *pause_thread(void *arg)
@@ -1370,6 +1391,138 @@ static int cmd_modorc(int argc, char **argv)
 	return 0;
 }
 
+/* one quiet thread's record of a one-process SNAPSHOT in mode (with tail) */
+static const struct kstack_snap_thread *traced_rec(int fd, uint64_t tid, uint32_t mode, char *buf,
+						   size_t size)
+{
+	const struct kstack_snap_thread *r = NULL;
+	struct kstack_snapshot s;
+	char path[64];
+	FILE *f;
+	int pid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%llu/status", (unsigned long long)tid);
+	f = fopen(path, "r");
+	while (f && fgets(buf, 256, f))
+		if (sscanf(buf, "Tgid: %d", &pid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	for (int i = 0; i < 5 && (!r || (r->flags & KSTACK_SNAP_F_RAN)); i++) {
+		if (snap_tail(fd, (uint64_t)pid, mode, KSTACK_FRAMES_MAX, buf, size, &s))
+			return NULL;
+		snap_records(buf, &s, tid, &r);
+	}
+	return r && (r->flags & KSTACK_SNAP_F_TAIL) ? r : NULL;
+}
+
+static int is_ret_trampoline(uint64_t a)
+{
+	return a && (a == ksym_addr("return_to_handler") || a == ksym_addr("arch_rethook_trampoline") ||
+		     a == ksym_addr("__kretprobe_trampoline"));
+}
+
+/*
+ * A thread that sleeps in do_nanosleep under a kretprobe, function_graph
+ * or a BPF fexit program. The driver's SNAPSHOT frames (fast walk or its
+ * hand-off), the kernel's unwinder in SNAPSHOT (FRAMES_KERNEL) and STACK
+ * agree frame for frame, equal /proc/PID/task/TID/stack minus scheduler
+ * frames, reach user mode past do_nanosleep's caller, and hold no
+ * trampoline address; its RAW record lists each replaced return address.
+ */
+static int cmd_traced(const char *tidarg, const char *label)
+{
+	static char fbuf[1 << 20], kbuf[1 << 20], rbuf[1 << 20];
+	uint64_t tid = strtoull(tidarg, NULL, 10), frames[KSTACK_FRAMES_MAX];
+	uint64_t ss, se, ls, le, caller, caller_end = 0;
+	const struct kstack_snap_thread *fr = NULL, *kr = NULL, *rr = NULL;
+	struct kstack_stack st = { 0 };
+	int fd = open_dev(), same = 0, tramp = 0, has_caller = 0, raw_tramp = 0, fix_ok = 1;
+	char what[160], why[512] = "";
+	const struct kstack_snap_tail *t;
+
+	if (ksyms_load()) {
+		result(0, "traced: /proc/kallsyms", "cannot read it");
+		return 1;
+	}
+	ss = ksym_addr("__sched_text_start");
+	se = ksym_addr("__sched_text_end");
+	ls = ksym_addr("__lock_text_start");
+	le = ksym_addr("__lock_text_end");
+	caller = ksym_addr("hrtimer_nanosleep");
+	ksym_bounds(caller, &caller, &caller_end);
+	/* the three kernel-side walks from one quiet moment: counts unchanged */
+	for (int i = 0; i < 5 && !same; i++) {
+		fr = traced_rec(fd, tid, KSTACK_SNAP_FRAMES, fbuf, sizeof(fbuf));
+		kr = traced_rec(fd, tid, KSTACK_SNAP_FRAMES_KERNEL, kbuf, sizeof(kbuf));
+		HDR(st);
+		st.tid = tid;
+		st.max_frames = KSTACK_FRAMES_MAX;
+		st.frames = (uintptr_t)frames;
+		if (!fr || !kr || ioctl(fd, KSTACK_IOCTL_STACK, &st) || (st.flags & KSTACK_SF_RAN) ||
+		    fr->nvcsw_after != st.nvcsw_before || kr->nvcsw_after != st.nvcsw_before)
+			continue;
+		same = fr->nr_frames == st.nr_frames && kr->nr_frames == st.nr_frames &&
+		       !memcmp(fr + 1, frames, st.nr_frames * 8) && !memcmp(kr + 1, frames, st.nr_frames * 8);
+		if (!same)
+			snprintf(why, sizeof(why), "frames %u (fast walk), %u (kernel unwinder), %u (STACK)",
+				 fr->nr_frames, kr->nr_frames, st.nr_frames);
+	}
+	snprintf(what, sizeof(what), "%s: SNAPSHOT frames == FRAMES_KERNEL == STACK", label);
+	result(same, what, "%s", why[0] ? why : "no quiet moment in 5 tries");
+	for (uint32_t i = 0; i < st.nr_frames; i++) {
+		tramp += is_ret_trampoline(frames[i]);
+		has_caller |= frames[i] >= caller && frames[i] < caller_end;
+	}
+	t = fr ? rec_tail(fr) : NULL;
+	snprintf(what, sizeof(what), "%s: whole (end reason user mode), past do_nanosleep's caller, no trampoline",
+		 label);
+	result(t && t->end == KSTACK_END_USER && has_caller && !tramp, what,
+	       "end %u flags %#x, hrtimer_nanosleep %s, %d trampoline frames", t ? t->end : 99,
+	       fr ? fr->flags : 0, has_caller ? "seen" : "missing", tramp);
+	snprintf(what, sizeof(what), "%s: STACK equals /proc/PID/task/TID/stack (scheduler frames dropped)",
+		 label);
+	result(compare_one(fd, (pid_t)tid, label, ss, se, ls, le, why, sizeof(why)) == 0, what, "%s", why);
+
+	/* the raw stack: each slot holding a trampoline has its fixup, and back */
+	rr = traced_rec(fd, tid, KSTACK_SNAP_RAW, rbuf, sizeof(rbuf));
+	if (rr) {
+		const struct kstack_snap_tail *rt = rec_tail(rr);
+		const struct kstack_ret_fixup *fx = (const void *)((const char *)rt -
+								  rt->nr_ret_fixups * sizeof(*fx));
+		const uint8_t *raw = (const void *)(rr + 1);
+
+		for (uint64_t off = 0; off + 8 <= rr->raw_len; off += 8) {
+			uint64_t v;
+
+			memcpy(&v, raw + off, 8);
+			raw_tramp += is_ret_trampoline(v);
+		}
+		/* each fixup: a slot holding a trampoline, the address it stands for */
+		for (uint32_t k = 0; k < rt->nr_ret_fixups; k++) {
+			uint64_t v = 0;
+
+			if (fx[k].slot >= rr->sp && fx[k].slot + 8 <= rr->sp + rr->raw_len)
+				memcpy(&v, raw + (fx[k].slot - rr->sp), 8);
+			fix_ok &= is_ret_trampoline(v) && !is_ret_trampoline(fx[k].ret) &&
+				  ksym_find(fx[k].ret) >= 0;
+		}
+		snprintf(what, sizeof(what), "%s: RAW record lists every replaced return address (slot, original)",
+			 label);
+		/* a trampoline address may also linger, stale, in a dead slot */
+		result(!tail_check(rr, KSTACK_SNAP_RAW) && fix_ok &&
+		       (raw_tramp ? rt->nr_ret_fixups >= 1 : !rt->nr_ret_fixups) &&
+		       rt->nr_ret_fixups <= (uint32_t)raw_tramp, what,
+		       "%u fixups, %d trampoline slots in the copy, consistent %d", rt->nr_ret_fixups,
+		       raw_tramp, fix_ok);
+	} else {
+		snprintf(what, sizeof(what), "%s: RAW record", label);
+		result(0, what, "no record with a tail");
+	}
+	close(fd);
+	return 0;
+}
+
 /*
  * Whole-system raw snapshots (a lock break every few dozen threads) while
  * a child keeps forking processes that exit at once: every call must
@@ -1498,6 +1651,8 @@ int main(int argc, char **argv)
 		cmd_symbolize();
 	else if (argc >= 2 && !strcmp(argv[1], "tail"))
 		cmd_tail();
+	else if (argc >= 4 && !strcmp(argv[1], "traced"))
+		cmd_traced(argv[2], argv[3]);
 	else if (argc >= 2 && !strcmp(argv[1], "modorc"))
 		cmd_modorc(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "churn"))
@@ -1511,7 +1666,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
 		cmd_holdfd(argv[2]);
 	else {
-		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|tail|modorc [MODULE...]|churn|selfsnap LABEL|perm|holdfd FILE\n");
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|tail|traced TID LABEL|modorc [MODULE...]|churn|selfsnap LABEL|perm|holdfd FILE\n");
 		return 2;
 	}
 	return failures ? 1 : 0;
