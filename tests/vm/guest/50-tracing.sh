@@ -29,12 +29,17 @@ check_traced() {
 	fi
 	kstack --raw $s >/tmp/traced-raw.txt 2>&1
 	rc=$?
-	if [ $rc = 0 ] && grep -q 'hrtimer_nanosleep+' /tmp/traced-raw.txt; then
-		pass "$label: kstack --raw PID walks past the replaced return address"
+	# the user-space walk of the raw stack, frame for frame the kernel's
+	kframes=$(sed -n 's/^raw-kernel //p' /tmp/traced-raw.txt)
+	wframes=$(sed -n 's/^raw-walk //p' /tmp/traced-raw.txt)
+	if [ $rc = 0 ] && grep -q 'hrtimer_nanosleep+' /tmp/traced-raw.txt &&
+		[ -n "$kframes" ] && [ "$kframes" = "$wframes" ]; then
+		pass "$label: kstack --raw PID: the user-space walk equals the kernel's frames"
 	else
-		head -n 30 /tmp/traced-raw.txt
-		fail "$label: kstack --raw PID exit $rc"
+		grep -v '^raw-stack' /tmp/traced-raw.txt | head -n 30
+		fail "$label: kstack --raw PID exit $rc, walk '$wframes' vs kernel '$kframes'"
 	fi
+	ksdrv_test fastcmp "$label"
 	kstack --verify $s >/tmp/traced-verify.txt 2>&1
 	rc=$?
 	if [ $rc = 0 ] && grep -q '^verify: PASSED' /tmp/traced-verify.txt; then

@@ -16,6 +16,7 @@
  *                         stack (LABEL says which): SNAPSHOT frames == the
  *                         kernel's unwinder == STACK == /proc, whole; RAW
  *                         records carry the replaced return addresses
+ *   fastcmp LABEL         the fast walk vs the kernel's unwinder, whole system
  *   modorc                MODULE_ORC vs /sys/module/NAME/sections and the
  *                         tables themselves, read back; every refusal
  *   churn                 whole-system SNAPSHOTs while processes come and go
@@ -1651,7 +1652,16 @@ int main(int argc, char **argv)
 		cmd_symbolize();
 	else if (argc >= 2 && !strcmp(argv[1], "tail"))
 		cmd_tail();
-	else if (argc >= 4 && !strcmp(argv[1], "traced"))
+	else if (argc >= 3 && !strcmp(argv[1], "fastcmp")) {
+		static char buf[64 << 20];
+		char what[160];
+		int fd = open_dev();
+
+		snprintf(what, sizeof(what), "%s: SNAPSHOT fast walk equals the kernel's unwinder, whole system",
+			 argv[2]);
+		snapshot_fast_vs_kernel(fd, buf, sizeof(buf), KSTACK_FRAMES_MAX, what);
+		close(fd);
+	} else if (argc >= 4 && !strcmp(argv[1], "traced"))
 		cmd_traced(argv[2], argv[3]);
 	else if (argc >= 2 && !strcmp(argv[1], "modorc"))
 		cmd_modorc(argc - 2, argv + 2);
@@ -1666,7 +1676,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
 		cmd_holdfd(argv[2]);
 	else {
-		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|tail|traced TID LABEL|modorc [MODULE...]|churn|selfsnap LABEL|perm|holdfd FILE\n");
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|tail|traced TID LABEL|fastcmp LABEL|modorc [MODULE...]|churn|selfsnap LABEL|perm|holdfd FILE\n");
 		return 2;
 	}
 	return failures ? 1 : 0;
