@@ -149,6 +149,49 @@ struct ks_walk_thread ks_snapshot_walk_thread(const struct kstack_snap_thread *r
 	return t;
 }
 
+bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *frames,
+			    struct ks_walk_result *end)
+{
+	const struct kstack_snap_tail *tail = ks_snapshot_tail(r, NULL);
+	uint32_t why = tail ? tail->end : KSTACK_END_UNKNOWN;
+
+	memset(end, 0, sizeof(*end));
+	end->nr = r->nr_frames;
+	/* where the walk gave up: after its last frame */
+	if (r->nr_frames)
+		memcpy(&end->stop_ip, (const uint8_t *)frames + (r->nr_frames - 1) * 8ul, 8);
+	if ((r->flags & KSTACK_SNAP_F_TRUNCATED) || why == KSTACK_END_LIMIT) {
+		end->stop = KS_STOP_MAX_FRAMES;
+		return false;
+	}
+	/*
+	 * a cut stack is never whole, whatever else the tail says. The
+	 * UNRELIABLE flag on a walk that reached the user-mode entry means
+	 * frames the kernel's unwinder stepped on its frame-pointer guess
+	 * (BPF, trampolines): whole, as /proc prints it, but not reliable.
+	 */
+	if (!ks_snapshot_end_whole(why) ||
+	    ((r->flags & KSTACK_SNAP_F_UNRELIABLE) && why != KSTACK_END_USER)) {
+		end->stop = KS_STOP_UNRELIABLE;
+		return false;
+	}
+	if (why == KSTACK_END_KTHREAD) {
+		end->stop = KS_STOP_END_OF_STACK;
+		end->reliable = true;
+		return true;
+	}
+	/* user mode: without its registers there is no user line to print */
+	if (!(r->flags & KSTACK_SNAP_F_USER_REGS)) {
+		end->stop = KS_STOP_UNRELIABLE;
+		return false;
+	}
+	end->stop = KS_STOP_USER;
+	end->user_ip = tail->user.ip;
+	end->user_sp = tail->user.sp;
+	end->reliable = !(r->flags & KSTACK_SNAP_F_UNRELIABLE);
+	return true;
+}
+
 void ks_snapshot_fini(struct ks_snapshot *snap)
 {
 	free(snap->buf);
