@@ -274,28 +274,36 @@ struct ks_session_walk_arg {
 	struct ks_walk_result *res;
 };
 
-static struct ks_error *ks_session_walk_take(void *arg, const struct kstack_thread_context *ctx,
-					     bool *ran)
+struct ks_error *ks_session_walk_at(struct ks_session *s, uint64_t tid,
+				    const struct kstack_thread_context *ctx,
+				    struct ks_walk_result *res, bool *ran)
 {
-	struct ks_session_walk_arg *a = arg;
 	struct ks_walk_thread t = {
 		.stack_base = ctx->stack_base,
 		.stack_size = ctx->stack_size,
 		.saved_sp = ctx->sp,
 	};
-	struct ks_error *err = ks_walk(&a->s->cfg, &t, a->res);
+	struct ks_error *err = ks_walk(&s->cfg, &t, res);
 
-	if (err || !ks_session_walk_cut(a->res))
+	if (err || !ks_session_walk_cut(res))
 		return err;
-	err = ks_session_rewalk_fixed(a->s, a->tid, ctx, a->res);
+	err = ks_session_rewalk_fixed(s, tid, ctx, res);
 	if (err && err->code == EAGAIN) {
 		ks_error_destroy(err);
 		*ran = true;	/* not the stack ctx saw: take it again */
 		return NULL;
 	}
 	if (err)
-		ks_walk_result_fini(a->res);
+		ks_walk_result_fini(res);
 	return err;
+}
+
+static struct ks_error *ks_session_walk_take(void *arg, const struct kstack_thread_context *ctx,
+					     bool *ran)
+{
+	struct ks_session_walk_arg *a = arg;
+
+	return ks_session_walk_at(a->s, a->tid, ctx, a->res, ran);
 }
 
 static void ks_session_walk_drop(void *arg)

@@ -73,6 +73,16 @@ struct ks_error *ks_session_quiet(struct ks_session *s, uint64_t tid,
 				  struct kstack_thread_context *ctx, ks_quiet_take_fn *take,
 				  ks_quiet_drop_fn *drop, void *arg);
 
+/*
+ * Inside a ks_session_quiet() take(): our walk of tid's stack as ctx saw
+ * it; a walk cut short is done again with the return addresses tracing
+ * replaced, if the driver reports any (ks_session_ret_fixups()). *ran set
+ * when those came from a later moment than ctx's.
+ */
+struct ks_error *ks_session_walk_at(struct ks_session *s, uint64_t tid,
+				    const struct kstack_thread_context *ctx,
+				    struct ks_walk_result *res, bool *ran);
+
 /* Saved context and our walk of one thread, from one quiet moment. */
 struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
 				 struct kstack_thread_context *ctx_ret,

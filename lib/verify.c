@@ -121,13 +121,11 @@ static struct ks_error *ks_verify_take(void *arg, const struct kstack_thread_con
 {
 	struct ks_verify_arg *a = arg;
 	struct ks_verify *v = a->v;
-	struct ks_walk_thread t = {
-		.stack_base = ctx->stack_base, .stack_size = ctx->stack_size, .saved_sp = ctx->sp,
-	};
 	struct kstack_stack st;
 	struct ks_error *err;
+	bool late = false;
 
-	err = ks_walk(&a->s->cfg, &t, &v->walk);
+	err = ks_session_walk_at(a->s, a->tid, ctx, &v->walk, &late);
 	if (!err)
 		err = ks_driver_stack(&a->s->drv, a->tid, v->kernel, KSTACK_FRAMES_MAX, &st);
 	if (!err)
@@ -138,7 +136,7 @@ static struct ks_error *ks_verify_take(void *arg, const struct kstack_thread_con
 	}
 	v->nkernel = st.nr_frames;
 	v->kernel_flags = st.flags;
-	*ran = (st.flags & KSTACK_SF_RAN) || st.nvcsw_before != ctx->nvcsw ||
+	*ran = late || (st.flags & KSTACK_SF_RAN) || st.nvcsw_before != ctx->nvcsw ||
 	       st.nivcsw_before != ctx->nivcsw;
 	return NULL;
 }

@@ -796,6 +796,26 @@ static int cmd_symbolize(void)
 	ksym_format_ret(addrs[0], want, sizeof(want));
 	result(r == 0 && !strncmp(names[0], want, strlen(want)) && names[0][strlen(want)] == '/',
 	       "SYMBOLIZE a return address like /proc/PID/stack", "got '%s' want '%s/...'", names[0], want);
+	/* KSTACK_SYM_TEXT: text as the kernel's unwinder accepts it, nothing else */
+	{
+		uint64_t ta[4] = { ksym_addr("__schedule") + 0x10, ksym_addr("jiffies"),
+				   ksym_addr("kstack_ioctl [kstack]"), 0 };
+
+		HDR(sy);
+		sy.addrs = (uintptr_t)ta;
+		sy.names = (uintptr_t)names;
+		sy.nr = 4;
+		sy.flags = KSTACK_SYM_TEXT;
+		r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
+		result(r == 0 && !strncmp(names[0], "__schedule+0x10/", 16) && ta[1] && !names[1][0] &&
+		       strstr(names[2], "kstack_ioctl+0x0/") == names[2] && !names[3][0],
+		       "SYMBOLIZE with KSTACK_SYM_TEXT: core and module text named, data and 0 not",
+		       "r=%d errno=%d '%s' '%s' '%s' '%s'", r, errno, names[0], names[1], names[2],
+		       names[3]);
+	}
+	HDR(sy);
+	sy.addrs = (uintptr_t)addrs;
+	sy.names = (uintptr_t)names;
 	sy.nr = 0;
 	r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
 	result(r < 0 && errno == EINVAL, "SYMBOLIZE of 0 addresses -> EINVAL", "r=%d errno=%d", r, errno);
@@ -1481,6 +1501,23 @@ static int cmd_traced(const char *tidarg, const char *label)
 	result(t && t->end == KSTACK_END_USER && has_caller && !tramp, what,
 	       "end %u flags %#x, hrtimer_nanosleep %s, %d trampoline frames", t ? t->end : 99,
 	       fr ? fr->flags : 0, has_caller ? "seen" : "missing", tramp);
+	/* frames outside core and module text (generated code): text to the driver */
+	for (uint32_t i = 0; i < st.nr_frames; i++) {
+		static char nm[1][KSTACK_SYM_LEN];
+		struct kstack_symbolize sy;
+		uint64_t a = frames[i];
+
+		if (ksym_find(a) >= 0 && a >= ksym_addr("_stext") && a < ksym_addr("_etext"))
+			continue;
+		HDR(sy);
+		sy.addrs = (uintptr_t)&a;
+		sy.names = (uintptr_t)nm;
+		sy.nr = 1;
+		sy.flags = KSTACK_SYM_TEXT | KSTACK_SYM_RETADDR;
+		snprintf(what, sizeof(what), "%s: frame %#" PRIx64 " outside core text is text to SYMBOLIZE (KSTACK_SYM_TEXT)",
+			 label, a);
+		result(!ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy) && nm[0][0], what, "errno %d", errno);
+	}
 	snprintf(what, sizeof(what), "%s: STACK equals /proc/PID/task/TID/stack (scheduler frames dropped)",
 		 label);
 	result(compare_one(fd, (pid_t)tid, label, ss, se, ls, le, why, sizeof(why)) == 0, what, "%s", why);
