@@ -272,7 +272,10 @@ struct kstack_user_regs {
  * RAW records: a stack slot whose return address the kernel replaced with
  * a trampoline (kretprobe/rethook, the function_graph tracer's
  * return_to_handler), and the address the thread will really return to,
- * as the kernel's unwinder recovers it (unwind_recover_ret_addr()).
+ * as the kernel's unwinder recovers it (unwind_recover_ret_addr()). The
+ * slot is where a walker reads that frame's ip: below the caller's sp for
+ * a call frame, regs->ip for a pt_regs frame. Listed only for slots the
+ * walk passes through, at most KSTACK_FRAMES_MAX of them.
  */
 struct kstack_ret_fixup {
 	kstack_u64 slot;	/* kernel stack address of the replaced return address */
@@ -397,6 +400,8 @@ struct kstack_kernel_info {
  * objtool) and modules being loaded or unloaded are left out. The tables
  * answer for any address inside the module (orc_module_find()); text is
  * its core text (v6.4+: mod->mem[MOD_TEXT]; before: core_layout's text).
+ * The tables keep the entries of the module's init text too (freed once
+ * it loaded): those lie outside [text_start, text_end), sorted with the rest.
  * Fills up to max entries into the user array at buffer, in the kernel's
  * module list order; nr is how many it wrote, or with -ENOSPC how many
  * there are (the entries that fit are written). max at most
