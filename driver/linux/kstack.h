@@ -45,6 +45,7 @@ struct kstack_capture {
 	u32 nr_frames;
 	u32 flags;		/* KSTACK_SF_* */
 	u32 end;		/* KSTACK_END_*: why the walk ended */
+	u32 nr_fixups;		/* RAW: kstack_ret_fixup entries found */
 };
 
 /* kstack_task.c: thread context and in-kernel unwinding */
@@ -55,6 +56,8 @@ int kstack_quiet_stack(struct task_struct *task, struct kstack_capture *cap,
 		       unsigned long *stack);
 void kstack_user_regs(struct task_struct *task, unsigned long stack,
 		      struct kstack_user_regs *user, struct kstack_capture *cap);
+u32 kstack_ret_fixups(struct task_struct *task, const u8 *data, unsigned long sp,
+		      unsigned long len, struct kstack_ret_fixup *fix, u32 max);
 struct kstack_walk_cache;
 int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 		       struct kstack_walk_cache *cache, struct kstack_user_regs *user,
@@ -67,8 +70,14 @@ typedef unsigned long (*kstack_lookup_t)(const char *name);
 void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *kinfo);
 struct kstack_walk_cache *kstack_walk_cache_new(void);
 void kstack_walk_cache_free(struct kstack_walk_cache *c);
+bool kstack_has_ret_trampoline(const u8 *data, unsigned long len);
 int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,
 		     u64 *frames, u32 max, struct kstack_capture *cap);
+
+/* kstack_modorc.c: where modules' ORC tables are */
+void kstack_modorc_init(kstack_lookup_t lookup);
+bool kstack_modorc_available(void);
+long kstack_module_orc(void __user *uarg);
 
 /* kstack_snapshot.c: many threads in one call */
 void kstack_snapshot_init(kstack_lookup_t lookup);
@@ -112,7 +121,7 @@ long kstack_count_tasks(void);
 long kstack_count_allocs(void);
 
 /* kstack_sym.c: kernel-side symbolization, core text names kept */
-void kstack_sym_init(unsigned long text_start, unsigned long text_end);
+void kstack_sym_init(kstack_lookup_t lookup, unsigned long text_start, unsigned long text_end);
 void kstack_sym_exit(void);
 long kstack_symbolize(void __user *uarg);
 

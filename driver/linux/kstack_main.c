@@ -39,6 +39,8 @@ static long kstack_version(void __user *uarg)
 	v.arch = KSTACK_ARCH_X86_64;
 	v.caps = kstack_mem_caps() | KSTACK_CAP_THREAD_CONTEXT | KSTACK_CAP_STACK |
 		 KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SYMBOLIZE | KSTACK_CAP_SNAP_TAIL;
+	if (kstack_modorc_available())
+		v.caps |= KSTACK_CAP_MODULE_ORC;
 	v.thread_size = THREAD_SIZE;
 	v.task_frame_layout = KSTACK_FRAME_LINUX_X86_64_V1;
 	v.task_frame_size = sizeof(struct inactive_task_frame);
@@ -82,6 +84,8 @@ static long kstack_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kstack_symbolize(uarg);
 	case KSTACK_NR_KERNEL_INFO:
 		return kstack_kernel_info(uarg);
+	case KSTACK_NR_MODULE_ORC:
+		return kstack_module_orc(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -82,8 +82,9 @@ int kstack_mem_init(void)
 	kinfo.orc_lookup_end = lookup("orc_lookup_end");
 	kinfo.orc_lookup_block_order = LOOKUP_BLOCK_ORDER;
 	kstack_walk_init(lookup, &kinfo);
-	kstack_sym_init(core.stext, core.etext);
+	kstack_sym_init(lookup, core.stext, core.etext);
 	kstack_snapshot_init(lookup);
+	kstack_modorc_init(lookup);
 	core_ok = core.stext && core.etext > core.stext &&
 		  core.srodata && core.erodata > core.srodata;
 	if (!core_ok)

@@ -20,6 +20,14 @@
 #include <asm/switch_to.h>
 #include "kstack.h"
 
+/* a RAW record's return-address fixups, at most: one per frame walked */
+#define KSTACK_SNAP_FIXUPS_MAX	KSTACK_FRAMES_MAX
+
+/* the largest record: RAW, a whole stack, every fixup and the tail */
+#define KSTACK_SNAP_REC_MAX	(sizeof(struct kstack_snap_thread) + THREAD_SIZE + \
+				 KSTACK_SNAP_FIXUPS_MAX * sizeof(struct kstack_ret_fixup) + \
+				 sizeof(struct kstack_snap_tail))
+
 /* records gathered in the kernel, copied out a chunk at a time */
 #define KSTACK_SNAP_CHUNK	(64u << 10)
 
@@ -117,9 +125,11 @@ static int kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
 }
 
 /*
- * Copy the live part of a sleeping thread's stack: saved sp .. top; with
- * user, its user-mode registers too (in the copy, but found by the same
- * rule as for frames records).
+ * Copy the live part of a sleeping thread's stack: saved sp .. top. With
+ * user (a tail asked for), its user-mode registers too (in the copy, but
+ * found by the same rule as for frames records), and after the copy,
+ * padded to 8 bytes, the return addresses tracing replaced in it
+ * (cap->nr_fixups of them): what a walker of the copy cannot know.
  */
 static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_thread *rec,
 			      u8 *data, struct kstack_user_regs *user,
@@ -129,6 +139,7 @@ static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_threa
 	int ret;
 
 	cap->flags = 0;
+	cap->nr_fixups = 0;
 	cap->end = KSTACK_END_UNKNOWN;	/* the tool walks */
 	rcu_read_lock();
 	ret = kstack_quiet_stack(task, cap, &stack);
@@ -147,8 +158,14 @@ static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_threa
 		goto out;
 	}
 	rec->ip = *(u64 *)(data + offsetof(struct inactive_task_frame, ret_addr));
-	if (user)
+	if (user) {
 		kstack_user_regs(task, stack, user, cap);
+		/* the unwinder's pass only where a trampoline is in the copy */
+		if (kstack_has_ret_trampoline(data, rec->raw_len))
+			cap->nr_fixups = kstack_ret_fixups(task, data, sp, rec->raw_len,
+							   (void *)(data + ALIGN(rec->raw_len, 8)),
+							   KSTACK_SNAP_FIXUPS_MAX);
+	}
 	/* stack bytes before the counts after */
 	smp_rmb();
 	if (kstack_ran(task, cap))
@@ -168,14 +185,16 @@ static u32 kstack_put_tail(struct kstack_snap_thread *rec, u32 len,
 			   const struct kstack_capture *cap,
 			   const struct kstack_user_regs *user)
 {
-	struct kstack_snap_tail *tail = (void *)((u8 *)rec + ALIGN(len, 8));
+	u32 fixups = cap->nr_fixups * sizeof(struct kstack_ret_fixup);
+	struct kstack_snap_tail *tail = (void *)((u8 *)rec + ALIGN(len, 8) + fixups);
 
 	memset(tail, 0, sizeof(*tail));
 	tail->end = cap->end;
+	tail->nr_ret_fixups = cap->nr_fixups;
 	if (rec->flags & KSTACK_SNAP_F_USER_REGS)
 		tail->user = *user;
 	rec->flags |= KSTACK_SNAP_F_TAIL;
-	return ALIGN(len, 8) + sizeof(*tail);
+	return ALIGN(len, 8) + fixups + sizeof(*tail);
 }
 
 /*
@@ -243,6 +262,7 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 		rec->flags |= KSTACK_SNAP_F_RUNNING;
 		rec->raw_len = 0;
 		cap.end = KSTACK_END_RUNNING;
+		cap.nr_fixups = 0;
 	} else {
 		rec->nvcsw_before = cap.nvcsw_before;
 		rec->nivcsw_before = cap.nivcsw_before;
@@ -433,8 +453,7 @@ long kstack_snapshot(void __user *uarg)
 	struct kstack_snap sn = { };
 	int ret, tries;
 
-	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(struct kstack_snap_thread) + THREAD_SIZE +
-					      sizeof(struct kstack_snap_tail)));
+	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * KSTACK_SNAP_REC_MAX);
 	ret = kstack_req_in(&sn.req, sizeof(sn.req), KSTACK_SNAPSHOT_V1_SIZE, uarg);
 	if (ret)
 		return ret;
@@ -462,7 +481,8 @@ long kstack_snapshot(void __user *uarg)
 	sn.rec_max = sizeof(struct kstack_snap_thread) +
 		     max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
 	if (sn.req.flags & KSTACK_SNAP_WANT_TAIL)
-		sn.rec_max += sizeof(struct kstack_snap_tail);
+		sn.rec_max += KSTACK_SNAP_FIXUPS_MAX * sizeof(struct kstack_ret_fixup) +
+			      sizeof(struct kstack_snap_tail);
 	sn.out.ubuf = u64_to_user_ptr(sn.req.buffer);
 	sn.out.buf = kstack_counted(kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL));
 	if (!sn.out.buf) {

@@ -121,6 +121,26 @@ static bool kstack_fast_text(unsigned long ip)
 }
 
 /*
+ * Does a copy of a stack (len bytes, 8-aligned) hold a return trampoline's
+ * address, i.e. return addresses the kernel's unwinder would recover?
+ * Without the trampolines' addresses, say yes: the caller then asks the
+ * unwinder, which knows.
+ */
+bool kstack_has_ret_trampoline(const u8 *data, unsigned long len)
+{
+	const u64 *w = (const u64 *)data;
+	unsigned long i;
+
+	if (!kw.tramp[0] && !kw.tramp[1] && !kw.tramp[2])
+		return IS_ENABLED(CONFIG_FUNCTION_GRAPH_TRACER) || IS_ENABLED(CONFIG_RETHOOK) ||
+		       IS_ENABLED(CONFIG_KRETPROBES);
+	for (i = 0; i < len / sizeof(u64); i++)
+		if (w[i] && (w[i] == kw.tramp[0] || w[i] == kw.tramp[1] || w[i] == kw.tramp[2]))
+			return true;
+	return false;
+}
+
+/*
  * The entry that unwinds a frame at ip, if the fast walk may report ip
  * (checked once per distinct address, when it is cached). A return
  * address's entry is the call's: looked up at ip - 1 unless signal.

@@ -19,6 +19,8 @@ if ! vm_build_progs >>"$out/build.log" 2>&1; then
 	exit 1
 fi
 echo "PASS: vm: module, tools and test programs build"
+# the guest reports SKIP for module tests without them
+vm_prepare_mods >>"$out/build.log" 2>&1 || echo "vm: no ext4/jbd2 modules or mkfs.ext4 (see $out/build.log)"
 
 # KSTACK_VM_GUEST_DIR: another suite's guest scripts (tests/stress);
 # KSTACK_VM_GUEST="a.sh b.sh": only these guest scripts (while developing)
