@@ -146,6 +146,12 @@ struct ks_user_half_proc;
 bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
 		     const struct ks_user_half_proc *hp, bool user_line);
 
+/*
+ * message.c: "kstack: " and the formatted message on stderr, escaped
+ * (escape.h): messages quote module names, paths and arguments.
+ */
+void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* show.c */
 /* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
 void print_walk_end(const struct ks_walk_result *w, uint64_t tid);
