@@ -2,6 +2,7 @@
 /* The CLI's one exit-status rule (cli/tally.c), every case it names. */
 #include "helpers.h"
 #include "../../cli/tally.c"
+#include "../../cli/message.c"
 
 /* verify_cmd.c's bar, reduced to what the rule needs from it */
 bool verify_agreed(const struct tally *c)
