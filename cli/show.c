@@ -131,6 +131,7 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 	struct ks_error *err;
 	const uint8_t *buf;
 	size_t len, nfix = 0, i;
+	uint64_t stext, etext;
 
 	a.s = s;
 	a.tid = t->tid;
@@ -167,9 +168,13 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 	len = a.len;
 	print_header(&ctx, t->tid);
 	print_walk(text, &w, t->tid);
-	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
-	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
-	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
+	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64,
+	       ctx.sp, ctx.stack_base, ctx.stack_size);
+	/* the text bounds make the record self-contained (KASLR offset); "-": unknown */
+	if (ks_session_text_bounds(s, &stext, &etext))
+		printf(" stext %016" PRIx64 " etext %016" PRIx64 "\n", stext, etext);
+	else
+		printf(" stext - etext -\n");
 	printf("raw-kernel %u", st->nr_frames);
 	for (i = 0; i < st->nr_frames && i < KSTACK_FRAMES_MAX; i++)
 		printf(" %016" PRIx64, kernel[i]);

@@ -40,6 +40,13 @@ expect "-S PID" 0 kstack -S $sleeper
 expect "-S PID and no process" 1 kstack -S $sleeper $nopid
 expect "-S only no process" 2 kstack -S $nopid
 expect "--raw PID" 0 kstack --raw $sleeper
+# the record carries the kernel text bounds (KERNEL_INFO; kallsyms is not
+# loaded on this path), never zeros: every raw-context line, on every line
+ctxs=$(grep -c '^raw-context ' /tmp/x.out)
+good=$(grep -c '^raw-context .* stext ffffffff[0-9a-f]\{8\} etext ffffffff[0-9a-f]\{8\}$' /tmp/x.out)
+[ "$ctxs" -gt 0 ] && [ "$ctxs" = "$good" ] && ! grep -q '^raw-context .*stext 0000000000000000' /tmp/x.out &&
+	pass "cli: --raw PID prints the kernel text bounds ($good records)" ||
+	fail "cli: --raw PID text bounds: $(grep -m1 '^raw-context ' /tmp/x.out)"
 expect "--raw -t sleeper and exited" 1 kstack --raw -t $sleeper $gone
 expect "--raw only no process" 2 kstack --raw $nopid
 expect "--verify PID" 0 kstack --verify $sleeper
