@@ -41,6 +41,9 @@ static void print_mismatch(const struct ks_session *s, const struct ks_verify *v
 	if (!v->eq_proc)
 		printf("  first difference from /proc at frame %zu (scheduler frames dropped)\n",
 		       v->proc_diff);
+	if (ks_verify_cut_by_limit(&v->walk))
+		printf("  walker cut at the frame limit (-n): compared over its %zu frames\n",
+		       v->walk.nr);
 }
 
 void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
@@ -64,9 +67,12 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c
 		char comm[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
 
 		ks_escape_str(comm, sizeof(comm), v.ctx.comm);
-		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s\n", t->tid, comm,
+		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s%s\n", t->tid, comm,
 		       ks_task_state_letter(v.ctx.state), v.walk.nr,
-		       ks_walk_stop_name(v.walk.stop));
+		       ks_walk_stop_name(v.walk.stop),
+		       /* the others may go on: only the frames both have were compared */
+		       ks_verify_cut_by_limit(&v.walk) ?
+		       " (cut by -n: compared over these frames only)" : "");
 	}
 	ks_verify_fini(&v);
 }

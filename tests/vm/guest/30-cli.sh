@@ -54,6 +54,11 @@ expect "--verify PID and no process" 1 kstack --verify $sleeper $nopid
 grep -q '^verify: FAILED' /tmp/x.out && pass "cli: --verify with a missing PID says FAILED" ||
 	fail "cli: --verify with a missing PID: $(grep '^verify: [PF]' /tmp/x.out)"
 expect "--verify only no process" 2 kstack --verify $nopid
+# a walk cut by -n is compared over the frames it has, and says so
+kstack --verify -n 3 $sleeper >/tmp/x.out 2>/tmp/x.err
+! grep -q '^MISMATCH' /tmp/x.out && grep -q "^ok $sleeper .*: 3 frames, stop: frame limit (cut by -n" /tmp/x.out &&
+	pass "cli: --verify -n 3 compares the frames both have" ||
+	fail "cli: --verify -n 3: $(grep -v '^    ' /tmp/x.out | head -n 6 | tr '\n' ' ')"
 expect "--tables" 0 kstack --tables
 expect "-n 2 cuts a stack short" 1 kstack -n 2 $sleeper
 expect "-n 2 -S cuts a stack short" 1 kstack -S -n 2 $sleeper
