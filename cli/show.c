@@ -40,12 +40,6 @@ void print_running(uint64_t tid, const char *comm)
 	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid, esc);
 }
 
-/* Whole: the walk reached user mode or a kernel thread's end. */
-static bool walk_whole(const struct ks_walk_result *w)
-{
-	return w->stop == KS_STOP_USER || w->stop == KS_STOP_END_OF_STACK;
-}
-
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		 struct tally *c, bool explicit)
 {
@@ -66,10 +60,7 @@ void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct 
 	print_header(&ctx, t->tid);
 	print_walk(text, &w, t->tid);
 	printf("\n");
-	if (walk_whole(&w))
-		c->whole++;
-	else
-		c->cut++;
+	tally_walk(c, &w);
 	ks_walk_result_fini(&w);
 }
 
@@ -199,10 +190,7 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 		printf(" %016" PRIx64, v);
 	}
 	printf("\n\n");
-	if (walk_whole(&w))
-		c->whole++;
-	else
-		c->cut++;
+	tally_walk(c, &w);
 	ks_walk_result_fini(&w);
 	free(fixups);
 	raw_drop(&a);
@@ -319,10 +307,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 			print_walk(text, &w, r->tid);
 		}
 		putchar_unlocked('\n');
-		if (walk_whole(&w))
-			c->whole++;
-		else
-			c->cut++;
+		tally_walk(c, &w);
 		ks_walk_result_fini(&w);
 	}
 	free(noted);

@@ -61,6 +61,8 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c
 	c->eq_kernel += v.eq_kernel;
 	c->eq_proc += v.eq_proc;
 	c->unreliable += !v.walk.reliable;
+	/* agreeing walkers do not make a cut stack whole (issue 10): partial */
+	tally_walk(c, &v.walk);
 	if (!v.eq_kernel || !v.eq_proc) {
 		print_mismatch(s, &v, t->tid);
 	} else if (!o->quiet) {
@@ -72,7 +74,8 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c
 		       ks_walk_stop_name(v.walk.stop),
 		       /* the others may go on: only the frames both have were compared */
 		       ks_verify_cut_by_limit(&v.walk) ?
-		       " (cut by -n: compared over these frames only)" : "");
+		       " (cut by -n: compared over these frames only)" :
+		       !walk_whole(&v.walk) ? " (stack cut short)" : "");
 	}
 	ks_verify_fini(&v);
 }
@@ -92,13 +95,17 @@ bool verify_agreed(const struct tally *c)
 
 void verify_summary(const struct tally *c, double secs)
 {
+	char verdict[96];
+
 	printf("verify: %zu sleeping threads walked; %zu running, %zu kept running (skipped); %zu missing; %zu errors\n",
 	       c->walked, c->running, c->ran, c->missing, c->failed);
 	printf("verify: walker == kernel unwinder (STACK), frame for frame: %zu/%zu (%.1f%%)\n",
 	       c->eq_kernel, c->walked, pct(c->eq_kernel, c->walked));
 	printf("verify: walker == /proc/PID/task/TID/stack (scheduler frames dropped): %zu/%zu (%.1f%%)\n",
 	       c->eq_proc, c->walked, pct(c->eq_proc, c->walked));
-	printf("verify: walks with unreliable frames: %zu; time %.3f s\n", c->unreliable, secs);
-	/* the same rule as the exit status: PASSED is exit 0 */
-	printf("verify: %s\n", exit_status(c, CLI_VERIFY) == EXIT_ALL ? "PASSED" : "FAILED");
+	printf("verify: walks with unreliable frames: %zu; stacks cut short: %zu; time %.3f s\n",
+	       c->unreliable, c->cut, secs);
+	/* the same rule as the exit status: PASSED alone is exit 0 */
+	verify_verdict(c, verdict, sizeof(verdict));
+	printf("verify: %s\n", verdict);
 }
