@@ -157,7 +157,10 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 /* verify_cmd.c */
 void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
 		   const struct opts *o);
-/* Print the agreement figures and the verdict (verify_verdict()). */
+/*
+ * Print the agreement figures and the verdict (verify_verdict()); with no
+ * thread compared, only why (stderr), no figures.
+ */
 void verify_summary(const struct tally *c, double secs);
 /* --verify's own part of the exit rule: agreement met? */
 bool verify_agreed(const struct tally *c);

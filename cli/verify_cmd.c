@@ -97,6 +97,17 @@ void verify_summary(const struct tally *c, double secs)
 {
 	char verdict[96];
 
+	/*
+	 * Nothing compared (no such process, a zombie, every thread on a CPU):
+	 * figures of 0/0 would read as a failed comparison. Say only why; the
+	 * missing ids were said as they were found.
+	 */
+	if (!c->walked) {
+		if (c->running || c->ran || c->failed)
+			cli_message("verify: no thread compared: %zu running on a CPU, %zu kept running, %zu errors",
+				    c->running, c->ran, c->failed);
+		return;
+	}
 	printf("verify: %zu sleeping threads walked; %zu running, %zu kept running (skipped); %zu missing; %zu errors\n",
 	       c->walked, c->running, c->ran, c->missing, c->failed);
 	printf("verify: walker == kernel unwinder (STACK), frame for frame: %zu/%zu (%.1f%%)\n",

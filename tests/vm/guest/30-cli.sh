@@ -54,6 +54,8 @@ expect "--verify PID and no process" 1 kstack --verify $sleeper $nopid
 grep -q '^verify: FAILED' /tmp/x.out && pass "cli: --verify with a missing PID says FAILED" ||
 	fail "cli: --verify with a missing PID: $(grep '^verify: [PF]' /tmp/x.out)"
 expect "--verify only no process" 2 kstack --verify $nopid
+! grep -q '^verify:' /tmp/x.out && pass "cli: --verify only no process prints no summary" ||
+	fail "cli: --verify only no process: $(tr '\n' ' ' </tmp/x.out)"
 # a walk cut by -n is compared over the frames it has, and says so
 expect "--verify -n 3: a cut stack is partial" 1 kstack --verify -n 3 $sleeper
 ! grep -q '^MISMATCH' /tmp/x.out && grep -q "^ok $sleeper .*: 3 frames, stop: frame limit (cut by -n" /tmp/x.out &&
@@ -80,6 +82,12 @@ if wait_file /tmp/zombie.txt; then
 			pass "cli: kstack $mode ZOMBIE says it is a zombie" ||
 			fail "cli: kstack $mode ZOMBIE: $(tr '\n' ' ' </tmp/x.err)"
 	done
+	# nothing verified: only why, no 0/0 summary that reads as a failed comparison
+	kstack --verify $z >/tmp/x.out 2>/tmp/x.err
+	! grep -q '^verify:' /tmp/x.out && ! grep -q 'FAILED\|0/0' /tmp/x.out /tmp/x.err &&
+		grep -q 'zombie' /tmp/x.err &&
+		pass "cli: kstack --verify ZOMBIE prints no summary, only why" ||
+		fail "cli: kstack --verify ZOMBIE: $(tr '\n' ' ' </tmp/x.out)"
 	expect "zombie and a sleeper" 1 kstack $z $sleeper
 else
 	fail "cli: procstates zombie did not start"
