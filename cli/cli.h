@@ -147,6 +147,8 @@ void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_walk_end(const struct ks_walk_result *w, uint64_t tid);
 void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
 void print_running(uint64_t tid, const char *comm);
+/* "PID - Z [group leader has exited: ...]": a process whose leader left */
+void print_leader_exited(uint64_t pid);
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		 struct tally *c, bool explicit);
 void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,

@@ -40,6 +40,18 @@ void print_running(uint64_t tid, const char *comm)
 	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid, esc);
 }
 
+/*
+ * Process pid's group leader has exited (pthread_exit) while its other
+ * threads run: one line in the leader's place, as a running thread gets
+ * one; its name is gone with it. Printed only for such a process, so the
+ * listing of any other stays as it was.
+ */
+void print_leader_exited(uint64_t pid)
+{
+	printf("%" PRIu64 " - Z [group leader has exited: a zombie leader, its other threads still running]\n\n",
+	       pid);
+}
+
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		 struct tally *c, bool explicit)
 {
@@ -311,5 +323,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 		ks_walk_result_fini(&w);
 	}
 	free(noted);
+	if (!err && pid && ks_snapshot_leader_gone(snap, pid))
+		print_leader_exited(pid);
 	return err;
 }

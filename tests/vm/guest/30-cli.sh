@@ -30,6 +30,9 @@ nopid=4000000
 
 # --- every mode, whole / partial / nothing
 expect "PID of a sleeper" 0 kstack $sleeper
+! grep -q 'group leader has exited' /tmp/x.out &&
+	pass "cli: PID of a normal process: no leader line" ||
+	fail "cli: PID of a normal process says its leader exited"
 expect "PID of a sleeper and a PID with no process" 1 kstack $sleeper $nopid
 expect "only a PID with no process" 2 kstack $nopid
 expect "-t TID of a sleeper" 0 kstack -t $sleeper
@@ -112,6 +115,9 @@ if wait_file /tmp/leader.txt; then
 	grep -q "^$worker procstates S" /tmp/x.out &&
 		pass "cli: PID whose leader exited shows the worker" ||
 		fail "cli: PID whose leader exited: $(head -n 3 /tmp/x.out | tr '\n' ' ')"
+	grep -qx "$lpid - Z \[group leader has exited: a zombie leader, its other threads still running\]" /tmp/x.out &&
+		pass "cli: PID whose leader exited says the leader has exited" ||
+		fail "cli: PID whose leader exited: no line for the exited leader"
 	expect "-t exited leader" 2 kstack -t $lpid
 	expect "-t worker" 0 kstack -t $worker
 else
