@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 log=$(mktemp)
 pass=0
 fail=0
-for suite in ${SUITES:-lint unit vm wine}; do
+for suite in ${SUITES:-lint unit vm wine pkg}; do
 	script="$top/tests/$suite/run.sh"
 	[ -x "$script" ] || continue
 	echo "=== suite $suite"
