@@ -246,11 +246,15 @@ fi
 root=$out/vmroot
 mkdir -p "$root/lib/modules/$KVER"
 cp -a "$vm_tree/$KVER/." "$root/lib/modules/$KVER/"
+mkdir -p "$root/lib/udev/rules.d"
 if [ "$debs_ok" = 1 ]; then
+	cp "$out/deb-x/dkms/lib/udev/rules.d/60-kstack.rules" "$root/lib/udev/rules.d/"
 	# the packaged (dynamically linked) tool, with its libraries
 	mkdir -p "$root/usr/bin"
 	cp "$out/deb-x/tool/usr/bin/kstack" "$root/usr/bin/kstack"
 	vm_copy_libs "$root" "$root/usr/bin/kstack"
+else
+	cp driver/linux/60-kstack.rules "$root/lib/udev/rules.d/"
 fi
 VM_EXTRA_ROOT=$root vm_build_initramfs "$out/vm.cpio.gz" "$here/guest/modprobe.sh"
 start=$(date +%s)
