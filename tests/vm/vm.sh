@@ -48,10 +48,14 @@ vm_build_initramfs() {
 	mkdir -p "$root"/bin "$root"/sbin "$root"/proc "$root"/sys "$root"/dev \
 		"$root"/tmp "$root"/tests "$root"/lib64 "$root"/etc
 	cp /bin/busybox "$root/bin/busybox"
-	[ -f "$VM_TOP/driver/linux/kstack.ko" ] && cp "$VM_TOP/driver/linux/kstack.ko" "$root/kstack.ko"
+	if [ -f "$VM_TOP/driver/linux/kstack.ko" ]; then
+		cp "$VM_TOP/driver/linux/kstack.ko" "$root/kstack.ko"
+	fi
 	# VM_EXTRA_ROOT=DIR: a tree copied over the root (tests/pkg: an
 	# installed module tree and packaged binaries)
-	[ -n "${VM_EXTRA_ROOT:-}" ] && cp -a "$VM_EXTRA_ROOT/." "$root/"
+	if [ -n "${VM_EXTRA_ROOT:-}" ]; then
+		cp -a "$VM_EXTRA_ROOT/." "$root/"
+	fi
 	for dir in "$VM_TOP/build/bin" "$VM_TOP/build/vm/progs"; do
 		[ -d "$dir" ] || continue
 		for b in "$dir"/*; do
