@@ -84,8 +84,8 @@ uninstall-module:
 # The module's source as DKMS wants it (dkms.conf at the top, paths as in
 # this tree): everything driver/linux's Kbuild compiles, nothing else.
 DKMS_FILES := dkms.conf driver/linux/Kbuild driver/linux/Makefile \
-	$(filter-out %.mod.c,$(wildcard driver/linux/*.c)) $(wildcard driver/linux/*.h) $(wildcard include/kstack/*.h) \
-	$(wildcard lib/*.h) lib/arch_x86_64.c
+	$(filter-out %.mod.c,$(wildcard driver/linux/*.c)) $(wildcard driver/linux/*.h) \
+	$(wildcard include/kstack/*.h) $(wildcard walk/*.c walk/*.h)
 dkms-source:
 	@[ -n "$(DKMS_DEST)" ] || { echo "dkms-source: set DKMS_DEST=DIR" >&2; exit 1; }
 	mkdir -p $(DKMS_DEST)

@@ -27,14 +27,20 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 		if (!snap->buf)
 			return &ks_error_nomem;
 	}
+	/* an older driver refuses the grown request's flags: send it v1 */
+	snap->tails = drv->version.caps & KSTACK_CAP_SNAP_TAIL;
 	for (tries = 0; tries < KS_SNAPSHOT_TRIES; tries++) {
 		struct kstack_snapshot req = {
-			.hdr = { .size = sizeof(req), .version = KSTACK_PROTO_VERSION },
+			.hdr = {
+				.size = snap->tails ? sizeof(req) : KSTACK_SNAPSHOT_V1_SIZE,
+				.version = KSTACK_PROTO_VERSION,
+			},
 			.pid = pid,
 			.buffer = (uint64_t)(uintptr_t)snap->buf,
 			.buffer_size = snap->cap,
 			.mode = mode,
 			.max_frames = max_frames,
+			.flags = snap->tails ? KSTACK_SNAP_WANT_TAIL : 0,
 		};
 		uint8_t *nb;
 
@@ -95,9 +101,39 @@ const struct kstack_snap_thread *ks_snapshot_next(const struct ks_snapshot *snap
 					   (unsigned long long)r->tid);
 		return NULL;
 	}
+	if (r->flags & KSTACK_SNAP_F_TAIL) {
+		const struct kstack_snap_tail *t;
+		size_t after = r->rec_size - sizeof(*r) - ((data + 7) & ~(size_t)7);
+
+		/* the tail is the record's end; the fixups sit right before it */
+		t = (const void *)((const uint8_t *)r + r->rec_size - sizeof(*t));
+		/* rec_size and the header are multiples of 8: after cannot wrap */
+		if (after < sizeof(*t) ||
+		    t->nr_ret_fixups > (after - sizeof(*t)) / sizeof(struct kstack_ret_fixup)) {
+			*err_ret = ks_error_format(EPROTO,
+						   "SNAPSHOT record of thread %llu: tail overruns it",
+						   (unsigned long long)r->tid);
+			return NULL;
+		}
+	}
 	*data_ret = r + 1;
 	*off += r->rec_size;
 	return r;
+}
+
+const struct kstack_snap_tail *ks_snapshot_tail(const struct kstack_snap_thread *rec,
+						const struct kstack_ret_fixup **fixups_ret)
+{
+	const struct kstack_snap_tail *t;
+
+	if (fixups_ret)
+		*fixups_ret = NULL;
+	if (!(rec->flags & KSTACK_SNAP_F_TAIL))
+		return NULL;
+	t = (const void *)((const uint8_t *)rec + rec->rec_size - sizeof(*t));
+	if (fixups_ret && t->nr_ret_fixups)
+		*fixups_ret = (const struct kstack_ret_fixup *)t - t->nr_ret_fixups;
+	return t;
 }
 
 void ks_snapshot_fini(struct ks_snapshot *snap)
