@@ -44,6 +44,12 @@ MODULE_PARM_DESC(mode, "/dev/kstack's mode, owner and group bits only (default 0
 
 static kgid_t kstack_gid = INVALID_GID;
 
+/* The caller is in the group the admin handed the device to (group=). */
+bool kstack_in_granted_group(void)
+{
+	return gid_valid(kstack_gid) && in_group_p(kstack_gid);
+}
+
 /*
  * Root only unless the admin chose a group: READ_MEMORY exposes kernel
  * stacks and text (defeating KASLR) and THREAD_CONTEXT any thread's kernel
@@ -51,18 +57,11 @@ static kgid_t kstack_gid = INVALID_GID;
  * reason. The group is tried first so that its members' opens do not log
  * capability denials.
  */
-static bool kstack_caller_allowed(void)
-{
-	if (gid_valid(kstack_gid) && in_group_p(kstack_gid))
-		return true;
-	return capable(CAP_SYS_ADMIN);
-}
-
 static int kstack_open(struct inode *inode, struct file *file)
 {
-	if (!kstack_caller_allowed())
-		return -EPERM;
-	return 0;
+	if (kstack_in_granted_group() || capable(CAP_SYS_ADMIN))
+		return 0;
+	return -EPERM;
 }
 
 static long kstack_version(void __user *uarg)
