@@ -136,6 +136,43 @@ const struct kstack_snap_tail *ks_snapshot_tail(const struct kstack_snap_thread 
 	return t;
 }
 
+bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *frames,
+			    struct ks_walk_result *end)
+{
+	const struct kstack_snap_tail *tail = ks_snapshot_tail(r, NULL);
+	uint32_t why = tail ? tail->end : KSTACK_END_UNKNOWN;
+
+	memset(end, 0, sizeof(*end));
+	end->nr = r->nr_frames;
+	/* where the walk gave up: after its last frame */
+	if (r->nr_frames)
+		memcpy(&end->stop_ip, (const uint8_t *)frames + (r->nr_frames - 1) * 8ul, 8);
+	if ((r->flags & KSTACK_SNAP_F_TRUNCATED) || why == KSTACK_END_LIMIT) {
+		end->stop = KS_STOP_MAX_FRAMES;
+		return false;
+	}
+	/* a cut stack is never whole, whatever else the tail says */
+	if ((r->flags & KSTACK_SNAP_F_UNRELIABLE) || !ks_snapshot_end_whole(why)) {
+		end->stop = KS_STOP_UNRELIABLE;
+		return false;
+	}
+	if (why == KSTACK_END_KTHREAD) {
+		end->stop = KS_STOP_END_OF_STACK;
+		end->reliable = true;
+		return true;
+	}
+	/* user mode: without its registers there is no user line to print */
+	if (!(r->flags & KSTACK_SNAP_F_USER_REGS)) {
+		end->stop = KS_STOP_UNRELIABLE;
+		return false;
+	}
+	end->stop = KS_STOP_USER;
+	end->user_ip = tail->user.ip;
+	end->user_sp = tail->user.sp;
+	end->reliable = true;
+	return true;
+}
+
 void ks_snapshot_fini(struct ks_snapshot *snap)
 {
 	free(snap->buf);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "kdriver.h"
+#include "unwind.h"
 
 struct ks_snapshot {
 	uint8_t *buf;
@@ -59,6 +60,17 @@ static inline bool ks_snapshot_end_whole(uint32_t end)
 {
 	return end == KSTACK_END_USER || end == KSTACK_END_KTHREAD;
 }
+
+/*
+ * How a FRAMES record's walk ended, as a walk result without frames
+ * (stop, nr, user ip/sp, stop_ip: what ks_stack_text_put_stop() prints):
+ * from its tail's end reason and the record's flags. Returns true when the
+ * stack is whole (reached user mode with its registers, or a kernel
+ * thread's end; not cut at max_frames, nothing unreliable); a record
+ * without a tail is never whole.
+ */
+bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *frames,
+			    struct ks_walk_result *end);
 
 void ks_snapshot_fini(struct ks_snapshot *snap);
 

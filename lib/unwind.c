@@ -266,6 +266,7 @@ const char *ks_walk_stop_name(enum ks_walk_stop stop)
 		[KS_STOP_BAD_ORC] = "unusable ORC entry",
 		[KS_STOP_NOT_TEXT] = "return address is not kernel code",
 		[KS_STOP_SCANNED] = "stack scan (unreliable)",
+		[KS_STOP_UNRELIABLE] = "the kernel's unwinder stopped early",
 	};
 
 	return stop < sizeof(names) / sizeof(names[0]) && names[stop] ? names[stop] : "?";

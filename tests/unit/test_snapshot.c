@@ -179,6 +179,81 @@ static void lying_tails_refused(void **state)
 	ks_error_destroy(err);
 }
 
+/* A FRAMES record with nframes frames, nfix fixups and a tail ending in end. */
+static size_t put_frames_rec(uint8_t *buf, uint32_t nframes, uint32_t nfix, uint32_t end,
+			     uint32_t flags)
+{
+	struct kstack_snap_thread r = { 0 };
+	struct kstack_snap_tail t = { 0 };
+	size_t size = sizeof(r) + nframes * 8 + nfix * sizeof(struct kstack_ret_fixup) + sizeof(t);
+	uint32_t i;
+
+	r.rec_size = (uint32_t)size;
+	r.flags = flags | KSTACK_SNAP_F_TAIL;
+	r.tid = 77;
+	r.nr_frames = nframes;
+	memcpy(buf, &r, sizeof(r));
+	for (i = 0; i < nframes; i++) {
+		uint64_t ip = 0xffffffff81000000ull + i;
+
+		memcpy(buf + sizeof(r) + i * 8, &ip, 8);
+	}
+	memset(buf + sizeof(r) + nframes * 8, 0xee, nfix * sizeof(struct kstack_ret_fixup));
+	t.end = end;
+	t.nr_ret_fixups = nfix;
+	t.user.ip = 0x401000;
+	t.user.sp = 0x7ffd0000;
+	memcpy(buf + size - sizeof(t), &t, sizeof(t));
+	return size;
+}
+
+/* Whole only when the tail says so and no flag says otherwise. */
+static void frames_end_rules(void **state)
+{
+	static uint8_t buf[4096];
+	const struct kstack_snap_thread *r = (const void *)buf;
+	struct ks_walk_result end;
+
+	(void)state;
+	put_frames_rec(buf, 3, 0, KSTACK_END_USER, KSTACK_SNAP_F_USER_REGS);
+	assert_true(ks_snapshot_frames_end(r, r + 1, &end));
+	assert_int_equal(end.stop, KS_STOP_USER);
+	assert_int_equal(end.user_ip, 0x401000);
+	assert_int_equal(end.user_sp, 0x7ffd0000);
+	assert_int_equal(end.nr, 3);
+
+	put_frames_rec(buf, 3, 0, KSTACK_END_KTHREAD, 0);
+	assert_true(ks_snapshot_frames_end(r, r + 1, &end));
+	assert_int_equal(end.stop, KS_STOP_END_OF_STACK);
+
+	put_frames_rec(buf, 2, 0, KSTACK_END_LIMIT, KSTACK_SNAP_F_TRUNCATED);
+	assert_false(ks_snapshot_frames_end(r, r + 1, &end));
+	assert_int_equal(end.stop, KS_STOP_MAX_FRAMES);
+	assert_int_equal(end.nr, 2);
+
+	/* a cut stack is never whole, whatever else the tail says */
+	put_frames_rec(buf, 4, 0, KSTACK_END_USER, KSTACK_SNAP_F_UNRELIABLE | KSTACK_SNAP_F_USER_REGS);
+	assert_false(ks_snapshot_frames_end(r, r + 1, &end));
+	assert_int_equal(end.stop, KS_STOP_UNRELIABLE);
+	assert_int_equal(end.stop_ip, 0xffffffff81000003ull);	/* after the last frame */
+
+	put_frames_rec(buf, 4, 0, KSTACK_END_UNRELIABLE, 0);
+	assert_false(ks_snapshot_frames_end(r, r + 1, &end));
+	assert_int_equal(end.stop, KS_STOP_UNRELIABLE);
+
+	put_frames_rec(buf, 4, 0, KSTACK_END_UNKNOWN, 0);
+	assert_false(ks_snapshot_frames_end(r, r + 1, &end));
+
+	/* user mode reached, but no registers to show */
+	put_frames_rec(buf, 4, 0, KSTACK_END_USER, 0);
+	assert_false(ks_snapshot_frames_end(r, r + 1, &end));
+
+	/* no tail at all (an older driver) */
+	put_frames_rec(buf, 4, 0, KSTACK_END_USER, KSTACK_SNAP_F_USER_REGS);
+	((struct kstack_snap_thread *)buf)->flags &= ~KSTACK_SNAP_F_TAIL;
+	assert_false(ks_snapshot_frames_end(r, r + 1, &end));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +261,7 @@ int main(void)
 		cmocka_unit_test(lying_sizes_refused),
 		cmocka_unit_test(tails_found),
 		cmocka_unit_test(lying_tails_refused),
+		cmocka_unit_test(frames_end_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
