@@ -87,6 +87,15 @@ if echo "$out" | grep -q ' sleep S ' && echo "$out" | grep -q ' : vmlinux!do_nan
 else
 	fail "pkg-vm: group=1000: uid 1000 could not use the device"
 fi
+# a member is still held to the target check /proc/PID/stack makes:
+# root's init is not its to look at
+out=$(su user -c "$tool 1" 2>&1)
+rc=$?
+if [ "$rc" = 2 ] && ! echo "$out" | grep -q ' : vmlinux!'; then
+	pass "pkg-vm: group=1000: uid 1000 still refused root's pid 1 (target check)"
+else
+	fail "pkg-vm: group=1000: uid 1000 on pid 1 got exit $rc: $out"
+fi
 out=$(su other -c "$tool 1" 2>&1)
 rc=$?
 if [ "$rc" = 2 ] && echo "$out" | grep -qi 'not permitted\|permission denied'; then
