@@ -37,13 +37,12 @@ static int set_action(struct opts *o, enum cli_action a, const char *name)
 	return 0;
 }
 
-static int set_target(struct opts *o, enum cli_target t, const char *name)
+static int set_target(struct opts *o, enum cli_target t)
 {
 	if (o->target != CLI_PIDS && o->target != t) {
 		fprintf(stderr, "kstack: --all and --thread exclude each other\n");
 		return EXIT_USAGE;
 	}
-	(void)name;
 	o->target = t;
 	return 0;
 }
@@ -62,13 +61,13 @@ static bool parse_u64(const char *s, uint64_t *ret)
 static int opt_thread(struct opts *o, const char *arg)
 {
 	(void)arg;
-	return set_target(o, CLI_TIDS, "--thread");
+	return set_target(o, CLI_TIDS);
 }
 
 static int opt_all(struct opts *o, const char *arg)
 {
 	(void)arg;
-	return set_target(o, CLI_ALL, "--all");
+	return set_target(o, CLI_ALL);
 }
 
 static int opt_max_frames(struct opts *o, const char *arg)
@@ -162,6 +161,10 @@ static int opt_kallsyms(struct opts *o, const char *arg)
 	return 0;
 }
 
+/* -n's help below names these bounds */
+_Static_assert(KS_WALK_DEFAULT_MAX == 128 && KSTACK_FRAMES_MAX * 16 == 4096,
+	       "update the help of --max-frames");
+
 static const struct cli_option cli_options[] = {
 	{ "thread", 't', NULL, "TID...", "these threads", CLI_GROUP_INSPECT, opt_thread },
 	{ "all", 'a', NULL, NULL, "every thread on the system, kernel threads included",
@@ -228,6 +231,12 @@ static void usage_group(FILE *f, int group)
 	}
 }
 
+#ifdef KS_STATIC_BUILD
+#define KS_DEBUGINFOD_HELP "; this static build has no debuginfod"
+#else
+#define KS_DEBUGINFOD_HELP ", or debuginfod when DEBUGINFOD_URLS is set"
+#endif
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -258,7 +267,7 @@ static void usage(FILE *f, const char *prog)
 "\"[unknown]\" where nothing is; \"? \" a frame found without CFI). User names\n"
 "come from the mapped files (through /proc/PID/map_files: deleted files and\n"
 "other mount namespaces too): .symtab, .dynsym, or debuginfo by build-id under\n"
-"/usr/lib/debug; this static build has no debuginfod. A thread that ran\n"
+"/usr/lib/debug" KS_DEBUGINFOD_HELP ". A thread that ran\n"
 "between the capture of its registers and the copy of its user stack is\n"
 "taken again once, then flagged. A walk cut short says why, and a\n"
 "frame-limit cut is also reported on stderr.\n"
@@ -273,7 +282,9 @@ static void usage(FILE *f, const char *prog)
 "  1   partial: something shown, but a stack was cut short, a thread kept\n"
 "      running (also: ran while its user stack was copied, twice), a\n"
 "      requested id has no thread, or a thread failed (--verify: agreement\n"
-"      below that bar)\n"
+"      below that bar; where the walkers agree but a stack was cut short,\n"
+"      by -n or where the kernel's own unwinder stops too, the verdict\n"
+"      reads \"verify: PASSED (N stacks cut short: partial)\")\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
 "  64  usage error\n");
 }
