@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "group.h"
+
+void ks_grouping_init(struct ks_grouping *g, enum ks_group_by by)
+{
+	memset(g, 0, sizeof(*g));
+	g->by = by;
+	ks_idxtab_init(&g->groups);
+	ks_idxtab_init(&g->members);
+}
+
+void ks_grouping_fini(struct ks_grouping *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		free(g->v[i].frames);
+		free(g->v[i].m);
+	}
+	free(g->v);
+	free(g->refs);
+	ks_idxtab_fini(&g->groups);
+	ks_idxtab_fini(&g->members);
+	memset(g, 0, sizeof(*g));
+}
+
+/* What a thread is looked up by. */
+struct ks_group_key {
+	const struct ks_cap_frame *frames;
+	size_t nk, nu;
+	uint32_t flags;
+	uint64_t tid;		/* KS_GROUP_NONE only */
+};
+
+#define KS_GROUP_KEY_FLAGS (KS_CAP_RUNNING | KS_CAP_PARTIAL | KS_CAP_TRUNCATED | KS_CAP_USER)
+
+static uint64_t ks_group_key_hash(const struct ks_group_key *k)
+{
+	uint64_t h = ks_hash_mix(0x9e3779b97f4a7c15ull, k->flags);
+	size_t i;
+
+	h = ks_hash_mix(h, k->tid);
+	h = ks_hash_mix(h, k->nk);
+	for (i = 0; i < k->nk + k->nu; i++)
+		h = ks_hash_mix(h, k->frames[i].ip ^ ((uint64_t)k->frames[i].flags << 62));
+	return h;
+}
+
+static bool ks_frames_equal(const struct ks_cap_frame *a, const struct ks_cap_frame *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].ip != b[i].ip || a[i].flags != b[i].flags)
+			return false;
+	return true;
+}
+
+static bool ks_group_eq(const void *ctx, uint32_t index, const void *key)
+{
+	const struct ks_grouping *g = ctx;
+	const struct ks_group *gr = &g->v[index];
+	const struct ks_group_key *k = key;
+
+	if (gr->flags != k->flags || gr->nk != k->nk || gr->nu != k->nu)
+		return false;
+	if (g->by == KS_GROUP_NONE && gr->m[0].tid != k->tid)
+		return false;
+	return ks_frames_equal(gr->frames, k->frames, k->nk + k->nu);
+}
+
+struct ks_member_key {
+	uint32_t group;
+	uint64_t tid;
+};
+
+static bool ks_member_eq(const void *ctx, uint32_t index, const void *key)
+{
+	const struct ks_grouping *g = ctx;
+	const struct ks_member_key *k = key;
+	const struct ks_member_ref *r = &g->refs[index];
+
+	return r->group == k->group && g->v[r->group].m[r->member].tid == k->tid;
+}
+
+static uint64_t ks_member_hash(uint32_t group, uint64_t tid)
+{
+	return ks_hash_mix(ks_hash_mix(0x2545f4914f6cdd1dull, group), tid);
+}
+
+static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_group_key *k,
+				     uint64_t h, const char *why)
+{
+	struct ks_group *gr;
+	size_t n = k->nk + k->nu;
+
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		struct ks_group *v = realloc(g->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		g->v = v;
+		g->cap = cap;
+	}
+	gr = &g->v[g->n];
+	memset(gr, 0, sizeof(*gr));
+	gr->frames = malloc((n ? n : 1) * sizeof(*gr->frames));
+	if (!gr->frames || !ks_idxtab_insert(&g->groups, h, (uint32_t)g->n)) {
+		free(gr->frames);
+		return NULL;
+	}
+	if (n)
+		memcpy(gr->frames, k->frames, n * sizeof(*gr->frames));
+	gr->nk = k->nk;
+	gr->nu = k->nu;
+	gr->flags = k->flags;
+	gr->why = why;
+	gr->hash = h;
+	gr->order = g->n++;
+	return gr;
+}
+
+/* The member for t in group gi: found, or added (samples 0). */
+static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t gi,
+					      const struct ks_cap_thread *t)
+{
+	struct ks_member_key k = { gi, t->tid };
+	uint64_t h = ks_member_hash(gi, t->tid);
+	struct ks_group *gr = &g->v[gi];
+	struct ks_group_member *m;
+	int64_t ri = ks_idxtab_find(&g->members, h, ks_member_eq, g, &k);
+
+	if (ri >= 0)
+		return &gr->m[g->refs[ri].member];
+	if (gr->nm == gr->mcap) {
+		size_t cap = gr->mcap ? gr->mcap * 2 : 4;
+		struct ks_group_member *v = realloc(gr->m, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		gr->m = v;
+		gr->mcap = cap;
+	}
+	if (g->nrefs == g->refs_cap) {
+		size_t cap = g->refs_cap ? g->refs_cap * 2 : 256;
+		struct ks_member_ref *v = realloc(g->refs, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		g->refs = v;
+		g->refs_cap = cap;
+	}
+	if (!ks_idxtab_insert(&g->members, h, (uint32_t)g->nrefs))
+		return NULL;
+	g->refs[g->nrefs++] = (struct ks_member_ref){ gi, (uint32_t)gr->nm };
+	m = &gr->m[gr->nm++];
+	memset(m, 0, sizeof(*m));
+	m->tid = t->tid;
+	return m;
+}
+
+static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, const struct ks_capture *c,
+					       const struct ks_cap_thread *t)
+{
+	struct ks_group_key k = {
+		.frames = ks_cap_kframes(c, t),
+		.nk = t->nk,
+		.nu = g->by == KS_GROUP_KERNEL ? 0 : t->nu,
+		.flags = t->flags & KS_GROUP_KEY_FLAGS,
+		.tid = g->by == KS_GROUP_NONE ? t->tid : 0,
+	};
+	uint64_t h;
+	int64_t gi;
+	struct ks_group *gr;
+	struct ks_group_member *m;
+	const char *letter;
+
+	/* grouped on the kernel half: where user mode was left differs per thread */
+	if (g->by == KS_GROUP_KERNEL)
+		k.flags &= ~KS_CAP_USER;
+	h = ks_group_key_hash(&k);
+	gi = ks_idxtab_find(&g->groups, h, ks_group_eq, g, &k);
+	if (gi < 0) {
+		gr = ks_group_new(g, &k, h, t->why);
+		if (!gr)
+			return &ks_error_nomem;
+		gi = (int64_t)(gr - g->v);
+	}
+	m = ks_group_member(g, (uint32_t)gi, t);
+	if (!m)
+		return &ks_error_nomem;
+	gr = &g->v[gi];
+	m->tgid = t->tgid;
+	memcpy(m->comm, t->comm, sizeof(m->comm));
+	m->state = t->state;
+	m->samples++;
+	m->nvcsw = t->nvcsw;
+	m->nivcsw = t->nivcsw;
+	m->user_ip = t->user_ip;
+	m->user_sp = t->user_sp;
+	gr->samples++;
+	letter = t->state ? strchr(KS_STATE_LETTERS, t->state) : NULL;
+	if (letter)
+		gr->states[letter - KS_STATE_LETTERS]++;
+	g->samples++;
+	return NULL;
+}
+
+struct ks_error *ks_grouping_add(struct ks_grouping *g, const struct ks_capture *c)
+{
+	struct ks_error *err;
+	size_t i;
+
+	if (g->finished)
+		return ks_error_format(EINVAL, "grouping: add after finish");
+	for (i = 0; i < c->n; i++) {
+		err = ks_grouping_add_thread(g, c, &c->v[i]);
+		if (err)
+			return err;
+	}
+	g->rounds++;
+	return NULL;
+}
+
+static int ks_group_cmp(const void *a, const void *b)
+{
+	const struct ks_group *x = a, *y = b;
+
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int ks_member_cmp(const void *a, const void *b)
+{
+	const struct ks_group_member *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+void ks_grouping_finish(struct ks_grouping *g, uint64_t min_count)
+{
+	size_t i, n = 0;
+
+	if (g->finished)
+		return;
+	g->finished = true;
+	/* the tables index positions that change below */
+	ks_idxtab_fini(&g->groups);
+	ks_idxtab_fini(&g->members);
+	free(g->refs);
+	g->refs = NULL;
+	g->nrefs = g->refs_cap = 0;
+	for (i = 0; i < g->n; i++) {
+		struct ks_group *gr = &g->v[i];
+
+		if (gr->samples < min_count) {
+			g->min_count_groups++;
+			g->min_count_samples += gr->samples;
+			g->min_count_threads += gr->nm;
+			free(gr->frames);
+			free(gr->m);
+			continue;
+		}
+		qsort(gr->m, gr->nm, sizeof(*gr->m), ks_member_cmp);
+		g->v[n++] = *gr;
+	}
+	g->n = n;
+	if (g->by != KS_GROUP_NONE)
+		qsort(g->v, g->n, sizeof(*g->v), ks_group_cmp);
+}
