@@ -21,6 +21,7 @@
 #include "threads.h"
 #include "verify.h"
 #include "cli.h"
+#include "triage.h"
 
 static void usage(FILE *f, const char *prog)
 {
@@ -70,6 +71,8 @@ static void usage(FILE *f, const char *prog)
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
 "  64  usage error\n",
 		prog, prog, prog, KS_WALK_DEFAULT_MAX, KSTACK_FRAMES_MAX * 16);
+	fputc('\n', f);
+	triage_usage(f);
 }
 
 static void note(void *ctx, const char *msg)
@@ -103,9 +106,11 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "kallsyms", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		KS_TRIAGE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .max_frames = 0 };
+	struct triage_opts tr;
 	struct ks_session_opts so = { .note = note };
 	struct ks_tid_list tids = { 0 };
 	struct counts c = { 0 };
@@ -122,7 +127,9 @@ int main(int argc, char **argv)
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
-	while ((opt = getopt_long(argc, argv, "tan:VqrTSd:k:h", longopts, NULL)) != -1) {
+	triage_opts_init(&tr);
+	while ((opt = getopt_long(argc, argv, "tan:VqrTSd:k:h" KS_TRIAGE_SHORTOPTS, longopts,
+				  NULL)) != -1) {
 		uint64_t v;
 
 		switch (opt) {
@@ -165,9 +172,17 @@ int main(int argc, char **argv)
 			usage(stdout, argv[0]);
 			return EXIT_ALL;
 		default:
+			rc = triage_opt(&tr, opt, optarg);
+			if (rc > 0)
+				break;
 			fprintf(stderr, "Try '%s --help'.\n", argv[0]);
 			return EXIT_USAGE;
 		}
+	}
+	if (tr.used && (o.threads || o.verify || o.raw || o.tables || o.no_snapshot)) {
+		fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take PID... "
+			"or --all, without -t, -V, -r, -T or -S\n");
+		return EXIT_USAGE;
 	}
 	if (o.tables && (o.all || optind < argc)) {
 		fprintf(stderr, "kstack: --tables takes no threads\n");
@@ -197,6 +212,9 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (tr.used && !triage_opts_check(&tr, o.all, argc - optind))
+		return EXIT_USAGE;
+
 	so.device = o.device;
 	so.kallsyms = o.kallsyms;
 	/* --verify and --tables print kallsyms-based text */
@@ -215,6 +233,13 @@ int main(int argc, char **argv)
 	ks_symcache_use_driver(&names, &s.drv);
 	ks_stack_text_init(&text, &names, 0);
 
+	if (tr.used) {
+		rc = triage_run(&s, &names, &tr, o.all, argv + optind, argc - optind);
+		ks_stack_text_fini(&text);
+		ks_symcache_fini(&names);
+		ks_session_close(&s);
+		return rc;
+	}
 	if (o.tables) {
 		for (i = 0; i < s.orc.count; i++) {
 			const struct ks_orc_table *t = s.orc.tables[i];
