@@ -28,7 +28,8 @@ secs=$(($(date +%s) - start))
 tr -d '\r' <"$out/console.log" >"$out/console.txt"
 
 # Show what the guest printed (not the kernel log dump) for the record.
-sed -n '/KSTACK-GUEST-BEGIN/,/KSTACK-DMESG-BEGIN/p' "$out/console.txt" | grep -v '^KSTACK-'
+sed -n '/KSTACK-GUEST-BEGIN/,/KSTACK-DMESG-BEGIN/p' "$out/console.txt" |
+	sed '/^KSTACK-FILE-BEGIN/,/^KSTACK-FILE-END/d' | grep -v '^KSTACK-'
 finished=0
 if grep -q KSTACK-GUEST-END "$out/console.txt"; then
 	finished=1
@@ -36,6 +37,8 @@ else
 	echo "FAIL: vm: guest did not finish (qemu status $rc after ${secs}s); console tail:"
 	tail -n 40 "$out/console.txt"
 fi
+# files the guest handed over, read back on the host
+[ "$finished" = 1 ] && sh "$here/host-checks.sh" "$out/console.txt" "$out/files"
 bad=$(vm_kernel_log_bad "$out/console.txt")
 if [ "$finished" = 0 ]; then
 	: # an incomplete log proves nothing either way
