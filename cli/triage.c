@@ -298,7 +298,9 @@ int triage_run(struct ks_session *s, struct ks_symcache *names, const struct tri
 		}
 	}
 	ks_capture_init(&c);
-	ks_grouping_init(&g, t->group);
+	/* folded lines are per (comm, stack) by definition: group even when not asked */
+	ks_grouping_init(&g, t->format == KS_FORMAT_FOLDED && t->group == KS_GROUP_NONE ?
+			 KS_GROUP_WHOLE : t->group);
 	if (t->sample) {
 		err = triage_sample(s, names, t, all, pids, npids, &f, &g, &r, &counts);
 	} else {
