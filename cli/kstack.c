@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "output.h"
 #include "session.h"
 #include "snapshot.h"
@@ -75,10 +76,13 @@ static void usage(FILE *f, const char *prog)
 	triage_usage(f);
 }
 
+/* Notes name modules and paths: escaped (escape.h). */
 static void note(void *ctx, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "kstack: note: %s\n", msg);
+	fputs("kstack: note: ", stderr);
+	ks_escape_write(stderr, msg, strlen(msg));
+	fputc('\n', stderr);
 }
 
 static bool parse_u64(const char *s, uint64_t *ret)
@@ -243,9 +247,12 @@ int main(int argc, char **argv)
 	if (o.tables) {
 		for (i = 0; i < s.orc.count; i++) {
 			const struct ks_orc_table *t = s.orc.tables[i];
+			char name[KS_ESCAPE_SIZE(64)];
 
+			/* a module's name, from /sys/module: escaped */
+			ks_escape_str(name, sizeof(name), t->name);
 			printf("%-20s %8zu ORC entries for [%016" PRIx64 ", %016" PRIx64 ")\n",
-			       t->name, t->n, t->start, t->end);
+			       name, t->n, t->start, t->end);
 		}
 		printf("layout: %s; %zu kernel symbols\n", ks_orc_layout_name(s.layout),
 		       s.ksyms.nsyms);

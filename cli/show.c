@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "output.h"
 
 static void print_header(const struct kstack_thread_context *c, uint64_t tid)
@@ -53,19 +54,39 @@ void count_error(struct counts *c, const struct ks_error *err, uint64_t tid, boo
 		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
 }
 
-/* A running thread's name, from /proc (the driver has no context for it). */
+/*
+ * A running thread's name, from /proc (the driver has no context for it),
+ * escaped (escape.h). The file ends in a newline the kernel adds; the name
+ * itself may hold one, so only the last is dropped.
+ */
 static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
 {
-	char path[96];
+	char path[96], raw[KSTACK_COMM_LEN + 1];
+	size_t n = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/task/%" PRIu64 "/comm", t->tgid, t->tid);
 	f = fopen(path, "re");
-	if (!f || !fgets(buf, (int)len, f))
-		snprintf(buf, len, "-");
-	buf[strcspn(buf, "\n")] = '\0';
-	if (f)
+	if (f) {
+		n = fread(raw, 1, sizeof(raw), f);
 		fclose(f);
+	}
+	if (n && raw[n - 1] == '\n')
+		n--;
+	if (!n) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	ks_escape(buf, len, raw, n);
+}
+
+/* A thread on a CPU has no saved stack: say so, under its escaped name. */
+static void print_running(uint64_t tid, const char *comm)
+{
+	char esc[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
+
+	ks_escape_str(esc, sizeof(esc), comm);
+	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid, esc);
 }
 
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
@@ -78,7 +99,7 @@ void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct 
 	if (err) {
 		if (err->code == EBUSY) {
 			/* say so on stdout too: the thread exists, it has no saved stack */
-			char comm[64];
+			char comm[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
 
 			proc_comm(t, comm, sizeof(comm));
 			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
@@ -261,8 +282,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 		memcpy(comm, r->comm, sizeof(comm));
 		comm[sizeof(comm) - 1] = '\0';
 		if (r->flags & KSTACK_SNAP_F_RUNNING) {
-			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
-			       r->tid, comm);
+			print_running(r->tid, comm);
 			c->running++;
 			continue;
 		}

@@ -5,15 +5,17 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "output.h"
 #include "verify.h"
 
 static void print_mismatch(const struct ks_session *s, const struct ks_verify *v, uint64_t tid)
 {
-	char buf[512];
+	char buf[512], comm[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
 	size_t i;
 
-	printf("MISMATCH %" PRIu64 " %s %c:%s%s\n", tid, v->ctx.comm,
+	ks_escape_str(comm, sizeof(comm), v->ctx.comm);
+	printf("MISMATCH %" PRIu64 " %s %c:%s%s\n", tid, comm,
 	       ks_task_state_letter(v->ctx.state),
 	       v->eq_kernel ? "" : " walker != kernel unwinder",
 	       v->eq_proc ? "" : " walker != /proc");
@@ -59,7 +61,10 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct counts *
 	if (!v.eq_kernel || !v.eq_proc) {
 		print_mismatch(s, &v, t->tid);
 	} else if (!o->quiet) {
-		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s\n", t->tid, v.ctx.comm,
+		char comm[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
+
+		ks_escape_str(comm, sizeof(comm), v.ctx.comm);
+		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s\n", t->tid, comm,
 		       ks_task_state_letter(v.ctx.state), v.walk.nr,
 		       ks_walk_stop_name(v.walk.stop));
 	}

@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "escape.h"
 #include "output.h"
 
+/* Names come from kallsyms, i.e. from whoever built a module: escaped. */
 static int ks_format_sym(char *buf, size_t len, const struct ks_symbol *s)
 {
+	size_t n = ks_escape_str(buf, len, s->name);
+
+	if (n >= len)
+		return (int)n;
 	if (s->size)
-		return snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64, s->name, s->offset, s->size);
-	return snprintf(buf, len, "%s+0x%" PRIx64, s->name, s->offset);
+		return (int)n + snprintf(buf + n, len - n, "+0x%" PRIx64 "/0x%" PRIx64, s->offset,
+					 s->size);
+	return (int)n + snprintf(buf + n, len - n, "+0x%" PRIx64, s->offset);
 }
 
 void ks_format_symbol(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip,
@@ -21,9 +29,11 @@ void ks_format_symbol(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t
 		snprintf(buf, len, "[unknown]");
 		return;
 	}
-	n = snprintf(buf, len, "%s!", s.owner);
-	if (n >= 0 && (size_t)n < len)
+	n = (int)ks_escape_str(buf, len, s.owner);
+	if (n >= 0 && (size_t)n + 1 < len) {
+		buf[n++] = '!';
 		ks_format_sym(buf + n, len - (size_t)n, &s);
+	}
 }
 
 void ks_format_frame(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t ip,
@@ -46,8 +56,13 @@ void ks_format_proc(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t i
 		return;
 	}
 	n = ks_format_sym(buf, len, &s);
-	if (n >= 0 && (size_t)n < len && s.owner != ks->owners[0])
-		snprintf(buf + n, len - (size_t)n, " [%s]", s.owner);
+	if (n >= 0 && (size_t)n + 2 < len && s.owner != ks->owners[0]) {
+		memcpy(buf + n, " [", 2);
+		n += 2;
+		n += (int)ks_escape_str(buf + n, len - (size_t)n, s.owner);
+		if ((size_t)n + 1 < len)
+			memcpy(buf + n, "]", 2);
+	}
 }
 
 char ks_task_state_letter(uint32_t state)

@@ -6,6 +6,7 @@
  *   ffffffff9c0f0001 : ? vmlinux!foo+0x11/0x40      (unreliable frame)
  * and the kernel's /proc/PID/stack form (%pB) used for comparisons:
  *   __schedule+0x2dd/0x960 [kvm]
+ * Symbol and module names are escaped (escape.h): a module chose them.
  */
 #ifndef KSTACK_OUTPUT_H
 #define KSTACK_OUTPUT_H

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "output.h"
 #include "stack_text.h"
 
@@ -440,9 +441,10 @@ void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_
 
 	p = ks_put_dec(line, tid);
 	*p++ = ' ';
-	if (cl > 64) {		/* longer than any comm we print: in pieces */
+	if (cl > 16 || ks_escape_needed(comm, cl)) {
+		/* another process chose the name: escaped (escape.h), in pieces */
 		ks_out_write(out, line, (size_t)(p - line));
-		ks_out_write(out, comm, cl);
+		ks_escape_write(out, comm, cl);
 		p = line;
 	} else {
 		memcpy(p, comm, cl);

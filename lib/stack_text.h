@@ -92,7 +92,7 @@ void ks_stack_text_put_walk(struct ks_stack_text *t, FILE *out, const struct ks_
  */
 void ks_stack_text_put_stop(FILE *out, const struct ks_walk_result *w);
 
-/* "TID comm state [ctxsw V+I]\n" (state: a task->__state value). */
+/* "TID comm state [ctxsw V+I]\n" (state: a task->__state value; comm escaped, escape.h). */
 void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_t state,
 			      uint64_t nvcsw, uint64_t nivcsw);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "output.h"
 #include "symcache.h"
 
@@ -17,8 +18,11 @@ struct ks_symcache_want {
 	bool exact;
 };
 
-/* A name's text: kallsyms names reach 511 bytes (KSYM_NAME_LEN), plus owner and offsets. */
-#define KS_SYMCACHE_TEXT_MAX 1024
+/*
+ * A name's text: kallsyms names reach 511 bytes (KSYM_NAME_LEN), module
+ * names 55, each up to 4 times as long escaped, plus offsets.
+ */
+#define KS_SYMCACHE_TEXT_MAX (KS_ESCAPE_SIZE(511 + 55) + 64)
 
 /* Marks a slot reserved by ks_symcache_want() until its name arrives. */
 static char ks_symcache_queued[] = "";
@@ -36,20 +40,28 @@ void ks_symcache_use_driver(struct ks_symcache *c, struct ks_driver *drv)
 
 /*
  * The kernel names an address "name+0xoff/0xsize [module]"; we print
- * "module!name+0xoff/0xsize", "vmlinux!..." for the core kernel.
+ * "module!name+0xoff/0xsize", "vmlinux!..." for the core kernel. Both
+ * names are escaped (escape.h): whoever built a module chose them.
  */
 static void ks_symcache_kernel_text(char *k, char *buf, size_t len)
 {
 	char *br = strstr(k, " [");
+	size_t n;
 
 	if (!k[0]) {
 		snprintf(buf, len, "[unknown]");
-	} else if (br) {
+		return;
+	}
+	if (br) {
 		*br = '\0';
 		br[strcspn(br + 2, "]") + 2] = '\0';
-		snprintf(buf, len, "%s!%s", br + 2, k);
+		n = ks_escape_str(buf, len, br + 2);
 	} else {
-		snprintf(buf, len, "vmlinux!%s", k);
+		n = ks_escape_str(buf, len, "vmlinux");
+	}
+	if (n + 1 < len) {
+		buf[n++] = '!';
+		ks_escape_str(buf + n, len - n, k);
 	}
 }
 

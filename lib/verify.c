@@ -4,13 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "output.h"
 #include "verify.h"
 
 struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t tid,
 				    char ***lines_ret, size_t *n_ret)
 {
-	char path[256], line[512];
+	char path[256], line[512], esc[KS_ESCAPE_SIZE(512)];
 	char **lines = NULL;
 	size_t n = 0;
 	FILE *f;
@@ -30,8 +31,10 @@ struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t ti
 			if (close)
 				p = close + 3;
 		}
+		/* escaped as our own names are (escape.h): compared, then printed */
+		ks_escape_str(esc, sizeof(esc), p);
 		nl = realloc(lines, (n + 1) * sizeof(*lines));
-		if (!nl || !(nl[n] = strdup(p))) {
+		if (!nl || !(nl[n] = strdup(esc))) {
 			lines = nl ? nl : lines;
 			fclose(f);
 			while (n)

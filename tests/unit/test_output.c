@@ -89,6 +89,39 @@ static void symbol_cache(void **state)
 	ks_symcache_fini(&c);
 }
 
+/* Names from kallsyms (a module's builder chose them) come out escaped. */
+static void names_escaped(void **state)
+{
+	static const char text[] =
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81000100 T \033[31mred\n"
+		"ffffffff81000200 T caf\xc3\xa9\n"
+		"ffffffffc0000000 t back\\slash\t[m\033d]\n"
+		"ffffffffc0000100 t end\t[m\033d]\n";
+	struct ks_ksyms ks;
+	struct ks_symcache c;
+	char *copy = strdup(text), buf[256];
+
+	(void)state;
+	assert_no_error(ks_ksyms_parse(&ks, copy, strlen(text)));
+	ks_format_frame(buf, sizeof(buf), &ks, 0xffffffff81000110ull, false, true);
+	assert_string_equal(buf, "ffffffff81000110 : vmlinux!\\033[31mred+0x10/0x100");
+	ks_format_symbol(buf, sizeof(buf), &ks, 0xffffffff81000201ull, true);
+	assert_string_equal(buf, "vmlinux!caf\\303\\251+0x1");
+	ks_format_symbol(buf, sizeof(buf), &ks, 0xffffffffc0000010ull, true);
+	assert_string_equal(buf, "m\\033d!back\\\\slash+0x10/0x100");
+	ks_format_proc(buf, sizeof(buf), &ks, 0xffffffffc0000010ull);
+	assert_string_equal(buf, "back\\\\slash+0x10/0x100 [m\\033d]");
+	/* a buffer too short: cut, terminated, no half escape */
+	ks_format_symbol(buf, 11, &ks, 0xffffffff81000110ull, true);
+	assert_string_equal(buf, "vmlinux!");
+	ks_symcache_init(&c, &ks);
+	assert_string_equal(ks_symcache_name(&c, 0xffffffff81000110ull, false),
+			    "vmlinux!\\033[31mred+0x10/0x100");
+	ks_symcache_fini(&c);
+	ks_ksyms_fini(&ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +130,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(exact_ip_not_shifted, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(proc_format, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(task_states),
+		cmocka_unit_test(names_escaped),
 		cmocka_unit_test_setup_teardown(symbol_cache, ksyms_fixture_setup, ksyms_fixture_teardown),
 	};
 

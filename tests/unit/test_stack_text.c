@@ -337,6 +337,32 @@ static void header_line(void **state)
 	free(text);
 }
 
+/* A name another process chose is escaped: one line per header, no raw control byte. */
+static void header_escapes_comm(void **state)
+{
+	static const int modes[] = { _IOFBF, _IOLBF, _IONBF };
+	char text[512];
+	size_t i, n;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		f = tmpfile();
+		assert_non_null(f);
+		setvbuf(f, NULL, modes[i], 64);
+		ks_stack_text_put_header(f, 131, "nl\nname", 1, 1, 0);
+		ks_stack_text_put_header(f, 105, "\033[31mred", 1, 2, 3);
+		ks_stack_text_put_header(f, 7, "tab\t\\x\xc3\xa9", 2, 0, 0);
+		rewind(f);
+		n = fread(text, 1, sizeof(text) - 1, f);
+		text[n] = '\0';
+		fclose(f);
+		assert_string_equal(text, "131 nl\\nname S [ctxsw 1+0]\n"
+				    "105 \\033[31mred S [ctxsw 2+3]\n"
+				    "7 tab\\t\\\\x\\303\\251 D [ctxsw 0+0]\n");
+	}
+}
+
 /* Streams whose buffer takes no direct copies: unbuffered, line-buffered. */
 static void other_buffering(void **state)
 {
@@ -405,6 +431,7 @@ int main(void)
 		cmocka_unit_test(long_names),
 		cmocka_unit_test_setup_teardown(walk_and_stop_lines, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(header_line),
+		cmocka_unit_test(header_escapes_comm),
 		cmocka_unit_test(queued_names),
 		cmocka_unit_test_setup_teardown(other_buffering, ksyms_fixture_setup, ksyms_fixture_teardown),
 	};

@@ -1,6 +1,8 @@
 # Sourced by guest test scripts inside the VM.
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; }
+# skip NAME: REASON: a check that cannot run here (never counted as a pass)
+skip() { echo "SKIP: $*"; }
 # check NAME CMD...: PASS if CMD succeeds, else FAIL with its output.
 check() {
 	name=$1

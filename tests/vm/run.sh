@@ -20,7 +20,13 @@ if ! vm_build_progs >>"$out/build.log" 2>&1; then
 fi
 echo "PASS: vm: module, tools and test programs build"
 
-vm_build_initramfs "$out/test.cpio.gz" "$here"/guest/*.sh
+# KSTACK_VM_GUEST="a.sh b.sh": only these guest scripts (while developing)
+if [ -n "${KSTACK_VM_GUEST:-}" ]; then
+	# shellcheck disable=SC2086
+	vm_build_initramfs "$out/test.cpio.gz" $(for g in $KSTACK_VM_GUEST; do echo "$here/guest/$g"; done)
+else
+	vm_build_initramfs "$out/test.cpio.gz" "$here"/guest/*.sh
+fi
 start=$(date +%s)
 vm_boot "$out/test.cpio.gz" "$out/console.log" "${KSTACK_VM_TIMEOUT:-1200}"
 rc=$?
