@@ -7,8 +7,10 @@
  *
  * Frames are innermost first, as walked. A frame's name is the symbolizer's
  * text, "owner!sym+0xoff/0xsize" or "[unknown]" (ks_format_symbol(),
- * ks_symcache_name()); the capture copies nothing of it, so names must
- * outlive the capture (a ks_symcache does, until its fini).
+ * ks_symcache_name()), already escaped (escape.h) as the symbolizer
+ * gives it; the capture copies nothing of it, so names must outlive the
+ * capture (a ks_symcache's do, until its fini). comm is raw: the writers
+ * escape it.
  */
 #ifndef KSTACK_CAPTURE_H
 #define KSTACK_CAPTURE_H
@@ -26,7 +28,7 @@
 
 struct ks_cap_frame {
 	uint64_t ip;
-	const char *name;	/* not owned; never NULL */
+	const char *name;	/* escaped (escape.h); not owned; never NULL */
 	uint8_t flags;
 };
 

@@ -57,28 +57,9 @@ struct ks_error *ks_report_write(const struct ks_report *r, enum ks_format fmt, 
 	return err;
 }
 
-const char *ks_report_escape(const char *s, size_t len, char *buf, size_t cap)
+const char *ks_report_comm(const char *comm, char buf[KS_COMM_ESC])
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	for (i = 0; i < len && s[i]; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
-			if (o + 1 >= cap)
-				break;
-			buf[o++] = (char)ch;
-		} else {
-			if (o + 4 >= cap)
-				break;
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[ch >> 4];
-			buf[o++] = hex[ch & 15];
-		}
-	}
-	buf[o] = '\0';
+	ks_escape(buf, KS_COMM_ESC, comm, strnlen(comm, KSTACK_COMM_LEN));
 	return buf;
 }
 

@@ -7,8 +7,8 @@
  *   folded  "comm;outermost;...;innermost count" lines (flamegraph.pl,
  *           speedscope); root first
  *   pprof   gzip'd perftools.profiles.Profile (pprof's profile.proto)
- * Every string from outside (comm, symbol and module names) goes through
- * ks_report_escape() before it reaches the output.
+ * Strings from outside never reach the output raw: comms are escaped here
+ * (escape.h), frame names come escaped from the symbolizer (capture.h).
  */
 #ifndef KSTACK_REPORT_H
 #define KSTACK_REPORT_H
@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "filter.h"
 #include "group.h"
 
@@ -55,11 +56,9 @@ struct ks_error *ks_report_pprof(const struct ks_report *r, FILE *out);
 
 /* Shared helpers of the writers */
 
-/*
- * s (len bytes) made safe for a terminal or a file: printable ASCII kept,
- * '\' and every other byte as \xNN. Returns buf (NUL-ended, cut to cap).
- */
-const char *ks_report_escape(const char *s, size_t len, char *buf, size_t cap);
+/* A comm (KSTACK_COMM_LEN bytes at most, raw) escaped into buf (escape.h). */
+#define KS_COMM_ESC KS_ESCAPE_SIZE(KSTACK_COMM_LEN)
+const char *ks_report_comm(const char *comm, char buf[KS_COMM_ESC]);
 
 /* Estimated wall time a group's samples stand for, in nanoseconds. */
 uint64_t ks_report_wall_ns(const struct ks_report *r, uint64_t samples);

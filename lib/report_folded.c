@@ -8,8 +8,9 @@
  * as /proc/PID/stack writes it ("kvm_vcpu_block [kvm]"), "[unknown]"
  * where no symbol covers it. A stack cut short starts with "[cut short]"
  * (its root is missing), a running thread is "comm;[running]". Counts are
- * threads (one capture) or samples (--sample). Names are escaped, and a
- * ';' inside one (a comm may hold it) is written as \x3b.
+ * threads (one capture) or samples (--sample). Comms are escaped here,
+ * names come escaped (escape.h); a ';' inside either (a comm may hold one)
+ * is written as \073, the escape the same convention gives other bytes.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,16 +18,16 @@
 
 #include "report.h"
 
+/* len bytes of already escaped text, with ';' (the frame separator) escaped too */
 static void ks_folded_put(FILE *out, const char *s, size_t len)
 {
-	char buf[1024];
-	const char *e = ks_report_escape(s, len, buf, sizeof(buf));
+	size_t i;
 
-	for (; *e; e++) {
-		if (*e == ';')
-			fputs("\\x3b", out);
+	for (i = 0; i < len && s[i]; i++) {
+		if (s[i] == ';')
+			fputs("\\073", out);
 		else
-			fputc(*e, out);
+			fputc(s[i], out);
 	}
 }
 
@@ -75,7 +76,9 @@ struct ks_error *ks_report_folded(const struct ks_report *r, FILE *out)
 		if (!cc)
 			return &ks_error_nomem;
 		for (j = 0; j < nc; j++) {
-			ks_folded_put(out, cc[j].comm, KSTACK_COMM_LEN);
+			char comm[KS_COMM_ESC];
+
+			ks_folded_put(out, ks_report_comm(cc[j].comm, comm), KS_COMM_ESC);
 			ks_folded_stack(out, gr);
 			fprintf(out, " %" PRIu64 "\n", cc[j].samples);
 		}

@@ -15,12 +15,31 @@
 
 #define KS_JSON_VERSION 1	/* bump on any incompatible change of the shape */
 
-/* Every string set below: escaped first, so always valid UTF-8 (ASCII). */
-static json_t *ks_json_str(const char *s, size_t len)
+static json_t *ks_json_comm(const char *comm)
 {
-	char buf[1024];
+	char buf[KS_COMM_ESC];
 
-	return json_string(ks_report_escape(s, len, buf, sizeof(buf)));
+	return json_string(ks_report_comm(comm, buf));
+}
+
+/*
+ * A frame name or part of one: escaped by the symbolizer, so ASCII; should
+ * a caller hand raw bytes that are no UTF-8 (jansson refuses them), escape.
+ */
+static json_t *ks_json_name(const char *s, size_t len)
+{
+	json_t *j = json_stringn(s, len);
+	char *buf;
+
+	if (j)
+		return j;
+	buf = malloc(KS_ESCAPE_SIZE(len));
+	if (!buf)
+		return NULL;
+	ks_escape(buf, KS_ESCAPE_SIZE(len), s, len);
+	j = json_string(buf);
+	free(buf);
+	return j;
 }
 
 static json_t *ks_json_hex(uint64_t v)
@@ -69,10 +88,10 @@ static json_t *ks_json_frames(const struct ks_cap_frame *f, size_t n, bool *ok)
 		}
 		ks_name_split(f[i].name, &p);
 		ks_json_set(o, "address", ks_json_hex(f[i].ip), ok);
-		ks_json_set(o, "name", ks_json_str(f[i].name, SIZE_MAX), ok);
-		ks_json_set(o, "module", p.owner_len ? ks_json_str(p.owner, p.owner_len) : json_null(),
+		ks_json_set(o, "name", ks_json_name(f[i].name, strlen(f[i].name)), ok);
+		ks_json_set(o, "module", p.owner_len ? ks_json_name(p.owner, p.owner_len) : json_null(),
 			    ok);
-		ks_json_set(o, "function", ks_json_str(p.func, p.func_len), ok);
+		ks_json_set(o, "function", ks_json_name(p.func, p.func_len), ok);
 		ks_json_set(o, "offset", ks_json_u64(p.offset), ok);
 		ks_json_set(o, "reliable", json_boolean(!(f[i].flags & KS_CAP_FRAME_UNRELIABLE)), ok);
 		ks_json_set(o, "exact", json_boolean(f[i].flags & KS_CAP_FRAME_EXACT), ok);
@@ -130,7 +149,7 @@ static json_t *ks_json_thread(const struct ks_report *r, const struct ks_group *
 	}
 	ks_json_set(o, "tid", ks_json_u64(m->tid), ok);
 	ks_json_set(o, "tgid", ks_json_u64(m->tgid), ok);
-	ks_json_set(o, "comm", ks_json_str(m->comm, sizeof(m->comm)), ok);
+	ks_json_set(o, "comm", ks_json_comm(m->comm), ok);
 	ks_json_set(o, "state", json_string(state), ok);
 	ks_json_set(cs, "voluntary", ks_json_u64(m->nvcsw), ok);
 	ks_json_set(cs, "involuntary", ks_json_u64(m->nivcsw), ok);
@@ -175,7 +194,7 @@ static json_t *ks_json_group(const struct ks_report *r, const struct ks_group *g
 		json_t *c = json_object();
 
 		if (c) {
-			ks_json_set(c, "comm", ks_json_str(cc[i].comm, KSTACK_COMM_LEN), ok);
+			ks_json_set(c, "comm", ks_json_comm(cc[i].comm), ok);
 			ks_json_set(c, "threads", ks_json_u64(cc[i].threads), ok);
 		}
 		ks_json_push(comms, c, ok);
@@ -190,7 +209,7 @@ static json_t *ks_json_group(const struct ks_report *r, const struct ks_group *g
 		if (t) {
 			ks_json_set(t, "tid", ks_json_u64(m->tid), ok);
 			ks_json_set(t, "tgid", ks_json_u64(m->tgid), ok);
-			ks_json_set(t, "comm", ks_json_str(m->comm, sizeof(m->comm)), ok);
+			ks_json_set(t, "comm", ks_json_comm(m->comm), ok);
 			ks_json_set(t, "state", json_string(state), ok);
 			ks_json_set(t, "samples", ks_json_u64(m->samples), ok);
 		}

@@ -81,19 +81,25 @@ static bool ks_pp_str_eq(const void *ctx, uint32_t index, const void *key)
 	return !strcmp(pp->strs[index], key);
 }
 
-/* The string table index of s (len bytes, escaped on the way in). */
+/* The string table index of s (len bytes; escaped text, or ours). */
 static int64_t ks_pp_str(struct ks_pp *pp, const char *s, size_t len)
 {
-	char buf[1024];
-	const char *e = ks_report_escape(s, len, buf, sizeof(buf));
-	uint64_t h = ks_hash_bytes(0, e, strlen(e));
-	int64_t i = ks_idxtab_find(&pp->strtab, h, ks_pp_str_eq, pp, e);
-	char *copy;
+	char *e = strndup(s, len);
+	uint64_t h;
+	int64_t i;
+	char *copy = e;
 
-	if (i >= 0)
+	if (!e) {
+		pp->ok = false;
+		return 0;
+	}
+	h = ks_hash_bytes(0, e, strlen(e));
+	i = ks_idxtab_find(&pp->strtab, h, ks_pp_str_eq, pp, e);
+	if (i >= 0) {
+		free(e);
 		return i;
-	copy = strdup(e);
-	if (!copy || !ks_pp_grow((void **)&pp->strs, &pp->strs_cap, pp->nstrs, sizeof(char *)) ||
+	}
+	if (!ks_pp_grow((void **)&pp->strs, &pp->strs_cap, pp->nstrs, sizeof(char *)) ||
 	    !ks_idxtab_insert(&pp->strtab, h, (uint32_t)pp->nstrs)) {
 		free(copy);
 		pp->ok = false;
@@ -225,7 +231,7 @@ static void ks_pp_states(const struct ks_group *gr, char *buf, size_t cap)
 static void ks_pp_group_labels(struct ks_pp *pp, const struct ks_group *gr)
 {
 	struct ks_comm_count *cc;
-	size_t nc = ks_report_comms(gr, &cc), i, len = 0, cap = nc * 48 + 1;
+	size_t nc = ks_report_comms(gr, &cc), i, len = 0, cap = nc * (KS_COMM_ESC + 24) + 1;
 	char *tids = ks_report_tid_ranges(gr), *comms = malloc(cap), states[160];
 
 	if (!cc || !tids || !comms) {
@@ -233,12 +239,11 @@ static void ks_pp_group_labels(struct ks_pp *pp, const struct ks_group *gr)
 	} else {
 		comms[0] = '\0';
 		for (i = 0; i < nc; i++) {
-			char c[KSTACK_COMM_LEN + 1];
+			char c[KS_COMM_ESC];
 
-			memcpy(c, cc[i].comm, KSTACK_COMM_LEN);
-			c[KSTACK_COMM_LEN] = '\0';
 			len += (size_t)snprintf(comms + len, cap - len, "%s%s x %" PRIu64,
-						i ? ", " : "", c, cc[i].threads);
+						i ? ", " : "", ks_report_comm(cc[i].comm, c),
+						cc[i].threads);
 		}
 		ks_pp_states(gr, states, sizeof(states));
 		ks_pp_label(pp, "threads", NULL, (int64_t)gr->nm);
@@ -288,7 +293,9 @@ static void ks_pp_sample(struct ks_pp *pp, const struct ks_report *r, const stru
 		ks_pp_label(pp, "thread", NULL, (int64_t)gr->m[0].tid);
 		ks_pp_label(pp, "tgid", NULL, (int64_t)gr->m[0].tgid);
 		ks_pp_label(pp, "state", state, 0);
-		ks_pp_label(pp, "comm", gr->m[0].comm, 0);
+		char comm[KS_COMM_ESC];
+
+		ks_pp_label(pp, "comm", ks_report_comm(gr->m[0].comm, comm), 0);
 	} else {
 		ks_pp_group_labels(pp, gr);
 	}

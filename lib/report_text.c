@@ -14,17 +14,13 @@
 
 #include "report.h"
 
-#define KS_NAME_ESC 1024	/* a symbol name's escaped text (KSYM_NAME_LEN 512) */
-
 static void ks_text_frames(FILE *out, const struct ks_cap_frame *f, size_t n)
 {
-	char name[KS_NAME_ESC];
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		fprintf(out, "%016" PRIx64 " : %s%s\n", f[i].ip,
-			f[i].flags & KS_CAP_FRAME_UNRELIABLE ? "? " : "",
-			ks_report_escape(f[i].name, SIZE_MAX, name, sizeof(name)));
+			f[i].flags & KS_CAP_FRAME_UNRELIABLE ? "? " : "", f[i].name);
 }
 
 /* The line after the frames: how the stack ended (none at a kernel thread's end). */
@@ -42,9 +38,9 @@ static void ks_text_end(FILE *out, const struct ks_group *gr, const struct ks_gr
 static void ks_text_thread(const struct ks_report *r, FILE *out, const struct ks_group *gr)
 {
 	const struct ks_group_member *m = &gr->m[0];
-	char comm[4 * KSTACK_COMM_LEN + 1];
+	char comm[KS_COMM_ESC];
 
-	ks_report_escape(m->comm, sizeof(m->comm), comm, sizeof(comm));
+	ks_report_comm(m->comm, comm);
 	if (gr->flags & KS_CAP_RUNNING) {
 		fprintf(out, "%" PRIu64 " %s R [running on a CPU: no saved kernel stack", m->tid, comm);
 		if (r->sampled)
@@ -82,7 +78,7 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 	struct ks_comm_count *comms;
 	size_t nc = ks_report_comms(gr, &comms), i;
 	char *tids = ks_report_tid_ranges(gr);
-	char comm[4 * KSTACK_COMM_LEN + 1];
+	char comm[KS_COMM_ESC];
 
 	if (!comms || !tids) {
 		free(comms);
@@ -99,7 +95,7 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 	fputs("): ", out);
 	for (i = 0; i < nc; i++)
 		fprintf(out, "%s%s x %" PRIu64, i ? ", " : "",
-			ks_report_escape(comms[i].comm, KSTACK_COMM_LEN, comm, sizeof(comm)),
+			ks_report_comm(comms[i].comm, comm),
 			comms[i].threads);
 	fprintf(out, "; tids %s\n", tids);
 	free(comms);
