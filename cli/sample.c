@@ -48,7 +48,8 @@ static void sample_progress(uint64_t elapsed, uint64_t duration, uint64_t rounds
 
 struct ks_error *triage_sample(struct ks_session *s, struct ks_symcache *names,
 			       const struct triage_opts *t, bool all, char *const *pids,
-			       int npids, const struct ks_filter *f, struct ks_grouping *g,
+			       int npids, const struct ks_filter *f, struct ks_cap_pool *pool,
+			       struct ks_grouping *g,
 			       struct ks_report *r, struct triage_counts *counts)
 {
 	struct sigaction sa = { .sa_handler = sample_on_signal }, old_int, old_term;
@@ -63,7 +64,7 @@ struct ks_error *triage_sample(struct ks_session *s, struct ks_symcache *names,
 	sample_stop = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	ks_capture_init(&c);
+	ks_capture_init(&c, pool);
 	r->sampled = true;
 	start = mono_ns();
 	last_end = start;

@@ -16,25 +16,39 @@
 #include "cli.h"
 #include "triage.h"
 
-/* Scratch frames of one thread, named. */
-struct cap_frames {
-	struct ks_cap_frame *v;
+/* Scratch: one walk's frames as (ips, flags), the key of the stack pool. */
+struct cap_scratch {
+	uint64_t *ips;
+	uint8_t *flags;
 	size_t cap;
 };
 
-static bool cap_frames_room(struct cap_frames *f, size_t n)
+static bool cap_scratch_room(struct cap_scratch *k, size_t n)
 {
-	struct ks_cap_frame *v;
+	uint64_t *ips;
+	uint8_t *flags;
 
-	if (n <= f->cap)
+	if (n <= k->cap)
 		return true;
-	v = realloc(f->v, n * sizeof(*v));
-	if (!v)
+	ips = realloc(k->ips, n * sizeof(*ips));
+	if (!ips)
 		return false;
-	f->v = v;
-	f->cap = n;
+	k->ips = ips;
+	flags = realloc(k->flags, n);
+	if (!flags)
+		return false;
+	k->flags = flags;
+	k->cap = n;
 	return true;
 }
+
+/* What the first pass keeps of a record for the second. */
+struct rec_note {
+	struct ks_cap_stack *stack;	/* NULL: take the thread on its own */
+	enum ks_walk_stop stop;		/* RAW: how our walk ended */
+	uint64_t user_ip, user_sp;
+	bool walked;			/* RAW: stop/user_* set */
+};
 
 static void cap_thread_init(struct ks_cap_thread *t, uint64_t tid, uint64_t tgid,
 			    const char *comm, uint32_t state, uint64_t nvcsw, uint64_t nivcsw)
@@ -49,30 +63,57 @@ static void cap_thread_init(struct ks_cap_thread *t, uint64_t tid, uint64_t tgid
 	t->nivcsw = nivcsw;
 }
 
-/* A thread walked in user space (w: our walk), into c. */
-static struct ks_error *cap_add_walk(struct ks_capture *c, struct ks_symcache *names,
-				     struct cap_frames *fr, struct ks_cap_thread *t,
-				     const struct ks_walk_result *w)
+/*
+ * The pool's stack for a walk; a new one has its addresses queued for
+ * naming (ks_symcache_want). NULL without memory.
+ */
+static struct ks_cap_stack *cap_intern_walk(struct ks_cap_pool *pool, struct ks_symcache *names,
+					    struct cap_scratch *k, const struct ks_walk_result *w)
 {
+	struct ks_cap_stack *st;
+	bool added;
 	size_t i;
 
-	if (!cap_frames_room(fr, w->nr))
-		return &ks_error_nomem;
+	if (!cap_scratch_room(k, w->nr))
+		return NULL;
 	for (i = 0; i < w->nr; i++) {
-		const struct ks_frame *f = &w->frames[i];
-
-		fr->v[i] = (struct ks_cap_frame){
-			.ip = f->ip,
-			.name = ks_symcache_name(names, f->ip, f->exact),
-			.flags = (uint8_t)((f->reliable ? 0 : KS_CAP_FRAME_UNRELIABLE) |
-					   (f->exact ? KS_CAP_FRAME_EXACT : 0)),
-		};
+		k->ips[i] = w->frames[i].ip;
+		k->flags[i] = (uint8_t)((w->frames[i].reliable ? 0 : KS_CAP_FRAME_UNRELIABLE) |
+					(w->frames[i].exact ? KS_CAP_FRAME_EXACT : 0));
 	}
-	switch (w->stop) {
+	st = ks_cap_pool_intern(pool, k->ips, k->flags, w->nr, &added);
+	if (st && added)
+		for (i = 0; i < w->nr; i++)
+			ks_symcache_want(names, k->ips[i], k->flags[i] & KS_CAP_FRAME_EXACT);
+	return st;
+}
+
+/* Name the pool's stacks from index `from` on (after ks_symcache_resolve()). */
+static void cap_name_new(struct ks_cap_pool *pool, struct ks_symcache *names, size_t from)
+{
+	size_t i, j;
+
+	for (i = from; i < pool->n; i++) {
+		struct ks_cap_stack *st = pool->v[i];
+
+		if (st->named)
+			continue;
+		for (j = 0; j < st->n; j++)
+			st->f[j].name = ks_symcache_name(names, st->f[j].ip,
+							 st->f[j].flags & KS_CAP_FRAME_EXACT);
+		st->named = true;
+	}
+}
+
+/* How our walk ended, as the capture says it. */
+static void cap_set_end(struct ks_cap_thread *t, enum ks_walk_stop stop, uint64_t user_ip,
+			uint64_t user_sp)
+{
+	switch (stop) {
 	case KS_STOP_USER:
 		t->flags |= KS_CAP_USER;
-		t->user_ip = w->user_ip;
-		t->user_sp = w->user_sp;
+		t->user_ip = user_ip;
+		t->user_sp = user_sp;
 		break;
 	case KS_STOP_END_OF_STACK:
 		break;
@@ -82,24 +123,14 @@ static struct ks_error *cap_add_walk(struct ks_capture *c, struct ks_symcache *n
 		break;
 	default:
 		t->flags |= KS_CAP_PARTIAL;
-		t->why = ks_walk_stop_name(w->stop);
+		t->why = ks_walk_stop_name(stop);
 		break;
 	}
-	return ks_capture_add(c, t, fr->v, w->nr, NULL, 0) ? NULL : &ks_error_nomem;
 }
 
-/* A record's frames unwound in the driver (KSTACK_SNAP_FRAMES), into c. */
-static struct ks_error *cap_add_frames(struct ks_capture *c, struct ks_symcache *names,
-				       struct cap_frames *fr, struct ks_cap_thread *t,
-				       const struct kstack_snap_thread *r, const uint64_t *ips)
+/* How the driver's walk of a FRAMES record ended. */
+static void cap_set_frames_end(struct ks_cap_thread *t, const struct kstack_snap_thread *r)
 {
-	size_t i;
-
-	if (!cap_frames_room(fr, r->nr_frames))
-		return &ks_error_nomem;
-	for (i = 0; i < r->nr_frames; i++)
-		fr->v[i] = (struct ks_cap_frame){ .ip = ips[i],
-						  .name = ks_symcache_name(names, ips[i], false) };
 	if (r->flags & KSTACK_SNAP_F_TRUNCATED) {
 		t->flags |= KS_CAP_PARTIAL | KS_CAP_TRUNCATED;
 		t->why = "frame limit";
@@ -112,7 +143,6 @@ static struct ks_error *cap_add_frames(struct ks_capture *c, struct ks_symcache 
 	} else if (!(r->flags & KSTACK_TF_KTHREAD)) {
 		t->flags |= KS_CAP_USER;	/* the driver's walk ends at the user-mode entry */
 	}
-	return ks_capture_add(c, t, fr->v, r->nr_frames, NULL, 0) ? NULL : &ks_error_nomem;
 }
 
 static bool record_usable(const struct kstack_snap_thread *r)
@@ -121,22 +151,33 @@ static bool record_usable(const struct kstack_snap_thread *r)
 	       r->sp + r->raw_len == r->stack_base + r->stack_size;
 }
 
+/*
+ * A RAW record (or one that ran through its capture) that the first pass
+ * did not walk: taken again on its own, as kstack's listing does.
+ */
+static bool record_alone(const struct kstack_snap_thread *r, const struct rec_note *n)
+{
+	return !(r->flags & KSTACK_SNAP_F_RUNNING) && !r->nr_frames && !n->walked &&
+	       (r->raw_len || (r->flags & KSTACK_SNAP_F_RAN));
+}
+
 /* One thread taken on its own (its record was not usable), into c. */
 static struct ks_error *cap_add_alone(struct ks_session *s, struct ks_capture *c,
-				      struct ks_symcache *names, struct cap_frames *fr,
+				      struct ks_symcache *names, struct cap_scratch *k,
 				      const struct kstack_snap_thread *r,
 				      struct triage_counts *counts)
 {
 	struct kstack_thread_context ctx;
 	struct ks_walk_result w;
 	struct ks_cap_thread t;
+	size_t from = c->pool->n;
 	struct ks_error *err = ks_session_walk(s, r->tid, &ctx, &w);
 
 	if (err && err->code == EBUSY) {
 		cap_thread_init(&t, r->tid, r->tgid, r->comm, 0, r->nvcsw_after, r->nivcsw_after);
 		t.flags = KS_CAP_RUNNING;
 		ks_error_destroy(err);
-		return ks_capture_add(c, &t, NULL, 0, NULL, 0) ? NULL : &ks_error_nomem;
+		return ks_capture_add(c, &t) ? NULL : &ks_error_nomem;
 	}
 	if (err) {
 		if (err->code == ESRCH)
@@ -148,86 +189,122 @@ static struct ks_error *cap_add_alone(struct ks_session *s, struct ks_capture *c
 		ks_error_destroy(err);
 		return NULL;
 	}
-	/* names of a stack not seen in the first pass */
-	for (size_t i = 0; i < w.nr; i++)
-		ks_symcache_want(names, w.frames[i].ip, w.frames[i].exact);
-	ks_symcache_resolve(names);
 	cap_thread_init(&t, r->tid, ctx.tgid, ctx.comm, ctx.state, ctx.nvcsw, ctx.nivcsw);
-	err = cap_add_walk(c, names, fr, &t, &w);
+	t.kstack = w.nr ? cap_intern_walk(c->pool, names, k, &w) : NULL;
+	cap_set_end(&t, w.stop, w.user_ip, w.user_sp);
+	err = w.nr && !t.kstack ? &ks_error_nomem : NULL;
 	ks_walk_result_fini(&w);
-	return err;
+	if (err)
+		return err;
+	ks_symcache_resolve(names);
+	cap_name_new(c->pool, names, from);
+	return ks_capture_add(c, &t) ? NULL : &ks_error_nomem;
 }
 
 /*
- * One SNAPSHOT's records into c: walked (RAW) or taken as they are
- * (FRAMES), in two passes, so that every distinct address is named in a
- * few batched calls before any name is needed.
+ * One SNAPSHOT's records into c, in two passes: the first walks RAW
+ * stacks (FRAMES records come walked) and interns each stack in the pool,
+ * queueing the addresses of new ones for naming; then one batch of
+ * SYMBOLIZE calls names them all; the second pass adds the threads. A
+ * thread's cost is then a walk and a hash: a whole-system listing has a
+ * few dozen distinct stacks.
  */
 static struct ks_error *cap_snapshot(struct ks_session *s, struct ks_symcache *names,
 				     const struct ks_snapshot *snap, struct ks_capture *c,
 				     struct triage_counts *counts)
 {
-	struct ks_walk_result *walks = calloc(snap->nr ? snap->nr : 1, sizeof(*walks));
-	bool *walked = calloc(snap->nr ? snap->nr : 1, sizeof(*walked));
+	struct rec_note *notes = calloc(snap->nr ? snap->nr : 1, sizeof(*notes));
+	size_t pos0 = (size_t)c->walked;	/* this snapshot's first position in c */
 	const struct kstack_snap_thread *r;
-	struct cap_frames fr = { 0 };
+	struct cap_scratch k = { 0 };
 	struct ks_error *err = NULL, *e2;
+	size_t off = 0, i, from = c->pool->n;
 	const void *data;
-	size_t off = 0, i;
 
-	if (!walks || !walked) {
-		err = &ks_error_nomem;
-		goto out;
+	if (!notes)
+		return &ks_error_nomem;
+	if (pos0 + snap->nr > c->hints_cap) {
+		/* without memory: no hints, the same stacks by hashing */
+		struct ks_cap_stack **h = realloc(c->hints, (pos0 + snap->nr) * sizeof(*h));
+
+		if (h) {
+			memset(h + c->hints_cap, 0, (pos0 + snap->nr - c->hints_cap) * sizeof(*h));
+			c->hints = h;
+			c->hints_cap = pos0 + snap->nr;
+		}
 	}
 	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
 		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
-		size_t k;
+		struct ks_walk_result w;
+		bool added;
+		size_t j;
 
+		if (r->flags & KSTACK_SNAP_F_RUNNING)
+			continue;
 		if (r->nr_frames) {
-			for (k = 0; k < r->nr_frames; k++)
-				ks_symcache_want(names, ((const uint64_t *)data)[k], false);
+			struct ks_cap_stack *hint = pos0 + i < c->hints_cap ? c->hints[pos0 + i] : NULL;
+
+			notes[i].stack = ks_cap_pool_intern_hint(c->pool, hint, data, NULL,
+								 r->nr_frames, &added);
+			if (notes[i].stack && pos0 + i < c->hints_cap)
+				c->hints[pos0 + i] = notes[i].stack;
+			if (!notes[i].stack) {
+				err = &ks_error_nomem;
+				break;
+			}
+			for (j = 0; added && j < r->nr_frames; j++)
+				ks_symcache_want(names, ((const uint64_t *)data)[j], false);
 			continue;
 		}
 		if (!record_usable(r))
 			continue;
-		e2 = ks_walk_image(&s->cfg, &wt, data, &walks[i]);
+		e2 = ks_walk_image(&s->cfg, &wt, data, &w);
 		if (e2) {
 			ks_error_destroy(e2);
 			continue;
 		}
-		walked[i] = true;
-		for (k = 0; k < walks[i].nr; k++)
-			ks_symcache_want(names, walks[i].frames[k].ip, walks[i].frames[k].exact);
+		notes[i].walked = true;
+		notes[i].stop = w.stop;
+		notes[i].user_ip = w.user_ip;
+		notes[i].user_sp = w.user_sp;
+		notes[i].stack = w.nr ? cap_intern_walk(c->pool, names, &k, &w) : NULL;
+		if (w.nr && !notes[i].stack)
+			err = &ks_error_nomem;
+		ks_walk_result_fini(&w);
+		if (err)
+			break;
 	}
 	if (err)
 		goto out;
 	ks_symcache_resolve(names);
+	cap_name_new(c->pool, names, from);
 	off = 0;
 	for (i = 0; !err && (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
 		struct ks_cap_thread t;
 
 		c->walked++;
+		if (record_alone(r, &notes[i])) {
+			err = cap_add_alone(s, c, names, &k, r, counts);
+			continue;
+		}
 		cap_thread_init(&t, r->tid, r->tgid, r->comm, r->state, r->nvcsw_after,
 				r->nivcsw_after);
+		t.kstack = notes[i].stack;
 		if (r->flags & KSTACK_SNAP_F_RUNNING) {
 			t.state = 'R';
 			t.flags = KS_CAP_RUNNING;
-			err = ks_capture_add(c, &t, NULL, 0, NULL, 0) ? NULL : &ks_error_nomem;
-		} else if (r->nr_frames || (!r->raw_len && !(r->flags & KSTACK_SNAP_F_RAN))) {
-			err = cap_add_frames(c, names, &fr, &t, r, data);
-		} else if (walked[i]) {
-			err = cap_add_walk(c, names, &fr, &t, &walks[i]);
+		} else if (notes[i].walked) {
+			cap_set_end(&t, notes[i].stop, notes[i].user_ip, notes[i].user_sp);
 		} else {
-			err = cap_add_alone(s, c, names, &fr, r, counts);
+			cap_set_frames_end(&t, r);
 		}
+		if (!ks_capture_add(c, &t))
+			err = &ks_error_nomem;
 	}
 out:
-	for (i = 0; walks && i < snap->nr; i++)
-		if (walked[i])
-			ks_walk_result_fini(&walks[i]);
-	free(walks);
-	free(walked);
-	free(fr.v);
+	free(notes);
+	free(k.ips);
+	free(k.flags);
 	return err;
 }
 
@@ -276,6 +353,7 @@ int triage_run(struct ks_session *s, struct ks_symcache *names, const struct tri
 	struct ks_report r = { .interval_ns = t->interval_ns, .start_ns = now_ns(CLOCK_REALTIME) };
 	struct triage_counts counts = { 0 };
 	struct ks_snapshot snap = { 0 };
+	struct ks_cap_pool pool;
 	struct ks_grouping g;
 	struct ks_capture c;
 	struct ks_filter f;
@@ -297,12 +375,13 @@ int triage_run(struct ks_session *s, struct ks_symcache *names, const struct tri
 			return EXIT_NOTHING;
 		}
 	}
-	ks_capture_init(&c);
+	ks_cap_pool_init(&pool);
+	ks_capture_init(&c, &pool);
 	/* folded lines are per (comm, stack) by definition: group even when not asked */
 	ks_grouping_init(&g, t->format == KS_FORMAT_FOLDED && t->group == KS_GROUP_NONE ?
 			 KS_GROUP_WHOLE : t->group);
 	if (t->sample) {
-		err = triage_sample(s, names, t, all, pids, npids, &f, &g, &r, &counts);
+		err = triage_sample(s, names, t, all, pids, npids, &f, &pool, &g, &r, &counts);
 	} else {
 		/* raw stacks walked here: the frames kstack's own listing shows */
 		err = triage_capture(s, names, all, pids, npids, KSTACK_SNAP_RAW, &snap, &c,
@@ -339,6 +418,7 @@ int triage_run(struct ks_session *s, struct ks_symcache *names, const struct tri
 	ks_snapshot_fini(&snap);
 	ks_capture_fini(&c);
 	ks_grouping_fini(&g);
+	ks_cap_pool_fini(&pool);
 	ks_filter_fini(&f);
 	return rc;
 }

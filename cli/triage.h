@@ -91,6 +91,7 @@ struct triage_counts {
 
 struct ks_snapshot;
 struct ks_capture;
+struct ks_cap_pool;
 struct ks_error *triage_capture(struct ks_session *s, struct ks_symcache *names, bool all,
 				char *const *pids, int npids, uint32_t mode,
 				struct ks_snapshot *snap, struct ks_capture *c,
@@ -99,7 +100,8 @@ struct ks_error *triage_capture(struct ks_session *s, struct ks_symcache *names,
 /* sample.c: rounds of triage_capture until the duration or a signal. */
 struct ks_error *triage_sample(struct ks_session *s, struct ks_symcache *names,
 			       const struct triage_opts *t, bool all, char *const *pids,
-			       int npids, const struct ks_filter *f, struct ks_grouping *g,
+			       int npids, const struct ks_filter *f, struct ks_cap_pool *pool,
+			       struct ks_grouping *g,
 			       struct ks_report *r, struct triage_counts *counts);
 
 #endif

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "kstack/kstack_ioctl.h"
+#include "idxtab.h"
 #include "ks_error.h"
 
 /* ks_cap_frame.flags: the same bits as stack_text.h's KS_TEXT_* */
@@ -31,6 +32,52 @@ struct ks_cap_frame {
 	const char *name;	/* escaped (escape.h); not owned; never NULL */
 	uint8_t flags;
 };
+
+/*
+ * A distinct stack (its frames' addresses and flags), interned in a pool:
+ * a listing of thousands of threads holds a few dozen distinct stacks,
+ * so each is kept, named and compared once; threads and groups point at it
+ * and stacks are equal exactly when their pointers are.
+ */
+struct ks_cap_stack {
+	uint64_t hash;
+	size_t n;
+	bool named;		/* every frame's name set (see ks_cap_pool_intern()) */
+	struct ks_cap_frame f[];	/* innermost first */
+};
+
+/* The distinct stacks of one run (every sampling round shares it). */
+struct ks_cap_pool {
+	struct ks_idxtab tab;
+	struct ks_cap_stack **v;
+	size_t n, cap;
+	struct ks_cap_stack *last;	/* found or added last: threads come in runs */
+};
+
+void ks_cap_pool_init(struct ks_cap_pool *p);
+void ks_cap_pool_fini(struct ks_cap_pool *p);
+
+/*
+ * The pool's stack of these n addresses (flags: KS_CAP_FRAME_* per frame,
+ * NULL: all 0), added if new (*added): then its names are NULL and
+ * `named` false until the caller sets them (a run names every new
+ * address in one batch first). n may be 0. NULL without memory.
+ */
+struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *ips,
+					const uint8_t *flags, size_t n, bool *added);
+
+/*
+ * The same, trying hint first (a stack the caller expects, such as the
+ * same thread's in the previous sampling round): a match costs one
+ * compare, no hashing. hint may be NULL.
+ */
+struct ks_cap_stack *ks_cap_pool_intern_hint(struct ks_cap_pool *p, struct ks_cap_stack *hint,
+					     const uint64_t *ips, const uint8_t *flags, size_t n,
+					     bool *added);
+
+/* The same from named frames (tests, callers that name as they go). */
+struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
+					       const struct ks_cap_frame *f, size_t n);
 
 /* ks_cap_thread.flags */
 #define KS_CAP_RUNNING	1u	/* on a CPU: no saved stack, no frames */
@@ -46,43 +93,43 @@ struct ks_cap_thread {
 	const char *why;		/* PARTIAL: how the walk ended (static text) */
 	uint64_t nvcsw, nivcsw;		/* context switches: voluntary, involuntary */
 	uint64_t user_ip, user_sp;	/* KS_CAP_USER: where user mode was left */
-	size_t nk, nu;			/* kernel frames, user frames */
-	size_t first;			/* private: index of kframes[0] in the capture */
+	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
+	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
 };
 
 struct ks_capture {
 	struct ks_cap_thread *v;
 	size_t n, cap;
-	struct ks_cap_frame *frames;	/* every thread's kernel then user frames */
-	size_t nframes, frames_cap;
+	struct ks_cap_pool *pool;	/* where the threads' stacks live */
+	/*
+	 * The stack seen at each position of the last capture (records come
+	 * in the same order round after round): intern hints for the next.
+	 */
+	struct ks_cap_stack **hints;
+	size_t hints_cap;
 	uint64_t walked;		/* threads seen, before any filter */
 };
 
-void ks_capture_init(struct ks_capture *c);
+/* pool: shared, outlives the capture and every grouping of it. */
+void ks_capture_init(struct ks_capture *c, struct ks_cap_pool *pool);
 void ks_capture_fini(struct ks_capture *c);
 /* Forget the threads, keep the memory (one capture per sampling round). */
 void ks_capture_reset(struct ks_capture *c);
 
+/* Add a copy of t (its stacks from c->pool). Returns it, NULL without memory. */
+struct ks_cap_thread *ks_capture_add(struct ks_capture *c, const struct ks_cap_thread *t);
+
 /*
- * Add a thread with copies of its frames (kf[nk], then uf[nu]; either may
- * be NULL when its count is 0). t->nk/nu/first are set from the arguments.
- * Returns the stored thread, NULL without memory.
+ * Add t with these frames (kf[nk] kernel, uf[nu] user, named), interned in
+ * c->pool. NULL without memory.
  */
-struct ks_cap_thread *ks_capture_add(struct ks_capture *c, const struct ks_cap_thread *t,
-				     const struct ks_cap_frame *kf, size_t nk,
-				     const struct ks_cap_frame *uf, size_t nu);
+struct ks_cap_thread *ks_capture_add_frames(struct ks_capture *c, const struct ks_cap_thread *t,
+					    const struct ks_cap_frame *kf, size_t nk,
+					    const struct ks_cap_frame *uf, size_t nu);
 
-/* A stored thread's frames (valid until the next add or reset). */
-static inline const struct ks_cap_frame *ks_cap_kframes(const struct ks_capture *c,
-							const struct ks_cap_thread *t)
+static inline size_t ks_cap_stack_n(const struct ks_cap_stack *s)
 {
-	return c->frames + t->first;
-}
-
-static inline const struct ks_cap_frame *ks_cap_uframes(const struct ks_capture *c,
-							const struct ks_cap_thread *t)
-{
-	return c->frames + t->first + t->nk;
+	return s ? s->n : 0;
 }
 
 /*

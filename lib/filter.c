@@ -70,16 +70,16 @@ bool ks_filter_active(const struct ks_filter *f)
 }
 
 /* Does any frame's function name match? (the name without owner and offset) */
-static bool ks_filter_frames_match(const regex_t *re, const struct ks_cap_frame *fr, size_t n)
+static bool ks_filter_frames_match(const regex_t *re, const struct ks_cap_stack *s)
 {
 	char buf[512];
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; s && i < s->n; i++) {
 		struct ks_name_parts p;
 		size_t len;
 
-		ks_name_split(fr[i].name, &p);
+		ks_name_split(s->f[i].name, &p);
 		len = p.func_len < sizeof(buf) - 1 ? p.func_len : sizeof(buf) - 1;
 		memcpy(buf, p.func, len);
 		buf[len] = '\0';
@@ -100,7 +100,9 @@ bool ks_filter_keep(const struct ks_filter *f, const struct ks_capture *c,
 		left_out->comm++;
 		return false;
 	}
-	if (f->has_match && !ks_filter_frames_match(&f->match, ks_cap_kframes(c, t), t->nk + t->nu)) {
+	(void)c;
+	if (f->has_match && !ks_filter_frames_match(&f->match, t->kstack) &&
+	    !ks_filter_frames_match(&f->match, t->ustack)) {
 		left_out->match++;
 		return false;
 	}
@@ -114,7 +116,6 @@ void ks_filter_capture(const struct ks_filter *f, struct ks_capture *c,
 
 	if (!ks_filter_active(f))
 		return;
-	/* frames stay where they are: threads point at them by index */
 	for (i = 0; i < c->n; i++)
 		if (ks_filter_keep(f, c, &c->v[i], left_out))
 			c->v[n++] = c->v[i];

@@ -17,21 +17,19 @@ void ks_grouping_fini(struct ks_grouping *g)
 {
 	size_t i;
 
-	for (i = 0; i < g->n; i++) {
-		free(g->v[i].frames);
+	for (i = 0; i < g->n; i++)
 		free(g->v[i].m);
-	}
 	free(g->v);
 	free(g->refs);
+	free(g->pos);
 	ks_idxtab_fini(&g->groups);
 	ks_idxtab_fini(&g->members);
 	memset(g, 0, sizeof(*g));
 }
 
-/* What a thread is looked up by. */
+/* What a thread is looked up by: interned stacks compare by pointer. */
 struct ks_group_key {
-	const struct ks_cap_frame *frames;
-	size_t nk, nu;
+	const struct ks_cap_stack *kstack, *ustack;
 	uint32_t flags;
 	uint64_t tid;		/* KS_GROUP_NONE only */
 };
@@ -41,23 +39,10 @@ struct ks_group_key {
 static uint64_t ks_group_key_hash(const struct ks_group_key *k)
 {
 	uint64_t h = ks_hash_mix(0x9e3779b97f4a7c15ull, k->flags);
-	size_t i;
 
 	h = ks_hash_mix(h, k->tid);
-	h = ks_hash_mix(h, k->nk);
-	for (i = 0; i < k->nk + k->nu; i++)
-		h = ks_hash_mix(h, k->frames[i].ip ^ ((uint64_t)k->frames[i].flags << 62));
-	return h;
-}
-
-static bool ks_frames_equal(const struct ks_cap_frame *a, const struct ks_cap_frame *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (a[i].ip != b[i].ip || a[i].flags != b[i].flags)
-			return false;
-	return true;
+	h = ks_hash_mix(h, k->kstack ? k->kstack->hash : 0);
+	return ks_hash_mix(h, k->ustack ? k->ustack->hash : 0);
 }
 
 static bool ks_group_eq(const void *ctx, uint32_t index, const void *key)
@@ -66,11 +51,9 @@ static bool ks_group_eq(const void *ctx, uint32_t index, const void *key)
 	const struct ks_group *gr = &g->v[index];
 	const struct ks_group_key *k = key;
 
-	if (gr->flags != k->flags || gr->nk != k->nk || gr->nu != k->nu)
+	if (gr->flags != k->flags || gr->kstack != k->kstack || gr->ustack != k->ustack)
 		return false;
-	if (g->by == KS_GROUP_NONE && gr->m[0].tid != k->tid)
-		return false;
-	return ks_frames_equal(gr->frames, k->frames, k->nk + k->nu);
+	return g->by != KS_GROUP_NONE || gr->m[0].tid == k->tid;
 }
 
 struct ks_member_key {
@@ -96,7 +79,6 @@ static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_grou
 				     uint64_t h, const char *why)
 {
 	struct ks_group *gr;
-	size_t n = k->nk + k->nu;
 
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 64;
@@ -107,17 +89,12 @@ static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_grou
 		g->v = v;
 		g->cap = cap;
 	}
+	if (!ks_idxtab_insert(&g->groups, h, (uint32_t)g->n))
+		return NULL;
 	gr = &g->v[g->n];
 	memset(gr, 0, sizeof(*gr));
-	gr->frames = malloc((n ? n : 1) * sizeof(*gr->frames));
-	if (!gr->frames || !ks_idxtab_insert(&g->groups, h, (uint32_t)g->n)) {
-		free(gr->frames);
-		return NULL;
-	}
-	if (n)
-		memcpy(gr->frames, k->frames, n * sizeof(*gr->frames));
-	gr->nk = k->nk;
-	gr->nu = k->nu;
+	gr->kstack = k->kstack;
+	gr->ustack = k->ustack;
 	gr->flags = k->flags;
 	gr->why = why;
 	gr->hash = h;
@@ -164,37 +141,67 @@ static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t g
 	return m;
 }
 
-static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, const struct ks_capture *c,
+static void ks_group_key_of(const struct ks_grouping *g, const struct ks_cap_thread *t,
+			    struct ks_group_key *k)
+{
+	k->kstack = t->kstack;
+	k->ustack = g->by == KS_GROUP_KERNEL ? NULL : t->ustack;
+	k->flags = t->flags & KS_GROUP_KEY_FLAGS;
+	/* grouped on the kernel half: where user mode was left differs per thread */
+	if (g->by == KS_GROUP_KERNEL)
+		k->flags &= ~KS_CAP_USER;
+	k->tid = g->by == KS_GROUP_NONE ? t->tid : 0;
+}
+
+/* The thread at position i of the last capture, if t is it and still in its group. */
+static struct ks_group_member *ks_group_pos_hit(struct ks_grouping *g, size_t i,
+					       const struct ks_cap_thread *t,
+					       const struct ks_group_key *k, uint32_t *gi)
+{
+	const struct ks_group_pos *p;
+
+	if (i >= g->npos)
+		return NULL;
+	p = &g->pos[i];
+	if (p->tid != t->tid || !ks_group_eq(g, p->group, k))
+		return NULL;
+	*gi = p->group;
+	return &g->v[p->group].m[p->member];
+}
+
+static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 					       const struct ks_cap_thread *t)
 {
-	struct ks_group_key k = {
-		.frames = ks_cap_kframes(c, t),
-		.nk = t->nk,
-		.nu = g->by == KS_GROUP_KERNEL ? 0 : t->nu,
-		.flags = t->flags & KS_GROUP_KEY_FLAGS,
-		.tid = g->by == KS_GROUP_NONE ? t->tid : 0,
-	};
-	uint64_t h;
+	struct ks_group_key k;
+	uint32_t gi32 = 0;
 	int64_t gi;
 	struct ks_group *gr;
 	struct ks_group_member *m;
 	const char *letter;
 
-	/* grouped on the kernel half: where user mode was left differs per thread */
-	if (g->by == KS_GROUP_KERNEL)
-		k.flags &= ~KS_CAP_USER;
-	h = ks_group_key_hash(&k);
-	gi = ks_idxtab_find(&g->groups, h, ks_group_eq, g, &k);
-	if (gi < 0) {
-		gr = ks_group_new(g, &k, h, t->why);
-		if (!gr)
+	ks_group_key_of(g, t, &k);
+	m = ks_group_pos_hit(g, i, t, &k, &gi32);
+	gi = gi32;
+	if (!m) {
+		uint64_t h = ks_group_key_hash(&k);
+
+		gi = ks_idxtab_find(&g->groups, h, ks_group_eq, g, &k);
+		if (gi < 0) {
+			gr = ks_group_new(g, &k, h, t->why);
+			if (!gr)
+				return &ks_error_nomem;
+			gi = (int64_t)(gr - g->v);
+		}
+		m = ks_group_member(g, (uint32_t)gi, t);
+		if (!m)
 			return &ks_error_nomem;
-		gi = (int64_t)(gr - g->v);
 	}
-	m = ks_group_member(g, (uint32_t)gi, t);
-	if (!m)
-		return &ks_error_nomem;
 	gr = &g->v[gi];
+	if (i < g->pos_cap) {
+		g->pos[i] = (struct ks_group_pos){ t->tid, (uint32_t)gi, (uint32_t)(m - gr->m) };
+		if (i >= g->npos)
+			g->npos = i + 1;
+	}
 	m->tgid = t->tgid;
 	memcpy(m->comm, t->comm, sizeof(m->comm));
 	m->state = t->state;
@@ -218,8 +225,18 @@ struct ks_error *ks_grouping_add(struct ks_grouping *g, const struct ks_capture 
 
 	if (g->finished)
 		return ks_error_format(EINVAL, "grouping: add after finish");
+	if (c->n > g->pos_cap) {
+		/* without memory: no position cache, the same result by hashing */
+		struct ks_group_pos *p = realloc(g->pos, c->n * sizeof(*p));
+
+		if (p) {
+			g->pos = p;
+			g->pos_cap = c->n;
+		}
+	}
+	g->npos = g->npos < c->n ? g->npos : c->n;
 	for (i = 0; i < c->n; i++) {
-		err = ks_grouping_add_thread(g, c, &c->v[i]);
+		err = ks_grouping_add_thread(g, i, &c->v[i]);
 		if (err)
 			return err;
 	}
@@ -255,6 +272,9 @@ void ks_grouping_finish(struct ks_grouping *g, uint64_t min_count)
 	ks_idxtab_fini(&g->members);
 	free(g->refs);
 	g->refs = NULL;
+	free(g->pos);
+	g->pos = NULL;
+	g->npos = g->pos_cap = 0;
 	g->nrefs = g->refs_cap = 0;
 	for (i = 0; i < g->n; i++) {
 		struct ks_group *gr = &g->v[i];
@@ -263,7 +283,6 @@ void ks_grouping_finish(struct ks_grouping *g, uint64_t min_count)
 			g->min_count_groups++;
 			g->min_count_samples += gr->samples;
 			g->min_count_threads += gr->nm;
-			free(gr->frames);
 			free(gr->m);
 			continue;
 		}

@@ -6,8 +6,9 @@
  * (thread, round) observations and its members are the distinct threads
  * seen there.
  *
- * The key: the kernel frames (address and flags, so a "? " frame differs),
- * the user frames unless KS_GROUP_KERNEL, and how the stack ended (a stack
+ * The key: the kernel half (its interned stack: addresses and flags, so a
+ * "? " frame differs), the user half unless KS_GROUP_KERNEL, and how the
+ * stack ended (a stack
  * cut short never joins a whole one; running threads form one group of
  * their own). KS_GROUP_NONE adds the thread id to the key: one group per
  * thread and stack, in the order first seen, for ungrouped output.
@@ -39,8 +40,7 @@ struct ks_group_member {
 };
 
 struct ks_group {
-	struct ks_cap_frame *frames;	/* nk kernel then nu user frames (owned copy) */
-	size_t nk, nu;
+	const struct ks_cap_stack *kstack, *ustack;	/* from the pool; NULL: none */
 	uint32_t flags;			/* KS_CAP_RUNNING/PARTIAL/TRUNCATED/USER: part of the key */
 	const char *why;		/* KS_CAP_PARTIAL */
 	uint64_t hash;
@@ -49,6 +49,11 @@ struct ks_group {
 	struct ks_group_member *m;	/* distinct threads; sorted by tid after finish */
 	size_t nm, mcap;
 	size_t order;			/* first seen */
+};
+
+struct ks_group_pos {
+	uint64_t tid;
+	uint32_t group, member;
 };
 
 struct ks_member_ref {
@@ -66,6 +71,13 @@ struct ks_grouping {
 	uint64_t samples;		/* every observation added */
 	uint64_t rounds;		/* captures added */
 	bool finished;
+	/*
+	 * Where the thread at each position of the last capture went: the
+	 * kernel lists threads in the same order round after round, so most
+	 * threads of a sampling round are found here without hashing.
+	 */
+	struct ks_group_pos *pos;
+	size_t npos, pos_cap;
 	/* --min-count: left out by ks_grouping_finish() */
 	uint64_t min_count_groups, min_count_samples, min_count_threads;
 };
@@ -73,7 +85,10 @@ struct ks_grouping {
 void ks_grouping_init(struct ks_grouping *g, enum ks_group_by by);
 void ks_grouping_fini(struct ks_grouping *g);
 
-/* Add every thread of c once (one round). ENOMEM; EINVAL after finish. */
+/*
+ * Add every thread of c once (one round). Groups point at c's pool's
+ * stacks: the pool must outlive the grouping. ENOMEM; EINVAL after finish.
+ */
 struct ks_error *ks_grouping_add(struct ks_grouping *g, const struct ks_capture *c);
 
 /*
@@ -84,10 +99,15 @@ struct ks_error *ks_grouping_add(struct ks_grouping *g, const struct ks_capture 
  */
 void ks_grouping_finish(struct ks_grouping *g, uint64_t min_count);
 
-/* The group's frames */
-static inline const struct ks_cap_frame *ks_group_uframes(const struct ks_group *gr)
+/* A group's frame counts */
+static inline size_t ks_group_nk(const struct ks_group *gr)
 {
-	return gr->frames + gr->nk;
+	return ks_cap_stack_n(gr->kstack);
+}
+
+static inline size_t ks_group_nu(const struct ks_group *gr)
+{
+	return ks_cap_stack_n(gr->ustack);
 }
 
 #endif

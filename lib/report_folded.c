@@ -49,7 +49,6 @@ static void ks_folded_frame(FILE *out, const struct ks_cap_frame *f)
 /* The stack part of a group's lines, root first. */
 static void ks_folded_stack(FILE *out, const struct ks_group *gr)
 {
-	const struct ks_cap_frame *uf = ks_group_uframes(gr);
 	size_t i;
 
 	if (gr->flags & KS_CAP_RUNNING) {
@@ -58,10 +57,10 @@ static void ks_folded_stack(FILE *out, const struct ks_group *gr)
 	}
 	if (gr->flags & KS_CAP_PARTIAL)
 		fputs(";[cut short]", out);
-	for (i = gr->nu; i-- > 0;)
-		ks_folded_frame(out, &uf[i]);
-	for (i = gr->nk; i-- > 0;)
-		ks_folded_frame(out, &gr->frames[i]);
+	for (i = ks_group_nu(gr); i-- > 0;)
+		ks_folded_frame(out, &gr->ustack->f[i]);
+	for (i = ks_group_nk(gr); i-- > 0;)
+		ks_folded_frame(out, &gr->kstack->f[i]);
 }
 
 struct ks_error *ks_report_folded(const struct ks_report *r, FILE *out)

@@ -69,10 +69,11 @@ static void ks_json_push(json_t *a, json_t *v, bool *ok)
 		*ok = false;
 }
 
-static json_t *ks_json_frames(const struct ks_cap_frame *f, size_t n, bool *ok)
+static json_t *ks_json_frames(const struct ks_cap_stack *s, bool *ok)
 {
+	const struct ks_cap_frame *f = s ? s->f : NULL;
+	size_t n = ks_cap_stack_n(s), i;
 	json_t *a = json_array();
-	size_t i;
 
 	if (!a) {
 		*ok = false;
@@ -120,8 +121,8 @@ static void ks_json_stack(json_t *o, const struct ks_group *gr, bool *ok)
 	ks_json_set(o, "partial", json_boolean(gr->flags & (KS_CAP_PARTIAL | KS_CAP_RUNNING)), ok);
 	if (gr->flags & KS_CAP_PARTIAL)
 		ks_json_set(o, "stop_reason", json_string(gr->why ? gr->why : "cut short"), ok);
-	ks_json_set(o, "kernel_frames", ks_json_frames(gr->frames, gr->nk, ok), ok);
-	ks_json_set(o, "user_frames", ks_json_frames(ks_group_uframes(gr), gr->nu, ok), ok);
+	ks_json_set(o, "kernel_frames", ks_json_frames(gr->kstack, ok), ok);
+	ks_json_set(o, "user_frames", ks_json_frames(gr->ustack, ok), ok);
 }
 
 static void ks_json_samples(json_t *o, const struct ks_report *r, const struct ks_group *gr,

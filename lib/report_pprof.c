@@ -259,7 +259,7 @@ static void ks_pp_group_labels(struct ks_pp *pp, const struct ks_group *gr)
 static void ks_pp_sample(struct ks_pp *pp, const struct ks_report *r, const struct ks_group *gr)
 {
 	KsSample *s = &pp->samples[pp->nsamples++];
-	size_t n = gr->nk + gr->nu, i, k = 0;
+	size_t nk = ks_group_nk(gr), nu = ks_group_nu(gr), n = nk + nu, i, k = 0;
 
 	perftools__profiles__sample__init(s);
 	s->location_id = malloc((n + 1) * sizeof(*s->location_id));
@@ -270,10 +270,10 @@ static void ks_pp_sample(struct ks_pp *pp, const struct ks_report *r, const stru
 	}
 	if (gr->flags & KS_CAP_RUNNING)
 		s->location_id[k++] = ks_pp_pseudo(pp, "[running]");
-	for (i = 0; i < gr->nk; i++)
-		s->location_id[k++] = ks_pp_frame(pp, &gr->frames[i], KS_MAP_KERNEL);
-	for (i = 0; i < gr->nu; i++)
-		s->location_id[k++] = ks_pp_frame(pp, &ks_group_uframes(gr)[i], KS_MAP_USER);
+	for (i = 0; i < nk; i++)
+		s->location_id[k++] = ks_pp_frame(pp, &gr->kstack->f[i], KS_MAP_KERNEL);
+	for (i = 0; i < nu; i++)
+		s->location_id[k++] = ks_pp_frame(pp, &gr->ustack->f[i], KS_MAP_USER);
 	if ((gr->flags & KS_CAP_PARTIAL) && k < n + 1)
 		s->location_id[k++] = ks_pp_pseudo(pp, "[cut short]");
 	s->n_location_id = k;

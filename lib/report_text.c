@@ -14,11 +14,12 @@
 
 #include "report.h"
 
-static void ks_text_frames(FILE *out, const struct ks_cap_frame *f, size_t n)
+static void ks_text_stack(FILE *out, const struct ks_cap_stack *s)
 {
+	const struct ks_cap_frame *f = s ? s->f : NULL;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < ks_cap_stack_n(s); i++)
 		fprintf(out, "%016" PRIx64 " : %s%s\n", f[i].ip,
 			f[i].flags & KS_CAP_FRAME_UNRELIABLE ? "? " : "", f[i].name);
 }
@@ -27,10 +28,10 @@ static void ks_text_frames(FILE *out, const struct ks_cap_frame *f, size_t n)
 static void ks_text_end(FILE *out, const struct ks_group *gr, const struct ks_group_member *m)
 {
 	if (gr->flags & KS_CAP_TRUNCATED)
-		fprintf(out, "... truncated at %zu frames (raise with -n)\n", gr->nk);
+		fprintf(out, "... truncated at %zu frames (raise with -n)\n", ks_group_nk(gr));
 	else if (gr->flags & KS_CAP_PARTIAL)
 		fprintf(out, "(walk stopped: %s)\n", gr->why ? gr->why : "cut short");
-	else if ((gr->flags & KS_CAP_USER) && !gr->nu && m)
+	else if ((gr->flags & KS_CAP_USER) && !gr->ustack && m)
 		fprintf(out, "user mode: ip %016" PRIx64 " sp %016" PRIx64 "\n", m->user_ip,
 			m->user_sp);
 }
@@ -54,7 +55,8 @@ static void ks_text_thread(const struct ks_report *r, FILE *out, const struct ks
 		fprintf(out, " [%" PRIu64 " samples, ~%.3f s]", gr->samples,
 			(double)ks_report_wall_ns(r, gr->samples) / 1e9);
 	fputc('\n', out);
-	ks_text_frames(out, gr->frames, gr->nk + gr->nu);
+	ks_text_stack(out, gr->kstack);
+	ks_text_stack(out, gr->ustack);
 	ks_text_end(out, gr, m);
 	fputc('\n', out);
 }
@@ -102,9 +104,10 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 	free(tids);
 	if (gr->flags & KS_CAP_RUNNING)
 		fputs("[running on a CPU: no saved kernel stack]\n", out);
-	ks_text_frames(out, gr->frames, gr->nk + gr->nu);
+	ks_text_stack(out, gr->kstack);
+	ks_text_stack(out, gr->ustack);
 	ks_text_end(out, gr, NULL);
-	if ((gr->flags & KS_CAP_USER) && !gr->nu)
+	if ((gr->flags & KS_CAP_USER) && !gr->ustack)
 		fputs("user mode\n", out);
 	fputc('\n', out);
 	return NULL;

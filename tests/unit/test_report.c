@@ -17,6 +17,9 @@
 
 #define SKIP_EXIT 77
 
+/* every test's distinct stacks: outlives each capture and grouping */
+static struct ks_cap_pool pool;
+
 static const struct ks_cap_frame stack_sleep[] = {
 	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
 	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0 },
@@ -70,7 +73,7 @@ static void add(struct ks_capture *c, uint64_t tid, const char *comm, char state
 	snprintf(t.comm, sizeof(t.comm), "%s", comm);
 	if (flags & KS_CAP_PARTIAL)
 		t.why = "frame limit";
-	assert_non_null(ks_capture_add(c, &t, kf, nk, NULL, 0));
+	assert_non_null(ks_capture_add_frames(c, &t, kf, nk, NULL, 0));
 }
 
 /* The zoo: 100 sleeping, 100 in D, 100 reading a pipe; kworkers; running; cut. */
@@ -79,7 +82,7 @@ static void zoo(struct ks_capture *c)
 	char comm[32];
 	int i;
 
-	ks_capture_init(c);
+	ks_capture_init(c, &pool);
 	/* interleaved, as threads of several processes come in a listing */
 	for (i = 0; i < 100; i++) {
 		add(c, 1000 + i, "zoo", 'S', KS_CAP_USER, stack_sleep, 4);
@@ -163,11 +166,11 @@ static void test_group_kernel_half(void **state)
 	int i;
 
 	(void)state;
-	ks_capture_init(&c);
+	ks_capture_init(&c, &pool);
 	for (i = 0; i < 10; i++) {
 		t.tid = 100 + i;
 		strcpy(t.comm, "app");
-		assert_non_null(ks_capture_add(&c, &t, stack_sleep, 4, i < 6 ? user_a : user_b, 2));
+		assert_non_null(ks_capture_add_frames(&c, &t, stack_sleep, 4, i < 6 ? user_a : user_b, 2));
 	}
 	ks_grouping_init(&whole, KS_GROUP_WHOLE);
 	ks_grouping_init(&kern, KS_GROUP_KERNEL);
@@ -177,11 +180,12 @@ static void test_group_kernel_half(void **state)
 	ks_grouping_finish(&kern, 0);
 	assert_int_equal(whole.n, 2);
 	assert_int_equal(whole.v[0].nm, 6);
-	assert_int_equal(whole.v[0].nu, 2);
+	assert_int_equal(ks_group_nu(&whole.v[0]), 2);
+	assert_ptr_equal(whole.v[0].kstack, whole.v[1].kstack);
 	assert_int_equal(whole.v[1].nm, 4);
 	assert_int_equal(kern.n, 1);
 	assert_int_equal(kern.v[0].nm, 10);
-	assert_int_equal(kern.v[0].nu, 0);
+	assert_int_equal(ks_group_nu(&kern.v[0]), 0);
 	ks_grouping_fini(&whole);
 	ks_grouping_fini(&kern);
 	ks_capture_fini(&c);
@@ -210,7 +214,7 @@ static void test_group_rounds(void **state)
 	(void)state;
 	ks_grouping_init(&g, KS_GROUP_WHOLE);
 	for (round = 0; round < 4; round++) {
-		ks_capture_init(&c);
+		ks_capture_init(&c, &pool);
 		/* the same 10 threads: two rounds asleep, two reading a pipe */
 		for (int i = 0; i < 10; i++)
 			add(&c, 500 + i, "alt", 'S', KS_CAP_USER, round < 2 ? stack_sleep : stack_pipe, 4);
@@ -281,6 +285,33 @@ static void test_filters(void **state)
 	assert_non_null(err);
 	assert_non_null(strstr(err->message, "--match"));
 	ks_error_destroy(err);
+}
+
+/* One pool entry per distinct (addresses, flags); names set once. */
+static void test_pool(void **state)
+{
+	static const uint64_t ips[] = { 1, 2, 3 };
+	static const uint8_t fl[] = { 0, KS_CAP_FRAME_UNRELIABLE, 0 };
+	struct ks_cap_pool p;
+	struct ks_cap_stack *a, *b, *c, *d;
+	bool added;
+
+	(void)state;
+	ks_cap_pool_init(&p);
+	a = ks_cap_pool_intern(&p, ips, NULL, 3, &added);
+	assert_true(added);
+	assert_false(a->named);
+	b = ks_cap_pool_intern(&p, ips, NULL, 3, &added);
+	assert_false(added);
+	assert_ptr_equal(a, b);
+	c = ks_cap_pool_intern(&p, ips, fl, 3, &added);
+	assert_true(added);
+	assert_ptr_not_equal(a, c);
+	d = ks_cap_pool_intern(&p, ips, NULL, 2, &added);
+	assert_true(added);
+	assert_ptr_not_equal(a, d);
+	assert_int_equal(p.n, 3);
+	ks_cap_pool_fini(&p);
 }
 
 static void test_name_split(void **state)
@@ -414,9 +445,9 @@ static void test_escaping(void **state)
 	char path[256], *text;
 
 	(void)state;
-	ks_capture_init(&c);
+	ks_capture_init(&c, &pool);
 	memcpy(t.comm, "x;y\n\x1b\xc3\xa9", 8);
-	assert_non_null(ks_capture_add(&c, &t, &named, 1, NULL, 0));
+	assert_non_null(ks_capture_add_frames(&c, &t, &named, 1, NULL, 0));
 	ks_grouping_init(&g, KS_GROUP_WHOLE);
 	assert_no_error(ks_grouping_add(&g, &c));
 	ks_grouping_finish(&g, 0);
@@ -558,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_min_count),
 		cmocka_unit_test(test_group_rounds),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_name_split),
 		cmocka_unit_test(test_text_grouped),
 		cmocka_unit_test(test_text_ungrouped),
@@ -570,5 +602,10 @@ int main(void)
 		cmocka_unit_test(test_pprof),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc;
+
+	ks_cap_pool_init(&pool);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	ks_cap_pool_fini(&pool);
+	return rc;
 }
