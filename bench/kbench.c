@@ -238,7 +238,7 @@ static void symbolize(struct thr *t, size_t n, int sym)
 	}
 	fflush(devnull);
 	*fmt_us += now_us() - t1;
-	*stacks_kept = text.used;
+	*stacks_kept = text.stacks.used;
 	ks_stack_text_fini(&text);
 	ks_symcache_fini(&names);
 }

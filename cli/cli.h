@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The kstack CLI's shared pieces: exit codes, options, counters, and the
- * per-thread actions of show.c (print stacks) and verify_cmd.c (--verify). */
+/*
+ * The kstack CLI's shared pieces: the parsed command line (options.c), the
+ * tally of what was shown and the one exit-status rule (tally.c), finding
+ * threads through the driver (targets.c), and the per-thread actions of
+ * show.c (print stacks) and verify_cmd.c (--verify).
+ */
 #ifndef KSTACK_CLI_H
 #define KSTACK_CLI_H
 
@@ -13,43 +17,139 @@
 #include "stack_text.h"
 #include "symcache.h"
 #include "threads.h"
+#include "triage.h"
 
 /* Exit codes (documented in --help) */
-#define EXIT_ALL	0	/* every thread shown (--verify: agreement met) */
-#define EXIT_PARTIAL	1	/* some threads failed (--verify: below the bar) */
+#define EXIT_ALL	0	/* every requested thread shown whole (--verify: agreement met) */
+#define EXIT_PARTIAL	1	/* something shown, not all of it whole */
 #define EXIT_NOTHING	2	/* nothing shown: setup failed or no thread */
 #define EXIT_USAGE	64	/* bad command line */
 
 /* --verify passes when /proc agrees for at least this share of threads */
 #define KS_PROC_AGREEMENT_MIN 0.99
 
-struct opts {
-	bool threads, all, verify, quiet, raw, tables, no_snapshot;
-	uint32_t max_frames;
-	const char *device, *kallsyms;
+/* What to do with the threads (one per run). */
+enum cli_action {
+	CLI_SHOW,	/* print stacks (default) */
+	CLI_VERIFY,	/* --verify */
+	CLI_RAW,	/* --raw */
+	CLI_TABLES,	/* --tables: no threads */
 };
 
-struct counts {
-	size_t shown, failed, running, vanished, ran;
-	/* --verify */
+/* Which threads: the command line's ids name processes, threads, or nothing (--all). */
+enum cli_target {
+	CLI_PIDS,
+	CLI_TIDS,	/* -t */
+	CLI_ALL,	/* --all */
+};
+
+/*
+ * The command line, parsed once (options.c). A new option adds a field
+ * here and a row to the option table; the run reads the field where it
+ * matters.
+ */
+struct opts {
+	enum cli_action action;
+	enum cli_target target;
+	uint64_t *ids;		/* PIDs or TIDs, as given */
+	size_t nids;
+	bool quiet;		/* --verify: mismatches and summary only */
+	bool no_snapshot;	/* -S: thread by thread */
+	uint32_t max_frames;	/* 0: the action's default */
+	const char *device, *kallsyms;
+	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
+};
+
+/* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
+int opts_parse(int argc, char **argv, struct opts *o);
+void opts_fini(struct opts *o);
+
+/*
+ * What a run showed, counted per thread; exit_status() turns it into the
+ * exit code, the same rule for every action and target.
+ */
+struct tally {
+	size_t whole;		/* shown whole (to user mode, or a kernel thread's end) */
+	size_t cut;		/* shown, but cut short: frame limit, walk stopped early */
+	size_t running;		/* shown as running on a CPU: it has no saved stack */
+	size_t ran;		/* kept running through every try: not shown */
+	size_t missing;		/* a requested PID/TID with no thread to show */
+	size_t failed;		/* not shown for another reason (said on stderr) */
+	/* --verify: threads compared, and how they agreed */
 	size_t walked, eq_kernel, eq_proc, unreliable;
 };
 
-/* show.c */
-void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
+/*
+ * 0: something shown and every requested thread whole (a running thread's
+ *    line is whole: there is no stack to cut);
+ * 1: something shown, but a stack was cut short, a thread kept running
+ *    (--verify skips those), a requested id was missing or a thread
+ *    failed (--verify: also agreement below the bar);
+ * 2: nothing shown.
+ */
+int exit_status(const struct tally *t, enum cli_action action);
+
 /* Count a thread we could not show; loud: also say why on stderr. */
-void count_error(struct counts *c, const struct ks_error *err, uint64_t tid, bool loud);
+void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud);
+
+/* A requested id that has no thread: say why (stderr) and count it. */
+void tally_missing(struct tally *t, const struct ks_error *why);
+
+/* targets.c: the threads the command line names, listed through the driver */
+struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
+			      struct ks_tid_list *l, struct tally *t);
+
+/*
+ * Why pid (a process, or with thread set a thread id) has nothing to show,
+ * as an error to report: ESRCH "no such ..." or, where the driver finds
+ * the id but none of its threads alive, "... a zombie".
+ */
+struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone);
+
+/* Is /proc mounted for our own pid namespace (its ids are the driver's)? */
+struct ks_error *proc_is_ours(void);
+
+/* frames.c: printing the driver's SNAPSHOT frames (the default path) */
+struct frames {
+	struct ks_session *s;		/* the walker is set up only if a thread needs it */
+	struct ks_stack_text *text;
+	struct ks_snapshot *snap;
+	const struct opts *o;
+	struct tally *tally;
+};
+
+/* Does the driver hand out FRAMES records with tails, and names? */
+bool frames_usable(const struct ks_driver *drv);
+/* Every thread of process pid (0: of the system); ESRCH: no such process. */
+struct ks_error *frames_show_process(struct frames *f, uint64_t pid);
+/* Thread tid alone (a missing one is counted and said, not returned). */
+struct ks_error *frames_show_thread(struct frames *f, uint64_t tid);
+
+/* show.c */
+/* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
+void print_walk_end(const struct ks_walk_result *w, uint64_t tid);
+void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
+void print_running(uint64_t tid, const char *comm);
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-		 struct counts *c, bool explicit);
+		 struct tally *c, bool explicit);
 void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-		struct counts *c);
+		struct tally *c);
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
-			       struct counts *c, struct ks_snapshot *snap);
+			       struct tally *c, struct ks_snapshot *snap);
+
+/*
+ * triage.c: --group, the filters, --format/-o, --sample (o->triage.used)
+ * over the command line's processes or --all; what was shown in *tally.
+ */
+struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
+			    struct ks_symcache *names, struct tally *tally);
 
 /* verify_cmd.c */
-void verify_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
+void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
 		   const struct opts *o);
-/* Print the agreement figures; the exit status they earn. */
-int verify_summary(const struct counts *c, double secs);
+/* Print the agreement figures (PASSED only when the exit status is 0). */
+void verify_summary(const struct tally *c, double secs);
+/* --verify's own part of the exit rule: agreement met? */
+bool verify_agreed(const struct tally *c);
 
 #endif

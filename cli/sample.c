@@ -9,7 +9,8 @@
  * monotonic clock, so a slow round delays the next one instead of shifting
  * every later one; a round that overran the grid starts right away (no
  * burst of rounds to catch up). Frames come from the driver's walk
- * (KSTACK_SNAP_FRAMES): no stack bytes copied out, a few µs a thread.
+ * (KSTACK_SNAP_FRAMES): no stack bytes copied out, a few µs a thread; a
+ * thread that ran through its capture counts as a cut sample, not retaken.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,11 +47,10 @@ static void sample_progress(uint64_t elapsed, uint64_t duration, uint64_t rounds
 		(double)elapsed / 1e9, (double)duration / 1e9, rounds, threads);
 }
 
-struct ks_error *triage_sample(struct ks_session *s, struct ks_symcache *names,
-			       const struct triage_opts *t, bool all, char *const *pids,
-			       int npids, const struct ks_filter *f, struct ks_cap_pool *pool,
-			       struct ks_grouping *g,
-			       struct ks_report *r, struct triage_counts *counts)
+struct ks_error *triage_sample(const struct triage_target *tg, const struct triage_opts *t,
+			       const struct ks_filter *f, struct ks_cap_pool *pool,
+			       struct ks_grouping *g, struct ks_report *r,
+			       struct triage_counts *counts)
 {
 	struct sigaction sa = { .sa_handler = sample_on_signal }, old_int, old_term;
 	bool progress = t->duration_ns > 1000000000ull && isatty(STDERR_FILENO);
@@ -72,8 +72,7 @@ struct ks_error *triage_sample(struct ks_session *s, struct ks_symcache *names,
 	for (next = start; !sample_stop; ) {
 		uint64_t now;
 
-		err = triage_capture(s, names, all, pids, npids, KSTACK_SNAP_FRAMES, &snap, &c,
-				     counts);
+		err = triage_capture(tg, &snap, &c, counts);
 		if (err)
 			break;
 		r->walked += c.walked;

@@ -16,7 +16,7 @@ static void print_header(const struct kstack_thread_context *c, uint64_t tid)
 }
 
 /* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
-static void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
+void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
 {
 	ks_stack_text_put_stop(stdout, w);
 	if (w->stop == KS_STOP_MAX_FRAMES)
@@ -31,90 +31,45 @@ void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint
 	print_walk_end(w, tid);
 }
 
-/* Running/vanished threads are facts, not failures; the rest are. */
-void count_error(struct counts *c, const struct ks_error *err, uint64_t tid, bool loud)
-{
-	switch (err->code) {
-	case EBUSY:
-		c->running++;
-		break;
-	case ESRCH:
-		c->vanished++;
-		break;
-	case EAGAIN:
-		c->ran++;
-		c->failed++;
-		break;
-	default:
-		c->failed++;
-		loud = true;
-		break;
-	}
-	if (loud)
-		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
-}
-
-/*
- * A running thread's name, from /proc (the driver has no context for it),
- * escaped (escape.h). The file ends in a newline the kernel adds; the name
- * itself may hold one, so only the last is dropped.
- */
-static void proc_comm(const struct ks_tid *t, char *buf, size_t len)
-{
-	char path[96], raw[KSTACK_COMM_LEN + 1];
-	size_t n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%" PRIu64 "/task/%" PRIu64 "/comm", t->tgid, t->tid);
-	f = fopen(path, "re");
-	if (f) {
-		n = fread(raw, 1, sizeof(raw), f);
-		fclose(f);
-	}
-	if (n && raw[n - 1] == '\n')
-		n--;
-	if (!n) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	ks_escape(buf, len, raw, n);
-}
-
 /* A thread on a CPU has no saved stack: say so, under its escaped name. */
-static void print_running(uint64_t tid, const char *comm)
+void print_running(uint64_t tid, const char *comm)
 {
 	char esc[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
 
-	ks_escape_str(esc, sizeof(esc), comm);
+	ks_escape_str(esc, sizeof(esc), comm && comm[0] ? comm : "-");
 	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid, esc);
 }
 
+/* Whole: the walk reached user mode or a kernel thread's end. */
+static bool walk_whole(const struct ks_walk_result *w)
+{
+	return w->stop == KS_STOP_USER || w->stop == KS_STOP_END_OF_STACK;
+}
+
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-			struct counts *c, bool explicit)
+		 struct tally *c, bool explicit)
 {
 	struct kstack_thread_context ctx;
 	struct ks_walk_result w;
 	struct ks_error *err = ks_session_walk(s, t->tid, &ctx, &w);
 
 	if (err) {
-		if (err->code == EBUSY) {
-			/* say so on stdout too: the thread exists, it has no saved stack */
-			char comm[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
-
-			proc_comm(t, comm, sizeof(comm));
-			printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n",
-			       t->tid, comm);
-		}
-		count_error(c, err, t->tid, explicit || err->code == EAGAIN);
+		if (err->code == EBUSY)
+			print_running(t->tid, t->comm);
+		if (err->code == ESRCH && explicit)
+			tally_missing(c, err);
+		else
+			tally_error(c, err, t->tid, explicit || err->code == EAGAIN);
 		ks_error_destroy(err);
 		return;
 	}
 	print_header(&ctx, t->tid);
 	print_walk(text, &w, t->tid);
 	printf("\n");
-	c->shown++;
-	if (w.stop == KS_STOP_MAX_FRAMES)
-		c->failed++;
+	if (walk_whole(&w))
+		c->whole++;
+	else
+		c->cut++;
 	ks_walk_result_fini(&w);
 }
 
@@ -123,62 +78,83 @@ void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct 
  * from one quiet moment: a self-contained record for bug reports and for
  * unit-test fixtures (tests/unit/fixtures/README.md).
  */
-void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-		       struct counts *c)
-{
-	struct kstack_thread_context ctx, after;
+struct raw_take {
+	struct ks_session *s;
+	uint64_t tid;
 	uint64_t kernel[KSTACK_FRAMES_MAX];
 	struct kstack_stack st;
+	uint8_t *buf;
+	size_t len;
+};
+
+/* The stack bytes and the kernel's unwind, inside one quiet moment. */
+static struct ks_error *raw_take(void *arg, const struct kstack_thread_context *ctx, bool *ran)
+{
+	struct raw_take *a = arg;
+	struct ks_error *err;
+
+	a->len = ctx->stack_base + ctx->stack_size - ctx->sp;
+	a->buf = malloc(a->len);
+	if (!a->buf)
+		return &ks_error_nomem;
+	err = ks_driver_read(&a->s->drv, ctx->sp, a->buf, a->len);
+	if (!err)
+		err = ks_driver_stack(&a->s->drv, a->tid, a->kernel, KSTACK_FRAMES_MAX, &a->st);
+	if (err) {
+		free(a->buf);
+		a->buf = NULL;
+		return err;
+	}
+	*ran = (a->st.flags & KSTACK_SF_RAN) || a->st.nvcsw_before != ctx->nvcsw ||
+	       a->st.nivcsw_before != ctx->nivcsw;
+	return NULL;
+}
+
+static void raw_drop(void *arg)
+{
+	struct raw_take *a = arg;
+
+	free(a->buf);
+	a->buf = NULL;
+}
+
+void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
+		struct tally *c)
+{
+	static struct raw_take a;
+	struct kstack_thread_context ctx;
+	const struct kstack_stack *st = &a.st;
+	const uint64_t *kernel = a.kernel;
 	struct ks_walk_thread wt;
 	struct ks_walk_result w;
-	struct ks_error *err = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0, i;
-	int tries;
+	struct ks_error *err;
+	const uint8_t *buf;
+	size_t len, i;
 
-	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
-		free(buf);
-		buf = NULL;
-		err = ks_driver_thread_context(&s->drv, t->tid, &ctx);
-		if (err)
-			break;
-		len = ctx.stack_base + ctx.stack_size - ctx.sp;
-		buf = malloc(len);
-		if (!buf) {
-			err = &ks_error_nomem;
-			break;
-		}
-		err = ks_driver_read(&s->drv, ctx.sp, buf, len);
-		if (!err)
-			err = ks_driver_stack(&s->drv, t->tid, kernel, KSTACK_FRAMES_MAX, &st);
-		if (!err)
-			err = ks_driver_thread_context(&s->drv, t->tid, &after);
-		if (err)
-			break;
-		if (!(st.flags & KSTACK_SF_RAN) && after.nvcsw == ctx.nvcsw &&
-		    after.nivcsw == ctx.nivcsw && after.sp == ctx.sp && st.nvcsw_before == ctx.nvcsw &&
-		    st.nivcsw_before == ctx.nivcsw)
-			break;
-		err = ks_error_format(EAGAIN, "thread %" PRIu64 ": ran during the walk %d times",
-				      t->tid, KS_SESSION_TRIES);
-	}
+	a.s = s;
+	a.tid = t->tid;
+	err = ks_session_quiet(s, t->tid, &ctx, raw_take, raw_drop, &a);
 	if (!err) {
 		wt = (struct ks_walk_thread){ ctx.stack_base, ctx.stack_size, ctx.sp };
-		err = ks_walk_image(&s->cfg, &wt, buf, &w);
+		err = ks_walk_image(&s->cfg, &wt, a.buf, &w);
 	}
 	if (err) {
-		count_error(c, err, t->tid, true);
+		if (err->code == EBUSY)
+			print_running(t->tid, t->comm);
+		tally_error(c, err, t->tid, true);
 		ks_error_destroy(err);
-		free(buf);
+		raw_drop(&a);
 		return;
 	}
+	buf = a.buf;
+	len = a.len;
 	print_header(&ctx, t->tid);
 	print_walk(text, &w, t->tid);
 	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
 	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
 	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
-	printf("raw-kernel %u", st.nr_frames);
-	for (i = 0; i < st.nr_frames && i < KSTACK_FRAMES_MAX; i++)
+	printf("raw-kernel %u", st->nr_frames);
+	for (i = 0; i < st->nr_frames && i < KSTACK_FRAMES_MAX; i++)
 		printf(" %016" PRIx64, kernel[i]);
 	printf("\nraw-walk %zu", w.nr);
 	for (i = 0; i < w.nr; i++)
@@ -195,9 +171,12 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 		printf(" %016" PRIx64, v);
 	}
 	printf("\n\n");
-	c->shown++;
+	if (walk_whole(&w))
+		c->whole++;
+	else
+		c->cut++;
 	ks_walk_result_fini(&w);
-	free(buf);
+	raw_drop(&a);
 }
 
 /*
@@ -260,7 +239,7 @@ static struct noted_walk *note_snapshot_stacks(struct ks_session *s, struct ks_s
 }
 
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
-				      uint64_t pid, struct counts *c, struct ks_snapshot *snap)
+			       uint64_t pid, struct tally *c, struct ks_snapshot *snap)
 {
 	const struct kstack_snap_thread *r;
 	struct noted_walk *noted;
@@ -281,6 +260,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 
 		memcpy(comm, r->comm, sizeof(comm));
 		comm[sizeof(comm) - 1] = '\0';
+		memcpy(t.comm, comm, sizeof(t.comm));
 		if (r->flags & KSTACK_SNAP_F_RUNNING) {
 			print_running(r->tid, comm);
 			c->running++;
@@ -296,7 +276,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 		} else {
 			err = ks_walk_image(&s->cfg, &wt, data, &w);
 			if (err) {
-				count_error(c, err, r->tid, true);
+				tally_error(c, err, r->tid, true);
 				ks_error_destroy(err);
 				continue;
 			}
@@ -310,9 +290,10 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 			print_walk(text, &w, r->tid);
 		}
 		putchar_unlocked('\n');
-		c->shown++;
-		if (w.stop == KS_STOP_MAX_FRAMES)
-			c->failed++;
+		if (walk_whole(&w))
+			c->whole++;
+		else
+			c->cut++;
 		ks_walk_result_fini(&w);
 	}
 	free(noted);

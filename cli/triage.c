@@ -44,10 +44,9 @@ static bool cap_scratch_room(struct cap_scratch *k, size_t n)
 
 /* What the first pass keeps of a record for the second. */
 struct rec_note {
-	struct ks_cap_stack *stack;	/* NULL: take the thread on its own */
-	enum ks_walk_stop stop;		/* RAW: how our walk ended */
-	uint64_t user_ip, user_sp;
-	bool walked;			/* RAW: stop/user_* set */
+	struct ks_cap_stack *stack;	/* NULL: no frames */
+	struct ks_walk_result end;	/* RAW: how our walk ended (frames NULL) */
+	bool walked;			/* RAW: walked here, end set */
 };
 
 static void cap_thread_init(struct ks_cap_thread *t, uint64_t tid, uint64_t tgid,
@@ -105,15 +104,14 @@ static void cap_name_new(struct ks_cap_pool *pool, struct ks_symcache *names, si
 	}
 }
 
-/* How our walk ended, as the capture says it. */
-static void cap_set_end(struct ks_cap_thread *t, enum ks_walk_stop stop, uint64_t user_ip,
-			uint64_t user_sp)
+/* How a walk ended (ours, or the driver's from its tail), as the capture says it. */
+static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *end)
 {
-	switch (stop) {
+	switch (end->stop) {
 	case KS_STOP_USER:
 		t->flags |= KS_CAP_USER;
-		t->user_ip = user_ip;
-		t->user_sp = user_sp;
+		t->user_ip = end->user_ip;
+		t->user_sp = end->user_sp;
 		break;
 	case KS_STOP_END_OF_STACK:
 		break;
@@ -123,25 +121,9 @@ static void cap_set_end(struct ks_cap_thread *t, enum ks_walk_stop stop, uint64_
 		break;
 	default:
 		t->flags |= KS_CAP_PARTIAL;
-		t->why = ks_walk_stop_name(stop);
+		t->why = ks_walk_stop_name(end->stop);
+		t->stop_ip = end->stop_ip;
 		break;
-	}
-}
-
-/* How the driver's walk of a FRAMES record ended. */
-static void cap_set_frames_end(struct ks_cap_thread *t, const struct kstack_snap_thread *r)
-{
-	if (r->flags & KSTACK_SNAP_F_TRUNCATED) {
-		t->flags |= KS_CAP_PARTIAL | KS_CAP_TRUNCATED;
-		t->why = "frame limit";
-	} else if (r->flags & KSTACK_SNAP_F_UNRELIABLE) {
-		t->flags |= KS_CAP_PARTIAL;
-		t->why = "the kernel's unwinder stopped early";
-	} else if (r->flags & KSTACK_SNAP_F_RAN) {
-		t->flags |= KS_CAP_PARTIAL;
-		t->why = "ran during its capture";
-	} else if (!(r->flags & KSTACK_TF_KTHREAD)) {
-		t->flags |= KS_CAP_USER;	/* the driver's walk ends at the user-mode entry */
 	}
 }
 
@@ -152,27 +134,34 @@ static bool record_usable(const struct kstack_snap_thread *r)
 }
 
 /*
- * A RAW record (or one that ran through its capture) that the first pass
- * did not walk: taken again on its own, as kstack's listing does.
+ * Taken again on its own, as kstack's listing does: a thread that ran
+ * through its capture (when the target retakes), or a RAW record the
+ * first pass could not walk.
  */
-static bool record_alone(const struct kstack_snap_thread *r, const struct rec_note *n)
+static bool record_alone(const struct triage_target *tg, const struct kstack_snap_thread *r,
+			 const struct rec_note *n)
 {
-	return !(r->flags & KSTACK_SNAP_F_RUNNING) && !r->nr_frames && !n->walked &&
-	       (r->raw_len || (r->flags & KSTACK_SNAP_F_RAN));
+	if (r->flags & KSTACK_SNAP_F_RUNNING)
+		return false;
+	if (r->flags & KSTACK_SNAP_F_RAN)
+		return tg->retake;
+	return !tg->frames && !n->walked;
 }
 
 /* One thread taken on its own (its record was not usable), into c. */
-static struct ks_error *cap_add_alone(struct ks_session *s, struct ks_capture *c,
-				      struct ks_symcache *names, struct cap_scratch *k,
-				      const struct kstack_snap_thread *r,
+static struct ks_error *cap_add_alone(const struct triage_target *tg, struct ks_capture *c,
+				      struct cap_scratch *k, const struct kstack_snap_thread *r,
 				      struct triage_counts *counts)
 {
+	struct ks_symcache *names = tg->names;
 	struct kstack_thread_context ctx;
 	struct ks_walk_result w;
 	struct ks_cap_thread t;
 	size_t from = c->pool->n;
-	struct ks_error *err = ks_session_walk(s, r->tid, &ctx, &w);
+	struct ks_error *err = ks_session_walker(tg->s);
 
+	if (!err)
+		err = ks_session_walk(tg->s, r->tid, &ctx, &w);
 	if (err && err->code == EBUSY) {
 		cap_thread_init(&t, r->tid, r->tgid, r->comm, 0, r->nvcsw_after, r->nivcsw_after);
 		t.flags = KS_CAP_RUNNING;
@@ -180,18 +169,17 @@ static struct ks_error *cap_add_alone(struct ks_session *s, struct ks_capture *c
 		return ks_capture_add(c, &t) ? NULL : &ks_error_nomem;
 	}
 	if (err) {
-		if (err->code == ESRCH)
-			counts->vanished++;
-		else
+		/* exited meanwhile: not a failure (it is no longer there to show) */
+		if (err->code != ESRCH) {
 			counts->failed++;
-		if (err->code != ESRCH && err->code != EAGAIN)
 			fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", r->tid, err->message);
+		}
 		ks_error_destroy(err);
 		return NULL;
 	}
 	cap_thread_init(&t, r->tid, ctx.tgid, ctx.comm, ctx.state, ctx.nvcsw, ctx.nivcsw);
 	t.kstack = w.nr ? cap_intern_walk(c->pool, names, k, &w) : NULL;
-	cap_set_end(&t, w.stop, w.user_ip, w.user_sp);
+	cap_set_end(&t, &w);
 	err = w.nr && !t.kstack ? &ks_error_nomem : NULL;
 	ks_walk_result_fini(&w);
 	if (err)
@@ -209,10 +197,11 @@ static struct ks_error *cap_add_alone(struct ks_session *s, struct ks_capture *c
  * thread's cost is then a walk and a hash: a whole-system listing has a
  * few dozen distinct stacks.
  */
-static struct ks_error *cap_snapshot(struct ks_session *s, struct ks_symcache *names,
+static struct ks_error *cap_snapshot(const struct triage_target *tg,
 				     const struct ks_snapshot *snap, struct ks_capture *c,
 				     struct triage_counts *counts)
 {
+	struct ks_symcache *names = tg->names;
 	struct rec_note *notes = calloc(snap->nr ? snap->nr : 1, sizeof(*notes));
 	size_t pos0 = (size_t)c->walked;	/* this snapshot's first position in c */
 	const struct kstack_snap_thread *r;
@@ -258,15 +247,14 @@ static struct ks_error *cap_snapshot(struct ks_session *s, struct ks_symcache *n
 		}
 		if (!record_usable(r))
 			continue;
-		e2 = ks_walk_image(&s->cfg, &wt, data, &w);
+		e2 = ks_walk_image(&tg->s->cfg, &wt, data, &w);
 		if (e2) {
 			ks_error_destroy(e2);
 			continue;
 		}
 		notes[i].walked = true;
-		notes[i].stop = w.stop;
-		notes[i].user_ip = w.user_ip;
-		notes[i].user_sp = w.user_sp;
+		notes[i].end = w;
+		notes[i].end.frames = NULL;
 		notes[i].stack = w.nr ? cap_intern_walk(c->pool, names, &k, &w) : NULL;
 		if (w.nr && !notes[i].stack)
 			err = &ks_error_nomem;
@@ -283,8 +271,8 @@ static struct ks_error *cap_snapshot(struct ks_session *s, struct ks_symcache *n
 		struct ks_cap_thread t;
 
 		c->walked++;
-		if (record_alone(r, &notes[i])) {
-			err = cap_add_alone(s, c, names, &k, r, counts);
+		if (record_alone(tg, r, &notes[i])) {
+			err = cap_add_alone(tg, c, &k, r, counts);
 			continue;
 		}
 		cap_thread_init(&t, r->tid, r->tgid, r->comm, r->state, r->nvcsw_after,
@@ -294,9 +282,17 @@ static struct ks_error *cap_snapshot(struct ks_session *s, struct ks_symcache *n
 			t.state = 'R';
 			t.flags = KS_CAP_RUNNING;
 		} else if (notes[i].walked) {
-			cap_set_end(&t, notes[i].stop, notes[i].user_ip, notes[i].user_sp);
+			cap_set_end(&t, &notes[i].end);
 		} else {
-			cap_set_frames_end(&t, r);
+			struct ks_walk_result end;
+
+			/* the driver's walk: its tail says how it ended */
+			ks_snapshot_frames_end(r, data, &end);
+			if (r->flags & KSTACK_SNAP_F_RAN) {
+				end.stop = KS_STOP_UNRELIABLE;
+				t.why = "ran during its capture";
+			}
+			cap_set_end(&t, &end);
 		}
 		if (!ks_capture_add(c, &t))
 			err = &ks_error_nomem;
@@ -308,31 +304,28 @@ out:
 	return err;
 }
 
-struct ks_error *triage_capture(struct ks_session *s, struct ks_symcache *names, bool all,
-				char *const *pids, int npids, uint32_t mode,
-				struct ks_snapshot *snap, struct ks_capture *c,
-				struct triage_counts *counts)
+struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
+				struct ks_capture *c, struct triage_counts *counts)
 {
-	uint32_t max = s->cfg.max_frames ? s->cfg.max_frames : KS_WALK_DEFAULT_MAX;
+	uint32_t mode = tg->frames ? KSTACK_SNAP_FRAMES : KSTACK_SNAP_RAW;
 	struct ks_error *err;
-	int i;
+	size_t i;
 
-	if (max > KSTACK_FRAMES_MAX)
-		max = KSTACK_FRAMES_MAX;
 	ks_capture_reset(c);
-	for (i = 0; i < (all ? 1 : npids); i++) {
-		uint64_t pid = all ? 0 : strtoull(pids[i], NULL, 10);
+	for (i = 0; i < (tg->all ? 1 : tg->npids); i++) {
+		uint64_t pid = tg->all ? 0 : tg->pids[i];
 
-		err = ks_snapshot_take(&s->drv, pid, mode, mode == KSTACK_SNAP_RAW ? 0 : max, snap);
-		if (err && err->code == ESRCH && !all) {
-			/* a process that is gone: counted, the others go on */
-			counts->vanished++;
+		err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0,
+				       snap);
+		if (err && err->code == ESRCH && !tg->all) {
+			/* a process that is gone: said, the others go on */
+			counts->gone++;
 			ks_error_destroy(err);
 			continue;
 		}
 		if (err)
 			return err;
-		err = cap_snapshot(s, names, snap, c, counts);
+		err = cap_snapshot(tg, snap, c, counts);
 		if (err)
 			return err;
 	}
@@ -347,10 +340,53 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int triage_run(struct ks_session *s, struct ks_symcache *names, const struct triage_opts *t,
-	       bool all, char *const *pids, int npids)
+/*
+ * The exit status's tally (one rule for every mode, tally.c): the threads
+ * of the last capture that the report shows, whole, cut or running; with
+ * filters that leave nothing, the report itself is the whole output.
+ */
+static void triage_tally(struct tally *tally, const struct ks_capture *c,
+			 const struct triage_counts *counts, const struct triage_target *tg)
 {
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].flags & KS_CAP_RUNNING)
+			tally->running++;
+		else if (c->v[i].flags & KS_CAP_PARTIAL)
+			tally->cut++;
+		else
+			tally->whole++;
+	}
+	tally->failed += counts->failed;
+	for (i = 0; i < counts->gone; i++) {
+		struct ks_error *why = ks_error_format(ESRCH, "a named process is gone");
+
+		tally_missing(tally, why);
+		ks_error_destroy(why);
+	}
+	if (!c->n && c->walked && !counts->failed)
+		tally->whole++;
+	(void)tg;
+}
+
+struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
+			    struct ks_symcache *names, struct tally *tally)
+{
+	const struct triage_opts *t = &o->triage;
 	struct ks_report r = { .interval_ns = t->interval_ns, .start_ns = now_ns(CLOCK_REALTIME) };
+	struct triage_target tg = {
+		.s = s,
+		.names = names,
+		.all = o->target == CLI_ALL,
+		.pids = o->ids,
+		.npids = o->nids,
+		.max_frames = o->max_frames && o->max_frames < KSTACK_FRAMES_MAX ?
+			      o->max_frames : o->max_frames ? KSTACK_FRAMES_MAX : KS_WALK_DEFAULT_MAX,
+		.frames = frames_usable(&s->drv),
+		/* a sampling round takes no thread twice: one that ran is a cut sample */
+		.retake = !t->sample,
+	};
 	struct triage_counts counts = { 0 };
 	struct ks_snapshot snap = { 0 };
 	struct ks_cap_pool pool;
@@ -359,20 +395,25 @@ int triage_run(struct ks_session *s, struct ks_symcache *names, const struct tri
 	struct ks_filter f;
 	struct ks_error *err;
 	FILE *out = stdout;
-	int rc = EXIT_ALL;
 
+	/* the options were checked (triage_opts_check): this compiles */
 	err = ks_filter_init(&f, t->states, t->comm, t->match);
-	if (err) {
-		fprintf(stderr, "kstack: %s\n", err->message);
-		ks_error_destroy(err);
-		return EXIT_USAGE;
+	if (err)
+		return err;
+	if (!tg.frames) {
+		/* a driver without FRAMES tails: raw stacks walked here */
+		err = ks_session_walker(s);
+		if (err) {
+			ks_filter_fini(&f);
+			return err;
+		}
 	}
 	if (t->output) {
 		out = fopen(t->output, "we");
 		if (!out) {
-			fprintf(stderr, "kstack: %s: %s\n", t->output, strerror(errno));
+			err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
 			ks_filter_fini(&f);
-			return EXIT_NOTHING;
+			return err;
 		}
 	}
 	ks_cap_pool_init(&pool);
@@ -381,11 +422,10 @@ int triage_run(struct ks_session *s, struct ks_symcache *names, const struct tri
 	ks_grouping_init(&g, t->format == KS_FORMAT_FOLDED && t->group == KS_GROUP_NONE ?
 			 KS_GROUP_WHOLE : t->group);
 	if (t->sample) {
-		err = triage_sample(s, names, t, all, pids, npids, &f, &pool, &g, &r, &counts);
+		err = triage_sample(&tg, t, &f, &pool, &g, &r, &counts);
+		/* the tally: the last round's threads */
 	} else {
-		/* raw stacks walked here: the frames kstack's own listing shows */
-		err = triage_capture(s, names, all, pids, npids, KSTACK_SNAP_RAW, &snap, &c,
-				     &counts);
+		err = triage_capture(&tg, &snap, &c, &counts);
 		if (!err) {
 			r.walked = c.walked;
 			ks_filter_capture(&f, &c, &r.left);
@@ -397,28 +437,20 @@ int triage_run(struct ks_session *s, struct ks_symcache *names, const struct tri
 		r.g = &g;
 		err = ks_report_write(&r, t->format, out);
 	}
-	if (err) {
-		fprintf(stderr, "kstack: %s\n", err->message);
-		ks_error_destroy(err);
-		rc = EXIT_NOTHING;
-	} else if (!r.walked) {
-		rc = EXIT_NOTHING;
-	} else if (counts.failed || (!all && counts.vanished)) {
-		rc = EXIT_PARTIAL;
+	if (!err) {
+		if (t->sample)
+			tally->whole += g.rounds ? 1 : 0;	/* the profile is the output */
+		else
+			triage_tally(tally, &c, &counts, &tg);
 	}
-	if (counts.vanished && !all)
-		fprintf(stderr, "kstack: %" PRIu64 " threads or processes exited before their turn\n",
-			counts.vanished);
 	if (counts.failed)
 		fprintf(stderr, "kstack: %" PRIu64 " threads could not be walked\n", counts.failed);
-	if (out != stdout && fclose(out) && rc == EXIT_ALL) {
-		fprintf(stderr, "kstack: %s: %s\n", t->output, strerror(errno));
-		rc = EXIT_NOTHING;
-	}
+	if (out != stdout && fclose(out) && !err)
+		err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
 	ks_snapshot_fini(&snap);
 	ks_capture_fini(&c);
 	ks_grouping_fini(&g);
 	ks_cap_pool_fini(&pool);
 	ks_filter_fini(&f);
-	return rc;
+	return err;
 }

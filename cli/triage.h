@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kstack's triage mode: --group, the filters (--state, --comm, --match,
- * --min-count), --format/-o, and --sample. The options are parsed in
- * triage_opts.c, the capture and the report in triage.c, the sampling loop
- * in sample.c; the work itself is in lib/ (capture, filter, group, report).
+ * --min-count), --format/-o, and --sample. The options are rows of
+ * options.c's table whose values triage_opts.c parses and checks; the
+ * capture and the report are in triage.c (triage_run(), cli.h), the
+ * sampling loop in sample.c; the work itself is in lib/ (capture, filter,
+ * group, report).
  */
 #ifndef KSTACK_CLI_TRIAGE_H
 #define KSTACK_CLI_TRIAGE_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@
 #include "session.h"
 #include "symcache.h"
 
-/* getopt values of the long options (above any short option's char) */
+/* getopt values of the long-only options (above any short option's char) */
 enum {
 	KS_OPT_GROUP = 0x100,
 	KS_OPT_STATE,
@@ -30,21 +31,6 @@ enum {
 	KS_OPT_INTERVAL,
 	KS_OPT_DURATION,
 };
-
-/* Entries for main's struct option array ("-o" is the short option 'o'). */
-#define KS_TRIAGE_LONGOPTS \
-	{ "group", optional_argument, NULL, KS_OPT_GROUP }, \
-	{ "state", required_argument, NULL, KS_OPT_STATE }, \
-	{ "comm", required_argument, NULL, KS_OPT_COMM }, \
-	{ "match", required_argument, NULL, KS_OPT_MATCH }, \
-	{ "min-count", required_argument, NULL, KS_OPT_MIN_COUNT }, \
-	{ "format", required_argument, NULL, KS_OPT_FORMAT }, \
-	{ "output", required_argument, NULL, 'o' }, \
-	{ "sample", no_argument, NULL, KS_OPT_SAMPLE }, \
-	{ "interval", required_argument, NULL, KS_OPT_INTERVAL }, \
-	{ "duration", required_argument, NULL, KS_OPT_DURATION }
-
-#define KS_TRIAGE_SHORTOPTS "o:"
 
 struct triage_opts {
 	bool used;			/* any triage option given */
@@ -71,37 +57,39 @@ int triage_opt(struct triage_opts *t, int opt, const char *arg);
 /* Checks across options once all are parsed; false after printing why. */
 bool triage_opts_check(const struct triage_opts *t, bool all, int npids);
 
-/* The --help paragraph. */
-void triage_usage(FILE *f);
-
 /* "10ms", "5s", "250us", "2m", "100ns" -> nanoseconds; false if malformed. */
 bool triage_parse_duration(const char *s, uint64_t *ns_ret);
 
-/*
- * Run triage mode over pids[npids] (all: every thread) with an open
- * session; names through `names`. Returns the exit status (cli.h EXIT_*).
- */
-int triage_run(struct ks_session *s, struct ks_symcache *names, const struct triage_opts *t,
-	       bool all, char *const *pids, int npids);
+/* What to capture: the command line's processes (or all), and how. */
+struct triage_target {
+	struct ks_session *s;		/* driver open; the walker set up when needed */
+	struct ks_symcache *names;
+	bool all;			/* every thread on the system */
+	const uint64_t *pids;		/* else these processes */
+	size_t npids;
+	uint32_t max_frames;		/* per thread, 1..KSTACK_FRAMES_MAX */
+	bool frames;			/* the driver's FRAMES records with tails (else RAW) */
+	bool retake;			/* take a thread that ran through its capture again */
+};
 
-/* triage.c, for sample.c: one capture of pids (or all) into c. */
+/* What a capture could not show. */
 struct triage_counts {
-	uint64_t failed, vanished;	/* threads we could not show / that exited */
+	uint64_t failed;	/* threads not shown (said on stderr) */
+	uint64_t gone;		/* named processes that are gone */
 };
 
 struct ks_snapshot;
 struct ks_capture;
 struct ks_cap_pool;
-struct ks_error *triage_capture(struct ks_session *s, struct ks_symcache *names, bool all,
-				char *const *pids, int npids, uint32_t mode,
-				struct ks_snapshot *snap, struct ks_capture *c,
-				struct triage_counts *counts);
+
+/* triage.c: one capture of the target into c (one SNAPSHOT per process, or one). */
+struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
+				struct ks_capture *c, struct triage_counts *counts);
 
 /* sample.c: rounds of triage_capture until the duration or a signal. */
-struct ks_error *triage_sample(struct ks_session *s, struct ks_symcache *names,
-			       const struct triage_opts *t, bool all, char *const *pids,
-			       int npids, const struct ks_filter *f, struct ks_cap_pool *pool,
-			       struct ks_grouping *g,
-			       struct ks_report *r, struct triage_counts *counts);
+struct ks_error *triage_sample(const struct triage_target *tg, const struct triage_opts *t,
+			       const struct ks_filter *f, struct ks_cap_pool *pool,
+			       struct ks_grouping *g, struct ks_report *r,
+			       struct triage_counts *counts);
 
 #endif

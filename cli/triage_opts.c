@@ -126,7 +126,8 @@ bool triage_opts_check(const struct triage_opts *t, bool all, int npids)
 		return false;
 	}
 	if (!all && npids <= 0) {
-		fprintf(stderr, "kstack: name a PID or --all\n");
+		fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take "
+			"PID... or --all\n");
 		return false;
 	}
 	if (t->format == KS_FORMAT_PPROF && !t->output && isatty(STDOUT_FILENO)) {
@@ -134,29 +135,4 @@ bool triage_opts_check(const struct triage_opts *t, bool all, int npids)
 		return false;
 	}
 	return true;
-}
-
-void triage_usage(FILE *f)
-{
-	fputs(
-"Triage (PID... or --all; any of these switches from the per-thread listing):\n"
-"  --group[=kernel]       each distinct stack once, largest group first, with\n"
-"                         its thread count, states, comms and tid ranges;\n"
-"                         =kernel: group on the kernel half alone\n"
-"  --state LETTERS        only threads in these ps states (e.g. D, DR)\n"
-"  --comm REGEX           only threads whose name matches (POSIX ERE)\n"
-"  --match REGEX          only threads with a frame whose function matches\n"
-"  --min-count N          with --group/--sample: leave out smaller groups\n"
-"                         (threads; --sample: samples)\n"
-"  --format FMT           text (default), json (schema: doc/kstack-report.schema.json),\n"
-"                         folded (flamegraph.pl, speedscope), pprof (gzip'd\n"
-"                         protobuf for go tool pprof; needs -o off a terminal)\n"
-"  -o, --output FILE      write the report to FILE\n"
-"  --sample               snapshots every --interval for --duration, aggregated\n"
-"                         per distinct stack: samples and estimated wall time\n"
-"                         (an off-CPU profile); Ctrl-C ends early and writes\n"
-"  --interval DUR         between snapshots (default 10ms; ns, us, ms, s, m)\n"
-"  --duration DUR         how long to sample (default 5s)\n"
-"Filters apply before grouping; the report counts the threads left out.\n",
-		f);
 }

@@ -43,14 +43,14 @@ static void print_mismatch(const struct ks_session *s, const struct ks_verify *v
 		       v->proc_diff);
 }
 
-void verify_thread(struct ks_session *s, const struct ks_tid *t, struct counts *c,
-			  const struct opts *o)
+void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
+		   const struct opts *o)
 {
 	struct ks_verify v;
 	struct ks_error *err = ks_verify_thread(s, t->tgid, t->tid, &v);
 
 	if (err) {
-		count_error(c, err, t->tid, err->code == EAGAIN);
+		tally_error(c, err, t->tid, err->code == EAGAIN);
 		ks_error_destroy(err);
 		return;
 	}
@@ -76,20 +76,23 @@ static double pct(size_t a, size_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
-int verify_summary(const struct counts *c, double secs)
+bool verify_agreed(const struct tally *c)
 {
 	/* a thread we failed to walk for a reason other than running is a
 	 * failure too: it was neither compared nor explained away */
-	bool ok = c->walked > 0 && c->eq_kernel == c->walked && c->failed == c->ran &&
-		  (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
+	return c->walked > 0 && c->eq_kernel == c->walked && !c->failed &&
+	       (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
+}
 
-	printf("verify: %zu sleeping threads walked; %zu running, %zu exited, %zu kept running (skipped); %zu errors\n",
-	       c->walked, c->running, c->vanished, c->ran, c->failed - c->ran);
+void verify_summary(const struct tally *c, double secs)
+{
+	printf("verify: %zu sleeping threads walked; %zu running, %zu kept running (skipped); %zu missing; %zu errors\n",
+	       c->walked, c->running, c->ran, c->missing, c->failed);
 	printf("verify: walker == kernel unwinder (STACK), frame for frame: %zu/%zu (%.1f%%)\n",
 	       c->eq_kernel, c->walked, pct(c->eq_kernel, c->walked));
 	printf("verify: walker == /proc/PID/task/TID/stack (scheduler frames dropped): %zu/%zu (%.1f%%)\n",
 	       c->eq_proc, c->walked, pct(c->eq_proc, c->walked));
 	printf("verify: walks with unreliable frames: %zu; time %.3f s\n", c->unreliable, secs);
-	printf("verify: %s\n", ok ? "PASSED" : "FAILED");
-	return ok ? EXIT_ALL : EXIT_PARTIAL;
+	/* the same rule as the exit status: PASSED is exit 0 */
+	printf("verify: %s\n", exit_status(c, CLI_VERIFY) == EXIT_ALL ? "PASSED" : "FAILED");
 }

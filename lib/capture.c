@@ -7,7 +7,6 @@
 void ks_cap_pool_init(struct ks_cap_pool *p)
 {
 	memset(p, 0, sizeof(*p));
-	ks_idxtab_init(&p->tab);
 }
 
 void ks_cap_pool_fini(struct ks_cap_pool *p)
@@ -17,7 +16,7 @@ void ks_cap_pool_fini(struct ks_cap_pool *p)
 	for (i = 0; i < p->n; i++)
 		free(p->v[i]);
 	free(p->v);
-	ks_idxtab_fini(&p->tab);
+	ks_hashtab_fini(&p->tab);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -45,10 +44,9 @@ static bool ks_cap_stack_is(const struct ks_cap_stack *s, const uint64_t *ips,
 	return true;
 }
 
-static bool ks_cap_stack_eq(const void *ctx, uint32_t index, const void *key)
+static bool ks_cap_stack_eq(const void *val, const void *key)
 {
-	const struct ks_cap_pool *p = ctx;
-	const struct ks_cap_stack *s = p->v[index];
+	const struct ks_cap_stack *s = val;
 	const struct ks_cap_key *k = key;
 
 	return ks_cap_stack_is(s, k->ips, k->flags, k->n);
@@ -71,7 +69,6 @@ struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *i
 	struct ks_cap_key k = { ips, flags, n };
 	uint64_t h = ks_hash_mix(0x9e3779b97f4a7c15ull, n);
 	struct ks_cap_stack *s;
-	int64_t i;
 	size_t j;
 
 	*added = false;
@@ -79,9 +76,9 @@ struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *i
 		return p->last;
 	for (j = 0; j < n; j++)
 		h = ks_hash_mix(h, ips[j] ^ ((uint64_t)ks_cap_flag(flags, j) << 62));
-	i = ks_idxtab_find(&p->tab, h, ks_cap_stack_eq, p, &k);
-	if (i >= 0)
-		return p->last = p->v[i];
+	s = ks_hashtab_get(&p->tab, h, ks_cap_stack_eq, &k);
+	if (s)
+		return p->last = s;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
 		struct ks_cap_stack **v = realloc(p->v, cap * sizeof(*v));
@@ -92,7 +89,7 @@ struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *i
 		p->cap = cap;
 	}
 	s = malloc(sizeof(*s) + n * sizeof(s->f[0]));
-	if (!s || !ks_idxtab_insert(&p->tab, h, (uint32_t)p->n)) {
+	if (!s || !ks_hashtab_add(&p->tab, h, s)) {
 		free(s);
 		return NULL;
 	}

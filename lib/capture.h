@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "kstack/kstack_ioctl.h"
-#include "idxtab.h"
+#include "hashtab.h"
 #include "ks_error.h"
 
 /* ks_cap_frame.flags: the same bits as stack_text.h's KS_TEXT_* */
@@ -48,7 +48,7 @@ struct ks_cap_stack {
 
 /* The distinct stacks of one run (every sampling round shares it). */
 struct ks_cap_pool {
-	struct ks_idxtab tab;
+	struct ks_hashtab tab;		/* values: the stacks */
 	struct ks_cap_stack **v;
 	size_t n, cap;
 	struct ks_cap_stack *last;	/* found or added last: threads come in runs */
@@ -93,6 +93,7 @@ struct ks_cap_thread {
 	const char *why;		/* PARTIAL: how the walk ended (static text) */
 	uint64_t nvcsw, nivcsw;		/* context switches: voluntary, involuntary */
 	uint64_t user_ip, user_sp;	/* KS_CAP_USER: where user mode was left */
+	uint64_t stop_ip;		/* PARTIAL, not TRUNCATED: where the walk gave up (0: unknown) */
 	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
 	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
 };

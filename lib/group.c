@@ -9,8 +9,6 @@ void ks_grouping_init(struct ks_grouping *g, enum ks_group_by by)
 {
 	memset(g, 0, sizeof(*g));
 	g->by = by;
-	ks_idxtab_init(&g->groups);
-	ks_idxtab_init(&g->members);
 }
 
 void ks_grouping_fini(struct ks_grouping *g)
@@ -22,13 +20,14 @@ void ks_grouping_fini(struct ks_grouping *g)
 	free(g->v);
 	free(g->refs);
 	free(g->pos);
-	ks_idxtab_fini(&g->groups);
-	ks_idxtab_fini(&g->members);
+	ks_hashtab_fini(&g->groups);
+	ks_hashtab_fini(&g->members);
 	memset(g, 0, sizeof(*g));
 }
 
 /* What a thread is looked up by: interned stacks compare by pointer. */
 struct ks_group_key {
+	const struct ks_grouping *g;
 	const struct ks_cap_stack *kstack, *ustack;
 	uint32_t flags;
 	uint64_t tid;		/* KS_GROUP_NONE only */
@@ -45,27 +44,33 @@ static uint64_t ks_group_key_hash(const struct ks_group_key *k)
 	return ks_hash_mix(h, k->ustack ? k->ustack->hash : 0);
 }
 
-static bool ks_group_eq(const void *ctx, uint32_t index, const void *key)
+static bool ks_group_is(const struct ks_grouping *g, size_t index, const struct ks_group_key *k)
 {
-	const struct ks_grouping *g = ctx;
 	const struct ks_group *gr = &g->v[index];
-	const struct ks_group_key *k = key;
 
 	if (gr->flags != k->flags || gr->kstack != k->kstack || gr->ustack != k->ustack)
 		return false;
 	return g->by != KS_GROUP_NONE || gr->m[0].tid == k->tid;
 }
 
+static bool ks_group_eq(const void *val, const void *key)
+{
+	const struct ks_group_key *k = key;
+
+	return ks_group_is(k->g, ks_hashtab_val_index(val), k);
+}
+
 struct ks_member_key {
+	const struct ks_grouping *g;
 	uint32_t group;
 	uint64_t tid;
 };
 
-static bool ks_member_eq(const void *ctx, uint32_t index, const void *key)
+static bool ks_member_eq(const void *val, const void *key)
 {
-	const struct ks_grouping *g = ctx;
 	const struct ks_member_key *k = key;
-	const struct ks_member_ref *r = &g->refs[index];
+	const struct ks_grouping *g = k->g;
+	const struct ks_member_ref *r = &g->refs[ks_hashtab_val_index(val)];
 
 	return r->group == k->group && g->v[r->group].m[r->member].tid == k->tid;
 }
@@ -89,7 +94,7 @@ static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_grou
 		g->v = v;
 		g->cap = cap;
 	}
-	if (!ks_idxtab_insert(&g->groups, h, (uint32_t)g->n))
+	if (!ks_hashtab_add(&g->groups, h, ks_hashtab_index_val(g->n)))
 		return NULL;
 	gr = &g->v[g->n];
 	memset(gr, 0, sizeof(*gr));
@@ -106,14 +111,14 @@ static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_grou
 static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t gi,
 					      const struct ks_cap_thread *t)
 {
-	struct ks_member_key k = { gi, t->tid };
+	struct ks_member_key k = { g, gi, t->tid };
 	uint64_t h = ks_member_hash(gi, t->tid);
 	struct ks_group *gr = &g->v[gi];
 	struct ks_group_member *m;
-	int64_t ri = ks_idxtab_find(&g->members, h, ks_member_eq, g, &k);
+	void *ri = ks_hashtab_get(&g->members, h, ks_member_eq, &k);
 
-	if (ri >= 0)
-		return &gr->m[g->refs[ri].member];
+	if (ri)
+		return &gr->m[g->refs[ks_hashtab_val_index(ri)].member];
 	if (gr->nm == gr->mcap) {
 		size_t cap = gr->mcap ? gr->mcap * 2 : 4;
 		struct ks_group_member *v = realloc(gr->m, cap * sizeof(*v));
@@ -132,7 +137,7 @@ static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t g
 		g->refs = v;
 		g->refs_cap = cap;
 	}
-	if (!ks_idxtab_insert(&g->members, h, (uint32_t)g->nrefs))
+	if (!ks_hashtab_add(&g->members, h, ks_hashtab_index_val(g->nrefs)))
 		return NULL;
 	g->refs[g->nrefs++] = (struct ks_member_ref){ gi, (uint32_t)gr->nm };
 	m = &gr->m[gr->nm++];
@@ -144,6 +149,7 @@ static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t g
 static void ks_group_key_of(const struct ks_grouping *g, const struct ks_cap_thread *t,
 			    struct ks_group_key *k)
 {
+	k->g = g;
 	k->kstack = t->kstack;
 	k->ustack = g->by == KS_GROUP_KERNEL ? NULL : t->ustack;
 	k->flags = t->flags & KS_GROUP_KEY_FLAGS;
@@ -163,7 +169,7 @@ static struct ks_group_member *ks_group_pos_hit(struct ks_grouping *g, size_t i,
 	if (i >= g->npos)
 		return NULL;
 	p = &g->pos[i];
-	if (p->tid != t->tid || !ks_group_eq(g, p->group, k))
+	if (p->tid != t->tid || !ks_group_is(g, p->group, k))
 		return NULL;
 	*gi = p->group;
 	return &g->v[p->group].m[p->member];
@@ -185,7 +191,9 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	if (!m) {
 		uint64_t h = ks_group_key_hash(&k);
 
-		gi = ks_idxtab_find(&g->groups, h, ks_group_eq, g, &k);
+		void *val = ks_hashtab_get(&g->groups, h, ks_group_eq, &k);
+
+		gi = val ? (int64_t)ks_hashtab_val_index(val) : -1;
 		if (gi < 0) {
 			gr = ks_group_new(g, &k, h, t->why);
 			if (!gr)
@@ -210,6 +218,7 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	m->nivcsw = t->nivcsw;
 	m->user_ip = t->user_ip;
 	m->user_sp = t->user_sp;
+	m->stop_ip = t->stop_ip;
 	gr->samples++;
 	letter = t->state ? strchr(KS_STATE_LETTERS, t->state) : NULL;
 	if (letter)
@@ -268,8 +277,8 @@ void ks_grouping_finish(struct ks_grouping *g, uint64_t min_count)
 		return;
 	g->finished = true;
 	/* the tables index positions that change below */
-	ks_idxtab_fini(&g->groups);
-	ks_idxtab_fini(&g->members);
+	ks_hashtab_fini(&g->groups);
+	ks_hashtab_fini(&g->members);
 	free(g->refs);
 	g->refs = NULL;
 	free(g->pos);

@@ -22,7 +22,7 @@
 
 #include "capture.h"
 #include "filter.h"
-#include "idxtab.h"
+#include "hashtab.h"
 
 enum ks_group_by {
 	KS_GROUP_NONE,		/* one group per thread (and stack) */
@@ -37,6 +37,7 @@ struct ks_group_member {
 	uint64_t samples;		/* times seen in this group */
 	uint64_t nvcsw, nivcsw;		/* as last seen */
 	uint64_t user_ip, user_sp;	/* as last seen (KS_CAP_USER) */
+	uint64_t stop_ip;		/* as last seen (KS_CAP_PARTIAL) */
 };
 
 struct ks_group {
@@ -64,8 +65,8 @@ struct ks_grouping {
 	enum ks_group_by by;
 	struct ks_group *v;
 	size_t n, cap;
-	struct ks_idxtab groups;	/* stack key -> v index */
-	struct ks_idxtab members;	/* (group, tid) -> refs index */
+	struct ks_hashtab groups;	/* stack key -> v index (ks_hashtab_index_val) */
+	struct ks_hashtab members;	/* (group, tid) -> refs index */
 	struct ks_member_ref *refs;	/* (group, member) pairs */
 	size_t nrefs, refs_cap;
 	uint64_t samples;		/* every observation added */

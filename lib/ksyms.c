@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ksyms.h"
+#include "walk/search.h"
 
 static int ks_hexval(char c)
 {
@@ -270,25 +271,21 @@ void ks_ksyms_fini(struct ks_ksyms *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
+static uint64_t ks_sym_key(const void *syms, size_t i)
+{
+	return ((const struct ks_sym *)syms)[i].addr;
+}
+
 /* Index of the first (in kernel order) symbol at the highest address <= addr. */
 static bool ks_ksyms_find(const struct ks_ksyms *ks, uint64_t addr, size_t *ret)
 {
-	size_t lo = 0, hi = ks->nsyms;
+	size_t i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ks->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	if (!ks_search_last_le(ks->syms, 0, ks->nsyms, addr, ks_sym_key, &i))
 		return false;
-	lo--;
-	while (lo > 0 && ks->syms[lo - 1].addr == ks->syms[lo].addr)
-		lo--;
-	*ret = lo;
+	while (i > 0 && ks->syms[i - 1].addr == ks->syms[i].addr)
+		i--;
+	*ret = i;
 	return true;
 }
 

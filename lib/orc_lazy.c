@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "orc_lazy.h"
+#include "walk/search.h"
 
 /* entries that can cover one block of text, as the kernel's orc_find() */
 struct ks_orc_block {
@@ -74,7 +75,7 @@ fail:
 const struct ks_orc *ks_orc_lazy_find(struct ks_orc_lazy *lz, uint64_t pc)
 {
 	struct ks_orc_block *b;
-	size_t idx, first, stop, lo, hi, found;
+	size_t idx, first, stop, found;
 
 	if (pc < lz->start)
 		return NULL;
@@ -89,21 +90,9 @@ const struct ks_orc *ks_orc_lazy_find(struct ks_orc_lazy *lz, uint64_t pc)
 		b = first < stop && stop <= lz->n ? ks_orc_lazy_fetch(lz, first, stop - first) : NULL;
 		lz->blocks[idx] = b = b ? b : &lz->unreadable;
 	}
-	/* rightmost ip <= pc: among equal ips the later (real) entry wins */
-	found = SIZE_MAX;
-	lo = 0;
-	hi = b->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (b->ips[mid] <= pc) {
-			found = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	return found == SIZE_MAX ? NULL : &b->entries[found];
+	if (!ks_search_last_le(b->ips, 0, b->n, pc, ks_search_key_u64, &found))
+		return NULL;
+	return &b->entries[found];
 }
 
 void ks_orc_lazy_destroy(struct ks_orc_lazy *lz)

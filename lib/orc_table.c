@@ -5,6 +5,7 @@
 
 #include "orc_lazy.h"
 #include "orc_table.h"
+#include "walk/search.h"
 
 /* 256-byte blocks: small enough that a block holds a handful of entries. */
 #define KS_ORC_BLOCK_SHIFT 8
@@ -13,26 +14,6 @@ static int32_t ks_le32s(const uint8_t *p)
 {
 	return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 |
 			 (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-}
-
-/* Rightmost index in [lo, hi] with ips[i] <= pc, or lo - 1 if none. */
-static size_t ks_orc_search(const uint64_t *ips, size_t lo, size_t hi, uint64_t pc)
-{
-	size_t found = lo - 1;	/* wraps to SIZE_MAX when lo == 0: "none" */
-
-	while (lo <= hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ips[mid] <= pc) {
-			found = mid;
-			lo = mid + 1;
-		} else {
-			if (mid == 0)
-				break;
-			hi = mid - 1;
-		}
-	}
-	return found;
 }
 
 /* Sort helpers: the kernel puts "weak" terminators (UNDEFINED) first among
@@ -218,8 +199,7 @@ const struct ks_orc *ks_orc_table_find(const struct ks_orc_table *t, uint64_t pc
 		/* blocks[b+1] is the last entry <= next block's start; the
 		 * answer can be that entry itself. */
 	}
-	i = ks_orc_search(t->ips, lo, hi, pc);
-	if (i == (size_t)-1 || i >= t->n)
+	if (hi >= t->n || !ks_search_last_le(t->ips, lo, hi + 1, pc, ks_search_key_u64, &i))
 		return NULL;
 	return &t->entries[i];
 }
@@ -267,22 +247,21 @@ struct ks_error *ks_orc_set_add(struct ks_orc_set *set, struct ks_orc_table *tab
 	return NULL;
 }
 
+static uint64_t ks_table_start_key(const void *tables, size_t i)
+{
+	return ((const struct ks_orc_table *const *)tables)[i]->start;
+}
+
 const struct ks_orc_table *ks_orc_set_table(const struct ks_orc_set *set, uint64_t pc)
 {
-	size_t lo = 0, hi = set->count;
+	const struct ks_orc_table *t;
+	size_t i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct ks_orc_table *t = set->tables[mid];
-
-		if (pc < t->start)
-			hi = mid;
-		else if (pc >= t->end)
-			lo = mid + 1;
-		else
-			return t;
-	}
-	return NULL;
+	/* the last table starting at or below pc; tables do not overlap */
+	if (!ks_search_last_le(set->tables, 0, set->count, pc, ks_table_start_key, &i))
+		return NULL;
+	t = set->tables[i];
+	return pc < t->end ? t : NULL;
 }
 
 const struct ks_orc *ks_orc_set_find(const struct ks_orc_set *set, uint64_t pc)

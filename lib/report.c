@@ -106,30 +106,36 @@ static int ks_comm_count_cmp(const void *a, const void *b)
 	return strcmp(x->comm, y->comm);
 }
 
-static bool ks_comm_eq(const void *ctx, uint32_t index, const void *key)
-{
-	const struct ks_comm_count *v = ctx;
+struct ks_comm_key {
+	const struct ks_comm_count *v;
+	const char *comm;
+};
 
-	return !strcmp(v[index].comm, key);
+static bool ks_comm_eq(const void *val, const void *key)
+{
+	const struct ks_comm_key *k = key;
+
+	return !strcmp(k->v[ks_hashtab_val_index(val)].comm, k->comm);
 }
 
 size_t ks_report_comms(const struct ks_group *gr, struct ks_comm_count **ret)
 {
 	struct ks_comm_count *v = calloc(gr->nm ? gr->nm : 1, sizeof(*v));
-	struct ks_idxtab seen;
+	struct ks_hashtab seen = { 0 };
 	size_t n = 0, i;
 
 	*ret = v;
 	if (!v)
 		return 0;
-	ks_idxtab_init(&seen);
 	for (i = 0; i < gr->nm; i++) {
 		const char *comm = gr->m[i].comm;
 		uint64_t h = ks_hash_bytes(0, comm, strlen(comm));
-		int64_t j = ks_idxtab_find(&seen, h, ks_comm_eq, v, comm);
+		struct ks_comm_key k = { v, comm };
+		void *val = ks_hashtab_get(&seen, h, ks_comm_eq, &k);
+		int64_t j = val ? (int64_t)ks_hashtab_val_index(val) : -1;
 
 		if (j < 0) {
-			if (!ks_idxtab_insert(&seen, h, (uint32_t)n)) {
+			if (!ks_hashtab_add(&seen, h, ks_hashtab_index_val(n))) {
 				free(v);
 				*ret = NULL;
 				n = 0;
@@ -141,7 +147,7 @@ size_t ks_report_comms(const struct ks_group *gr, struct ks_comm_count **ret)
 		v[j].threads++;
 		v[j].samples += gr->m[i].samples;
 	}
-	ks_idxtab_fini(&seen);
+	ks_hashtab_fini(&seen);
 	if (n)
 		qsort(v, n, sizeof(*v), ks_comm_count_cmp);
 	return n;

@@ -43,13 +43,13 @@ struct ks_pp_loc {
 struct ks_pp {
 	char **strs;
 	size_t nstrs, strs_cap;
-	struct ks_idxtab strtab;
+	struct ks_hashtab strtab;	/* values: strs indices (ks_hashtab_index_val) */
 	KsFunction *funcs;
 	size_t nfuncs, funcs_cap;
-	struct ks_idxtab functab;
+	struct ks_hashtab functab;	/* funcs indices */
 	struct ks_pp_loc *locs;
 	size_t nlocs, locs_cap;
-	struct ks_idxtab loctab;
+	struct ks_hashtab loctab;	/* locs indices */
 	KsSample *samples;
 	size_t nsamples;
 	KsLabel *labels;		/* every sample's, in order */
@@ -74,19 +74,26 @@ static bool ks_pp_grow(void **v, size_t *cap, size_t n, size_t sz)
 	return true;
 }
 
-static bool ks_pp_str_eq(const void *ctx, uint32_t index, const void *key)
-{
-	const struct ks_pp *pp = ctx;
+/* The lookup keys: the writer (its arrays move as they grow) and the item. */
+struct ks_pp_key {
+	const struct ks_pp *pp;
+	const void *item;
+};
 
-	return !strcmp(pp->strs[index], key);
+static bool ks_pp_str_eq(const void *val, const void *key)
+{
+	const struct ks_pp_key *k = key;
+
+	return !strcmp(k->pp->strs[ks_hashtab_val_index(val)], k->item);
 }
 
 /* The string table index of s (len bytes; escaped text, or ours). */
 static int64_t ks_pp_str(struct ks_pp *pp, const char *s, size_t len)
 {
 	char *e = strndup(s, len);
+	struct ks_pp_key k = { pp, e };
 	uint64_t h;
-	int64_t i;
+	void *val;
 	char *copy = e;
 
 	if (!e) {
@@ -94,13 +101,13 @@ static int64_t ks_pp_str(struct ks_pp *pp, const char *s, size_t len)
 		return 0;
 	}
 	h = ks_hash_bytes(0, e, strlen(e));
-	i = ks_idxtab_find(&pp->strtab, h, ks_pp_str_eq, pp, e);
-	if (i >= 0) {
+	val = ks_hashtab_get(&pp->strtab, h, ks_pp_str_eq, &k);
+	if (val) {
 		free(e);
-		return i;
+		return (int64_t)ks_hashtab_val_index(val);
 	}
 	if (!ks_pp_grow((void **)&pp->strs, &pp->strs_cap, pp->nstrs, sizeof(char *)) ||
-	    !ks_idxtab_insert(&pp->strtab, h, (uint32_t)pp->nstrs)) {
+	    !ks_hashtab_add(&pp->strtab, h, ks_hashtab_index_val(pp->nstrs))) {
 		free(copy);
 		pp->ok = false;
 		return 0;
@@ -118,26 +125,28 @@ struct ks_pp_func_key {
 	int64_t name, filename;
 };
 
-static bool ks_pp_func_eq(const void *ctx, uint32_t index, const void *key)
+static bool ks_pp_func_eq(const void *val, const void *key)
 {
-	const struct ks_pp *pp = ctx;
-	const struct ks_pp_func_key *k = key;
+	const struct ks_pp_key *k = key;
+	const struct ks_pp_func_key *f = k->item;
+	const KsFunction *have = &k->pp->funcs[ks_hashtab_val_index(val)];
 
-	return pp->funcs[index].name == k->name && pp->funcs[index].filename == k->filename;
+	return have->name == f->name && have->filename == f->filename;
 }
 
 /* Function id (1-based) for a function name and its module. */
 static uint64_t ks_pp_func(struct ks_pp *pp, int64_t name, int64_t filename)
 {
-	struct ks_pp_func_key k = { name, filename };
+	struct ks_pp_func_key fk = { name, filename };
+	struct ks_pp_key k = { pp, &fk };
 	uint64_t h = ks_hash_mix(ks_hash_mix(1, (uint64_t)name), (uint64_t)filename);
-	int64_t i = ks_idxtab_find(&pp->functab, h, ks_pp_func_eq, pp, &k);
+	void *val = ks_hashtab_get(&pp->functab, h, ks_pp_func_eq, &k);
 	KsFunction *f;
 
-	if (i >= 0)
-		return (uint64_t)i + 1;
+	if (val)
+		return (uint64_t)ks_hashtab_val_index(val) + 1;
 	if (!ks_pp_grow((void **)&pp->funcs, &pp->funcs_cap, pp->nfuncs, sizeof(*pp->funcs)) ||
-	    !ks_idxtab_insert(&pp->functab, h, (uint32_t)pp->nfuncs)) {
+	    !ks_hashtab_add(&pp->functab, h, ks_hashtab_index_val(pp->nfuncs))) {
 		pp->ok = false;
 		return 0;
 	}
@@ -150,28 +159,29 @@ static uint64_t ks_pp_func(struct ks_pp *pp, int64_t name, int64_t filename)
 	return f->id;
 }
 
-static bool ks_pp_loc_eq(const void *ctx, uint32_t index, const void *key)
+static bool ks_pp_loc_eq(const void *val, const void *key)
 {
-	const struct ks_pp *pp = ctx;
-	const struct ks_pp_loc *a = &pp->locs[index], *b = key;
+	const struct ks_pp_key *k = key;
+	const struct ks_pp_loc *a = &k->pp->locs[ks_hashtab_val_index(val)], *b = k->item;
 
 	return a->ip == b->ip && a->mapping == b->mapping && a->func == b->func;
 }
 
 static uint64_t ks_pp_loc(struct ks_pp *pp, uint64_t ip, uint64_t mapping, uint64_t func)
 {
-	struct ks_pp_loc k = { ip, mapping, func };
+	struct ks_pp_loc loc = { ip, mapping, func };
+	struct ks_pp_key k = { pp, &loc };
 	uint64_t h = ks_hash_mix(ks_hash_mix(ks_hash_mix(2, ip), mapping), func);
-	int64_t i = ks_idxtab_find(&pp->loctab, h, ks_pp_loc_eq, pp, &k);
+	void *val = ks_hashtab_get(&pp->loctab, h, ks_pp_loc_eq, &k);
 
-	if (i >= 0)
-		return (uint64_t)i + 1;
+	if (val)
+		return (uint64_t)ks_hashtab_val_index(val) + 1;
 	if (!ks_pp_grow((void **)&pp->locs, &pp->locs_cap, pp->nlocs, sizeof(*pp->locs)) ||
-	    !ks_idxtab_insert(&pp->loctab, h, (uint32_t)pp->nlocs)) {
+	    !ks_hashtab_add(&pp->loctab, h, ks_hashtab_index_val(pp->nlocs))) {
 		pp->ok = false;
 		return 0;
 	}
-	pp->locs[pp->nlocs++] = k;
+	pp->locs[pp->nlocs++] = loc;
 	if (mapping == KS_MAP_KERNEL) {
 		pp->kmin = pp->kmin && pp->kmin < ip ? pp->kmin : ip;
 		pp->kmax = pp->kmax > ip ? pp->kmax : ip;
@@ -308,11 +318,11 @@ static void ks_pp_free(struct ks_pp *pp)
 	for (i = 0; i < pp->nstrs; i++)
 		free(pp->strs[i]);
 	free(pp->strs);
-	ks_idxtab_fini(&pp->strtab);
+	ks_hashtab_fini(&pp->strtab);
 	free(pp->funcs);
-	ks_idxtab_fini(&pp->functab);
+	ks_hashtab_fini(&pp->functab);
 	free(pp->locs);
-	ks_idxtab_fini(&pp->loctab);
+	ks_hashtab_fini(&pp->loctab);
 	for (i = 0; i < pp->nsamples; i++) {
 		free(pp->samples[i].location_id);
 		free(pp->samples[i].value);

@@ -29,6 +29,10 @@ static void ks_text_end(FILE *out, const struct ks_group *gr, const struct ks_gr
 {
 	if (gr->flags & KS_CAP_TRUNCATED)
 		fprintf(out, "... truncated at %zu frames (raise with -n)\n", ks_group_nk(gr));
+	else if ((gr->flags & KS_CAP_PARTIAL) && m && m->stop_ip)
+		/* kstack's own line for a walk that stopped (stack_text.c) */
+		fprintf(out, "(walk stopped: %s at %016" PRIx64 ")\n", gr->why ? gr->why : "cut short",
+			m->stop_ip);
 	else if (gr->flags & KS_CAP_PARTIAL)
 		fprintf(out, "(walk stopped: %s)\n", gr->why ? gr->why : "cut short");
 	else if ((gr->flags & KS_CAP_USER) && !gr->ustack && m)

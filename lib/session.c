@@ -24,20 +24,36 @@ static struct ks_error *ks_session_read(void *ctx, uint64_t addr, void *buf, siz
 	return ks_driver_read(&s->drv, addr, buf, len);
 }
 
+struct ks_error *ks_session_open_driver(struct ks_session *s, const struct ks_session_opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->opts = *o;
+	s->drv.fd = -1;
+	return ks_driver_open(&s->drv, o->device);
+}
+
 struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_opts *o)
 {
-	const struct kstack_version *v;
+	struct ks_error *err = ks_session_open_driver(s, o);
+
+	if (!err)
+		err = ks_session_walker(s);
+	if (err)
+		ks_session_close(s);
+	return err;
+}
+
+struct ks_error *ks_session_walker(struct ks_session *s)
+{
+	const struct ks_session_opts *o = &s->opts;
+	const struct kstack_version *v = &s->drv.version;
 	struct ks_kernel_orc_opts oo;
 	struct ks_error *err;
 	struct utsname u;
 	const char *release;
 
-	memset(s, 0, sizeof(*s));
-	s->drv.fd = -1;
-	err = ks_driver_open(&s->drv, o->device);
-	if (err)
-		return err;
-	v = &s->drv.version;
+	if (s->walker_ready)
+		return NULL;
 	if (v->arch != KSTACK_ARCH_X86_64) {
 		err = ks_error_format(ENOTSUP, "driver reports arch %u: this walker knows x86_64 only", v->arch);
 		goto fail;
@@ -86,9 +102,12 @@ struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_o
 		.frame_ret_off = v->task_frame_ret_off,
 		.frame_bp_off = v->task_frame_bp_off,
 	};
+	s->walker_ready = true;
 	return NULL;
 fail:
-	ks_session_close(s);
+	/* the driver stays open: a caller may go on without the walker */
+	ks_ksyms_fini(&s->ksyms);
+	ks_orc_set_clear(&s->orc);
 	return err;
 }
 
@@ -99,28 +118,23 @@ void ks_session_close(struct ks_session *s)
 	ks_orc_set_clear(&s->orc);
 }
 
-struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
-				 struct kstack_thread_context *ctx, struct ks_walk_result *res)
+struct ks_error *ks_session_quiet(struct ks_session *s, uint64_t tid,
+				  struct kstack_thread_context *ctx, ks_quiet_take_fn *take,
+				  ks_quiet_drop_fn *drop, void *arg)
 {
 	int tries;
 
-	memset(res, 0, sizeof(*res));
 	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
 		struct kstack_thread_context after;
-		struct ks_walk_thread t;
 		struct ks_error *err;
+		bool ran = false;
 
 		err = ks_driver_thread_context(&s->drv, tid, ctx);
 		if (err)
 			return err;
-		t = (struct ks_walk_thread){
-			.stack_base = ctx->stack_base,
-			.stack_size = ctx->stack_size,
-			.saved_sp = ctx->sp,
-		};
-		err = ks_walk(&s->cfg, &t, res);
+		err = take(arg, ctx, &ran);
 		if (err) {
-			/* the stack may have been freed: tell "gone" from "broken" */
+			/* its stack may have been freed: tell "gone" from "broken" */
 			struct ks_error *gone = ks_driver_thread_context(&s->drv, tid, &after);
 
 			if (gone) {
@@ -129,16 +143,52 @@ struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
 			}
 			return err;
 		}
-		/* the copy is only a snapshot if the thread did not run meanwhile */
 		err = ks_driver_thread_context(&s->drv, tid, &after);
 		if (err) {
-			ks_walk_result_fini(res);
+			drop(arg);
 			return err;
 		}
-		if (after.nvcsw == ctx->nvcsw && after.nivcsw == ctx->nivcsw && after.sp == ctx->sp)
+		/* what take() read is one moment only if the thread did not run meanwhile */
+		if (!ran && after.nvcsw == ctx->nvcsw && after.nivcsw == ctx->nivcsw &&
+		    after.sp == ctx->sp)
 			return NULL;
-		ks_walk_result_fini(res);
+		drop(arg);
 	}
 	return ks_error_format(EAGAIN, "thread %llu: ran during the walk %d times",
 			       (unsigned long long)tid, KS_SESSION_TRIES);
+}
+
+struct ks_session_walk_arg {
+	struct ks_session *s;
+	struct ks_walk_result *res;
+};
+
+static struct ks_error *ks_session_walk_take(void *arg, const struct kstack_thread_context *ctx,
+					     bool *ran)
+{
+	struct ks_session_walk_arg *a = arg;
+	struct ks_walk_thread t = {
+		.stack_base = ctx->stack_base,
+		.stack_size = ctx->stack_size,
+		.saved_sp = ctx->sp,
+	};
+
+	(void)ran;
+	return ks_walk(&a->s->cfg, &t, a->res);
+}
+
+static void ks_session_walk_drop(void *arg)
+{
+	struct ks_session_walk_arg *a = arg;
+
+	ks_walk_result_fini(a->res);
+}
+
+struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
+				 struct kstack_thread_context *ctx, struct ks_walk_result *res)
+{
+	struct ks_session_walk_arg a = { s, res };
+
+	memset(res, 0, sizeof(*res));
+	return ks_session_quiet(s, tid, ctx, ks_session_walk_take, ks_session_walk_drop, &a);
 }

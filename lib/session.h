@@ -34,20 +34,46 @@ struct ks_session {
 	struct ks_orc_set orc;
 	struct ks_walk_config cfg;
 	enum ks_orc_layout layout;
+	bool walker_ready;	/* ksyms, ORC tables and cfg set up */
+	struct ks_session_opts opts;	/* as opened: for a walker set up later */
 };
 
+/* The driver, symbols and ORC tables: everything a walk needs. */
 struct ks_error *ks_session_open(struct ks_session *s, const struct ks_session_opts *opts);
+
+/*
+ * The driver alone (open, VERSION): enough to print SNAPSHOT frames named
+ * by SYMBOLIZE, without the walker's setup (the kernel's ORC index and
+ * module tables read through the driver, maybe kallsyms: more than a
+ * whole snapshot costs). ks_session_walker() adds the rest when needed.
+ */
+struct ks_error *ks_session_open_driver(struct ks_session *s, const struct ks_session_opts *opts);
+struct ks_error *ks_session_walker(struct ks_session *s);
 void ks_session_close(struct ks_session *s);
 
 /* How many times a thread that keeps running is retried. */
 #define KS_SESSION_TRIES 3
 
 /*
- * Saved context and our walk of one thread. Retries while the thread's
- * context-switch counts move between the context and the stack read; after
- * KS_SESSION_TRIES, an EAGAIN error "ran during the walk". A running thread
- * is EBUSY, a vanished one ESRCH (see ks_driver_thread_context()).
+ * One quiet moment of thread tid, the one retry rule of every per-thread
+ * reader (the walk, --raw, --verify): take() runs between two
+ * THREAD_CONTEXT reads (the first in *ctx) and its result stands only if
+ * the thread's context-switch counts and saved sp did not move and take()
+ * saw no sign of it running (*ran, e.g. STACK's KSTACK_SF_RAN). Otherwise
+ * drop() undoes the take and it is tried again, up to KS_SESSION_TRIES
+ * times; then an EAGAIN error "ran during the walk". A running thread is
+ * EBUSY, a vanished one ESRCH (see ks_driver_thread_context()); a take()
+ * that failed because the thread went away meanwhile reports it gone.
  */
+typedef struct ks_error *ks_quiet_take_fn(void *arg, const struct kstack_thread_context *ctx,
+					  bool *ran);
+typedef void ks_quiet_drop_fn(void *arg);
+
+struct ks_error *ks_session_quiet(struct ks_session *s, uint64_t tid,
+				  struct kstack_thread_context *ctx, ks_quiet_take_fn *take,
+				  ks_quiet_drop_fn *drop, void *arg);
+
+/* Saved context and our walk of one thread, from one quiet moment. */
 struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
 				 struct kstack_thread_context *ctx_ret,
 				 struct ks_walk_result *res);

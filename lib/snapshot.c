@@ -27,14 +27,20 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 		if (!snap->buf)
 			return &ks_error_nomem;
 	}
+	/* an older driver refuses the grown request's flags: send it v1 */
+	snap->tails = drv->version.caps & KSTACK_CAP_SNAP_TAIL;
 	for (tries = 0; tries < KS_SNAPSHOT_TRIES; tries++) {
 		struct kstack_snapshot req = {
-			.hdr = { .size = sizeof(req), .version = KSTACK_PROTO_VERSION },
+			.hdr = {
+				.size = snap->tails ? sizeof(req) : KSTACK_SNAPSHOT_V1_SIZE,
+				.version = KSTACK_PROTO_VERSION,
+			},
 			.pid = pid,
 			.buffer = (uint64_t)(uintptr_t)snap->buf,
 			.buffer_size = snap->cap,
 			.mode = mode,
 			.max_frames = max_frames,
+			.flags = snap->tails ? KSTACK_SNAP_WANT_TAIL : 0,
 		};
 		uint8_t *nb;
 
@@ -95,9 +101,76 @@ const struct kstack_snap_thread *ks_snapshot_next(const struct ks_snapshot *snap
 					   (unsigned long long)r->tid);
 		return NULL;
 	}
+	if (r->flags & KSTACK_SNAP_F_TAIL) {
+		const struct kstack_snap_tail *t;
+		size_t after = r->rec_size - sizeof(*r) - ((data + 7) & ~(size_t)7);
+
+		/* the tail is the record's end; the fixups sit right before it */
+		t = (const void *)((const uint8_t *)r + r->rec_size - sizeof(*t));
+		/* rec_size and the header are multiples of 8: after cannot wrap */
+		if (after < sizeof(*t) ||
+		    t->nr_ret_fixups > (after - sizeof(*t)) / sizeof(struct kstack_ret_fixup)) {
+			*err_ret = ks_error_format(EPROTO,
+						   "SNAPSHOT record of thread %llu: tail overruns it",
+						   (unsigned long long)r->tid);
+			return NULL;
+		}
+	}
 	*data_ret = r + 1;
 	*off += r->rec_size;
 	return r;
+}
+
+const struct kstack_snap_tail *ks_snapshot_tail(const struct kstack_snap_thread *rec,
+						const struct kstack_ret_fixup **fixups_ret)
+{
+	const struct kstack_snap_tail *t;
+
+	if (fixups_ret)
+		*fixups_ret = NULL;
+	if (!(rec->flags & KSTACK_SNAP_F_TAIL))
+		return NULL;
+	t = (const void *)((const uint8_t *)rec + rec->rec_size - sizeof(*t));
+	if (fixups_ret && t->nr_ret_fixups)
+		*fixups_ret = (const struct kstack_ret_fixup *)t - t->nr_ret_fixups;
+	return t;
+}
+
+bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *frames,
+			    struct ks_walk_result *end)
+{
+	const struct kstack_snap_tail *tail = ks_snapshot_tail(r, NULL);
+	uint32_t why = tail ? tail->end : KSTACK_END_UNKNOWN;
+
+	memset(end, 0, sizeof(*end));
+	end->nr = r->nr_frames;
+	/* where the walk gave up: after its last frame */
+	if (r->nr_frames)
+		memcpy(&end->stop_ip, (const uint8_t *)frames + (r->nr_frames - 1) * 8ul, 8);
+	if ((r->flags & KSTACK_SNAP_F_TRUNCATED) || why == KSTACK_END_LIMIT) {
+		end->stop = KS_STOP_MAX_FRAMES;
+		return false;
+	}
+	/* a cut stack is never whole, whatever else the tail says */
+	if ((r->flags & KSTACK_SNAP_F_UNRELIABLE) || !ks_snapshot_end_whole(why)) {
+		end->stop = KS_STOP_UNRELIABLE;
+		return false;
+	}
+	if (why == KSTACK_END_KTHREAD) {
+		end->stop = KS_STOP_END_OF_STACK;
+		end->reliable = true;
+		return true;
+	}
+	/* user mode: without its registers there is no user line to print */
+	if (!(r->flags & KSTACK_SNAP_F_USER_REGS)) {
+		end->stop = KS_STOP_UNRELIABLE;
+		return false;
+	}
+	end->stop = KS_STOP_USER;
+	end->user_ip = tail->user.ip;
+	end->user_sp = tail->user.sp;
+	end->reliable = true;
+	return true;
 }
 
 void ks_snapshot_fini(struct ks_snapshot *snap)

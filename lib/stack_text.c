@@ -9,7 +9,6 @@
 
 /* One distinct stack: its key (ips, flags) and, once written, its text. */
 struct ks_stack_text_entry {
-	uint64_t hash;
 	size_t n;
 	bool plain;		/* every flag 0 (matches a flags == NULL key) */
 	char *text;		/* NULL until written (or when over the bound) */
@@ -27,15 +26,14 @@ void ks_stack_text_init(struct ks_stack_text *t, struct ks_symcache *names, size
 
 void ks_stack_text_fini(struct ks_stack_text *t)
 {
-	size_t i;
+	struct ks_stack_text_entry *e;
+	size_t pos = 0;
 
-	for (i = 0; i < t->cap; i++) {
-		if (t->slots[i]) {
-			free(t->slots[i]->text);
-			free(t->slots[i]);
-		}
+	while ((e = ks_hashtab_next(&t->stacks, &pos))) {
+		free(e->text);
+		free(e);
 	}
-	free(t->slots);
+	ks_hashtab_fini(&t->stacks);
 	free(t->buf);
 	free(t->ips);
 	free(t->flags);
@@ -76,59 +74,27 @@ static uint64_t ks_stack_text_hash(const uint64_t *ips, size_t n)
 		h = (h ^ ips[i]) * 0xff51afd7ed558ccdull;
 		h ^= h >> 29;
 	}
-	return h;
+	return ks_hash_u64(h);
 }
 
-static bool ks_stack_text_same_key(const struct ks_stack_text_entry *e, const uint64_t *ips,
-				   const uint8_t *flags, size_t n)
+/* a stack's key: its frames and their per-frame flags (NULL: all 0) */
+struct ks_stack_key {
+	const uint64_t *ips;
+	const uint8_t *flags;
+	size_t n;
+};
+
+static bool ks_stack_text_same_key(const struct ks_stack_text_entry *e,
+				   const struct ks_stack_key *k)
 {
-	if (e->n != n || memcmp(e->ips, ips, n * sizeof(*ips)))
+	if (e->n != k->n || memcmp(e->ips, k->ips, k->n * sizeof(*k->ips)))
 		return false;
-	return flags ? !memcmp(e->flags, flags, n) : e->plain;
+	return k->flags ? !memcmp(e->flags, k->flags, k->n) : e->plain;
 }
 
-static bool ks_stack_text_same(const struct ks_stack_text_entry *e, uint64_t h,
-			       const uint64_t *ips, const uint8_t *flags, size_t n)
+static bool ks_stack_text_eq(const void *val, const void *key)
 {
-	return e->hash == h && ks_stack_text_same_key(e, ips, flags, n);
-}
-
-/* The slot holding this key, or the empty slot where it belongs. */
-static struct ks_stack_text_entry **ks_stack_text_slot(struct ks_stack_text_entry **slots,
-							size_t cap, uint64_t h,
-							const uint64_t *ips,
-							const uint8_t *flags, size_t n)
-{
-	size_t i = (size_t)(h >> 32) & (cap - 1);
-
-	while (slots[i] && !ks_stack_text_same(slots[i], h, ips, flags, n))
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
-}
-
-/* Keep the table at most half full; false when it may not grow. */
-static bool ks_stack_text_grow(struct ks_stack_text *t)
-{
-	size_t cap = t->cap ? 2 * t->cap : 64, i;
-	size_t extra = (cap - t->cap) * sizeof(*t->slots);
-	struct ks_stack_text_entry **slots;
-
-	if (t->bytes + extra > t->max_bytes)
-		return false;
-	slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return false;
-	for (i = 0; i < t->cap; i++) {
-		struct ks_stack_text_entry *e = t->slots[i];
-
-		if (e)
-			*ks_stack_text_slot(slots, cap, e->hash, e->ips, e->flags, e->n) = e;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	t->bytes += extra;
-	return true;
+	return ks_stack_text_same_key(val, key);
 }
 
 /*
@@ -140,28 +106,29 @@ static struct ks_stack_text_entry *ks_stack_text_entry(struct ks_stack_text *t,
 						       const uint8_t *flags, size_t n,
 						       bool *added)
 {
-	struct ks_stack_text_entry **slot, *e;
-	size_t size = sizeof(*e) + n * (sizeof(*ips) + 1), i;
+	const struct ks_stack_key key = { ips, flags, n };
+	struct ks_stack_text_entry *e;
+	size_t size = sizeof(*e) + n * (sizeof(*ips) + 1), grow, i;
 	uint64_t h;
 
 	*added = false;
 	/* threads of one process often sleep alike, and come one after another */
-	if (t->last && ks_stack_text_same_key(t->last, ips, flags, n))
+	if (t->last && ks_stack_text_same_key(t->last, &key))
 		return t->last;
 	h = ks_stack_text_hash(ips, n);
-	if (t->cap) {
-		slot = ks_stack_text_slot(t->slots, t->cap, h, ips, flags, n);
-		if (*slot)
-			return t->last = *slot;
-	}
-	if ((t->used + 1) * 2 > t->cap && !ks_stack_text_grow(t))
-		return NULL;
-	if (t->bytes + size > t->max_bytes)
+	e = ks_hashtab_get(&t->stacks, h, ks_stack_text_eq, &key);
+	if (e)
+		return t->last = e;
+	grow = ks_hashtab_growth_bytes(&t->stacks);
+	if (t->bytes + grow + size > t->max_bytes)
 		return NULL;
 	e = malloc(size);
 	if (!e)
 		return NULL;
-	e->hash = h;
+	if (!ks_hashtab_add(&t->stacks, h, e)) {
+		free(e);
+		return NULL;
+	}
 	e->n = n;
 	e->text = NULL;
 	e->len = 0;
@@ -173,9 +140,7 @@ static struct ks_stack_text_entry *ks_stack_text_entry(struct ks_stack_text *t,
 		if (e->flags[i])
 			e->plain = false;
 	}
-	*ks_stack_text_slot(t->slots, t->cap, h, ips, flags, n) = e;
-	t->used++;
-	t->bytes += size;
+	t->bytes += grow + size;
 	*added = true;
 	return t->last = e;
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hashtab.h"
 #include "symcache.h"
 #include "unwind.h"
 
@@ -37,9 +38,8 @@ struct ks_stack_text_entry;
 
 struct ks_stack_text {
 	struct ks_symcache *names;
-	struct ks_stack_text_entry **slots;	/* open addressing; cap: power of two */
+	struct ks_hashtab stacks;		/* of struct ks_stack_text_entry */
 	struct ks_stack_text_entry *last;	/* the entry found or made last */
-	size_t cap, used;
 	size_t bytes, max_bytes;	/* kept: table, keys, text */
 	char *buf;			/* formatting scratch */
 	size_t buf_cap;

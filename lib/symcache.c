@@ -7,10 +7,11 @@
 #include "output.h"
 #include "symcache.h"
 
-struct ks_symcache_slot {
+/* One distinct (address, exact): its text once named. */
+struct ks_symcache_entry {
 	uint64_t ip;
-	char *text;		/* NULL: empty slot; ks_symcache_queued: not named yet */
 	bool exact;
+	char *text;		/* NULL: queued by ks_symcache_want(), not named yet */
 };
 
 struct ks_symcache_want {
@@ -23,9 +24,6 @@ struct ks_symcache_want {
  * names 55, each up to 4 times as long escaped, plus offsets.
  */
 #define KS_SYMCACHE_TEXT_MAX (KS_ESCAPE_SIZE(511 + 55) + 64)
-
-/* Marks a slot reserved by ks_symcache_want() until its name arrives. */
-static char ks_symcache_queued[] = "";
 
 void ks_symcache_init(struct ks_symcache *c, const struct ks_ksyms *ksyms)
 {
@@ -78,74 +76,73 @@ static void ks_symcache_from_driver(struct ks_driver *drv, uint64_t ip, bool exa
 	ks_symcache_kernel_text(names[0], buf, len);
 }
 
-static size_t ks_symcache_hash(uint64_t ip, bool exact)
+static uint64_t ks_symcache_hash(uint64_t ip, bool exact)
 {
-	uint64_t h = (ip ^ (uint64_t)exact) * 0x9e3779b97f4a7c15ull;	/* Fibonacci hashing */
-
-	return (size_t)(h >> 32);
+	return ks_hash_u64(ip ^ (uint64_t)exact);
 }
 
-static struct ks_symcache_slot *ks_symcache_find(struct ks_symcache_slot *slots, size_t cap,
-						 uint64_t ip, bool exact)
+static bool ks_symcache_eq(const void *val, const void *key)
 {
-	size_t i = ks_symcache_hash(ip, exact) & (cap - 1);
+	const struct ks_symcache_entry *e = val;
+	const struct ks_symcache_want *k = key;
 
-	while (slots[i].text && (slots[i].ip != ip || slots[i].exact != exact))
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
+	return e->ip == k->ip && e->exact == k->exact;
 }
 
-static bool ks_symcache_grow(struct ks_symcache *c)
+static struct ks_symcache_entry *ks_symcache_find(const struct ks_symcache *c, uint64_t ip,
+						  bool exact)
 {
-	size_t cap = c->cap ? 2 * c->cap : 1024, i;
-	struct ks_symcache_slot *slots = calloc(cap, sizeof(*slots));
+	const struct ks_symcache_want key = { ip, exact };
 
-	if (!slots)
-		return false;
-	for (i = 0; i < c->cap; i++)
-		if (c->slots[i].text)
-			*ks_symcache_find(slots, cap, c->slots[i].ip, c->slots[i].exact) = c->slots[i];
-	free(c->slots);
-	c->slots = slots;
-	c->cap = cap;
-	return true;
+	return ks_hashtab_get(&c->names, ks_symcache_hash(ip, exact), ks_symcache_eq, &key);
+}
+
+/* The entry for (ip, exact), made (unnamed) if new; NULL without memory. */
+static struct ks_symcache_entry *ks_symcache_entry(struct ks_symcache *c, uint64_t ip,
+						   bool exact)
+{
+	struct ks_symcache_entry *e = ks_symcache_find(c, ip, exact);
+
+	if (e)
+		return e;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return NULL;
+	*e = (struct ks_symcache_entry){ .ip = ip, .exact = exact };
+	if (!ks_hashtab_add(&c->names, ks_symcache_hash(ip, exact), e)) {
+		free(e);
+		return NULL;
+	}
+	return e;
 }
 
 /* Store text for (ip, exact); NULL when out of memory. */
 static const char *ks_symcache_insert(struct ks_symcache *c, uint64_t ip, bool exact,
 				      const char *text)
 {
-	struct ks_symcache_slot *s;
-
+	struct ks_symcache_entry *e = ks_symcache_entry(c, ip, exact);
 	char *copy;
 
-	if ((c->used + 1) * 2 > c->cap && !ks_symcache_grow(c))
+	if (!e)
 		return NULL;
-	s = ks_symcache_find(c->slots, c->cap, ip, exact);
 	copy = strdup(text);
 	if (!copy)
-		return NULL;	/* a queued slot stays queued: named on demand */
-	if (!s->text)
-		c->used++;
-	s->text = copy;
-	s->ip = ip;
-	s->exact = exact;
-	return s->text;
+		return NULL;	/* a queued entry stays queued: named on demand */
+	free(e->text);
+	e->text = copy;
+	return copy;
 }
 
 const char *ks_symcache_name(struct ks_symcache *c, uint64_t ip, bool exact)
 {
 	static char fallback[KS_SYMCACHE_TEXT_MAX];
-	struct ks_symcache_slot *s;
+	struct ks_symcache_entry *e = ks_symcache_find(c, ip, exact);
 	const char *text;
 	char buf[KS_SYMCACHE_TEXT_MAX];
 
-	if (c->cap) {
-		s = ks_symcache_find(c->slots, c->cap, ip, exact);
-		if (s->text && s->text != ks_symcache_queued) {
-			c->hits++;
-			return s->text;
-		}
+	if (e && e->text) {
+		c->hits++;
+		return e->text;
 	}
 	c->misses++;
 	if ((!c->ksyms || !c->ksyms->nsyms) && c->drv)
@@ -166,15 +163,10 @@ static bool ks_symcache_driver_mode(const struct ks_symcache *c)
 
 void ks_symcache_want(struct ks_symcache *c, uint64_t ip, bool exact)
 {
-	struct ks_symcache_slot *s;
-
 	if (!ks_symcache_driver_mode(c))
 		return;		/* kallsyms lookups are local and cheap */
-	if (c->cap) {
-		s = ks_symcache_find(c->slots, c->cap, ip, exact);
-		if (s->text)
-			return;	/* named or queued already */
-	}
+	if (ks_symcache_find(c, ip, exact))
+		return;		/* named or queued already */
 	if (c->nwant == c->want_cap) {
 		size_t cap = c->want_cap ? 2 * c->want_cap : 256;
 		struct ks_symcache_want *w = realloc(c->want, cap * sizeof(*w));
@@ -184,14 +176,9 @@ void ks_symcache_want(struct ks_symcache *c, uint64_t ip, bool exact)
 		c->want = w;
 		c->want_cap = cap;
 	}
-	if ((c->used + 1) * 2 > c->cap && !ks_symcache_grow(c))
+	/* an unnamed entry: the next want of this address is a hit */
+	if (!ks_symcache_entry(c, ip, exact))
 		return;
-	/* reserve the slot: the next want of this address is a hit */
-	s = ks_symcache_find(c->slots, c->cap, ip, exact);
-	s->ip = ip;
-	s->exact = exact;
-	s->text = ks_symcache_queued;
-	c->used++;
 	c->want[c->nwant++] = (struct ks_symcache_want){ ip, exact };
 }
 
@@ -241,12 +228,14 @@ void ks_symcache_resolve(struct ks_symcache *c)
 
 void ks_symcache_fini(struct ks_symcache *c)
 {
-	size_t i;
+	struct ks_symcache_entry *e;
+	size_t pos = 0;
 
-	for (i = 0; i < c->cap; i++)
-		if (c->slots[i].text != ks_symcache_queued)
-			free(c->slots[i].text);
-	free(c->slots);
+	while ((e = ks_hashtab_next(&c->names, &pos))) {
+		free(e->text);
+		free(e);
+	}
+	ks_hashtab_fini(&c->names);
 	free(c->want);
 	memset(c, 0, sizeof(*c));
 }

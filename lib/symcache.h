@@ -2,8 +2,8 @@
 /*
  * Each distinct address symbolized once: a whole-system listing repeats
  * the same few hundred return addresses (every sleeper passes through
- * __schedule), so the formatted text is kept in a small open-addressing
- * hash table keyed by (address, exact).
+ * __schedule), so the formatted text is kept in a hash table (hashtab.h)
+ * keyed by (address, exact).
  */
 #ifndef KSTACK_SYMCACHE_H
 #define KSTACK_SYMCACHE_H
@@ -12,18 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashtab.h"
 #include "kdriver.h"
 #include "ksyms.h"
-
-struct ks_symcache_slot;
 
 struct ks_symcache_want;
 
 struct ks_symcache {
 	const struct ks_ksyms *ksyms;	/* used when it has symbols, else: */
 	struct ks_driver *drv;		/* the driver's SYMBOLIZE, if set */
-	struct ks_symcache_slot *slots;
-	size_t cap, used;		/* cap: power of two */
+	struct ks_hashtab names;	/* of (address, exact) -> text */
 	struct ks_symcache_want *want;	/* addresses queued by ks_symcache_want() */
 	size_t nwant, want_cap;
 	size_t hits, misses;

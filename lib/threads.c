@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snapshot.h"
 #include "threads.h"
 
 struct ks_error *ks_tid_list_add(struct ks_tid_list *l, uint64_t tgid, uint64_t tid)
@@ -21,6 +22,32 @@ struct ks_error *ks_tid_list_add(struct ks_tid_list *l, uint64_t tgid, uint64_t 
 	}
 	l->v[l->n++] = (struct ks_tid){ .tgid = tgid, .tid = tid };
 	return NULL;
+}
+
+struct ks_error *ks_threads_driver(struct ks_driver *drv, uint64_t pid, struct ks_tid_list *l,
+				   uint32_t *gone_ret)
+{
+	struct ks_snapshot snap = { 0 };
+	const struct kstack_snap_thread *r;
+	struct ks_error *err;
+	const void *data;
+	size_t off = 0;
+
+	err = ks_snapshot_take(drv, pid, KSTACK_SNAP_FRAMES, 1, &snap);
+	if (err)
+		goto out;
+	*gone_ret = snap.skipped;
+	while ((r = ks_snapshot_next(&snap, &off, &data, &err))) {
+		err = ks_tid_list_add(l, r->tgid, r->tid);
+		if (err)
+			break;
+		memcpy(l->v[l->n - 1].comm, r->comm, sizeof(l->v[0].comm));
+		l->v[l->n - 1].comm[sizeof(l->v[0].comm) - 1] = '\0';
+		l->v[l->n - 1].running = r->flags & KSTACK_SNAP_F_RUNNING;
+	}
+out:
+	ks_snapshot_fini(&snap);
+	return err;
 }
 
 static bool ks_numeric(const char *s, uint64_t *ret)

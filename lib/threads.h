@@ -1,15 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Which threads to look at: from /proc (a process's, or every one). */
+/*
+ * Which threads to look at: through the driver (SNAPSHOT: ids in the
+ * caller's pid namespace, the ones every other request takes), or from
+ * /proc (whose ids are those of the namespace /proc was mounted in).
+ */
 #ifndef KSTACK_THREADS_H
 #define KSTACK_THREADS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kdriver.h"
 #include "ks_error.h"
 
 struct ks_tid {
 	uint64_t tgid, tid;
+	char comm[16];		/* "" when not known (listed from /proc, or -t) */
+	bool running;		/* on a CPU when listed */
 };
 
 struct ks_tid_list {
@@ -24,6 +32,15 @@ struct ks_error *ks_threads_of(struct ks_tid_list *l, const char *proc, uint64_t
 
 /* Every thread on the system, kernel threads included. */
 struct ks_error *ks_threads_all(struct ks_tid_list *l, const char *proc);
+
+/*
+ * Every thread of process pid (0: of the system) as the driver numbers
+ * them, from one SNAPSHOT (frames mode, one frame each: its cheapest).
+ * ESRCH: no such process. *gone_ret: threads that had exited (a process
+ * found with all its threads gone is a zombie). ENOTSUP: no SNAPSHOT.
+ */
+struct ks_error *ks_threads_driver(struct ks_driver *drv, uint64_t pid, struct ks_tid_list *l,
+				   uint32_t *gone_ret);
 
 void ks_tid_list_fini(struct ks_tid_list *l);
 

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "arch_x86_64.h"
+#include "walk/arch_x86_64.h"
 #include "unwind.h"
 
 /* A kernel thread stack is 16 KiB on x86_64 6.1; refuse absurd sizes. */
@@ -171,7 +171,7 @@ static struct ks_error *ks_walk_check(const struct ks_walk_config *cfg,
 		return ks_error_format(EINVAL, "bad kernel stack [%#llx, +%#llx)",
 				       (unsigned long long)t->stack_base,
 				       (unsigned long long)t->stack_size);
-	if (t->saved_sp < t->stack_base || t->saved_sp >= t->stack_base + t->stack_size)
+	if (!ks_range_inside(t->stack_base, t->stack_size, t->saved_sp, 1))
 		return ks_error_format(EINVAL, "saved sp %#llx outside the stack [%#llx, %#llx)",
 				       (unsigned long long)t->saved_sp,
 				       (unsigned long long)t->stack_base,
@@ -266,6 +266,7 @@ const char *ks_walk_stop_name(enum ks_walk_stop stop)
 		[KS_STOP_BAD_ORC] = "unusable ORC entry",
 		[KS_STOP_NOT_TEXT] = "return address is not kernel code",
 		[KS_STOP_SCANNED] = "stack scan (unreliable)",
+		[KS_STOP_UNRELIABLE] = "the kernel's unwinder stopped early",
 	};
 
 	return stop < sizeof(names) / sizeof(names[0]) && names[stop] ? names[stop] : "?";

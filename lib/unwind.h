@@ -55,6 +55,7 @@ enum ks_walk_stop {
 	KS_STOP_BAD_ORC,	/* entry uses a register/type we cannot follow */
 	KS_STOP_NOT_TEXT,	/* next ip is not kernel code */
 	KS_STOP_SCANNED,	/* fell back to a stack scan, which ran to the top */
+	KS_STOP_UNRELIABLE,	/* the driver's walk (SNAPSHOT frames) ended early */
 };
 
 struct ks_walk_config {

@@ -93,50 +93,58 @@ bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *
 	return j == nproc;
 }
 
-static bool ks_same_counts(const struct kstack_thread_context *a,
-			   const struct kstack_thread_context *b)
+struct ks_verify_arg {
+	struct ks_session *s;
+	uint64_t tgid, tid;
+	struct ks_verify *v;
+};
+
+/* Our walk, STACK and /proc, all inside one quiet moment (ks_session_quiet). */
+static struct ks_error *ks_verify_take(void *arg, const struct kstack_thread_context *ctx,
+				       bool *ran)
 {
-	return a->nvcsw == b->nvcsw && a->nivcsw == b->nivcsw && a->sp == b->sp;
+	struct ks_verify_arg *a = arg;
+	struct ks_verify *v = a->v;
+	struct ks_walk_thread t = {
+		.stack_base = ctx->stack_base, .stack_size = ctx->stack_size, .saved_sp = ctx->sp,
+	};
+	struct kstack_stack st;
+	struct ks_error *err;
+
+	err = ks_walk(&a->s->cfg, &t, &v->walk);
+	if (!err)
+		err = ks_driver_stack(&a->s->drv, a->tid, v->kernel, KSTACK_FRAMES_MAX, &st);
+	if (!err)
+		err = ks_proc_stack_read(NULL, a->tgid, a->tid, &v->proc, &v->nproc);
+	if (err) {
+		ks_verify_fini(v);
+		return err;
+	}
+	v->nkernel = st.nr_frames;
+	v->kernel_flags = st.flags;
+	*ran = (st.flags & KSTACK_SF_RAN) || st.nvcsw_before != ctx->nvcsw ||
+	       st.nivcsw_before != ctx->nivcsw;
+	return NULL;
+}
+
+static void ks_verify_drop(void *arg)
+{
+	ks_verify_fini(((struct ks_verify_arg *)arg)->v);
 }
 
 struct ks_error *ks_verify_thread(struct ks_session *s, uint64_t tgid, uint64_t tid,
 				  struct ks_verify *v)
 {
-	int tries;
+	struct ks_verify_arg a = { s, tgid, tid, v };
+	struct ks_error *err;
 
 	memset(v, 0, sizeof(*v));
-	for (tries = 0; tries < KS_SESSION_TRIES; tries++) {
-		struct kstack_thread_context after;
-		struct kstack_stack st;
-		struct ks_error *err;
-
-		err = ks_session_walk(s, tid, &v->ctx, &v->walk);
-		if (err)
-			return err;
-		err = ks_driver_stack(&s->drv, tid, v->kernel, KSTACK_FRAMES_MAX, &st);
-		if (!err)
-			err = ks_proc_stack_read(NULL, tgid, tid, &v->proc, &v->nproc);
-		if (!err)
-			err = ks_driver_thread_context(&s->drv, tid, &after);
-		if (err) {
-			ks_verify_fini(v);
-			return err;
-		}
-		v->nkernel = st.nr_frames;
-		v->kernel_flags = st.flags;
-		/* one quiet moment: no switch from our context read to the last */
-		if (!(st.flags & KSTACK_SF_RAN) && ks_same_counts(&v->ctx, &after) &&
-		    st.nvcsw_before == v->ctx.nvcsw && st.nivcsw_before == v->ctx.nivcsw) {
-			v->eq_kernel = ks_verify_cmp_kernel(&v->walk, v->kernel, v->nkernel,
-							    &v->kernel_diff);
-			v->eq_proc = ks_verify_cmp_proc(&s->ksyms, &v->walk, v->proc, v->nproc,
-							&v->proc_diff);
-			return NULL;
-		}
-		ks_verify_fini(v);
-	}
-	return ks_error_format(EAGAIN, "thread %llu: ran during the walk %d times",
-			       (unsigned long long)tid, KS_SESSION_TRIES);
+	err = ks_session_quiet(s, tid, &v->ctx, ks_verify_take, ks_verify_drop, &a);
+	if (err)
+		return err;
+	v->eq_kernel = ks_verify_cmp_kernel(&v->walk, v->kernel, v->nkernel, &v->kernel_diff);
+	v->eq_proc = ks_verify_cmp_proc(&s->ksyms, &v->walk, v->proc, v->nproc, &v->proc_diff);
+	return NULL;
 }
 
 void ks_verify_fini(struct ks_verify *v)

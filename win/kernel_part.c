@@ -4,6 +4,7 @@
 
 #include "device.h"
 #include "kernel_part.h"
+#include "status.h"
 
 const char *ks_kernel_unavailable(const struct ks_device *dev, int no_kernel)
 {
@@ -86,13 +87,21 @@ const char *ks_kernel_probe(struct ks_walker *w, DWORD tid)
 void ks_kernel_part_why(const struct ks_walker *w, const struct ks_kernel_part *kp,
 			char *buf, size_t size)
 {
-	char stack[160];
+	char stack[160], why[200] = "";
 
-	(void)w;
 	snprintf(stack, sizeof(stack), "%s", ks_strerror(kp->stack_err));
+	/* THREAD_CONTEXT refused for want of a checked KTHREAD layout: say
+	 * which load-time check failed (VERSION carries it). */
+	if (kp->context_err == ERROR_NOT_SUPPORTED && !w->dev->ver.kthread_layout) {
+		char checks[160];
+
+		ks_kthread_checks_text(w->dev->ver.kthread_checks, checks, sizeof(checks));
+		snprintf(why, sizeof(why), " (no KTHREAD layout passed the driver's "
+			 "load-time check; failed: %s)", checks);
+	}
 	if (kp->context_tried)
-		snprintf(buf, size, "kernel: not shown: STACK: %s; THREAD_CONTEXT: %s",
-			 stack, ks_strerror(kp->context_err));
+		snprintf(buf, size, "kernel: not shown: STACK: %s; THREAD_CONTEXT: %s%s",
+			 stack, ks_strerror(kp->context_err), why);
 	else
 		snprintf(buf, size, "kernel: not shown: STACK: %s", stack);
 }

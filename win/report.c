@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
+#include "escape.h"
 #include "kernel_part.h"
 #include "privilege.h"
 #include "report.h"
@@ -34,7 +36,9 @@ static void print_frames(struct run *r, const struct ks_frames *f, int width)
 
 	for (i = 0; i < f->nr; i++) {
 		ks_symbols_format(&r->syms, f->pc[i], i > 0, sym, sizeof(sym));
-		printf("  0x%0*llx : %s\n", width, (unsigned long long)f->pc[i], sym);
+		/* module and symbol names come from the target's files */
+		printf("  0x%0*llx : %s\n", width, (unsigned long long)f->pc[i],
+		       ks_esc(sym));
 	}
 }
 
@@ -53,18 +57,22 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	static struct ks_frames user;
 	DWORD err, exit_code;
 	int suspended = 0, want_kernel = !r->kernel_off;
-	char why[512];
+	char why[512], desc[512];
 
+	r->w.thread = open_thread(ti->tid, &err);
 	printf("thread %lu: state %s", (unsigned long)ti->tid,
 	       ks_thread_state_name(ti->state));
 	if (ti->state == 5)	/* Waiting */
 		printf(", wait reason %s", ks_wait_reason_name(ti->wait_reason));
+	/* Set by the target (SetThreadDescription): anything at all. */
+	if (r->w.thread && !ks_thread_description(r->w.thread, desc, sizeof(desc)) &&
+	    desc[0])
+		printf(", description \"%s\"", ks_esc(desc));
 	printf("\n");
 	/* Out before the thread is suspended: if kstack dies mid-walk, the
 	 * output still says which thread it was on. */
 	fflush(stdout);
 
-	r->w.thread = open_thread(ti->tid, &err);
 	if (!r->w.thread) {
 		printf("  user: not shown: cannot open thread: %s\n",
 		       err == ERROR_INVALID_PARAMETER ? "it has exited" : ks_strerror(err));
@@ -152,7 +160,7 @@ static HANDLE open_target(const struct ks_process_info *pi, DWORD priv_err)
 			fprintf(stderr, "kstack: process %lu has exited\n", (unsigned long)pi->pid);
 		else if (err == ERROR_ACCESS_DENIED)
 			fprintf(stderr, "kstack: cannot open process %lu (%s): access denied "
-				"(a protected process%s)\n", (unsigned long)pi->pid, pi->name,
+				"(a protected process%s)\n", (unsigned long)pi->pid, ks_esc(pi->name),
 				priv_err ? ", or kstack is not elevated" : "");
 		else
 			fprintf(stderr, "kstack: cannot open process %lu: %s\n",
@@ -177,7 +185,7 @@ static int check_bitness(struct run *r, const struct ks_process_info *pi)
 	IsWow64Process(r->w.process, &target_wow);
 	if (self_wow && !target_wow) {
 		fprintf(stderr, "kstack: process %lu (%s) is a 64-bit process: use the "
-			"x64 build of kstack\n", (unsigned long)pi->pid, pi->name);
+			"x64 build of kstack\n", (unsigned long)pi->pid, ks_esc(pi->name));
 		return -1;
 	}
 	r->w.target_wow64 = sizeof(void *) == 8 && target_wow;
@@ -242,7 +250,7 @@ int ks_report(const struct ks_options *opt)
 	if (!r.kernel_off && pi.nr_threads)
 		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid);
 
-	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi.pid, pi.name,
+	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi.pid, ks_esc(pi.name),
 	       pi.nr_threads, pi.nr_threads == 1 ? "" : "s");
 	if (r.kernel_off)
 		printf("%s\n", r.kernel_off);

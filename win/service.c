@@ -2,13 +2,24 @@
 /*
  * kstack install / uninstall: the Service Control Manager side of the
  * driver. Both commands are idempotent: installing an installed driver
- * (re)starts it, uninstalling a missing one only removes a stray file.
+ * (re)starts it, uninstalling a missing one is a no-op that says so.
+ *
+ * Two ways to install, and uninstall undoes exactly the one used:
+ *  - `install`: copy KStack.sys (next to kstack.exe) into
+ *    %SystemRoot%\System32\drivers and register that copy;
+ *  - `install --driver FILE`: register FILE where it is, no copy — for a
+ *    system whose System32 is read-only, or a driver kept elsewhere.
+ * What install did is written into the service's own registry key
+ * (value KS_REG_COPIED: the path of the file it copied; absent when it
+ * registered a file in place), so uninstall deletes a file only when
+ * install put it there, and never a file the user named.
  */
 #include <stdio.h>
 #include <string.h>
 #include <windows.h>
 
 #include "device.h"
+#include "escape.h"
 #include "options.h"
 #include "service.h"
 
@@ -17,6 +28,7 @@
 #ifndef ERROR_INVALID_IMAGE_HASH
 #define ERROR_INVALID_IMAGE_HASH	577L
 #endif
+#define KS_SERVICE_KEY	"SYSTEM\\CurrentControlSet\\Services\\" KS_SERVICE_NAME
 
 static int driver_dest_path(char *out, DWORD size)
 {
@@ -99,6 +111,70 @@ static DWORD wait_state(SC_HANDLE svc, DWORD want)
 	}
 }
 
+/* The install record: the file install copied, "" when none (in place). */
+static int read_record(char *copied, DWORD size)
+{
+	HKEY key;
+	DWORD type = 0, n = size - 1;
+	LONG err;
+
+	copied[0] = '\0';
+	if (RegOpenKeyExA(HKEY_LOCAL_MACHINE, KS_SERVICE_KEY, 0, KEY_QUERY_VALUE,
+			  &key) != ERROR_SUCCESS)
+		return -1;
+	err = RegQueryValueExA(key, KS_REG_COPIED, NULL, &type, (BYTE *)copied, &n);
+	RegCloseKey(key);
+	if (err != ERROR_SUCCESS || type != REG_SZ) {
+		copied[0] = '\0';
+		return err == ERROR_FILE_NOT_FOUND ? 0 : -1;
+	}
+	copied[n < size ? n : size - 1] = '\0';
+	return 0;
+}
+
+static DWORD write_record(const char *copied)
+{
+	HKEY key;
+	LONG err;
+
+	err = RegOpenKeyExA(HKEY_LOCAL_MACHINE, KS_SERVICE_KEY, 0, KEY_SET_VALUE, &key);
+	if (err != ERROR_SUCCESS)
+		return (DWORD)err;
+	if (copied)
+		err = RegSetValueExA(key, KS_REG_COPIED, 0, REG_SZ, (const BYTE *)copied,
+				     (DWORD)strlen(copied) + 1);
+	else if ((err = RegDeleteValueA(key, KS_REG_COPIED)) == ERROR_FILE_NOT_FOUND)
+		err = ERROR_SUCCESS;
+	RegCloseKey(key);
+	return (DWORD)err;
+}
+
+/* The driver file the existing service loads (its ImagePath). */
+static int service_image(SC_HANDLE svc, char *out, DWORD size)
+{
+	static union {
+		QUERY_SERVICE_CONFIGA cfg;
+		char space[8192];
+	} q;
+	DWORD need = 0;
+
+	if (!QueryServiceConfigA(svc, &q.cfg, sizeof(q), &need) ||
+	    !q.cfg.lpBinaryPathName)
+		return -1;
+	snprintf(out, size, "%s", q.cfg.lpBinaryPathName);
+	return 0;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	/* ImagePath may carry the NT prefix the SCM adds for drivers. */
+	if (!strncmp(a, "\\??\\", 4))
+		a += 4;
+	if (!strncmp(b, "\\??\\", 4))
+		b += 4;
+	return !lstrcmpiA(a, b);
+}
+
 static int copy_driver(const char *src, const char *dst)
 {
 	DWORD err;
@@ -110,20 +186,53 @@ static int copy_driver(const char *src, const char *dst)
 	err = GetLastError();
 	if (err == ERROR_SHARING_VIOLATION || err == ERROR_USER_MAPPED_FILE)
 		fprintf(stderr, "kstack: install: %s is in use (a loaded driver?): "
-			"run kstack uninstall first\n", dst);
+			"run kstack uninstall first\n", ks_esc_path(dst));
+	else if (err == ERROR_ACCESS_DENIED || err == ERROR_WRITE_PROTECT)
+		fprintf(stderr, "kstack: install: cannot write %s (%s): the system "
+			"directory is read-only or protected here; "
+			"`kstack install --driver %s` registers the driver where it "
+			"is, without copying it\n", ks_esc_path(dst), ks_strerror(err),
+			ks_esc_path(src));
 	else
 		fprintf(stderr, "kstack: install: cannot copy %s to %s: %s\n",
-			src, dst, ks_strerror(err));
+			ks_esc_path(src), ks_esc_path(dst), ks_strerror(err));
 	return -1;
+}
+
+static int start_driver(SC_HANDLE svc, int created, const char *image)
+{
+	DWORD err, state;
+
+	if (!StartServiceA(svc, 0, NULL) &&
+	    (err = GetLastError()) != ERROR_SERVICE_ALREADY_RUNNING) {
+		fprintf(stderr, "kstack: install: service %s %s but does not start: %s%s "
+			"(kstack uninstall removes it)\n", KS_SERVICE_NAME,
+			created ? "created" : "exists", ks_strerror(err),
+			/* x64 Windows loads only signed drivers */
+			err == ERROR_INVALID_IMAGE_HASH ?
+			"; sign KStack.sys, or enable test signing "
+			"(bcdedit /set testsigning on) and reboot" : "");
+		return KS_EXIT_SERVICE;
+	}
+	state = wait_state(svc, SERVICE_RUNNING);
+	if (state != SERVICE_RUNNING) {
+		fprintf(stderr, "kstack: install: service %s did not reach the running "
+			"state (state %lu)\n", KS_SERVICE_NAME, (unsigned long)state);
+		return KS_EXIT_SERVICE;
+	}
+	printf("kstack: installed %s as kernel service %s and started it\n",
+	       ks_esc_path(image), KS_SERVICE_NAME);
+	return KS_EXIT_OK;
 }
 
 int ks_install(const char *driver_file)
 {
-	char src[MAX_PATH], dst[MAX_PATH];
+	char src[MAX_PATH], dst[MAX_PATH], image[MAX_PATH], copied[MAX_PATH];
+	const char *use;
 	SC_HANDLE scm, svc;
 	SERVICE_STATUS st;
-	DWORD err, state;
-	int created = 0;
+	DWORD err;
+	int created = 0, rc;
 
 	if (refuse_wow64("install"))
 		return KS_EXIT_SERVICE;
@@ -133,7 +242,7 @@ int ks_install(const char *driver_file)
 		return KS_EXIT_SERVICE;
 	}
 	if (GetFileAttributesA(src) == INVALID_FILE_ATTRIBUTES) {
-		fprintf(stderr, "kstack: install: driver file %s not found%s\n", src,
+		fprintf(stderr, "kstack: install: driver file %s not found%s\n", ks_esc_path(src),
 			driver_file ? "" : " (give one with --driver FILE)");
 		return KS_EXIT_SERVICE;
 	}
@@ -149,52 +258,67 @@ int ks_install(const char *driver_file)
 		CloseServiceHandle(scm);
 		return KS_EXIT_OK;
 	}
-	/* Installed but stopped, or new: (re)copy so the file matches this build. */
-	if (copy_driver(src, dst)) {
-		if (svc)
-			CloseServiceHandle(svc);
+	if (svc) {
+		/*
+		 * Installed but stopped: start it the way it was installed, and
+		 * refresh a copy install made (it must match this build). A
+		 * different driver asked for means a different install.
+		 */
+		if (service_image(svc, image, sizeof(image)) || read_record(copied, sizeof(copied))) {
+			fprintf(stderr, "kstack: install: cannot read the existing service "
+				"%s: run kstack uninstall first\n", KS_SERVICE_NAME);
+			rc = KS_EXIT_SERVICE;
+		} else if (driver_file ? !same_file(image, src) : !copied[0]) {
+			fprintf(stderr, "kstack: install: service %s exists with driver %s; "
+				"run kstack uninstall first to install %s\n", KS_SERVICE_NAME,
+				ks_esc_path(image), ks_esc_path(driver_file ? src : dst));
+			rc = KS_EXIT_SERVICE;
+		} else if (copied[0] && copy_driver(src, copied)) {
+			rc = KS_EXIT_SERVICE;
+		} else {
+			rc = start_driver(svc, 0, copied[0] ? copied : image);
+		}
+		CloseServiceHandle(svc);
+		CloseServiceHandle(scm);
+		return rc;
+	}
+
+	/* New: copy into the drivers directory, or register FILE in place. */
+	use = driver_file ? src : dst;
+	if (!driver_file && copy_driver(src, dst)) {
 		CloseServiceHandle(scm);
 		return KS_EXIT_SERVICE;
 	}
+	svc = CreateServiceA(scm, KS_SERVICE_NAME, "KStack kernel stack reader",
+			     SERVICE_ALL_ACCESS, SERVICE_KERNEL_DRIVER,
+			     SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, use,
+			     NULL, NULL, NULL, NULL, NULL);
 	if (!svc) {
-		svc = CreateServiceA(scm, KS_SERVICE_NAME, "KStack kernel stack reader",
-				     SERVICE_ALL_ACCESS, SERVICE_KERNEL_DRIVER,
-				     SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL, dst,
-				     NULL, NULL, NULL, NULL, NULL);
-		if (!svc) {
-			err = GetLastError();
-			fprintf(stderr, "kstack: install: cannot create service %s: %s\n",
-				KS_SERVICE_NAME, ks_strerror(err));
-			DeleteFileA(dst);
-			CloseServiceHandle(scm);
-			return KS_EXIT_SERVICE;
-		}
-		created = 1;
+		err = GetLastError();
+		fprintf(stderr, "kstack: install: cannot create service %s: %s\n",
+			KS_SERVICE_NAME, ks_strerror(err));
+		if (!driver_file)
+			DeleteFileA(dst);	/* ours, just copied */
+		CloseServiceHandle(scm);
+		return KS_EXIT_SERVICE;
 	}
-	if (!StartServiceA(svc, 0, NULL) &&
-	    (err = GetLastError()) != ERROR_SERVICE_ALREADY_RUNNING) {
-		fprintf(stderr, "kstack: install: service %s %s but does not start: %s%s "
-			"(kstack uninstall removes it)\n", KS_SERVICE_NAME,
-			created ? "created" : "exists", ks_strerror(err),
-			/* x64 Windows loads only signed drivers */
-			err == ERROR_INVALID_IMAGE_HASH ?
-			"; sign KStack.sys, or enable test signing "
-			"(bcdedit /set testsigning on) and reboot" : "");
+	created = 1;
+	err = write_record(driver_file ? NULL : dst);
+	if (err) {
+		/* Without the record uninstall could not tell whose file it is. */
+		fprintf(stderr, "kstack: install: cannot record the install in the "
+			"service key: %s; removing the service again\n", ks_strerror(err));
+		DeleteService(svc);
+		if (!driver_file)
+			DeleteFileA(dst);
 		CloseServiceHandle(svc);
 		CloseServiceHandle(scm);
 		return KS_EXIT_SERVICE;
 	}
-	state = wait_state(svc, SERVICE_RUNNING);
+	rc = start_driver(svc, created, use);
 	CloseServiceHandle(svc);
 	CloseServiceHandle(scm);
-	if (state != SERVICE_RUNNING) {
-		fprintf(stderr, "kstack: install: service %s did not reach the running "
-			"state (state %lu)\n", KS_SERVICE_NAME, (unsigned long)state);
-		return KS_EXIT_SERVICE;
-	}
-	printf("kstack: installed %s as kernel service %s and started it\n", dst,
-	       KS_SERVICE_NAME);
-	return KS_EXIT_OK;
+	return rc;
 }
 
 /* Removes the driver file; a loaded image may hold it for a moment. */
@@ -213,7 +337,7 @@ static int remove_driver_file(const char *dst)
 			break;
 		Sleep(50);
 	}
-	fprintf(stderr, "kstack: uninstall: cannot remove %s: %s%s\n", dst,
+	fprintf(stderr, "kstack: uninstall: cannot remove %s: %s%s\n", ks_esc_path(dst),
 		ks_strerror(err),
 		MoveFileExA(dst, NULL, MOVEFILE_DELAY_UNTIL_REBOOT) ?
 		" (it will be removed at the next reboot)" : "");
@@ -222,23 +346,19 @@ static int remove_driver_file(const char *dst)
 
 int ks_uninstall(void)
 {
-	char dst[MAX_PATH];
+	char copied[MAX_PATH], image[MAX_PATH] = "";
 	SC_HANDLE scm, svc;
 	SERVICE_STATUS st;
 	DWORD err, state;
-	int rc = KS_EXIT_OK, removed;
+	int rc = KS_EXIT_OK;
 
 	if (refuse_wow64("uninstall"))
 		return KS_EXIT_SERVICE;
-	if (driver_dest_path(dst, sizeof(dst))) {
-		fprintf(stderr, "kstack: uninstall: path too long\n");
-		return KS_EXIT_SERVICE;
-	}
 	scm = open_scm("uninstall");
 	if (!scm)
 		return KS_EXIT_SERVICE;
 	svc = OpenServiceA(scm, KS_SERVICE_NAME,
-			   SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE);
+			   SERVICE_STOP | SERVICE_QUERY_STATUS | SERVICE_QUERY_CONFIG | DELETE);
 	if (!svc) {
 		err = GetLastError();
 		CloseServiceHandle(scm);
@@ -247,13 +367,16 @@ int ks_uninstall(void)
 				KS_SERVICE_NAME, ks_strerror(err));
 			return KS_EXIT_SERVICE;
 		}
-		removed = remove_driver_file(dst);
-		if (removed < 0)
-			return KS_EXIT_SERVICE;
-		printf("kstack: driver service %s is not installed%s\n", KS_SERVICE_NAME,
-		       removed ? " (removed a stray driver file)" : "");
+		printf("kstack: driver service %s is not installed\n", KS_SERVICE_NAME);
 		return KS_EXIT_OK;
 	}
+	/* Read what install did before the key goes with the service. */
+	if (read_record(copied, sizeof(copied))) {
+		fprintf(stderr, "kstack: uninstall: cannot read the install record of "
+			"service %s; no file will be removed\n", KS_SERVICE_NAME);
+		copied[0] = '\0';
+	}
+	service_image(svc, image, sizeof(image));
 
 	if (!ControlService(svc, SERVICE_CONTROL_STOP, &st) &&
 	    (err = GetLastError()) != ERROR_SERVICE_NOT_ACTIVE) {
@@ -273,10 +396,17 @@ int ks_uninstall(void)
 	}
 	CloseServiceHandle(svc);
 	CloseServiceHandle(scm);
-	if (rc == KS_EXIT_OK && remove_driver_file(dst) < 0)
-		rc = KS_EXIT_SERVICE;
-	if (rc == KS_EXIT_OK)
-		printf("kstack: stopped and deleted service %s, removed %s\n",
-		       KS_SERVICE_NAME, dst);
+	if (rc != KS_EXIT_OK)
+		return rc;
+	if (copied[0]) {
+		if (remove_driver_file(copied) < 0)
+			return KS_EXIT_SERVICE;
+		printf("kstack: stopped and deleted service %s, removed %s (copied there "
+		       "by install)\n", KS_SERVICE_NAME, ks_esc_path(copied));
+	} else {
+		printf("kstack: stopped and deleted service %s; left %s in place "
+		       "(install registered it there)\n", KS_SERVICE_NAME,
+		       image[0] ? ks_esc_path(image) : "its driver file");
+	}
 	return rc;
 }

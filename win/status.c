@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "escape.h"
 #include "options.h"
 #include "privilege.h"
 #include "status.h"
@@ -30,6 +31,52 @@ static void print_caps(unsigned caps)
 	printf("%s\n", first ? "" : ")");
 }
 
+const char *ks_kthread_layout_name(unsigned id)
+{
+	static const struct { unsigned id; const char *name; } names[] = {
+		{ KSTACK_KTHREAD_X86_XP, "Windows XP x86" },
+		{ KSTACK_KTHREAD_X86_VISTA, "Windows Vista x86" },
+		{ KSTACK_KTHREAD_X86_WIN7, "Windows 7 x86" },
+		{ KSTACK_KTHREAD_X86_WIN8_10, "Windows 8 to 10 x86" },
+		{ KSTACK_KTHREAD_X86_REACTOS, "ReactOS x86" },
+		{ KSTACK_KTHREAD_X64_VISTA, "Windows Vista x64" },
+		{ KSTACK_KTHREAD_X64_WIN7, "Windows 7 x64" },
+		{ KSTACK_KTHREAD_X64_WIN8_11, "Windows 8 to 11 x64" },
+		{ KSTACK_KTHREAD_X64_REACTOS, "ReactOS amd64" },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].id == id)
+			return names[i].name;
+	return "unknown";
+}
+
+void ks_kthread_checks_text(unsigned checks, char *buf, size_t size)
+{
+	static const struct { unsigned bit; const char *what; } why[] = {
+		{ KSTACK_KTC_NOT_RUN, "not probed (Wine, or the probe thread failed)" },
+		{ KSTACK_KTC_NO_LAYOUT, "no layout for this build" },
+		{ KSTACK_KTC_STATE, "State" },
+		{ KSTACK_KTC_WAIT_REASON, "WaitReason" },
+		{ KSTACK_KTC_STACK_LIMIT, "StackLimit" },
+		{ KSTACK_KTC_INITIAL_STACK, "InitialStack" },
+		{ KSTACK_KTC_KERNEL_STACK, "KernelStack" },
+		{ KSTACK_KTC_SWITCHES, "ContextSwitches" },
+		{ KSTACK_KTC_EXTENT, "extent" },
+	};
+	size_t pos = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(why) / sizeof(why[0]) && pos < size; i++)
+		if (checks & why[i].bit)
+			pos += snprintf(buf + pos, size - pos, "%s%s",
+					pos ? ", " : "", why[i].what);
+	if (!pos)
+		snprintf(buf, size, "none");
+}
+
 int ks_status(void)
 {
 	struct ks_device dev;
@@ -48,8 +95,18 @@ int ks_status(void)
 	       dev.ver.driver_version & 0xff, dev.ver.proto_version,
 	       dev.ver.arch == KSTACK_ARCH_X86_64 ? "x64" :
 	       dev.ver.arch == KSTACK_ARCH_X86 ? "x86" : "unknown arch",
-	       dev.ver.release[0] ? dev.ver.release : "?");
+	       dev.ver.release[0] ? ks_esc(dev.ver.release) : "?");
 	print_caps(dev.ver.caps);
+	if (dev.ver.kthread_layout) {
+		printf("kthread layout: %s (checked at load)\n",
+		       ks_kthread_layout_name(dev.ver.kthread_layout));
+	} else {
+		char why[256];
+
+		ks_kthread_checks_text(dev.ver.kthread_checks, why, sizeof(why));
+		printf("kthread layout: none, THREAD_CONTEXT unavailable; failed: %s\n",
+		       why);
+	}
 
 	n = dev.ver.self_test_len < SELF_TEST_SHOW ? dev.ver.self_test_len : SELF_TEST_SHOW;
 	if (!dev.ver.self_test_addr || !n) {

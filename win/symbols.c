@@ -6,23 +6,24 @@
 #include <dbghelp.h>
 #include <psapi.h>
 
+#include "compat.h"
 #include "symbols.h"
 
 static CRITICAL_SECTION g_dbghelp;
-static INIT_ONCE g_dbghelp_once = INIT_ONCE_STATIC_INIT;
+static volatile LONG g_dbghelp_init;	/* 0 none, 1 being made, 2 ready */
 
-static BOOL CALLBACK init_lock(PINIT_ONCE once, PVOID param, PVOID *ctx)
-{
-	(void)once;
-	(void)param;
-	(void)ctx;
-	InitializeCriticalSection(&g_dbghelp);
-	return TRUE;
-}
-
+/*
+ * One-time init without InitOnceExecuteOnce (Vista): the first caller
+ * makes the lock, any other waits until it is ready (it takes a moment).
+ */
 void ks_dbghelp_lock(void)
 {
-	InitOnceExecuteOnce(&g_dbghelp_once, init_lock, NULL, NULL);
+	if (InterlockedCompareExchange(&g_dbghelp_init, 1, 0) == 0) {
+		InitializeCriticalSection(&g_dbghelp);
+		InterlockedExchange(&g_dbghelp_init, 2);
+	}
+	while (InterlockedCompareExchange(&g_dbghelp_init, 2, 2) != 2)
+		Sleep(0);
 	EnterCriticalSection(&g_dbghelp);
 }
 
@@ -45,11 +46,11 @@ static unsigned load_user_modules(HANDLE process)
 	unsigned loaded = 0;
 
 	/* Modules can come and go between the calls: ask twice, with spare room. */
-	if (!EnumProcessModulesEx(process, NULL, 0, &need, LIST_MODULES_ALL) || !need)
+	if (!ks_enum_process_modules(process, NULL, 0, &need) || !need)
 		return 0;
 	need += 32 * sizeof(HMODULE);
 	mods = malloc(need);
-	if (!mods || !EnumProcessModulesEx(process, mods, need, &need, LIST_MODULES_ALL)) {
+	if (!mods || !ks_enum_process_modules(process, mods, need, &need)) {
 		free(mods);
 		return 0;
 	}
@@ -66,9 +67,9 @@ static unsigned load_user_modules(HANDLE process)
 		      !ks_nt_path_to_dos(nt, name, sizeof(name))) &&
 		    !GetModuleFileNameExA(process, mods[i], name, sizeof(name)))
 			continue;
-		if (SymLoadModuleEx(process, NULL, name, NULL,
-				    (DWORD64)(ULONG_PTR)mi.lpBaseOfDll, mi.SizeOfImage,
-				    NULL, 0) || GetLastError() == ERROR_SUCCESS)
+		if (ks_sym_load_module(process, name,
+				       (DWORD64)(ULONG_PTR)mi.lpBaseOfDll,
+				       mi.SizeOfImage) || GetLastError() == ERROR_SUCCESS)
 			loaded++;
 	}
 	free(mods);
@@ -99,7 +100,7 @@ DWORD ks_symbols_init(struct ks_symbols *s, HANDLE process, const char *path)
 		/* dbghelp's own invasion sees only the 64-bit modules of a
 		 * WOW64 target: fall back to it only if ours fails. */
 		if (!load_user_modules(process))
-			SymRefreshModuleList(process);
+			ks_sym_refresh_module_list(process);
 	} else {
 		err = GetLastError();
 	}
@@ -184,13 +185,52 @@ unsigned ks_symbols_load_kernel(struct ks_symbols *s)
 			continue;
 		if (ks_nt_path_to_dos(nt, dos, sizeof(dos)))
 			continue;
-		if (SymLoadModuleEx(s->process, NULL, dos, NULL,
-				    (DWORD64)(ULONG_PTR)bases[i], 0, NULL, 0))
+		if (ks_sym_load_module(s->process, dos,
+				       (DWORD64)(ULONG_PTR)bases[i], 0))
 			s->kernel_modules++;
 	}
 	ks_dbghelp_unlock();
 	free(bases);
 	return s->kernel_modules;
+}
+
+/* SymEnumSymbols callback state: the closest symbol at or below addr. */
+struct nearest {
+	ULONG64 addr;
+	ULONG64 best;
+	char name[MAX_SYM_NAME + 1];
+};
+
+static BOOL CALLBACK nearest_cb(PSYMBOL_INFO si, ULONG size, PVOID ctx)
+{
+	struct nearest *n = ctx;
+
+	(void)size;
+	if (si->Address <= n->addr && (!n->name[0] || si->Address > n->best)) {
+		n->best = si->Address;
+		snprintf(n->name, sizeof(n->name), "%.*s", (int)si->NameLen, si->Name);
+	}
+	return TRUE;
+}
+
+/*
+ * The nearest export at or below addr in a module that has only its
+ * exports. dbghelp does this itself on Windows; Wine's matches an export
+ * only at its exact address, so the search is done here when dbghelp
+ * found nothing. dbghelp lock held.
+ */
+static int nearest_export(HANDLE process, ULONG64 base, ULONG64 addr,
+			  char *name, size_t size, DWORD64 *disp)
+{
+	struct nearest n;
+
+	memset(&n, 0, sizeof(n));
+	n.addr = addr;
+	if (!SymEnumSymbols(process, base, "*", nearest_cb, &n) || !n.name[0])
+		return 0;
+	snprintf(name, size, "%s", n.name);
+	*disp = addr - n.best;
+	return 1;
 }
 
 void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
@@ -202,9 +242,14 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 	} sym;
 	IMAGEHLP_MODULE64 mod;
 	DWORD64 disp = 0, look = (is_return && addr) ? addr - 1 : addr;
-	int have_mod, have_sym;
+	int have_mod, have_sym, export;
 
 	ks_dbghelp_lock();
+	/* The symbol first: with deferred loads it is what loads the module. */
+	memset(&sym, 0, sizeof(sym));
+	sym.info.SizeOfStruct = sizeof(SYMBOL_INFO);
+	sym.info.MaxNameLen = MAX_SYM_NAME;
+	have_sym = s->initialized && SymFromAddr(s->process, look, &disp, &sym.info);
 	memset(&mod, 0, sizeof(mod));
 	mod.SizeOfStruct = sizeof(mod);
 	have_mod = s->initialized && SymGetModuleInfo64(s->process, look, &mod);
@@ -214,19 +259,26 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 		mod.SizeOfStruct = offsetof(IMAGEHLP_MODULE64, LoadedPdbName);
 		have_mod = SymGetModuleInfo64(s->process, look, &mod);
 	}
-	memset(&sym, 0, sizeof(sym));
-	sym.info.SizeOfStruct = sizeof(SYMBOL_INFO);
-	sym.info.MaxNameLen = MAX_SYM_NAME;
-	have_sym = s->initialized && SymFromAddr(s->process, look, &disp, &sym.info);
+	export = have_sym && ((sym.info.Flags & SYMFLAG_EXPORT) ||
+			      (have_mod && mod.SymType == SymExport));
+	if (!have_sym && have_mod && mod.SymType == SymExport)
+		export = have_sym = nearest_export(s->process, mod.BaseOfImage, look,
+						   sym.info.Name, MAX_SYM_NAME, &disp);
 	ks_dbghelp_unlock();
 
+	/*
+	 * No symbol file for the module (none on the symbol path): the name
+	 * is the nearest export below the address, which may be far from the
+	 * function really there: say so.
+	 */
 	if (look != addr)
 		disp++;	/* report the offset of addr itself */
 	if (have_mod && have_sym)
-		snprintf(buf, size, "%s!%s+0x%llx", mod.ModuleName, sym.info.Name,
-			 (unsigned long long)disp);
+		snprintf(buf, size, "%s!%s+0x%llx%s", mod.ModuleName, sym.info.Name,
+			 (unsigned long long)disp, export ? KS_EXPORT_MARK : "");
 	else if (have_sym)
-		snprintf(buf, size, "%s+0x%llx", sym.info.Name, (unsigned long long)disp);
+		snprintf(buf, size, "%s+0x%llx%s", sym.info.Name, (unsigned long long)disp,
+			 export ? KS_EXPORT_MARK : "");
 	else if (have_mod)
 		snprintf(buf, size, "%s+0x%llx", mod.ModuleName,
 			 (unsigned long long)(addr - mod.BaseOfImage));

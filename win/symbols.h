@@ -33,8 +33,13 @@ void ks_dbghelp_unlock(void);
 DWORD ks_symbols_init(struct ks_symbols *s, HANDLE process, const char *path);
 /* Loads the kernel modules (EnumDeviceDrivers) once; returns how many. */
 unsigned ks_symbols_load_kernel(struct ks_symbols *s);
+/* Appended to a name that is only the nearest export (no symbol file). */
+#define KS_EXPORT_MARK " (nearest export)"
+
 /*
- * "module!symbol+0xoff", "module+0xoff" or "?" for addr. For a return
+ * "module!symbol+0xoff", "module+0xoff" or "?" for addr; a symbol taken
+ * from the module's export table, not a symbol file, ends in
+ * KS_EXPORT_MARK. Raw: the caller escapes it before printing. For a return
  * address (not the first frame) pass is_return: the symbol is looked up at
  * addr - 1 so a call at the very end of a function names the caller.
  */

@@ -8,6 +8,7 @@
 #include <windows.h>
 #include <dbghelp.h>
 
+#include "compat.h"
 #include "walk.h"
 
 /* StackWalk64's callbacks take no context argument: the walk in progress.
@@ -108,7 +109,7 @@ DWORD ks_walk_user(struct ks_walker *w, struct ks_frames *out)
 
 		memset(&wctx, 0, sizeof(wctx));
 		wctx.ContextFlags = WOW64_CONTEXT_FULL;
-		if (!Wow64GetThreadContext(w->thread, &wctx))
+		if (!ks_wow64_get_thread_context(w->thread, &wctx))
 			return GetLastError();
 		init_frame(&sf, wctx.Eip, wctx.Esp, wctx.Ebp);
 		walk_frames(w, IMAGE_FILE_MACHINE_I386, &sf, &wctx, 0, out);

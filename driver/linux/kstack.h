@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <linux/version.h>
 #include <kstack/kstack_ioctl.h>
+#include "walk/stack_image.h"
 
 /* struct orc_entry changed in v6.3 and v6.4; tell the walkers which one */
 #if !IS_ENABLED(CONFIG_UNWINDER_ORC)
@@ -32,8 +33,10 @@ long kstack_kernel_info(void __user *uarg);
 
 struct task_struct;
 
-/* capture flag beside KSTACK_SF_*: the kernel's unwinder made the frames */
+/* capture flags beside KSTACK_SF_*: the kernel's unwinder made the frames */
 #define KSTACK_SF_KERNEL_UNWINDER	BIT(31)
+/* the user-mode registers were copied */
+#define KSTACK_SF_USER_REGS		BIT(30)
 
 /* ctxsw counts around one capture of a thread, and what happened */
 struct kstack_capture {
@@ -41,6 +44,7 @@ struct kstack_capture {
 	u64 nvcsw_after, nivcsw_after;
 	u32 nr_frames;
 	u32 flags;		/* KSTACK_SF_* */
+	u32 end;		/* KSTACK_END_*: why the walk ended */
 };
 
 /* kstack_task.c: thread context and in-kernel unwinding */
@@ -49,9 +53,12 @@ void kstack_counts(struct task_struct *task, u64 *nvcsw, u64 *nivcsw);
 bool kstack_ran(struct task_struct *task, struct kstack_capture *cap);
 int kstack_quiet_stack(struct task_struct *task, struct kstack_capture *cap,
 		       unsigned long *stack);
+void kstack_user_regs(struct task_struct *task, unsigned long stack,
+		      struct kstack_user_regs *user, struct kstack_capture *cap);
 struct kstack_walk_cache;
 int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
-		       struct kstack_walk_cache *cache, struct kstack_capture *cap);
+		       struct kstack_walk_cache *cache, struct kstack_user_regs *user,
+		       struct kstack_capture *cap);
 long kstack_thread_context(void __user *uarg);
 long kstack_stack(void __user *uarg);
 

@@ -39,7 +39,7 @@ static long kstack_version(void __user *uarg)
 	v.driver_version = KSTACK_DRIVER_VERSION;
 	v.arch = KSTACK_ARCH_X86_64;
 	v.caps = kstack_mem_caps() | KSTACK_CAP_THREAD_CONTEXT | KSTACK_CAP_STACK |
-		 KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SYMBOLIZE;
+		 KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SYMBOLIZE | KSTACK_CAP_SNAP_TAIL;
 	v.thread_size = THREAD_SIZE;
 	v.task_frame_layout = KSTACK_FRAME_LINUX_X86_64_V1;
 	v.task_frame_size = sizeof(struct inactive_task_frame);

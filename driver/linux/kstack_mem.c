@@ -111,11 +111,11 @@ u32 kstack_mem_caps(void)
 	return KSTACK_CAP_READ_MEMORY;
 }
 
-/* [addr, addr + len) inside [start, end)? len >= 1, no overflow. */
+/* [addr, addr + len) inside [start, end)? (an empty or inverted range holds nothing) */
 static bool kstack_within(unsigned long start, unsigned long end,
 			  unsigned long addr, size_t len)
 {
-	return addr >= start && addr < end && len <= end - addr;
+	return end > start && ks_range_inside(start, end - start, addr, len);
 }
 
 static bool kstack_in_core(unsigned long addr, size_t len)

@@ -118,20 +118,26 @@ static int kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
 	}
 }
 
-/* Copy the live part of a sleeping thread's stack: saved sp .. top. */
+/*
+ * Copy the live part of a sleeping thread's stack: saved sp .. top; with
+ * user, its user-mode registers too (in the copy, but found by the same
+ * rule as for frames records).
+ */
 static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_thread *rec,
-			      u8 *data, struct kstack_capture *cap)
+			      u8 *data, struct kstack_user_regs *user,
+			      struct kstack_capture *cap)
 {
 	unsigned long stack, sp;
 	int ret;
 
 	cap->flags = 0;
+	cap->end = KSTACK_END_UNKNOWN;	/* the tool walks */
 	rcu_read_lock();
 	ret = kstack_quiet_stack(task, cap, &stack);
 	if (ret)
 		goto out;
 	sp = READ_ONCE(task->thread.sp);
-	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(struct inactive_task_frame)) {
+	if (!ks_range_inside(stack, THREAD_SIZE, sp, sizeof(struct inactive_task_frame))) {
 		cap->flags |= KSTACK_SF_RAN;	/* mid-switch: take it again */
 		goto out;
 	}
@@ -143,6 +149,8 @@ static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_threa
 		goto out;
 	}
 	rec->ip = *(u64 *)(data + offsetof(struct inactive_task_frame, ret_addr));
+	if (user)
+		kstack_user_regs(task, stack, user, cap);
 	/* stack bytes before the counts after */
 	smp_rmb();
 	if (kstack_ran(task, cap))
@@ -154,11 +162,31 @@ out:
 	return ret;
 }
 
-/* One thread into rec (+ data after it); retaken once if it ran. */
+/*
+ * With KSTACK_SNAP_WANT_TAIL: the tail after the record's data (padded to
+ * 8 bytes at len), then the record's final size.
+ */
+static u32 kstack_put_tail(struct kstack_snap_thread *rec, u32 len,
+			   const struct kstack_capture *cap,
+			   const struct kstack_user_regs *user)
+{
+	struct kstack_snap_tail *tail = (void *)((u8 *)rec + ALIGN(len, 8));
+
+	memset(tail, 0, sizeof(*tail));
+	tail->end = cap->end;
+	if (rec->flags & KSTACK_SNAP_F_USER_REGS)
+		tail->user = *user;
+	rec->flags |= KSTACK_SNAP_F_TAIL;
+	return ALIGN(len, 8) + sizeof(*tail);
+}
+
+/* One thread into rec (+ data and tail after it); retaken once if it ran. */
 static int kstack_capture_one(struct task_struct *task, const struct kstack_snapshot *req,
 			      struct kstack_walk_cache *cache, bool init_ns,
 			      struct kstack_snap_thread *rec)
 {
+	bool want_tail = req->flags & KSTACK_SNAP_WANT_TAIL;
+	struct kstack_user_regs user;
 	struct kstack_capture cap;
 	void *data = rec + 1;
 	int ret, tries;
@@ -170,9 +198,10 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 	memset(rec, 0, sizeof(*rec));
 	for (tries = 0; tries < 2; tries++) {
 		if (req->mode == KSTACK_SNAP_RAW)
-			ret = kstack_capture_raw(task, rec, data, &cap);
+			ret = kstack_capture_raw(task, rec, data, want_tail ? &user : NULL, &cap);
 		else
-			ret = kstack_unwind_task(task, data, req->max_frames, cache, &cap);
+			ret = kstack_unwind_task(task, data, req->max_frames, cache,
+						 want_tail ? &user : NULL, &cap);
 		if (ret || !(cap.flags & KSTACK_SF_RAN))
 			break;
 		rec->flags |= KSTACK_SNAP_F_RETAKEN;
@@ -203,6 +232,7 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 	if (ret == -EBUSY) {
 		rec->flags |= KSTACK_SNAP_F_RUNNING;
 		rec->raw_len = 0;
+		cap.end = KSTACK_END_RUNNING;
 	} else {
 		rec->nvcsw_before = cap.nvcsw_before;
 		rec->nivcsw_before = cap.nivcsw_before;
@@ -216,18 +246,24 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 			rec->flags |= KSTACK_SNAP_F_UNRELIABLE;
 		if (cap.flags & KSTACK_SF_KERNEL_UNWINDER)
 			rec->flags |= KSTACK_SNAP_F_KERNEL_UNWINDER;
+		if (cap.flags & KSTACK_SF_USER_REGS)
+			rec->flags |= KSTACK_SNAP_F_USER_REGS;
 		if (req->mode != KSTACK_SNAP_RAW)
 			rec->nr_frames = cap.nr_frames;
 	}
 	len = sizeof(*rec) + (req->mode == KSTACK_SNAP_RAW ? rec->raw_len :
 			      rec->nr_frames * sizeof(u64));
-	rec->rec_size = ALIGN(len, 8);
-	memset((u8 *)rec + len, 0, rec->rec_size - len);	/* no stale heap bytes out */
+	/* no stale heap bytes out: the padding is zeroed, the tail written whole */
+	memset((u8 *)rec + len, 0, ALIGN(len, 8) - len);
+	rec->rec_size = want_tail ? kstack_put_tail(rec, len, &cap, &user) : ALIGN(len, 8);
 	return 0;
 }
 
 static int kstack_snap_check(const struct kstack_snapshot *req)
 {
+	/* unknown flags may ask for what this driver cannot give: refuse them */
+	if (req->flags & ~KSTACK_SNAP_WANT_TAIL || req->reserved)
+		return -EINVAL;
 	if (req->mode == KSTACK_SNAP_FRAMES || req->mode == KSTACK_SNAP_FRAMES_KERNEL)
 		return req->max_frames && req->max_frames <= KSTACK_FRAMES_MAX ? 0 : -EINVAL;
 	return req->mode == KSTACK_SNAP_RAW ? 0 : -EINVAL;
@@ -379,7 +415,8 @@ long kstack_snapshot(void __user *uarg)
 	struct kstack_snap sn = { };
 	int ret, tries;
 
-	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(struct kstack_snap_thread) + THREAD_SIZE));
+	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(struct kstack_snap_thread) + THREAD_SIZE +
+					      sizeof(struct kstack_snap_tail)));
 	ret = kstack_req_in(&sn.req, sizeof(sn.req), KSTACK_SNAPSHOT_V1_SIZE, uarg);
 	if (ret)
 		return ret;
@@ -394,6 +431,8 @@ long kstack_snapshot(void __user *uarg)
 	sn.init_ns = task_active_pid_ns(current) == &init_pid_ns;
 	sn.rec_max = sizeof(struct kstack_snap_thread) +
 		     max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
+	if (sn.req.flags & KSTACK_SNAP_WANT_TAIL)
+		sn.rec_max += sizeof(struct kstack_snap_tail);
 	sn.out.ubuf = u64_to_user_ptr(sn.req.buffer);
 	sn.out.buf = kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL);
 	if (!sn.out.buf) {

@@ -104,7 +104,7 @@ static int kstack_read_context(struct kstack_thread_context *c,
 	if (ret)
 		goto out;
 	sp = READ_ONCE(task->thread.sp);
-	if (sp < stack || sp - stack > THREAD_SIZE - sizeof(frame)) {
+	if (!ks_range_inside(stack, THREAD_SIZE, sp, sizeof(frame))) {
 		ret = -EAGAIN;
 		goto out;
 	}
@@ -157,13 +157,62 @@ long kstack_thread_context(void __user *uarg)
 }
 
 /*
- * Unwind a sleeping task: up to max frames into frames[], their count and
- * the ctxsw counts around the walk into *cap. With a cache, the fast walk
- * (kstack_walk.c) first; the kernel's unwinder when it declines or without
- * one (then KSTACK_SF_KERNEL_UNWINDER is set).
+ * Caller holds rcu_read_lock and found the task quiet with its stack at
+ * stack (kstack_quiet_stack): copy the user-mode registers saved at its
+ * entry into the kernel, task_pt_regs(), and set KSTACK_SF_USER_REGS. Not
+ * for kernel threads and io_uring workers (PF_IO_WORKER): they never ran
+ * in user mode and their pt_regs are zeroed (copy_thread()); a pt_regs
+ * whose cs is not a user segment is left out too. The caller's check of
+ * the ctxsw counts after this copy says it is the thread's current state
+ * (only a ptrace tracer writes these registers while the thread sleeps).
+ */
+void kstack_user_regs(struct task_struct *task, unsigned long stack,
+		      struct kstack_user_regs *user, struct kstack_capture *cap)
+{
+	/* task_pt_regs(), on the stack pointer we already hold */
+	const struct pt_regs *src = (const struct pt_regs *)(stack + THREAD_SIZE -
+							     TOP_OF_KERNEL_STACK_PADDING) - 1;
+	struct pt_regs regs;
+
+	if (task->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return;
+	if (copy_from_kernel_nofault(&regs, src, sizeof(regs)) || !user_mode(&regs))
+		return;
+	/* field by field: struct pt_regs's cs/ss became unions (FRED, v6.9) */
+	user->r15 = regs.r15;
+	user->r14 = regs.r14;
+	user->r13 = regs.r13;
+	user->r12 = regs.r12;
+	user->bp = regs.bp;
+	user->bx = regs.bx;
+	user->r11 = regs.r11;
+	user->r10 = regs.r10;
+	user->r9 = regs.r9;
+	user->r8 = regs.r8;
+	user->ax = regs.ax;
+	user->cx = regs.cx;
+	user->dx = regs.dx;
+	user->si = regs.si;
+	user->di = regs.di;
+	user->orig_ax = regs.orig_ax;
+	user->ip = regs.ip;
+	user->cs = regs.cs;
+	user->flags = regs.flags;
+	user->sp = regs.sp;
+	user->ss = regs.ss;
+	cap->flags |= KSTACK_SF_USER_REGS;
+}
+
+/*
+ * Unwind a sleeping task: up to max frames into frames[], their count, the
+ * end reason and the ctxsw counts around the walk into *cap; with user, its
+ * user-mode registers too (KSTACK_SF_USER_REGS), under the same check. With
+ * a cache, the fast walk (kstack_walk.c) first; the kernel's unwinder when
+ * it declines or without one (then KSTACK_SF_KERNEL_UNWINDER is set).
  */
 int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
-		       struct kstack_walk_cache *cache, struct kstack_capture *cap)
+		       struct kstack_walk_cache *cache, struct kstack_user_regs *user,
+		       struct kstack_capture *cap)
 {
 	struct unwind_state state;
 	unsigned long addr, stack;
@@ -171,14 +220,17 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 	int ret;
 
 	cap->flags = 0;
+	cap->end = KSTACK_END_UNKNOWN;
 	rcu_read_lock();
 	ret = kstack_quiet_stack(task, cap, &stack);
 	if (ret)
 		goto out;
+	if (user)
+		kstack_user_regs(task, stack, user, cap);
 	if (cache && !kstack_fast_walk(cache, stack, READ_ONCE(task->thread.sp), frames,
 				       max, cap))
 		goto check;
-	cap->flags = KSTACK_SF_KERNEL_UNWINDER;
+	cap->flags = (cap->flags & KSTACK_SF_USER_REGS) | KSTACK_SF_KERNEL_UNWINDER;
 	for (unwind_start(&state, task, NULL, NULL); !unwind_done(&state);
 	     unwind_next_frame(&state)) {
 		addr = unwind_get_return_address(&state);
@@ -190,9 +242,18 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 		}
 		frames[n++] = addr;
 	}
-	if (unwind_error(&state))
-		cap->flags |= KSTACK_SF_UNRELIABLE;
 	cap->nr_frames = n;
+	if (cap->flags & KSTACK_SF_TRUNCATED)
+		cap->end = KSTACK_END_LIMIT;
+	else if (unwind_error(&state) || !unwind_done(&state))
+		/* an error, or a return address outside kernel text */
+		cap->end = KSTACK_END_UNRELIABLE;
+	else if (state.regs && user_mode(state.regs))
+		cap->end = KSTACK_END_USER;	/* unwind_next_frame()'s end for user tasks */
+	else
+		cap->end = KSTACK_END_KTHREAD;	/* ORC end of stack */
+	if (cap->end == KSTACK_END_UNRELIABLE)
+		cap->flags |= KSTACK_SF_UNRELIABLE;
 check:
 	/* the walk's reads before the counts after it */
 	smp_rmb();
@@ -225,10 +286,10 @@ long kstack_stack(void __user *uarg)
 		ret = -ENOMEM;
 		goto out_task;
 	}
-	ret = kstack_unwind_task(task, frames, KSTACK_FRAMES_MAX, NULL, &cap);
+	ret = kstack_unwind_task(task, frames, KSTACK_FRAMES_MAX, NULL, NULL, &cap);
 	if (ret)
 		goto out_free;
-	req.flags = cap.flags & ~KSTACK_SF_KERNEL_UNWINDER;	/* always, here */
+	req.flags = cap.flags & ~(KSTACK_SF_KERNEL_UNWINDER | KSTACK_SF_USER_REGS);
 	req.nr_frames = cap.nr_frames;
 	req.nvcsw_before = cap.nvcsw_before;
 	req.nivcsw_before = cap.nivcsw_before;

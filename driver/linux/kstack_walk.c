@@ -4,9 +4,9 @@
  * costs most of a whole-system snapshot: an ORC table search and several
  * checks per frame. Here each distinct address's ORC entry is searched once
  * per SNAPSHOT call and kept in a small hash table, and a frame is one step
- * of the rules the user-space walker uses (lib/arch_x86_64.c, compiled into
- * this module by kstack_orc_step.c), so there is one implementation of
- * them, checked against the kernel's unwinder by the tests.
+ * of the rules the user-space walker uses (walk/arch_x86_64.c, compiled
+ * into both), so there is one implementation of them, checked against the
+ * kernel's unwinder by the tests.
  *
  * Only the common case is handled: core kernel text, a walk that ends at
  * the ORC end of stack or at user-mode registers. Anything else (module,
@@ -20,7 +20,8 @@
 #include <linux/mm.h>
 #include <asm/switch_to.h>
 #include "kstack.h"
-#include "../../lib/arch_x86_64.h"
+#include "walk/arch_x86_64.h"
+#include "walk/search.h"
 
 #define KSTACK_ORC_CACHE_SLOTS	1024	/* power of two; a listing uses ~100 */
 
@@ -97,7 +98,7 @@ void kstack_walk_cache_free(struct kstack_walk_cache *c)
 static bool kstack_orc_search(unsigned long pc, struct ks_orc *orc)
 {
 	unsigned long idx = (pc - kw.text_start) >> kw.block_order;
-	long first, last, mid, found;
+	size_t first, last, found;
 
 	if (idx + 1 >= kw.nr_blocks)
 		return false;
@@ -105,16 +106,8 @@ static bool kstack_orc_search(unsigned long pc, struct ks_orc *orc)
 	last = kw.lookup[idx + 1];	/* the next block's first, inclusive */
 	if (last >= kw.nr || first > last)
 		return false;
-	found = first;
-	while (first <= last) {
-		mid = first + (last - first) / 2;
-		if ((unsigned long)&kw.ip[mid] + kw.ip[mid] <= pc) {
-			found = mid;
-			first = mid + 1;
-		} else {
-			last = mid - 1;
-		}
-	}
+	if (!ks_search_last_le(kw.ip, first, last + 1, pc, ks_search_key_self_rel32, &found))
+		found = first;	/* as orc_find(): the block's first entry */
 	return ks_orc_decode_raw(KSTACK_ORC_LAYOUT, kw.orc + found * KS_ORC_RAW_SIZE,
 				 orc) == KS_ORC_GOOD;
 }
@@ -160,8 +153,8 @@ static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigne
 /*
  * Walk the stack of a task that sleeps (caller holds rcu_read_lock, found
  * the task quiet and its stack at stack; sp is its saved thread.sp). 0 with
- * frames[] and cap->nr_frames (and KSTACK_SF_TRUNCATED) filled, or -EAGAIN
- * when the kernel's unwinder must do it.
+ * frames[], cap->nr_frames, cap->end (and KSTACK_SF_TRUNCATED) filled, or
+ * -EAGAIN when the kernel's unwinder must do it.
  */
 int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,
 		     u64 *frames, u32 max, struct kstack_capture *cap)
@@ -176,7 +169,7 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 	u32 n = 0;
 
 	/* the kernel's unwinder needs the frame's end inside the stack, too */
-	if (sp < stack || sp - stack >= THREAD_SIZE - sizeof(struct inactive_task_frame))
+	if (!ks_range_inside(stack, THREAD_SIZE, sp, sizeof(struct inactive_task_frame)))
 		return -EAGAIN;
 	if (!ks_x86_64_initial_regs(&img, sp, sizeof(struct inactive_task_frame),
 				    offsetof(struct inactive_task_frame, ret_addr),
@@ -190,6 +183,7 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 			return -EAGAIN;
 		if (n == max) {
 			cap->flags |= KSTACK_SF_TRUNCATED;
+			cap->end = KSTACK_END_LIMIT;
 			break;
 		}
 		frames[n++] = r.ip;
@@ -201,12 +195,16 @@ int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned 
 			continue;
 		}
 		step = ks_x86_64_orc_step(&img, orc, &r);
-		if (step == KS_STEP_END)
+		if (step == KS_STEP_END) {
+			cap->end = KSTACK_END_KTHREAD;
 			break;
+		}
 		if (step != KS_STEP_OK)
 			return -EAGAIN;
-		if (ks_x86_64_regs_user_mode(&img, &r))
+		if (ks_x86_64_regs_user_mode(&img, &r)) {
+			cap->end = KSTACK_END_USER;
 			break;
+		}
 		if (r.sp <= prev_sp)
 			return -EAGAIN;
 	}

@@ -50,6 +50,8 @@ typedef PEPROCESS (NTAPI *kstack_ps_get_thread_process_fn)(PETHREAD thread);
 typedef PCHAR (NTAPI *kstack_ps_get_process_image_file_name_fn)(PEPROCESS p);
 typedef BOOLEAN (NTAPI *kstack_se_single_privilege_check_fn)(LUID privilege,
 	KPROCESSOR_MODE mode);
+typedef NTSTATUS (NTAPI *kstack_ob_set_security_object_by_pointer_fn)(
+	PVOID object, SECURITY_INFORMATION info, PSECURITY_DESCRIPTOR sd);
 
 struct kstack_kthread_layout;
 
@@ -66,10 +68,13 @@ struct kstack_host {
 	kstack_rtl_walk_frame_chain_fn rtl_walk_frame_chain;
 	kstack_se_token_is_admin_fn se_token_is_admin;
 	kstack_se_single_privilege_check_fn se_single_privilege_check;
+	kstack_ob_set_security_object_by_pointer_fn ob_set_security_object_by_pointer;
 	/* For THREAD_CONTEXT's comm; both undocumented, both Wine stubs. */
 	kstack_ps_get_thread_process_fn ps_get_thread_process;
 	kstack_ps_get_process_image_file_name_fn ps_get_process_image_file_name;
-	const struct kstack_kthread_layout *kthread;	/* NULL: unknown build */
+	/* Validated at load (kstack_kthread_probe.c); NULL: none passed. */
+	const struct kstack_kthread_layout *kthread;
+	kstack_u32 kthread_checks;	/* KSTACK_KTC_* that failed; 0 with a layout */
 };
 
 extern struct kstack_host kstack_host;
@@ -83,6 +88,10 @@ void kstack_self_test_init(void);
 ULONG kstack_host_caps(void);
 
 NTSTATUS kstack_check_caller(PIRP irp, PIO_STACK_LOCATION sp);
+/* Every ioctl, at the door: the calling thread, not whoever opened. */
+NTSTATUS kstack_check_request(PIRP irp, ULONG code);
+/* The device's DACL: SYSTEM and Administrators only (kstack_security.c). */
+NTSTATUS kstack_secure_device(PDEVICE_OBJECT dev);
 
 /*
  * Request helpers. Each gets the METHOD_BUFFERED system buffer and both
@@ -111,7 +120,10 @@ void kstack_thread_frame_info(struct kstack_version *v);
 /* STACK's APCs still queued; DriverUnload waits for them (kstack_stack.c). */
 void kstack_stack_drain(void);
 
-/* Per-build KTHREAD offsets (kstack_kthread.c). */
-const struct kstack_kthread_layout *kstack_kthread_lookup(ULONG build);
+/*
+ * Chooses and checks the KTHREAD layout (kstack_kthread_probe.c): sets
+ * kstack_host.kthread / kthread_checks. Not on Wine.
+ */
+NTSTATUS kstack_kthread_probe_run(void);
 
 #endif /* KSTACK_DRV_H */

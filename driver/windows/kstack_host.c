@@ -9,6 +9,7 @@
  * Wine: winedevice.exe hosts drivers in a user process. About half of its
  * ntoskrnl exports are stubs that kill that process when called (among
  * them KeInsertQueueApc, RtlWalkFrameChain, SeTokenIsAdmin,
+ * ObSetSecurityObjectByPointer,
  * SeCaptureSubjectContext and the MmSystemRangeStart variable), and
  * MmGetSystemRoutineAddress happily returns those stubs. So we detect the
  * host first and never resolve a stubbed routine there. Wine's
@@ -60,6 +61,7 @@ NTSTATUS kstack_host_init(void)
 		 */
 		kstack_host.se_single_privilege_check =
 			kstack_resolve(L"SeSinglePrivilegeCheck");
+		kstack_host.kthread_checks = KSTACK_KTC_NOT_RUN;
 		KSTACK_LOG("Wine host: THREAD_CONTEXT and STACK are not supported, "
 			   "READ_MEMORY serves the self-test buffer only");
 		return STATUS_SUCCESS;
@@ -82,19 +84,13 @@ NTSTATUS kstack_host_init(void)
 	kstack_host.se_token_is_admin = kstack_resolve(L"SeTokenIsAdmin");
 	kstack_host.se_single_privilege_check =
 		kstack_resolve(L"SeSinglePrivilegeCheck");
+	kstack_host.ob_set_security_object_by_pointer =
+		kstack_resolve(L"ObSetSecurityObjectByPointer");
 	kstack_host.ps_get_thread_process = kstack_resolve(L"PsGetThreadProcess");
 	kstack_host.ps_get_process_image_file_name =
 		kstack_resolve(L"PsGetProcessImageFileName");
-	kstack_host.kthread = kstack_kthread_lookup(kstack_host.os_build);
-	if (kstack_host.kthread)
-		KSTACK_LOG("KTHREAD layout: %s; %s", kstack_host.kthread->name,
-			   kstack_host.kthread->source);
-	else
-		KSTACK_LOG("no KTHREAD offsets for Windows %lu.%lu build %lu (%s): "
-			   "THREAD_CONTEXT is not supported",
-			   kstack_host.os_major, kstack_host.os_minor,
-			   kstack_host.os_build,
-			   sizeof(void *) == 8 ? "x64" : "x86");
+	/* A failed probe only costs THREAD_CONTEXT; the driver still loads. */
+	kstack_kthread_probe_run();
 	return STATUS_SUCCESS;
 }
 

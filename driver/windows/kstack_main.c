@@ -5,8 +5,10 @@
  *    (the seed deleted the link even when it had never been created);
  *  - DriverUnload deletes the *link* and then the device (the seed passed
  *    deviceName to IoDeleteSymbolicLink, leaving \DosDevices\KStack behind);
- *  - IRP_MJ_CREATE checks who is calling (kstack_access.c) instead of
- *    trusting the default device ACL, which let any user read kernel memory;
+ *  - the device has its own ACL (SYSTEM and Administrators), and both
+ *    IRP_MJ_CREATE and every ioctl check who is calling (kstack_access.c):
+ *    the default device ACL let any user read kernel memory, and a handle
+ *    can outlive or leave the caller that opened it;
  *  - IoStatus.Information is ULONG_PTR end to end (the seed passed it as a
  *    ULONG *, which truncates on x64);
  *  - one switch in the ioctl dispatch, each case one helper that checks the
@@ -53,6 +55,11 @@ static NTSTATUS NTAPI kstack_device_control(PDEVICE_OBJECT dev, PIRP irp)
 	NTSTATUS status;
 
 	UNREFERENCED_PARAMETER(dev);
+	/* Who is asking comes first, for every code (VERSION too: it holds a
+	 * driver address, the self-test buffer). */
+	status = kstack_check_request(irp, sp->Parameters.DeviceIoControl.IoControlCode);
+	if (!NT_SUCCESS(status))
+		return kstack_complete(irp, status, 0);
 	switch (sp->Parameters.DeviceIoControl.IoControlCode) {
 	case KSTACK_IOCTL_VERSION:
 		status = kstack_ioctl_version(buf, in_len, out_len, &info);
@@ -114,6 +121,13 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT drv, PUNICODE_STRING reg_path)
 	if (!NT_SUCCESS(status)) {
 		KSTACK_LOG("IoCreateDevice failed: 0x%08lx", (unsigned long)status);
 		return status;	/* nothing created yet, nothing to undo */
+	}
+
+	/* Before the link exists: nobody can open it with the default ACL. */
+	status = kstack_secure_device(dev);
+	if (!NT_SUCCESS(status)) {
+		IoDeleteDevice(dev);
+		return status;
 	}
 
 	RtlInitUnicodeString(&link, kstack_link_name);

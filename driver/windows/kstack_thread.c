@@ -119,9 +119,11 @@ NTSTATUS kstack_ioctl_thread_context(void *buf, ULONG in_len, ULONG out_len,
 		return status;
 
 	if (kstack_host.wine || !l) {
-		KSTACK_LOG("THREAD_CONTEXT: no KTHREAD layout for %s build %lu",
+		KSTACK_LOG("THREAD_CONTEXT: no KTHREAD layout for %s build %lu "
+			   "(load-time checks 0x%lx failed; see the load log)",
 			   kstack_host.wine ? "Wine" : "Windows",
-			   kstack_host.os_build);
+			   kstack_host.os_build,
+			   (unsigned long)kstack_host.kthread_checks);
 		status = STATUS_NOT_SUPPORTED;
 		goto out;
 	}

@@ -5,6 +5,7 @@
  * check a read byte for byte without knowing any other kernel address).
  */
 #include "kstack_drv.h"
+#include "kstack_kthread.h"
 
 UCHAR kstack_self_test[KSTACK_SELF_TEST_LEN];
 
@@ -74,6 +75,9 @@ NTSTATUS kstack_ioctl_version(void *buf, ULONG in_len, ULONG out_len,
 	v.orc_layout = KSTACK_ORC_NONE;
 	v.os_version = kstack_host.os_major << 8 | kstack_host.os_minor;
 	v.os_build = kstack_host.os_build;
+	v.kthread_layout = kstack_host.kthread ? kstack_host.kthread->id :
+		KSTACK_KTHREAD_NONE;
+	v.kthread_checks = kstack_host.kthread_checks;
 	v.self_test_addr = (ULONG_PTR)kstack_self_test;
 	v.self_test_len = KSTACK_SELF_TEST_LEN;
 	kstack_copy_release(v.release, sizeof(v.release));

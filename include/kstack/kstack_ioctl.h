@@ -104,6 +104,36 @@ struct kstack_hdr {
 #define KSTACK_ORC_V2_6_3	2u
 #define KSTACK_ORC_V3_6_4	3u
 
+/*
+ * kstack_version.kthread_layout (Windows): which KTHREAD layout THREAD_CONTEXT
+ * uses, chosen at load and checked on a thread the driver created (see
+ * driver/windows/README.md; the offsets and their sources are in
+ * driver/windows/kstack_kthread_layouts.c). NONE: no layout passed its
+ * checks, and kthread_checks says which check failed for the layout tried
+ * first (the build's table entry, or the first candidate).
+ */
+#define KSTACK_KTHREAD_NONE		0u
+#define KSTACK_KTHREAD_X86_XP		1u	/* Windows XP (5.1) */
+#define KSTACK_KTHREAD_X86_VISTA	2u	/* Vista / Server 2008 (6.0) */
+#define KSTACK_KTHREAD_X86_WIN7		3u	/* 7 (6.1) */
+#define KSTACK_KTHREAD_X86_WIN8_10	4u	/* 8 to 10 22H2 */
+#define KSTACK_KTHREAD_X86_REACTOS	5u	/* ReactOS (NT 5.2) */
+#define KSTACK_KTHREAD_X64_VISTA	16u
+#define KSTACK_KTHREAD_X64_WIN7		17u
+#define KSTACK_KTHREAD_X64_WIN8_11	18u	/* 8 to 11 24H2, Server 2012 to 2025 */
+#define KSTACK_KTHREAD_X64_REACTOS	19u
+
+/* kstack_version.kthread_checks: the load-time check that failed */
+#define KSTACK_KTC_NOT_RUN		(1u << 0)	/* no probe: Wine, or the probe thread failed */
+#define KSTACK_KTC_NO_LAYOUT		(1u << 1)	/* no table entry and no candidate */
+#define KSTACK_KTC_STATE		(1u << 2)	/* State is not Waiting */
+#define KSTACK_KTC_WAIT_REASON		(1u << 3)	/* WaitReason is not the one waited with */
+#define KSTACK_KTC_STACK_LIMIT		(1u << 4)	/* StackLimit is not IoGetStackLimits' low end */
+#define KSTACK_KTC_INITIAL_STACK	(1u << 5)	/* InitialStack not just below the high end */
+#define KSTACK_KTC_KERNEL_STACK		(1u << 6)	/* KernelStack not inside the stack, below the waiter */
+#define KSTACK_KTC_SWITCHES		(1u << 7)	/* ContextSwitches did not move when woken */
+#define KSTACK_KTC_EXTENT		(1u << 8)	/* layout reaches past the copied KTHREAD */
+
 struct kstack_version {
 	struct kstack_hdr hdr;
 	kstack_u32 proto_version;	/* out: KSTACK_PROTO_VERSION of the driver */
@@ -118,10 +148,10 @@ struct kstack_version {
 	kstack_u32 orc_layout;		/* out: KSTACK_ORC_* */
 	kstack_u32 os_version;		/* out: Linux LINUX_VERSION_CODE; Windows major<<8|minor */
 	kstack_u32 os_build;		/* out: Windows build number; Linux 0 */
-	kstack_u32 reserved0;
+	kstack_u32 kthread_layout;	/* out: Windows: KSTACK_KTHREAD_* in use; Linux 0 */
 	kstack_u64 self_test_addr;	/* out: a driver-owned region READ_MEMORY allows (tests) */
 	kstack_u32 self_test_len;	/* out: its length in bytes */
-	kstack_u32 reserved1;
+	kstack_u32 kthread_checks;	/* out: Windows: KSTACK_KTC_* that failed at load; Linux 0 */
 	char release[KSTACK_RELEASE_LEN];	/* out: uname -r, or Windows version text */
 };
 

@@ -25,6 +25,16 @@ if [ -x "$cp_dir/scripts/checkpatch.pl" ]; then
 		echo "FAIL: checkpatch --strict: Linux driver:"
 		echo "$res" | grep -v '^total: 0 errors, 0 warnings, 0 checks'
 	fi
+	# walk/ is compiled into the module and the tool alike: kernel style,
+	# with the fixed-width types user space has (uint64_t, not u64)
+	if res=$(perl "$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--ignore PREFER_KERNEL_TYPES -f walk/*.c walk/*.h 2>&1) &&
+		! echo "$res" | grep -v '^$' | grep -qv '^total: 0 errors, 0 warnings, 0 checks'; then
+		echo "PASS: checkpatch --strict: walk/ (shared by driver and tool)"
+	else
+		echo "FAIL: checkpatch --strict: walk/:"
+		echo "$res" | grep -v '^total: 0 errors, 0 warnings, 0 checks'
+	fi
 	# The protocol header is also a Windows and user-space header: it needs
 	# its own fixed-width typedefs and cannot use BIT().
 	if res=$(perl "$cp_dir/scripts/checkpatch.pl" --no-tree --terse --ignore NEW_TYPEDEFS \

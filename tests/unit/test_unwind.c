@@ -5,7 +5,7 @@
  * stacks laid out the way the kernel lays them out.
  */
 #include "helpers.h"
-#include "arch_x86_64.h"
+#include "walk/arch_x86_64.h"
 #include "unwind.h"
 
 #define T 0xffffffff81000000ull		/* fake kernel text */

@@ -30,6 +30,9 @@ if wait_file /tmp/zoo-drv.txt; then
 	ksdrv_test stackcmp /tmp/zoo-drv-sel.txt
 	ksdrv_test snapshot /tmp/zoo-drv.txt
 	ksdrv_test32 snapshot /tmp/zoo-drv.txt
+	# record tails (end reason, user registers), zoo's threads among them
+	ksdrv_test tail
+	ksdrv_test32 tail
 else
 	fail "zoo did not start"
 fi

@@ -35,6 +35,9 @@ driver_tests() {
 		check "round $round: the service is in the registry (kernel driver)" \
 			"see $out/reg.txt" svc_in_registry
 		check "round $round: KStack.sys copied to system32\\drivers" "" cmp -s "$sys" "$inst"
+		check "round $round: the service key records the copy (uninstall removes only it)" \
+			"$(grep KStackCopiedFile "$out/reg.txt")" \
+			eval 'grep -qi "KStackCopiedFile.*REG_SZ.*system32.drivers.KStack\.sys" "$out/reg.txt"'
 		run_k "$out/status.txt" status
 		# The driver's self-test bytes are (i * 37 + 11) & 0xff.
 		check "round $round: status: driver running, READ_MEMORY self-test reads" \
@@ -73,4 +76,56 @@ driver_tests() {
 			"rc=$rc: $(cat "$out/uninst2.txt")" \
 			eval '[ $rc = 0 ] && grep -q "is not installed" "$out/uninst2.txt"'
 	done
+	in_place_tests
+}
+
+# A system directory kstack cannot write (a live system's System32 is
+# read-only to the copy): stood in for by a directory where the copy would
+# go. install must say why and how; install --driver FILE registers FILE in
+# place; uninstall removes the service and leaves FILE alone.
+in_place_tests() {
+	local sys=$top/build/windows/x64/KStack.sys
+	local inst=$WINEPREFIX/drive_c/windows/system32/drivers/KStack.sys
+	local keep=$out/inplace/KStack.sys win
+
+	rm -rf "$inst" "$out/inplace"
+	mkdir -p "$inst" "$out/inplace"
+	cp "$sys" "$keep"
+	win=$(wine_winpath "$keep" | tr -d '\r')
+	run_k "$out/ro.txt" install
+	check "read-only drivers dir: install -> exit 4, says why and names --driver" \
+		"rc=$rc: $(cat "$out/ro.txt")" \
+		eval '[ $rc = 4 ] && grep -q "cannot write .*read-only or protected.*kstack install --driver" "$out/ro.txt"'
+	check "read-only drivers dir: no service left behind" "" eval '! svc_in_registry'
+
+	run_k "$out/ip.txt" install --driver "$win"
+	check "install --driver FILE: exit 0, registered in place" "rc=$rc: $(cat "$out/ip.txt")" \
+		eval '[ $rc = 0 ] && grep -qF "installed $win as kernel service" "$out/ip.txt"'
+	check "install --driver FILE: ImagePath is FILE, no copy recorded" \
+		"$(grep -E "ImagePath|KStackCopiedFile" "$out/reg.txt" | tr '\n' '|')" \
+		eval 'svc_in_registry && grep -qiF "inplace\\KStack.sys" "$out/reg.txt" &&
+			! grep -q KStackCopiedFile "$out/reg.txt"'
+	run_k "$out/ip-status.txt" status
+	check "install --driver FILE: the driver answers (status exit 0)" \
+		"rc=$rc: $(head -n 1 "$out/ip-status.txt")" \
+		eval '[ $rc = 0 ] && grep -q "^driver: running" "$out/ip-status.txt"'
+	wine_sc stop KStack >/dev/null
+	run_k "$out/ip-other.txt" install
+	check "stopped in-place service: install (copy) refuses, names the existing driver" \
+		"rc=$rc: $(cat "$out/ip-other.txt")" \
+		eval '[ $rc = 4 ] && grep -q "exists with driver .*inplace" "$out/ip-other.txt"'
+	run_k "$out/ip-again.txt" install --driver "$win"
+	check "stopped in-place service: install --driver FILE starts it again" \
+		"rc=$rc: $(cat "$out/ip-again.txt")" \
+		eval '[ $rc = 0 ] && grep -q "and started it" "$out/ip-again.txt"'
+
+	run_k "$out/ip-un.txt" uninstall
+	check "uninstall after install --driver: exit 0, says the file was left in place" \
+		"rc=$rc: $(cat "$out/ip-un.txt")" \
+		eval '[ $rc = 0 ] && grep -q "left .*inplace.*in place" "$out/ip-un.txt"'
+	check "uninstall after install --driver: the service is gone" "" eval '! svc_in_registry'
+	check "uninstall after install --driver: FILE is still there, unchanged" "" cmp -s "$sys" "$keep"
+	check "uninstall after install --driver: nothing removed from the drivers dir" "" \
+		eval '[ -d "$inst" ]'
+	rm -rf "$inst"
 }

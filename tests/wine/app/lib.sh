@@ -25,8 +25,9 @@ pe_is() {
 }
 
 # start_target LOG [churn]: starts target.exe in the background; sets
-# T_LOG, T_UNIX (its unix pid), and T_PID, T_MAIN, T_WORKER, T_COUNTER
-# from its "ready" line.
+# T_LOG, T_UNIX (its unix pid), and T_PID, T_MAIN, T_WORKER, T_COUNTER,
+# T_DESCRIBED (1: the worker's hostile thread description is set) from its
+# "ready" line.
 start_target() {
 	local log=$1 i line
 	T_LOG=$log
@@ -42,6 +43,7 @@ start_target() {
 	T_MAIN=$(echo "$line" | sed 's/.* main_tid=\([0-9]*\).*/\1/')
 	T_WORKER=$(echo "$line" | sed 's/.* worker_tid=\([0-9]*\).*/\1/')
 	T_COUNTER=$(echo "$line" | sed 's/.* counter_tid=\([0-9]*\).*/\1/')
+	T_DESCRIBED=$(echo "$line" | sed -n 's/.* described=\([01]\).*/\1/p')
 	# let the progress lines start
 	sleep 0.3
 }

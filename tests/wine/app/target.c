@@ -107,9 +107,25 @@ static int signal_worker(const char *pid)
 	return 0;
 }
 
+/*
+ * The worker's description holds what a hostile name would: a newline, an
+ * ESC colour sequence, a backslash, U+009B (CSI) and U+202E (right-to-left
+ * override); kstack must print it escaped. SetThreadDescription (Windows
+ * 10 1607) is looked up at run time. Returns 1 when it was set.
+ */
+static int describe(HANDLE h)
+{
+	typedef HRESULT (WINAPI *fn_t)(HANDLE, PCWSTR);
+	fn_t fn = (fn_t)(void (*)(void))GetProcAddress(GetModuleHandleA("kernel32.dll"),
+						       "SetThreadDescription");
+
+	return fn && SUCCEEDED(fn(h, L"work\n\x1b[31mred\\\x9b" L"2J\x202e" L"x"));
+}
+
 int main(int argc, char **argv)
 {
 	DWORD worker_tid, counter_tid;
+	HANDLE worker_h;
 	char name[64];
 
 	if (argc == 3 && !strcmp(argv[1], "--signal"))
@@ -125,13 +141,14 @@ int main(int argc, char **argv)
 	snprintf(name, sizeof(name), "kstack-target-%lu", GetCurrentProcessId());
 	go_event = CreateEventA(NULL, FALSE, FALSE, name);	/* auto-reset */
 	if (!go_event ||
-	    !CreateThread(NULL, 0, worker, NULL, 0, &worker_tid) ||
+	    !(worker_h = CreateThread(NULL, 0, worker, NULL, 0, &worker_tid)) ||
 	    !CreateThread(NULL, 0, counter_thread, NULL, 0, &counter_tid)) {
 		fprintf(stderr, "target: setup failed: error %lu\n", GetLastError());
 		return 1;
 	}
-	printf("ready pid=%lu main_tid=%lu worker_tid=%lu counter_tid=%lu\n",
-	       GetCurrentProcessId(), GetCurrentThreadId(), worker_tid, counter_tid);
+	printf("ready pid=%lu main_tid=%lu worker_tid=%lu counter_tid=%lu described=%d\n",
+	       GetCurrentProcessId(), GetCurrentThreadId(), worker_tid, counter_tid,
+	       describe(worker_h));
 	fflush(stdout);
 	a();
 	return 0;

@@ -63,14 +63,29 @@ walk_tests() {
 	thread_block "$f" "$T_WORKER" >"$blk"
 	check "[$label] worker thread: WaitForSingleObject above worker" "$(tr '\n' '|' <"$blk")" \
 		in_order "$blk" '!WaitForSingleObject+0x' ' : target!worker+0x'
-	check "[$label] frame lines look like 'address : module!symbol+0xoffset'" \
+	check "[$label] frame lines look like 'address : module!symbol+0xoffset[ (nearest export)]'" \
 		"$(grep -v -E '^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : )' "$f" | head -3)" \
-		eval '! grep -q -v -E "^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : [^ ]+$)" "$f"'
+		eval '! tr -d "\r" <"$f" | grep -q -v -E "^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : [^ ]+( \(nearest export\))?$)"'
 	check "[$label] exactly one clear line about the kernel part" \
 		"$(kernel_lines "$f" | tr '\n' '|')" \
 		eval '[ "$(kernel_lines "$f" | wc -l)" = 1 ]'
 	check "[$label] the kernel line says why" "$(kernel_lines "$f" | head -1)" \
 		eval 'kernel_lines "$f" | grep -Eq "$kline"'
+
+	# Strings from the target are escaped: the worker's description holds
+	# a newline, ESC[31m, a backslash, U+009B and U+202E (target.c).
+	if [ "$T_DESCRIBED" = 1 ]; then
+		local want='description "work\n\x1b[31mred\\\xc2\x9b2J\xe2\x80\xaex"'
+		check "[$label] the worker's hostile description is printed escaped, on its header line" \
+			"$(grep "^thread $T_WORKER:" "$f" | tr -d '\r')" \
+			eval 'grep "^thread $T_WORKER:" "$f" | tr -d "\r" | grep -qF -- "$want"'
+		check "[$label] no control byte in the output (ESC, C1 CSI, RLO), no line split" \
+			"$(LC_ALL=C grep -n "$(printf '[\001-\010\013\014\016-\037\177]')" "$f" | head -n 2)" \
+			eval '! LC_ALL=C grep -q "$(printf "[\001-\010\013\014\016-\037\177]\|\302\233\|\342\200\256")" "$f" &&
+				! grep -q "^red" "$f"'
+	else
+		echo "SKIP: app: [$label] escaped thread description: this Wine has no SetThreadDescription"
+	fi
 
 	run_k "$f.t" "$T_PID" -t "$T_WORKER"
 	check "[$label] -t TID shows only that thread" "rc=$rc" \

@@ -114,6 +114,11 @@ static void check_version(void)
 		fail("version", "release text \"%.64s\"", v.release);
 	else if (v.os_build == 0)
 		fail("version", "os_build 0");
+	/* No KTHREAD probe on Wine: no layout, and VERSION says why. */
+	else if (v.kthread_layout != KSTACK_KTHREAD_NONE ||
+		 v.kthread_checks != KSTACK_KTC_NOT_RUN)
+		fail("version", "kthread_layout %u checks %#x, want none / NOT_RUN",
+		     v.kthread_layout, v.kthread_checks);
 	else {
 		printf("# driver %#x on %s, caps %#x, self-test at %#llx\n",
 		       v.driver_version, v.release, v.caps, v.self_test_addr);

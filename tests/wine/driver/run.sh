@@ -54,7 +54,7 @@ check_image() {
 		fail "$arch image" "no relocation table"
 	elif [ "$dlls" != "ntoskrnl.exe " ]; then
 		fail "$arch image" "imports from: $dlls"
-	elif echo "$dump" | grep -Eq '[[:space:]](MmCopyMemory|KeInitializeApc|KeInsertQueueApc|RtlWalkFrameChain|SeTokenIsAdmin|MmSystemRangeStart|PsGetThreadProcess|PsGetProcessImageFileName)$'; then
+	elif echo "$dump" | grep -Eq '[[:space:]](MmCopyMemory|KeInitializeApc|KeInsertQueueApc|RtlWalkFrameChain|SeTokenIsAdmin|MmSystemRangeStart|PsGetThreadProcess|PsGetProcessImageFileName|ObSetSecurityObjectByPointer)$'; then
 		fail "$arch image" "imports an optional routine instead of resolving it"
 	else
 		pass "$arch image: native driver, entry $entry_sym, relocatable, ntoskrnl.exe imports only"
@@ -89,7 +89,22 @@ else
 	fail "DbgPrint load line" "no 'KStack: loaded' in $dbg"
 fi
 
+# On Wine the driver skips what would call a stub, and says so: the device
+# ACL (ObSetSecurityObjectByPointer) and the KTHREAD probe.
+if grep -a -q 'KStack: Wine host: device ACL not set' "$dbg"; then
+	pass "DbgPrint says the device ACL is not set on Wine, and why"
+else
+	fail "DbgPrint device ACL line" "no 'Wine host: device ACL not set' in $dbg"
+fi
+if grep -a -q 'KStack: KTHREAD probe' "$dbg"; then
+	fail "no KTHREAD probe on Wine" "the probe ran: $(grep -a 'KTHREAD probe' "$dbg" | head -n 1)"
+else
+	pass "no KTHREAD probe on Wine (its ETHREAD is no KTHREAD)"
+fi
+
 # Every ioctl, every bad input: drvtest prints its own PASS:/FAIL: lines.
+# Each one also passes the per-request caller check (Wine's
+# SeSinglePrivilegeCheck grants every caller, so no refusal can be shown).
 wine_run "$drvtest" check 2>>"$out/drvtest.err" || rc=1
 # Wine's default prefix reports build 7601, which the KTHREAD table knows:
 # the refusal must come from the Wine check, and the log must say why.

@@ -4,13 +4,14 @@
  * unwinder makes goes through ks_stack_read_u64(), which refuses anything
  * outside the stack (the in-kernel unwinder's stack_access_ok() rule).
  *
- * kstack.ko compiles the same step rules (lib/arch_x86_64.c) for its fast
+ * kstack.ko runs the same step rules (walk/arch_x86_64.c) in its fast
  * SNAPSHOT walk; there "data" is the live stack of a sleeping task, read
  * under RCU like the kernel's own unwinder does (READ_ONCE_NOCHECK: the
  * stack of another task is not ours to be checked by KASAN).
+ * Shared by kstack.ko and the tool (walk/: compiled into both).
  */
-#ifndef KSTACK_STACK_IMAGE_H
-#define KSTACK_STACK_IMAGE_H
+#ifndef KSTACK_WALK_STACK_IMAGE_H
+#define KSTACK_WALK_STACK_IMAGE_H
 
 #ifdef __KERNEL__
 #include <linux/compiler.h>
@@ -28,10 +29,19 @@ struct ks_stack_image {
 	const uint8_t *data;	/* bytes [lo, top) */
 };
 
+/*
+ * The one bounds check: is [addr, addr + len) inside [base, base + size)?
+ * No sum is formed, so nothing wraps whatever the values.
+ */
+static inline bool ks_range_inside(uint64_t base, uint64_t size, uint64_t addr, uint64_t len)
+{
+	return addr >= base && addr - base <= size && len <= size - (addr - base);
+}
+
 /* Is [addr, addr + len) inside the copied part of the stack? */
 static inline bool ks_stack_has(const struct ks_stack_image *s, uint64_t addr, uint64_t len)
 {
-	return addr >= s->lo && addr <= s->top && len <= s->top - addr;
+	return ks_range_inside(s->lo, s->top - s->lo, addr, len);
 }
 
 static inline bool ks_stack_read_u64(const struct ks_stack_image *s, uint64_t addr,

@@ -2,18 +2,20 @@
 /*
  * x86_64 knowledge of the walker: the registers it tracks, struct pt_regs
  * and struct inactive_task_frame offsets, and how one ORC entry turns a
- * frame's registers into its caller's. No loop, no fallbacks: unwind.c.
+ * frame's registers into its caller's. No loop, no fallbacks: the tool's
+ * lib/unwind.c and kstack.ko's kstack_walk.c each have theirs.
+ * Shared by kstack.ko and the tool (walk/: compiled into both).
  */
-#ifndef KSTACK_ARCH_X86_64_H
-#define KSTACK_ARCH_X86_64_H
+#ifndef KSTACK_WALK_ARCH_X86_64_H
+#define KSTACK_WALK_ARCH_X86_64_H
 
 #ifndef __KERNEL__
 #include <stdbool.h>
 #include <stdint.h>
 #endif
 
-#include "orc.h"
-#include "stack_image.h"
+#include "walk/orc.h"
+#include "walk/stack_image.h"
 
 /* struct pt_regs (arch/x86/include/asm/ptrace.h, unchanged since 4.x) */
 #define KS_PT_REGS_R13		16
@@ -101,8 +103,10 @@ static inline bool ks_x86_64_call_step(const struct ks_stack_image *stack,
 enum ks_step_result ks_x86_64_orc_step(const struct ks_stack_image *stack,
 				       const struct ks_orc *orc, struct ks_regs *regs);
 
-/* The frame-pointer rule the kernel falls back to without ORC data:
- * caller sp = bp + 16, ip = [bp + 8], bp = [bp]. */
+/*
+ * The frame-pointer rule the kernel falls back to without ORC data:
+ * caller sp = bp + 16, ip = [bp + 8], bp = [bp].
+ */
 enum ks_step_result ks_x86_64_fp_step(const struct ks_stack_image *stack,
 				      struct ks_regs *regs);
 

@@ -4,7 +4,7 @@
  * semantics; this is our own code), so that a walk from the same saved
  * context yields the same frames as the kernel's unwind_next_frame().
  */
-#include "arch_x86_64.h"
+#include "walk/arch_x86_64.h"
 
 bool ks_x86_64_initial_regs(const struct ks_stack_image *stack, uint64_t saved_sp,
 			    uint32_t frame_size, uint32_t ret_off, uint32_t bp_off,

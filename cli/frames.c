@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kstack PID... / --all / -t TID...: the driver's own walk. One SNAPSHOT
+ * of FRAMES records per process (or one for the system), each ending in a
+ * tail that says how its walk ended and holds the user-mode registers;
+ * names from SYMBOLIZE, each distinct address once, each distinct stack's
+ * lines formatted once (lib/stack_text.c). No ORC table is read and no
+ * stack is walked here: the walker is set up only for a thread that must
+ * be taken again on its own (it ran through its capture twice, or -n asks
+ * for more frames than one record holds).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+bool frames_usable(const struct ks_driver *drv)
+{
+	uint32_t need = KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SNAP_TAIL | KSTACK_CAP_SYMBOLIZE;
+
+	return (drv->version.caps & need) == need;
+}
+
+/* Frames a record may carry for -n (SNAPSHOT's bound is KSTACK_FRAMES_MAX). */
+static uint32_t frames_max(const struct opts *o)
+{
+	uint32_t n = o->max_frames ? o->max_frames : KS_WALK_DEFAULT_MAX;
+
+	return n < KSTACK_FRAMES_MAX ? n : KSTACK_FRAMES_MAX;
+}
+
+/* A record printed as it is, or one the walker takes again on its own? */
+static bool frames_retake(const struct kstack_snap_thread *r, const struct opts *o)
+{
+	if (r->flags & KSTACK_SNAP_F_RUNNING)
+		return false;
+	/* ran through both captures; or cut where -n allows more than a record holds */
+	return (r->flags & KSTACK_SNAP_F_RAN) || !(r->flags & KSTACK_SNAP_F_TAIL) ||
+	       ((r->flags & KSTACK_SNAP_F_TRUNCATED) && o->max_frames > KSTACK_FRAMES_MAX);
+}
+
+static void frames_retake_thread(struct frames *f, const struct kstack_snap_thread *r)
+{
+	struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
+	struct ks_error *err = ks_session_walker(f->s);
+
+	if (err) {
+		tally_error(f->tally, err, r->tid, true);
+		ks_error_destroy(err);
+		return;
+	}
+	memcpy(t.comm, r->comm, sizeof(t.comm));
+	t.comm[sizeof(t.comm) - 1] = '\0';
+	show_thread(f->s, f->text, &t, f->tally, f->o->target == CLI_TIDS);
+}
+
+static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
+			 const uint64_t *frames, struct ks_stack_text_entry *noted)
+{
+	struct ks_walk_result end;
+	char comm[KSTACK_COMM_LEN];
+	bool whole;
+
+	memcpy(comm, r->comm, sizeof(comm));
+	comm[sizeof(comm) - 1] = '\0';
+	if (r->flags & KSTACK_SNAP_F_RUNNING) {
+		print_running(r->tid, comm);
+		f->tally->running++;
+		return;
+	}
+	if (frames_retake(r, f->o)) {
+		frames_retake_thread(f, r);
+		return;
+	}
+	whole = ks_snapshot_frames_end(r, frames, &end);
+	ks_stack_text_put_header(stdout, r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
+	if (noted)
+		ks_stack_text_put_noted(f->text, stdout, noted);
+	else
+		ks_stack_text_put(f->text, stdout, frames, NULL, r->nr_frames);
+	print_walk_end(&end, r->tid);
+	putchar_unlocked('\n');
+	if (whole)
+		f->tally->whole++;
+	else
+		f->tally->cut++;
+}
+
+/*
+ * Print the records of snap (only_tid 0: all of them, else that thread's
+ * alone; *found says whether it was there). Two passes: the first notes
+ * every stack, so that all their addresses are named in a few batched
+ * SYMBOLIZE calls; the second prints.
+ */
+static struct ks_error *frames_print_all(struct frames *f, const struct ks_snapshot *snap,
+					 uint64_t only_tid, bool *found)
+{
+	struct ks_stack_text_entry **noted = calloc(snap->nr ? snap->nr : 1, sizeof(*noted));
+	const struct kstack_snap_thread *r;
+	struct ks_error *err;
+	const void *data;
+	size_t off = 0, i;
+
+	*found = false;
+	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
+		if ((only_tid && r->tid != only_tid) || (r->flags & KSTACK_SNAP_F_RUNNING) ||
+		    frames_retake(r, f->o))
+			continue;
+		if (noted)
+			noted[i] = ks_stack_text_note(f->text, data, NULL, r->nr_frames);
+	}
+	ks_error_destroy(err);
+	ks_symcache_resolve(f->text->names);
+	off = 0;
+	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
+		if (only_tid && r->tid != only_tid)
+			continue;
+		*found = true;
+		frames_print(f, r, data, noted && i < snap->nr ? noted[i] : NULL);
+	}
+	free(noted);
+	return err;
+}
+
+static struct ks_error *frames_take(struct frames *f, uint64_t pid)
+{
+	/* a driver with KSTACK_CAP_SNAP_TAIL (frames_usable) is asked for tails */
+	return ks_snapshot_take(&f->s->drv, pid, KSTACK_SNAP_FRAMES, frames_max(f->o), f->snap);
+}
+
+struct ks_error *frames_show_process(struct frames *f, uint64_t pid)
+{
+	struct ks_error *err = frames_take(f, pid);
+	bool found;
+
+	if (err)
+		return err;
+	err = frames_print_all(f, f->snap, 0, &found);
+	/* the process is there, but none of its threads: it is a zombie */
+	if (!err && !found && pid && f->snap->skipped) {
+		struct ks_error *why = target_gone(pid, false, true, f->snap->skipped);
+
+		tally_missing(f->tally, why);
+		ks_error_destroy(why);
+	}
+	return err;
+}
+
+struct ks_error *frames_show_thread(struct frames *f, uint64_t tid)
+{
+	struct kstack_thread_context ctx;
+	struct ks_error *err;
+	uint64_t pid = tid;
+	bool found;
+
+	/*
+	 * Its process: named by its tgid where the thread's context gives it,
+	 * else (running, gone) by the thread's own id, for which the driver
+	 * takes the thread group of the task that id names.
+	 */
+	err = ks_driver_thread_context(&f->s->drv, tid, &ctx);
+	if (!err)
+		pid = ctx.tgid;
+	ks_error_destroy(err);
+	err = frames_take(f, pid);
+	if (err && err->code == ESRCH) {
+		ks_error_destroy(err);
+		err = target_gone(tid, true, false, 0);
+		tally_missing(f->tally, err);
+		ks_error_destroy(err);
+		return NULL;
+	}
+	if (err)
+		return err;
+	err = frames_print_all(f, f->snap, tid, &found);
+	if (!err && !found) {
+		struct ks_error *why = target_gone(tid, true, true, f->snap->skipped);
+
+		tally_missing(f->tally, why);
+		ks_error_destroy(why);
+	}
+	return err;
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kstack's command line: one table of options (name, letter, argument,
+ * help, setter), parsed once into struct opts, checked before the system
+ * is touched. An option is one row and one setter; --help is printed from
+ * the table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct cli_option {
+	const char *name;
+	int letter;		/* >= 0x100: a long option alone (getopt's value) */
+	const char *arg;	/* NULL: takes no argument; else its name in --help */
+	const char *shown;	/* what --help shows after the name, if not arg */
+	const char *help;	/* lines after the first start with \n */
+	int group;		/* CLI_GROUP_* */
+	/* 0, or EXIT_USAGE after saying why */
+	int (*set)(struct opts *o, const char *arg);
+};
+
+enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT, CLI_GROUP_TRIAGE };
+
+static int set_action(struct opts *o, enum cli_action a, const char *name)
+{
+	if (o->action != CLI_SHOW && o->action != a) {
+		fprintf(stderr, "kstack: %s and an earlier action option exclude each other\n", name);
+		return EXIT_USAGE;
+	}
+	o->action = a;
+	return 0;
+}
+
+static int set_target(struct opts *o, enum cli_target t, const char *name)
+{
+	if (o->target != CLI_PIDS && o->target != t) {
+		fprintf(stderr, "kstack: --all and --thread exclude each other\n");
+		return EXIT_USAGE;
+	}
+	(void)name;
+	o->target = t;
+	return 0;
+}
+
+static bool parse_u64(const char *s, uint64_t *ret)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*ret = strtoull(s, &end, 10);
+	return !*end && !errno && *ret;
+}
+
+static int opt_thread(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_target(o, CLI_TIDS, "--thread");
+}
+
+static int opt_all(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_target(o, CLI_ALL, "--all");
+}
+
+static int opt_max_frames(struct opts *o, const char *arg)
+{
+	uint64_t v;
+
+	if (!parse_u64(arg, &v) || v > KSTACK_FRAMES_MAX * 16) {
+		fprintf(stderr, "kstack: -n: need a frame count 1..%u, got \"%s\"\n",
+			KSTACK_FRAMES_MAX * 16, arg);
+		return EXIT_USAGE;
+	}
+	o->max_frames = (uint32_t)v;
+	return 0;
+}
+
+static int opt_verify(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_action(o, CLI_VERIFY, "--verify");
+}
+
+static int opt_quiet(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->quiet = true;
+	return 0;
+}
+
+static int opt_raw(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_action(o, CLI_RAW, "--raw");
+}
+
+static int opt_tables(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_action(o, CLI_TABLES, "--tables");
+}
+
+static int opt_no_snapshot(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->no_snapshot = true;
+	return 0;
+}
+
+static int opt_device(struct opts *o, const char *arg)
+{
+	o->device = arg;
+	return 0;
+}
+
+static int opt_kallsyms(struct opts *o, const char *arg)
+{
+	o->kallsyms = arg;
+	return 0;
+}
+
+/* Triage options: triage_opts.c parses their values (getopt value = option). */
+static int opt_triage(struct opts *o, int opt, const char *arg)
+{
+	return triage_opt(&o->triage, opt, arg) > 0 ? 0 : EXIT_USAGE;
+}
+
+static int opt_group(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_GROUP, arg);
+}
+
+static int opt_state(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_STATE, arg);
+}
+
+static int opt_comm(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_COMM, arg);
+}
+
+static int opt_match(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_MATCH, arg);
+}
+
+static int opt_min_count(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_MIN_COUNT, arg);
+}
+
+static int opt_format(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_FORMAT, arg);
+}
+
+static int opt_output(struct opts *o, const char *arg)
+{
+	return opt_triage(o, 'o', arg);
+}
+
+static int opt_sample(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_SAMPLE, arg);
+}
+
+static int opt_interval(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_INTERVAL, arg);
+}
+
+static int opt_duration(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_DURATION, arg);
+}
+
+static const struct cli_option cli_options[] = {
+	{ "thread", 't', NULL, "TID...", "these threads", CLI_GROUP_INSPECT, opt_thread },
+	{ "all", 'a', NULL, NULL, "every thread on the system, kernel threads included",
+	  CLI_GROUP_INSPECT, opt_all },
+	{ "max-frames", 'n', "N", NULL, "walk at most N frames (default 128, 1..4096)",
+	  CLI_GROUP_PRINT, opt_max_frames },
+	{ "verify", 'V', NULL, NULL,
+	  "walk each thread three ways (this walker, the kernel's\n"
+	  "unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
+	  "and report agreement, with both stacks of every mismatch",
+	  CLI_GROUP_PRINT, opt_verify },
+	{ "quiet", 'q', NULL, NULL, "with --verify: print only mismatches and the summary",
+	  CLI_GROUP_PRINT, opt_quiet },
+	{ "raw", 'r', NULL, NULL,
+	  "also print the saved stack's bytes, the kernel\n"
+	  "unwinder's frames and kernel text bounds (raw-* lines),\n"
+	  "from one moment: a self-contained record of the walk",
+	  CLI_GROUP_PRINT, opt_raw },
+	{ "tables", 'T', NULL, NULL, "list the ORC tables loaded (vmlinux, modules) and exit",
+	  CLI_GROUP_PRINT, opt_tables },
+	{ "no-snapshot", 'S', NULL, NULL,
+	  "walk thread by thread in user space instead of\n"
+	  "printing the driver's SNAPSHOT (slower; for comparison)",
+	  CLI_GROUP_PRINT, opt_no_snapshot },
+	{ "device", 'd', "PATH", NULL, "driver device (default " KSTACK_DEVICE_LINUX ")",
+	  CLI_GROUP_PRINT, opt_device },
+	{ "kallsyms", 'k', "PATH", NULL, "kernel symbols (default /proc/kallsyms)",
+	  CLI_GROUP_PRINT, opt_kallsyms },
+	{ "group", KS_OPT_GROUP, "kernel", "[=kernel]",
+	  "each distinct stack once, largest group first, with\n"
+	  "its thread count, states, comms and tid ranges;\n"
+	  "=kernel: on the kernel half alone (default: whole stack)",
+	  CLI_GROUP_TRIAGE, opt_group },
+	{ "state", KS_OPT_STATE, "LETTERS", NULL, "only threads in these ps states (e.g. D, DR)",
+	  CLI_GROUP_TRIAGE, opt_state },
+	{ "comm", KS_OPT_COMM, "REGEX", NULL, "only threads whose name matches (POSIX ERE)",
+	  CLI_GROUP_TRIAGE, opt_comm },
+	{ "match", KS_OPT_MATCH, "REGEX", NULL, "only threads with a frame whose function matches",
+	  CLI_GROUP_TRIAGE, opt_match },
+	{ "min-count", KS_OPT_MIN_COUNT, "N", NULL,
+	  "with --group/--sample: leave out smaller groups\n"
+	  "(threads; --sample: samples)",
+	  CLI_GROUP_TRIAGE, opt_min_count },
+	{ "format", KS_OPT_FORMAT, "FMT", NULL,
+	  "text (default), json (doc/kstack-report.schema.json),\n"
+	  "folded (flamegraph.pl, speedscope), pprof (gzip'd\n"
+	  "protobuf: go tool pprof; -o FILE on a terminal)",
+	  CLI_GROUP_TRIAGE, opt_format },
+	{ "output", 'o', "FILE", NULL, "write the report to FILE", CLI_GROUP_TRIAGE, opt_output },
+	{ "sample", KS_OPT_SAMPLE, NULL, NULL,
+	  "a snapshot every --interval for --duration, per\n"
+	  "distinct stack: samples and estimated wall time (an\n"
+	  "off-CPU profile); Ctrl-C ends early, still writes",
+	  CLI_GROUP_TRIAGE, opt_sample },
+	{ "interval", KS_OPT_INTERVAL, "DUR", NULL,
+	  "between snapshots (default 10ms; ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },
+	{ "duration", KS_OPT_DURATION, "DUR", NULL, "how long to sample (default 5s)",
+	  CLI_GROUP_TRIAGE, opt_duration },
+};
+
+#define CLI_NOPTS (sizeof(cli_options) / sizeof(cli_options[0]))
+
+/* An argument that may be left out: only --group's ("--group" or "--group=kernel"). */
+static bool cli_optional_arg(const struct cli_option *c)
+{
+	return c->set == opt_group;
+}
+
+static void usage_group(FILE *f, int group)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NOPTS; i++) {
+		const struct cli_option *c = &cli_options[i];
+		const char *arg = c->shown ? c->shown : c->arg;
+		const char *h = c->help, *nl;
+		char head[64];
+
+		if (c->group != group)
+			continue;
+		if (c->letter >= 0x100)
+			snprintf(head, sizeof(head), "    --%s%s%s", c->name,
+				 arg && !cli_optional_arg(c) ? " " : "", arg ? arg : "");
+		else
+			snprintf(head, sizeof(head), "-%c, --%s%s%s", c->letter, c->name,
+				 arg ? " " : "", arg ? arg : "");
+		fprintf(f, "  %-21s", head);
+		while ((nl = strchr(h, '\n'))) {
+			fprintf(f, "  %.*s\n%23s", (int)(nl - h), h, "");
+			h = nl + 1;
+		}
+		fprintf(f, "  %s\n", h);
+	}
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+"Usage: %s [OPTION]... PID...\n"
+"       %s [OPTION]... -t TID...\n"
+"       %s [OPTION]... --all\n"
+"Show the kernel-mode call stack of Linux threads, unwound by the kstack\n"
+"driver (/dev/kstack) or walked in user space with the kernel's ORC tables.\n"
+"\n"
+"What to inspect:\n"
+"  PID...                 every thread of these processes\n", prog, prog, prog);
+	usage_group(f, CLI_GROUP_INSPECT);
+	fprintf(f, "\nWhat to print:\n");
+	usage_group(f, CLI_GROUP_PRINT);
+	fprintf(f, "\nTriage (PID... or --all; the filters apply before grouping, and the\n"
+		"report counts the threads they left out):\n");
+	usage_group(f, CLI_GROUP_TRIAGE);
+	fprintf(f, "  -h, --help             this help\n"
+"\n"
+"Output: per thread a header \"TID comm state [ctxsw V+I]\" (state as in ps;\n"
+"V/I: voluntary/involuntary context switches), then one frame a line\n"
+"  ffffffff9c05271d : vmlinux!__schedule+0x2dd/0x960\n"
+"(module frames name the module: kvm!kvm_vcpu_block+0x4c/0xa0). A frame found\n"
+"by a fallback (no ORC data: frame pointer or stack scan) is marked \"? \".\n"
+"Where the walk reaches user mode it prints the user ip and sp; a walk cut\n"
+"short says why, and a frame-limit cut is also reported on stderr.\n"
+"Thread ids are those of the caller's pid namespace, as the driver sees them.\n"
+"\n"
+"Needs root and the driver: insmod kstack.ko (or modprobe kstack).\n"
+"\n"
+"Exit status:\n"
+"  0   every requested thread shown whole (a running thread is shown as such;\n"
+"      --verify: the walker equals the kernel's unwinder for every sleeping\n"
+"      thread, and /proc for at least 99%% of them)\n"
+"  1   partial: something shown, but a stack was cut short, a thread kept\n"
+"      running, a requested id has no thread, or a thread failed (--verify:\n"
+"      agreement below that bar)\n"
+"  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
+"  64  usage error\n");
+}
+
+/* The letters and long options getopt wants, from the table. */
+static void getopt_spec(char *letters, struct option *longopts)
+{
+	size_t i;
+	char *p = letters;
+
+	for (i = 0; i < CLI_NOPTS; i++) {
+		const struct cli_option *c = &cli_options[i];
+
+		if (c->letter < 0x100) {
+			*p++ = (char)c->letter;
+			if (c->arg)
+				*p++ = ':';
+		}
+		longopts[i] = (struct option){ c->name,
+					       !c->arg ? no_argument :
+					       cli_optional_arg(c) ? optional_argument : required_argument,
+					       NULL, c->letter };
+	}
+	*p++ = 'h';
+	*p = '\0';
+	longopts[i] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[i + 1] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* The combination of options and arguments makes sense. */
+static int opts_check(struct opts *o, int nargs)
+{
+	if (o->triage.used) {
+		if (o->action != CLI_SHOW || o->target == CLI_TIDS || o->no_snapshot) {
+			fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take "
+				"PID... or --all, without -t, -V, -r, -T or -S\n");
+			return EXIT_USAGE;
+		}
+		if (!triage_opts_check(&o->triage, o->target == CLI_ALL, nargs))
+			return EXIT_USAGE;
+	}
+	if (o->action == CLI_TABLES) {
+		if (o->target == CLI_ALL || nargs) {
+			fprintf(stderr, "kstack: --tables takes no threads\n");
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
+	if ((o->target == CLI_ALL) == (nargs > 0)) {
+		fprintf(stderr, "kstack: %s\n",
+			o->target == CLI_ALL ? "--all takes no PID/TID arguments" :
+					       "name a PID, -t TID, or --all");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int opts_parse(int argc, char **argv, struct opts *o)
+{
+	struct option longopts[CLI_NOPTS + 2];
+	char letters[2 * CLI_NOPTS + 2];
+	int opt, rc, i;
+
+	memset(o, 0, sizeof(*o));
+	triage_opts_init(&o->triage);
+	getopt_spec(letters, longopts);
+	while ((opt = getopt_long(argc, argv, letters, longopts, NULL)) != -1) {
+		size_t k;
+
+		if (opt == 'h') {
+			usage(stdout, argv[0]);
+			return EXIT_ALL;
+		}
+		for (k = 0; k < CLI_NOPTS && cli_options[k].letter != opt; k++)
+			;
+		if (k == CLI_NOPTS) {
+			fprintf(stderr, "Try '%s --help'.\n", argv[0]);
+			return EXIT_USAGE;
+		}
+		rc = cli_options[k].set(o, optarg);
+		if (rc)
+			return rc;
+	}
+	rc = opts_check(o, argc - optind);
+	if (rc >= 0) {
+		fprintf(stderr, "Try '%s --help'.\n", argv[0]);
+		return rc;
+	}
+	/* the ids, checked before the system is touched */
+	o->ids = calloc((size_t)(argc - optind) + 1, sizeof(*o->ids));
+	if (!o->ids) {
+		fprintf(stderr, "kstack: out of memory\n");
+		return EXIT_NOTHING;
+	}
+	for (i = optind; i < argc; i++) {
+		if (!parse_u64(argv[i], &o->ids[o->nids++])) {
+			fprintf(stderr, "kstack: \"%s\" is not a %s\n", argv[i],
+				o->target == CLI_TIDS ? "TID" : "PID");
+			opts_fini(o);
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+void opts_fini(struct opts *o)
+{
+	free(o->ids);
+	o->ids = NULL;
+	o->nids = 0;
+}

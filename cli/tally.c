@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kstack: what a run showed, and the one rule that makes it an exit status. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+int exit_status(const struct tally *t, enum cli_action action)
+{
+	size_t shown = action == CLI_VERIFY ? t->walked + t->running :
+			t->whole + t->cut + t->running;
+
+	if (!shown)
+		return EXIT_NOTHING;
+	if (t->cut || t->missing || t->failed)
+		return EXIT_PARTIAL;
+	/* --verify compares quiet threads: one that kept running is skipped */
+	if (action == CLI_VERIFY)
+		return verify_agreed(t) ? EXIT_ALL : EXIT_PARTIAL;
+	return t->ran ? EXIT_PARTIAL : EXIT_ALL;
+}
+
+/*
+ * A thread met while listing a process (or the system) that is running
+ * or gone by its turn is a fact of the moment, not a failure: it counts as
+ * running (shown as such) or is left out. An explicitly named one that is
+ * gone is counted missing by the caller.
+ */
+void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud)
+{
+	switch (err->code) {
+	case EBUSY:
+		t->running++;
+		break;
+	case ESRCH:
+		break;
+	case EAGAIN:
+		t->ran++;
+		break;
+	default:
+		t->failed++;
+		loud = true;
+		break;
+	}
+	if (loud)
+		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
+}
+
+void tally_missing(struct tally *t, const struct ks_error *why)
+{
+	fprintf(stderr, "kstack: %s\n", why->message);
+	t->missing++;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kstack: the threads the command line names, found through the driver.
+ * The driver numbers threads in the caller's pid namespace; /proc numbers
+ * them in the namespace it was mounted in, which inside `unshare -p -f`
+ * (without a new mount) is another one: "thread 2" there is someone else.
+ * So threads are listed with SNAPSHOT, and /proc is used only where it is
+ * checked to be ours.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct ks_error *proc_is_ours(void)
+{
+	char line[256];
+	bool found = false, ours = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return ks_error_format(errno, "/proc/self/status: %s (is /proc mounted?)",
+				       strerror(errno));
+	/*
+	 * NSpid (v4.1+) lists our id in each namespace from /proc's down to
+	 * our own: one entry, equal to getpid(), when /proc is our namespace's.
+	 */
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		int n;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		found = true;
+		ours = sscanf(line + 6, "%llu %n", &v, &n) == 1 && !line[6 + n] &&
+		       v == (unsigned long long)getpid();
+		break;
+	}
+	fclose(f);
+	if (!found) {
+		char self[32];
+		ssize_t len = readlink("/proc/self", self, sizeof(self) - 1);
+
+		/* an older kernel: /proc's name for us is our pid, or it is not ours */
+		if (len > 0) {
+			self[len] = '\0';
+			ours = strtoull(self, NULL, 10) == (unsigned long long)getpid();
+		}
+	}
+	if (!ours)
+		return ks_error_format(EXDEV, "/proc belongs to another pid namespace than this process (its thread ids are not ours); mount a proc for this namespace (mount -t proc proc /proc) or run outside it");
+	return NULL;
+}
+
+struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone)
+{
+	const char *what = thread ? "thread" : "process";
+
+	if (found && gone)
+		return ks_error_format(ESRCH, "%s %" PRIu64 ": has exited and is a zombie (not yet reaped): no stack to show",
+				       what, id);
+	return ks_error_format(ESRCH, "%s %" PRIu64 ": no such %s", what, id, what);
+}
+
+/* Threads of one process (0: all) through the driver, or from /proc where that is ours. */
+static struct ks_error *list_process(struct ks_driver *drv, uint64_t pid, struct ks_tid_list *l,
+				     uint32_t *gone)
+{
+	struct ks_error *err;
+
+	*gone = 0;
+	if (drv->version.caps & KSTACK_CAP_SNAPSHOT)
+		return ks_threads_driver(drv, pid, l, gone);
+	/* a driver without SNAPSHOT: /proc, if it numbers threads as the driver does */
+	err = proc_is_ours();
+	if (err)
+		return err;
+	return pid ? ks_threads_of(l, NULL, pid) : ks_threads_all(l, NULL);
+}
+
+/* Thread tid, with its process and name, into l; *found: its id exists. */
+static struct ks_error *list_thread(struct ks_driver *drv, uint64_t tid, struct ks_tid_list *l,
+				    bool *found, uint32_t *gone)
+{
+	struct kstack_thread_context ctx;
+	struct ks_tid_list all = { 0 };
+	struct ks_error *err;
+	uint64_t pid = tid;
+	size_t i;
+
+	*found = false;
+	err = ks_driver_thread_context(drv, tid, &ctx);
+	if (!err)
+		pid = ctx.tgid;
+	ks_error_destroy(err);
+	/*
+	 * Its process's threads: named by its tgid when the context gave it,
+	 * else by the thread's own id (the driver takes the thread group of
+	 * the task an id names).
+	 */
+	err = list_process(drv, pid, &all, gone);
+	if (err && err->code == ESRCH) {
+		ks_error_destroy(err);
+		err = NULL;
+	} else if (!err) {
+		*found = true;
+	}
+	for (i = 0; !err && i < all.n; i++) {
+		if (all.v[i].tid != tid)
+			continue;
+		err = ks_tid_list_add(l, all.v[i].tgid, tid);
+		if (!err)
+			l->v[l->n - 1] = all.v[i];
+		ks_tid_list_fini(&all);
+		return err;
+	}
+	ks_tid_list_fini(&all);
+	if (!err)
+		err = ks_error_format(ENOENT, "not found");
+	return err;
+}
+
+struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
+			      struct ks_tid_list *l, struct tally *t)
+{
+	struct ks_error *err = NULL;
+	uint32_t gone;
+	size_t i;
+
+	if (o->target == CLI_ALL) {
+		err = list_process(drv, 0, l, &gone);
+		if (err && err->code == E2BIG) {
+			/* past one call's bound: per process, listed from /proc if ours */
+			fprintf(stderr, "kstack: %s; listing from /proc\n", err->message);
+			ks_error_destroy(err);
+			err = proc_is_ours();
+			if (!err)
+				err = ks_threads_all(l, NULL);
+		}
+		return err;
+	}
+	for (i = 0; !err && i < o->nids; i++) {
+		size_t before = l->n;
+		bool found = true;
+
+		if (o->target == CLI_TIDS) {
+			err = list_thread(drv, o->ids[i], l, &found, &gone);
+			if (err && err->code == ENOENT) {
+				ks_error_destroy(err);
+				err = NULL;
+			}
+		} else {
+			err = list_process(drv, o->ids[i], l, &gone);
+			if (err && err->code == ESRCH) {
+				ks_error_destroy(err);
+				err = NULL;
+				found = false;
+			}
+		}
+		if (!err && l->n == before) {
+			struct ks_error *why = target_gone(o->ids[i], o->target == CLI_TIDS,
+							   found, gone);
+
+			tally_missing(t, why);
+			ks_error_destroy(why);
+		}
+	}
+	return err;
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The load-time KTHREAD check (see kstack_kthread.h): every field a layout
+ * names is read out of a copy of the probe thread's KTHREAD and compared
+ * with what the thread itself recorded. Pure C, no kernel calls: the host
+ * unit tests run exactly this code.
+ */
+#include "kstack_kthread.h"
+
+/* Fields are little-endian (x86, x64); read byte by byte, no alignment. */
+static uint64_t kstack_load(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	while (bytes--)
+		v = v << 8 | p[bytes];
+	return v;
+}
+
+static size_t kstack_field_end(uint16_t off, size_t size, size_t end)
+{
+	if (off == KSTACK_NO_OFFSET)
+		return end;
+	return (size_t)off + size > end ? (size_t)off + size : end;
+}
+
+size_t kstack_kthread_extent(const struct kstack_kthread_layout *l)
+{
+	size_t end = 0;
+
+	end = kstack_field_end(l->initial_stack, l->ptr_size, end);
+	end = kstack_field_end(l->stack_limit, l->ptr_size, end);
+	end = kstack_field_end(l->kernel_stack, l->ptr_size, end);
+	end = kstack_field_end(l->state, 1, end);
+	end = kstack_field_end(l->wait_reason, 1, end);
+	end = kstack_field_end(l->context_switches, 4, end);
+	return end;
+}
+
+uint32_t kstack_kthread_read(const struct kstack_kthread_layout *l,
+			     const void *img, size_t len,
+			     struct kstack_kthread_fields *f)
+{
+	const uint8_t *b = img;
+
+	if (l->ptr_size != 4 && l->ptr_size != 8)
+		return KSTACK_KTC_EXTENT;
+	if (kstack_kthread_extent(l) > len)
+		return KSTACK_KTC_EXTENT;
+	f->initial_stack = kstack_load(b + l->initial_stack, l->ptr_size);
+	f->stack_limit = kstack_load(b + l->stack_limit, l->ptr_size);
+	f->kernel_stack = kstack_load(b + l->kernel_stack, l->ptr_size);
+	f->state = b[l->state];
+	f->wait_reason = b[l->wait_reason];
+	f->context_switches = (uint32_t)kstack_load(b + l->context_switches, 4);
+	return 0;
+}
+
+uint32_t kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
+				      const void *img, size_t len,
+				      const struct kstack_kthread_probe *p,
+				      uint32_t reason)
+{
+	struct kstack_kthread_fields f;
+	uint32_t bad;
+
+	bad = kstack_kthread_read(l, img, len, &f);
+	if (bad)
+		return bad;
+	if (f.state != KSTACK_THREAD_STATE_WAITING)
+		bad |= KSTACK_KTC_STATE;
+	if (f.wait_reason != reason)
+		bad |= KSTACK_KTC_WAIT_REASON;
+	/* IoGetStackLimits' low end is KTHREAD.StackLimit itself. */
+	if (f.stack_limit != p->stack_low)
+		bad |= KSTACK_KTC_STACK_LIMIT;
+	if (f.initial_stack > p->stack_high ||
+	    f.initial_stack + KSTACK_KTHREAD_INITIAL_SLACK < p->stack_high ||
+	    f.initial_stack <= p->stack_low)
+		bad |= KSTACK_KTC_INITIAL_STACK;
+	/*
+	 * The wait was entered from the probe function, so the saved sp is
+	 * inside the stack and below that function's local.
+	 */
+	if (f.kernel_stack < p->stack_low || f.kernel_stack >= p->waiter_sp ||
+	    f.kernel_stack >= p->stack_high)
+		bad |= KSTACK_KTC_KERNEL_STACK;
+	return bad;
+}
+
+uint32_t kstack_kthread_check(const struct kstack_kthread_layout *l,
+			      const void *first, const void *second, size_t len,
+			      const struct kstack_kthread_probe *p)
+{
+	struct kstack_kthread_fields a, b;
+	uint32_t bad, moved;
+
+	bad = kstack_kthread_check_waiting(l, first, len, p,
+					   KSTACK_PROBE_REASON_FIRST);
+	bad |= kstack_kthread_check_waiting(l, second, len, p,
+					    KSTACK_PROBE_REASON_SECOND);
+	if (bad & KSTACK_KTC_EXTENT)
+		return bad;
+	kstack_kthread_read(l, first, len, &a);
+	kstack_kthread_read(l, second, len, &b);
+	/*
+	 * Woken and waiting again: switched in at least once (the count
+	 * grows when a thread is switched to), and a handful of times at most
+	 * between two snapshots taken milliseconds apart (unsigned
+	 * difference: the counter may wrap).
+	 */
+	moved = b.context_switches - a.context_switches;
+	if (moved < 1 || moved > 1000)
+		bad |= KSTACK_KTC_SWITCHES;
+	return bad;
+}
+
+const struct kstack_kthread_layout *
+kstack_kthread_lookup(const struct kstack_kthread_arch *a, uint32_t build)
+{
+	size_t i;
+
+	for (i = 0; i < a->nr_builds; i++)
+		if (a->builds[i].build == build)
+			return a->builds[i].layout;
+	return NULL;
+}
+
+const struct kstack_kthread_layout *
+kstack_kthread_choose(const struct kstack_kthread_arch *a, uint32_t build,
+		      const void *first, const void *second, size_t len,
+		      const struct kstack_kthread_probe *p, uint32_t *checks)
+{
+	const struct kstack_kthread_layout *l = kstack_kthread_lookup(a, build);
+	size_t i;
+	uint32_t bad;
+
+	/* A listed build gets its own layout or none: never another's. */
+	if (l) {
+		*checks = kstack_kthread_check(l, first, second, len, p);
+		return *checks ? NULL : l;
+	}
+	*checks = KSTACK_KTC_NO_LAYOUT;
+	for (i = 0; i < a->nr_candidates; i++) {
+		bad = kstack_kthread_check(a->candidates[i], first, second, len, p);
+		if (!bad) {
+			*checks = 0;
+			return a->candidates[i];
+		}
+		if (i == 0)
+			*checks = bad;
+	}
+	return NULL;
+}
+
+size_t kstack_kthread_arch_extent(const struct kstack_kthread_arch *a)
+{
+	size_t i, e, end = 0;
+
+	for (i = 0; i < a->nr_builds; i++) {
+		e = kstack_kthread_extent(a->builds[i].layout);
+		end = e > end ? e : end;
+	}
+	for (i = 0; i < a->nr_candidates; i++) {
+		e = kstack_kthread_extent(a->candidates[i]);
+		end = e > end ? e : end;
+	}
+	return end;
+}
