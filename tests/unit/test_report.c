@@ -233,6 +233,51 @@ static void test_group_rounds(void **state)
 	ks_grouping_fini(&g);
 }
 
+/*
+ * The position cache of sampling rounds: threads that come, go, change
+ * places or stacks between rounds are counted exactly as a fresh lookup
+ * would count them.
+ */
+static void test_group_rounds_shifting(void **state)
+{
+	static const struct ks_cap_frame *stacks[] = { stack_sleep, stack_pipe, stack_d };
+	struct ks_grouping g;
+	struct ks_capture c;
+	uint64_t want[3][64] = { { 0 } };	/* [stack][tid - 100] samples */
+	int round, i, s;
+
+	(void)state;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	for (round = 0; round < 12; round++) {
+		ks_capture_init(&c, &pool);
+		/* a window of tids that slides, each thread's stack changing now and then */
+		for (i = round % 5; i < 40 + round % 7; i++) {
+			s = (i / 3 + round / 4) % 3;
+			add(&c, 100 + i, "t", 'S', KS_CAP_USER, stacks[s], 4);
+			want[s][i]++;
+		}
+		assert_no_error(ks_grouping_add(&g, &c));
+		ks_capture_fini(&c);
+	}
+	ks_grouping_finish(&g, 0);
+	for (i = 0; i < (int)g.n; i++) {
+		const struct ks_group *gr = &g.v[i];
+
+		for (s = 0; s < 3; s++)
+			if (gr->kstack->f[1].ip == stacks[s][1].ip && gr->kstack->f[2].ip == stacks[s][2].ip)
+				break;
+		assert_true(s < 3);
+		for (size_t m = 0; m < gr->nm; m++) {
+			assert_int_equal(gr->m[m].samples, want[s][gr->m[m].tid - 100]);
+			want[s][gr->m[m].tid - 100] = 0;
+		}
+	}
+	for (s = 0; s < 3; s++)
+		for (i = 0; i < 64; i++)
+			assert_int_equal(want[s][i], 0);
+	ks_grouping_fini(&g);
+}
+
 static void filter_zoo(const char *states, const char *comm, const char *match, size_t want,
 		       struct ks_filter_counts *left)
 {
@@ -588,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_group_kernel_half),
 		cmocka_unit_test(test_min_count),
 		cmocka_unit_test(test_group_rounds),
+		cmocka_unit_test(test_group_rounds_shifting),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_name_split),
