@@ -304,6 +304,26 @@ out:
 	return err;
 }
 
+static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < counts->ngone; i++)
+		if (counts->gone[i] == pid)
+			return NULL;
+	if (counts->ngone == counts->gone_cap) {
+		size_t cap = counts->gone_cap ? counts->gone_cap * 2 : 8;
+		uint64_t *v = realloc(counts->gone, cap * sizeof(*v));
+
+		if (!v)
+			return &ks_error_nomem;
+		counts->gone = v;
+		counts->gone_cap = cap;
+	}
+	counts->gone[counts->ngone++] = pid;
+	return NULL;
+}
+
 struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
 				struct ks_capture *c, struct triage_counts *counts)
 {
@@ -318,9 +338,11 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapsh
 		err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0,
 				       snap);
 		if (err && err->code == ESRCH && !tg->all) {
-			/* a process that is gone: said, the others go on */
-			counts->gone++;
+			/* a process that is gone: counted once, the others go on */
 			ks_error_destroy(err);
+			err = counts_gone(counts, pid);
+			if (err)
+				return err;
 			continue;
 		}
 		if (err)
@@ -341,16 +363,18 @@ static uint64_t now_ns(clockid_t clk)
 }
 
 /*
- * The exit status's tally (one rule for every mode, tally.c): the threads
- * of the last capture that the report shows, whole, cut or running; with
- * filters that leave nothing, the report itself is the whole output.
+ * The exit status's tally (one rule for every action, tally.c): the
+ * threads the capture shows, whole, cut or running (sampling: the profile
+ * is whole once a round saw a thread); with filters that leave nothing,
+ * the report itself is the whole output. Named processes that are gone
+ * are said and counted as missing.
  */
-static void triage_tally(struct tally *tally, const struct ks_capture *c,
-			 const struct triage_counts *counts, const struct triage_target *tg)
+static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64_t walked,
+			 bool sampled, const struct triage_counts *counts)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
+	for (i = 0; !sampled && i < c->n; i++) {
 		if (c->v[i].flags & KS_CAP_RUNNING)
 			tally->running++;
 		else if (c->v[i].flags & KS_CAP_PARTIAL)
@@ -358,16 +382,15 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c,
 		else
 			tally->whole++;
 	}
+	if ((sampled || !c->n) && walked)
+		tally->whole++;
 	tally->failed += counts->failed;
-	for (i = 0; i < counts->gone; i++) {
-		struct ks_error *why = ks_error_format(ESRCH, "a named process is gone");
+	for (i = 0; i < counts->ngone; i++) {
+		struct ks_error *why = target_gone(counts->gone[i], false, false, 0);
 
 		tally_missing(tally, why);
 		ks_error_destroy(why);
 	}
-	if (!c->n && c->walked && !counts->failed)
-		tally->whole++;
-	(void)tg;
 }
 
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
@@ -381,8 +404,9 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		.all = o->target == CLI_ALL,
 		.pids = o->ids,
 		.npids = o->nids,
-		.max_frames = o->max_frames && o->max_frames < KSTACK_FRAMES_MAX ?
-			      o->max_frames : o->max_frames ? KSTACK_FRAMES_MAX : KS_WALK_DEFAULT_MAX,
+		/* one record's bound: the driver walks at most KSTACK_FRAMES_MAX */
+		.max_frames = o->max_frames ? (o->max_frames < KSTACK_FRAMES_MAX ? o->max_frames :
+					       KSTACK_FRAMES_MAX) : KS_WALK_DEFAULT_MAX,
 		.frames = frames_usable(&s->drv),
 		/* a sampling round takes no thread twice: one that ran is a cut sample */
 		.retake = !t->sample,
@@ -423,7 +447,6 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			 KS_GROUP_WHOLE : t->group);
 	if (t->sample) {
 		err = triage_sample(&tg, t, &f, &pool, &g, &r, &counts);
-		/* the tally: the last round's threads */
 	} else {
 		err = triage_capture(&tg, &snap, &c, &counts);
 		if (!err) {
@@ -437,12 +460,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		r.g = &g;
 		err = ks_report_write(&r, t->format, out);
 	}
-	if (!err) {
-		if (t->sample)
-			tally->whole += g.rounds ? 1 : 0;	/* the profile is the output */
-		else
-			triage_tally(tally, &c, &counts, &tg);
-	}
+	if (!err)
+		triage_tally(tally, &c, r.walked, t->sample, &counts);
 	if (counts.failed)
 		fprintf(stderr, "kstack: %" PRIu64 " threads could not be walked\n", counts.failed);
 	if (out != stdout && fclose(out) && !err)
@@ -452,5 +471,6 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	ks_grouping_fini(&g);
 	ks_cap_pool_fini(&pool);
 	ks_filter_fini(&f);
+	free(counts.gone);
 	return err;
 }

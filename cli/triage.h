@@ -75,7 +75,8 @@ struct triage_target {
 /* What a capture could not show. */
 struct triage_counts {
 	uint64_t failed;	/* threads not shown (said on stderr) */
-	uint64_t gone;		/* named processes that are gone */
+	uint64_t *gone;		/* named processes found gone (each once), malloc'd */
+	size_t ngone, gone_cap;
 };
 
 struct ks_snapshot;

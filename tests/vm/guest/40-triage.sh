@@ -99,6 +99,19 @@ if cmp -s /tmp/tz-default.txt /tmp/tz-filtered-body.txt &&
 else
 	fail "triage: ungrouped text differs: $(diff /tmp/tz-default.txt /tmp/tz-filtered-body.txt | head -n 6 | tr '\n' ' ')"
 fi
+# the one exit-status rule: a named process that is gone is said and makes it partial
+kstack "$tz" 999999 --group >/tmp/gone.txt 2>/tmp/gone.err
+rc=$?
+kstack 999999 --group >/dev/null 2>/tmp/gone2.err
+rc2=$?
+kstack "$tz" --group --comm '^no-such-thread$' >/tmp/none.txt 2>&1
+rc3=$?
+if [ "$rc" = 1 ] && grep -q '999999' /tmp/gone.err && grep -q '^== 100 threads ' /tmp/gone.txt &&
+	[ "$rc2" = 2 ] && [ "$rc3" = 0 ] && grep -q ' 0 shown in 0 groups; left out: 0 by --state, 301 by --comm' /tmp/none.txt; then
+	pass "triage: exit status: 1 with a gone PID beside a live one, 2 with only a gone one, 0 when filters leave nothing"
+else
+	fail "triage: exit status: $rc / $rc2 / $rc3: $(cat /tmp/gone.err /tmp/gone2.err | head -n 3 | tr '\n' ' ') $(tail -n 1 /tmp/none.txt)"
+fi
 kill "$tz"
 
 # --- --state D: exactly the parents blocked in vfork()
