@@ -42,11 +42,10 @@ static bool cap_scratch_room(struct cap_scratch *k, size_t n)
 	return true;
 }
 
-/* What the first pass keeps of a record for the second. */
-struct rec_note {
-	struct ks_cap_stack *stack;	/* NULL: no frames */
-	struct ks_walk_result end;	/* RAW: how our walk ended (frames NULL) */
-	bool walked;			/* RAW: walked here, end set */
+/* What the first pass keeps of a RAW record for the second (FRAMES: the stack alone). */
+struct rec_walk {
+	struct ks_walk_result end;	/* how our walk ended (frames NULL) */
+	bool walked;			/* walked here, end set */
 };
 
 static void cap_thread_init(struct ks_cap_thread *t, uint64_t tid, uint64_t tgid,
@@ -139,13 +138,13 @@ static bool record_usable(const struct kstack_snap_thread *r)
  * first pass could not walk.
  */
 static bool record_alone(const struct triage_target *tg, const struct kstack_snap_thread *r,
-			 const struct rec_note *n)
+			 const struct rec_walk *w)
 {
 	if (r->flags & KSTACK_SNAP_F_RUNNING)
 		return false;
 	if (r->flags & KSTACK_SNAP_F_RAN)
 		return tg->retake;
-	return !tg->frames && !n->walked;
+	return w && !w->walked;
 }
 
 /* One thread taken on its own (its record was not usable), into c. */
@@ -202,7 +201,10 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 				     struct triage_counts *counts)
 {
 	struct ks_symcache *names = tg->names;
-	struct rec_note *notes = calloc(snap->nr ? snap->nr : 1, sizeof(*notes));
+	/* per record: its stack; RAW records also how our walk ended */
+	struct ks_cap_stack **stacks = calloc(snap->nr ? snap->nr : 1, sizeof(*stacks));
+	struct rec_walk *walks = tg->frames ? NULL : calloc(snap->nr ? snap->nr : 1,
+							    sizeof(*walks));
 	size_t pos0 = (size_t)c->walked;	/* this snapshot's first position in c */
 	const struct kstack_snap_thread *r;
 	struct cap_scratch k = { 0 };
@@ -210,8 +212,17 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 	size_t off = 0, i, from = c->pool->n;
 	const void *data;
 
-	if (!notes)
+	if (!stacks || (!tg->frames && !walks)) {
+		free(stacks);
+		free(walks);
 		return &ks_error_nomem;
+	}
+	/* one allocation for this snapshot's threads, not a doubling series */
+	if (!ks_capture_reserve(c, snap->nr)) {
+		free(stacks);
+		free(walks);
+		return &ks_error_nomem;
+	}
 	if (pos0 + snap->nr > c->hints_cap) {
 		/* without memory: no hints, the same stacks by hashing */
 		struct ks_cap_stack **h = realloc(c->hints, (pos0 + snap->nr) * sizeof(*h));
@@ -233,11 +244,11 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 		if (r->nr_frames) {
 			struct ks_cap_stack *hint = pos0 + i < c->hints_cap ? c->hints[pos0 + i] : NULL;
 
-			notes[i].stack = ks_cap_pool_intern_hint(c->pool, hint, data, NULL,
-								 r->nr_frames, &added);
-			if (notes[i].stack && pos0 + i < c->hints_cap)
-				c->hints[pos0 + i] = notes[i].stack;
-			if (!notes[i].stack) {
+			stacks[i] = ks_cap_pool_intern_hint(c->pool, hint, data, NULL, r->nr_frames,
+							    &added);
+			if (stacks[i] && pos0 + i < c->hints_cap)
+				c->hints[pos0 + i] = stacks[i];
+			if (!stacks[i]) {
 				err = &ks_error_nomem;
 				break;
 			}
@@ -245,18 +256,18 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 				ks_symcache_want(names, ((const uint64_t *)data)[j], false);
 			continue;
 		}
-		if (!record_usable(r))
+		if (!walks || !record_usable(r))
 			continue;
 		e2 = ks_walk_image(&tg->s->cfg, &wt, data, &w);
 		if (e2) {
 			ks_error_destroy(e2);
 			continue;
 		}
-		notes[i].walked = true;
-		notes[i].end = w;
-		notes[i].end.frames = NULL;
-		notes[i].stack = w.nr ? cap_intern_walk(c->pool, names, &k, &w) : NULL;
-		if (w.nr && !notes[i].stack)
+		walks[i].walked = true;
+		walks[i].end = w;
+		walks[i].end.frames = NULL;
+		stacks[i] = w.nr ? cap_intern_walk(c->pool, names, &k, &w) : NULL;
+		if (w.nr && !stacks[i])
 			err = &ks_error_nomem;
 		ks_walk_result_fini(&w);
 		if (err)
@@ -271,18 +282,18 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 		struct ks_cap_thread t;
 
 		c->walked++;
-		if (record_alone(tg, r, &notes[i])) {
+		if (record_alone(tg, r, walks ? &walks[i] : NULL)) {
 			err = cap_add_alone(tg, c, &k, r, counts);
 			continue;
 		}
 		cap_thread_init(&t, r->tid, r->tgid, r->comm, r->state, r->nvcsw_after,
 				r->nivcsw_after);
-		t.kstack = notes[i].stack;
+		t.kstack = stacks[i];
 		if (r->flags & KSTACK_SNAP_F_RUNNING) {
 			t.state = 'R';
 			t.flags = KS_CAP_RUNNING;
-		} else if (notes[i].walked) {
-			cap_set_end(&t, &notes[i].end);
+		} else if (walks && walks[i].walked) {
+			cap_set_end(&t, &walks[i].end);
 		} else {
 			struct ks_walk_result end;
 
@@ -298,7 +309,8 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 			err = &ks_error_nomem;
 	}
 out:
-	free(notes);
+	free(stacks);
+	free(walks);
 	free(k.ips);
 	free(k.flags);
 	return err;

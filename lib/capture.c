@@ -149,19 +149,30 @@ void ks_capture_reset(struct ks_capture *c)
 	c->walked = 0;
 }
 
+bool ks_capture_reserve(struct ks_capture *c, size_t n)
+{
+	struct ks_cap_thread *v;
+	size_t cap;
+
+	if (c->n + n <= c->cap)
+		return true;
+	cap = c->cap ? c->cap * 2 : 256;
+	if (cap < c->n + n)
+		cap = c->n + n;
+	v = realloc(c->v, cap * sizeof(*v));
+	if (!v)
+		return false;
+	c->v = v;
+	c->cap = cap;
+	return true;
+}
+
 struct ks_cap_thread *ks_capture_add(struct ks_capture *c, const struct ks_cap_thread *t)
 {
 	struct ks_cap_thread *s;
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct ks_cap_thread *v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (!ks_capture_reserve(c, 1))
+		return NULL;
 	s = &c->v[c->n++];
 	*s = *t;
 	s->comm[sizeof(s->comm) - 1] = '\0';

@@ -107,15 +107,50 @@ static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_grou
 	return gr;
 }
 
+/* Index member mi of group gi in the (group, tid) table. */
+static bool ks_group_index_member(struct ks_grouping *g, uint32_t gi, uint32_t mi)
+{
+	if (g->nrefs == g->refs_cap) {
+		size_t cap = g->refs_cap ? g->refs_cap * 2 : 256;
+		struct ks_member_ref *v = realloc(g->refs, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		g->refs = v;
+		g->refs_cap = cap;
+	}
+	if (!ks_hashtab_add(&g->members, ks_member_hash(gi, g->v[gi].m[mi].tid),
+			    ks_hashtab_index_val(g->nrefs)))
+		return false;
+	g->refs[g->nrefs++] = (struct ks_member_ref){ gi, mi };
+	return true;
+}
+
+/*
+ * The (group, tid) table, built at the second round: within one capture a
+ * thread comes once, so the first round (all a --group run has) only
+ * appends members.
+ */
+static bool ks_group_index_members(struct ks_grouping *g)
+{
+	size_t gi, mi;
+
+	for (gi = 0; gi < g->n; gi++)
+		for (mi = 0; mi < g->v[gi].nm; mi++)
+			if (!ks_group_index_member(g, (uint32_t)gi, (uint32_t)mi))
+				return false;
+	return true;
+}
+
 /* The member for t in group gi: found, or added (samples 0). */
 static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t gi,
 					      const struct ks_cap_thread *t)
 {
 	struct ks_member_key k = { g, gi, t->tid };
-	uint64_t h = ks_member_hash(gi, t->tid);
 	struct ks_group *gr = &g->v[gi];
 	struct ks_group_member *m;
-	void *ri = ks_hashtab_get(&g->members, h, ks_member_eq, &k);
+	void *ri = g->rounds ? ks_hashtab_get(&g->members, ks_member_hash(gi, t->tid),
+					      ks_member_eq, &k) : NULL;
 
 	if (ri)
 		return &gr->m[g->refs[ks_hashtab_val_index(ri)].member];
@@ -128,21 +163,12 @@ static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t g
 		gr->m = v;
 		gr->mcap = cap;
 	}
-	if (g->nrefs == g->refs_cap) {
-		size_t cap = g->refs_cap ? g->refs_cap * 2 : 256;
-		struct ks_member_ref *v = realloc(g->refs, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		g->refs = v;
-		g->refs_cap = cap;
-	}
-	if (!ks_hashtab_add(&g->members, h, ks_hashtab_index_val(g->nrefs)))
-		return NULL;
-	g->refs[g->nrefs++] = (struct ks_member_ref){ gi, (uint32_t)gr->nm };
-	m = &gr->m[gr->nm++];
+	m = &gr->m[gr->nm];
 	memset(m, 0, sizeof(*m));
 	m->tid = t->tid;
+	if (g->rounds && !ks_group_index_member(g, gi, (uint32_t)gr->nm))
+		return NULL;
+	gr->nm++;
 	return m;
 }
 
@@ -188,9 +214,14 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	ks_group_key_of(g, t, &k);
 	m = ks_group_pos_hit(g, i, t, &k, &gi32);
 	gi = gi32;
+	if (!m && g->last < g->n && ks_group_is(g, g->last, &k)) {
+		gi = (int64_t)g->last;
+		m = ks_group_member(g, (uint32_t)gi, t);
+		if (!m)
+			return &ks_error_nomem;
+	}
 	if (!m) {
 		uint64_t h = ks_group_key_hash(&k);
-
 		void *val = ks_hashtab_get(&g->groups, h, ks_group_eq, &k);
 
 		gi = val ? (int64_t)ks_hashtab_val_index(val) : -1;
@@ -205,6 +236,7 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 			return &ks_error_nomem;
 	}
 	gr = &g->v[gi];
+	g->last = (size_t)gi;
 	if (i < g->pos_cap) {
 		g->pos[i] = (struct ks_group_pos){ t->tid, (uint32_t)gi, (uint32_t)(m - gr->m) };
 		if (i >= g->npos)
@@ -244,6 +276,8 @@ struct ks_error *ks_grouping_add(struct ks_grouping *g, const struct ks_capture 
 		}
 	}
 	g->npos = g->npos < c->n ? g->npos : c->n;
+	if (g->rounds == 1 && !ks_group_index_members(g))
+		return &ks_error_nomem;
 	for (i = 0; i < c->n; i++) {
 		err = ks_grouping_add_thread(g, i, &c->v[i]);
 		if (err)

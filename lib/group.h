@@ -79,6 +79,7 @@ struct ks_grouping {
 	 */
 	struct ks_group_pos *pos;
 	size_t npos, pos_cap;
+	size_t last;			/* the group found or made last: threads come in runs */
 	/* --min-count: left out by ks_grouping_finish() */
 	uint64_t min_count_groups, min_count_samples, min_count_threads;
 };

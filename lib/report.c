@@ -129,10 +129,20 @@ size_t ks_report_comms(const struct ks_group *gr, struct ks_comm_count **ret)
 		return 0;
 	for (i = 0; i < gr->nm; i++) {
 		const char *comm = gr->m[i].comm;
-		uint64_t h = ks_hash_bytes(0, comm, strlen(comm));
+		uint64_t h;
 		struct ks_comm_key k = { v, comm };
-		void *val = ks_hashtab_get(&seen, h, ks_comm_eq, &k);
-		int64_t j = val ? (int64_t)ks_hashtab_val_index(val) : -1;
+		void *val;
+		int64_t j;
+
+		/* threads of one process come in a run, by tid, mostly named alike */
+		if (n && !strcmp(v[n - 1].comm, comm)) {
+			v[n - 1].threads++;
+			v[n - 1].samples += gr->m[i].samples;
+			continue;
+		}
+		h = ks_hash_bytes(0, comm, strlen(comm));
+		val = ks_hashtab_get(&seen, h, ks_comm_eq, &k);
+		j = val ? (int64_t)ks_hashtab_val_index(val) : -1;
 
 		if (j < 0) {
 			if (!ks_hashtab_add(&seen, h, ks_hashtab_index_val(n))) {
