@@ -99,6 +99,11 @@ void ks_kernel_part_why(const struct ks_walker *w, const struct ks_kernel_part *
 		snprintf(why, sizeof(why), " (no KTHREAD layout passed the driver's "
 			 "load-time check; failed: %s)", checks);
 	}
+	/* A layout without a sourced switch frame gives sp only (x86 Windows). */
+	if (kp->context_err == ERROR_INVALID_DATA && !w->dev->ver.task_frame_size)
+		snprintf(why, sizeof(why), " (the driver gives the saved sp only on this "
+			 "build: where the switch frame keeps the return address is not "
+			 "known for %s)", ks_kthread_layout_name(w->dev->ver.kthread_layout));
 	if (kp->context_tried)
 		snprintf(buf, size, "kernel: not shown: STACK: %s; THREAD_CONTEXT: %s%s",
 			 stack, ks_strerror(kp->context_err), why);

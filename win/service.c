@@ -405,7 +405,7 @@ int ks_uninstall(void)
 		       "by install)\n", KS_SERVICE_NAME, ks_esc_path(copied));
 	} else {
 		printf("kstack: stopped and deleted service %s; left %s in place "
-		       "(install registered it there)\n", KS_SERVICE_NAME,
+		       "(install did not copy it)\n", KS_SERVICE_NAME,
 		       image[0] ? ks_esc_path(image) : "its driver file");
 	}
 	return rc;

@@ -17,35 +17,35 @@
 #ifndef KSTACK_KTHREAD_H
 #define KSTACK_KTHREAD_H
 
+/* No <stdint.h>: older WDK compilers (the `sources` build) lack it. */
 #include <stddef.h>
-#include <stdint.h>
 #include "kstack/kstack_ioctl.h"
 
 #define KSTACK_NO_OFFSET 0xffffu
 
 struct kstack_kthread_layout {
-	uint32_t id;		/* KSTACK_KTHREAD_* (protocol header) */
+	kstack_u32 id;		/* KSTACK_KTHREAD_* (protocol header) */
 	const char *name;	/* which Windows versions */
-	uint8_t ptr_size;	/* 4 (x86) or 8 (x64) */
-	uint16_t initial_stack;	/* KTHREAD.InitialStack: top of the usable stack */
-	uint16_t stack_limit;	/* KTHREAD.StackLimit: its lowest address */
-	uint16_t kernel_stack;	/* KTHREAD.KernelStack: sp saved at switch */
-	uint16_t state;		/* KTHREAD.State (UCHAR, KTHREAD_STATE) */
-	uint16_t wait_reason;	/* KTHREAD.WaitReason (UCHAR) */
-	uint16_t context_switches;	/* KTHREAD.ContextSwitches (ULONG) */
+	unsigned char ptr_size;	/* 4 (x86) or 8 (x64) */
+	unsigned short initial_stack;	/* KTHREAD.InitialStack: top of the usable stack */
+	unsigned short stack_limit;	/* KTHREAD.StackLimit: its lowest address */
+	unsigned short kernel_stack;	/* KTHREAD.KernelStack: sp saved at switch */
+	unsigned short state;		/* KTHREAD.State (UCHAR, KTHREAD_STATE) */
+	unsigned short wait_reason;	/* KTHREAD.WaitReason (UCHAR) */
+	unsigned short context_switches;	/* KTHREAD.ContextSwitches (ULONG) */
 	/*
 	 * The switch frame KernelStack points at; size 0 when its layout is
 	 * not sourced: then only sp is reported (ip = fp = 0).
 	 */
-	uint16_t frame_size;
-	uint16_t frame_bp;	/* saved frame pointer, or KSTACK_NO_OFFSET */
-	uint16_t frame_ret;	/* return address, or KSTACK_NO_OFFSET */
+	unsigned short frame_size;
+	unsigned short frame_bp;	/* saved frame pointer, or KSTACK_NO_OFFSET */
+	unsigned short frame_ret;	/* return address, or KSTACK_NO_OFFSET */
 	const char *source;	/* where these numbers come from */
 };
 
 /* One released build (RtlGetVersion dwBuildNumber) and its layout. */
 struct kstack_kthread_build {
-	uint32_t build;
+	kstack_u32 build;
 	const struct kstack_kthread_layout *layout;
 };
 
@@ -85,22 +85,22 @@ extern const struct kstack_kthread_arch kstack_kthread_x64;
  * (the saved sp of its wait is below it).
  */
 struct kstack_kthread_probe {
-	uint64_t stack_low;
-	uint64_t stack_high;
-	uint64_t waiter_sp;
+	kstack_u64 stack_low;
+	kstack_u64 stack_high;
+	kstack_u64 waiter_sp;
 };
 
 /* The fields a layout reads out of one image. */
 struct kstack_kthread_fields {
-	uint64_t initial_stack, stack_limit, kernel_stack;
-	uint32_t state, wait_reason, context_switches;
+	kstack_u64 initial_stack, stack_limit, kernel_stack;
+	kstack_u32 state, wait_reason, context_switches;
 };
 
 /* Bytes of KTHREAD a layout reads (its highest field's end). */
 size_t kstack_kthread_extent(const struct kstack_kthread_layout *l);
 
 /* Reads l's fields out of img; 0, or KSTACK_KTC_EXTENT when len is short. */
-uint32_t kstack_kthread_read(const struct kstack_kthread_layout *l,
+kstack_u32 kstack_kthread_read(const struct kstack_kthread_layout *l,
 			     const void *img, size_t len,
 			     struct kstack_kthread_fields *f);
 
@@ -108,23 +108,23 @@ uint32_t kstack_kthread_read(const struct kstack_kthread_layout *l,
  * One image of the probe thread waiting with `reason`: KSTACK_KTC_* bits
  * of every check that fails (0: all hold).
  */
-uint32_t kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
+kstack_u32 kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
 				      const void *img, size_t len,
 				      const struct kstack_kthread_probe *p,
-				      uint32_t reason);
+				      kstack_u32 reason);
 
 /*
  * The whole check: first image waiting with KSTACK_PROBE_REASON_FIRST,
  * second after a wake-up waiting with KSTACK_PROBE_REASON_SECOND, and
  * ContextSwitches moved between them. Returns the failing KSTACK_KTC_* bits.
  */
-uint32_t kstack_kthread_check(const struct kstack_kthread_layout *l,
+kstack_u32 kstack_kthread_check(const struct kstack_kthread_layout *l,
 			      const void *first, const void *second, size_t len,
 			      const struct kstack_kthread_probe *p);
 
 /* The table's layout for a build, or NULL. */
 const struct kstack_kthread_layout *
-kstack_kthread_lookup(const struct kstack_kthread_arch *a, uint32_t build);
+kstack_kthread_lookup(const struct kstack_kthread_arch *a, kstack_u32 build);
 
 /*
  * The layout to use: the build's table entry if it passes, else (no entry)
@@ -133,9 +133,9 @@ kstack_kthread_lookup(const struct kstack_kthread_arch *a, uint32_t build);
  * chosen.
  */
 const struct kstack_kthread_layout *
-kstack_kthread_choose(const struct kstack_kthread_arch *a, uint32_t build,
+kstack_kthread_choose(const struct kstack_kthread_arch *a, kstack_u32 build,
 		      const void *first, const void *second, size_t len,
-		      const struct kstack_kthread_probe *p, uint32_t *checks);
+		      const struct kstack_kthread_probe *p, kstack_u32 *checks);
 
 /* Largest extent over an architecture's entries and candidates. */
 size_t kstack_kthread_arch_extent(const struct kstack_kthread_arch *a);

@@ -8,16 +8,16 @@
 #include "kstack_kthread.h"
 
 /* Fields are little-endian (x86, x64); read byte by byte, no alignment. */
-static uint64_t kstack_load(const uint8_t *p, unsigned bytes)
+static kstack_u64 kstack_load(const unsigned char *p, unsigned bytes)
 {
-	uint64_t v = 0;
+	kstack_u64 v = 0;
 
 	while (bytes--)
 		v = v << 8 | p[bytes];
 	return v;
 }
 
-static size_t kstack_field_end(uint16_t off, size_t size, size_t end)
+static size_t kstack_field_end(unsigned short off, size_t size, size_t end)
 {
 	if (off == KSTACK_NO_OFFSET)
 		return end;
@@ -37,11 +37,11 @@ size_t kstack_kthread_extent(const struct kstack_kthread_layout *l)
 	return end;
 }
 
-uint32_t kstack_kthread_read(const struct kstack_kthread_layout *l,
+kstack_u32 kstack_kthread_read(const struct kstack_kthread_layout *l,
 			     const void *img, size_t len,
 			     struct kstack_kthread_fields *f)
 {
-	const uint8_t *b = img;
+	const unsigned char *b = img;
 
 	if (l->ptr_size != 4 && l->ptr_size != 8)
 		return KSTACK_KTC_EXTENT;
@@ -52,17 +52,17 @@ uint32_t kstack_kthread_read(const struct kstack_kthread_layout *l,
 	f->kernel_stack = kstack_load(b + l->kernel_stack, l->ptr_size);
 	f->state = b[l->state];
 	f->wait_reason = b[l->wait_reason];
-	f->context_switches = (uint32_t)kstack_load(b + l->context_switches, 4);
+	f->context_switches = (kstack_u32)kstack_load(b + l->context_switches, 4);
 	return 0;
 }
 
-uint32_t kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
+kstack_u32 kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
 				      const void *img, size_t len,
 				      const struct kstack_kthread_probe *p,
-				      uint32_t reason)
+				      kstack_u32 reason)
 {
 	struct kstack_kthread_fields f;
-	uint32_t bad;
+	kstack_u32 bad;
 
 	bad = kstack_kthread_read(l, img, len, &f);
 	if (bad)
@@ -88,12 +88,12 @@ uint32_t kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
 	return bad;
 }
 
-uint32_t kstack_kthread_check(const struct kstack_kthread_layout *l,
+kstack_u32 kstack_kthread_check(const struct kstack_kthread_layout *l,
 			      const void *first, const void *second, size_t len,
 			      const struct kstack_kthread_probe *p)
 {
 	struct kstack_kthread_fields a, b;
-	uint32_t bad, moved;
+	kstack_u32 bad, moved;
 
 	bad = kstack_kthread_check_waiting(l, first, len, p,
 					   KSTACK_PROBE_REASON_FIRST);
@@ -116,7 +116,7 @@ uint32_t kstack_kthread_check(const struct kstack_kthread_layout *l,
 }
 
 const struct kstack_kthread_layout *
-kstack_kthread_lookup(const struct kstack_kthread_arch *a, uint32_t build)
+kstack_kthread_lookup(const struct kstack_kthread_arch *a, kstack_u32 build)
 {
 	size_t i;
 
@@ -127,13 +127,13 @@ kstack_kthread_lookup(const struct kstack_kthread_arch *a, uint32_t build)
 }
 
 const struct kstack_kthread_layout *
-kstack_kthread_choose(const struct kstack_kthread_arch *a, uint32_t build,
+kstack_kthread_choose(const struct kstack_kthread_arch *a, kstack_u32 build,
 		      const void *first, const void *second, size_t len,
-		      const struct kstack_kthread_probe *p, uint32_t *checks)
+		      const struct kstack_kthread_probe *p, kstack_u32 *checks)
 {
 	const struct kstack_kthread_layout *l = kstack_kthread_lookup(a, build);
 	size_t i;
-	uint32_t bad;
+	kstack_u32 bad;
 
 	/* A listed build gets its own layout or none: never another's. */
 	if (l) {

@@ -120,6 +120,7 @@ NTSTATUS kstack_kthread_probe_run(void)
 	const struct kstack_kthread_layout *l;
 	size_t len = kstack_kthread_arch_extent(a), i;
 	struct kstack_probe *p;
+	OBJECT_ATTRIBUTES attr;
 	CLIENT_ID cid;
 	HANDLE handle;
 	PETHREAD thread = NULL;
@@ -140,7 +141,9 @@ NTSTATUS kstack_kthread_probe_run(void)
 	KeInitializeEvent(&p->go_first, NotificationEvent, FALSE);
 	KeInitializeEvent(&p->go_second, NotificationEvent, FALSE);
 
-	status = PsCreateSystemThread(&handle, THREAD_ALL_ACCESS, NULL, NULL,
+	/* A kernel handle: no user process can see or close it. */
+	InitializeObjectAttributes(&attr, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+	status = PsCreateSystemThread(&handle, THREAD_ALL_ACCESS, &attr, NULL,
 				      &cid, kstack_probe_thread, p);
 	if (!NT_SUCCESS(status)) {
 		KSTACK_LOG("KTHREAD probe: PsCreateSystemThread failed: 0x%08lx",

@@ -2,8 +2,9 @@
 /*
  * THREAD_CONTEXT: the saved kernel stack pointer, frame pointer and return
  * address of a thread that is switched out, read from its KTHREAD through
- * the per-build offsets in kstack_kthread.c — the seed's approach for XP,
- * kept for the builds we have sourced offsets for.
+ * the KTHREAD layout chosen and checked at load (kstack_kthread_probe.c,
+ * offsets and their sources in kstack_kthread_layouts.c) — the seed's
+ * approach for XP, no longer trusted blindly.
  *
  * Order of checks: request → output size → thread id (lookup) → host
  * support → thread state. A bogus id is therefore reported as such even

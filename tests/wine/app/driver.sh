@@ -44,6 +44,9 @@ driver_tests() {
 			"rc=$rc: $(tr '\n' '|' <"$out/status.txt")" \
 			eval '[ $rc = 0 ] && grep -q "^driver: running" "$out/status.txt" &&
 				grep -q "^read_memory self-test: .*: 0b 30 55 7a 9f" "$out/status.txt"'
+		check "round $round: status says why there is no KTHREAD layout on Wine (not probed)" \
+			"$(grep "^kthread" "$out/status.txt")" \
+			eval 'grep -q "^kthread layout: none, THREAD_CONTEXT unavailable; failed: not probed" "$out/status.txt"'
 		run_k "$out/inst2.txt" install
 		check "round $round: install again is idempotent (exit 0, says so)" \
 			"rc=$rc: $(cat "$out/inst2.txt")" \
