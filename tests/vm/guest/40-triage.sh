@@ -155,6 +155,24 @@ if [ -s /tmp/s.err ]; then
 else
 	pass "triage: --sample: no progress line when stderr is no terminal"
 fi
+# on a terminal (ptyrun: stderr on a pty): a progress line for runs over
+# one second, redrawn in place and cleared at the end; none for shorter runs
+mkdir -p /dev/pts
+grep -q ' /dev/pts ' /proc/mounts || mount -t devpts devpts /dev/pts
+ptyrun /tmp/prog.out kstack --sample "$alt" --group --interval 20ms --duration 2s \
+	--format json -o /tmp/prog.json
+rc=$?
+ptyrun /tmp/short.out kstack --sample "$alt" --group --interval 20ms --duration 500ms \
+	--format json -o /tmp/short.json
+rc2=$?
+printf '\r\033[K' >/tmp/clear
+n=$(tr '\r' '\n' </tmp/prog.out | grep -c '^kstack: sampling [0-9.]*/2.0 s, [0-9]* snapshots, ')
+if [ "$rc" = 0 ] && [ "$rc2" = 0 ] && [ "$n" -ge 3 ] && tail -c 4 /tmp/prog.out | cmp -s - /tmp/clear &&
+	[ ! -s /tmp/short.out ] && grep -q '"rounds"' /tmp/prog.json; then
+	pass "triage: --sample on a terminal: $n progress redraws over 2 s, cleared at the end; none for 500 ms"
+else
+	fail "triage: --sample progress: exit $rc/$rc2, $n redraws; $(tail -c 120 /tmp/prog.out | od -An -c | tr -s ' ' | tail -n 2 | tr '\n' ' ') short: $(head -c 80 /tmp/short.out)"
+fi
 kstack --sample "$alt" --group --interval 20ms --duration 1s --format json -o /tmp/s.json &&
 	emit_check json sample.json /tmp/s.json
 kstack --sample "$alt" --interval 20ms --duration 1s --format pprof -o /tmp/s.pb.gz &&
