@@ -2,7 +2,8 @@
 # scripts/install-deps.sh (a no-op when everything is installed).
 #
 #   make            Linux driver (kstack.ko) + user-space library and CLI
-#   make check      all tests: unit (host), VM (driver, walker), Wine (Windows)
+#   make check      all tests: unit (host), VM (driver, walker), stress (VM), Wine (Windows)
+#   make stress     the VM under exit races, load and bad buffers (part of check)
 #   make demo       boot the VM and show kernel stacks of busy processes
 #   make bench      benchmark in the VM (snapshot vs /proc)
 #   make windows    KStack.sys and kstack.exe for x64 and x86 (mingw-w64)
@@ -16,7 +17,7 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; else \
 KDIR ?= /lib/modules/$(KVER)/build
 export KVER KDIR
 
-.PHONY: all deps module tools windows check demo bench clean
+.PHONY: all deps module tools windows check stress demo bench clean
 
 all: deps module tools
 
@@ -40,6 +41,9 @@ windows: deps
 
 check: deps
 	tests/run-all.sh
+
+stress: deps
+	SUITES=stress tests/run-all.sh
 
 demo: deps module tools
 	tests/vm/demo.sh

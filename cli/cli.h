@@ -125,6 +125,12 @@ struct ks_error *frames_show_process(struct frames *f, uint64_t pid);
 /* Thread tid alone (a missing one is counted and said, not returned). */
 struct ks_error *frames_show_thread(struct frames *f, uint64_t tid);
 
+/*
+ * message.c: "kstack: " and the formatted message on stderr, escaped
+ * (escape.h): messages quote module names, paths and arguments.
+ */
+void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* show.c */
 /* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
 void print_walk_end(const struct ks_walk_result *w, uint64_t tid);

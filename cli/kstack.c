@@ -205,7 +205,7 @@ static int run(const struct opts *o)
 		err = run_threads(&r);
 	if (err && err->code == E2BIG && o->target == CLI_ALL && o->action == CLI_SHOW) {
 		/* over one call's bound, before any output: thread by thread */
-		fprintf(stderr, "kstack: %s; reading thread by thread\n", err->message);
+		cli_message("%s; reading thread by thread", err->message);
 		ks_error_destroy(err);
 		err = run_threads(&r);
 	}
@@ -215,7 +215,7 @@ static int run(const struct opts *o)
 					 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 out:
 	if (err) {
-		fprintf(stderr, "kstack: %s\n", err->message);
+		cli_message("%s", err->message);
 		ks_error_destroy(err);
 		/* what was printed before the error still counts */
 		r.tally.failed++;

@@ -75,8 +75,7 @@ static int opt_max_frames(struct opts *o, const char *arg)
 	uint64_t v;
 
 	if (!parse_u64(arg, &v) || v > KSTACK_FRAMES_MAX * 16) {
-		fprintf(stderr, "kstack: -n: need a frame count 1..%u, got \"%s\"\n",
-			KSTACK_FRAMES_MAX * 16, arg);
+		cli_message("-n: need a frame count 1..%u, got \"%s\"", KSTACK_FRAMES_MAX * 16, arg);
 		return EXIT_USAGE;
 	}
 	o->max_frames = (uint32_t)v;
@@ -411,8 +410,8 @@ int opts_parse(int argc, char **argv, struct opts *o)
 	}
 	for (i = optind; i < argc; i++) {
 		if (!parse_u64(argv[i], &o->ids[o->nids++])) {
-			fprintf(stderr, "kstack: \"%s\" is not a %s\n", argv[i],
-				o->target == CLI_TIDS ? "TID" : "PID");
+			cli_message("\"%s\" is not a %s", argv[i],
+				    o->target == CLI_TIDS ? "TID" : "PID");
 			opts_fini(o);
 			return EXIT_USAGE;
 		}

@@ -127,22 +127,39 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 	const uint64_t *kernel = a.kernel;
 	struct ks_walk_thread wt;
 	struct ks_walk_result w;
+	struct kstack_ret_fixup *fixups = NULL;
 	struct ks_error *err;
 	const uint8_t *buf;
-	size_t len, i;
+	size_t len, nfix = 0, i;
 
 	a.s = s;
 	a.tid = t->tid;
 	err = ks_session_quiet(s, t->tid, &ctx, raw_take, raw_drop, &a);
 	if (!err) {
-		wt = (struct ks_walk_thread){ ctx.stack_base, ctx.stack_size, ctx.sp };
+		wt = (struct ks_walk_thread){
+			.stack_base = ctx.stack_base, .stack_size = ctx.stack_size, .saved_sp = ctx.sp,
+		};
 		err = ks_walk_image(&s->cfg, &wt, a.buf, &w);
+	}
+	/* cut short: tracing may have replaced return addresses the driver knows */
+	if (!err && ks_session_walk_cut(&w)) {
+		err = ks_session_ret_fixups(s, t->tid, &ctx, &fixups, &nfix);
+		if (err && err->code == ENOTSUP) {
+			ks_error_destroy(err);
+			err = NULL;
+		} else if (!err && nfix) {
+			ks_walk_result_fini(&w);
+			wt.fixups = fixups;
+			wt.nr_fixups = nfix;
+			err = ks_walk_image(&s->cfg, &wt, a.buf, &w);
+		}
 	}
 	if (err) {
 		if (err->code == EBUSY)
 			print_running(t->tid, t->comm);
 		tally_error(c, err, t->tid, true);
 		ks_error_destroy(err);
+		free(fixups);
 		raw_drop(&a);
 		return;
 	}
@@ -156,6 +173,12 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 	printf("raw-kernel %u", st->nr_frames);
 	for (i = 0; i < st->nr_frames && i < KSTACK_FRAMES_MAX; i++)
 		printf(" %016" PRIx64, kernel[i]);
+	/* the return addresses the walk used in place of the stack's: slot, original */
+	if (nfix) {
+		printf("\nraw-fixups %zu", nfix);
+		for (i = 0; i < nfix; i++)
+			printf(" %016" PRIx64 " %016" PRIx64, fixups[i].slot, fixups[i].ret);
+	}
 	printf("\nraw-walk %zu", w.nr);
 	for (i = 0; i < w.nr; i++)
 		printf(" %016" PRIx64, w.frames[i].ip);
@@ -176,6 +199,7 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 	else
 		c->cut++;
 	ks_walk_result_fini(&w);
+	free(fixups);
 	raw_drop(&a);
 }
 
@@ -214,7 +238,7 @@ static struct noted_walk *note_snapshot_stacks(struct ks_session *s, struct ks_s
 	size_t off = 0, i;
 
 	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
-		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct ks_walk_thread wt = ks_snapshot_walk_thread(r);
 		struct ks_walk_result w;
 		struct ks_stack_text_entry *e;
 
@@ -253,7 +277,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 	noted = note_snapshot_stacks(s, text, snap);
 	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
 		struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
-		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct ks_walk_thread wt = ks_snapshot_walk_thread(r);
 		struct noted_walk *nw = noted && i < snap->nr ? &noted[i] : NULL;
 		struct ks_walk_result w;
 		char comm[KSTACK_COMM_LEN];

@@ -44,11 +44,11 @@ void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool
 		break;
 	}
 	if (loud)
-		fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", tid, err->message);
+		cli_message("thread %" PRIu64 ": %s", tid, err->message);
 }
 
 void tally_missing(struct tally *t, const struct ks_error *why)
 {
-	fprintf(stderr, "kstack: %s\n", why->message);
+	cli_message("%s", why->message);
 	t->missing++;
 }

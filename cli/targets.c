@@ -135,7 +135,7 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
 		err = list_process(drv, 0, l, &gone);
 		if (err && err->code == E2BIG) {
 			/* past one call's bound: per process, listed from /proc if ours */
-			fprintf(stderr, "kstack: %s; listing from /proc\n", err->message);
+			cli_message("%s; listing from /proc", err->message);
 			ks_error_destroy(err);
 			err = proc_is_ours();
 			if (!err)

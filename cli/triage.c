@@ -234,7 +234,7 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 		}
 	}
 	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
-		struct ks_walk_thread wt = { r->stack_base, r->stack_size, r->sp };
+		struct ks_walk_thread wt = ks_snapshot_walk_thread(r);
 		struct ks_walk_result w;
 		bool added;
 		size_t j;

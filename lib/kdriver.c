@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -146,6 +147,60 @@ struct ks_error *ks_driver_kernel_info(struct ks_driver *drv, struct kstack_kern
 				       e == ENOTTY ? " (driver older than this tool)" : "");
 	}
 	return NULL;
+}
+
+bool ks_driver_is_text(struct ks_driver *drv, uint64_t addr)
+{
+	char name[KSTACK_SYM_LEN];
+	struct kstack_symbolize req = { .hdr = KS_HDR(req) };
+
+	req.addrs = (uint64_t)(uintptr_t)&addr;
+	req.names = (uint64_t)(uintptr_t)name;
+	req.nr = 1;
+	req.flags = KSTACK_SYM_TEXT;
+	return ioctl(drv->fd, KSTACK_IOCTL_SYMBOLIZE, &req) == 0 && name[0];
+}
+
+/* modules loaded between our two calls: a few tries suffice */
+#define KS_MODULE_ORC_TRIES 4
+
+struct ks_error *ks_driver_module_orc(struct ks_driver *drv, struct kstack_module_orc **ret,
+				      size_t *nr_ret)
+{
+	uint32_t max = 256;	/* a typical system has ~100 modules */
+	int tries;
+
+	*ret = NULL;
+	*nr_ret = 0;
+	if (!(drv->version.caps & KSTACK_CAP_MODULE_ORC))
+		return ks_error_format(ENOTSUP, "driver has no MODULE_ORC");
+	for (tries = 0; tries < KS_MODULE_ORC_TRIES; tries++) {
+		struct kstack_module_orcs req = { .hdr = KS_HDR(req) };
+		struct kstack_module_orc *buf = calloc(max, sizeof(*buf));
+		int e;
+
+		if (!buf)
+			return &ks_error_nomem;
+		req.buffer = (uint64_t)(uintptr_t)buf;
+		req.max = max;
+		if (ioctl(drv->fd, KSTACK_IOCTL_MODULE_ORC, &req) == 0) {
+			if (req.nr > max) {
+				free(buf);
+				return ks_error_format(EPROTO, "MODULE_ORC wrote %u of %u entries",
+						       req.nr, max);
+			}
+			*ret = buf;
+			*nr_ret = req.nr;
+			return NULL;
+		}
+		e = errno;
+		free(buf);
+		if (e != ENOSPC || req.nr >= KSTACK_MODULE_ORC_MAX)
+			return ks_error_format(e, "MODULE_ORC: %s", strerror(e));
+		max = req.nr + 16 < KSTACK_MODULE_ORC_MAX ? req.nr + 16 : KSTACK_MODULE_ORC_MAX;
+	}
+	return ks_error_format(EAGAIN, "MODULE_ORC: modules kept coming after %d tries",
+			       KS_MODULE_ORC_TRIES);
 }
 
 struct ks_error *ks_driver_symbolize(struct ks_driver *drv, const uint64_t *addrs, uint32_t n,

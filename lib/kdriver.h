@@ -44,6 +44,21 @@ struct ks_error *ks_driver_stack(struct ks_driver *drv, uint64_t tid, uint64_t *
 struct ks_error *ks_driver_kernel_info(struct ks_driver *drv, struct kstack_kernel_info *ret);
 
 /*
+ * Is addr kernel text as the kernel's unwinder sees it (core, modules, BPF,
+ * ftrace and kprobe trampolines: SYMBOLIZE with KSTACK_SYM_TEXT)? False
+ * also when the driver cannot tell (older driver, EOPNOTSUPP).
+ */
+bool ks_driver_is_text(struct ks_driver *drv, uint64_t addr);
+
+/*
+ * Every loaded module's ORC table location (MODULE_ORC): *ret (malloc'd,
+ * the caller frees) gets *nr_ret entries. ENOTSUP from a driver without
+ * KSTACK_CAP_MODULE_ORC.
+ */
+struct ks_error *ks_driver_module_orc(struct ks_driver *drv, struct kstack_module_orc **ret,
+				      size_t *nr_ret);
+
+/*
  * Name n (<= KSTACK_SYM_MAX) addresses in the kernel: "name+0xoff/0xsize
  * [module]" or "" each. retaddr: return addresses (looked up at addr - 1).
  */

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,6 +8,9 @@
 
 #include "kernel_orc.h"
 #include "orc_lazy.h"
+
+/* more entries than any module has (ext4: ~30,000) means a bad entry */
+#define KS_MODULE_ORC_ENTRIES_MAX (1u << 22)
 
 static void ks_note(const struct ks_kernel_orc_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -112,113 +114,35 @@ static struct ks_error *ks_load_vmlinux(const struct ks_kernel_orc_opts *o, stru
 	return ks_orc_set_add(set, t);
 }
 
-/* Address of /sys/module/NAME/sections/SECTION (root only shows them). */
-static bool ks_section_addr(const char *dir, const char *mod, const char *sec, uint64_t *ret)
-{
-	char path[512];
-	unsigned long long v;
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), "%s/%s/sections/%s", dir, mod, sec);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fscanf(f, "%llx", &v) == 1;
-	fclose(f);
-	*ret = v;
-	return ok && v;
-}
-
-/* Lowest section address above addr, or 0: bounds a section's size. */
-static uint64_t ks_next_section(const char *dir, const char *mod, uint64_t addr)
-{
-	char path[512];
-	uint64_t best = 0, v;
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/%s/sections", dir, mod);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
-			continue;
-		if (ks_section_addr(dir, mod, de->d_name, &v) && v > addr && (!best || v < best))
-			best = v;
-	}
-	closedir(d);
-	return best;
-}
-
 /*
- * sysfs gives section addresses, not sizes. The module loader lays out
- * .orc_unwind and .orc_unwind_ip (both read-only, alignment 1) next to each
- * other in section order, so the gap between them is one table's size:
- * n = gap / 6 (orc first, as objtool emits them) or gap / 4. Check it with
- * the section that follows; the table checks then catch a wrong guess.
+ * Each module's tables where the driver's MODULE_ORC says the loader put
+ * them, whole. A module whose tables cannot be read or fail the checks is
+ * noted and left out: its frames get the frame-pointer/scan fallback.
  */
-static bool ks_module_orc_count(const char *dir, const char *mod, uint64_t ip, uint64_t orc,
-				size_t *ret)
-{
-	uint64_t after, n;
-
-	if (orc < ip) {
-		if ((ip - orc) % KS_ORC_RAW_SIZE)
-			return false;
-		n = (ip - orc) / KS_ORC_RAW_SIZE;
-		after = ks_next_section(dir, mod, ip);
-		if (after && ip + 4 * n > after)
-			return false;
-	} else {
-		if ((orc - ip) % 4)
-			return false;
-		n = (orc - ip) / 4;
-		after = ks_next_section(dir, mod, orc);
-		if (after && orc + KS_ORC_RAW_SIZE * n > after)
-			return false;
-	}
-	*ret = (size_t)n;
-	return n > 0;
-}
-
 static void ks_load_modules(const struct ks_kernel_orc_opts *o, struct ks_orc_set *set)
 {
-	const char *dir = o->sys_module ? o->sys_module : "/sys/module";
-	const char *pm = o->proc_modules ? o->proc_modules : "/proc/modules";
-	char line[1024];
-	FILE *f = fopen(pm, "re");
+	size_t i;
 
-	if (!f) {
-		ks_note(o, "%s: %s: module frames will have no ORC data", pm, strerror(errno));
+	if (!o->modules) {
+		ks_note(o, "driver has no MODULE_ORC: module frames will have no ORC data");
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char name[256];
-		unsigned long long size, base;
-		uint64_t ip, orc;
+	for (i = 0; i < o->nr_modules; i++) {
+		const struct kstack_module_orc *m = &o->modules[i];
+		char name[KSTACK_MODULE_NAME_LEN];
 		struct ks_orc_table *t;
 		struct ks_error *err;
-		size_t n;
 
-		if (sscanf(line, "%255s %llu %*s %*s %*s %llx", name, &size, &base) != 3)
-			continue;
-		if (!base) {
-			ks_note(o, "module %s: address hidden (not root?): no ORC data", name);
-			continue;
-		}
-		if (!ks_section_addr(dir, name, ".orc_unwind_ip", &ip) ||
-		    !ks_section_addr(dir, name, ".orc_unwind", &orc)) {
-			ks_note(o, "module %s has no ORC tables: its frames use the frame-pointer/scan fallback",
-				name);
+		memcpy(name, m->name, sizeof(name));
+		name[sizeof(name) - 1] = '\0';
+		if (!m->num_orcs || m->num_orcs > KS_MODULE_ORC_ENTRIES_MAX ||
+		    m->text_end <= m->text_start) {
+			ks_note(o, "module %s: MODULE_ORC entry makes no sense (%u entries for [%#" PRIx64 ", %#" PRIx64 "))",
+				name, m->num_orcs, m->text_start, m->text_end);
 			continue;
 		}
-		if (!ks_module_orc_count(dir, name, ip, orc, &n)) {
-			ks_note(o, "module %s: cannot size its ORC tables from section addresses", name);
-			continue;
-		}
-		err = ks_load_table(o, name, ip, orc, n, base, base + size, false, &t);
+		err = ks_load_table(o, name, m->orc_ip, m->orc, m->num_orcs, m->text_start,
+				    m->text_end, false, &t);
 		if (!err)
 			err = ks_orc_set_add(set, t);
 		if (err) {
@@ -226,7 +150,6 @@ static void ks_load_modules(const struct ks_kernel_orc_opts *o, struct ks_orc_se
 			ks_error_destroy(err);
 		}
 	}
-	fclose(f);
 }
 
 struct ks_error *ks_kernel_orc_load(const struct ks_kernel_orc_opts *o, struct ks_orc_set *set)

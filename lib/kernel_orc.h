@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Finding and loading a running kernel's ORC tables: vmlinux's through the
- * __start/__stop_orc_unwind(_ip) symbols of /proc/kallsyms, each module's
- * through /sys/module/NAME/sections/.orc_unwind(_ip), all read once through
+ * Finding and loading a running kernel's ORC tables: vmlinux's where the
+ * driver's KERNEL_INFO (or /proc/kallsyms' __start/__stop_orc_unwind(_ip))
+ * says, each module's where the driver's MODULE_ORC says, all read through
  * a memory-read callback (the driver's READ_MEMORY).
  */
 #ifndef KSTACK_KERNEL_ORC_H
@@ -20,8 +20,9 @@ struct ks_kernel_orc_opts {
 	const struct ks_ksyms *ksyms;	/* vmlinux table bounds, if no kinfo */
 	/* the driver's KERNEL_INFO: vmlinux read on demand, no kallsyms needed */
 	const struct kstack_kernel_info *kinfo;
-	const char *proc_modules;	/* NULL: /proc/modules */
-	const char *sys_module;		/* NULL: /sys/module */
+	/* the driver's MODULE_ORC entries; NULL: a driver without it */
+	const struct kstack_module_orc *modules;
+	size_t nr_modules;
 	/* Notes that do not stop the load ("module x has no ORC tables"). */
 	void (*note)(void *note_ctx, const char *msg);
 	void *note_ctx;

@@ -50,13 +50,20 @@ void ks_format_proc(char *buf, size_t len, const struct ks_ksyms *ks, uint64_t i
 	struct ks_symbol s;
 	int n;
 
-	/* %pB: return-address lookup; unknown addresses print as hex */
-	if (!ks || !ks_ksyms_lookup_return(ks, ip, &s)) {
+	/*
+	 * %pB: return-address lookup; unknown addresses print as hex, and so
+	 * do ftrace trampolines and kprobe slots ("[__builtin__ftrace]",
+	 * "[__builtin__kprobes]" in kallsyms): only the kallsyms listing
+	 * names them, the kernel's lookup by address does not (v6.1)
+	 */
+	if (!ks || !ks_ksyms_lookup_return(ks, ip, &s) ||
+	    !strncmp(s.owner, "__builtin__", 11)) {
 		snprintf(buf, len, "%#" PRIx64, ip);
 		return;
 	}
 	n = ks_format_sym(buf, len, &s);
-	if (n >= 0 && (size_t)n + 2 < len && s.owner != ks->owners[0]) {
+	/* BPF code is named with no module (bpf_address_lookup()) */
+	if (n >= 0 && (size_t)n + 2 < len && s.owner != ks->owners[0] && strcmp(s.owner, "bpf")) {
 		memcpy(buf + n, " [", 2);
 		n += 2;
 		n += (int)ks_escape_str(buf + n, len - (size_t)n, s.owner);

@@ -73,9 +73,38 @@ struct ks_error *ks_session_quiet(struct ks_session *s, uint64_t tid,
 				  struct kstack_thread_context *ctx, ks_quiet_take_fn *take,
 				  ks_quiet_drop_fn *drop, void *arg);
 
+/*
+ * Inside a ks_session_quiet() take(): our walk of tid's stack as ctx saw
+ * it; a walk cut short is done again with the return addresses tracing
+ * replaced, if the driver reports any (ks_session_ret_fixups()). *ran set
+ * when those came from a later moment than ctx's.
+ */
+struct ks_error *ks_session_walk_at(struct ks_session *s, uint64_t tid,
+				    const struct kstack_thread_context *ctx,
+				    struct ks_walk_result *res, bool *ran);
+
 /* Saved context and our walk of one thread, from one quiet moment. */
 struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
 				 struct kstack_thread_context *ctx_ret,
 				 struct ks_walk_result *res);
+
+/*
+ * Did this walk stop where the stack goes on (not at user mode, a kernel
+ * thread's end or the frame limit)? Then tracing may have replaced a
+ * return address (ks_session_ret_fixups()).
+ */
+bool ks_session_walk_cut(const struct ks_walk_result *res);
+
+/*
+ * The return addresses tracing replaced on tid's stack, from a RAW
+ * SNAPSHOT of its process (the driver knows them; a copy of the stack
+ * does not), for the stack as ctx saw it: the record's saved sp and
+ * context-switch counts must be ctx's, else EAGAIN (it ran: take ctx
+ * again). *fixups_ret (malloc'd, NULL when none) gets *nr_ret entries.
+ * ENOTSUP: a driver without record tails.
+ */
+struct ks_error *ks_session_ret_fixups(struct ks_session *s, uint64_t tid,
+				       const struct kstack_thread_context *ctx,
+				       struct kstack_ret_fixup **fixups_ret, size_t *nr_ret);
 
 #endif

@@ -136,6 +136,19 @@ const struct kstack_snap_tail *ks_snapshot_tail(const struct kstack_snap_thread 
 	return t;
 }
 
+struct ks_walk_thread ks_snapshot_walk_thread(const struct kstack_snap_thread *rec)
+{
+	struct ks_walk_thread t = {
+		.stack_base = rec->stack_base,
+		.stack_size = rec->stack_size,
+		.saved_sp = rec->sp,
+	};
+	const struct kstack_snap_tail *tail = ks_snapshot_tail(rec, &t.fixups);
+
+	t.nr_fixups = tail ? tail->nr_ret_fixups : 0;
+	return t;
+}
+
 bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *frames,
 			    struct ks_walk_result *end)
 {
@@ -151,8 +164,14 @@ bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *fram
 		end->stop = KS_STOP_MAX_FRAMES;
 		return false;
 	}
-	/* a cut stack is never whole, whatever else the tail says */
-	if ((r->flags & KSTACK_SNAP_F_UNRELIABLE) || !ks_snapshot_end_whole(why)) {
+	/*
+	 * a cut stack is never whole, whatever else the tail says. The
+	 * UNRELIABLE flag on a walk that reached the user-mode entry means
+	 * frames the kernel's unwinder stepped on its frame-pointer guess
+	 * (BPF, trampolines): whole, as /proc prints it, but not reliable.
+	 */
+	if (!ks_snapshot_end_whole(why) ||
+	    ((r->flags & KSTACK_SNAP_F_UNRELIABLE) && why != KSTACK_END_USER)) {
 		end->stop = KS_STOP_UNRELIABLE;
 		return false;
 	}
@@ -169,7 +188,7 @@ bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *fram
 	end->stop = KS_STOP_USER;
 	end->user_ip = tail->user.ip;
 	end->user_sp = tail->user.sp;
-	end->reliable = true;
+	end->reliable = !(r->flags & KSTACK_SNAP_F_UNRELIABLE);
 	return true;
 }
 

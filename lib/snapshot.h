@@ -53,6 +53,13 @@ const struct kstack_snap_tail *ks_snapshot_tail(const struct kstack_snap_thread 
 						const struct kstack_ret_fixup **fixups_ret);
 
 /*
+ * What the user-space walker needs of a RAW record ks_snapshot_next()
+ * handed out: its stack and saved sp, and the return addresses tracing
+ * replaced on it (from its tail, if any).
+ */
+struct ks_walk_thread ks_snapshot_walk_thread(const struct kstack_snap_thread *rec);
+
+/*
  * Is this end reason a whole stack (user-mode entry or a kernel thread's
  * end)? An end reason this tool does not know (a newer driver's) is not.
  */

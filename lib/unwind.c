@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "walk/arch_x86_64.h"
 #include "unwind.h"
@@ -89,6 +90,10 @@ static void ks_walker_scan(struct ks_walker *w, uint64_t sp)
 	w->res->stop = KS_STOP_SCANNED;
 }
 
+static struct ks_error *ks_walk_image_plain(const struct ks_walk_config *cfg,
+					    const struct ks_walk_thread *t, const void *data,
+					    struct ks_walk_result *res);
+
 static enum ks_walk_stop ks_step_stop(enum ks_step_result res)
 {
 	switch (res) {
@@ -153,7 +158,8 @@ static void ks_walker_run(struct ks_walker *w, struct ks_regs r)
 			res->reliable = false;
 			return;
 		}
-		if (!ks_walker_is_text(w, r.ip)) {
+		if (!ks_walker_is_text(w, r.ip) &&
+		    !(w->cfg->is_generated && w->cfg->is_generated(w->cfg->ctx, r.ip))) {
 			res->stop = KS_STOP_NOT_TEXT;
 			res->reliable = false;
 			return;
@@ -183,9 +189,56 @@ static struct ks_error *ks_walk_check(const struct ks_walk_config *cfg,
 	return NULL;
 }
 
+/*
+ * The stack with its replaced return addresses put back: a copy, so the
+ * caller's bytes stay as the kernel had them. NULL: out of memory.
+ */
+static void *ks_walk_fixed_copy(const struct ks_walk_thread *t, const void *data)
+{
+	uint64_t lo = t->saved_sp, len = t->stack_base + t->stack_size - t->saved_sp;
+	uint8_t *copy = malloc(len);
+	size_t i;
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, data, len);
+	for (i = 0; i < t->nr_fixups; i++) {
+		const struct kstack_ret_fixup *f = &t->fixups[i];
+
+		if (ks_range_inside(lo, len, f->slot, 8))
+			memcpy(copy + (f->slot - lo), &f->ret, 8);
+	}
+	return copy;
+}
+
 struct ks_error *ks_walk_image(const struct ks_walk_config *cfg,
 			       const struct ks_walk_thread *t, const void *data,
 			       struct ks_walk_result *res)
+{
+	struct ks_walk_thread plain;
+	struct ks_error *err;
+	void *fixed;
+
+	if (!t->nr_fixups)
+		return ks_walk_image_plain(cfg, t, data, res);
+	*res = (struct ks_walk_result){ 0 };
+	err = ks_walk_check(cfg, t);
+	if (err)
+		return err;
+	fixed = ks_walk_fixed_copy(t, data);
+	if (!fixed)
+		return &ks_error_nomem;
+	plain = *t;
+	plain.nr_fixups = 0;
+	err = ks_walk_image_plain(cfg, &plain, fixed, res);
+	free(fixed);
+	return err;
+}
+
+/* ks_walk_image() of a stack whose return addresses are as the walk needs them */
+static struct ks_error *ks_walk_image_plain(const struct ks_walk_config *cfg,
+					    const struct ks_walk_thread *t, const void *data,
+					    struct ks_walk_result *res)
 {
 	struct ks_stack_image stack = {
 		.base = t->stack_base,

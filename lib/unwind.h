@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kstack/kstack_ioctl.h"
 #include "ks_error.h"
 #include "orc_table.h"
 
@@ -61,6 +62,13 @@ enum ks_walk_stop {
 struct ks_walk_config {
 	ks_read_fn *read;
 	ks_is_text_fn *is_text;	/* NULL: "covered by an ORC table" */
+	/*
+	 * Code is_text does not know that the kernel's unwinder still walks
+	 * (BPF programs and trampolines, ftrace and kprobe trampolines: no
+	 * ORC data, stepped with the frame pointer). Asked only for a return
+	 * address a step found, never for a stack scan's words. NULL: none.
+	 */
+	ks_is_text_fn *is_generated;
 	void *ctx;
 	const struct ks_orc_set *orc;
 	uint32_t max_frames;	/* 0: KS_WALK_DEFAULT_MAX */
@@ -73,6 +81,14 @@ struct ks_walk_config {
 struct ks_walk_thread {
 	uint64_t stack_base, stack_size;
 	uint64_t saved_sp;
+	/*
+	 * Return addresses tracing replaced on this stack (function_graph,
+	 * kretprobes), from the driver's RAW record: the walk reads ret where
+	 * the stack holds a trampoline's address at slot, as the kernel's
+	 * unwinder does. Slots outside the stack are ignored.
+	 */
+	const struct kstack_ret_fixup *fixups;
+	size_t nr_fixups;
 };
 
 struct ks_walk_result {

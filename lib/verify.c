@@ -73,6 +73,22 @@ bool ks_verify_cmp_kernel(const struct ks_walk_result *w, const uint64_t *k, siz
 	return i == nw && i == nk;
 }
 
+/*
+ * Our name of a frame equals /proc's line. kallsyms gives no size for the
+ * last symbol of an owner (a BPF program or trampoline: /proc prints the
+ * kernel's, bpf_trampoline_N+0x36/0x1000); then name and offset must match.
+ */
+static bool ks_same_proc_name(const char *ours, const char *proc)
+{
+	const char *slash;
+
+	if (!strcmp(ours, proc))
+		return true;
+	slash = strchr(proc, '/');
+	return slash && !strchr(ours, '/') && strlen(ours) == (size_t)(slash - proc) &&
+	       !strncmp(ours, proc, (size_t)(slash - proc));
+}
+
 bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *w,
 			char *const *proc, size_t nproc, size_t *diff_ret)
 {
@@ -83,7 +99,7 @@ bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *
 		if (ks_ksyms_in_sched(ks, w->frames[i].ip))
 			continue;	/* stack_trace_save_tsk() drops these */
 		ks_format_proc(buf, sizeof(buf), ks, w->frames[i].ip);
-		if (j >= nproc || strcmp(buf, proc[j])) {
+		if (j >= nproc || !ks_same_proc_name(buf, proc[j])) {
 			*diff_ret = j;
 			return false;
 		}
@@ -105,13 +121,11 @@ static struct ks_error *ks_verify_take(void *arg, const struct kstack_thread_con
 {
 	struct ks_verify_arg *a = arg;
 	struct ks_verify *v = a->v;
-	struct ks_walk_thread t = {
-		.stack_base = ctx->stack_base, .stack_size = ctx->stack_size, .saved_sp = ctx->sp,
-	};
 	struct kstack_stack st;
 	struct ks_error *err;
+	bool late = false;
 
-	err = ks_walk(&a->s->cfg, &t, &v->walk);
+	err = ks_session_walk_at(a->s, a->tid, ctx, &v->walk, &late);
 	if (!err)
 		err = ks_driver_stack(&a->s->drv, a->tid, v->kernel, KSTACK_FRAMES_MAX, &st);
 	if (!err)
@@ -122,7 +136,7 @@ static struct ks_error *ks_verify_take(void *arg, const struct kstack_thread_con
 	}
 	v->nkernel = st.nr_frames;
 	v->kernel_flags = st.flags;
-	*ran = (st.flags & KSTACK_SF_RAN) || st.nvcsw_before != ctx->nvcsw ||
+	*ran = late || (st.flags & KSTACK_SF_RAN) || st.nvcsw_before != ctx->nvcsw ||
 	       st.nivcsw_before != ctx->nivcsw;
 	return NULL;
 }

@@ -45,6 +45,7 @@ struct kstack_capture {
 	u32 nr_frames;
 	u32 flags;		/* KSTACK_SF_* */
 	u32 end;		/* KSTACK_END_*: why the walk ended */
+	u32 nr_fixups;		/* RAW: kstack_ret_fixup entries found */
 };
 
 /* kstack_task.c: thread context and in-kernel unwinding */
@@ -55,6 +56,8 @@ int kstack_quiet_stack(struct task_struct *task, struct kstack_capture *cap,
 		       unsigned long *stack);
 void kstack_user_regs(struct task_struct *task, unsigned long stack,
 		      struct kstack_user_regs *user, struct kstack_capture *cap);
+u32 kstack_ret_fixups(struct task_struct *task, const u8 *data, unsigned long sp,
+		      unsigned long len, struct kstack_ret_fixup *fix, u32 max);
 struct kstack_walk_cache;
 int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 		       struct kstack_walk_cache *cache, struct kstack_user_regs *user,
@@ -67,15 +70,58 @@ typedef unsigned long (*kstack_lookup_t)(const char *name);
 void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *kinfo);
 struct kstack_walk_cache *kstack_walk_cache_new(void);
 void kstack_walk_cache_free(struct kstack_walk_cache *c);
+bool kstack_has_ret_trampoline(const u8 *data, unsigned long len);
 int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,
 		     u64 *frames, u32 max, struct kstack_capture *cap);
+
+/* kstack_modorc.c: where modules' ORC tables are */
+void kstack_modorc_init(kstack_lookup_t lookup);
+bool kstack_modorc_available(void);
+long kstack_module_orc(void __user *uarg);
 
 /* kstack_snapshot.c: many threads in one call */
 void kstack_snapshot_init(kstack_lookup_t lookup);
 long kstack_snapshot(void __user *uarg);
 
+/* kstack_access.c: the caller, the target, kernel lockdown (each request) */
+void kstack_access_init(kstack_lookup_t lookup);
+/* 0, or -EPERM: the caller lacks CAP_SYS_ADMIN now */
+int kstack_caller_allowed(void);
+/* May the caller see task's kernel stack (as /proc/PID/stack)? Any context. */
+bool kstack_may_read_task(struct task_struct *task);
+/*
+ * The same answer, remembered for the next thread of the same process with
+ * the same credentials. Only within one RCU read section: the caller holds
+ * rcu_read_lock and zeroes the memo whenever it drops the lock.
+ */
+struct kstack_access_memo {
+	const void *signal, *cred;	/* whose answer ok is (NULL: none) */
+	bool ok;
+};
+
+bool kstack_may_read_task_memo(struct kstack_access_memo *m, struct task_struct *task);
+/* Check task and hold off its exec: 0 (unlock after), -EPERM, -EINTR. Sleeps. */
+int kstack_lock_target(struct task_struct *task);
+void kstack_unlock_target(struct task_struct *task);
+/* Is reading kernel memory forbidden by lockdown (LOCKDOWN_KCORE)? */
+bool kstack_memory_locked_down(void);
+/* 0, or -EPERM with a ratelimited log line naming what was refused */
+int kstack_lockdown_refuse(const char *what);
+
+/* kstack_count.c: the module's task references and heap blocks, counted */
+struct task_struct *kstack_task_get(struct task_struct *task);
+void kstack_task_put(struct task_struct *task);
+/* count a reference taken elsewhere (get_pid_task); NULL: none */
+void kstack_task_counted(struct task_struct *task);
+/* count a block just allocated (NULL: none); returns it */
+void *kstack_counted(void *p);
+/* uncount and kvfree (kmalloc'd blocks too); NULL: nothing */
+void kstack_free(const void *p);
+long kstack_count_tasks(void);
+long kstack_count_allocs(void);
+
 /* kstack_sym.c: kernel-side symbolization, core text names kept */
-void kstack_sym_init(unsigned long text_start, unsigned long text_end);
+void kstack_sym_init(kstack_lookup_t lookup, unsigned long text_start, unsigned long text_end);
 void kstack_sym_exit(void);
 long kstack_symbolize(void __user *uarg);
 

@@ -55,6 +55,7 @@ int kstack_mem_init(void)
 {
 	kstack_lookup_t lookup = kstack_find_lookup_name();
 
+	kstack_access_init(lookup);
 	if (!lookup) {
 		pr_warn("kstack: cannot resolve kallsyms_lookup_name; READ_MEMORY limited to kernel stacks\n");
 		return 0;
@@ -81,8 +82,9 @@ int kstack_mem_init(void)
 	kinfo.orc_lookup_end = lookup("orc_lookup_end");
 	kinfo.orc_lookup_block_order = LOOKUP_BLOCK_ORDER;
 	kstack_walk_init(lookup, &kinfo);
-	kstack_sym_init(core.stext, core.etext);
+	kstack_sym_init(lookup, core.stext, core.etext);
 	kstack_snapshot_init(lookup);
+	kstack_modorc_init(lookup);
 	core_ok = core.stext && core.etext > core.stext &&
 		  core.srodata && core.erodata > core.srodata;
 	if (!core_ok)
@@ -157,7 +159,8 @@ static bool kstack_in_module(unsigned long addr, size_t len)
 
 /*
  * Caller holds rcu_read_lock: the thread list and stacks stay valid. The
- * task whose stack holds the range, pinned (the caller puts it), or NULL.
+ * task whose stack holds the range, pinned (the caller puts it), or NULL
+ * (also when the task is outside the caller's pid namespace).
  * O(threads): done once per request, not per chunk.
  */
 static struct task_struct *kstack_stack_owner(unsigned long addr, size_t len)
@@ -167,10 +170,12 @@ static struct task_struct *kstack_stack_owner(unsigned long addr, size_t len)
 	for_each_process_thread(p, t) {
 		unsigned long stack = (unsigned long)READ_ONCE(t->stack);
 
-		if (stack && kstack_within(stack, stack + THREAD_SIZE, addr, len)) {
-			get_task_struct(t);
-			return t;	/* leaves both loops */
-		}
+		if (!stack || !kstack_within(stack, stack + THREAD_SIZE, addr, len))
+			continue;
+		/* a thread the caller's pid namespace cannot name: as by tid */
+		if (!task_pid_vnr(t))
+			return NULL;
+		return kstack_task_get(t);	/* leaves both loops */
 	}
 	return NULL;
 }
@@ -263,11 +268,23 @@ long kstack_read_memory(void __user *uarg)
 		return ret;
 	if (!req.length || req.length > KSTACK_READ_MAX)
 		return -EINVAL;
+	/* every byte it gives is kernel memory, stacks included */
+	ret = kstack_lockdown_refuse("READ_MEMORY");
+	if (ret)
+		return ret;
 	ret = kstack_check_range(req.address, req.length, &owner);
 	if (ret)
 		return ret;
+	/* a thread's stack: only if the caller may see that thread's stack */
+	if (owner) {
+		ret = kstack_lock_target(owner);
+		if (ret) {
+			kstack_task_put(owner);
+			return ret;
+		}
+	}
 
-	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	bounce = kstack_counted(kmalloc(PAGE_SIZE, GFP_KERNEL));
 	if (!bounce) {
 		ret = -ENOMEM;
 		goto out;
@@ -286,12 +303,14 @@ long kstack_read_memory(void __user *uarg)
 		done += n;
 		cond_resched();
 	}
-	kfree(bounce);
+	kstack_free(bounce);
 	req.bytes_read = done;
 	if (kstack_req_out(uarg, &req, sizeof(req)))
 		ret = -EFAULT;
 out:
-	if (owner)
-		put_task_struct(owner);
+	if (owner) {
+		kstack_unlock_target(owner);
+		kstack_task_put(owner);
+	}
 	return ret;
 }

@@ -20,6 +20,14 @@
 #include <asm/switch_to.h>
 #include "kstack.h"
 
+/* a RAW record's return-address fixups, at most: one per frame walked */
+#define KSTACK_SNAP_FIXUPS_MAX	KSTACK_FRAMES_MAX
+
+/* the largest record: RAW, a whole stack, every fixup and the tail */
+#define KSTACK_SNAP_REC_MAX	(sizeof(struct kstack_snap_thread) + THREAD_SIZE + \
+				 KSTACK_SNAP_FIXUPS_MAX * sizeof(struct kstack_ret_fixup) + \
+				 sizeof(struct kstack_snap_tail))
+
 /* records gathered in the kernel, copied out a chunk at a time */
 #define KSTACK_SNAP_CHUNK	(64u << 10)
 
@@ -65,8 +73,7 @@ static bool kstack_pin(struct kstack_tasks *list, struct task_struct *leader)
 				all = false;
 				break;
 			}
-			get_task_struct(t);
-			list->t[list->nr++] = t;
+			list->t[list->nr++] = kstack_task_get(t);
 		}
 	} else {
 		for_each_process_thread(p, t) {
@@ -74,8 +81,7 @@ static bool kstack_pin(struct kstack_tasks *list, struct task_struct *leader)
 				all = false;
 				goto out;
 			}
-			get_task_struct(t);
-			list->t[list->nr++] = t;
+			list->t[list->nr++] = kstack_task_get(t);
 		}
 	}
 out:
@@ -88,8 +94,8 @@ static void kstack_unpin(struct kstack_tasks *list)
 	u32 i;
 
 	for (i = 0; i < list->nr; i++)
-		put_task_struct(list->t[i]);
-	kvfree(list->t);
+		kstack_task_put(list->t[i]);
+	kstack_free(list->t);
 	list->t = NULL;
 	list->nr = 0;
 }
@@ -104,7 +110,7 @@ static int kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
 	u32 cap = min(kstack_count_threads(leader) + 64, KSTACK_SNAP_MAX_THREADS);
 
 	for (;;) {
-		list->t = kvmalloc_array(cap, sizeof(*list->t), GFP_KERNEL);
+		list->t = kstack_counted(kvmalloc_array(cap, sizeof(*list->t), GFP_KERNEL));
 		if (!list->t)
 			return -ENOMEM;
 		list->cap = cap;
@@ -119,9 +125,11 @@ static int kstack_collect(struct kstack_tasks *list, struct task_struct *leader)
 }
 
 /*
- * Copy the live part of a sleeping thread's stack: saved sp .. top; with
- * user, its user-mode registers too (in the copy, but found by the same
- * rule as for frames records).
+ * Copy the live part of a sleeping thread's stack: saved sp .. top. With
+ * user (a tail asked for), its user-mode registers too (in the copy, but
+ * found by the same rule as for frames records), and after the copy,
+ * padded to 8 bytes, the return addresses tracing replaced in it
+ * (cap->nr_fixups of them): what a walker of the copy cannot know.
  */
 static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_thread *rec,
 			      u8 *data, struct kstack_user_regs *user,
@@ -131,6 +139,7 @@ static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_threa
 	int ret;
 
 	cap->flags = 0;
+	cap->nr_fixups = 0;
 	cap->end = KSTACK_END_UNKNOWN;	/* the tool walks */
 	rcu_read_lock();
 	ret = kstack_quiet_stack(task, cap, &stack);
@@ -149,8 +158,14 @@ static int kstack_capture_raw(struct task_struct *task, struct kstack_snap_threa
 		goto out;
 	}
 	rec->ip = *(u64 *)(data + offsetof(struct inactive_task_frame, ret_addr));
-	if (user)
+	if (user) {
 		kstack_user_regs(task, stack, user, cap);
+		/* the unwinder's pass only where a trampoline is in the copy */
+		if (kstack_has_ret_trampoline(data, rec->raw_len))
+			cap->nr_fixups = kstack_ret_fixups(task, data, sp, rec->raw_len,
+							   (void *)(data + ALIGN(rec->raw_len, 8)),
+							   KSTACK_SNAP_FIXUPS_MAX);
+	}
 	/* stack bytes before the counts after */
 	smp_rmb();
 	if (kstack_ran(task, cap))
@@ -170,20 +185,25 @@ static u32 kstack_put_tail(struct kstack_snap_thread *rec, u32 len,
 			   const struct kstack_capture *cap,
 			   const struct kstack_user_regs *user)
 {
-	struct kstack_snap_tail *tail = (void *)((u8 *)rec + ALIGN(len, 8));
+	u32 fixups = cap->nr_fixups * sizeof(struct kstack_ret_fixup);
+	struct kstack_snap_tail *tail = (void *)((u8 *)rec + ALIGN(len, 8) + fixups);
 
 	memset(tail, 0, sizeof(*tail));
 	tail->end = cap->end;
+	tail->nr_ret_fixups = cap->nr_fixups;
 	if (rec->flags & KSTACK_SNAP_F_USER_REGS)
 		tail->user = *user;
 	rec->flags |= KSTACK_SNAP_F_TAIL;
-	return ALIGN(len, 8) + sizeof(*tail);
+	return ALIGN(len, 8) + fixups + sizeof(*tail);
 }
 
-/* One thread into rec (+ data and tail after it); retaken once if it ran. */
+/*
+ * One thread into rec (+ data and tail after it); retaken once if it ran.
+ * memo: the whole-system pass's access answers (under its RCU section), or NULL.
+ */
 static int kstack_capture_one(struct task_struct *task, const struct kstack_snapshot *req,
 			      struct kstack_walk_cache *cache, bool init_ns,
-			      struct kstack_snap_thread *rec)
+			      struct kstack_access_memo *memo, struct kstack_snap_thread *rec)
 {
 	bool want_tail = req->flags & KSTACK_SNAP_WANT_TAIL;
 	struct kstack_user_regs user;
@@ -195,6 +215,15 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 	/* a thread outside the caller's pid namespace has no number there */
 	if (!init_ns && !task_pid_vnr(task))
 		return -ENOENT;
+	/*
+	 * Each thread checked as /proc/PID/task/TID/stack checks it, at its
+	 * capture: the whole-system pass cannot take each thread's
+	 * exec_update_lock (a sleeping lock, inside RCU), so there the check
+	 * and the capture are not atomic against an exec; SNAPSHOT of one
+	 * process holds that process's lock throughout.
+	 */
+	if (!(memo ? kstack_may_read_task_memo(memo, task) : kstack_may_read_task(task)))
+		return -EACCES;
 	memset(rec, 0, sizeof(*rec));
 	for (tries = 0; tries < 2; tries++) {
 		if (req->mode == KSTACK_SNAP_RAW)
@@ -233,6 +262,7 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 		rec->flags |= KSTACK_SNAP_F_RUNNING;
 		rec->raw_len = 0;
 		cap.end = KSTACK_END_RUNNING;
+		cap.nr_fixups = 0;
 	} else {
 		rec->nvcsw_before = cap.nvcsw_before;
 		rec->nivcsw_before = cap.nivcsw_before;
@@ -284,6 +314,8 @@ struct kstack_snap {
 	struct kstack_walk_cache *cache;
 	u32 rec_max;		/* a record with the largest data it may carry */
 	bool init_ns;
+	struct kstack_access_memo memo;	/* kstack_snap_all's, per RCU section */
+	bool use_memo;
 };
 
 static int kstack_snap_flush(struct kstack_snap_out *out)
@@ -317,11 +349,13 @@ static void kstack_snap_add(struct kstack_snap *sn, struct task_struct *t)
 	struct kstack_snap_thread *rec = (void *)(sn->out.buf + sn->out.len);
 	struct kstack_snapshot *req = &sn->req;
 
-	int ret = kstack_capture_one(t, req, sn->cache, sn->init_ns, rec);
+	int ret = kstack_capture_one(t, req, sn->cache, sn->init_ns,
+				     sn->use_memo ? &sn->memo : NULL, rec);
 
 	if (ret) {
-		if (ret == -ESRCH)
-			req->nr_skipped++;	/* exited before its turn */
+		/* exited before its turn, or not the caller's to see */
+		if (ret == -ESRCH || ret == -EACCES)
+			req->nr_skipped++;
 		return;
 	}
 	req->bytes_needed += rec->rec_size;
@@ -378,21 +412,24 @@ static int kstack_snap_all(struct kstack_snap *sn)
 
 	/* a double loop: leave it with goto, never break (sched/signal.h) */
 	rcu_read_lock();
+	memset(&sn->memo, 0, sizeof(sn->memo));
+	sn->use_memo = true;
 	for_each_process_thread(g, t) {
 		if (++n > KSTACK_SNAP_MAX_THREADS) {
 			ret = -E2BIG;
 			goto out;
 		}
 		if (kstack_snap_full(sn) || ++batch > KSTACK_SNAP_BATCH) {
-			get_task_struct(g);
-			get_task_struct(t);
+			kstack_task_get(g);
+			kstack_task_get(t);
+			memset(&sn->memo, 0, sizeof(sn->memo));	/* valid within a section */
 			rcu_read_unlock();
 			ret = kstack_snap_flush(&sn->out);
 			cond_resched();
 			rcu_read_lock();
 			alive = pid_alive(g) && pid_alive(t);
-			put_task_struct(t);
-			put_task_struct(g);
+			kstack_task_put(t);
+			kstack_task_put(g);
 			if (!ret && !alive)
 				ret = -EAGAIN;
 			if (ret)
@@ -402,6 +439,7 @@ static int kstack_snap_all(struct kstack_snap *sn)
 		kstack_snap_add(sn, t);
 	}
 out:
+	sn->use_memo = false;
 	rcu_read_unlock();
 	return ret;
 }
@@ -415,26 +453,38 @@ long kstack_snapshot(void __user *uarg)
 	struct kstack_snap sn = { };
 	int ret, tries;
 
-	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * (sizeof(struct kstack_snap_thread) + THREAD_SIZE +
-					      sizeof(struct kstack_snap_tail)));
+	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * KSTACK_SNAP_REC_MAX);
 	ret = kstack_req_in(&sn.req, sizeof(sn.req), KSTACK_SNAPSHOT_V1_SIZE, uarg);
 	if (ret)
 		return ret;
 	ret = kstack_snap_check(&sn.req);
 	if (ret)
 		return ret;
+	/* raw stacks are kernel memory; frames stay allowed (kstack_access.c) */
+	if (sn.req.mode == KSTACK_SNAP_RAW) {
+		ret = kstack_lockdown_refuse("SNAPSHOT of raw stacks");
+		if (ret)
+			return ret;
+	}
 	if (sn.req.pid) {
 		leader = kstack_get_task(sn.req.pid);
 		if (!leader)
 			return -ESRCH;
+		/* the process as /proc/PID/stack: checked, no exec until done */
+		ret = kstack_lock_target(leader);
+		if (ret) {
+			kstack_task_put(leader);
+			return ret;
+		}
 	}
 	sn.init_ns = task_active_pid_ns(current) == &init_pid_ns;
 	sn.rec_max = sizeof(struct kstack_snap_thread) +
 		     max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
 	if (sn.req.flags & KSTACK_SNAP_WANT_TAIL)
-		sn.rec_max += sizeof(struct kstack_snap_tail);
+		sn.rec_max += KSTACK_SNAP_FIXUPS_MAX * sizeof(struct kstack_ret_fixup) +
+			      sizeof(struct kstack_snap_tail);
 	sn.out.ubuf = u64_to_user_ptr(sn.req.buffer);
-	sn.out.buf = kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL);
+	sn.out.buf = kstack_counted(kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL));
 	if (!sn.out.buf) {
 		ret = -ENOMEM;
 		goto out;
@@ -460,9 +510,11 @@ long kstack_snapshot(void __user *uarg)
 	if (kstack_req_out(uarg, &sn.req, sizeof(sn.req)))
 		ret = -EFAULT;
 out:
-	kvfree(sn.out.buf);
+	kstack_free(sn.out.buf);
 	kstack_walk_cache_free(sn.cache);
-	if (leader)
-		put_task_struct(leader);
+	if (leader) {
+		kstack_unlock_target(leader);
+		kstack_task_put(leader);
+	}
 	return ret;
 }

@@ -18,19 +18,29 @@
 #include <linux/uaccess.h>
 #include "kstack.h"
 
+/* __kernel_text_address(), not exported: NULL if not found */
+static int (*sym_kernel_text)(unsigned long addr);
+
 /*
  * A return address is named like %pB does: look up addr - 1 (the call may
  * be the function's last instruction) but report addr's offset.
  */
-static void kstack_name_one(char *out, char *tmp, u64 addr, bool retaddr)
+static void kstack_name_one(char *out, char *tmp, u64 addr, bool retaddr, bool text)
 {
 	unsigned long off;
 	char *plus, *slash;
 
-	sprint_symbol(tmp, retaddr ? addr - 1 : addr);
-	/* no symbol: sprint_symbol prints the bare address */
-	if (!strncmp(tmp, "0x", 2)) {
+	if (text && !sym_kernel_text(addr)) {
 		out[0] = '\0';
+		return;
+	}
+	sprint_symbol(tmp, retaddr ? addr - 1 : addr);
+	/* no symbol: sprint_symbol prints the bare address; %pB, addr's */
+	if (!strncmp(tmp, "0x", 2)) {
+		if (text)
+			snprintf(out, KSTACK_SYM_LEN, "0x%llx", addr);
+		else
+			out[0] = '\0';
 		return;
 	}
 	plus = strrchr(tmp, '+');
@@ -64,17 +74,20 @@ static u32 sym_cache_used;
 static unsigned long sym_text_start, sym_text_end;
 static DEFINE_MUTEX(sym_cache_lock);
 
-void kstack_sym_init(unsigned long text_start, unsigned long text_end)
+void kstack_sym_init(kstack_lookup_t lookup, unsigned long text_start, unsigned long text_end)
 {
+	sym_kernel_text = (void *)lookup("__kernel_text_address");
 	sym_text_start = text_start;
 	sym_text_end = text_end;
 	/* without it every name is looked up: slower, not wrong */
-	sym_cache = kvcalloc(KSTACK_SYM_CACHE_SLOTS, sizeof(*sym_cache), GFP_KERNEL);
+	sym_cache = kstack_counted(kvcalloc(KSTACK_SYM_CACHE_SLOTS, sizeof(*sym_cache),
+					    GFP_KERNEL));
 }
 
 void kstack_sym_exit(void)
 {
-	kvfree(sym_cache);
+	kstack_free(sym_cache);
+	sym_cache = NULL;
 }
 
 /* Caller holds sym_cache_lock. The slot of (addr, retaddr), or a free one. */
@@ -92,10 +105,11 @@ static struct kstack_sym_slot *kstack_sym_slot(u64 addr, bool retaddr)
 }
 
 /* Caller holds sym_cache_lock. */
-static void kstack_name_cached(char *out, char *tmp, u64 addr, bool retaddr)
+static void kstack_name_cached(char *out, char *tmp, u64 addr, bool retaddr, bool text)
 {
 	struct kstack_sym_slot *s = NULL;
 
+	/* core text: named the same with or without KSTACK_SYM_TEXT */
 	if (sym_cache && addr >= sym_text_start && addr < sym_text_end) {
 		s = kstack_sym_slot(addr, retaddr);
 		if (s->addr) {
@@ -103,7 +117,7 @@ static void kstack_name_cached(char *out, char *tmp, u64 addr, bool retaddr)
 			return;
 		}
 	}
-	kstack_name_one(out, tmp, addr, retaddr);
+	kstack_name_one(out, tmp, addr, retaddr, text);
 	/* at most 3/4 full: the probe above always finds an end */
 	if (s && sym_cache_used < KSTACK_SYM_CACHE_SLOTS / 4 * 3) {
 		memcpy(s->name, out, KSTACK_SYM_LEN);
@@ -124,12 +138,15 @@ long kstack_symbolize(void __user *uarg)
 	ret = kstack_req_in(&req, sizeof(req), sizeof(req), uarg);
 	if (ret)
 		return ret;
-	if (!req.nr || req.nr > KSTACK_SYM_MAX || req.flags & ~KSTACK_SYM_RETADDR)
+	if (!req.nr || req.nr > KSTACK_SYM_MAX ||
+	    req.flags & ~(KSTACK_SYM_RETADDR | KSTACK_SYM_TEXT))
 		return -EINVAL;
-	addrs = kvmalloc_array(req.nr, sizeof(*addrs), GFP_KERNEL);
+	if ((req.flags & KSTACK_SYM_TEXT) && !sym_kernel_text)
+		return -EOPNOTSUPP;
+	addrs = kstack_counted(kvmalloc_array(req.nr, sizeof(*addrs), GFP_KERNEL));
 	/* zeroed: each name is copied out whole, bytes after its NUL too */
-	names = kvcalloc(req.nr, KSTACK_SYM_LEN, GFP_KERNEL);
-	tmp = kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL);
+	names = kstack_counted(kvcalloc(req.nr, KSTACK_SYM_LEN, GFP_KERNEL));
+	tmp = kstack_counted(kmalloc(KSYM_SYMBOL_LEN, GFP_KERNEL));
 	if (!addrs || !names || !tmp) {
 		ret = -ENOMEM;
 		goto out;
@@ -141,13 +158,13 @@ long kstack_symbolize(void __user *uarg)
 	mutex_lock(&sym_cache_lock);
 	for (i = 0; i < req.nr; i++)
 		kstack_name_cached(names + (size_t)i * KSTACK_SYM_LEN, tmp, addrs[i],
-				   req.flags & KSTACK_SYM_RETADDR);
+				   req.flags & KSTACK_SYM_RETADDR, req.flags & KSTACK_SYM_TEXT);
 	mutex_unlock(&sym_cache_lock);
 	if (copy_to_user(u64_to_user_ptr(req.names), names, (size_t)req.nr * KSTACK_SYM_LEN))
 		ret = -EFAULT;
 out:
-	kfree(tmp);
-	kvfree(names);
-	kvfree(addrs);
+	kstack_free(tmp);
+	kstack_free(names);
+	kstack_free(addrs);
 	return ret;
 }

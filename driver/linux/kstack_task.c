@@ -36,6 +36,7 @@ struct task_struct *kstack_get_task(u64 tid)
 		return NULL;
 	task = get_pid_task(pid, PIDTYPE_PID);
 	put_pid(pid);
+	kstack_task_counted(task);
 	return task;
 }
 
@@ -121,7 +122,8 @@ static int kstack_read_context(struct kstack_thread_context *c,
 	c->nvcsw = cap.nvcsw_before;
 	c->nivcsw = cap.nivcsw_before;
 	c->sp = sp;
-	c->fp = frame.bp;
+	/* a word of the stack's contents: withheld under lockdown (kstack_access.c) */
+	c->fp = kstack_memory_locked_down() ? 0 : frame.bp;
 	c->ip = frame.ret_addr;
 	c->stack_base = stack;
 	c->stack_size = THREAD_SIZE;
@@ -142,17 +144,22 @@ long kstack_thread_context(void __user *uarg)
 	task = kstack_get_task(req.tid);
 	if (!task)
 		return -ESRCH;
+	ret = kstack_lock_target(task);
+	if (ret)
+		goto out;
 	for (tries = 0; tries < KSTACK_CTX_TRIES; tries++) {
 		ret = kstack_read_context(&req, task);
 		if (ret != -EAGAIN)
 			break;
 		cond_resched();
 	}
-	if (!ret) {
+	if (!ret)
 		kstack_fill_ident(&req, task);
+	kstack_unlock_target(task);
+	if (!ret)
 		ret = kstack_req_out(uarg, &req, sizeof(req));
-	}
-	put_task_struct(task);
+out:
+	kstack_task_put(task);
 	return ret;
 }
 
@@ -204,6 +211,39 @@ void kstack_user_regs(struct task_struct *task, unsigned long stack,
 }
 
 /*
+ * Caller holds rcu_read_lock and found the task quiet; data holds a copy
+ * of its stack from sp, len bytes. The return addresses tracing replaced
+ * (function_graph's return_to_handler, kretprobe/rethook trampolines), as
+ * the kernel's unwinder recovers them (unwind_recover_ret_addr()): each
+ * stack slot the walk read an ip from whose copy differs from the ip the
+ * unwinder reports. A call frame's ip comes from the slot below the
+ * caller's sp; a pt_regs frame's from regs->ip. Up to max into fix[];
+ * returns how many.
+ */
+u32 kstack_ret_fixups(struct task_struct *task, const u8 *data, unsigned long sp,
+		      unsigned long len, struct kstack_ret_fixup *fix, u32 max)
+{
+	struct unwind_state state;
+	unsigned long slot;
+	u32 n = 0, frames = 0;
+	u64 raw;
+
+	unwind_start(&state, task, NULL, NULL);
+	while (n < max && frames++ < KSTACK_FRAMES_MAX && unwind_next_frame(&state)) {
+		slot = state.regs ? (unsigned long)&state.regs->ip : state.sp - sizeof(long);
+		if (!ks_range_inside(sp, len, slot, sizeof(raw)))
+			continue;
+		memcpy(&raw, data + (slot - sp), sizeof(raw));
+		if (raw == state.ip)
+			continue;
+		fix[n].slot = slot;
+		fix[n].ret = state.ip;
+		n++;
+	}
+	return n;
+}
+
+/*
  * Unwind a sleeping task: up to max frames into frames[], their count, the
  * end reason and the ctxsw counts around the walk into *cap; with user, its
  * user-mode registers too (KSTACK_SF_USER_REGS), under the same check. With
@@ -221,6 +261,7 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 
 	cap->flags = 0;
 	cap->end = KSTACK_END_UNKNOWN;
+	cap->nr_fixups = 0;
 	rcu_read_lock();
 	ret = kstack_quiet_stack(task, cap, &stack);
 	if (ret)
@@ -243,13 +284,25 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 		frames[n++] = addr;
 	}
 	cap->nr_frames = n;
+	/*
+	 * An error with the user-mode entry reached: the walk went through
+	 * code without ORC data (BPF, trampolines) on the kernel's frame-
+	 * pointer guess, and still reached its end. Without the user-mode
+	 * entry, an error or a stop before the end (a return address outside
+	 * kernel text) cuts the stack short.
+	 */
+	if (unwind_error(&state))
+		cap->flags |= KSTACK_SF_UNRELIABLE;
 	if (cap->flags & KSTACK_SF_TRUNCATED)
 		cap->end = KSTACK_END_LIMIT;
-	else if (unwind_error(&state) || !unwind_done(&state))
-		/* an error, or a return address outside kernel text */
-		cap->end = KSTACK_END_UNRELIABLE;
 	else if (state.regs && user_mode(state.regs))
-		cap->end = KSTACK_END_USER;	/* unwind_next_frame()'s end for user tasks */
+		/*
+		 * the user-mode entry frame: its ip is no kernel text (the
+		 * loop stopped there), or the next step ended the walk
+		 */
+		cap->end = KSTACK_END_USER;
+	else if (unwind_error(&state) || !unwind_done(&state))
+		cap->end = KSTACK_END_UNRELIABLE;
 	else
 		cap->end = KSTACK_END_KTHREAD;	/* ORC end of stack */
 	if (cap->end == KSTACK_END_UNRELIABLE)
@@ -281,12 +334,16 @@ long kstack_stack(void __user *uarg)
 	task = kstack_get_task(req.tid);
 	if (!task)
 		return -ESRCH;
-	frames = kmalloc_array(KSTACK_FRAMES_MAX, sizeof(*frames), GFP_KERNEL);
+	frames = kstack_counted(kmalloc_array(KSTACK_FRAMES_MAX, sizeof(*frames), GFP_KERNEL));
 	if (!frames) {
 		ret = -ENOMEM;
 		goto out_task;
 	}
+	ret = kstack_lock_target(task);
+	if (ret)
+		goto out_free;
 	ret = kstack_unwind_task(task, frames, KSTACK_FRAMES_MAX, NULL, NULL, &cap);
+	kstack_unlock_target(task);
 	if (ret)
 		goto out_free;
 	req.flags = cap.flags & ~(KSTACK_SF_KERNEL_UNWINDER | KSTACK_SF_USER_REGS);
@@ -307,8 +364,8 @@ long kstack_stack(void __user *uarg)
 	if (kstack_req_out(uarg, &req, sizeof(req)))
 		ret = -EFAULT;
 out_free:
-	kfree(frames);
+	kstack_free(frames);
 out_task:
-	put_task_struct(task);
+	kstack_task_put(task);
 	return ret;
 }

@@ -82,12 +82,13 @@ void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *k
 
 struct kstack_walk_cache *kstack_walk_cache_new(void)
 {
-	return kw.ok ? kvzalloc(sizeof(struct kstack_walk_cache), GFP_KERNEL) : NULL;
+	return kw.ok ? kstack_counted(kvzalloc(sizeof(struct kstack_walk_cache), GFP_KERNEL)) :
+		       NULL;
 }
 
 void kstack_walk_cache_free(struct kstack_walk_cache *c)
 {
-	kvfree(c);
+	kstack_free(c);
 }
 
 /*
@@ -117,6 +118,26 @@ static bool kstack_fast_text(unsigned long ip)
 {
 	return ip >= kw.text_start && ip < kw.text_end && ip != kw.tramp[0] &&
 	       ip != kw.tramp[1] && ip != kw.tramp[2];
+}
+
+/*
+ * Does a copy of a stack (len bytes, 8-aligned) hold a return trampoline's
+ * address, i.e. return addresses the kernel's unwinder would recover?
+ * Without the trampolines' addresses, say yes: the caller then asks the
+ * unwinder, which knows.
+ */
+bool kstack_has_ret_trampoline(const u8 *data, unsigned long len)
+{
+	const u64 *w = (const u64 *)data;
+	unsigned long i;
+
+	if (!kw.tramp[0] && !kw.tramp[1] && !kw.tramp[2])
+		return IS_ENABLED(CONFIG_FUNCTION_GRAPH_TRACER) || IS_ENABLED(CONFIG_RETHOOK) ||
+		       IS_ENABLED(CONFIG_KRETPROBES);
+	for (i = 0; i < len / sizeof(u64); i++)
+		if (w[i] && (w[i] == kw.tramp[0] || w[i] == kw.tramp[1] || w[i] == kw.tramp[2]))
+			return true;
+	return false;
 }
 
 /*

@@ -80,6 +80,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_WINE_HOST		(1u << 5)	/* Windows: running under Wine */
 #define KSTACK_CAP_SYMBOLIZE		(1u << 6)
 #define KSTACK_CAP_SNAP_TAIL		(1u << 7)	/* SNAPSHOT records end in a kstack_snap_tail on request */
+#define KSTACK_CAP_MODULE_ORC		(1u << 8)	/* Linux: MODULE_ORC */
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -242,7 +243,12 @@ struct kstack_stack {
 /* kstack_snapshot.flags (in; present when hdr.size >= 72) */
 #define KSTACK_SNAP_WANT_TAIL	(1u << 0)	/* end each record with a kstack_snap_tail */
 
-/* kstack_snap_tail.end: why the kernel half's walk ended */
+/*
+ * kstack_snap_tail.end: why the kernel half's walk ended. USER with
+ * KSTACK_SNAP_F_UNRELIABLE: the walk reached the user-mode entry through
+ * code without ORC data (BPF programs and trampolines) stepped on the
+ * kernel's frame-pointer guess, as /proc/PID/stack prints it.
+ */
 #define KSTACK_END_UNKNOWN	0u	/* RAW records (the tool walks), or no data */
 #define KSTACK_END_USER		1u	/* reached the user-mode entry frame: whole */
 #define KSTACK_END_KTHREAD	2u	/* end of a kernel thread's stack: whole */
@@ -266,7 +272,10 @@ struct kstack_user_regs {
  * RAW records: a stack slot whose return address the kernel replaced with
  * a trampoline (kretprobe/rethook, the function_graph tracer's
  * return_to_handler), and the address the thread will really return to,
- * as the kernel's unwinder recovers it (unwind_recover_ret_addr()).
+ * as the kernel's unwinder recovers it (unwind_recover_ret_addr()). The
+ * slot is where a walker reads that frame's ip: below the caller's sp for
+ * a call frame, regs->ip for a pt_regs frame. Listed only for slots the
+ * walk passes through, at most KSTACK_FRAMES_MAX of them.
  */
 struct kstack_ret_fixup {
 	kstack_u64 slot;	/* kernel stack address of the replaced return address */
@@ -296,7 +305,7 @@ struct kstack_snapshot {
 	kstack_u32 mode;	/* in: KSTACK_SNAP_FRAMES, _RAW or _FRAMES_KERNEL */
 	kstack_u32 max_frames;	/* in: FRAMES*: per thread, 1 .. KSTACK_FRAMES_MAX */
 	kstack_u32 nr_threads;	/* out: records written */
-	kstack_u32 nr_skipped;	/* out: threads gone before their turn */
+	kstack_u32 nr_skipped;	/* out: threads gone before their turn, or not the caller's to see */
 	kstack_u64 bytes_used;	/* out: bytes of records written */
 	kstack_u64 bytes_needed;	/* out: bytes all records would need */
 	/* v1 ends here (64 bytes); a driver without these ignores them */
@@ -337,6 +346,16 @@ struct kstack_snap_thread {
 #define KSTACK_SYM_LEN		256u
 #define KSTACK_SYM_MAX		4096u	/* per call */
 #define KSTACK_SYM_RETADDR	1u
+/*
+ * KSTACK_SYM_TEXT (Linux): kernel text only, as the kernel's unwinder
+ * accepts a return address (__kernel_text_address(): core and module
+ * text, BPF programs and trampolines, ftrace trampolines, kprobe
+ * instruction slots): any other address gets "", text without a symbol
+ * its address ("0xffffffffc0a01000", as /proc/PID/stack prints it). Lets
+ * a walker step through generated code the way the kernel does.
+ * EOPNOTSUPP where the driver cannot tell.
+ */
+#define KSTACK_SYM_TEXT		2u
 
 struct kstack_symbolize {
 	struct kstack_hdr hdr;
@@ -371,7 +390,56 @@ struct kstack_kernel_info {
 	kstack_u32 reserved;
 };
 
-/* Command numbers, shared by both transports. */
+/*
+ * MODULE_ORC (Linux): where each loaded module's ORC tables are and how many
+ * entries they hold, as the module loader keeps them for the kernel's own
+ * unwinder (struct mod_arch_specific: orc_unwind_ip, orc_unwind, num_orcs;
+ * arch/x86/include/asm/module.h, v4.14+), with the text they answer for.
+ * A walker reads the tables whole with READ_MEMORY (a module's rodata) and
+ * needs no /sys/module guesswork. Modules without tables (built without
+ * objtool) and modules being loaded or unloaded are left out. The tables
+ * answer for any address inside the module (orc_module_find()); text is
+ * its core text (v6.4+: mod->mem[MOD_TEXT]; before: core_layout's text).
+ * The tables keep the entries of the module's init text too (freed once
+ * it loaded): those lie outside [text_start, text_end), sorted with the rest.
+ * Fills up to max entries into the user array at buffer, in the kernel's
+ * module list order; nr is how many it wrote, or with -ENOSPC how many
+ * there are (the entries that fit are written). max at most
+ * KSTACK_MODULE_ORC_MAX (EINVAL beyond).
+ */
+#define KSTACK_MODULE_NAME_LEN	56u	/* the kernel's MODULE_NAME_LEN on 64-bit */
+#define KSTACK_MODULE_ORC_MAX	4096u
+
+struct kstack_module_orc {
+	char name[KSTACK_MODULE_NAME_LEN];	/* NUL-terminated */
+	kstack_u64 text_start, text_end;	/* core text: [start, end) */
+	kstack_u64 orc_ip;	/* s32 orc_unwind_ip[num_orcs]: self-relative, sorted */
+	kstack_u64 orc;		/* orc_unwind[num_orcs]: 6-byte entries (orc_layout) */
+	kstack_u32 num_orcs;
+	kstack_u32 reserved;
+};
+
+struct kstack_module_orcs {
+	struct kstack_hdr hdr;
+	kstack_u64 buffer;	/* in: Linux: user array of max struct kstack_module_orc */
+	kstack_u32 max;		/* in: 1 .. KSTACK_MODULE_ORC_MAX */
+	kstack_u32 nr;		/* out: entries written; with -ENOSPC: entries there are */
+};
+
+/*
+ * Command numbers, shared by both transports.
+ *
+ * Linux: every request first checks its caller, not whoever opened the
+ * device: EPERM without CAP_SYS_ADMIN at the time of the call (an fd kept
+ * across a drop of privileges or passed to another process is refused).
+ * Requests about one thread (THREAD_CONTEXT, STACK, SNAPSHOT of a pid,
+ * READ_MEMORY of a thread's stack) also need the access /proc/PID/stack
+ * needs (ptrace_may_access, PTRACE_MODE_ATTACH_FSCREDS): EPERM; a
+ * whole-system SNAPSHOT leaves such threads out (counted in nr_skipped).
+ * Under kernel lockdown (confidentiality) READ_MEMORY and RAW snapshots
+ * are refused with EPERM, as /proc/kcore is; frames, names and contexts
+ * (THREAD_CONTEXT's fp then 0: it is a word of the stack) are still served.
+ */
 #define KSTACK_NR_VERSION		1
 #define KSTACK_NR_READ_MEMORY		2
 #define KSTACK_NR_THREAD_CONTEXT	3
@@ -379,6 +447,7 @@ struct kstack_kernel_info {
 #define KSTACK_NR_SNAPSHOT		5
 #define KSTACK_NR_SYMBOLIZE		6
 #define KSTACK_NR_KERNEL_INFO		7
+#define KSTACK_NR_MODULE_ORC		8
 
 #if defined(_WIN32)
 /*
@@ -410,6 +479,8 @@ struct kstack_kernel_info {
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_SYMBOLIZE, struct kstack_symbolize)
 #define KSTACK_IOCTL_KERNEL_INFO \
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_KERNEL_INFO, struct kstack_kernel_info)
+#define KSTACK_IOCTL_MODULE_ORC \
+	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_MODULE_ORC, struct kstack_module_orcs)
 #endif
 
 /*
@@ -430,5 +501,7 @@ KSTACK_ASSERT(snap_tail, sizeof(struct kstack_snap_tail) == 184);
 KSTACK_ASSERT(snap_thread, sizeof(struct kstack_snap_thread) == 112);
 KSTACK_ASSERT(symbolize, sizeof(struct kstack_symbolize) == 32);
 KSTACK_ASSERT(kernel_info, sizeof(struct kstack_kernel_info) == 120);
+KSTACK_ASSERT(module_orc, sizeof(struct kstack_module_orc) == 96);
+KSTACK_ASSERT(module_orcs, sizeof(struct kstack_module_orcs) == 24);
 
 #endif /* KSTACK_KSTACK_IOCTL_H */

@@ -91,7 +91,7 @@ static void recorded_stacks_walk_like_the_kernel(void **state)
 		struct ks_walk_config cfg = {
 			.orc = &set, .frame_size = 56, .frame_ret_off = 48, .frame_bp_off = 40,
 		};
-		struct ks_walk_thread th = { r->base, r->size, r->sp };
+		struct ks_walk_thread th = { .stack_base = r->base, .stack_size = r->size, .saved_sp = r->sp };
 		struct ks_walk_result w;
 
 		assert_non_null(r->stack);

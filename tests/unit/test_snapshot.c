@@ -231,8 +231,17 @@ static void frames_end_rules(void **state)
 	assert_int_equal(end.stop, KS_STOP_MAX_FRAMES);
 	assert_int_equal(end.nr, 2);
 
-	/* a cut stack is never whole, whatever else the tail says */
+	/*
+	 * user mode reached through code the kernel's unwinder stepped on its
+	 * frame-pointer guess (BPF): whole, as /proc prints it, not reliable
+	 */
 	put_frames_rec(buf, 4, 0, KSTACK_END_USER, KSTACK_SNAP_F_UNRELIABLE | KSTACK_SNAP_F_USER_REGS);
+	assert_true(ks_snapshot_frames_end(r, r + 1, &end));
+	assert_int_equal(end.stop, KS_STOP_USER);
+	assert_false(end.reliable);
+
+	/* a cut stack is never whole, whatever else the tail says */
+	put_frames_rec(buf, 4, 0, KSTACK_END_KTHREAD, KSTACK_SNAP_F_UNRELIABLE);
 	assert_false(ks_snapshot_frames_end(r, r + 1, &end));
 	assert_int_equal(end.stop, KS_STOP_UNRELIABLE);
 	assert_int_equal(end.stop_ip, 0xffffffff81000003ull);	/* after the last frame */

@@ -193,6 +193,43 @@ static void kernel_thread_end_of_stack(void **state)
 	ks_walk_result_fini(&r);
 }
 
+/*
+ * A return address tracing replaced (function_graph, kretprobe): the stack
+ * holds a trampoline's address; the driver's fixup gives the real one,
+ * which the walk uses, leaving the caller's stack bytes as they were.
+ */
+static void replaced_return_address_fixed_up(void **state)
+{
+	struct env *e = *state;
+	uint64_t slot = S + 0x3f00 + 56 + 16 - 8, tramp = 0xffffffff8f000040ull, got;
+	struct ks_walk_thread t = task_frame(e, S + 0x3f00, F_A + 0x10, 0);
+	struct kstack_ret_fixup fix[2] = {
+		{ .slot = slot, .ret = F_KBASE + 0x22 },
+		{ .slot = S - 8, .ret = 1 },	/* outside the stack: ignored */
+	};
+	struct ks_walk_result r;
+	const uint64_t want[] = { F_A + 0x10, F_KBASE + 0x22 };
+
+	put(e, slot, tramp);
+	assert_no_error(ks_walk(&e->cfg, &t, &r));
+	assert_int_equal(r.nr, 1);		/* without the fixup: cut */
+	assert_int_not_equal(r.stop, KS_STOP_END_OF_STACK);
+	ks_walk_result_fini(&r);
+	t.fixups = fix;
+	t.nr_fixups = 2;
+	assert_no_error(ks_walk(&e->cfg, &t, &r));
+	expect_frames(&r, want, 2);
+	assert_int_equal(r.stop, KS_STOP_END_OF_STACK);
+	assert_true(r.reliable);
+	ks_walk_result_fini(&r);
+	/* over an image in memory: the bytes stay the kernel's */
+	assert_no_error(ks_walk_image(&e->cfg, &t, e->stack + (t.saved_sp - S), &r));
+	expect_frames(&r, want, 2);
+	ks_walk_result_fini(&r);
+	memcpy(&got, e->stack + (slot - S), 8);
+	assert_int_equal(got, tramp);
+}
+
 /* Preempted in an interrupt: the iret frame's ip is exact (no -1). */
 static void interrupt_frame(void **state)
 {
@@ -504,7 +541,9 @@ static void random_stacks_terminate(void **state)
 	cfg.orc = &rl.set;
 	srand(7);
 	for (round = 0; round < 3000; round++) {
-		struct ks_walk_thread t = { S, SSIZE, S + 8 * (uint64_t)(rand() % 2000) };
+		struct ks_walk_thread t = {
+			.stack_base = S, .stack_size = SSIZE, .saved_sp = S + 8 * (uint64_t)(rand() % 2000),
+		};
 		struct ks_walk_result r;
 		size_t i;
 
@@ -540,6 +579,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(frame_limit_truncates, setup, teardown),
 		cmocka_unit_test_setup_teardown(kernel_thread_end_of_stack, setup, teardown),
 		cmocka_unit_test_setup_teardown(interrupt_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(replaced_return_address_fixed_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(loop_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(leaving_the_stack_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(undefined_entry_stops, setup, teardown),

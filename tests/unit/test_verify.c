@@ -228,7 +228,8 @@ static void notes(void *ctx, const char *msg)
 static void kernel_and_module_tables_loaded(void **state)
 {
 	static struct fakemem m;
-	char text[1024], path[512], modpath[512], notebuf[1024] = "";
+	struct kstack_module_orc mods[3];
+	char text[1024], notebuf[1024] = "";
 	uint64_t vip = 0xffffffff82c00000ull, vorc = vip + 4 * 20;
 	uint64_t morc = 0xffffffffc0001000ull, mip = morc + 6 * 10;
 	struct ks_ksyms ks;
@@ -248,21 +249,29 @@ static void kernel_and_module_tables_loaded(void **state)
 		 (unsigned long long)vip, (unsigned long long)vorc,
 		 (unsigned long long)vorc, (unsigned long long)(vorc + 6 * 20));
 	assert_no_error(ks_ksyms_parse(&ks, strdup(text), strlen(text)));
-	/* sysfs: .orc_unwind then .orc_unwind_ip, as the loader lays them out */
-	write_file("sys/fakemod/sections/.text", "0xffffffffc0000000\n");
-	snprintf(path, sizeof(path), "0x%016llx\n", (unsigned long long)morc);
-	write_file("sys/fakemod/sections/.orc_unwind", path);
-	snprintf(path, sizeof(path), "0x%016llx\n", (unsigned long long)mip);
-	write_file("sys/fakemod/sections/.orc_unwind_ip", path);
-	write_file("sys/fakemod/sections/.data", "0xffffffffc0002000\n");
-	write_file("sys/noorc/sections/.text", "0xffffffffc0010000\n");
-	write_file("modules", "fakemod 12288 0 - Live 0xffffffffc0000000\n"
-			      "noorc 4096 0 - Live 0xffffffffc0010000\n");
-	snprintf(path, sizeof(path), "%s/modules", tmpdir);
-	snprintf(modpath, sizeof(modpath), "%s/sys", tmpdir);
+	/* where the driver's MODULE_ORC says the loader put them */
+	memset(mods, 0, sizeof(mods));
+	strcpy(mods[0].name, "fakemod");
+	mods[0].text_start = 0xffffffffc0000000ull;
+	mods[0].text_end = mods[0].text_start + 0x1000;
+	mods[0].orc_ip = mip;
+	mods[0].orc = morc;
+	mods[0].num_orcs = 10;
+	/* tables READ_MEMORY refuses: noted, left out */
+	strcpy(mods[1].name, "unreadable");
+	mods[1].text_start = 0xffffffffc0010000ull;
+	mods[1].text_end = mods[1].text_start + 0x1000;
+	mods[1].orc_ip = 0xffffffffc0011000ull;
+	mods[1].orc = 0xffffffffc0012000ull;
+	mods[1].num_orcs = 4;
+	/* an entry that cannot be right */
+	strcpy(mods[2].name, "bogus");
+	mods[2].text_start = 0xffffffffc0020000ull;
+	mods[2].text_end = mods[2].text_start;
+	mods[2].num_orcs = 4;
 	o = (struct ks_kernel_orc_opts){
 		.layout = KS_ORC_LAYOUT_V1, .read = fake_read, .ctx = &m, .ksyms = &ks,
-		.proc_modules = path, .sys_module = modpath, .note = notes, .note_ctx = notebuf,
+		.modules = mods, .nr_modules = 3, .note = notes, .note_ctx = notebuf,
 	};
 	assert_no_error(ks_kernel_orc_load(&o, &set));
 	assert_int_equal(set.count, 2);
@@ -272,7 +281,18 @@ static void kernel_and_module_tables_loaded(void **state)
 	e = ks_orc_set_find(&set, 0xffffffffc0000095ull);	/* module entry 9: END */
 	assert_non_null(e);
 	assert_int_equal(e->type, KS_ORC_TYPE_END_OF_STACK);
-	assert_non_null(strstr(notebuf, "module noorc has no ORC tables"));
+	assert_non_null(strstr(notebuf, "module unreadable: unreadable: reading ORC tables"));
+	assert_non_null(strstr(notebuf, "module bogus: MODULE_ORC entry makes no sense"));
+	assert_null(ks_orc_set_find(&set, 0xffffffffc0010005ull));
+
+	/* a driver without MODULE_ORC: vmlinux only, and a note saying so */
+	notebuf[0] = 0;
+	o.modules = NULL;
+	o.nr_modules = 0;
+	ks_orc_set_clear(&set);
+	assert_no_error(ks_kernel_orc_load(&o, &set));
+	assert_int_equal(set.count, 1);
+	assert_non_null(strstr(notebuf, "driver has no MODULE_ORC"));
 	ks_orc_set_clear(&set);
 
 	/* a driver that refuses the ORC read: a clear error, no table */

@@ -19,40 +19,46 @@ if ! vm_build_progs >>"$out/build.log" 2>&1; then
 	exit 1
 fi
 echo "PASS: vm: module, tools and test programs build"
+# the guest reports SKIP for module tests without them
+vm_prepare_mods >>"$out/build.log" 2>&1 || echo "vm: no ext4/jbd2 modules or mkfs.ext4 (see $out/build.log)"
 
+# KSTACK_VM_GUEST_DIR: another suite's guest scripts (tests/stress);
 # KSTACK_VM_GUEST="a.sh b.sh": only these guest scripts (while developing)
+gdir=${KSTACK_VM_GUEST_DIR:-$here/guest}
+label=${KSTACK_VM_RUN_NAME:-vm}
+pre=${KSTACK_VM_RUN_NAME:+$KSTACK_VM_RUN_NAME-}	# file names: vm's as they were
 if [ -n "${KSTACK_VM_GUEST:-}" ]; then
-	# shellcheck disable=SC2086
-	vm_build_initramfs "$out/test.cpio.gz" $(for g in $KSTACK_VM_GUEST; do echo "$here/guest/$g"; done)
+	# shellcheck disable=SC2046
+	vm_build_initramfs "$out/${pre}test.cpio.gz" $(for g in $KSTACK_VM_GUEST; do echo "$gdir/$g"; done)
 else
-	vm_build_initramfs "$out/test.cpio.gz" "$here"/guest/*.sh
+	vm_build_initramfs "$out/${pre}test.cpio.gz" "$gdir"/*.sh
 fi
 start=$(date +%s)
-vm_boot "$out/test.cpio.gz" "$out/console.log" "${KSTACK_VM_TIMEOUT:-1200}"
+vm_boot "$out/${pre}test.cpio.gz" "$out/${pre}console.log" "${KSTACK_VM_TIMEOUT:-1200}"
 rc=$?
 secs=$(($(date +%s) - start))
-tr -d '\r' <"$out/console.log" >"$out/console.txt"
+tr -d '\r' <"$out/${pre}console.log" >"$out/${pre}console.txt"
 
 # Show what the guest printed (not the kernel log dump) for the record.
-sed -n '/KSTACK-GUEST-BEGIN/,/KSTACK-DMESG-BEGIN/p' "$out/console.txt" |
+sed -n '/KSTACK-GUEST-BEGIN/,/KSTACK-DMESG-BEGIN/p' "$out/${pre}console.txt" |
 	sed '/^KSTACK-FILE-BEGIN/,/^KSTACK-FILE-END/d' | grep -v '^KSTACK-'
 finished=0
-if grep -q KSTACK-GUEST-END "$out/console.txt"; then
+if grep -q KSTACK-GUEST-END "$out/${pre}console.txt"; then
 	finished=1
 else
-	echo "FAIL: vm: guest did not finish (qemu status $rc after ${secs}s); console tail:"
-	tail -n 40 "$out/console.txt"
+	echo "FAIL: $label: guest did not finish (qemu status $rc after ${secs}s); console tail:"
+	tail -n 40 "$out/${pre}console.txt"
 fi
 # files the guest handed over, read back on the host
-[ "$finished" = 1 ] && sh "$here/host-checks.sh" "$out/console.txt" "$out/files"
-bad=$(vm_kernel_log_bad "$out/console.txt")
+[ "$finished" = 1 ] && sh "$here/host-checks.sh" "$out/${pre}console.txt" "$out/${pre}files"
+bad=$(vm_kernel_log_bad "$out/${pre}console.txt")
 if [ "$finished" = 0 ]; then
 	: # an incomplete log proves nothing either way
 elif [ -n "$bad" ]; then
-	echo "FAIL: vm: kernel log has errors:"
+	echo "FAIL: $label: kernel log has errors:"
 	echo "$bad" | head -n 40
 else
-	echo "PASS: vm: kernel log free of BUG/WARNING/Oops/GPF/KASAN"
+	echo "PASS: $label: kernel log free of BUG/WARNING/Oops/GPF/KASAN"
 fi
-echo "vm: boot+tests took ${secs}s"
+echo "$label: boot+tests took ${secs}s"
 exit 0

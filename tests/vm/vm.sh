@@ -29,6 +29,27 @@ vm_build_progs() {
 	make -s -C "$VM_TOP/tests/vm/progs" OUT="$VM_OUT/progs"
 }
 
+# Modules of the VM's own kernel with ORC tables that put kernel threads to
+# sleep in module text (ext4/jbd2 on a loop device), and an ext4 image, into
+# $VM_OUT/mods; the initramfs carries them as /mods. Dependencies first
+# (modinfo -F depends). Returns 1 if a module or mkfs.ext4 is missing.
+VM_MODS="loop crc16 crc32c_generic mbcache jbd2 ext4"
+vm_prepare_mods() {
+	local dir=$VM_OUT/mods m f
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for m in $VM_MODS; do
+		f=$(find "/lib/modules/$KVER/kernel" -name "$m.ko*" 2>/dev/null | head -n 1)
+		case $f in
+		*.ko) cp "$f" "$dir/$m.ko" ;;
+		*.ko.xz) xz -dc "$f" >"$dir/$m.ko" ;;
+		*.ko.zst) zstd -qdc "$f" >"$dir/$m.ko" ;;
+		*) echo "vm_prepare_mods: no $m.ko for $KVER"; return 1 ;;
+		esac
+	done
+	truncate -s 8M "$dir/ext4.img" && mkfs.ext4 -q -F "$dir/ext4.img"
+}
+
 # Copy a dynamically linked binary's libraries (and its loader) into ROOT.
 vm_copy_libs() {
 	local root=$1 bin=$2 lib
@@ -45,7 +66,7 @@ vm_build_initramfs() {
 	root=$(mktemp -d)
 	chmod 755 "$root"	# mktemp's 0700 would lock non-root users out of /
 	mkdir -p "$root"/bin "$root"/sbin "$root"/proc "$root"/sys "$root"/dev \
-		"$root"/tmp "$root"/tests "$root"/lib64 "$root"/etc
+		"$root"/tmp "$root"/tests "$root"/lib64 "$root"/etc "$root"/mnt
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$VM_TOP/driver/linux/kstack.ko" "$root/kstack.ko"
 	for dir in "$VM_TOP/build/bin" "$VM_TOP/build/vm/progs"; do
@@ -56,7 +77,13 @@ vm_build_initramfs() {
 			vm_copy_libs "$root" "$b"
 		done
 	done
+	# util-linux's setpriv (busybox's cannot clear the bounding set), if here
+	if [ -x /usr/bin/setpriv ]; then
+		cp /usr/bin/setpriv "$root/bin/setpriv-ul"
+		vm_copy_libs "$root" /usr/bin/setpriv
+	fi
 	cp "$VM_TOP/tests/vm/guest-lib.sh" "$root/tests/"
+	[ -d "$VM_OUT/mods" ] && cp -r "$VM_OUT/mods" "$root/mods"
 	i=0
 	for s in "$@"; do
 		i=$((i + 1))

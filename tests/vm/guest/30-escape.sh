@@ -60,3 +60,13 @@ else
 fi
 kill $p_nl $p_esc $p_tab 2>/dev/null
 for p in $(pidof sleep); do kill "$p" 2>/dev/null; done
+
+# Messages quote arguments, paths and module names: escaped too.
+out=$(kstack "$(printf 'x\033[31my')" 2>&1)
+if echo "$out" | grep -q "$esc"; then
+	fail "escape: an argument with ESC echoed raw in the error message"
+elif echo "$out" | grep -q 'x\\033\[31my'; then
+	pass "escape: an argument with ESC is escaped in the error message"
+else
+	fail "escape: error message for a bad argument: $out"
+fi

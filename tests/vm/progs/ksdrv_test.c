@@ -12,6 +12,13 @@
  *                         trampoline: the kernel's unwinder answers, as STACK
  *   tail                  SNAPSHOT records' tails: end reasons, user-mode
  *                         registers of a thread blocked in a known syscall
+ *   traced TID LABEL      a thread sleeping under tracing that rewrites its
+ *                         stack (LABEL says which): SNAPSHOT frames == the
+ *                         kernel's unwinder == STACK == /proc, whole; RAW
+ *                         records carry the replaced return addresses
+ *   fastcmp LABEL         the fast walk vs the kernel's unwinder, whole system
+ *   modorc                MODULE_ORC vs /sys/module/NAME/sections and the
+ *                         tables themselves, read back; every refusal
  *   churn                 whole-system SNAPSHOTs while processes come and go
  *   selfsnap LABEL        SNAPSHOT of this process: ids as this pid namespace
  *                         numbers them (run it in a child namespace too)
@@ -789,6 +796,26 @@ static int cmd_symbolize(void)
 	ksym_format_ret(addrs[0], want, sizeof(want));
 	result(r == 0 && !strncmp(names[0], want, strlen(want)) && names[0][strlen(want)] == '/',
 	       "SYMBOLIZE a return address like /proc/PID/stack", "got '%s' want '%s/...'", names[0], want);
+	/* KSTACK_SYM_TEXT: text as the kernel's unwinder accepts it, nothing else */
+	{
+		uint64_t ta[4] = { ksym_addr("__schedule") + 0x10, ksym_addr("jiffies"),
+				   ksym_addr("kstack_ioctl [kstack]"), 0 };
+
+		HDR(sy);
+		sy.addrs = (uintptr_t)ta;
+		sy.names = (uintptr_t)names;
+		sy.nr = 4;
+		sy.flags = KSTACK_SYM_TEXT;
+		r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
+		result(r == 0 && !strncmp(names[0], "__schedule+0x10/", 16) && ta[1] && !names[1][0] &&
+		       strstr(names[2], "kstack_ioctl+0x0/") == names[2] && !names[3][0],
+		       "SYMBOLIZE with KSTACK_SYM_TEXT: core and module text named, data and 0 not",
+		       "r=%d errno=%d '%s' '%s' '%s' '%s'", r, errno, names[0], names[1], names[2],
+		       names[3]);
+	}
+	HDR(sy);
+	sy.addrs = (uintptr_t)addrs;
+	sy.names = (uintptr_t)names;
 	sy.nr = 0;
 	r = ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy);
 	result(r < 0 && errno == EINVAL, "SYMBOLIZE of 0 addresses -> EINVAL", "r=%d errno=%d", r, errno);
@@ -930,6 +957,13 @@ static const char *tail_check(const struct kstack_snap_thread *r, uint32_t mode)
 		return "reserved not zero";
 	if (mode != KSTACK_SNAP_RAW && t->nr_ret_fixups)
 		return "fixups in a frames record";
+	for (uint32_t k = 0; k < t->nr_ret_fixups; k++) {
+		const struct kstack_ret_fixup *f = (const struct kstack_ret_fixup *)t -
+						   t->nr_ret_fixups + k;
+
+		if (f->slot % 8 || f->slot < r->sp || f->slot + 8 > r->sp + r->raw_len)
+			return "a fixup's slot outside the raw stack";
+	}
 	if (!!(r->flags & KSTACK_SNAP_F_RUNNING) != (t->end == KSTACK_END_RUNNING))
 		return "RUNNING flag and end reason disagree";
 	if ((r->flags & KSTACK_SNAP_F_USER_REGS) && kthread)
@@ -951,8 +985,12 @@ static const char *tail_check(const struct kstack_snap_thread *r, uint32_t mode)
 		return t->end == KSTACK_END_UNKNOWN ? NULL : "RAW record with an end reason";
 	if (!!(r->flags & KSTACK_SNAP_F_TRUNCATED) != (t->end == KSTACK_END_LIMIT))
 		return "TRUNCATED flag and end reason disagree";
-	if (!!(r->flags & KSTACK_SNAP_F_UNRELIABLE) != (t->end == KSTACK_END_UNRELIABLE))
-		return "UNRELIABLE flag and end reason disagree";
+	/* USER may come with UNRELIABLE: reached through a frame-pointer guess */
+	if (t->end == KSTACK_END_UNRELIABLE && !(r->flags & KSTACK_SNAP_F_UNRELIABLE))
+		return "end reason unreliable without the UNRELIABLE flag";
+	if ((r->flags & KSTACK_SNAP_F_UNRELIABLE) && t->end != KSTACK_END_UNRELIABLE &&
+	    t->end != KSTACK_END_USER)
+		return "UNRELIABLE flag with an end reason that is neither unreliable nor user mode";
 	if (t->end == KSTACK_END_LIMIT || t->end == KSTACK_END_UNRELIABLE)
 		return NULL;
 	if (t->end != (kthread ? KSTACK_END_KTHREAD : KSTACK_END_USER))
@@ -967,7 +1005,7 @@ static void tail_whole_system(int fd, char *buf, size_t size, uint32_t mode, uin
 {
 	struct kstack_snapshot s;
 	int ret = snap_tail(fd, 0, mode, max_frames, buf, size, &s), bad = 0, limit = 0;
-	int kthreads = 0, users = 0;
+	int kthreads = 0, users = 0, unrel = 0;
 	const char *why = NULL;
 	uint64_t off = 0;
 	long n = 0;
@@ -991,15 +1029,21 @@ static void tail_whole_system(int fd, char *buf, size_t size, uint32_t mode, uin
 			bad++;
 		}
 		limit += rec_tail(r)->end == KSTACK_END_LIMIT;
+		/* no tracing here: a quiet thread's walk is whole or cut at the limit */
+		if (rec_tail(r)->end == KSTACK_END_UNRELIABLE && !(r->flags & KSTACK_SNAP_F_RAN)) {
+			printf("# tid %" PRIu64 " %s: walk cut short (flags %#x)\n", r->tid, r->comm,
+			       r->flags);
+			unrel++;
+		}
 		kthreads += rec_tail(r)->end == KSTACK_END_KTHREAD;
 		users += !!(r->flags & KSTACK_SNAP_F_USER_REGS);
 		off += r->rec_size;
 	}
-	result(ret == 0 && n > 50 && n == (long)s.nr_threads && !bad && users > 5 &&
+	result(ret == 0 && n > 50 && n == (long)s.nr_threads && !bad && users > 5 && !unrel &&
 	       (mode == KSTACK_SNAP_RAW || max_frames < KSTACK_FRAMES_MAX || kthreads > 5) &&
 	       (max_frames != 3 || limit > 20), what,
-	       "ret=%d errno=%d records=%ld (%u) bad=%d (%s) user regs %d, kthread ends %d, limit %d",
-	       ret, errno, n, s.nr_threads, bad, why ? why : "-", users, kthreads, limit);
+	       "ret=%d errno=%d records=%ld (%u) bad=%d (%s) user regs %d, kthread ends %d, limit %d, cut %d",
+	       ret, errno, n, s.nr_threads, bad, why ? why : "-", users, kthreads, limit, unrel);
 }
 
 static void *pause_thread(void *arg)
@@ -1214,6 +1258,309 @@ static int cmd_tail(void)
 	return 0;
 }
 
+/* /sys/module/MOD/sections/SEC as a number, 0 if absent */
+static uint64_t sys_section(const char *mod, const char *sec)
+{
+	char path[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/sections/%s", mod, sec);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llx", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static int modorc_call(int fd, struct kstack_module_orc *buf, uint32_t max, struct kstack_module_orcs *req)
+{
+	HDR(*req);
+	req->buffer = (uintptr_t)buf;
+	req->max = max;
+	return ioctl(fd, KSTACK_IOCTL_MODULE_ORC, req);
+}
+
+/*
+ * Each entry against what sysfs shows for the module (the table addresses
+ * are the loader's, which sysfs names by section), and the tables read back
+ * through READ_MEMORY: every ip inside the module's text, sorted. Every
+ * live module with ORC sections is listed. EXPECT: modules that must be there.
+ */
+static int cmd_modorc(int argc, char **argv)
+{
+	static struct kstack_module_orc mods[KSTACK_MODULE_ORC_MAX];
+	struct kstack_module_orcs req;
+	struct kstack_version v;
+	int fd = open_dev(), ret, bad = 0, missing = 0;
+	char line[512], why[256] = "-";
+	FILE *pm;
+
+	HDR(v);
+	ioctl(fd, KSTACK_IOCTL_VERSION, &v);
+	result(!!(v.caps & KSTACK_CAP_MODULE_ORC), "VERSION reports KSTACK_CAP_MODULE_ORC",
+	       "caps %#x", v.caps);
+	ret = modorc_call(fd, mods, KSTACK_MODULE_ORC_MAX, &req);
+	for (uint32_t i = 0; ret == 0 && i < req.nr; i++) {
+		const struct kstack_module_orc *m = &mods[i];
+		uint64_t text = sys_section(m->name, ".text");
+		int32_t *ips = calloc(m->num_orcs, 4);
+		uint8_t last_orc[6];
+		uint64_t prev = 0;
+		int ok;
+
+		ok = memchr(m->name, 0, sizeof(m->name)) && m->num_orcs &&
+		     m->orc_ip == sys_section(m->name, ".orc_unwind_ip") &&
+		     m->orc == sys_section(m->name, ".orc_unwind") &&
+		     m->text_start < m->text_end && (!text || (text >= m->text_start && text < m->text_end));
+		if (!ok && !bad)
+			snprintf(why, sizeof(why), "%.56s: not as sysfs shows it (ip %#" PRIx64 " orc %#" PRIx64 ")",
+				 m->name, m->orc_ip, m->orc);
+		if (ok && (read_mem(fd, m->orc_ip, ips, m->num_orcs * 4, NULL) ||
+			   read_mem(fd, m->orc + (m->num_orcs - 1) * 6ull, last_orc, 6, NULL))) {
+			ok = 0;
+			if (!bad)
+				snprintf(why, sizeof(why), "%.56s: READ_MEMORY of its tables: %s", m->name,
+					 strerror(errno));
+		}
+		/*
+		 * sorted by the loader (orc_sort()); entries for .init.text lie
+		 * outside the core text (that memory is freed after init, the
+		 * kernel's orc_module_find() no longer reaches them), the rest
+		 * inside it; a terminator may sit at the text's very end
+		 */
+		for (uint32_t k = 0, in = 0; ok && k < m->num_orcs; k++) {
+			uint64_t ip = m->orc_ip + 4ull * k + (int64_t)ips[k];
+
+			in += ip >= m->text_start && ip <= m->text_end;
+			if (ip < prev || (k == m->num_orcs - 1 && in * 2 < m->num_orcs)) {
+				ok = 0;
+				if (!bad)
+					snprintf(why, sizeof(why), "%.56s: entry %u ip %#" PRIx64 " unsorted, or only %u of %u in [%#" PRIx64 ", %#" PRIx64 "]",
+						 m->name, k, ip, in, m->num_orcs, m->text_start, m->text_end);
+			}
+			prev = ip;
+		}
+		bad += !ok;
+		free(ips);
+	}
+	result(ret == 0 && req.nr > 0 && !bad, "MODULE_ORC: every entry as sysfs shows it, tables readable, sorted, in the module's text",
+	       "ret=%d errno=%d nr=%u bad=%d: %s", ret, errno, req.nr, bad, why);
+	/* every live module with ORC sections is there */
+	pm = fopen("/proc/modules", "r");
+	while (ret == 0 && pm && fgets(line, sizeof(line), pm)) {
+		char name[64], state[16];
+		int found = 0;
+
+		if (sscanf(line, "%63s %*s %*s %*s %15s", name, state) != 2 || strcmp(state, "Live") ||
+		    !sys_section(name, ".orc_unwind_ip"))
+			continue;
+		for (uint32_t i = 0; i < req.nr; i++)
+			found |= !strcmp(mods[i].name, name);
+		if (!found) {
+			printf("# MODULE_ORC misses %s\n", name);
+			missing++;
+		}
+	}
+	if (pm)
+		fclose(pm);
+	result(ret == 0 && !missing, "MODULE_ORC lists every live module with ORC tables",
+	       "%d missing", missing);
+	for (int a = 0; a < argc; a++) {
+		int found = 0;
+		char what[128];
+
+		for (uint32_t i = 0; ret == 0 && i < req.nr; i++)
+			found |= !strcmp(mods[i].name, argv[a]);
+		snprintf(what, sizeof(what), "MODULE_ORC lists %s", argv[a]);
+		result(found, what, "not among %u entries", req.nr);
+	}
+	/* our own module: its ioctl handler lies inside the text range given */
+	if (!ksyms_load()) {
+		uint64_t h = ksym_addr("kstack_ioctl [kstack]");
+		int in = 0;
+
+		for (uint32_t i = 0; ret == 0 && i < req.nr; i++)
+			in |= !strcmp(mods[i].name, "kstack") && h >= mods[i].text_start &&
+			      h < mods[i].text_end;
+		result(in, "MODULE_ORC: kstack's text range holds kstack_ioctl", "kstack_ioctl %#" PRIx64, h);
+	}
+	if (req.nr > 1) {
+		struct kstack_module_orc one[2];
+		struct kstack_module_orcs r1;
+
+		memset(one, 0x5a, sizeof(one));
+		ret = modorc_call(fd, one, 1, &r1);
+		result(ret < 0 && errno == ENOSPC && r1.nr == req.nr && !memcmp(&one[0], &mods[0], sizeof(one[0])) &&
+		       ((unsigned char *)&one[1])[0] == 0x5a,
+		       "MODULE_ORC with room for 1: ENOSPC, the count, the first entry, nothing past it",
+		       "ret=%d errno=%d nr=%u of %u", ret, errno, r1.nr, req.nr);
+	}
+	ret = modorc_call(fd, mods, 0, &req);
+	result(ret < 0 && errno == EINVAL, "MODULE_ORC with max 0 -> EINVAL", "ret=%d errno=%d", ret, errno);
+	ret = modorc_call(fd, mods, KSTACK_MODULE_ORC_MAX + 1, &req);
+	result(ret < 0 && errno == EINVAL, "MODULE_ORC over the limit -> EINVAL", "ret=%d errno=%d", ret, errno);
+	ret = modorc_call(fd, (void *)8, 16, &req);
+	result(ret < 0 && errno == EFAULT, "MODULE_ORC into a bad user buffer -> EFAULT", "ret=%d errno=%d", ret, errno);
+	HDR(req);
+	req.hdr.size = 16;
+	ret = ioctl(fd, KSTACK_IOCTL_MODULE_ORC, &req);
+	result(ret < 0 && errno == EINVAL, "MODULE_ORC truncated request -> EINVAL", "ret=%d errno=%d", ret, errno);
+	close(fd);
+	return 0;
+}
+
+/* one quiet thread's record of a one-process SNAPSHOT in mode (with tail) */
+static const struct kstack_snap_thread *traced_rec(int fd, uint64_t tid, uint32_t mode, char *buf,
+						   size_t size)
+{
+	const struct kstack_snap_thread *r = NULL;
+	struct kstack_snapshot s;
+	char path[64];
+	FILE *f;
+	int pid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%llu/status", (unsigned long long)tid);
+	f = fopen(path, "r");
+	while (f && fgets(buf, 256, f))
+		if (sscanf(buf, "Tgid: %d", &pid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	for (int i = 0; i < 5 && (!r || (r->flags & KSTACK_SNAP_F_RAN)); i++) {
+		if (snap_tail(fd, (uint64_t)pid, mode, KSTACK_FRAMES_MAX, buf, size, &s))
+			return NULL;
+		snap_records(buf, &s, tid, &r);
+	}
+	return r && (r->flags & KSTACK_SNAP_F_TAIL) ? r : NULL;
+}
+
+static int is_ret_trampoline(uint64_t a)
+{
+	return a && (a == ksym_addr("return_to_handler") || a == ksym_addr("arch_rethook_trampoline") ||
+		     a == ksym_addr("__kretprobe_trampoline"));
+}
+
+/*
+ * A thread that sleeps in do_nanosleep under a kretprobe, function_graph
+ * or a BPF fexit program. The driver's SNAPSHOT frames (fast walk or its
+ * hand-off), the kernel's unwinder in SNAPSHOT (FRAMES_KERNEL) and STACK
+ * agree frame for frame, equal /proc/PID/task/TID/stack minus scheduler
+ * frames, reach user mode past do_nanosleep's caller, and hold no
+ * trampoline address; its RAW record lists each replaced return address.
+ */
+static int cmd_traced(const char *tidarg, const char *label)
+{
+	static char fbuf[1 << 20], kbuf[1 << 20], rbuf[1 << 20];
+	uint64_t tid = strtoull(tidarg, NULL, 10), frames[KSTACK_FRAMES_MAX];
+	uint64_t ss, se, ls, le, caller, caller_end = 0;
+	const struct kstack_snap_thread *fr = NULL, *kr = NULL, *rr = NULL;
+	struct kstack_stack st = { 0 };
+	int fd = open_dev(), same = 0, tramp = 0, has_caller = 0, raw_tramp = 0, fix_ok = 1;
+	char what[160], why[512] = "";
+	const struct kstack_snap_tail *t;
+
+	if (ksyms_load()) {
+		result(0, "traced: /proc/kallsyms", "cannot read it");
+		return 1;
+	}
+	ss = ksym_addr("__sched_text_start");
+	se = ksym_addr("__sched_text_end");
+	ls = ksym_addr("__lock_text_start");
+	le = ksym_addr("__lock_text_end");
+	caller = ksym_addr("hrtimer_nanosleep");
+	ksym_bounds(caller, &caller, &caller_end);
+	/* the three kernel-side walks from one quiet moment: counts unchanged */
+	for (int i = 0; i < 5 && !same; i++) {
+		fr = traced_rec(fd, tid, KSTACK_SNAP_FRAMES, fbuf, sizeof(fbuf));
+		kr = traced_rec(fd, tid, KSTACK_SNAP_FRAMES_KERNEL, kbuf, sizeof(kbuf));
+		HDR(st);
+		st.tid = tid;
+		st.max_frames = KSTACK_FRAMES_MAX;
+		st.frames = (uintptr_t)frames;
+		if (!fr || !kr || ioctl(fd, KSTACK_IOCTL_STACK, &st) || (st.flags & KSTACK_SF_RAN) ||
+		    fr->nvcsw_after != st.nvcsw_before || kr->nvcsw_after != st.nvcsw_before)
+			continue;
+		same = fr->nr_frames == st.nr_frames && kr->nr_frames == st.nr_frames &&
+		       !memcmp(fr + 1, frames, st.nr_frames * 8) && !memcmp(kr + 1, frames, st.nr_frames * 8);
+		if (!same)
+			snprintf(why, sizeof(why), "frames %u (fast walk), %u (kernel unwinder), %u (STACK)",
+				 fr->nr_frames, kr->nr_frames, st.nr_frames);
+	}
+	snprintf(what, sizeof(what), "%s: SNAPSHOT frames == FRAMES_KERNEL == STACK", label);
+	result(same, what, "%s", why[0] ? why : "no quiet moment in 5 tries");
+	for (uint32_t i = 0; i < st.nr_frames; i++) {
+		tramp += is_ret_trampoline(frames[i]);
+		has_caller |= frames[i] >= caller && frames[i] < caller_end;
+	}
+	t = fr ? rec_tail(fr) : NULL;
+	snprintf(what, sizeof(what), "%s: whole (end reason user mode), past do_nanosleep's caller, no trampoline",
+		 label);
+	result(t && t->end == KSTACK_END_USER && has_caller && !tramp, what,
+	       "end %u flags %#x, hrtimer_nanosleep %s, %d trampoline frames", t ? t->end : 99,
+	       fr ? fr->flags : 0, has_caller ? "seen" : "missing", tramp);
+	/* frames outside core and module text (generated code): text to the driver */
+	for (uint32_t i = 0; i < st.nr_frames; i++) {
+		static char nm[1][KSTACK_SYM_LEN];
+		struct kstack_symbolize sy;
+		uint64_t a = frames[i];
+
+		if (ksym_find(a) >= 0 && a >= ksym_addr("_stext") && a < ksym_addr("_etext"))
+			continue;
+		HDR(sy);
+		sy.addrs = (uintptr_t)&a;
+		sy.names = (uintptr_t)nm;
+		sy.nr = 1;
+		sy.flags = KSTACK_SYM_TEXT | KSTACK_SYM_RETADDR;
+		snprintf(what, sizeof(what), "%s: frame %#" PRIx64 " outside core text is text to SYMBOLIZE (KSTACK_SYM_TEXT)",
+			 label, a);
+		result(!ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &sy) && nm[0][0], what, "errno %d", errno);
+	}
+	snprintf(what, sizeof(what), "%s: STACK equals /proc/PID/task/TID/stack (scheduler frames dropped)",
+		 label);
+	result(compare_one(fd, (pid_t)tid, label, ss, se, ls, le, why, sizeof(why)) == 0, what, "%s", why);
+
+	/* the raw stack: each slot holding a trampoline has its fixup, and back */
+	rr = traced_rec(fd, tid, KSTACK_SNAP_RAW, rbuf, sizeof(rbuf));
+	if (rr) {
+		const struct kstack_snap_tail *rt = rec_tail(rr);
+		const struct kstack_ret_fixup *fx = (const void *)((const char *)rt -
+								  rt->nr_ret_fixups * sizeof(*fx));
+		const uint8_t *raw = (const void *)(rr + 1);
+
+		for (uint64_t off = 0; off + 8 <= rr->raw_len; off += 8) {
+			uint64_t v;
+
+			memcpy(&v, raw + off, 8);
+			raw_tramp += is_ret_trampoline(v);
+		}
+		/* each fixup: a slot holding a trampoline, the address it stands for */
+		for (uint32_t k = 0; k < rt->nr_ret_fixups; k++) {
+			uint64_t v = 0;
+
+			if (fx[k].slot >= rr->sp && fx[k].slot + 8 <= rr->sp + rr->raw_len)
+				memcpy(&v, raw + (fx[k].slot - rr->sp), 8);
+			fix_ok &= is_ret_trampoline(v) && !is_ret_trampoline(fx[k].ret) &&
+				  ksym_find(fx[k].ret) >= 0;
+		}
+		snprintf(what, sizeof(what), "%s: RAW record lists every replaced return address (slot, original)",
+			 label);
+		/* a trampoline address may also linger, stale, in a dead slot */
+		result(!tail_check(rr, KSTACK_SNAP_RAW) && fix_ok &&
+		       (raw_tramp ? rt->nr_ret_fixups >= 1 : !rt->nr_ret_fixups) &&
+		       rt->nr_ret_fixups <= (uint32_t)raw_tramp, what,
+		       "%u fixups, %d trampoline slots in the copy, consistent %d", rt->nr_ret_fixups,
+		       raw_tramp, fix_ok);
+	} else {
+		snprintf(what, sizeof(what), "%s: RAW record", label);
+		result(0, what, "no record with a tail");
+	}
+	close(fd);
+	return 0;
+}
+
 /*
  * Whole-system raw snapshots (a lock break every few dozen threads) while
  * a child keeps forking processes that exit at once: every call must
@@ -1342,6 +1689,19 @@ int main(int argc, char **argv)
 		cmd_symbolize();
 	else if (argc >= 2 && !strcmp(argv[1], "tail"))
 		cmd_tail();
+	else if (argc >= 3 && !strcmp(argv[1], "fastcmp")) {
+		static char buf[64 << 20];
+		char what[160];
+		int fd = open_dev();
+
+		snprintf(what, sizeof(what), "%s: SNAPSHOT fast walk equals the kernel's unwinder, whole system",
+			 argv[2]);
+		snapshot_fast_vs_kernel(fd, buf, sizeof(buf), KSTACK_FRAMES_MAX, what);
+		close(fd);
+	} else if (argc >= 4 && !strcmp(argv[1], "traced"))
+		cmd_traced(argv[2], argv[3]);
+	else if (argc >= 2 && !strcmp(argv[1], "modorc"))
+		cmd_modorc(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "churn"))
 		cmd_churn();
 	else if (argc >= 2 && !strcmp(argv[1], "perm"))
@@ -1353,7 +1713,7 @@ int main(int argc, char **argv)
 	else if (argc >= 3 && !strcmp(argv[1], "holdfd"))
 		cmd_holdfd(argv[2]);
 	else {
-		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|tail|churn|selfsnap LABEL|perm|holdfd FILE\n");
+		fprintf(stderr, "usage: ksdrv_test basic|readmem|context|stackcmp ZOOFILE|snapshot ZOOFILE|symbolize|fallback PID|tail|traced TID LABEL|fastcmp LABEL|modorc [MODULE...]|churn|selfsnap LABEL|perm|holdfd FILE\n");
 		return 2;
 	}
 	return failures ? 1 : 0;
