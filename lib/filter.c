@@ -89,8 +89,8 @@ static bool ks_filter_frames_match(const regex_t *re, const struct ks_cap_stack 
 	return false;
 }
 
-bool ks_filter_keep(const struct ks_filter *f, const struct ks_capture *c,
-		    const struct ks_cap_thread *t, struct ks_filter_counts *left_out)
+bool ks_filter_keep(const struct ks_filter *f, const struct ks_cap_thread *t,
+		    struct ks_filter_counts *left_out)
 {
 	if (f->states[0] && !strchr(f->states, t->state)) {
 		left_out->state++;
@@ -100,7 +100,6 @@ bool ks_filter_keep(const struct ks_filter *f, const struct ks_capture *c,
 		left_out->comm++;
 		return false;
 	}
-	(void)c;
 	if (f->has_match && !ks_filter_frames_match(&f->match, t->kstack) &&
 	    !ks_filter_frames_match(&f->match, t->ustack)) {
 		left_out->match++;
@@ -117,7 +116,7 @@ void ks_filter_capture(const struct ks_filter *f, struct ks_capture *c,
 	if (!ks_filter_active(f))
 		return;
 	for (i = 0; i < c->n; i++)
-		if (ks_filter_keep(f, c, &c->v[i], left_out))
+		if (ks_filter_keep(f, &c->v[i], left_out))
 			c->v[n++] = c->v[i];
 	c->n = n;
 }

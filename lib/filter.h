@@ -39,8 +39,8 @@ void ks_filter_fini(struct ks_filter *f);
 bool ks_filter_active(const struct ks_filter *f);
 
 /* Whether t passes; if not, counts it in *left_out. */
-bool ks_filter_keep(const struct ks_filter *f, const struct ks_capture *c,
-		    const struct ks_cap_thread *t, struct ks_filter_counts *left_out);
+bool ks_filter_keep(const struct ks_filter *f, const struct ks_cap_thread *t,
+		    struct ks_filter_counts *left_out);
 
 /* Move the threads that pass to the front of c (in order); c->n shrinks. */
 void ks_filter_capture(const struct ks_filter *f, struct ks_capture *c,
