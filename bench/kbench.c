@@ -10,7 +10,12 @@
  *   orc-walk    one SNAPSHOT of raw stacks, walked by our user-space ORC
  *               unwinder (lib/), tables loaded once beforehand (timed apart)
  *   kstack-cli  the whole `kstack --all` command as a user runs it (fork,
- *               exec, its setup, capture, walk, symbols, output to /dev/null)
+ *               exec, its setup, capture, symbols, output to a file)
+ *   kstack-cli-null  the same with stdout to /dev/null
+ *   kstack-start  `kstack --help` the same way: starting and ending the
+ *               static binary, the floor under kstack-cli
+ *   snapshot+tails+print  snapshot+print with record tails (end reason,
+ *               user registers), what kstack asks the driver for
  *   ...+sym     the same, plus symbolization with kstack's code
  *               (lib/stack_text.c): each distinct address named once through
  *               SYMBOLIZE, each distinct stack's lines formatted once, every
@@ -27,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <spawn.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +73,7 @@ static uint64_t ss, se, ls, le;
 static char *snapbuf;
 static size_t snapsize = 1 << 20;
 static int snap_mode = KSTACK_SNAP_FRAMES;
+static uint32_t snap_flags;	/* KSTACK_SNAP_WANT_*: +tails asks what kstack asks */
 static double *sym_us, *fmt_us;	/* +sym methods: where the time goes */
 static double *ioctl_us;	/* snapshot methods: time inside SNAPSHOT */
 static size_t *stacks_kept;	/* +sym methods: distinct stacks formatted once */
@@ -316,6 +323,7 @@ static size_t m_snap(struct thr **out, int sym)
 		s.hdr.size = sizeof(s);
 		s.hdr.version = KSTACK_PROTO_VERSION;
 		s.mode = snap_mode;
+		s.flags = snap_flags;
 		s.max_frames = MAXF;
 		s.buffer = (uintptr_t)snapbuf;
 		s.buffer_size = snapsize;
@@ -375,6 +383,17 @@ static size_t m_snap_in(uint32_t mode, struct thr **out, int sym)
 	return n;
 }
 
+/* m_snap with record tails (end reason, user registers), as kstack asks */
+static size_t m_snap_tails(struct thr **out, int sym)
+{
+	size_t n;
+
+	snap_flags = KSTACK_SNAP_WANT_TAIL;
+	n = m_snap(out, sym);
+	snap_flags = 0;
+	return n;
+}
+
 static size_t m_snap_raw(struct thr **out, int sym)
 {
 	return m_snap_in(KSTACK_SNAP_RAW, out, sym);
@@ -397,27 +416,59 @@ static size_t m_orc_walk(struct thr **out, int sym)
 
 static int cli_failed;
 
-static size_t m_cli(struct thr **out, int sym)
+/*
+ * Run kstack ARG as a user does: exec to exit (its setup, capture, names,
+ * output: stdout to a file, truncated each run, the pages a real listing
+ * writes), stderr to /dev/null. Exit 0 or 1 (a thread vanished or kept
+ * running) counts as success.
+ */
+static void run_kstack(const char *arg, const char *stdout_path)
 {
-	struct rusage ru;
+	char *argv[] = { "kstack", (char *)arg, NULL };
+	posix_spawn_file_actions_t fa;
 	int status;
 	pid_t p;
 
+	/*
+	 * posix_spawn (vfork-like: no copy of kbench's page tables, no
+	 * copy-on-write faults after it), as a shell starts a command; a
+	 * fork of this process (80 MB at N=4000) would be charged to kstack.
+	 */
+	if (posix_spawn_file_actions_init(&fa) ||
+	    posix_spawn_file_actions_addopen(&fa, 1, stdout_path,
+					     O_WRONLY | O_CREAT | O_TRUNC, 0600) ||
+	    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0) ||
+	    posix_spawnp(&p, "kstack", &fa, NULL, argv, environ) ||
+	    waitpid(p, &status, 0) < 0 || !WIFEXITED(status) ||
+	    (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1))
+		cli_failed++;
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+static size_t m_cli(struct thr **out, int sym)
+{
 	(void)sym;
 	*out = NULL;
-	p = fork();
-	if (p == 0) {
-		int nul = open("/dev/null", O_WRONLY);
-
-		dup2(nul, 1);
-		dup2(nul, 2);
-		execlp("kstack", "kstack", "--all", (char *)NULL);
-		_exit(127);
-	}
-	if (p < 0 || wait4(p, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
-	    (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1))
-		cli_failed++;	/* 1: some thread vanished or kept running */
+	run_kstack("--all", "/tmp/kstack-all.out");
 	return nrefs;	/* per-thread cost over the threads on the system */
+}
+
+/* The same with stdout to /dev/null: what writing the file costs */
+static size_t m_cli_null(struct thr **out, int sym)
+{
+	(void)sym;
+	*out = NULL;
+	run_kstack("--all", "/dev/null");
+	return nrefs;
+}
+
+/* The same binary's start and exit alone (--help): the floor of any command. */
+static size_t m_cli_start(struct thr **out, int sym)
+{
+	(void)sym;
+	*out = NULL;
+	run_kstack("--help", "/dev/null");
+	return nrefs;
 }
 
 /*
@@ -526,8 +577,11 @@ int main(int argc, char **argv)
 		{ "orc-walk", m_orc_walk, 0 },
 		{ "orc-walk+sym", m_orc_walk, 1 },
 		{ "snapshot+print", m_snap, 2 },
+		{ "snapshot+tails+print", m_snap_tails, 2 },
 		{ "orc-walk+print", m_orc_walk, 2 },
 		{ "kstack-cli", m_cli, 2 },
+		{ "kstack-cli-null", m_cli_null, 2 },
+		{ "kstack-start", m_cli_start, 2 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
 	static double t[NM][1000], symt[NM], fmtt[NM], ioct[NM][1000];
@@ -628,7 +682,8 @@ int main(int argc, char **argv)
 		printf("BENCH N=%s method=%-18s threads=%5zu us/thread med=%7.2f min=%7.2f total_ms med=%8.2f min=%8.2f speedup=%6.1fx agree_proc=",
 		       label, methods[m].name, n, med / n, t[m][0] / n, med / 1e3, t[m][0] / 1e3, proc_med / med);
 		/* /proc's own frames are text: compare only methods with addresses */
-		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli) {
+		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli ||
+		    methods[m].fn == m_cli_null || methods[m].fn == m_cli_start) {
 			printf("    -");
 		} else {
 			double a = agreement(last[m], n, &nthr);

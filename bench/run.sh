@@ -51,12 +51,19 @@ grep -h 'triage: kstack --all ' "$out/bench.txt" | grep '^N=4000 ' |
 grep -h 'triage: kstack --sample' "$out/bench.txt" |
 	sed 's/^N=\([0-9]*\) triage: kstack --sample[^:]*: /--sample --interval 10ms at N=\1: /'
 echo
-# speedups over the /proc loop at N=1000: snapshot + symbolization (names
-# for every frame) last, as the issue asks; + printing every line before it
-speedup() {
-	grep 'N=1000 ' "$out/bench.txt" | grep "method=$1 " | sed 's/.*speedup= *\([0-9.]*\)x.*/\1/'
+# speedups over the /proc loop: the whole kstack --all command at each
+# size, its peak RSS; then snapshot + symbolization (names for every frame)
+# last, as the issue asks; + printing every line before it
+speedup() {	# METHOD N
+	grep "N=$2 " "$out/bench.txt" | grep "method=$1 " | sed 's/.*speedup= *\([0-9.]*\)x.*/\1/'
 }
-sp=$(speedup snapshot+print)
+for n in ${BENCH_SIZES:-100 1000 4000}; do
+	sp=$(speedup kstack-cli "$n")
+	[ -n "$sp" ] && echo "kstack --all speedup vs /proc at N=$n: ${sp}×"
+	rss=$(grep "^N=$n command=\"kstack\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
+	[ -n "$rss" ] && echo "kstack --all peak RSS at N=$n: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB"
+done
+sp=$(speedup snapshot+print 1000)
 echo "snapshot + symbols + every line printed, speedup vs /proc at N=1000: ${sp:-?}×"
-sp=$(speedup snapshot+sym)
+sp=$(speedup snapshot+sym 1000)
 echo "snapshot speedup vs /proc at N=1000: ${sp:-?}×"

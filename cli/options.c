@@ -36,13 +36,12 @@ static int set_action(struct opts *o, enum cli_action a, const char *name)
 	return 0;
 }
 
-static int set_target(struct opts *o, enum cli_target t, const char *name)
+static int set_target(struct opts *o, enum cli_target t)
 {
 	if (o->target != CLI_PIDS && o->target != t) {
 		fprintf(stderr, "kstack: --all and --thread exclude each other\n");
 		return EXIT_USAGE;
 	}
-	(void)name;
 	o->target = t;
 	return 0;
 }
@@ -61,13 +60,13 @@ static bool parse_u64(const char *s, uint64_t *ret)
 static int opt_thread(struct opts *o, const char *arg)
 {
 	(void)arg;
-	return set_target(o, CLI_TIDS, "--thread");
+	return set_target(o, CLI_TIDS);
 }
 
 static int opt_all(struct opts *o, const char *arg)
 {
 	(void)arg;
-	return set_target(o, CLI_ALL, "--all");
+	return set_target(o, CLI_ALL);
 }
 
 static int opt_max_frames(struct opts *o, const char *arg)
@@ -125,6 +124,10 @@ static int opt_kallsyms(struct opts *o, const char *arg)
 	o->kallsyms = arg;
 	return 0;
 }
+
+/* -n's help below names these bounds */
+_Static_assert(KS_WALK_DEFAULT_MAX == 128 && KSTACK_FRAMES_MAX * 16 == 4096,
+	       "update the help of --max-frames");
 
 /* Triage options: triage_opts.c parses their values (getopt value = option). */
 static int opt_triage(struct opts *o, int opt, const char *arg)

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The CLI's one exit-status rule (cli/tally.c), every case it names. */
+#include "helpers.h"
+#include "../../cli/tally.c"
+#include "../../cli/message.c"
+
+/* verify_cmd.c's bar, reduced to what the rule needs from it */
+bool verify_agreed(const struct tally *c)
+{
+	return c->walked && c->eq_kernel == c->walked && !c->failed;
+}
+
+static void show_rule(void **state)
+{
+	struct tally t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_NOTHING);
+	t.missing = 2;		/* only ids with no thread */
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_NOTHING);
+	t.running = 1;		/* -t EXITED RUNNING: the running one is shown */
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+	memset(&t, 0, sizeof(t));
+	t.running = 1;		/* a running thread alone is shown whole */
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_ALL);
+	t.whole = 5;
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_ALL);
+	t.cut = 1;		/* a stack cut short is never whole */
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+	t.cut = 0;
+	t.ran = 1;		/* kept running through every try */
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+	t.ran = 0;
+	t.failed = 1;
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+	memset(&t, 0, sizeof(t));
+	t.cut = 1;		/* shown, though cut */
+	assert_int_equal(exit_status(&t, CLI_RAW), EXIT_PARTIAL);
+}
+
+static void verify_rule(void **state)
+{
+	struct tally t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_NOTHING);
+	t.walked = t.eq_kernel = 3;
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
+	t.ran = 2;		/* --verify skips threads that kept running */
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
+	t.missing = 1;		/* a requested PID with no thread */
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_PARTIAL);
+	t.missing = 0;
+	t.eq_kernel = 2;	/* below the bar */
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_PARTIAL);
+	/* the exited leader's process: its worker walked, nothing missing */
+	memset(&t, 0, sizeof(t));
+	t.walked = t.eq_kernel = 1;
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(show_rule),
+		cmocka_unit_test(verify_rule),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
