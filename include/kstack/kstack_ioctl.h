@@ -299,7 +299,7 @@ struct kstack_snap_tail {
 
 struct kstack_snapshot {
 	struct kstack_hdr hdr;
-	kstack_u64 pid;		/* in: tgid, or 0 for every thread on the system */
+	kstack_u64 pid;		/* in: tgid (any thread id selects its whole thread group), or 0 for every thread on the system */
 	kstack_u64 buffer;	/* in: Linux: user buffer; Windows: ignored */
 	kstack_u64 buffer_size;	/* in: its size in bytes */
 	kstack_u32 mode;	/* in: KSTACK_SNAP_FRAMES, _RAW or _FRAMES_KERNEL */
