@@ -89,6 +89,19 @@ struct tally {
  */
 int exit_status(const struct tally *t, enum cli_action action);
 
+/* Did walk w end where the stack ends (user mode, a kernel thread's end)? */
+bool walk_whole(const struct ks_walk_result *w);
+
+/* Count a shown thread's walk: whole, or cut short (frame limit, stopped early). */
+void tally_walk(struct tally *t, const struct ks_walk_result *w);
+
+/*
+ * --verify's closing word, the exit rule's: "PASSED" (exit 0), "PASSED (N
+ * stacks cut short: partial)" (the walkers agreed, but N stacks are not
+ * whole: exit 1), or "FAILED".
+ */
+void verify_verdict(const struct tally *t, char *buf, size_t len);
+
 /* Count a thread we could not show; loud: also say why on stderr. */
 void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud);
 
@@ -136,6 +149,8 @@ void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void print_walk_end(const struct ks_walk_result *w, uint64_t tid);
 void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
 void print_running(uint64_t tid, const char *comm);
+/* "PID - Z [group leader has exited: ...]": a process whose leader left */
+void print_leader_exited(uint64_t pid);
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		 struct tally *c, bool explicit);
 void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
@@ -153,7 +168,10 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 /* verify_cmd.c */
 void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
 		   const struct opts *o);
-/* Print the agreement figures (PASSED only when the exit status is 0). */
+/*
+ * Print the agreement figures and the verdict (verify_verdict()); with no
+ * thread compared, only why (stderr), no figures.
+ */
 void verify_summary(const struct tally *c, double secs);
 /* --verify's own part of the exit rule: agreement met? */
 bool verify_agreed(const struct tally *c);

@@ -139,6 +139,8 @@ struct ks_error *frames_show_process(struct frames *f, uint64_t pid)
 	if (err)
 		return err;
 	err = frames_print_all(f, f->snap, 0, &found);
+	if (!err && found && pid && ks_snapshot_leader_gone(f->snap, pid))
+		print_leader_exited(pid);
 	/* the process is there, but none of its threads: it is a zombie */
 	if (!err && !found && pid && f->snap->skipped) {
 		struct ks_error *why = target_gone(pid, false, true, f->snap->skipped);

@@ -316,7 +316,9 @@ static void usage(FILE *f, const char *prog)
 "      thread, and /proc for at least 99%% of them)\n"
 "  1   partial: something shown, but a stack was cut short, a thread kept\n"
 "      running, a requested id has no thread, or a thread failed (--verify:\n"
-"      agreement below that bar)\n"
+"      agreement below that bar; where the walkers agree but a stack was cut\n"
+"      short, by -n or where the kernel's own unwinder stops too, the verdict\n"
+"      reads \"verify: PASSED (N stacks cut short: partial)\")\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
 "  64  usage error\n");
 }

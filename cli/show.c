@@ -40,10 +40,16 @@ void print_running(uint64_t tid, const char *comm)
 	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid, esc);
 }
 
-/* Whole: the walk reached user mode or a kernel thread's end. */
-static bool walk_whole(const struct ks_walk_result *w)
+/*
+ * Process pid's group leader has exited (pthread_exit) while its other
+ * threads run: one line in the leader's place, as a running thread gets
+ * one; its name is gone with it. Printed only for such a process, so the
+ * listing of any other stays as it was.
+ */
+void print_leader_exited(uint64_t pid)
 {
-	return w->stop == KS_STOP_USER || w->stop == KS_STOP_END_OF_STACK;
+	printf("%" PRIu64 " - Z [group leader has exited: a zombie leader, its other threads still running]\n\n",
+	       pid);
 }
 
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
@@ -66,10 +72,7 @@ void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct 
 	print_header(&ctx, t->tid);
 	print_walk(text, &w, t->tid);
 	printf("\n");
-	if (walk_whole(&w))
-		c->whole++;
-	else
-		c->cut++;
+	tally_walk(c, &w);
 	ks_walk_result_fini(&w);
 }
 
@@ -131,6 +134,7 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 	struct ks_error *err;
 	const uint8_t *buf;
 	size_t len, nfix = 0, i;
+	uint64_t stext, etext;
 
 	a.s = s;
 	a.tid = t->tid;
@@ -167,9 +171,13 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 	len = a.len;
 	print_header(&ctx, t->tid);
 	print_walk(text, &w, t->tid);
-	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64
-	       " stext %016" PRIx64 " etext %016" PRIx64 "\n",
-	       ctx.sp, ctx.stack_base, ctx.stack_size, s->ksyms.stext, s->ksyms.etext);
+	printf("raw-context sp %016" PRIx64 " base %016" PRIx64 " size %" PRIx64,
+	       ctx.sp, ctx.stack_base, ctx.stack_size);
+	/* the text bounds make the record self-contained (KASLR offset); "-": unknown */
+	if (ks_session_text_bounds(s, &stext, &etext))
+		printf(" stext %016" PRIx64 " etext %016" PRIx64 "\n", stext, etext);
+	else
+		printf(" stext - etext -\n");
 	printf("raw-kernel %u", st->nr_frames);
 	for (i = 0; i < st->nr_frames && i < KSTACK_FRAMES_MAX; i++)
 		printf(" %016" PRIx64, kernel[i]);
@@ -194,10 +202,7 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 		printf(" %016" PRIx64, v);
 	}
 	printf("\n\n");
-	if (walk_whole(&w))
-		c->whole++;
-	else
-		c->cut++;
+	tally_walk(c, &w);
 	ks_walk_result_fini(&w);
 	free(fixups);
 	raw_drop(&a);
@@ -314,12 +319,11 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 			print_walk(text, &w, r->tid);
 		}
 		putchar_unlocked('\n');
-		if (walk_whole(&w))
-			c->whole++;
-		else
-			c->cut++;
+		tally_walk(c, &w);
 		ks_walk_result_fini(&w);
 	}
 	free(noted);
+	if (!err && pid && ks_snapshot_leader_gone(snap, pid))
+		print_leader_exited(pid);
 	return err;
 }

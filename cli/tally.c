@@ -6,6 +6,37 @@
 
 #include "cli.h"
 
+/* Whole: the walk reached user mode or a kernel thread's end. */
+bool walk_whole(const struct ks_walk_result *w)
+{
+	return w->stop == KS_STOP_USER || w->stop == KS_STOP_END_OF_STACK;
+}
+
+void tally_walk(struct tally *t, const struct ks_walk_result *w)
+{
+	if (walk_whole(w))
+		t->whole++;
+	else
+		t->cut++;
+}
+
+void verify_verdict(const struct tally *t, char *buf, size_t len)
+{
+	struct tally uncut = *t;
+
+	if (exit_status(t, CLI_VERIFY) == EXIT_ALL) {
+		snprintf(buf, len, "PASSED");
+		return;
+	}
+	/* the walkers agreed, but a stack is not whole: not a clean pass */
+	uncut.cut = 0;
+	if (t->cut && exit_status(&uncut, CLI_VERIFY) == EXIT_ALL)
+		snprintf(buf, len, "PASSED (%zu %s cut short: partial)", t->cut,
+			 t->cut == 1 ? "stack" : "stacks");
+	else
+		snprintf(buf, len, "FAILED");
+}
+
 int exit_status(const struct tally *t, enum cli_action action)
 {
 	size_t shown = action == CLI_VERIFY ? t->walked + t->running :

@@ -41,6 +41,9 @@ static void print_mismatch(const struct ks_session *s, const struct ks_verify *v
 	if (!v->eq_proc)
 		printf("  first difference from /proc at frame %zu (scheduler frames dropped)\n",
 		       v->proc_diff);
+	if (ks_verify_cut_by_limit(&v->walk))
+		printf("  walker cut at the frame limit (-n): compared over its %zu frames\n",
+		       v->walk.nr);
 }
 
 void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
@@ -58,15 +61,21 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c
 	c->eq_kernel += v.eq_kernel;
 	c->eq_proc += v.eq_proc;
 	c->unreliable += !v.walk.reliable;
+	/* agreeing walkers do not make a cut stack whole (issue 10): partial */
+	tally_walk(c, &v.walk);
 	if (!v.eq_kernel || !v.eq_proc) {
 		print_mismatch(s, &v, t->tid);
 	} else if (!o->quiet) {
 		char comm[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
 
 		ks_escape_str(comm, sizeof(comm), v.ctx.comm);
-		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s\n", t->tid, comm,
+		printf("ok %" PRIu64 " %s %c: %zu frames, stop: %s%s\n", t->tid, comm,
 		       ks_task_state_letter(v.ctx.state), v.walk.nr,
-		       ks_walk_stop_name(v.walk.stop));
+		       ks_walk_stop_name(v.walk.stop),
+		       /* the others may go on: only the frames both have were compared */
+		       ks_verify_cut_by_limit(&v.walk) ?
+		       " (cut by -n: compared over these frames only)" :
+		       !walk_whole(&v.walk) ? " (stack cut short)" : "");
 	}
 	ks_verify_fini(&v);
 }
@@ -86,13 +95,28 @@ bool verify_agreed(const struct tally *c)
 
 void verify_summary(const struct tally *c, double secs)
 {
+	char verdict[96];
+
+	/*
+	 * Nothing compared (no such process, a zombie, every thread on a CPU):
+	 * figures of 0/0 would read as a failed comparison. Say only why; the
+	 * missing ids were said as they were found.
+	 */
+	if (!c->walked) {
+		if (c->running || c->ran || c->failed)
+			cli_message("verify: no thread compared: %zu running on a CPU, %zu kept running, %zu errors",
+				    c->running, c->ran, c->failed);
+		return;
+	}
 	printf("verify: %zu sleeping threads walked; %zu running, %zu kept running (skipped); %zu missing; %zu errors\n",
 	       c->walked, c->running, c->ran, c->missing, c->failed);
 	printf("verify: walker == kernel unwinder (STACK), frame for frame: %zu/%zu (%.1f%%)\n",
 	       c->eq_kernel, c->walked, pct(c->eq_kernel, c->walked));
 	printf("verify: walker == /proc/PID/task/TID/stack (scheduler frames dropped): %zu/%zu (%.1f%%)\n",
 	       c->eq_proc, c->walked, pct(c->eq_proc, c->walked));
-	printf("verify: walks with unreliable frames: %zu; time %.3f s\n", c->unreliable, secs);
-	/* the same rule as the exit status: PASSED is exit 0 */
-	printf("verify: %s\n", exit_status(c, CLI_VERIFY) == EXIT_ALL ? "PASSED" : "FAILED");
+	printf("verify: walks with unreliable frames: %zu; stacks cut short: %zu; time %.3f s\n",
+	       c->unreliable, c->cut, secs);
+	/* the same rule as the exit status: PASSED alone is exit 0 */
+	verify_verdict(c, verdict, sizeof(verdict));
+	printf("verify: %s\n", verdict);
 }

@@ -156,6 +156,23 @@ bool ks_session_walk_cut(const struct ks_walk_result *res)
 	       res->stop != KS_STOP_MAX_FRAMES;
 }
 
+bool ks_session_text_bounds(const struct ks_session *s, uint64_t *start, uint64_t *end)
+{
+	/* KERNEL_INFO first: the fast paths load no kallsyms (session.h) */
+	if (s->kinfo.text_start && s->kinfo.text_start < s->kinfo.text_end) {
+		*start = s->kinfo.text_start;
+		*end = s->kinfo.text_end;
+		return true;
+	}
+	if (s->ksyms.stext && s->ksyms.stext < s->ksyms.etext) {
+		*start = s->ksyms.stext;
+		*end = s->ksyms.etext;
+		return true;
+	}
+	*start = *end = 0;
+	return false;
+}
+
 struct ks_error *ks_session_ret_fixups(struct ks_session *s, uint64_t tid,
 				       const struct kstack_thread_context *ctx,
 				       struct kstack_ret_fixup **fixups_ret, size_t *nr_ret)

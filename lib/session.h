@@ -96,6 +96,14 @@ struct ks_error *ks_session_walk(struct ks_session *s, uint64_t tid,
 bool ks_session_walk_cut(const struct ks_walk_result *res);
 
 /*
+ * The core kernel's text, [*start, *end) (_stext, _etext): from the
+ * driver's KERNEL_INFO where the session has it, else from kallsyms where
+ * that was loaded. false, *start = *end = 0: neither is known (never
+ * zeros passed off as bounds).
+ */
+bool ks_session_text_bounds(const struct ks_session *s, uint64_t *start, uint64_t *end);
+
+/*
  * The return addresses tracing replaced on tid's stack, from a RAW
  * SNAPSHOT of its process (the driver knows them; a copy of the stack
  * does not), for the stack as ctx saw it: the record's saved sp and

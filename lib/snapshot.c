@@ -197,3 +197,22 @@ void ks_snapshot_fini(struct ks_snapshot *snap)
 	free(snap->buf);
 	memset(snap, 0, sizeof(*snap));
 }
+
+bool ks_snapshot_leader_gone(const struct ks_snapshot *snap, uint64_t pid)
+{
+	const struct kstack_snap_thread *r;
+	struct ks_error *err;
+	const void *data;
+	size_t off = 0;
+	bool group = false;
+
+	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+		if (r->tgid != pid)
+			continue;
+		if (r->tid == pid)
+			return false;
+		group = true;
+	}
+	ks_error_destroy(err);
+	return group;
+}

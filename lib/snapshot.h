@@ -81,4 +81,13 @@ bool ks_snapshot_frames_end(const struct kstack_snap_thread *r, const void *fram
 
 void ks_snapshot_fini(struct ks_snapshot *snap);
 
+/*
+ * Has process pid's thread group leader exited while other threads run
+ * (it called pthread_exit: a zombie leader)? True when snap holds threads
+ * of thread group pid (tgid == pid) but none with tid == pid: the driver
+ * leaves a thread that has exited out of a SNAPSHOT. A pid that names a
+ * worker thread (its tgid differs) is never such a process.
+ */
+bool ks_snapshot_leader_gone(const struct ks_snapshot *snap, uint64_t pid);
+
 #endif

@@ -61,6 +61,11 @@ static size_t ks_walk_kernel_frames(const struct ks_walk_result *w)
 	return n;
 }
 
+bool ks_verify_cut_by_limit(const struct ks_walk_result *w)
+{
+	return w->stop == KS_STOP_MAX_FRAMES;
+}
+
 bool ks_verify_cmp_kernel(const struct ks_walk_result *w, const uint64_t *k, size_t nk,
 			  size_t *diff_ret)
 {
@@ -70,6 +75,9 @@ bool ks_verify_cmp_kernel(const struct ks_walk_result *w, const uint64_t *k, siz
 		if (w->frames[i].ip != k[i])
 			break;
 	*diff_ret = i;
+	/* a walk cut at the frame limit: the kernel's may go on past our last frame */
+	if (ks_verify_cut_by_limit(w))
+		return i == nw;
 	return i == nw && i == nk;
 }
 
@@ -106,7 +114,8 @@ bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *
 		j++;
 	}
 	*diff_ret = j;
-	return j == nproc;
+	/* cut at the frame limit: every frame we have matched; /proc may go on */
+	return j == nproc || ks_verify_cut_by_limit(w);
 }
 
 struct ks_verify_arg {

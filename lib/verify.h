@@ -41,8 +41,16 @@ void ks_verify_fini(struct ks_verify *v);
 struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t tid,
 				    char ***lines_ret, size_t *n_ret);
 
-/* Comparisons, exposed for unit tests. Return true if equal; *diff_ret is
- * the first index that differs. */
+/*
+ * Was w cut at the caller's frame limit (-n)? Then it is compared with
+ * the kernel's unwinder and /proc over the frames it has: both may go on
+ * past its last frame.
+ */
+bool ks_verify_cut_by_limit(const struct ks_walk_result *w);
+
+/* Comparisons, exposed for unit tests. Return true if equal (for a walk
+ * cut at the frame limit: its frames are the other side's first ones);
+ * *diff_ret is the first index that differs. */
 bool ks_verify_cmp_kernel(const struct ks_walk_result *w, const uint64_t *k, size_t nk,
 			  size_t *diff_ret);
 bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *w,

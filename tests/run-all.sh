@@ -10,7 +10,7 @@ log=$(mktemp)
 pass=0
 fail=0
 skip=0
-for suite in ${SUITES:-lint unit vm stress wine}; do
+for suite in ${SUITES:-lint unit vm stress wine pkg}; do
 	script="$top/tests/$suite/run.sh"
 	[ -x "$script" ] || continue
 	echo "=== suite $suite"

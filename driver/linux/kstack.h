@@ -20,6 +20,9 @@
 #define KSTACK_ORC_LAYOUT	KSTACK_ORC_V1
 #endif
 
+/* kstack_main.c: members of the group=GID module parameter may use the device */
+bool kstack_in_granted_group(void);
+
 /* kstack_req.c: versioned request copy in / out */
 int kstack_req_in(void *req, size_t ksize, size_t minsize,
 		  const void __user *uarg);

@@ -3,9 +3,11 @@
  * Who may ask, checked at every request and not only at open, in the order
  * /proc/PID/stack checks (fs/proc/base.c, proc_pid_stack and lock_trace):
  *
- *   the caller: CAP_SYS_ADMIN in its credentials at the time of the ioctl.
- *     An fd opened by root and kept across a drop to another uid, or passed
- *     over SCM_RIGHTS, is worth nothing to a process without it.
+ *   the caller: CAP_SYS_ADMIN in its credentials at the time of the ioctl,
+ *     or membership of the group an admin handed the device to (group=,
+ *     none by default). An fd opened by root and kept across a drop to
+ *     another uid, or passed over SCM_RIGHTS, is worth nothing to a
+ *     process without either.
  *   the target: ptrace_may_access(task, PTRACE_MODE_ATTACH_FSCREDS), under
  *     the target's exec_update_lock so that it cannot exec a setuid binary
  *     between the check and the capture: exactly lock_trace()'s check (6.1
@@ -40,7 +42,10 @@ void kstack_access_init(kstack_lookup_t lookup)
 
 int kstack_caller_allowed(void)
 {
-	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+	/* the group first: its members' requests log no capability denials */
+	if (kstack_in_granted_group() || capable(CAP_SYS_ADMIN))
+		return 0;
+	return -EPERM;
 }
 
 bool kstack_may_read_task(struct task_struct *task)

@@ -9,6 +9,9 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/moduleparam.h>
+#include <linux/uidgid.h>
 #include <linux/utsname.h>
 #include <linux/version.h>
 #include <linux/sched/task_stack.h>
@@ -16,10 +19,43 @@
 #include "kstack.h"
 
 /*
- * Root only: READ_MEMORY exposes kernel stacks and text (defeating KASLR)
- * and THREAD_CONTEXT any thread's kernel state, like /proc/PID/stack,
- * which is CAP_SYS_ADMIN-only for the same reason. Checked here and again
- * at every request (kstack_access.c): an open fd is no credential.
+ * Who may use the device besides CAP_SYS_ADMIN: an admin may hand it to
+ * one group (modprobe kstack group=GID mode=0660; the packaged udev rule
+ * gives /dev/kstack that group). Default: root only, node 0600. Read-only
+ * once loaded: the udev rule reads them from /sys/module/kstack/parameters.
+ */
+static int group = -1;
+module_param(group, int, 0444);
+MODULE_PARM_DESC(group, "gid whose members may use /dev/kstack besides CAP_SYS_ADMIN (default -1: none)");
+
+static unsigned short mode = 0600;
+static int kstack_mode_get(char *buf, const struct kernel_param *kp)
+{
+	/* octal, as chmod and udev's MODE= read it */
+	return sysfs_emit(buf, "%04o\n", *(unsigned short *)kp->arg);
+}
+
+static const struct kernel_param_ops kstack_mode_ops = {
+	.set = param_set_ushort,	/* base 0: "0660" is octal */
+	.get = kstack_mode_get,
+};
+module_param_cb(mode, &kstack_mode_ops, &mode, 0444);
+MODULE_PARM_DESC(mode, "/dev/kstack's mode, owner and group bits only (default 0600)");
+
+static kgid_t kstack_gid = INVALID_GID;
+
+/* The caller is in the group the admin handed the device to (group=). */
+bool kstack_in_granted_group(void)
+{
+	return gid_valid(kstack_gid) && in_group_p(kstack_gid);
+}
+
+/*
+ * Root only unless the admin chose a group: READ_MEMORY exposes kernel
+ * stacks and text (defeating KASLR) and THREAD_CONTEXT any thread's kernel
+ * state, like /proc/PID/stack, which is CAP_SYS_ADMIN-only for the same
+ * reason. Checked here and again at every request (kstack_access.c): an
+ * open fd is no credential.
  */
 static int kstack_open(struct inode *inode, struct file *file)
 {
@@ -111,6 +147,23 @@ static int __init kstack_init(void)
 {
 	int ret;
 
+	/* "other" bits would hand the node to everyone: refuse them */
+	if (mode & ~0660) {
+		pr_err("kstack: mode=%04o: only owner and group bits (0660) may be set\n", mode);
+		return -EINVAL;
+	}
+	if (group >= 0) {
+		kstack_gid = make_kgid(&init_user_ns, group);
+		if (!gid_valid(kstack_gid)) {
+			pr_err("kstack: group=%d is not a valid gid\n", group);
+			return -EINVAL;
+		}
+	} else if (group != -1) {
+		pr_err("kstack: group=%d: a gid, or -1 for none\n", group);
+		return -EINVAL;
+	}
+	kstack_dev.mode = mode;
+
 	ret = kstack_mem_init();
 	if (ret)
 		return ret;
@@ -119,7 +172,8 @@ static int __init kstack_init(void)
 		kstack_sym_exit();
 		return ret;
 	}
-	pr_info("kstack: loaded, protocol %u\n", KSTACK_PROTO_VERSION);
+	pr_info("kstack: loaded, protocol %u, node mode %04o, group %d\n",
+		KSTACK_PROTO_VERSION, mode, group);
 	return 0;
 }
 

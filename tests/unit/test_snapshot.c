@@ -38,6 +38,31 @@ static void records_iterated(void **state)
 	assert_int_equal(n, 3);
 }
 
+/* kstack PID whose leader called pthread_exit: only workers are recorded */
+static void leader_gone_found(void **state)
+{
+	static uint8_t buf[4096];
+	struct ks_snapshot snap = { .buf = buf, .cap = sizeof(buf) };
+	struct kstack_snap_thread *r;
+	size_t n;
+
+	(void)state;
+	n = put_rec(buf, 101, 0, sizeof(*r));	/* a worker of 100 */
+	((struct kstack_snap_thread *)buf)->tgid = 100;
+	snap.used = n;
+	assert_true(ks_snapshot_leader_gone(&snap, 100));
+	/* 101 named as a PID: a worker's id, not a process whose leader left */
+	assert_false(ks_snapshot_leader_gone(&snap, 101));
+	/* the leader recorded too: a normal process */
+	r = (void *)(buf + snap.used);
+	snap.used += put_rec(buf + snap.used, 100, 0, sizeof(*r));
+	r->tgid = 100;
+	assert_false(ks_snapshot_leader_gone(&snap, 100));
+	/* nothing recorded (a zombie process): not this case */
+	snap.used = 0;
+	assert_false(ks_snapshot_leader_gone(&snap, 100));
+}
+
 static void lying_sizes_refused(void **state)
 {
 	static uint8_t buf[4096];
@@ -267,6 +292,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(records_iterated),
+		cmocka_unit_test(leader_gone_found),
 		cmocka_unit_test(lying_sizes_refused),
 		cmocka_unit_test(tails_found),
 		cmocka_unit_test(lying_tails_refused),

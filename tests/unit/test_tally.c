@@ -61,11 +61,51 @@ static void verify_rule(void **state)
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
 }
 
+/*
+ * --verify on a stack the kernel's own unwinder also stops early on (a
+ * kretprobe and function_graph on do_nanosleep): the walkers agree, yet
+ * the stack is cut short: partial, and the verdict is no clean pass.
+ */
+static void verify_cut_stack_is_partial(void **state)
+{
+	struct ks_walk_result w = { .stop = KS_STOP_NO_ORC };
+	struct tally t;
+	char v[96];
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.walked = t.eq_kernel = t.eq_proc = t.unreliable = 1;
+	tally_walk(&t, &w);
+	assert_int_equal(t.cut, 1);
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_PARTIAL);
+	verify_verdict(&t, v, sizeof(v));
+	assert_string_equal(v, "PASSED (1 stack cut short: partial)");
+	/* cut by the frame limit (-n) is cut too */
+	w.stop = KS_STOP_MAX_FRAMES;
+	t.walked = t.eq_kernel = 2;
+	tally_walk(&t, &w);
+	verify_verdict(&t, v, sizeof(v));
+	assert_string_equal(v, "PASSED (2 stacks cut short: partial)");
+	/* a missing id on top: FAILED, as before */
+	t.missing = 1;
+	verify_verdict(&t, v, sizeof(v));
+	assert_string_equal(v, "FAILED");
+	/* every walk whole: PASSED alone, exit 0 */
+	memset(&t, 0, sizeof(t));
+	t.walked = t.eq_kernel = 1;
+	w.stop = KS_STOP_USER;
+	tally_walk(&t, &w);
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
+	verify_verdict(&t, v, sizeof(v));
+	assert_string_equal(v, "PASSED");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(show_rule),
 		cmocka_unit_test(verify_rule),
+		cmocka_unit_test(verify_cut_stack_is_partial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

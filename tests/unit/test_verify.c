@@ -96,6 +96,42 @@ static void proc_depth_limit_respected(void **state)
 	ks_walk_result_fini(&w);
 }
 
+/* kstack --verify -n 3: a walk cut at the user's frame limit agrees with
+ * the first frames of the kernel's uncut stack (and /proc's) */
+static void walk_cut_by_frame_limit_compared_over_its_frames(void **state)
+{
+	char *proc[] = {
+		"hrtimer_nanosleep+0x9e/0x170", "common_nsleep+0x3f/0x50",
+		"__x64_sys_clock_nanosleep+0xdb/0x140", "do_syscall_64+0x5d/0xb0",
+		"entry_SYSCALL_64_after_hwframe+0x6e/0xd8",
+	};
+	struct ks_walk_result w = walk_of(nanosleep_ips, 4);
+	uint64_t k[8];
+	size_t diff;
+
+	memcpy(k, nanosleep_ips, sizeof(k));
+	w.stop = KS_STOP_MAX_FRAMES;
+	assert_true(ks_verify_cut_by_limit(&w));
+	assert_true(ks_verify_cmp_kernel(&w, k, 8, &diff));
+	assert_int_equal(diff, 4);
+	assert_true(ks_verify_cmp_proc(*state, &w, proc, 5, &diff));
+	assert_int_equal(diff, 1);	/* hrtimer_nanosleep: the one non-sched frame */
+	/* a difference within the frames we have is still one */
+	k[3]++;
+	assert_false(ks_verify_cmp_kernel(&w, k, 8, &diff));
+	assert_int_equal(diff, 3);
+	proc[0] = "hrtimer_nanosleep+0x9f/0x170";
+	assert_false(ks_verify_cmp_proc(*state, &w, proc, 5, &diff));
+	/* and the kernel's shorter than ours is not agreement */
+	k[3]--;
+	assert_false(ks_verify_cmp_kernel(&w, k, 3, &diff));
+	/* a walk that stopped there for another reason is not cut by -n */
+	w.stop = KS_STOP_NO_ORC;
+	assert_false(ks_verify_cut_by_limit(&w));
+	assert_false(ks_verify_cmp_kernel(&w, k, 8, &diff));
+	ks_walk_result_fini(&w);
+}
+
 static char tmpdir[] = "/tmp/kstack-unit-XXXXXX";
 
 static void write_file(const char *rel, const char *text)
@@ -314,6 +350,7 @@ int main(void)
 		cmocka_unit_test(kernel_frames_compared_exactly),
 		cmocka_unit_test_setup_teardown(proc_compared_without_sched, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(proc_depth_limit_respected, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(walk_cut_by_frame_limit_compared_over_its_frames, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(proc_stack_parsed),
 		cmocka_unit_test(threads_enumerated),
 		cmocka_unit_test(kernel_and_module_tables_loaded),

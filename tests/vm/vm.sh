@@ -3,7 +3,8 @@
 # in qemu (TCG; see DESIGN.md: -cpu host aborts, KVM is opt-in via
 # KSTACK_VM_ACCEL=kvm), and collect what the guest prints on the serial console.
 #
-#   vm_build_initramfs OUT.cpio.gz GUEST_SCRIPT...   (scripts run in order)
+#   vm_build_initramfs OUT.cpio.gz GUEST_SCRIPT...   (scripts run in order;
+#                                                     VM_EXTRA_ROOT=DIR adds a tree)
 #   vm_boot OUT.cpio.gz CONSOLE_LOG [TIMEOUT_S]      (returns qemu's status)
 #   vm_kernel_log_bad CONSOLE_LOG                    (prints offending lines)
 
@@ -68,7 +69,14 @@ vm_build_initramfs() {
 	mkdir -p "$root"/bin "$root"/sbin "$root"/proc "$root"/sys "$root"/dev \
 		"$root"/tmp "$root"/tests "$root"/lib64 "$root"/etc "$root"/mnt
 	cp /bin/busybox "$root/bin/busybox"
-	cp "$VM_TOP/driver/linux/kstack.ko" "$root/kstack.ko"
+	if [ -f "$VM_TOP/driver/linux/kstack.ko" ]; then
+		cp "$VM_TOP/driver/linux/kstack.ko" "$root/kstack.ko"
+	fi
+	# VM_EXTRA_ROOT=DIR: a tree copied over the root (tests/pkg: an
+	# installed module tree and packaged binaries)
+	if [ -n "${VM_EXTRA_ROOT:-}" ]; then
+		cp -a "$VM_EXTRA_ROOT/." "$root/"
+	fi
 	for dir in "$VM_TOP/build/bin" "$VM_TOP/build/vm/progs"; do
 		[ -d "$dir" ] || continue
 		for b in "$dir"/*; do

@@ -30,6 +30,9 @@ nopid=4000000
 
 # --- every mode, whole / partial / nothing
 expect "PID of a sleeper" 0 kstack $sleeper
+! grep -q 'group leader has exited' /tmp/x.out &&
+	pass "cli: PID of a normal process: no leader line" ||
+	fail "cli: PID of a normal process says its leader exited"
 expect "PID of a sleeper and a PID with no process" 1 kstack $sleeper $nopid
 expect "only a PID with no process" 2 kstack $nopid
 expect "-t TID of a sleeper" 0 kstack -t $sleeper
@@ -40,6 +43,13 @@ expect "-S PID" 0 kstack -S $sleeper
 expect "-S PID and no process" 1 kstack -S $sleeper $nopid
 expect "-S only no process" 2 kstack -S $nopid
 expect "--raw PID" 0 kstack --raw $sleeper
+# the record carries the kernel text bounds (KERNEL_INFO; kallsyms is not
+# loaded on this path), never zeros: every raw-context line, on every line
+ctxs=$(grep -c '^raw-context ' /tmp/x.out)
+good=$(grep -c '^raw-context .* stext ffffffff[0-9a-f]\{8\} etext ffffffff[0-9a-f]\{8\}$' /tmp/x.out)
+[ "$ctxs" -gt 0 ] && [ "$ctxs" = "$good" ] && ! grep -q '^raw-context .*stext 0000000000000000' /tmp/x.out &&
+	pass "cli: --raw PID prints the kernel text bounds ($good records)" ||
+	fail "cli: --raw PID text bounds: $(grep -m1 '^raw-context ' /tmp/x.out)"
 expect "--raw -t sleeper and exited" 1 kstack --raw -t $sleeper $gone
 expect "--raw only no process" 2 kstack --raw $nopid
 expect "--verify PID" 0 kstack --verify $sleeper
@@ -47,6 +57,14 @@ expect "--verify PID and no process" 1 kstack --verify $sleeper $nopid
 grep -q '^verify: FAILED' /tmp/x.out && pass "cli: --verify with a missing PID says FAILED" ||
 	fail "cli: --verify with a missing PID: $(grep '^verify: [PF]' /tmp/x.out)"
 expect "--verify only no process" 2 kstack --verify $nopid
+! grep -q '^verify:' /tmp/x.out && pass "cli: --verify only no process prints no summary" ||
+	fail "cli: --verify only no process: $(tr '\n' ' ' </tmp/x.out)"
+# a walk cut by -n is compared over the frames it has, and says so
+expect "--verify -n 3: a cut stack is partial" 1 kstack --verify -n 3 $sleeper
+! grep -q '^MISMATCH' /tmp/x.out && grep -q "^ok $sleeper .*: 3 frames, stop: frame limit (cut by -n" /tmp/x.out &&
+	grep -q '^verify: PASSED (1 stack cut short: partial)$' /tmp/x.out &&
+	pass "cli: --verify -n 3 compares the frames both have" ||
+	fail "cli: --verify -n 3: $(grep -v '^    ' /tmp/x.out | head -n 6 | tr '\n' ' ')"
 expect "--tables" 0 kstack --tables
 expect "-n 2 cuts a stack short" 1 kstack -n 2 $sleeper
 expect "-n 2 -S cuts a stack short" 1 kstack -S -n 2 $sleeper
@@ -67,6 +85,12 @@ if wait_file /tmp/zombie.txt; then
 			pass "cli: kstack $mode ZOMBIE says it is a zombie" ||
 			fail "cli: kstack $mode ZOMBIE: $(tr '\n' ' ' </tmp/x.err)"
 	done
+	# nothing verified: only why, no 0/0 summary that reads as a failed comparison
+	kstack --verify $z >/tmp/x.out 2>/tmp/x.err
+	! grep -q '^verify:' /tmp/x.out && ! grep -q 'FAILED\|0/0' /tmp/x.out /tmp/x.err &&
+		grep -q 'zombie' /tmp/x.err &&
+		pass "cli: kstack --verify ZOMBIE prints no summary, only why" ||
+		fail "cli: kstack --verify ZOMBIE: $(tr '\n' ' ' </tmp/x.out)"
 	expect "zombie and a sleeper" 1 kstack $z $sleeper
 else
 	fail "cli: procstates zombie did not start"
@@ -91,6 +115,9 @@ if wait_file /tmp/leader.txt; then
 	grep -q "^$worker procstates S" /tmp/x.out &&
 		pass "cli: PID whose leader exited shows the worker" ||
 		fail "cli: PID whose leader exited: $(head -n 3 /tmp/x.out | tr '\n' ' ')"
+	grep -qx "$lpid - Z \[group leader has exited: a zombie leader, its other threads still running\]" /tmp/x.out &&
+		pass "cli: PID whose leader exited says the leader has exited" ||
+		fail "cli: PID whose leader exited: no line for the exited leader"
 	expect "-t exited leader" 2 kstack -t $lpid
 	expect "-t worker" 0 kstack -t $worker
 else

@@ -69,6 +69,49 @@ else
 	fail "function_graph tracer on do_nanosleep"
 fi
 
+# A kretprobe AND function_graph on do_nanosleep: the kernel's own unwinder
+# stops early (/proc shows only ftrace_regs_caller_end). Whatever the
+# walkers agree on, a stack cut short is never a clean pass: kstack says the
+# walk stopped, --verify's run is partial (exit 1) and its verdict says so.
+if echo 'r:kstack_m2 do_nanosleep' >>$tr/kprobe_events 2>/dev/null &&
+	echo 1 >$tr/events/kprobes/kstack_m2/enable &&
+	echo do_nanosleep >$tr/set_ftrace_filter && echo function_graph >$tr/current_tracer; then
+	sleep 1000 &
+	s=$!
+	usleep 500000
+	kstack $s >/tmp/both.txt 2>&1
+	rc=$?
+	kstack --verify $s >/tmp/both-verify.txt 2>&1
+	vrc=$?
+	if grep -q 'hrtimer_nanosleep+' /proc/$s/stack; then
+		# this kernel's unwinder walks through both: then all is whole
+		[ $rc = 0 ] && [ $vrc = 0 ] && grep -q '^verify: PASSED$' /tmp/both-verify.txt &&
+			pass "kretprobe+function_graph: whole stack, kstack and --verify exit 0" ||
+			fail "kretprobe+function_graph: /proc whole, kstack exit $rc, --verify exit $vrc"
+	else
+		cat /proc/$s/stack
+		grep -q '(walk stopped' /tmp/both.txt && [ $rc = 1 ] &&
+			pass "kretprobe+function_graph: kstack PID says the walk stopped (exit 1)" ||
+			fail "kretprobe+function_graph: kstack PID exit $rc: $(tail -n 3 /tmp/both.txt | tr '\n' ' ')"
+		if [ $vrc = 1 ] && ! grep -q '^verify: PASSED$' /tmp/both-verify.txt &&
+			grep -q '^verify: \(PASSED (1 stack cut short: partial)\|FAILED\)$' /tmp/both-verify.txt &&
+			grep -q '^verify: .*stacks cut short: 1;' /tmp/both-verify.txt; then
+			pass "kretprobe+function_graph: kstack --verify PID on a cut stack is partial (exit 1), not PASSED"
+		else
+			cat /tmp/both-verify.txt
+			fail "kretprobe+function_graph: kstack --verify PID exit $vrc on a cut stack"
+		fi
+	fi
+	kill $s
+	wait $s 2>/dev/null
+else
+	fail "kretprobe and function_graph on do_nanosleep through tracefs"
+fi
+echo nop >$tr/current_tracer
+echo >$tr/set_ftrace_filter
+echo 0 >$tr/events/kprobes/kstack_m2/enable 2>/dev/null
+echo '-:kstack_m2' >>$tr/kprobe_events 2>/dev/null
+
 rm -f /tmp/bpf-ready
 bpf_fexit do_nanosleep /tmp/bpf-ready 2>/tmp/bpf.err &
 b=$!

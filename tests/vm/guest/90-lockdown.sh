@@ -36,6 +36,11 @@ if [ "$rc" = 0 ] && [ "$n" = "$nt" ] && grep -q 'vmlinux!hrtimer_nanosleep+' /tm
 else
 	fail "lockdown: kstack PID: exit $rc, $n of $nt threads: $(head -n 3 /tmp/ld-pid.err)"
 fi
+# as the README says: the user-mode registers come from the record's tail
+# (registers, not memory), so the user-mode line is still printed
+grep -q '^user mode: ip [0-9a-f]* sp [0-9a-f]*' /tmp/ld-pid.txt &&
+	pass "lockdown: kstack PID prints the user-mode ip/sp line (README)" ||
+	fail "lockdown: kstack PID: no 'user mode: ip .. sp ..' line"
 kstack -t "$tid" >/tmp/ld-t.txt 2>&1
 rc=$?
 [ "$rc" = 0 ] && grep -q "^$tid zoo S " /tmp/ld-t.txt && grep -q 'vmlinux!do_nanosleep+' /tmp/ld-t.txt &&
