@@ -21,6 +21,9 @@ for n in ${sizes:-100 1000 4000}; do
 	cat /tmp/both.txt
 	sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' /tmp/both.txt | sort -n | sed -n 3p |
 		awk -v n="$n" -v t="$all" '{ printf "BENCH N=%s kstack --all (kernel+user): %.1f us/thread (%d threads, median of 5)\n", n, $1 * 1000 / t, t }'
+	# triage (issue 12): --group's cost over the plain listing; sampling rate
+	triage_bench group "$n" 11
+	[ "$n" = 1000 ] && triage_bench sample "$n"
 	for p in $(pidof zoo); do kill -9 "$p"; done
 	sleep 1
 done
