@@ -13,6 +13,7 @@
 #include "filter.h"
 #include "output.h"
 #include "snapshot.h"
+#include "user_half.h"
 #include "cli.h"
 #include "triage.h"
 
@@ -21,6 +22,8 @@ struct cap_scratch {
 	uint64_t *ips;
 	uint8_t *flags;
 	size_t cap;
+	struct ks_cap_frame *uf;	/* a user walk's frames */
+	size_t ucap;
 };
 
 static bool cap_scratch_room(struct cap_scratch *k, size_t n)
@@ -126,6 +129,93 @@ static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *en
 	}
 }
 
+/* A thread's user half, as the user half's take found it. */
+struct cap_user {
+	const struct ks_user_thread *ut;	/* NULL: none (kernel thread, running) */
+	const struct ks_user_walk *w;		/* NULL: not walked (hp->err says why) */
+	const struct ks_user_half_proc *hp;
+};
+
+/*
+ * r's user half, and the record to take its kernel half from: the user
+ * half's retake of the thread when it was taken again (its kernel frames
+ * go with the registers its user half was unwound from; FRAMES records,
+ * the frames right after the record).
+ */
+static void cap_user_find(const struct triage_target *tg, const struct kstack_snap_thread **r,
+			  const void **data, struct cap_user *u)
+{
+	const struct kstack_snap_thread *shown = NULL;
+
+	memset(u, 0, sizeof(*u));
+	if (!tg->user)
+		return;
+	u->ut = ks_user_half_find(tg->user, (*r)->tgid, (*r)->tid, &u->w, &shown, &u->hp);
+	if (u->ut && shown && shown != *r) {
+		*r = shown;
+		*data = shown + 1;
+	}
+}
+
+/*
+ * t's user half from u: its walk interned in the pool (names as the
+ * unwinder made them: escaped, kept until its fini), and with
+ * tg->user_flags a walk cut at the frame limit or a thread that ran while
+ * its user half was taken marks t partial, as the listing counts them. A
+ * walk the unwinder could not finish (no CFI past _start, say) stays
+ * whole there too. NULL, or without memory.
+ */
+static struct ks_error *cap_user_apply(const struct triage_target *tg, struct ks_cap_pool *pool,
+				       struct cap_scratch *k, const struct cap_user *u,
+				       struct ks_cap_thread *t)
+{
+	size_t i, n;
+
+	if (!u->ut)
+		return NULL;
+	if (tg->user_only) {
+		/* the kernel half is not shown: nor is how it ended */
+		t->kstack = NULL;
+		t->flags = KS_CAP_USER;
+		t->why = NULL;
+		t->stop_ip = 0;
+		t->user_ip = u->ut->regs.ip;
+		t->user_sp = u->ut->regs.sp;
+	}
+	n = u->w ? u->w->nr : 0;
+	if (n > k->ucap) {
+		struct ks_cap_frame *uf = realloc(k->uf, n * sizeof(*uf));
+
+		if (!uf)
+			return &ks_error_nomem;
+		k->uf = uf;
+		k->ucap = n;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ks_user_frame *f = &u->w->frames[i];
+
+		k->uf[i] = (struct ks_cap_frame){
+			.ip = f->pc,
+			.name = f->name,
+			.flags = (uint8_t)((f->flags & KS_UF_FALLBACK ? KS_CAP_FRAME_UNRELIABLE : 0) |
+					   (f->flags & KS_UF_EXACT ? KS_CAP_FRAME_EXACT : 0)),
+		};
+	}
+	t->ustack = n ? ks_cap_pool_intern_frames(pool, k->uf, n) : NULL;
+	if (n && !t->ustack)
+		return &ks_error_nomem;
+	if (!tg->user_flags || (t->flags & KS_CAP_PARTIAL))
+		return NULL;
+	if (u->w && u->w->stop == KS_USTOP_LIMIT) {
+		t->flags |= KS_CAP_PARTIAL;
+		t->why = "user frame limit";
+	} else if (u->ut->flags & KS_UT_RAN) {
+		t->flags |= KS_CAP_PARTIAL;
+		t->why = "ran while its user half was taken";
+	}
+	return NULL;
+}
+
 static bool record_usable(const struct kstack_snap_thread *r)
 {
 	return !(r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN)) && r->raw_len &&
@@ -150,7 +240,7 @@ static bool record_alone(const struct triage_target *tg, const struct kstack_sna
 /* One thread taken on its own (its record was not usable), into c. */
 static struct ks_error *cap_add_alone(const struct triage_target *tg, struct ks_capture *c,
 				      struct cap_scratch *k, const struct kstack_snap_thread *r,
-				      struct triage_counts *counts)
+				      const struct cap_user *u, struct triage_counts *counts)
 {
 	struct ks_symcache *names = tg->names;
 	struct kstack_thread_context ctx;
@@ -185,6 +275,9 @@ static struct ks_error *cap_add_alone(const struct triage_target *tg, struct ks_
 		return err;
 	ks_symcache_resolve(names);
 	cap_name_new(c->pool, names, from);
+	err = cap_user_apply(tg, c->pool, k, u, &t);
+	if (err)
+		return err;
 	return ks_capture_add(c, &t) ? NULL : &ks_error_nomem;
 }
 
@@ -234,13 +327,16 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 		}
 	}
 	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
-		struct ks_walk_thread wt = ks_snapshot_walk_thread(r);
+		struct ks_walk_thread wt;
 		struct ks_walk_result w;
+		struct cap_user u;
 		bool added;
 		size_t j;
 
+		cap_user_find(tg, &r, &data, &u);
 		if (r->flags & KSTACK_SNAP_F_RUNNING)
 			continue;
+		wt = ks_snapshot_walk_thread(r);
 		if (r->nr_frames) {
 			struct ks_cap_stack *hint = pos0 + i < c->hints_cap ? c->hints[pos0 + i] : NULL;
 
@@ -280,10 +376,15 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 	off = 0;
 	for (i = 0; !err && (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
 		struct ks_cap_thread t;
+		struct cap_user u;
 
 		c->walked++;
+		cap_user_find(tg, &r, &data, &u);
+		/* --user: a thread without a user half (a kernel thread) is not shown */
+		if (tg->user_only && !u.ut && !(r->flags & KSTACK_SNAP_F_RUNNING))
+			continue;
 		if (record_alone(tg, r, walks ? &walks[i] : NULL)) {
-			err = cap_add_alone(tg, c, &k, r, counts);
+			err = cap_add_alone(tg, c, &k, r, &u, counts);
 			continue;
 		}
 		cap_thread_init(&t, r->tid, r->tgid, r->comm, r->state, r->nvcsw_after,
@@ -305,7 +406,8 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 			}
 			cap_set_end(&t, &end);
 		}
-		if (!ks_capture_add(c, &t))
+		err = cap_user_apply(tg, c->pool, &k, &u, &t);
+		if (!err && !ks_capture_add(c, &t))
 			err = &ks_error_nomem;
 	}
 out:
@@ -313,6 +415,7 @@ out:
 	free(walks);
 	free(k.ips);
 	free(k.flags);
+	free(k.uf);
 	return err;
 }
 
@@ -359,6 +462,13 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapsh
 		}
 		if (err)
 			return err;
+		if (tg->user) {
+			/* this process's user half, from the same moment as snap */
+			ks_user_half_reset(tg->user);
+			err = ks_user_half_take(tg->user, &tg->s->drv, pid, snap);
+			if (err)
+				return err;
+		}
 		err = cap_snapshot(tg, snap, c, counts);
 		if (err)
 			return err;
@@ -405,6 +515,41 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	}
 }
 
+/*
+ * Whether the triage takes the user half, as the listing does: both halves
+ * by default, none with --kernel, and with --sample only when --user asks
+ * (a user half every round costs a stack copy and a libdwfl unwind per
+ * thread). It needs FRAMES records with tails and /proc of our pid
+ * namespace; without them --user fails and the default goes on with the
+ * kernel half, with a note. *on: taken.
+ */
+static struct ks_error *triage_user_open(const struct opts *o, const struct triage_target *tg,
+					 struct ks_user_half *h, bool *on)
+{
+	uint32_t max = o->max_frames ? o->max_frames : KS_WALK_DEFAULT_MAX;
+	struct ks_error *why;
+
+	*on = false;
+	if (o->half == CLI_KERNEL || (o->triage.sample && o->half != CLI_USER))
+		return NULL;
+	if (o->half == CLI_USER && o->triage.group == KS_GROUP_KERNEL)
+		return ks_error_format(EINVAL, "--user and --group=kernel exclude each other");
+	why = tg->frames ? proc_is_ours() :
+		ks_error_format(ENOTSUP, "the driver gives no user registers (SNAPSHOT tails)");
+	if (why) {
+		why = ks_error_wrap(why, "user half");
+		if (o->half == CLI_USER)
+			return why;
+		cli_message("note: %s", why->message);
+		ks_error_destroy(why);
+		return NULL;
+	}
+	ks_user_half_init(h, o->user_stack_bytes, max,
+			  max < KSTACK_FRAMES_MAX ? max : KSTACK_FRAMES_MAX);
+	*on = true;
+	return NULL;
+}
+
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct ks_symcache *names, struct tally *tally)
 {
@@ -425,6 +570,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	};
 	struct triage_counts counts = { 0 };
 	struct ks_snapshot snap = { 0 };
+	struct ks_user_half user;
+	bool user_on;
 	struct ks_cap_pool pool;
 	struct ks_grouping g;
 	struct ks_capture c;
@@ -432,16 +579,25 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	struct ks_error *err;
 	FILE *out = stdout;
 
+	err = triage_user_open(o, &tg, &user, &user_on);
+	if (err)
+		return err;
+	if (user_on) {
+		tg.user = &user;
+		tg.user_only = o->half == CLI_USER;
+		/* grouped on the kernel half: the user half only filters (--match) */
+		tg.user_flags = t->group != KS_GROUP_KERNEL;
+	}
 	/* the options were checked (triage_opts_check): this compiles */
 	err = ks_filter_init(&f, t->states, t->comm, t->match);
 	if (err)
-		return err;
+		goto out_user;
 	if (!tg.frames) {
 		/* a driver without FRAMES tails: raw stacks walked here */
 		err = ks_session_walker(s);
 		if (err) {
 			ks_filter_fini(&f);
-			return err;
+			goto out_user;
 		}
 	}
 	if (t->output) {
@@ -449,7 +605,7 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		if (!out) {
 			err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
 			ks_filter_fini(&f);
-			return err;
+			goto out_user;
 		}
 	}
 	ks_cap_pool_init(&pool);
@@ -484,5 +640,9 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	ks_cap_pool_fini(&pool);
 	ks_filter_fini(&f);
 	free(counts.gone);
+out_user:
+	/* last: the pool's user frame names are the unwinder's */
+	if (user_on)
+		ks_user_half_fini(&user);
 	return err;
 }

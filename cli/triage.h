@@ -70,6 +70,13 @@ struct triage_target {
 	uint32_t max_frames;		/* per thread, 1..KSTACK_FRAMES_MAX */
 	bool frames;			/* the driver's FRAMES records with tails (else RAW) */
 	bool retake;			/* take a thread that ran through its capture again */
+	/*
+	 * The user half of each thread (lib/user_half.h; needs frames), NULL:
+	 * none. Its names are the unwinder's: it outlives every report.
+	 */
+	struct ks_user_half *user;
+	bool user_only;			/* --user: no kernel frames, user threads only */
+	bool user_flags;		/* a user half cut short marks the thread partial */
 };
 
 /* What a capture could not show. */
@@ -81,6 +88,7 @@ struct triage_counts {
 
 struct ks_snapshot;
 struct ks_capture;
+struct ks_user_half;
 struct ks_cap_pool;
 
 /* triage.c: one capture of the target into c (one SNAPSHOT per process, or one). */

@@ -63,22 +63,23 @@ struct ks_cap_stack *ks_cap_pool_intern_hint(struct ks_cap_pool *p, struct ks_ca
 	return ks_cap_pool_intern(p, ips, flags, n, added);
 }
 
-struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *ips,
-					const uint8_t *flags, size_t n, bool *added)
+static uint64_t ks_cap_hash(const uint64_t *ips, const uint8_t *flags, size_t n)
 {
-	struct ks_cap_key k = { ips, flags, n };
 	uint64_t h = ks_hash_mix(0x9e3779b97f4a7c15ull, n);
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		h = ks_hash_mix(h, ips[j] ^ ((uint64_t)ks_cap_flag(flags, j) << 62));
+	return h;
+}
+
+/* A new stack of these frames (names NULL, not named), in the pool under h. */
+static struct ks_cap_stack *ks_cap_pool_add(struct ks_cap_pool *p, uint64_t h,
+					    const uint64_t *ips, const uint8_t *flags, size_t n)
+{
 	struct ks_cap_stack *s;
 	size_t j;
 
-	*added = false;
-	if (p->last && ks_cap_stack_is(p->last, ips, flags, n))
-		return p->last;
-	for (j = 0; j < n; j++)
-		h = ks_hash_mix(h, ips[j] ^ ((uint64_t)ks_cap_flag(flags, j) << 62));
-	s = ks_hashtab_get(&p->tab, h, ks_cap_stack_eq, &k);
-	if (s)
-		return p->last = s;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
 		struct ks_cap_stack **v = realloc(p->v, cap * sizeof(*v));
@@ -100,8 +101,57 @@ struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *i
 		s->f[j] = (struct ks_cap_frame){ .ip = ips[j], .name = NULL,
 						 .flags = ks_cap_flag(flags, j) };
 	p->v[p->n++] = s;
+	return s;
+}
+
+struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *ips,
+					const uint8_t *flags, size_t n, bool *added)
+{
+	struct ks_cap_key k = { ips, flags, n };
+	uint64_t h;
+	struct ks_cap_stack *s;
+
+	*added = false;
+	if (p->last && ks_cap_stack_is(p->last, ips, flags, n))
+		return p->last;
+	h = ks_cap_hash(ips, flags, n);
+	s = ks_hashtab_get(&p->tab, h, ks_cap_stack_eq, &k);
+	if (s)
+		return p->last = s;
+	s = ks_cap_pool_add(p, h, ips, flags, n);
+	if (!s)
+		return NULL;
 	*added = true;
 	return p->last = s;
+}
+
+/* The key of ks_cap_pool_intern_frames(): addresses, flags and names. */
+struct ks_cap_named_key {
+	struct ks_cap_key k;
+	const struct ks_cap_frame *f;
+};
+
+/*
+ * Equal frames and equal names; a stack not yet named matches on its
+ * addresses (the caller names it). User addresses mean something per
+ * address space: two processes can share a pc sequence (non-PIE binaries
+ * load at the same address) in different files, which must stay two
+ * stacks, told apart by their names.
+ */
+static bool ks_cap_stack_eq_named(const void *val, const void *key)
+{
+	const struct ks_cap_stack *s = val;
+	const struct ks_cap_named_key *nk = key;
+	size_t i;
+
+	if (!ks_cap_stack_is(s, nk->k.ips, nk->k.flags, nk->k.n))
+		return false;
+	if (!s->named)
+		return true;
+	for (i = 0; i < s->n; i++)
+		if (s->f[i].name != nk->f[i].name && strcmp(s->f[i].name, nk->f[i].name))
+			return false;
+	return true;
 }
 
 struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
@@ -109,21 +159,28 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 {
 	uint64_t *ips = malloc((n ? n : 1) * sizeof(*ips));
 	uint8_t *flags = malloc(n ? n : 1);
+	struct ks_cap_named_key nk = { { ips, flags, n }, f };
 	struct ks_cap_stack *s = NULL;
-	bool added;
 	size_t i;
 
 	if (ips && flags) {
+		uint64_t h;
+
 		for (i = 0; i < n; i++) {
 			ips[i] = f[i].ip;
 			flags[i] = f[i].flags;
 		}
-		s = ks_cap_pool_intern(p, ips, flags, n, &added);
+		h = ks_cap_hash(ips, flags, n);
+		s = ks_hashtab_get(&p->tab, h, ks_cap_stack_eq_named, &nk);
+		if (!s)
+			s = ks_cap_pool_add(p, h, ips, flags, n);
 		if (s && !s->named) {
 			for (i = 0; i < n; i++)
 				s->f[i].name = f[i].name;
 			s->named = true;
 		}
+		if (s)
+			p->last = s;
 	}
 	free(ips);
 	free(flags);

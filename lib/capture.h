@@ -75,7 +75,12 @@ struct ks_cap_stack *ks_cap_pool_intern_hint(struct ks_cap_pool *p, struct ks_ca
 					     const uint64_t *ips, const uint8_t *flags, size_t n,
 					     bool *added);
 
-/* The same from named frames (tests, callers that name as they go). */
+/*
+ * The same from named frames (the user half, tests): a stack is this one
+ * when its addresses, flags and names (strcmp) are: a user address means
+ * something per process, and two processes may run different files at the
+ * same addresses. Names are kept, not copied. NULL without memory.
+ */
 struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 					       const struct ks_cap_frame *f, size_t n);
 
