@@ -359,6 +359,46 @@ static void test_pool(void **state)
 	ks_cap_pool_fini(&p);
 }
 
+/*
+ * User stacks (ks_cap_pool_intern_frames): the same addresses in two
+ * processes running different files (non-PIE binaries both at 0x401000)
+ * are two stacks, each keeping its names; the same names (equal text,
+ * other pointers: another process of the same program) are one.
+ */
+static void test_pool_named(void **state)
+{
+	static const struct ks_cap_frame prog_a[] = {
+		{ 0x401136, "proga!c+0x6/0x20", KS_CAP_FRAME_EXACT },
+		{ 0x401160, "proga!main+0x10/0x30", 0 },
+	};
+	static const struct ks_cap_frame prog_b[] = {
+		{ 0x401136, "progb!spin+0x6/0x20", KS_CAP_FRAME_EXACT },
+		{ 0x401160, "progb!main+0x10/0x30", 0 },
+	};
+	char c_copy[] = "proga!c+0x6/0x20", main_copy[] = "proga!main+0x10/0x30";
+	struct ks_cap_frame again[] = {
+		{ 0x401136, c_copy, KS_CAP_FRAME_EXACT },
+		{ 0x401160, main_copy, 0 },
+	};
+	struct ks_cap_stack *a, *b, *a2;
+	struct ks_cap_pool p;
+
+	(void)state;
+	ks_cap_pool_init(&p);
+	a = ks_cap_pool_intern_frames(&p, prog_a, 2);
+	b = ks_cap_pool_intern_frames(&p, prog_b, 2);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
+	assert_string_equal(a->f[0].name, "proga!c+0x6/0x20");
+	assert_string_equal(b->f[0].name, "progb!spin+0x6/0x20");
+	a2 = ks_cap_pool_intern_frames(&p, again, 2);
+	assert_ptr_equal(a, a2);
+	assert_ptr_equal(ks_cap_pool_intern_frames(&p, prog_b, 2), b);
+	assert_int_equal(p.n, 2);
+	ks_cap_pool_fini(&p);
+}
+
 static void test_name_split(void **state)
 {
 	struct ks_name_parts p;
@@ -636,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_group_rounds_shifting),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_pool),
+		cmocka_unit_test(test_pool_named),
 		cmocka_unit_test(test_name_split),
 		cmocka_unit_test(test_text_grouped),
 		cmocka_unit_test(test_text_ungrouped),
