@@ -60,6 +60,10 @@ static void ks_text_thread(const struct ks_report *r, FILE *out, const struct ks
 			(double)ks_report_wall_ns(r, gr->samples) / 1e9);
 	fputc('\n', out);
 	ks_text_stack(out, gr->kstack);
+	/* the halves meet where user mode was left, as kstack's listing says it */
+	if ((gr->flags & KS_CAP_USER) && gr->ustack)
+		fprintf(out, "user mode: ip %016" PRIx64 " sp %016" PRIx64 "\n", m->user_ip,
+			m->user_sp);
 	ks_text_stack(out, gr->ustack);
 	ks_text_end(out, gr, m);
 	fputc('\n', out);
@@ -109,6 +113,9 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 	if (gr->flags & KS_CAP_RUNNING)
 		fputs("[running on a CPU: no saved kernel stack]\n", out);
 	ks_text_stack(out, gr->kstack);
+	/* where the halves meet (each thread left user mode at its own sp) */
+	if ((gr->flags & KS_CAP_USER) && gr->ustack)
+		fputs("user mode\n", out);
 	ks_text_stack(out, gr->ustack);
 	ks_text_end(out, gr, NULL);
 	if ((gr->flags & KS_CAP_USER) && !gr->ustack)

@@ -665,6 +665,63 @@ static void test_pprof(void **state)
 	ks_grouping_fini(&g);
 }
 
+/*
+ * Whole stacks (kernel + user half) in each format: the user frames after
+ * the kernel's, the text's "user mode" line where the halves meet, JSON's
+ * user_frames read back in order, pprof's user frames in the user mapping.
+ */
+static void test_user_half_formats(void **state)
+{
+	struct ks_cap_thread t = { .tgid = 7, .state = 'S', .flags = KS_CAP_USER,
+				   .user_ip = 0x7f0000001000ull, .user_sp = 0x7ffc00 };
+	struct ks_grouping g;
+	struct ks_capture c;
+	char path[256], line[256];
+	FILE *f;
+	int i, step = 0;
+	static const char *const order[] = { "vmlinux!__schedule+", "vmlinux!entry_SYSCALL_64",
+					     "user mode", "libc.so.6!__nanosleep+",
+					     "zoo!main+" };
+
+	(void)state;
+	ks_capture_init(&c, &pool);
+	for (i = 0; i < 3; i++) {
+		t.tid = 300 + i;
+		strcpy(t.comm, "app");
+		assert_non_null(ks_capture_add_frames(&c, &t, stack_sleep, 4, user_a, 2));
+	}
+	c.walked = c.n;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	assert_no_error(ks_grouping_add(&g, &c));
+	ks_grouping_finish(&g, 0);
+	ks_capture_fini(&c);
+
+	write_report(&g, KS_FORMAT_TEXT, false, path, sizeof(path), NULL);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) && step < 5) {
+		if (strstr(line, order[step]))
+			step++;
+	}
+	fclose(f);
+	unlink(path);
+	assert_int_equal(step, 5);
+	write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+	expect_reader("json", path, "groups=1 group_threads=3 user_chain=__nanosleep,main");
+	write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+	expect_reader("pprof", path, "samples=1 total=3 user_functions=__nanosleep,main");
+	write_report(&g, KS_FORMAT_FOLDED, false, path, sizeof(path), NULL);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(path);
+	/* root first: the user half's outermost frame right after the comm */
+	assert_true(!strncmp(line, "app;main [zoo];__nanosleep [libc.so.6];entry_SYSCALL_64_after_hwframe;",
+			     strlen("app;main [zoo];__nanosleep [libc.so.6];entry_SYSCALL_64_after_hwframe;")));
+	ks_grouping_fini(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -687,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_json_reader_rejects),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof),
+		cmocka_unit_test(test_user_half_formats),
 	};
 
 	int rc;

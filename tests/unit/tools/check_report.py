@@ -82,6 +82,17 @@ def check_json(path, kv):
             got = [g["threads"] for g in doc["groups"]][:len(want)]
             if got != want:
                 fail("first groups have %s threads, want %s" % (got, want))
+        elif k == "user_chain":
+            # an entry whose user frames hold these functions, adjacent, in order
+            want = v.split(",")
+            entries = doc.get("groups") or doc.get("threads") or []
+            chains = [[f["function"] for f in e.get("user_frames", [])] for e in entries]
+            if not any(c[i:i + len(want)] == want for c in chains for i in range(len(c))):
+                fail("no entry with user frames %s; user functions seen: %s" %
+                     (want, [c for c in chains if c][:4]))
+        elif k == "kernel_only":
+            if any(e.get("user_frames") for e in doc.get("groups") or doc.get("threads") or []):
+                fail("user frames in a report of the kernel half")
         elif k.startswith("left_"):
             if left[k[5:]] != int(v):
                 fail("left_out.%s = %d, want %s" % (k[5:], left[k[5:]], v))
@@ -164,6 +175,23 @@ def check_pprof(path, kv):
         fail("%d samples, want %s" % (samples, kv["samples"]))
     if "total" in kv and sum(values) != int(kv["total"]):
         fail("values add up to %d, want %s" % (sum(values), kv["total"]))
+    # user_functions=f,g: each is the function of a location in the user mapping
+    want_user = [fn for fn in kv.get("user_functions", "").split(",") if fn]
+    if want_user:
+        maps = {int(i): strings[int(f)] for i, f in re.findall(
+            r"^mapping \{\n  id: (\d+)\n(?:  \w+: \S+\n)*?  filename: (\d+)", out, re.M)}
+        funcs = {int(i): strings[int(n)] for i, n in re.findall(
+            r"^function \{\n  id: (\d+)\n  name: (\d+)", out, re.M)}
+        in_user = set()
+        for m, body in re.findall(r"^location \{\n  id: \d+\n  mapping_id: (\d+)\n((?:  .*\n)*?)\}",
+                                  out, re.M):
+            for fid in re.findall(r"function_id: (\d+)", body):
+                if maps.get(int(m)) == "[user]":
+                    in_user.add(funcs.get(int(fid)))
+        for fn in want_user:
+            if fn not in in_user:
+                fail("function %r in no location of the user mapping (user: %s)" %
+                     (fn, sorted(x for x in in_user if x)[:12]))
     for fn in kv.get("functions", "").split(","):
         if fn and fn not in strings:
             fail("function %r not in the string table" % fn)
