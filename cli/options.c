@@ -284,7 +284,9 @@ static const struct cli_option cli_options[] = {
 	{ "sample", KS_OPT_SAMPLE, NULL, NULL,
 	  "a snapshot every --interval for --duration, per\n"
 	  "distinct stack: samples and estimated wall time (an\n"
-	  "off-CPU profile); Ctrl-C ends early, still writes",
+	  "off-CPU profile); Ctrl-C ends early, still writes;\n"
+	  "the kernel half unless --user (a user half costs a\n"
+	  "stack copy and an unwind per thread every round)",
 	  CLI_GROUP_TRIAGE, opt_sample },
 	{ "interval", KS_OPT_INTERVAL, "DUR", NULL,
 	  "between snapshots (default 10ms; ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },

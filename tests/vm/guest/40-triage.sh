@@ -90,9 +90,10 @@ else
 	fail "triage: --format folded: $(head -c 400 /tmp/tz.folded | tr '\n' ' ')"
 fi
 # the default text is untouched by the new code: same lines as before for the zoo
-# (the kernel half: the triage reports hold no user frames)
+# (the kernel half, --kernel on both sides: the listing's user half has lines of
+# its own, "(no user stack: ...)", that a report's thread does not repeat)
 kstack --kernel "$tz" >/tmp/tz-default.txt 2>&1
-kstack "$tz" --comm . >/tmp/tz-filtered.txt 2>&1
+kstack --kernel "$tz" --comm . >/tmp/tz-filtered.txt 2>&1
 grep -v '^-- ' /tmp/tz-filtered.txt >/tmp/tz-filtered-body.txt
 if cmp -s /tmp/tz-default.txt /tmp/tz-filtered-body.txt &&
 	[ "$(grep -c ' S \[ctxsw ' /tmp/tz-default.txt)" = 301 ]; then
@@ -194,3 +195,103 @@ else
 	fail "triage: --sample after SIGINT: exit $rc; $(tail -c 200 /tmp/int.json) $(head -c 200 /tmp/int.err)"
 fi
 kill "$alt"
+
+# --- whole stacks (issue 11's user half in issue 12's reports): ustack's
+# threads have known user call chains (main -> a -> b -> c -> nanosleep).
+# Two builds (dynamic, frame pointers): their main threads wait in the same
+# kernel place with different user halves.
+# ufuncs FILE: the function names of the user frames (0000... lines) of the
+# paragraph holding "!c+", one a line.
+ufuncs() {
+	awk -v RS= '/![c]\+0x/ { print; exit }' "$1" | awk '
+		/^0000[0-9a-f]+ : / {
+			s = $0; sub(/^[0-9a-f]+ : (\? )?/, "", s)
+			sub(/^[^!]*!/, "", s); sub(/\+0x.*/, "", s); sub(/@.*/, "", s); print s
+		}'
+}
+rm -f /tmp/ud.txt /tmp/uf.txt
+ustack_dyn -o /tmp/ud.txt -w 2 &
+ud=$!
+ustack_fp -o /tmp/uf.txt -w 2 &
+uf=$!
+if wait_file /tmp/ud.txt 300 && wait_file /tmp/uf.txt 300; then
+	sleep 0.3	# every thread parked in the kernel
+	kstack "$ud" --group >/tmp/ug.txt 2>/tmp/ug.err
+	rc=$?
+	got=" $(ufuncs /tmp/ug.txt | tr '\n' ' ')"
+	case "$got" in
+	*" c b a main "*)
+		if [ "$rc" = 0 ] && awk -v RS= '/![c]\+0x/ { print; exit }' /tmp/ug.txt |
+			awk '/^ffffffff/ { if (u) bad = 1; k = 1 } /^user mode$/ { u = k } END { exit bad || !u }'; then
+			pass "triage: --group with user stacks: the main thread's group shows kernel frames, then user frames c b a main"
+		else
+			fail "triage: --group with user stacks: exit $rc, halves out of order: $(awk -v RS= '/![c]\+0x/ { print; exit }' /tmp/ug.txt | head -c 600 | tr '\n' '|')"
+		fi ;;
+	*) fail "triage: --group with user stacks: user functions$got; $(head -c 300 /tmp/ug.err)" ;;
+	esac
+	# the workers: the same kernel and user stack, one group of 2
+	if grep -q '^== 2 threads (S x 2): worker x 2; ' /tmp/ug.txt &&
+		awk -v RS= '/^== 2 threads/ && /![w]orker\+0x/' /tmp/ug.txt | grep -q .; then
+		pass "triage: --group with user stacks: the 2 workers (worker -> pthread_cond_wait) in one group"
+	else
+		fail "triage: --group with user stacks: no group of the 2 workers: $(grep '^== ' /tmp/ug.txt | tr '\n' ' ')"
+	fi
+	kstack "$ud" --group --format json -o /tmp/ug.json &&
+		emit_check json user-group.json /tmp/ug.json user_chain=c,b,a,main
+	kstack "$ud" --format json -o /tmp/ut.json &&
+		emit_check json user-threads.json /tmp/ut.json user_chain=c,b,a,main
+	kstack "$ud" --group --format pprof -o /tmp/ug.pb.gz &&
+		emit_check pprof user-group.pb.gz /tmp/ug.pb.gz user_functions=c,b,a,main,worker
+	kstack "$ud" --group --format folded -o /tmp/ug.folded
+	if grep -q '^ustack_dyn;.*main \[ustack_dyn\];a \[ustack_dyn\];b \[ustack_dyn\];c \[ustack_dyn\];.*do_nanosleep;.* 1$' /tmp/ug.folded; then
+		pass "triage: --format folded with user stacks: root first, main;a;b;c then the kernel half"
+	else
+		fail "triage: --format folded with user stacks: $(head -c 600 /tmp/ug.folded | tr '\n' '|')"
+	fi
+	emit_check folded user.folded /tmp/ug.folded
+
+	# two programs, main threads in the same kernel place, user halves apart:
+	# --group keeps them apart, --group=kernel merges them (and shows no user frame)
+	kstack "$ud" "$uf" --group >/tmp/ugw.txt 2>&1
+	kstack "$ud" "$uf" --group=kernel >/tmp/ugk.txt 2>&1
+	rc=$?
+	nw=$(awk -v RS= '/![c]\+0x/ && /do_nanosleep/' /tmp/ugw.txt | grep -c '^== 1 threads (S x 1): ustack_\(dyn\|fp\) x 1; ')
+	if [ "$rc" = 0 ] && [ "$nw" = 2 ] &&
+		awk -v RS= '/do_nanosleep/' /tmp/ugk.txt |
+			grep -q '^== 2 threads (S x 2): ustack_\(dyn x 1, ustack_fp\|fp x 1, ustack_dyn\) x 1; ' &&
+		grep -q '^== 4 threads (S x 4): worker x 4; ' /tmp/ugk.txt &&
+		! grep -q '^0000[0-9a-f]* : ' /tmp/ugk.txt; then
+		pass "triage: --group=kernel merges the two main threads that differ only in their user half (--group: 2 groups)"
+	else
+		fail "triage: --group=kernel: exit $rc, --group main groups $nw; kernel groups: $(grep '^== ' /tmp/ugk.txt | tr '\n' ' ')"
+	fi
+	kstack "$ud" "$uf" --group=kernel --format json -o /tmp/ugk.json &&
+		emit_check json user-kernel-group.json /tmp/ugk.json kernel_only=1
+
+	# --kernel / --user select halves as the listing does
+	kstack "$ud" --group --kernel >/tmp/ugK.txt 2>&1
+	kstack "$ud" --group --user >/tmp/ugU.txt 2>&1
+	rc=$?
+	if ! grep -q '^0000[0-9a-f]* : ' /tmp/ugK.txt && grep -q 'do_nanosleep' /tmp/ugK.txt &&
+		[ "$rc" = 0 ] && ! grep -q '^ffffffff[0-9a-f]* : ' /tmp/ugU.txt &&
+		[ " $(ufuncs /tmp/ugU.txt | tr '\n' ' ')" != " " ] &&
+		case " $(ufuncs /tmp/ugU.txt | tr '\n' ' ')" in *" c b a main "*) true ;; *) false ;; esac; then
+		pass "triage: --group --kernel shows no user frame, --group --user no kernel frame (c b a main)"
+	else
+		fail "triage: --kernel/--user: $(grep -c '^0000' /tmp/ugK.txt) user lines with --kernel, $(grep -c '^ffffffff' /tmp/ugU.txt) kernel lines with --user"
+	fi
+
+	# --sample: the kernel half unless --user asks for the user half
+	kstack --sample "$ud" --group --interval 20ms --duration 300ms >/tmp/us.txt 2>&1
+	kstack --sample "$ud" --group --user --interval 20ms --duration 300ms >/tmp/usU.txt 2>&1
+	rc=$?
+	if ! grep -q '^0000[0-9a-f]* : ' /tmp/us.txt && grep -q 'do_nanosleep' /tmp/us.txt && [ "$rc" = 0 ] &&
+		case " $(ufuncs /tmp/usU.txt | tr '\n' ' ')" in *" c b a main "*) true ;; *) false ;; esac; then
+		pass "triage: --sample: the kernel half by default, the user half (c b a main) with --user"
+	else
+		fail "triage: --sample halves: exit $rc; $(grep -c '^0000' /tmp/us.txt) user lines by default; --user: $(head -c 300 /tmp/usU.txt | tr '\n' '|')"
+	fi
+else
+	fail "triage: ustack_dyn / ustack_fp did not start"
+fi
+kill "$ud" "$uf" 2>/dev/null
