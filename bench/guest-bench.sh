@@ -15,6 +15,9 @@ for n in ${sizes:-100 1000 4000}; do
 	kbench -r 31 -l "$n" || echo "BENCH N=$n kbench FAILED (exit $?)"
 	runrss "$n" kstack --all
 	runrss "$n" kstack --all
+	# triage (issue 12): --group's cost over the plain listing; sampling rate
+	triage_bench group "$n" 11
+	[ "$n" = 1000 ] && triage_bench sample "$n"
 	for p in $(pidof zoo); do kill -9 "$p"; done
 	sleep 1
 done

@@ -45,6 +45,12 @@ sed -n '/KSTACK-KALLSYMS-BEGIN/,/KSTACK-KALLSYMS-END/p' "$out/bench-console.txt"
 	grep -v '^KSTACK-' >"$bdir/kallsyms.txt"
 "$bdir/micro" "$bdir/orc-full.bin" "$bdir/kallsyms.txt"
 echo
+# triage: --group at N=4000 (goal within 1.2x of plain --all), sampling at N=1000
+grep -h 'triage: kstack --all ' "$out/bench.txt" | grep '^N=4000 ' |
+	sed 's/.*--group\/plain \([0-9.]*\)x.*/kstack --all --group vs kstack --all at N=4000: \1x (goal <= 1.2x)/'
+grep -h 'triage: kstack --sample' "$out/bench.txt" |
+	sed 's/^N=\([0-9]*\) triage: kstack --sample[^:]*: /--sample --interval 10ms at N=\1: /'
+echo
 # speedups over the /proc loop: the whole kstack --all command at each
 # size, its peak RSS; then snapshot + symbolization (names for every frame)
 # last, as the issue asks; + printing every line before it

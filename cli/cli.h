@@ -17,6 +17,7 @@
 #include "stack_text.h"
 #include "symcache.h"
 #include "threads.h"
+#include "triage.h"
 
 /* Exit codes (documented in --help) */
 #define EXIT_ALL	0	/* every requested thread shown whole (--verify: agreement met) */
@@ -56,6 +57,7 @@ struct opts {
 	bool no_snapshot;	/* -S: thread by thread */
 	uint32_t max_frames;	/* 0: the action's default */
 	const char *device, *kallsyms;
+	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
 };
 
 /* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
@@ -155,6 +157,13 @@ void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct k
 		struct tally *c);
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
 			       struct tally *c, struct ks_snapshot *snap);
+
+/*
+ * triage.c: --group, the filters, --format/-o, --sample (o->triage.used)
+ * over the command line's processes or --all; what was shown in *tally.
+ */
+struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
+			    struct ks_symcache *names, struct tally *tally);
 
 /* verify_cmd.c */
 void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,

@@ -3,7 +3,8 @@
  * kstack: kernel-mode call stacks of Linux threads, through /dev/kstack
  * (kstack.ko). main() parses the command line once (options.c), sets up,
  * dispatches on the action and leaves through one exit path; the work is
- * in show.c, verify_cmd.c and lib/.
+ * in show.c, verify_cmd.c, triage.c (--group, filters, formats, --sample)
+ * and lib/.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -192,7 +193,9 @@ static int run(const struct opts *o)
 	err = run_open(&r);
 	if (err)
 		goto out;
-	if (o->action == CLI_TABLES)
+	if (o->triage.used)
+		err = triage_run(o, &r.s, &r.names, &r.tally);
+	else if (o->action == CLI_TABLES)
 		err = run_tables(&r);
 	else if (o->action == CLI_SHOW && !o->no_snapshot &&
 		 (o->target == CLI_TIDS ? frames_usable(&r.s.drv) :

@@ -15,7 +15,7 @@
 
 struct cli_option {
 	const char *name;
-	int letter;
+	int letter;		/* >= 0x100: a long option alone (getopt's value) */
 	const char *arg;	/* NULL: takes no argument; else its name in --help */
 	const char *shown;	/* what --help shows after the name, if not arg */
 	const char *help;	/* lines after the first start with \n */
@@ -24,7 +24,7 @@ struct cli_option {
 	int (*set)(struct opts *o, const char *arg);
 };
 
-enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT };
+enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT, CLI_GROUP_TRIAGE };
 
 static int set_action(struct opts *o, enum cli_action a, const char *name)
 {
@@ -129,6 +129,62 @@ static int opt_kallsyms(struct opts *o, const char *arg)
 _Static_assert(KS_WALK_DEFAULT_MAX == 128 && KSTACK_FRAMES_MAX * 16 == 4096,
 	       "update the help of --max-frames");
 
+/* Triage options: triage_opts.c parses their values (getopt value = option). */
+static int opt_triage(struct opts *o, int opt, const char *arg)
+{
+	return triage_opt(&o->triage, opt, arg) > 0 ? 0 : EXIT_USAGE;
+}
+
+static int opt_group(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_GROUP, arg);
+}
+
+static int opt_state(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_STATE, arg);
+}
+
+static int opt_comm(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_COMM, arg);
+}
+
+static int opt_match(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_MATCH, arg);
+}
+
+static int opt_min_count(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_MIN_COUNT, arg);
+}
+
+static int opt_format(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_FORMAT, arg);
+}
+
+static int opt_output(struct opts *o, const char *arg)
+{
+	return opt_triage(o, 'o', arg);
+}
+
+static int opt_sample(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_SAMPLE, arg);
+}
+
+static int opt_interval(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_INTERVAL, arg);
+}
+
+static int opt_duration(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_DURATION, arg);
+}
+
 static const struct cli_option cli_options[] = {
 	{ "thread", 't', NULL, "TID...", "these threads", CLI_GROUP_INSPECT, opt_thread },
 	{ "all", 'a', NULL, NULL, "every thread on the system, kernel threads included",
@@ -157,9 +213,45 @@ static const struct cli_option cli_options[] = {
 	  CLI_GROUP_PRINT, opt_device },
 	{ "kallsyms", 'k', "PATH", NULL, "kernel symbols (default /proc/kallsyms)",
 	  CLI_GROUP_PRINT, opt_kallsyms },
+	{ "group", KS_OPT_GROUP, "kernel", "[=kernel]",
+	  "each distinct stack once, largest group first, with\n"
+	  "its thread count, states, comms and tid ranges;\n"
+	  "=kernel: on the kernel half alone (default: whole stack)",
+	  CLI_GROUP_TRIAGE, opt_group },
+	{ "state", KS_OPT_STATE, "LETTERS", NULL, "only threads in these ps states (e.g. D, DR)",
+	  CLI_GROUP_TRIAGE, opt_state },
+	{ "comm", KS_OPT_COMM, "REGEX", NULL, "only threads whose name matches (POSIX ERE)",
+	  CLI_GROUP_TRIAGE, opt_comm },
+	{ "match", KS_OPT_MATCH, "REGEX", NULL, "only threads with a frame whose function matches",
+	  CLI_GROUP_TRIAGE, opt_match },
+	{ "min-count", KS_OPT_MIN_COUNT, "N", NULL,
+	  "with --group/--sample: leave out smaller groups\n"
+	  "(threads; --sample: samples)",
+	  CLI_GROUP_TRIAGE, opt_min_count },
+	{ "format", KS_OPT_FORMAT, "FMT", NULL,
+	  "text (default), json (doc/kstack-report.schema.json),\n"
+	  "folded (flamegraph.pl, speedscope), pprof (gzip'd\n"
+	  "protobuf: go tool pprof; -o FILE on a terminal)",
+	  CLI_GROUP_TRIAGE, opt_format },
+	{ "output", 'o', "FILE", NULL, "write the report to FILE", CLI_GROUP_TRIAGE, opt_output },
+	{ "sample", KS_OPT_SAMPLE, NULL, NULL,
+	  "a snapshot every --interval for --duration, per\n"
+	  "distinct stack: samples and estimated wall time (an\n"
+	  "off-CPU profile); Ctrl-C ends early, still writes",
+	  CLI_GROUP_TRIAGE, opt_sample },
+	{ "interval", KS_OPT_INTERVAL, "DUR", NULL,
+	  "between snapshots (default 10ms; ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },
+	{ "duration", KS_OPT_DURATION, "DUR", NULL, "how long to sample (default 5s)",
+	  CLI_GROUP_TRIAGE, opt_duration },
 };
 
 #define CLI_NOPTS (sizeof(cli_options) / sizeof(cli_options[0]))
+
+/* An argument that may be left out: only --group's ("--group" or "--group=kernel"). */
+static bool cli_optional_arg(const struct cli_option *c)
+{
+	return c->set == opt_group;
+}
 
 static void usage_group(FILE *f, int group)
 {
@@ -167,14 +259,18 @@ static void usage_group(FILE *f, int group)
 
 	for (i = 0; i < CLI_NOPTS; i++) {
 		const struct cli_option *c = &cli_options[i];
-		const char *arg = c->arg ? c->arg : c->shown;
+		const char *arg = c->shown ? c->shown : c->arg;
 		const char *h = c->help, *nl;
 		char head[64];
 
 		if (c->group != group)
 			continue;
-		snprintf(head, sizeof(head), "-%c, --%s%s%s", c->letter, c->name,
-			 arg ? " " : "", arg ? arg : "");
+		if (c->letter >= 0x100)
+			snprintf(head, sizeof(head), "    --%s%s%s", c->name,
+				 arg && !cli_optional_arg(c) ? " " : "", arg ? arg : "");
+		else
+			snprintf(head, sizeof(head), "-%c, --%s%s%s", c->letter, c->name,
+				 arg ? " " : "", arg ? arg : "");
 		fprintf(f, "  %-21s", head);
 		while ((nl = strchr(h, '\n'))) {
 			fprintf(f, "  %.*s\n%23s", (int)(nl - h), h, "");
@@ -198,6 +294,9 @@ static void usage(FILE *f, const char *prog)
 	usage_group(f, CLI_GROUP_INSPECT);
 	fprintf(f, "\nWhat to print:\n");
 	usage_group(f, CLI_GROUP_PRINT);
+	fprintf(f, "\nTriage (PID... or --all; the filters apply before grouping, and the\n"
+		"report counts the threads they left out):\n");
+	usage_group(f, CLI_GROUP_TRIAGE);
 	fprintf(f, "  -h, --help             this help\n"
 "\n"
 "Output: per thread a header \"TID comm state [ctxsw V+I]\" (state as in ps;\n"
@@ -231,12 +330,17 @@ static void getopt_spec(char *letters, struct option *longopts)
 	char *p = letters;
 
 	for (i = 0; i < CLI_NOPTS; i++) {
-		*p++ = (char)cli_options[i].letter;
-		if (cli_options[i].arg)
-			*p++ = ':';
-		longopts[i] = (struct option){ cli_options[i].name,
-					       cli_options[i].arg ? required_argument : no_argument,
-					       NULL, cli_options[i].letter };
+		const struct cli_option *c = &cli_options[i];
+
+		if (c->letter < 0x100) {
+			*p++ = (char)c->letter;
+			if (c->arg)
+				*p++ = ':';
+		}
+		longopts[i] = (struct option){ c->name,
+					       !c->arg ? no_argument :
+					       cli_optional_arg(c) ? optional_argument : required_argument,
+					       NULL, c->letter };
 	}
 	*p++ = 'h';
 	*p = '\0';
@@ -247,6 +351,15 @@ static void getopt_spec(char *letters, struct option *longopts)
 /* The combination of options and arguments makes sense. */
 static int opts_check(struct opts *o, int nargs)
 {
+	if (o->triage.used) {
+		if (o->action != CLI_SHOW || o->target == CLI_TIDS || o->no_snapshot) {
+			fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take "
+				"PID... or --all, without -t, -V, -r, -T or -S\n");
+			return EXIT_USAGE;
+		}
+		if (!triage_opts_check(&o->triage, o->target == CLI_ALL, nargs))
+			return EXIT_USAGE;
+	}
 	if (o->action == CLI_TABLES) {
 		if (o->target == CLI_ALL || nargs) {
 			fprintf(stderr, "kstack: --tables takes no threads\n");
@@ -270,6 +383,7 @@ int opts_parse(int argc, char **argv, struct opts *o)
 	int opt, rc, i;
 
 	memset(o, 0, sizeof(*o));
+	triage_opts_init(&o->triage);
 	getopt_spec(letters, longopts);
 	while ((opt = getopt_long(argc, argv, letters, longopts, NULL)) != -1) {
 		size_t k;

@@ -66,4 +66,36 @@ static inline uint64_t ks_hash_u64(uint64_t x)
 	return x;
 }
 
+/* One more word into a running hash (a stack's frames, a key of several fields). */
+static inline uint64_t ks_hash_mix(uint64_t h, uint64_t v)
+{
+	return ks_hash_u64(h ^ ks_hash_u64(v));
+}
+
+/* len bytes (FNV-1a), mixed into h. */
+static inline uint64_t ks_hash_bytes(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	uint64_t f = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		f = (f ^ b[i]) * 0x100000001b3ull;
+	return ks_hash_mix(h, f);
+}
+
+/*
+ * Values that are indices into the caller's own array (one that may move
+ * when it grows): stored as index + 1, so that no value is NULL.
+ */
+static inline void *ks_hashtab_index_val(size_t index)
+{
+	return (void *)(uintptr_t)(index + 1);
+}
+
+static inline size_t ks_hashtab_val_index(const void *val)
+{
+	return (size_t)(uintptr_t)val - 1;
+}
+
 #endif

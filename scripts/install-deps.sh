@@ -25,4 +25,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # With recommends, as on the machines where this set was verified (wine needs
 # some of them to boot a prefix). Packages already present are left alone.
-apt-get install -y -q build-essential make gcc libc6-dev pkg-config linux-image-amd64 linux-headers-amd64 linux-source-6.1 kmod gcc-multilib qemu-system-x86 busybox-static cpio e2fsprogs libdw-dev libelf-dev elfutils libcmocka-dev sparse gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 mingw-w64-tools wine64 wine debhelper dh-dkms dkms lintian mandoc
+apt-get install -y -q build-essential make gcc libc6-dev pkg-config linux-image-amd64 linux-headers-amd64 linux-source-6.1 kmod gcc-multilib qemu-system-x86 busybox-static cpio e2fsprogs libdw-dev libelf-dev elfutils libcmocka-dev sparse gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 mingw-w64-tools wine64 wine debhelper dh-dkms dkms lintian mandoc libjansson-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler zlib1g-dev python3 python3-jsonschema

@@ -15,3 +15,14 @@ wait_file() {
 	while [ ! -s "$1" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 	[ -s "$1" ]
 }
+# emit_check KIND NAME FILE [ARGS...]: hand FILE to the host, which reads it
+# back with tests/unit/tools/check_report.py KIND FILE ARGS (tests/vm/host-checks.sh):
+# readers the busybox guest does not have (python3 json + jsonschema, protoc).
+emit_check() {
+	kind=$1 name=$2 file=$3
+	shift 3
+	echo "KSTACK-CHECK $kind $name $*"
+	echo "KSTACK-FILE-BEGIN $name"
+	base64 "$file"
+	echo "KSTACK-FILE-END"
+}

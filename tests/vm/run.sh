@@ -40,7 +40,8 @@ secs=$(($(date +%s) - start))
 tr -d '\r' <"$out/${pre}console.log" >"$out/${pre}console.txt"
 
 # Show what the guest printed (not the kernel log dump) for the record.
-sed -n '/KSTACK-GUEST-BEGIN/,/KSTACK-DMESG-BEGIN/p' "$out/${pre}console.txt" | grep -v '^KSTACK-'
+sed -n '/KSTACK-GUEST-BEGIN/,/KSTACK-DMESG-BEGIN/p' "$out/${pre}console.txt" |
+	sed '/^KSTACK-FILE-BEGIN/,/^KSTACK-FILE-END/d' | grep -v '^KSTACK-'
 finished=0
 if grep -q KSTACK-GUEST-END "$out/${pre}console.txt"; then
 	finished=1
@@ -48,6 +49,8 @@ else
 	echo "FAIL: $label: guest did not finish (qemu status $rc after ${secs}s); console tail:"
 	tail -n 40 "$out/${pre}console.txt"
 fi
+# files the guest handed over, read back on the host
+[ "$finished" = 1 ] && sh "$here/host-checks.sh" "$out/${pre}console.txt" "$out/${pre}files"
 bad=$(vm_kernel_log_bad "$out/${pre}console.txt")
 if [ "$finished" = 0 ]; then
 	: # an incomplete log proves nothing either way

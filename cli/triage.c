@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kstack's triage mode: capture the threads (one SNAPSHOT per process, or
+ * of the system), filter, group, and write the report (lib/report.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+#include "filter.h"
+#include "output.h"
+#include "snapshot.h"
+#include "cli.h"
+#include "triage.h"
+
+/* Scratch: one walk's frames as (ips, flags), the key of the stack pool. */
+struct cap_scratch {
+	uint64_t *ips;
+	uint8_t *flags;
+	size_t cap;
+};
+
+static bool cap_scratch_room(struct cap_scratch *k, size_t n)
+{
+	uint64_t *ips;
+	uint8_t *flags;
+
+	if (n <= k->cap)
+		return true;
+	ips = realloc(k->ips, n * sizeof(*ips));
+	if (!ips)
+		return false;
+	k->ips = ips;
+	flags = realloc(k->flags, n);
+	if (!flags)
+		return false;
+	k->flags = flags;
+	k->cap = n;
+	return true;
+}
+
+/* What the first pass keeps of a RAW record for the second (FRAMES: the stack alone). */
+struct rec_walk {
+	struct ks_walk_result end;	/* how our walk ended (frames NULL) */
+	bool walked;			/* walked here, end set */
+};
+
+static void cap_thread_init(struct ks_cap_thread *t, uint64_t tid, uint64_t tgid,
+			    const char *comm, uint32_t state, uint64_t nvcsw, uint64_t nivcsw)
+{
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->tgid = tgid;
+	memcpy(t->comm, comm, sizeof(t->comm));
+	t->comm[sizeof(t->comm) - 1] = '\0';
+	t->state = ks_task_state_letter(state);
+	t->nvcsw = nvcsw;
+	t->nivcsw = nivcsw;
+}
+
+/*
+ * The pool's stack for a walk; a new one has its addresses queued for
+ * naming (ks_symcache_want). NULL without memory.
+ */
+static struct ks_cap_stack *cap_intern_walk(struct ks_cap_pool *pool, struct ks_symcache *names,
+					    struct cap_scratch *k, const struct ks_walk_result *w)
+{
+	struct ks_cap_stack *st;
+	bool added;
+	size_t i;
+
+	if (!cap_scratch_room(k, w->nr))
+		return NULL;
+	for (i = 0; i < w->nr; i++) {
+		k->ips[i] = w->frames[i].ip;
+		k->flags[i] = (uint8_t)((w->frames[i].reliable ? 0 : KS_CAP_FRAME_UNRELIABLE) |
+					(w->frames[i].exact ? KS_CAP_FRAME_EXACT : 0));
+	}
+	st = ks_cap_pool_intern(pool, k->ips, k->flags, w->nr, &added);
+	if (st && added)
+		for (i = 0; i < w->nr; i++)
+			ks_symcache_want(names, k->ips[i], k->flags[i] & KS_CAP_FRAME_EXACT);
+	return st;
+}
+
+/* Name the pool's stacks from index `from` on (after ks_symcache_resolve()). */
+static void cap_name_new(struct ks_cap_pool *pool, struct ks_symcache *names, size_t from)
+{
+	size_t i, j;
+
+	for (i = from; i < pool->n; i++) {
+		struct ks_cap_stack *st = pool->v[i];
+
+		if (st->named)
+			continue;
+		for (j = 0; j < st->n; j++)
+			st->f[j].name = ks_symcache_name(names, st->f[j].ip,
+							 st->f[j].flags & KS_CAP_FRAME_EXACT);
+		st->named = true;
+	}
+}
+
+/* How a walk ended (ours, or the driver's from its tail), as the capture says it. */
+static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *end)
+{
+	switch (end->stop) {
+	case KS_STOP_USER:
+		t->flags |= KS_CAP_USER;
+		t->user_ip = end->user_ip;
+		t->user_sp = end->user_sp;
+		break;
+	case KS_STOP_END_OF_STACK:
+		break;
+	case KS_STOP_MAX_FRAMES:
+		t->flags |= KS_CAP_PARTIAL | KS_CAP_TRUNCATED;
+		t->why = "frame limit";
+		break;
+	default:
+		t->flags |= KS_CAP_PARTIAL;
+		t->why = ks_walk_stop_name(end->stop);
+		t->stop_ip = end->stop_ip;
+		break;
+	}
+}
+
+static bool record_usable(const struct kstack_snap_thread *r)
+{
+	return !(r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN)) && r->raw_len &&
+	       r->sp + r->raw_len == r->stack_base + r->stack_size;
+}
+
+/*
+ * Taken again on its own, as kstack's listing does: a thread that ran
+ * through its capture (when the target retakes), or a RAW record the
+ * first pass could not walk.
+ */
+static bool record_alone(const struct triage_target *tg, const struct kstack_snap_thread *r,
+			 const struct rec_walk *w)
+{
+	if (r->flags & KSTACK_SNAP_F_RUNNING)
+		return false;
+	if (r->flags & KSTACK_SNAP_F_RAN)
+		return tg->retake;
+	return w && !w->walked;
+}
+
+/* One thread taken on its own (its record was not usable), into c. */
+static struct ks_error *cap_add_alone(const struct triage_target *tg, struct ks_capture *c,
+				      struct cap_scratch *k, const struct kstack_snap_thread *r,
+				      struct triage_counts *counts)
+{
+	struct ks_symcache *names = tg->names;
+	struct kstack_thread_context ctx;
+	struct ks_walk_result w;
+	struct ks_cap_thread t;
+	size_t from = c->pool->n;
+	struct ks_error *err = ks_session_walker(tg->s);
+
+	if (!err)
+		err = ks_session_walk(tg->s, r->tid, &ctx, &w);
+	if (err && err->code == EBUSY) {
+		cap_thread_init(&t, r->tid, r->tgid, r->comm, 0, r->nvcsw_after, r->nivcsw_after);
+		t.flags = KS_CAP_RUNNING;
+		ks_error_destroy(err);
+		return ks_capture_add(c, &t) ? NULL : &ks_error_nomem;
+	}
+	if (err) {
+		/* exited meanwhile: not a failure (it is no longer there to show) */
+		if (err->code != ESRCH) {
+			counts->failed++;
+			fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", r->tid, err->message);
+		}
+		ks_error_destroy(err);
+		return NULL;
+	}
+	cap_thread_init(&t, r->tid, ctx.tgid, ctx.comm, ctx.state, ctx.nvcsw, ctx.nivcsw);
+	t.kstack = w.nr ? cap_intern_walk(c->pool, names, k, &w) : NULL;
+	cap_set_end(&t, &w);
+	err = w.nr && !t.kstack ? &ks_error_nomem : NULL;
+	ks_walk_result_fini(&w);
+	if (err)
+		return err;
+	ks_symcache_resolve(names);
+	cap_name_new(c->pool, names, from);
+	return ks_capture_add(c, &t) ? NULL : &ks_error_nomem;
+}
+
+/*
+ * One SNAPSHOT's records into c, in two passes: the first walks RAW
+ * stacks (FRAMES records come walked) and interns each stack in the pool,
+ * queueing the addresses of new ones for naming; then one batch of
+ * SYMBOLIZE calls names them all; the second pass adds the threads. A
+ * thread's cost is then a walk and a hash: a whole-system listing has a
+ * few dozen distinct stacks.
+ */
+static struct ks_error *cap_snapshot(const struct triage_target *tg,
+				     const struct ks_snapshot *snap, struct ks_capture *c,
+				     struct triage_counts *counts)
+{
+	struct ks_symcache *names = tg->names;
+	/* per record: its stack; RAW records also how our walk ended */
+	struct ks_cap_stack **stacks = calloc(snap->nr ? snap->nr : 1, sizeof(*stacks));
+	struct rec_walk *walks = tg->frames ? NULL : calloc(snap->nr ? snap->nr : 1,
+							    sizeof(*walks));
+	size_t pos0 = (size_t)c->walked;	/* this snapshot's first position in c */
+	const struct kstack_snap_thread *r;
+	struct cap_scratch k = { 0 };
+	struct ks_error *err = NULL, *e2;
+	size_t off = 0, i, from = c->pool->n;
+	const void *data;
+
+	if (!stacks || (!tg->frames && !walks)) {
+		free(stacks);
+		free(walks);
+		return &ks_error_nomem;
+	}
+	/* one allocation for this snapshot's threads, not a doubling series */
+	if (!ks_capture_reserve(c, snap->nr)) {
+		free(stacks);
+		free(walks);
+		return &ks_error_nomem;
+	}
+	if (pos0 + snap->nr > c->hints_cap) {
+		/* without memory: no hints, the same stacks by hashing */
+		struct ks_cap_stack **h = realloc(c->hints, (pos0 + snap->nr) * sizeof(*h));
+
+		if (h) {
+			memset(h + c->hints_cap, 0, (pos0 + snap->nr - c->hints_cap) * sizeof(*h));
+			c->hints = h;
+			c->hints_cap = pos0 + snap->nr;
+		}
+	}
+	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
+		struct ks_walk_thread wt = ks_snapshot_walk_thread(r);
+		struct ks_walk_result w;
+		bool added;
+		size_t j;
+
+		if (r->flags & KSTACK_SNAP_F_RUNNING)
+			continue;
+		if (r->nr_frames) {
+			struct ks_cap_stack *hint = pos0 + i < c->hints_cap ? c->hints[pos0 + i] : NULL;
+
+			stacks[i] = ks_cap_pool_intern_hint(c->pool, hint, data, NULL, r->nr_frames,
+							    &added);
+			if (stacks[i] && pos0 + i < c->hints_cap)
+				c->hints[pos0 + i] = stacks[i];
+			if (!stacks[i]) {
+				err = &ks_error_nomem;
+				break;
+			}
+			for (j = 0; added && j < r->nr_frames; j++)
+				ks_symcache_want(names, ((const uint64_t *)data)[j], false);
+			continue;
+		}
+		if (!walks || !record_usable(r))
+			continue;
+		e2 = ks_walk_image(&tg->s->cfg, &wt, data, &w);
+		if (e2) {
+			ks_error_destroy(e2);
+			continue;
+		}
+		walks[i].walked = true;
+		walks[i].end = w;
+		walks[i].end.frames = NULL;
+		stacks[i] = w.nr ? cap_intern_walk(c->pool, names, &k, &w) : NULL;
+		if (w.nr && !stacks[i])
+			err = &ks_error_nomem;
+		ks_walk_result_fini(&w);
+		if (err)
+			break;
+	}
+	if (err)
+		goto out;
+	ks_symcache_resolve(names);
+	cap_name_new(c->pool, names, from);
+	off = 0;
+	for (i = 0; !err && (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
+		struct ks_cap_thread t;
+
+		c->walked++;
+		if (record_alone(tg, r, walks ? &walks[i] : NULL)) {
+			err = cap_add_alone(tg, c, &k, r, counts);
+			continue;
+		}
+		cap_thread_init(&t, r->tid, r->tgid, r->comm, r->state, r->nvcsw_after,
+				r->nivcsw_after);
+		t.kstack = stacks[i];
+		if (r->flags & KSTACK_SNAP_F_RUNNING) {
+			t.state = 'R';
+			t.flags = KS_CAP_RUNNING;
+		} else if (walks && walks[i].walked) {
+			cap_set_end(&t, &walks[i].end);
+		} else {
+			struct ks_walk_result end;
+
+			/* the driver's walk: its tail says how it ended */
+			ks_snapshot_frames_end(r, data, &end);
+			if (r->flags & KSTACK_SNAP_F_RAN) {
+				end.stop = KS_STOP_UNRELIABLE;
+				t.why = "ran during its capture";
+			}
+			cap_set_end(&t, &end);
+		}
+		if (!ks_capture_add(c, &t))
+			err = &ks_error_nomem;
+	}
+out:
+	free(stacks);
+	free(walks);
+	free(k.ips);
+	free(k.flags);
+	return err;
+}
+
+static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < counts->ngone; i++)
+		if (counts->gone[i] == pid)
+			return NULL;
+	if (counts->ngone == counts->gone_cap) {
+		size_t cap = counts->gone_cap ? counts->gone_cap * 2 : 8;
+		uint64_t *v = realloc(counts->gone, cap * sizeof(*v));
+
+		if (!v)
+			return &ks_error_nomem;
+		counts->gone = v;
+		counts->gone_cap = cap;
+	}
+	counts->gone[counts->ngone++] = pid;
+	return NULL;
+}
+
+struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
+				struct ks_capture *c, struct triage_counts *counts)
+{
+	uint32_t mode = tg->frames ? KSTACK_SNAP_FRAMES : KSTACK_SNAP_RAW;
+	struct ks_error *err;
+	size_t i;
+
+	ks_capture_reset(c);
+	for (i = 0; i < (tg->all ? 1 : tg->npids); i++) {
+		uint64_t pid = tg->all ? 0 : tg->pids[i];
+
+		err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0,
+				       snap);
+		if (err && err->code == ESRCH && !tg->all) {
+			/* a process that is gone: counted once, the others go on */
+			ks_error_destroy(err);
+			err = counts_gone(counts, pid);
+			if (err)
+				return err;
+			continue;
+		}
+		if (err)
+			return err;
+		err = cap_snapshot(tg, snap, c, counts);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The exit status's tally (one rule for every action, tally.c): the
+ * threads the capture shows, whole, cut or running (sampling: the profile
+ * is whole once a round saw a thread); with filters that leave nothing,
+ * the report itself is the whole output. Named processes that are gone
+ * are said and counted as missing.
+ */
+static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64_t walked,
+			 bool sampled, const struct triage_counts *counts)
+{
+	size_t i;
+
+	for (i = 0; !sampled && i < c->n; i++) {
+		if (c->v[i].flags & KS_CAP_RUNNING)
+			tally->running++;
+		else if (c->v[i].flags & KS_CAP_PARTIAL)
+			tally->cut++;
+		else
+			tally->whole++;
+	}
+	if ((sampled || !c->n) && walked)
+		tally->whole++;
+	tally->failed += counts->failed;
+	for (i = 0; i < counts->ngone; i++) {
+		struct ks_error *why = target_gone(counts->gone[i], false, false, 0);
+
+		tally_missing(tally, why);
+		ks_error_destroy(why);
+	}
+}
+
+struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
+			    struct ks_symcache *names, struct tally *tally)
+{
+	const struct triage_opts *t = &o->triage;
+	struct ks_report r = { .interval_ns = t->interval_ns, .start_ns = now_ns(CLOCK_REALTIME) };
+	struct triage_target tg = {
+		.s = s,
+		.names = names,
+		.all = o->target == CLI_ALL,
+		.pids = o->ids,
+		.npids = o->nids,
+		/* one record's bound: the driver walks at most KSTACK_FRAMES_MAX */
+		.max_frames = o->max_frames ? (o->max_frames < KSTACK_FRAMES_MAX ? o->max_frames :
+					       KSTACK_FRAMES_MAX) : KS_WALK_DEFAULT_MAX,
+		.frames = frames_usable(&s->drv),
+		/* a sampling round takes no thread twice: one that ran is a cut sample */
+		.retake = !t->sample,
+	};
+	struct triage_counts counts = { 0 };
+	struct ks_snapshot snap = { 0 };
+	struct ks_cap_pool pool;
+	struct ks_grouping g;
+	struct ks_capture c;
+	struct ks_filter f;
+	struct ks_error *err;
+	FILE *out = stdout;
+
+	/* the options were checked (triage_opts_check): this compiles */
+	err = ks_filter_init(&f, t->states, t->comm, t->match);
+	if (err)
+		return err;
+	if (!tg.frames) {
+		/* a driver without FRAMES tails: raw stacks walked here */
+		err = ks_session_walker(s);
+		if (err) {
+			ks_filter_fini(&f);
+			return err;
+		}
+	}
+	if (t->output) {
+		out = fopen(t->output, "we");
+		if (!out) {
+			err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
+			ks_filter_fini(&f);
+			return err;
+		}
+	}
+	ks_cap_pool_init(&pool);
+	ks_capture_init(&c, &pool);
+	/* folded lines are per (comm, stack) by definition: group even when not asked */
+	ks_grouping_init(&g, t->format == KS_FORMAT_FOLDED && t->group == KS_GROUP_NONE ?
+			 KS_GROUP_WHOLE : t->group);
+	if (t->sample) {
+		err = triage_sample(&tg, t, &f, &pool, &g, &r, &counts);
+	} else {
+		err = triage_capture(&tg, &snap, &c, &counts);
+		if (!err) {
+			r.walked = c.walked;
+			ks_filter_capture(&f, &c, &r.left);
+			err = ks_grouping_add(&g, &c);
+		}
+	}
+	if (!err) {
+		ks_grouping_finish(&g, t->min_count);
+		r.g = &g;
+		err = ks_report_write(&r, t->format, out);
+	}
+	if (!err)
+		triage_tally(tally, &c, r.walked, t->sample, &counts);
+	if (counts.failed)
+		fprintf(stderr, "kstack: %" PRIu64 " threads could not be walked\n", counts.failed);
+	if (out != stdout && fclose(out) && !err)
+		err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
+	ks_snapshot_fini(&snap);
+	ks_capture_fini(&c);
+	ks_grouping_fini(&g);
+	ks_cap_pool_fini(&pool);
+	ks_filter_fini(&f);
+	free(counts.gone);
+	return err;
+}

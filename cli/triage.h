@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kstack's triage mode: --group, the filters (--state, --comm, --match,
+ * --min-count), --format/-o, and --sample. The options are rows of
+ * options.c's table whose values triage_opts.c parses and checks; the
+ * capture and the report are in triage.c (triage_run(), cli.h), the
+ * sampling loop in sample.c; the work itself is in lib/ (capture, filter,
+ * group, report).
+ */
+#ifndef KSTACK_CLI_TRIAGE_H
+#define KSTACK_CLI_TRIAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "group.h"
+#include "report.h"
+#include "session.h"
+#include "symcache.h"
+
+/* getopt values of the long-only options (above any short option's char) */
+enum {
+	KS_OPT_GROUP = 0x100,
+	KS_OPT_STATE,
+	KS_OPT_COMM,
+	KS_OPT_MATCH,
+	KS_OPT_MIN_COUNT,
+	KS_OPT_FORMAT,
+	KS_OPT_SAMPLE,
+	KS_OPT_INTERVAL,
+	KS_OPT_DURATION,
+};
+
+struct triage_opts {
+	bool used;			/* any triage option given */
+	enum ks_group_by group;		/* KS_GROUP_NONE: not grouped */
+	const char *states, *comm, *match;
+	uint64_t min_count;
+	enum ks_format format;
+	const char *output;		/* NULL: stdout */
+	bool sample;
+	uint64_t interval_ns, duration_ns;
+};
+
+#define KS_SAMPLE_INTERVAL_NS	10000000ull	/* --interval default: 10 ms */
+#define KS_SAMPLE_DURATION_NS	5000000000ull	/* --duration default: 5 s */
+
+void triage_opts_init(struct triage_opts *t);
+
+/*
+ * One option of main's getopt loop: returns 1 if it was a triage option
+ * (taken), 0 if not ours, -1 after printing a usage error.
+ */
+int triage_opt(struct triage_opts *t, int opt, const char *arg);
+
+/* Checks across options once all are parsed; false after printing why. */
+bool triage_opts_check(const struct triage_opts *t, bool all, int npids);
+
+/* "10ms", "5s", "250us", "2m", "100ns" -> nanoseconds; false if malformed. */
+bool triage_parse_duration(const char *s, uint64_t *ns_ret);
+
+/* What to capture: the command line's processes (or all), and how. */
+struct triage_target {
+	struct ks_session *s;		/* driver open; the walker set up when needed */
+	struct ks_symcache *names;
+	bool all;			/* every thread on the system */
+	const uint64_t *pids;		/* else these processes */
+	size_t npids;
+	uint32_t max_frames;		/* per thread, 1..KSTACK_FRAMES_MAX */
+	bool frames;			/* the driver's FRAMES records with tails (else RAW) */
+	bool retake;			/* take a thread that ran through its capture again */
+};
+
+/* What a capture could not show. */
+struct triage_counts {
+	uint64_t failed;	/* threads not shown (said on stderr) */
+	uint64_t *gone;		/* named processes found gone (each once), malloc'd */
+	size_t ngone, gone_cap;
+};
+
+struct ks_snapshot;
+struct ks_capture;
+struct ks_cap_pool;
+
+/* triage.c: one capture of the target into c (one SNAPSHOT per process, or one). */
+struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
+				struct ks_capture *c, struct triage_counts *counts);
+
+/* sample.c: rounds of triage_capture until the duration or a signal. */
+struct ks_error *triage_sample(const struct triage_target *tg, const struct triage_opts *t,
+			       const struct ks_filter *f, struct ks_cap_pool *pool,
+			       struct ks_grouping *g, struct ks_report *r,
+			       struct triage_counts *counts);
+
+#endif

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+
+void ks_cap_pool_init(struct ks_cap_pool *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void ks_cap_pool_fini(struct ks_cap_pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+	ks_hashtab_fini(&p->tab);
+	memset(p, 0, sizeof(*p));
+}
+
+struct ks_cap_key {
+	const uint64_t *ips;
+	const uint8_t *flags;
+	size_t n;
+};
+
+static uint8_t ks_cap_flag(const uint8_t *flags, size_t i)
+{
+	return flags ? flags[i] : 0;
+}
+
+static bool ks_cap_stack_is(const struct ks_cap_stack *s, const uint64_t *ips,
+			    const uint8_t *flags, size_t n)
+{
+	size_t i;
+
+	if (s->n != n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s->f[i].ip != ips[i] || s->f[i].flags != ks_cap_flag(flags, i))
+			return false;
+	return true;
+}
+
+static bool ks_cap_stack_eq(const void *val, const void *key)
+{
+	const struct ks_cap_stack *s = val;
+	const struct ks_cap_key *k = key;
+
+	return ks_cap_stack_is(s, k->ips, k->flags, k->n);
+}
+
+struct ks_cap_stack *ks_cap_pool_intern_hint(struct ks_cap_pool *p, struct ks_cap_stack *hint,
+					     const uint64_t *ips, const uint8_t *flags, size_t n,
+					     bool *added)
+{
+	if (hint && ks_cap_stack_is(hint, ips, flags, n)) {
+		*added = false;
+		return hint;
+	}
+	return ks_cap_pool_intern(p, ips, flags, n, added);
+}
+
+struct ks_cap_stack *ks_cap_pool_intern(struct ks_cap_pool *p, const uint64_t *ips,
+					const uint8_t *flags, size_t n, bool *added)
+{
+	struct ks_cap_key k = { ips, flags, n };
+	uint64_t h = ks_hash_mix(0x9e3779b97f4a7c15ull, n);
+	struct ks_cap_stack *s;
+	size_t j;
+
+	*added = false;
+	if (p->last && ks_cap_stack_is(p->last, ips, flags, n))
+		return p->last;
+	for (j = 0; j < n; j++)
+		h = ks_hash_mix(h, ips[j] ^ ((uint64_t)ks_cap_flag(flags, j) << 62));
+	s = ks_hashtab_get(&p->tab, h, ks_cap_stack_eq, &k);
+	if (s)
+		return p->last = s;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct ks_cap_stack **v = realloc(p->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		p->v = v;
+		p->cap = cap;
+	}
+	s = malloc(sizeof(*s) + n * sizeof(s->f[0]));
+	if (!s || !ks_hashtab_add(&p->tab, h, s)) {
+		free(s);
+		return NULL;
+	}
+	s->hash = h;
+	s->n = n;
+	s->named = false;
+	for (j = 0; j < n; j++)
+		s->f[j] = (struct ks_cap_frame){ .ip = ips[j], .name = NULL,
+						 .flags = ks_cap_flag(flags, j) };
+	p->v[p->n++] = s;
+	*added = true;
+	return p->last = s;
+}
+
+struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
+					       const struct ks_cap_frame *f, size_t n)
+{
+	uint64_t *ips = malloc((n ? n : 1) * sizeof(*ips));
+	uint8_t *flags = malloc(n ? n : 1);
+	struct ks_cap_stack *s = NULL;
+	bool added;
+	size_t i;
+
+	if (ips && flags) {
+		for (i = 0; i < n; i++) {
+			ips[i] = f[i].ip;
+			flags[i] = f[i].flags;
+		}
+		s = ks_cap_pool_intern(p, ips, flags, n, &added);
+		if (s && !s->named) {
+			for (i = 0; i < n; i++)
+				s->f[i].name = f[i].name;
+			s->named = true;
+		}
+	}
+	free(ips);
+	free(flags);
+	return s;
+}
+
+void ks_capture_init(struct ks_capture *c, struct ks_cap_pool *pool)
+{
+	memset(c, 0, sizeof(*c));
+	c->pool = pool;
+}
+
+void ks_capture_fini(struct ks_capture *c)
+{
+	free(c->v);
+	free(c->hints);
+	memset(c, 0, sizeof(*c));
+}
+
+void ks_capture_reset(struct ks_capture *c)
+{
+	c->n = 0;
+	c->walked = 0;
+}
+
+bool ks_capture_reserve(struct ks_capture *c, size_t n)
+{
+	struct ks_cap_thread *v;
+	size_t cap;
+
+	if (c->n + n <= c->cap)
+		return true;
+	cap = c->cap ? c->cap * 2 : 256;
+	if (cap < c->n + n)
+		cap = c->n + n;
+	v = realloc(c->v, cap * sizeof(*v));
+	if (!v)
+		return false;
+	c->v = v;
+	c->cap = cap;
+	return true;
+}
+
+struct ks_cap_thread *ks_capture_add(struct ks_capture *c, const struct ks_cap_thread *t)
+{
+	struct ks_cap_thread *s;
+
+	if (!ks_capture_reserve(c, 1))
+		return NULL;
+	s = &c->v[c->n++];
+	*s = *t;
+	s->comm[sizeof(s->comm) - 1] = '\0';
+	return s;
+}
+
+struct ks_cap_thread *ks_capture_add_frames(struct ks_capture *c, const struct ks_cap_thread *t,
+					    const struct ks_cap_frame *kf, size_t nk,
+					    const struct ks_cap_frame *uf, size_t nu)
+{
+	struct ks_cap_thread copy = *t;
+
+	copy.kstack = nk ? ks_cap_pool_intern_frames(c->pool, kf, nk) : NULL;
+	copy.ustack = nu ? ks_cap_pool_intern_frames(c->pool, uf, nu) : NULL;
+	if ((nk && !copy.kstack) || (nu && !copy.ustack))
+		return NULL;
+	return ks_capture_add(c, &copy);
+}
+
+void ks_name_split(const char *name, struct ks_name_parts *p)
+{
+	const char *bang = strchr(name, '!'), *plus, *end;
+
+	memset(p, 0, sizeof(*p));
+	p->func = name;
+	if (bang && bang != name) {
+		p->owner = name;
+		p->owner_len = (size_t)(bang - name);
+		p->func = bang + 1;
+	}
+	/* the offset is the last "+0x"; a C++ or Rust name may hold '+' itself */
+	plus = NULL;
+	for (end = p->func; (end = strstr(end, "+0x")); end++)
+		plus = end;
+	if (!plus) {
+		p->func_len = strlen(p->func);
+		return;
+	}
+	p->func_len = (size_t)(plus - p->func);
+	p->offset = strtoull(plus + 3, NULL, 16);
+}

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Triage modules on a synthetic capture (lib/capture, group, filter,
+ * report_*): a zoo of 300 threads in 3 stacks and states plus system
+ * threads, running and cut-short ones. Grouping counts, filters and their
+ * left-out counts, --min-count; each format written, then read back by an
+ * independent reader (tests/unit/tools/check_report.py: python3's json +
+ * jsonschema against doc/, protoc --decode for pprof, a folded grammar).
+ */
+#include <sys/wait.h>
+
+#include "helpers.h"
+#include "capture.h"
+#include "filter.h"
+#include "group.h"
+#include "report.h"
+
+#define SKIP_EXIT 77
+
+/* every test's distinct stacks: outlives each capture and grouping */
+static struct ks_cap_pool pool;
+
+static const struct ks_cap_frame stack_sleep[] = {
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
+	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0 },
+	{ 0xffffffff81a5899bull, "vmlinux!do_nanosleep+0x7b/0x140", 0 },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+};
+
+static const struct ks_cap_frame stack_d[] = {
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
+	{ 0xffffffffc0a0204cull, "kvm!kvm_vcpu_block+0x4c/0xa0", 0 },
+	{ 0xffffffff81300010ull, "vmlinux!vfs_ioctl+0x10/0x40", KS_CAP_FRAME_UNRELIABLE },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+};
+
+static const struct ks_cap_frame stack_pipe[] = {
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
+	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0 },
+	{ 0xffffffff812f1111ull, "vmlinux!pipe_read+0x2d1/0x470", 0 },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+};
+
+static const struct ks_cap_frame stack_kthread[] = {
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
+	{ 0xffffffff810c4567ull, "vmlinux!worker_thread+0xb7/0x3c0", 0 },
+	{ 0xffffffff810cd41aull, "vmlinux!kthread+0xda/0x100", 0 },
+	{ 0xffffffff81001f0full, "vmlinux!ret_from_fork+0x1f/0x30", 0 },
+};
+
+static const struct ks_cap_frame user_a[] = {
+	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0 },
+	{ 0x0000000000401000ull, "zoo!main+0x20/0x80", 0 },
+};
+
+static const struct ks_cap_frame user_b[] = {
+	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0 },
+	{ 0x0000000000402000ull, "zoo!other+0x20/0x80", 0 },
+};
+
+#define N_ZOO 300
+#define N_SYS 25
+#define N_RUN 3
+#define N_CUT 2
+#define N_ALL (N_ZOO + N_SYS + N_RUN + N_CUT)
+
+static void add(struct ks_capture *c, uint64_t tid, const char *comm, char state, uint32_t flags,
+		const struct ks_cap_frame *kf, size_t nk)
+{
+	struct ks_cap_thread t = { .tid = tid, .tgid = tid, .state = state, .flags = flags,
+				   .nvcsw = tid, .nivcsw = 1, .user_ip = 0x401234, .user_sp = 0x7ffc00 };
+
+	snprintf(t.comm, sizeof(t.comm), "%s", comm);
+	if (flags & KS_CAP_PARTIAL)
+		t.why = "frame limit";
+	assert_non_null(ks_capture_add_frames(c, &t, kf, nk, NULL, 0));
+}
+
+/* The zoo: 100 sleeping, 100 in D, 100 reading a pipe; kworkers; running; cut. */
+static void zoo(struct ks_capture *c)
+{
+	char comm[32];
+	int i;
+
+	ks_capture_init(c, &pool);
+	/* interleaved, as threads of several processes come in a listing */
+	for (i = 0; i < 100; i++) {
+		add(c, 1000 + i, "zoo", 'S', KS_CAP_USER, stack_sleep, 4);
+		add(c, 1100 + i, "zoo", 'D', KS_CAP_USER, stack_d, 4);
+		add(c, 1200 + i, "zoo-pipe", 'S', KS_CAP_USER, stack_pipe, 4);
+	}
+	for (i = 0; i < N_SYS; i++) {
+		snprintf(comm, sizeof(comm), "kworker/%d:1", i);
+		add(c, 10 + i, comm, 'I', 0, stack_kthread, 4);
+	}
+	for (i = 0; i < N_RUN; i++)
+		add(c, 2000 + i, "hog", 'R', KS_CAP_RUNNING, NULL, 0);
+	for (i = 0; i < N_CUT; i++)
+		add(c, 3000 + i, "deep", 'S', KS_CAP_PARTIAL | KS_CAP_TRUNCATED, stack_sleep, 2);
+	c->walked = c->n;
+}
+
+static void group_zoo(struct ks_grouping *g, enum ks_group_by by, uint64_t min_count)
+{
+	struct ks_capture c;
+
+	zoo(&c);
+	ks_grouping_init(g, by);
+	assert_no_error(ks_grouping_add(g, &c));
+	ks_grouping_finish(g, min_count);
+	ks_capture_fini(&c);
+}
+
+static void test_group_zoo(void **state)
+{
+	struct ks_grouping g;
+	uint64_t sum = 0;
+	size_t i;
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 0);
+	/* 3 zoo stacks, the kworkers' one, running, cut short */
+	assert_int_equal(g.n, 6);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(g.v[i].nm, 100);
+		assert_int_equal(g.v[i].samples, 100);
+	}
+	assert_int_equal(g.v[3].nm, N_SYS);
+	assert_int_equal(g.v[3].states[strchr(KS_STATE_LETTERS, 'I') - KS_STATE_LETTERS], N_SYS);
+	/* largest first, ties in the order first seen: sleep, D, pipe */
+	assert_int_equal(g.v[0].m[0].tid, 1000);
+	assert_int_equal(g.v[1].m[0].tid, 1100);
+	assert_int_equal(g.v[1].states[strchr(KS_STATE_LETTERS, 'D') - KS_STATE_LETTERS], 100);
+	assert_int_equal(g.v[2].m[99].tid, 1299);
+	/* the running ones alone, the cut-short ones never with the whole stack */
+	assert_int_equal(g.v[4].nm, N_RUN);
+	assert_true(g.v[4].flags & KS_CAP_RUNNING);
+	assert_int_equal(g.v[5].nm, N_CUT);
+	assert_true(g.v[5].flags & KS_CAP_PARTIAL);
+	for (i = 0; i < g.n; i++)
+		sum += g.v[i].samples;
+	assert_int_equal(sum, N_ALL);
+	assert_int_equal(g.samples, N_ALL);
+	ks_grouping_fini(&g);
+}
+
+static void test_group_none_keeps_order(void **state)
+{
+	struct ks_grouping g;
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_NONE, 0);
+	assert_int_equal(g.n, N_ALL);
+	assert_int_equal(g.v[0].m[0].tid, 1000);
+	assert_int_equal(g.v[1].m[0].tid, 1100);
+	assert_int_equal(g.v[2].m[0].tid, 1200);
+	ks_grouping_fini(&g);
+}
+
+/* With user stacks: whole-stack grouping tells them apart, --group=kernel not. */
+static void test_group_kernel_half(void **state)
+{
+	struct ks_capture c;
+	struct ks_grouping whole, kern;
+	struct ks_cap_thread t = { .tgid = 7, .state = 'S', .flags = KS_CAP_USER };
+	int i;
+
+	(void)state;
+	ks_capture_init(&c, &pool);
+	for (i = 0; i < 10; i++) {
+		t.tid = 100 + i;
+		strcpy(t.comm, "app");
+		assert_non_null(ks_capture_add_frames(&c, &t, stack_sleep, 4, i < 6 ? user_a : user_b, 2));
+	}
+	ks_grouping_init(&whole, KS_GROUP_WHOLE);
+	ks_grouping_init(&kern, KS_GROUP_KERNEL);
+	assert_no_error(ks_grouping_add(&whole, &c));
+	assert_no_error(ks_grouping_add(&kern, &c));
+	ks_grouping_finish(&whole, 0);
+	ks_grouping_finish(&kern, 0);
+	assert_int_equal(whole.n, 2);
+	assert_int_equal(whole.v[0].nm, 6);
+	assert_int_equal(ks_group_nu(&whole.v[0]), 2);
+	assert_ptr_equal(whole.v[0].kstack, whole.v[1].kstack);
+	assert_int_equal(whole.v[1].nm, 4);
+	assert_int_equal(kern.n, 1);
+	assert_int_equal(kern.v[0].nm, 10);
+	assert_int_equal(ks_group_nu(&kern.v[0]), 0);
+	ks_grouping_fini(&whole);
+	ks_grouping_fini(&kern);
+	ks_capture_fini(&c);
+}
+
+static void test_min_count(void **state)
+{
+	struct ks_grouping g;
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 50);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.min_count_groups, 3);
+	assert_int_equal(g.min_count_threads, N_SYS + N_RUN + N_CUT);
+	ks_grouping_fini(&g);
+}
+
+/* Sampling: rounds add up per stack; members counted once. */
+static void test_group_rounds(void **state)
+{
+	struct ks_capture c;
+	struct ks_grouping g;
+	struct ks_report r = { .sampled = true, .duration_ns = 4000000000ull };
+	int round;
+
+	(void)state;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	for (round = 0; round < 4; round++) {
+		ks_capture_init(&c, &pool);
+		/* the same 10 threads: two rounds asleep, two reading a pipe */
+		for (int i = 0; i < 10; i++)
+			add(&c, 500 + i, "alt", 'S', KS_CAP_USER, round < 2 ? stack_sleep : stack_pipe, 4);
+		assert_no_error(ks_grouping_add(&g, &c));
+		ks_capture_fini(&c);
+	}
+	ks_grouping_finish(&g, 0);
+	r.g = &g;
+	assert_int_equal(g.rounds, 4);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.v[0].samples, 20);
+	assert_int_equal(g.v[0].nm, 10);
+	assert_int_equal(g.v[0].m[3].samples, 2);
+	/* each round stands for a quarter of the 4 s: 20 samples ~ 20 thread-seconds / 10 */
+	assert_int_equal(ks_report_wall_ns(&r, g.v[0].samples), 20000000000ull);
+	ks_grouping_fini(&g);
+}
+
+/*
+ * The position cache of sampling rounds: threads that come, go, change
+ * places or stacks between rounds are counted exactly as a fresh lookup
+ * would count them.
+ */
+static void test_group_rounds_shifting(void **state)
+{
+	static const struct ks_cap_frame *stacks[] = { stack_sleep, stack_pipe, stack_d };
+	struct ks_grouping g;
+	struct ks_capture c;
+	uint64_t want[3][64] = { { 0 } };	/* [stack][tid - 100] samples */
+	int round, i, s;
+
+	(void)state;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	for (round = 0; round < 12; round++) {
+		ks_capture_init(&c, &pool);
+		/* a window of tids that slides, each thread's stack changing now and then */
+		for (i = round % 5; i < 40 + round % 7; i++) {
+			s = (i / 3 + round / 4) % 3;
+			add(&c, 100 + i, "t", 'S', KS_CAP_USER, stacks[s], 4);
+			want[s][i]++;
+		}
+		assert_no_error(ks_grouping_add(&g, &c));
+		ks_capture_fini(&c);
+	}
+	ks_grouping_finish(&g, 0);
+	for (i = 0; i < (int)g.n; i++) {
+		const struct ks_group *gr = &g.v[i];
+
+		for (s = 0; s < 3; s++)
+			if (gr->kstack->f[1].ip == stacks[s][1].ip && gr->kstack->f[2].ip == stacks[s][2].ip)
+				break;
+		assert_true(s < 3);
+		for (size_t m = 0; m < gr->nm; m++) {
+			assert_int_equal(gr->m[m].samples, want[s][gr->m[m].tid - 100]);
+			want[s][gr->m[m].tid - 100] = 0;
+		}
+	}
+	for (s = 0; s < 3; s++)
+		for (i = 0; i < 64; i++)
+			assert_int_equal(want[s][i], 0);
+	ks_grouping_fini(&g);
+}
+
+static void filter_zoo(const char *states, const char *comm, const char *match, size_t want,
+		       struct ks_filter_counts *left)
+{
+	struct ks_capture c;
+	struct ks_filter f;
+
+	zoo(&c);
+	assert_no_error(ks_filter_init(&f, states, comm, match));
+	memset(left, 0, sizeof(*left));
+	ks_filter_capture(&f, &c, left);
+	assert_int_equal(c.n, want);
+	assert_int_equal(c.n + left->state + left->comm + left->match, N_ALL);
+	ks_filter_fini(&f);
+	ks_capture_fini(&c);
+}
+
+static void test_filters(void **state)
+{
+	struct ks_filter_counts left;
+	struct ks_filter f;
+	struct ks_error *err;
+
+	(void)state;
+	filter_zoo("D", NULL, NULL, 100, &left);
+	assert_int_equal(left.state, N_ALL - 100);
+	filter_zoo("DR", NULL, NULL, 100 + N_RUN, &left);
+	filter_zoo(NULL, "^zoo-pipe$", NULL, 100, &left);
+	assert_int_equal(left.comm, N_ALL - 100);
+	filter_zoo(NULL, NULL, "^pipe_read$", 100, &left);
+	assert_int_equal(left.match, N_ALL - 100);
+	/* a module frame's function, not its "kvm!" owner or offset */
+	filter_zoo(NULL, NULL, "^kvm_vcpu_block$", 100, &left);
+	filter_zoo(NULL, NULL, "0x4c", 0, &left);
+	/* each left-out thread counted once, under the first filter it fails */
+	filter_zoo("S", "^zoo", "do_nanosleep", 100, &left);
+	assert_int_equal(left.state, N_ALL - 200 - N_CUT);
+	assert_int_equal(left.comm, N_CUT);
+	assert_int_equal(left.match, 100);
+
+	err = ks_filter_init(&f, "DQ", NULL, NULL);
+	assert_non_null(err);
+	assert_int_equal(err->code, EINVAL);
+	assert_non_null(strstr(err->message, "'Q'"));
+	ks_error_destroy(err);
+	err = ks_filter_init(&f, NULL, "(", NULL);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "--comm"));
+	ks_error_destroy(err);
+	err = ks_filter_init(&f, NULL, NULL, "[a-");
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "--match"));
+	ks_error_destroy(err);
+}
+
+/* One pool entry per distinct (addresses, flags); names set once. */
+static void test_pool(void **state)
+{
+	static const uint64_t ips[] = { 1, 2, 3 };
+	static const uint8_t fl[] = { 0, KS_CAP_FRAME_UNRELIABLE, 0 };
+	struct ks_cap_pool p;
+	struct ks_cap_stack *a, *b, *c, *d;
+	bool added;
+
+	(void)state;
+	ks_cap_pool_init(&p);
+	a = ks_cap_pool_intern(&p, ips, NULL, 3, &added);
+	assert_true(added);
+	assert_false(a->named);
+	b = ks_cap_pool_intern(&p, ips, NULL, 3, &added);
+	assert_false(added);
+	assert_ptr_equal(a, b);
+	c = ks_cap_pool_intern(&p, ips, fl, 3, &added);
+	assert_true(added);
+	assert_ptr_not_equal(a, c);
+	d = ks_cap_pool_intern(&p, ips, NULL, 2, &added);
+	assert_true(added);
+	assert_ptr_not_equal(a, d);
+	assert_int_equal(p.n, 3);
+	ks_cap_pool_fini(&p);
+}
+
+static void test_name_split(void **state)
+{
+	struct ks_name_parts p;
+
+	(void)state;
+	ks_name_split("kvm!kvm_vcpu_block+0x4c/0xa0", &p);
+	assert_int_equal(p.owner_len, 3);
+	assert_memory_equal(p.owner, "kvm", 3);
+	assert_int_equal(p.func_len, strlen("kvm_vcpu_block"));
+	assert_memory_equal(p.func, "kvm_vcpu_block", p.func_len);
+	assert_int_equal(p.offset, 0x4c);
+	ks_name_split("[unknown]", &p);
+	assert_int_equal(p.owner_len, 0);
+	assert_string_equal(p.func, "[unknown]");
+	assert_int_equal(p.func_len, 9);
+	ks_name_split("libx.so!operator+(int)+0x10/0x20", &p);
+	assert_int_equal(p.func_len, strlen("operator+(int)"));
+	assert_int_equal(p.offset, 0x10);
+}
+
+/* A report of the zoo into a file; its path in buf. */
+static void write_report(struct ks_grouping *g, enum ks_format fmt, bool sampled, char *path,
+			 size_t len, struct ks_filter_counts *left)
+{
+	struct ks_report r = { .g = g, .walked = g->samples,
+			       .sampled = sampled,
+			       .interval_ns = 10000000, .duration_ns = 1000000000 };
+	FILE *f;
+
+	if (left) {
+		r.left = *left;
+		r.walked += ks_report_left_out(&r);
+	}
+	snprintf(path, len, "%s/report-%s-%d.out", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+		 ks_format_name(fmt), (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_no_error(ks_report_write(&r, fmt, f));
+	fclose(f);
+}
+
+/* Run the independent reader; returns its exit status (SKIP_EXIT: reader missing). */
+static int reader(const char *kind, const char *path, const char *args)
+{
+	char cmd[2048];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "python3 %s/../tools/check_report.py %s %s %s", FIXTURES,
+		 kind, path, args);
+	rc = system(cmd);
+	unlink(path);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+static void expect_reader(const char *kind, const char *path, const char *args)
+{
+	int rc = reader(kind, path, args);
+
+	if (rc == SKIP_EXIT)
+		skip();
+	assert_int_equal(rc, 0);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 20);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	fread(buf, 1, (1 << 20) - 1, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_text_grouped(void **state)
+{
+	struct ks_grouping g;
+	char path[256], *text;
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 0);
+	write_report(&g, KS_FORMAT_TEXT, false, path, sizeof(path), NULL);
+	text = slurp(path);
+	unlink(path);
+	assert_non_null(strstr(text, "== 100 threads (S x 100): zoo x 100; tids 1000-1099\n"
+				     "ffffffff81a526ad : vmlinux!__schedule+0x2dd/0x960\n"));
+	assert_non_null(strstr(text, "== 100 threads (D x 100): zoo x 100; tids 1100-1199\n"));
+	assert_non_null(strstr(text, "ffffffff81300010 : ? vmlinux!vfs_ioctl+0x10/0x40\n"));
+	assert_non_null(strstr(text, "== 3 threads (R x 3): hog x 3; tids 2000-2002\n"
+				     "[running on a CPU: no saved kernel stack]\n"));
+	assert_non_null(strstr(text, "... truncated at 2 frames (raise with -n)\n"));
+	assert_non_null(strstr(text, "kworker/0:1 x 1"));
+	assert_non_null(strstr(text, "-- 330 threads walked, 330 shown in 6 groups\n"));
+	free(text);
+	ks_grouping_fini(&g);
+}
+
+static void test_text_ungrouped(void **state)
+{
+	struct ks_grouping g;
+	char path[256], *text;
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_NONE, 0);
+	write_report(&g, KS_FORMAT_TEXT, false, path, sizeof(path), NULL);
+	text = slurp(path);
+	unlink(path);
+	/* kstack's own per-thread text */
+	assert_non_null(strstr(text, "1000 zoo S [ctxsw 1000+1]\n"
+				     "ffffffff81a526ad : vmlinux!__schedule+0x2dd/0x960\n"));
+	assert_non_null(strstr(text, "2000 hog R [running on a CPU: no saved kernel stack]\n\n"));
+	assert_non_null(strstr(text, "user mode: ip 0000000000401234 sp 00000000007ffc00\n\n"));
+	free(text);
+	ks_grouping_fini(&g);
+}
+
+/*
+ * Strings from outside never reach the output raw: comms are escaped by the
+ * writers (escape.h), names come escaped from the symbolizer and pass as
+ * they are, but for folded's separator.
+ */
+static void test_escaping(void **state)
+{
+	struct ks_capture c;
+	struct ks_grouping g;
+	struct ks_cap_frame named = { 0xffffffff81000000ull, "vmlinux!bad\\033[2J;name+0x1/0x2", 0 };
+	struct ks_cap_thread t = { .tid = 1, .tgid = 1, .state = 'S' };
+	char path[256], *text;
+
+	(void)state;
+	ks_capture_init(&c, &pool);
+	memcpy(t.comm, "x;y\n\x1b\xc3\xa9", 8);
+	assert_non_null(ks_capture_add_frames(&c, &t, &named, 1, NULL, 0));
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	assert_no_error(ks_grouping_add(&g, &c));
+	ks_grouping_finish(&g, 0);
+	write_report(&g, KS_FORMAT_TEXT, false, path, sizeof(path), NULL);
+	text = slurp(path);
+	unlink(path);
+	assert_null(strchr(text, '\x1b'));
+	assert_non_null(strstr(text, "): x;y\\n\\033\\303\\251 x 1; tids 1\n"));
+	assert_non_null(strstr(text, "ffffffff81000000 : vmlinux!bad\\033[2J;name+0x1/0x2\n"));
+	free(text);
+	write_report(&g, KS_FORMAT_FOLDED, false, path, sizeof(path), NULL);
+	text = slurp(path);
+	assert_string_equal(text, "x\\073y\\n\\033\\303\\251;bad\\033[2J\\073name 1\n");
+	free(text);
+	expect_reader("folded", path, "total=1 lines=1");
+	write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+	expect_reader("json", path, "");
+	write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+	expect_reader("pprof", path, "samples=1 total=1");
+	ks_grouping_fini(&g);
+	ks_capture_fini(&c);
+}
+
+static void test_json_grouped(void **state)
+{
+	struct ks_grouping g;
+	char path[256];
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 0);
+	write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+	expect_reader("json", path, "threads_walked=330 threads_shown=330 groups=6 "
+				    "group_threads=100,100,100,25,3,2");
+	ks_grouping_fini(&g);
+}
+
+static void test_json_ungrouped_filtered(void **state)
+{
+	struct ks_filter_counts left = { .state = 200, .comm = 0, .match = 0 };
+	struct ks_grouping g;
+	struct ks_capture c;
+	struct ks_filter f;
+	char path[256];
+
+	(void)state;
+	zoo(&c);
+	memset(&left, 0, sizeof(left));
+	assert_no_error(ks_filter_init(&f, "D", NULL, NULL));
+	ks_filter_capture(&f, &c, &left);
+	ks_grouping_init(&g, KS_GROUP_NONE);
+	assert_no_error(ks_grouping_add(&g, &c));
+	ks_grouping_finish(&g, 0);
+	write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), &left);
+	expect_reader("json", path, "threads_walked=330 threads_shown=100 left_state=230");
+	ks_filter_fini(&f);
+	ks_grouping_fini(&g);
+	ks_capture_fini(&c);
+}
+
+static void test_json_min_count_and_sampled(void **state)
+{
+	struct ks_grouping g;
+	char path[256];
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_KERNEL, 50);
+	write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+	expect_reader("json", path, "groups=3 left_min_count=30 left_min_count_groups=3");
+	write_report(&g, KS_FORMAT_JSON, true, path, sizeof(path), NULL);
+	expect_reader("json", path, "groups=3");
+	ks_grouping_fini(&g);
+}
+
+/* The reader itself: a document that breaks the schema fails. */
+static void test_json_reader_rejects(void **state)
+{
+	char path[256];
+	FILE *f;
+	int rc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/report-bad-%d.json", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"format\":\"kstack-report\",\"version\":1,\"mode\":\"snapshot\",\"group_by\":\"none\","
+	      "\"threads_walked\":1,\"threads_shown\":1,\"left_out\":{\"state\":0,\"comm\":0,"
+	      "\"match\":0,\"min_count\":0,\"min_count_groups\":0},\"threads\":[{\"tid\":\"1\"}]}\n", f);
+	fclose(f);
+	rc = reader("json", path, "");
+	if (rc == SKIP_EXIT)
+		skip();
+	assert_int_equal(rc, 1);
+}
+
+static void test_folded(void **state)
+{
+	struct ks_grouping g;
+	char path[256], *text;
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 0);
+	write_report(&g, KS_FORMAT_FOLDED, false, path, sizeof(path), NULL);
+	text = slurp(path);
+	/* root first; a module frame as /proc writes it; kworkers one line each */
+	assert_non_null(strstr(text, "zoo;entry_SYSCALL_64_after_hwframe;do_nanosleep;schedule;"
+				     "__schedule 100\n"));
+	assert_non_null(strstr(text, "zoo;entry_SYSCALL_64_after_hwframe;vfs_ioctl;"
+				     "kvm_vcpu_block [kvm];__schedule 100\n"));
+	assert_non_null(strstr(text, "hog;[running] 3\n"));
+	assert_non_null(strstr(text, "deep;[cut short];schedule;__schedule 2\n"));
+	free(text);
+	expect_reader("folded", path, "total=330 lines=30");
+	ks_grouping_fini(&g);
+}
+
+static void test_pprof(void **state)
+{
+	struct ks_grouping g;
+	char path[256];
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 0);
+	write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+	expect_reader("pprof", path, "samples=6 total=330 functions=__schedule,kvm_vcpu_block,"
+				     "pipe_read,[running],'[cut short]'");
+	ks_grouping_fini(&g);
+	group_zoo(&g, KS_GROUP_NONE, 0);
+	write_report(&g, KS_FORMAT_PPROF, true, path, sizeof(path), NULL);
+	expect_reader("pprof", path, "samples=330 total=330");
+	ks_grouping_fini(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_group_zoo),
+		cmocka_unit_test(test_group_none_keeps_order),
+		cmocka_unit_test(test_group_kernel_half),
+		cmocka_unit_test(test_min_count),
+		cmocka_unit_test(test_group_rounds),
+		cmocka_unit_test(test_group_rounds_shifting),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_pool),
+		cmocka_unit_test(test_name_split),
+		cmocka_unit_test(test_text_grouped),
+		cmocka_unit_test(test_text_ungrouped),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_json_grouped),
+		cmocka_unit_test(test_json_ungrouped_filtered),
+		cmocka_unit_test(test_json_min_count_and_sampled),
+		cmocka_unit_test(test_json_reader_rejects),
+		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_pprof),
+	};
+
+	int rc;
+
+	ks_cap_pool_init(&pool);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	ks_cap_pool_fini(&pool);
+	return rc;
+}

@@ -1,0 +1,195 @@
+# Triage tests (issue 12), inside the VM as root: --group, the filters,
+# --format json|folded|pprof (read back on the host: emit_check), --sample.
+. /tests/guest-lib.sh
+
+grep -q '^kstack ' /proc/modules || insmod /kstack.ko
+
+# --- 300 threads in 3 known blocking places, 100 each (tz-sleep: nanosleep,
+# tz-pipe: read on a pipe, tz-futex: futex wait)
+rm -f /tmp/tz.txt
+triage_zoo three 100 /tmp/tz.txt &
+tz=$!
+wait_file /tmp/tz.txt 600 || fail "triage: triage_zoo three did not start"
+
+kstack --all --group >/tmp/g.txt 2>/tmp/g.err
+rc=$?
+n=$(grep -c '^== 100 threads (S x 100): tz-\(sleep\|pipe\|futex\) x 100; tids ' /tmp/g.txt)
+if [ "$rc" = 0 ] && [ "$n" = 3 ]; then
+	pass "triage: --all --group: the zoo's 300 threads in exactly 3 groups of 100"
+else
+	fail "triage: --all --group exit $rc, $n zoo groups of 100: $(grep 'tz-' /tmp/g.txt | head -n 5 | tr '\n' ' ')"
+fi
+# no other group holds a zoo thread
+if grep '^== ' /tmp/g.txt | grep 'tz-' | grep -qv '^== 100 threads (S x 100): tz-[a-z]* x 100; '; then
+	fail "triage: a zoo thread outside its group: $(grep '^== ' /tmp/g.txt | grep tz- | tr '\n' ' ')"
+else
+	pass "triage: --all --group: no zoo thread outside the three groups"
+fi
+# group counts add up to the threads walked
+sum=$(awk '/^== [0-9]+ threads/ { s += $2 } END { print s + 0 }' /tmp/g.txt)
+walked=$(sed -n 's/^-- \([0-9]*\) threads walked, \([0-9]*\) shown in [0-9]* groups$/\1/p' /tmp/g.txt)
+if [ -n "$walked" ] && [ "$sum" = "$walked" ] && [ "$walked" -gt 300 ]; then
+	pass "triage: --all --group: group counts add up to the $walked threads walked"
+else
+	fail "triage: --all --group: groups hold $sum threads, ${walked:-?} walked"
+fi
+# largest group first
+if awk '/^== [0-9]+ threads/ { if (last != "" && $2 > last) bad = 1; last = $2 } END { exit bad }' /tmp/g.txt; then
+	pass "triage: --all --group: largest group first"
+else
+	fail "triage: --all --group: groups out of order: $(grep '^== ' /tmp/g.txt | head -n 8 | cut -c1-40 | tr '\n' ' ')"
+fi
+
+# filters: --comm, --match, --min-count; the left-out counts
+kstack --all --group --comm '^tz-' >/tmp/gc.txt 2>&1
+ng=$(grep -c '^== ' /tmp/gc.txt)
+n100=$(grep -c '^== 100 threads ' /tmp/gc.txt)
+line=$(tail -n 1 /tmp/gc.txt)
+w=$(echo "$line" | sed -n 's/^-- \([0-9]*\) threads walked, 300 shown in 3 groups; left out: \([0-9]*\) by --state, \([0-9]*\) by --comm, \([0-9]*\) by --match$/\1 \2 \3 \4/p')
+set -- $w
+if [ "$ng" = 3 ] && [ "$n100" = 3 ] && [ $# = 4 ] && [ "$2" = 0 ] && [ $(($1 - 300)) = "$3" ]; then
+	pass "triage: --comm '^tz-': 3 groups of 100, the other $3 threads counted as left out"
+else
+	fail "triage: --comm '^tz-': $ng groups ($n100 of 100); last line: $line"
+fi
+kstack --all --group --match '^pipe_read$' --comm '^tz-' >/tmp/gm.txt 2>&1
+if [ "$(grep -c '^== ' /tmp/gm.txt)" = 1 ] && grep -q '^== 100 threads (S x 100): tz-pipe x 100; ' /tmp/gm.txt &&
+	grep -q 'left out: 0 by --state, [0-9]* by --comm, 200 by --match$' /tmp/gm.txt; then
+	pass "triage: --match '^pipe_read\$': the 100 pipe readers, 200 left out by --match"
+else
+	fail "triage: --match: $(grep -e '^== ' -e '^-- ' /tmp/gm.txt | tr '\n' ' ')"
+fi
+kstack --all --group --min-count 100 >/tmp/gmc.txt 2>&1
+small=$(awk '/^== [0-9]+ threads/ && $2 < 100' /tmp/gmc.txt | wc -l)
+if [ "$small" = 0 ] && [ "$(grep -c '^== 100 threads (S x 100): tz-' /tmp/gmc.txt)" = 3 ] &&
+	grep -q ' in [0-9]* groups by --min-count$' /tmp/gmc.txt; then
+	pass "triage: --min-count 100: only groups of >= 100 threads, the rest counted"
+else
+	fail "triage: --min-count 100: $small smaller groups; $(tail -n 1 /tmp/gmc.txt)"
+fi
+
+# formats, read back on the host (python3 json + jsonschema, protoc)
+kstack --all --group --format json -o /tmp/g.json && emit_check json all-group.json /tmp/g.json
+kstack --all --group --comm '^tz-' --format json -o /tmp/gc.json &&
+	emit_check json tz-group.json /tmp/gc.json groups=3 group_threads=100,100,100 threads_shown=300
+kstack --all --format json >/tmp/all.json && emit_check json all.json /tmp/all.json
+kstack "$tz" --format json -o /tmp/tz.json && emit_check json tz-threads.json /tmp/tz.json threads_shown=301
+kstack --all --group --format pprof -o /tmp/g.pb.gz && emit_check pprof all-group.pb.gz /tmp/g.pb.gz
+kstack "$tz" --format pprof -o /tmp/tz.pb.gz &&
+	emit_check pprof tz-threads.pb.gz /tmp/tz.pb.gz samples=301 total=301 functions=do_nanosleep,pipe_read,futex_wait_queue
+kstack --all --format folded -o /tmp/all.folded && emit_check folded all.folded /tmp/all.folded
+kstack "$tz" --format folded >/tmp/tz.folded 2>&1
+emit_check folded tz.folded /tmp/tz.folded total=301
+# folded in the guest: root first, the zoo's three stacks with their counts
+if [ "$(wc -l </tmp/tz.folded)" = 4 ] &&
+	grep -q '^tz-sleep;.*;do_nanosleep;.*__schedule 100$' /tmp/tz.folded &&
+	grep -q '^tz-pipe;.*;pipe_read;.*__schedule 100$' /tmp/tz.folded &&
+	[ "$(awk '{ s += $NF } END { print s }' /tmp/tz.folded)" = 301 ]; then
+	pass "triage: --format folded: root first, 4 lines: 3 stacks x 100 + the main thread = 301"
+else
+	fail "triage: --format folded: $(head -c 400 /tmp/tz.folded | tr '\n' ' ')"
+fi
+# the default text is untouched by the new code: same lines as before for the zoo
+kstack "$tz" >/tmp/tz-default.txt 2>&1
+kstack "$tz" --comm . >/tmp/tz-filtered.txt 2>&1
+grep -v '^-- ' /tmp/tz-filtered.txt >/tmp/tz-filtered-body.txt
+if cmp -s /tmp/tz-default.txt /tmp/tz-filtered-body.txt &&
+	[ "$(grep -c ' S \[ctxsw ' /tmp/tz-default.txt)" = 301 ]; then
+	pass "triage: ungrouped text with a filter is kstack's per-thread text, byte for byte (301 threads)"
+else
+	fail "triage: ungrouped text differs: $(diff /tmp/tz-default.txt /tmp/tz-filtered-body.txt | head -n 6 | tr '\n' ' ')"
+fi
+# the one exit-status rule: a named process that is gone is said and makes it partial
+kstack "$tz" 999999 --group >/tmp/gone.txt 2>/tmp/gone.err
+rc=$?
+kstack 999999 --group >/dev/null 2>/tmp/gone2.err
+rc2=$?
+kstack "$tz" --group --comm '^no-such-thread$' >/tmp/none.txt 2>&1
+rc3=$?
+if [ "$rc" = 1 ] && grep -q '999999' /tmp/gone.err && grep -q '^== 100 threads ' /tmp/gone.txt &&
+	[ "$rc2" = 2 ] && [ "$rc3" = 0 ] && grep -q ' 0 shown in 0 groups; left out: 0 by --state, 301 by --comm' /tmp/none.txt; then
+	pass "triage: exit status: 1 with a gone PID beside a live one, 2 with only a gone one, 0 when filters leave nothing"
+else
+	fail "triage: exit status: $rc / $rc2 / $rc3: $(cat /tmp/gone.err /tmp/gone2.err | head -n 3 | tr '\n' ' ') $(tail -n 1 /tmp/none.txt)"
+fi
+kill "$tz"
+
+# --- --state D: exactly the parents blocked in vfork()
+rm -f /tmp/vf.txt
+triage_zoo vfork 20 /tmp/vf.txt &
+vf=$!
+wait_file /tmp/vf.txt 300 || fail "triage: triage_zoo vfork did not start"
+kstack --all --state D >/tmp/d.txt 2>&1
+sed -n 's/^\([0-9]*\) .* D \[ctxsw [0-9]*+[0-9]*\]$/\1/p' /tmp/d.txt | sort -n >/tmp/d.tids
+awk '{ print $1 }' /tmp/vf.txt | sort -n >/tmp/vf.tids
+if [ "$(wc -l </tmp/vf.tids)" = 20 ] && cmp -s /tmp/d.tids /tmp/vf.tids; then
+	pass "triage: --state D finds exactly the 20 vfork parents"
+else
+	fail "triage: --state D found $(wc -l </tmp/d.tids) threads: $(tr '\n' ' ' </tmp/d.tids); want $(tr '\n' ' ' </tmp/vf.tids)"
+fi
+kstack --all --state D --group --format json -o /tmp/d.json &&
+	emit_check json state-d.json /tmp/d.json groups=1 group_threads=20 threads_shown=20
+kill -9 $(cat /tmp/vf.tids) "$vf" 2>/dev/null
+
+# --- --sample: threads alternating 2 s nanosleep / 2 s read(pipe), 8 s
+rm -f /tmp/alt.txt
+triage_zoo alternate 4 /tmp/alt.txt &
+alt=$!
+wait_file /tmp/alt.txt 300 || fail "triage: triage_zoo alternate did not start"
+kstack --sample "$alt" --group --comm '^alt-worker$' --interval 10ms --duration 8s \
+	>/tmp/s.txt 2>/tmp/s.err
+rc=$?
+shares=$(awk '
+	/^== [0-9]+ samples/ { p = $4; sub(/^\(/, "", p); sub(/%.*/, "", p); cur = p; fs = fp = 0 }
+	/ : vmlinux!do_nanosleep\+/ && !fs { sleep += cur; fs = 1 }
+	/ : vmlinux!pipe_read\+/ && !fp { pipe += cur; fp = 1 }
+	END { printf "%.1f %.1f", sleep, pipe }' /tmp/s.txt)
+rounds=$(sed -n 's/^-- \([0-9]*\) rounds in .*/\1/p' /tmp/s.txt)
+if [ "$rc" = 0 ] && echo "$shares" | awk '{ exit !($1 >= 35 && $1 <= 65 && $2 >= 35 && $2 <= 65) }'; then
+	pass "triage: --sample 8 s: nanosleep / read(pipe) shares $shares % (within 50 +- 15), ${rounds:-?} rounds"
+else
+	fail "triage: --sample exit $rc: shares ${shares:-?} %; $(grep -e '^== ' -e '^-- ' /tmp/s.txt | tr '\n' ' ') $(head -c 200 /tmp/s.err)"
+fi
+if [ -s /tmp/s.err ]; then
+	fail "triage: --sample wrote to a non-terminal stderr: $(head -c 200 /tmp/s.err | tr '\r' '|')"
+else
+	pass "triage: --sample: no progress line when stderr is no terminal"
+fi
+# on a terminal (ptyrun: stderr on a pty): a progress line for runs over
+# one second, redrawn in place and cleared at the end; none for shorter runs
+mkdir -p /dev/pts
+grep -q ' /dev/pts ' /proc/mounts || mount -t devpts devpts /dev/pts
+ptyrun /tmp/prog.out kstack --sample "$alt" --group --interval 20ms --duration 2s \
+	--format json -o /tmp/prog.json
+rc=$?
+ptyrun /tmp/short.out kstack --sample "$alt" --group --interval 20ms --duration 500ms \
+	--format json -o /tmp/short.json
+rc2=$?
+printf '\r\033[K' >/tmp/clear
+n=$(tr '\r' '\n' </tmp/prog.out | grep -c '^kstack: sampling [0-9.]*/2.0 s, [0-9]* snapshots, ')
+if [ "$rc" = 0 ] && [ "$rc2" = 0 ] && [ "$n" -ge 3 ] && tail -c 4 /tmp/prog.out | cmp -s - /tmp/clear &&
+	[ ! -s /tmp/short.out ] && grep -q '"rounds"' /tmp/prog.json; then
+	pass "triage: --sample on a terminal: $n progress redraws over 2 s, cleared at the end; none for 500 ms"
+else
+	fail "triage: --sample progress: exit $rc/$rc2, $n redraws; $(tail -c 120 /tmp/prog.out | od -An -c | tr -s ' ' | tail -n 2 | tr '\n' ' ') short: $(head -c 80 /tmp/short.out)"
+fi
+kstack --sample "$alt" --group --interval 20ms --duration 1s --format json -o /tmp/s.json &&
+	emit_check json sample.json /tmp/s.json
+kstack --sample "$alt" --interval 20ms --duration 1s --format pprof -o /tmp/s.pb.gz &&
+	emit_check pprof sample.pb.gz /tmp/s.pb.gz
+kstack --sample "$alt" --group --interval 20ms --duration 1s --format folded -o /tmp/s.folded &&
+	emit_check folded sample.folded /tmp/s.folded
+# Ctrl-C (SIGINT) ends early and still writes the whole report
+kstack --sample --all --group --duration 60s --format json -o /tmp/int.json 2>/tmp/int.err &
+k=$!
+sleep 2
+kill -INT "$k"
+wait "$k"
+rc=$?
+if [ "$rc" = 0 ] && grep -q '"interrupted": true' /tmp/int.json; then
+	pass "triage: --sample: SIGINT after 2 s of 60 ends it, the report is written (exit 0)"
+	emit_check json interrupted.json /tmp/int.json
+else
+	fail "triage: --sample after SIGINT: exit $rc; $(tail -c 200 /tmp/int.json) $(head -c 200 /tmp/int.err)"
+fi
+kill "$alt"

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Host side of the guest's emit_check (guest-lib.sh): each file the guest
+# handed over (base64 on the console) is decoded and read back by
+# tests/unit/tools/check_report.py; PASS/FAIL/SKIP lines as the suites print.
+#   host-checks.sh CONSOLE_TXT OUT_DIR
+console=$1
+dir=$2
+here=$(cd "$(dirname "$0")" && pwd)
+checker="$here/../unit/tools/check_report.py"
+mkdir -p "$dir"
+
+# Folded stacks rendered by flamegraph.pl itself, where it is installed
+# (Debian 12 does not package it: then a SKIP, the grammar check stands).
+flamegraph() {
+	if ! command -v flamegraph.pl >/dev/null 2>&1; then
+		echo "SKIP: vm: triage: $2 rendered by flamegraph.pl: not packaged in Debian 12"
+	elif flamegraph.pl "$1" >"$1.svg" 2>"$1.err" && grep -q '<svg' "$1.svg"; then
+		echo "PASS: vm: triage: $2 rendered by flamegraph.pl"
+	else
+		echo "FAIL: vm: triage: $2: flamegraph.pl: $(head -c 200 "$1.err")"
+	fi
+}
+grep '^KSTACK-CHECK ' "$console" | while read -r _ kind name args; do
+	file="$dir/$name"
+	sed -n "/^KSTACK-FILE-BEGIN $name\$/,/^KSTACK-FILE-END\$/p" "$console" | sed '1d;$d' |
+		base64 -d >"$file" 2>/dev/null
+	# shellcheck disable=SC2086
+	err=$(python3 "$checker" "$kind" "$file" $args 2>&1)
+	case $? in
+	0) echo "PASS: vm: triage: $name read back ($kind${args:+, $args})"
+	   [ "$kind" = folded ] && flamegraph "$file" "$name" ;;
+	77) echo "SKIP: vm: triage: $name: $err" ;;
+	*) echo "FAIL: vm: triage: $name read back ($kind): $(echo "$err" | tail -n 2 | tr '\n' ' ')" ;;
+	esac
+done
