@@ -9,7 +9,8 @@
  *   snap-kunwind  the same with the kernel's unwinder for every thread
  *   orc-walk    one SNAPSHOT of raw stacks, walked by our user-space ORC
  *               unwinder (lib/), tables loaded once beforehand (timed apart)
- *   kstack-cli  the whole `kstack --all` command as a user runs it (fork,
+ *   kstack-cli  the whole `kstack --all --kernel` command as a user runs it
+ *               (the kernel half: all /proc/PID/task/TID/stack gives) (fork,
  *               exec, its setup, capture, symbols, output to a file)
  *   kstack-cli-null  the same with stdout to /dev/null
  *   kstack-start  `kstack --help` the same way: starting and ending the
@@ -417,14 +418,14 @@ static size_t m_orc_walk(struct thr **out, int sym)
 static int cli_failed;
 
 /*
- * Run kstack ARG as a user does: exec to exit (its setup, capture, names,
+ * Run kstack ARG [ARG2] as a user does: exec to exit (its setup, capture, names,
  * output: stdout to a file, truncated each run, the pages a real listing
  * writes), stderr to /dev/null. Exit 0 or 1 (a thread vanished or kept
  * running) counts as success.
  */
-static void run_kstack(const char *arg, const char *stdout_path)
+static void run_kstack(const char *arg, const char *arg2, const char *stdout_path)
 {
-	char *argv[] = { "kstack", (char *)arg, NULL };
+	char *argv[] = { "kstack", (char *)arg, (char *)arg2, NULL };
 	posix_spawn_file_actions_t fa;
 	int status;
 	pid_t p;
@@ -449,7 +450,7 @@ static size_t m_cli(struct thr **out, int sym)
 {
 	(void)sym;
 	*out = NULL;
-	run_kstack("--all", "/tmp/kstack-all.out");
+	run_kstack("--all", "--kernel", "/tmp/kstack-all.out");
 	return nrefs;	/* per-thread cost over the threads on the system */
 }
 
@@ -458,7 +459,7 @@ static size_t m_cli_null(struct thr **out, int sym)
 {
 	(void)sym;
 	*out = NULL;
-	run_kstack("--all", "/dev/null");
+	run_kstack("--all", "--kernel", "/dev/null");
 	return nrefs;
 }
 
@@ -467,7 +468,7 @@ static size_t m_cli_start(struct thr **out, int sym)
 {
 	(void)sym;
 	*out = NULL;
-	run_kstack("--help", "/dev/null");
+	run_kstack("--help", NULL, "/dev/null");
 	return nrefs;
 }
 
