@@ -139,11 +139,15 @@ vm_boot() {
 	local initrd=$1 log=$2 tmo=${3:-900} accel
 	accel="-accel tcg -cpu max"
 	[ "${KSTACK_VM_ACCEL:-}" = kvm ] && accel="-accel kvm -cpu host"
+	# watchdog_thresh=30 (soft lockup after 60 s, not 20): under TCG on a
+	# busy 2-core host a vCPU the host does not run looks stuck to the
+	# guest while stop_machine patches text (ftrace); a real lockup still
+	# shows, and BUG/WARNING/Oops lines still fail the run.
 	# shellcheck disable=SC2086
 	timeout "$tmo" qemu-system-x86_64 $accel -m "$VM_MEM" -smp "$VM_SMP" \
 		-display none -monitor none -serial "file:$log" -no-reboot \
 		-kernel "$VM_KERNEL" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic_on_warn=1 oops=panic panic=-1 ${VM_APPEND:-}" \
+		-append "console=ttyS0 quiet panic_on_warn=1 oops=panic panic=-1 watchdog_thresh=30 ${VM_APPEND:-}" \
 		</dev/null
 }
 
