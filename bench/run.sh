@@ -64,8 +64,10 @@ speedup() {	# METHOD N
 for n in ${BENCH_SIZES:-100 1000 4000}; do
 	sp=$(speedup kstack-cli "$n")
 	[ -n "$sp" ] && echo "kstack --all speedup vs /proc at N=$n: ${sp}×"
-	rss=$(grep "^N=$n command=\"kstack\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
-	[ -n "$rss" ] && echo "kstack --all peak RSS at N=$n: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB"
+	rss=$(grep "^N=$n command=\"kstack\" args=\"--all --kernel\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
+	[ -n "$rss" ] && echo "kstack --all peak RSS at N=$n: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB (--kernel)"
+	rss=$(grep "^N=$n command=\"kstack\" args=\"--all\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
+	[ -n "$rss" ] && echo "kstack --all peak RSS at N=$n: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB (kernel+user)"
 done
 sp=$(speedup snapshot+print 1000)
 echo "snapshot + symbols + every line printed, speedup vs /proc at N=1000: ${sp:-?}×"

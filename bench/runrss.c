@@ -36,7 +36,12 @@ int main(int argc, char **argv)
 	if (p < 0 || wait4(p, &status, 0, &ru) < 0)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("BENCH N=%s command=\"%s\" wall_ms=%.1f peak_rss_kib=%ld exit=%d\n", argv[1], argv[2],
+	/* args: the options alone (no pids), so that runs can be told apart */
+	printf("BENCH N=%s command=\"%s\" args=\"", argv[1], argv[2]);
+	for (int i = 3, n = 0; i < argc; i++)
+		if (argv[i][0] == '-')
+			printf("%s%s", n++ ? " " : "", argv[i]);
+	printf("\" wall_ms=%.1f peak_rss_kib=%ld exit=%d\n",
 	       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, ru.ru_maxrss,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
