@@ -44,6 +44,7 @@
 #include <unistd.h>
 #include "kstack/kstack_ioctl.h"
 #include "ksyms_mini.h"
+#include "test_util.h"
 
 static int failures;
 
@@ -558,28 +559,6 @@ static int snap(int fd, uint64_t pid, uint32_t mode, void *buf, uint64_t size,
 	return ioctl(fd, KSTACK_IOCTL_SNAPSHOT, s);
 }
 
-/* walk the records; -1 if malformed, else count; *found = record of tid */
-static long snap_records(const void *buf, const struct kstack_snapshot *s, uint64_t tid,
-			 const struct kstack_snap_thread **found)
-{
-	const char *p = buf;
-	uint64_t off = 0;
-	long n = 0;
-
-	*found = NULL;
-	while (off < s->bytes_used) {
-		const struct kstack_snap_thread *r = (const void *)(p + off);
-
-		if (r->rec_size < sizeof(*r) || r->rec_size % 8 || off + r->rec_size > s->bytes_used)
-			return -1;
-		if (r->tid == tid)
-			*found = r;
-		off += r->rec_size;
-		n++;
-	}
-	return n == (long)s->nr_threads ? n : -1;
-}
-
 /*
  * Frames of two whole-system snapshots, thread by thread, where the
  * thread did not run in between (same counts after): how many compared,
@@ -593,7 +572,7 @@ static void snap_compare(const char *a, const struct kstack_snapshot *sa, const 
 		const struct kstack_snap_thread *x = (const void *)(a + off), *y;
 
 		off += x->rec_size;
-		if (snap_records(b, sb, x->tid, &y) < 0 || !y ||
+		if (tu_snap_records(b, sb, x->tid, &y) < 0 || !y ||
 		    (x->flags | y->flags) & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_RAN) ||
 		    x->nvcsw_after != y->nvcsw_after || x->nivcsw_after != y->nivcsw_after)
 			continue;
@@ -663,7 +642,7 @@ static int cmd_snapshot(const char *zoofile)
 	HDR(v);
 	ioctl(fd, KSTACK_IOCTL_VERSION, &v);
 	ret = snap(fd, 0, KSTACK_SNAP_FRAMES, buf, sizeof(buf), &s);
-	n = snap_records(buf, &s, 0, &r);
+	n = tu_snap_records(buf, &s, 0, &r);
 	result(ret == 0 && n > 50 && s.bytes_needed == s.bytes_used, "SNAPSHOT of the whole system (frames)",
 	       "ret=%d errno=%d records=%ld used=%" PRIu64 " needed=%" PRIu64, ret, errno, n,
 	       s.bytes_used, s.bytes_needed);
@@ -674,7 +653,7 @@ static int cmd_snapshot(const char *zoofile)
 		if (!strcmp(state, "sigstop"))
 			continue;	/* another process: checked via the whole-system one */
 		nz++;
-		snap_records(buf, &s, tid, &r);
+		tu_snap_records(buf, &s, tid, &r);
 		HDR(st);
 		st.tid = tid;
 		st.max_frames = KSTACK_FRAMES_MAX;
@@ -706,7 +685,7 @@ static int cmd_snapshot(const char *zoofile)
 		snap(fd, 0, KSTACK_SNAP_FRAMES, buf, sizeof(buf), &s);
 		half = s.bytes_used / 2;
 		ret = snap(fd, 0, KSTACK_SNAP_FRAMES, buf, half, &s);
-		n = snap_records(buf, &s, 0, &r);
+		n = tu_snap_records(buf, &s, 0, &r);
 		result(ret < 0 && errno == ENOSPC && s.bytes_used <= half && n > 10 &&
 		       s.bytes_used + 4096 > half,
 		       "SNAPSHOT frames into half the space: ENOSPC, the records that fit parse",
@@ -716,7 +695,7 @@ static int cmd_snapshot(const char *zoofile)
 
 	/* one process, raw stacks */
 	ret = snap(fd, zoo_pid, KSTACK_SNAP_RAW, buf, sizeof(buf), &s);
-	n = snap_records(buf, &s, 0, &r);
+	n = tu_snap_records(buf, &s, 0, &r);
 	result(ret == 0 && n == nz + 1, "SNAPSHOT of one process has exactly its threads",
 	       "ret=%d errno=%d records=%ld, zoo threads %d + main", ret, errno, n, nz);
 	for (uint64_t off = 0; ret == 0 && off < s.bytes_used;) {
@@ -900,7 +879,7 @@ static int cmd_fallback(const char *pidarg)
 	}
 	tramp = ksym_addr("arch_rethook_trampoline");
 	ret = snap(fd, pid, KSTACK_SNAP_FRAMES, buf, sizeof(buf), &s);
-	n = snap_records(buf, &s, pid, &r);
+	n = tu_snap_records(buf, &s, pid, &r);
 	HDR(st);
 	st.tid = pid;
 	st.max_frames = KSTACK_FRAMES_MAX;
@@ -1109,7 +1088,7 @@ static void tail_known_thread(int fd, char *buf, size_t size)
 	for (int i = 0; i < 5 && (!r || (r->flags & KSTACK_SNAP_F_RAN)); i++) {
 		ret = snap_tail(fd, (uint64_t)getpid(), KSTACK_SNAP_FRAMES, KSTACK_FRAMES_MAX, buf,
 				size, &s);
-		snap_records(buf, &s, (uint64_t)tid, &r);
+		tu_snap_records(buf, &s, (uint64_t)tid, &r);
 	}
 	pthread_getattr_np(th, &attr);
 	pthread_attr_getstack(&attr, &stk, &stksz);
@@ -1159,7 +1138,7 @@ static void tail_known_thread(int fd, char *buf, size_t size)
 	r = NULL;
 	for (int i = 0; i < 5 && (!r || (r->flags & KSTACK_SNAP_F_RAN)); i++) {
 		ret = snap_tail(fd, (uint64_t)getpid(), KSTACK_SNAP_RAW, 0, buf, size, &s);
-		snap_records(buf, &s, (uint64_t)tid, &r);
+		tu_snap_records(buf, &s, (uint64_t)tid, &r);
 	}
 	result(ret == 0 && r && (r->flags & KSTACK_SNAP_F_USER_REGS) &&
 	       !memcmp(&rec_tail(r)->user, u, sizeof(*u)) && !tail_check(r, KSTACK_SNAP_RAW),
@@ -1202,7 +1181,7 @@ static int cmd_tail(void)
 
 		ret = snap_tail(fd, (uint64_t)getpid(), KSTACK_SNAP_FRAMES, KSTACK_FRAMES_MAX, buf,
 				sizeof(buf), &s);
-		snap_records(buf, &s, (uint64_t)spin, &r);
+		tu_snap_records(buf, &s, (uint64_t)spin, &r);
 		running = ret == 0 && r && (r->flags & KSTACK_SNAP_F_RUNNING) &&
 			  rec_tail(r)->end == KSTACK_END_RUNNING && !tail_check(r, KSTACK_SNAP_FRAMES);
 	}
@@ -1432,7 +1411,7 @@ static const struct kstack_snap_thread *traced_rec(int fd, uint64_t tid, uint32_
 	for (int i = 0; i < 5 && (!r || (r->flags & KSTACK_SNAP_F_RAN)); i++) {
 		if (snap_tail(fd, (uint64_t)pid, mode, KSTACK_FRAMES_MAX, buf, size, &s))
 			return NULL;
-		snap_records(buf, &s, tid, &r);
+		tu_snap_records(buf, &s, tid, &r);
 	}
 	return r && (r->flags & KSTACK_SNAP_F_TAIL) ? r : NULL;
 }
@@ -1588,7 +1567,7 @@ static int cmd_churn(void)
 		const struct kstack_snap_thread *r;
 		int ret = snap(fd, 0, KSTACK_SNAP_RAW, buf, sizeof(buf), &s);
 
-		n = ret == 0 ? snap_records(buf, &s, 0, &r) : -1;
+		n = ret == 0 ? tu_snap_records(buf, &s, 0, &r) : -1;
 		if (n > 20 && n == (long)s.nr_threads)
 			ok++;
 		if (fewest < 0 || n < fewest)
@@ -1627,7 +1606,7 @@ static int cmd_selfsnap(const char *label)
 	usleep(100 * 1000);
 	for (uint32_t mode = KSTACK_SNAP_FRAMES; mode <= KSTACK_SNAP_RAW; mode++) {
 		ret = snap(fd, (uint64_t)me, mode, buf, sizeof(buf), &s);
-		n = snap_records(buf, &s, (uint64_t)me, &r);
+		n = tu_snap_records(buf, &s, (uint64_t)me, &r);
 		ok = ret == 0 && n == 2 && r && r->tgid == (uint64_t)me;
 		for (uint64_t off = 0; ok && off < s.bytes_used;) {
 			const struct kstack_snap_thread *t = (const void *)(buf + off);
@@ -1644,7 +1623,7 @@ static int cmd_selfsnap(const char *label)
 	}
 	/* the whole system, as seen from here: in a new namespace, only us */
 	ret = snap(fd, 0, KSTACK_SNAP_FRAMES, buf, sizeof(buf), &s);
-	n = snap_records(buf, &s, 0, &r);
+	n = tu_snap_records(buf, &s, 0, &r);
 	ok = ret == 0 && (me == 1 ? n == 2 : n > 50);
 	for (uint64_t off = 0; ok && off < s.bytes_used;) {
 		const struct kstack_snap_thread *t = (const void *)(buf + off);
