@@ -136,7 +136,11 @@ static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
  * Print the records of snap (only_tid 0: all of them, else that thread's
  * alone; *found says whether it was there). Two passes: the first notes
  * every stack, so that all their addresses are named in a few batched
- * SYMBOLIZE calls; the second prints.
+ * SYMBOLIZE calls; the second prints, taking with f->user each process's
+ * user half as its records come (they come together) and forgetting it
+ * once they are printed: the listing holds one process's user state at a
+ * time. A thread the user half takes again prints its retake's kernel
+ * frames, named as they are printed.
  */
 static struct ks_error *frames_print_all(struct frames *f, const struct ks_snapshot *snap,
 					 uint64_t only_tid, bool *found)
@@ -145,49 +149,50 @@ static struct ks_error *frames_print_all(struct frames *f, const struct ks_snaps
 	const struct kstack_snap_thread *r;
 	struct ks_error *err;
 	const void *data;
-	size_t off = 0, i;
+	size_t off = 0, at, i;
+	uint64_t tgid = 0;
+	bool taken = false;
 
 	*found = false;
 	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
-		const struct ks_user_half_proc *hp;
-		const struct ks_user_thread *ut;
-		const struct ks_user_walk *uw;
-
 		if ((only_tid && r->tid != only_tid) || (r->flags & KSTACK_SNAP_F_RUNNING) ||
 		    frames_retake(r, f->o))
 			continue;
-		/* a thread the user half took again prints its retake's frames */
-		if (noted && frames_record(f, r, &ut, &uw, &hp) == r)
+		if (noted)
 			noted[i] = ks_stack_text_note(f->text, data, NULL, r->nr_frames);
 	}
 	ks_error_destroy(err);
 	ks_symcache_resolve(f->text->names);
 	off = 0;
-	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
+	for (i = 0; at = off, (r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
 		if (only_tid && r->tid != only_tid)
 			continue;
 		*found = true;
+		if (f->user && (!taken || r->tgid != tgid)) {
+			err = ks_user_half_take_proc(f->user, &f->s->drv, snap, at);
+			if (err)
+				break;
+			tgid = r->tgid;
+			taken = true;
+		}
 		frames_print(f, r, data, noted && i < snap->nr ? noted[i] : NULL);
 	}
+	if (f->user)
+		ks_user_half_reset(f->user);
 	free(noted);
 	return err;
 }
 
-/*
- * The SNAPSHOT of pid (0: the system) and, with f->user, the user half of
- * its threads (only_tid: of that thread alone) from the same moment.
- */
+/* The SNAPSHOT of pid (0: the system); with f->user, only_tid: that thread's user half alone. */
 static struct ks_error *frames_take(struct frames *f, uint64_t pid, const uint64_t *only_tid)
 {
 	/* a driver with KSTACK_CAP_SNAP_TAIL (frames_usable) is asked for tails */
 	struct ks_error *err = ks_snapshot_take(&f->s->drv, pid, KSTACK_SNAP_FRAMES,
 						frames_max(f->o), f->snap);
 
-	if (err || !f->user)
-		return err;
-	ks_user_half_reset(f->user);
-	ks_user_half_only(f->user, only_tid, only_tid ? 1 : 0);
-	return ks_user_half_take(f->user, &f->s->drv, pid, f->snap);
+	if (!err && f->user)
+		ks_user_half_only(f->user, only_tid, only_tid ? 1 : 0);
+	return err;
 }
 
 struct ks_error *frames_show_process(struct frames *f, uint64_t pid)

@@ -137,10 +137,11 @@ struct cap_user {
 };
 
 /*
- * r's user half, and the record to take its kernel half from: the user
- * half's retake of the thread when it was taken again (its kernel frames
- * go with the registers its user half was unwound from; FRAMES records,
- * the frames right after the record).
+ * r's user half (its process's, taken by cap_snapshot()), and the record
+ * to take its kernel half from: the user half's retake of the thread when
+ * it was taken again (its kernel frames go with the registers its user
+ * half was unwound from; FRAMES records, the frames right after the
+ * record).
  */
 static void cap_user_find(const struct triage_target *tg, const struct kstack_snap_thread **r,
 			  const void **data, struct cap_user *u)
@@ -282,12 +283,41 @@ static struct ks_error *cap_add_alone(const struct triage_target *tg, struct ks_
 }
 
 /*
+ * The kernel stack of a record the user half took again (a retake's
+ * FRAMES record): interned, and named now if new (retakes are few).
+ */
+static struct ks_error *cap_retaken_stack(const struct triage_target *tg, struct ks_cap_pool *pool,
+					  const struct kstack_snap_thread *r, const void *data,
+					  struct ks_cap_stack **st_ret)
+{
+	size_t from = pool->n, j;
+	bool added;
+
+	*st_ret = NULL;
+	if (!r->nr_frames)
+		return NULL;
+	*st_ret = ks_cap_pool_intern(pool, data, NULL, r->nr_frames, &added);
+	if (!*st_ret)
+		return &ks_error_nomem;
+	if (added) {
+		for (j = 0; j < r->nr_frames; j++)
+			ks_symcache_want(tg->names, ((const uint64_t *)data)[j], false);
+		ks_symcache_resolve(tg->names);
+		cap_name_new(pool, tg->names, from);
+	}
+	return NULL;
+}
+
+/*
  * One SNAPSHOT's records into c, in two passes: the first walks RAW
  * stacks (FRAMES records come walked) and interns each stack in the pool,
  * queueing the addresses of new ones for naming; then one batch of
- * SYMBOLIZE calls names them all; the second pass adds the threads. A
- * thread's cost is then a walk and a hash: a whole-system listing has a
- * few dozen distinct stacks.
+ * SYMBOLIZE calls names them all; the second pass adds the threads, with
+ * tg->user taking each process's user half as its records come (they come
+ * together) and forgetting it once they are added: only their frames stay,
+ * interned in the pool, so the capture holds one process's user state at
+ * a time. A thread's cost is then a walk and a hash: a whole-system
+ * listing has a few dozen distinct stacks.
  */
 static struct ks_error *cap_snapshot(const struct triage_target *tg,
 				     const struct ks_snapshot *snap, struct ks_capture *c,
@@ -302,8 +332,10 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 	const struct kstack_snap_thread *r;
 	struct cap_scratch k = { 0 };
 	struct ks_error *err = NULL, *e2;
-	size_t off = 0, i, from = c->pool->n;
+	size_t off = 0, at, i, from = c->pool->n;
 	const void *data;
+	uint64_t tgid = 0;
+	bool taken = false;
 
 	if (!stacks || (!tg->frames && !walks)) {
 		free(stacks);
@@ -329,11 +361,9 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 	for (i = 0; (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
 		struct ks_walk_thread wt;
 		struct ks_walk_result w;
-		struct cap_user u;
 		bool added;
 		size_t j;
 
-		cap_user_find(tg, &r, &data, &u);
 		if (r->flags & KSTACK_SNAP_F_RUNNING)
 			continue;
 		wt = ks_snapshot_walk_thread(r);
@@ -374,12 +404,26 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 	ks_symcache_resolve(names);
 	cap_name_new(c->pool, names, from);
 	off = 0;
-	for (i = 0; !err && (r = ks_snapshot_next(snap, &off, &data, &err)) && i < snap->nr; i++) {
+	for (i = 0; !err && (at = off, r = ks_snapshot_next(snap, &off, &data, &err)) &&
+		    i < snap->nr; i++) {
+		const struct kstack_snap_thread *rec = r;
 		struct ks_cap_thread t;
 		struct cap_user u;
 
 		c->walked++;
+		if (tg->user && (!taken || r->tgid != tgid)) {
+			err = ks_user_half_take_proc(tg->user, &tg->s->drv, snap, at);
+			if (err)
+				break;
+			tgid = r->tgid;
+			taken = true;
+		}
 		cap_user_find(tg, &r, &data, &u);
+		if (r != rec) {
+			err = cap_retaken_stack(tg, c->pool, r, data, &stacks[i]);
+			if (err)
+				break;
+		}
 		/* --user: a thread without a user half (a kernel thread) is not shown */
 		if (tg->user_only && !u.ut && !(r->flags & KSTACK_SNAP_F_RUNNING))
 			continue;
@@ -411,6 +455,8 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 			err = &ks_error_nomem;
 	}
 out:
+	if (tg->user)
+		ks_user_half_reset(tg->user);
 	free(stacks);
 	free(walks);
 	free(k.ips);
@@ -462,13 +508,6 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapsh
 		}
 		if (err)
 			return err;
-		if (tg->user) {
-			/* this process's user half, from the same moment as snap */
-			ks_user_half_reset(tg->user);
-			err = ks_user_half_take(tg->user, &tg->s->drv, pid, snap);
-			if (err)
-				return err;
-		}
 		err = cap_snapshot(tg, snap, c, counts);
 		if (err)
 			return err;

@@ -56,15 +56,25 @@ static const struct kstack_user_regs *user_regs_of(const struct kstack_snap_thre
 	return t ? &t->user : NULL;
 }
 
-static void copy_proc(struct ks_user_half *h, struct ks_user_half_proc *hp)
+/*
+ * Copy and walk hp's threads not yet copied, a batch of stacks at a time
+ * (KS_USER_HALF_BATCH_BYTES), each batch's copies dropped once walked: a
+ * process of thousands of threads never holds all their stacks at once.
+ */
+static void copy_and_walk(struct ks_user_half *h, struct ks_user_half_proc *hp)
 {
-	struct ks_error *err;
+	size_t next = 0;
 
-	if (hp->err)
-		return;
-	err = ks_user_proc_copy(&hp->proc, h->stack_bytes);
-	if (err)
+	while (!hp->err) {
+		struct ks_error *err = ks_user_proc_copy_batch(&hp->proc, h->stack_bytes,
+							       KS_USER_HALF_BATCH_BYTES, &next);
+
+		if (!err && !hp->proc.nlive)
+			break;
+		if (!err)
+			err = ks_user_unwind_live(&h->unwinder, &hp->proc, h->max_frames, hp->walks);
 		hp->err = err;
+	}
 }
 
 /*
@@ -168,7 +178,7 @@ static struct ks_error *retake(struct ks_user_half *h, struct ks_driver *drv,
 			}
 		}
 		ks_error_destroy(err);
-		copy_proc(h, hp);
+		copy_and_walk(h, hp);
 	}
 	return NULL;
 }
@@ -189,74 +199,26 @@ static bool wanted(const struct ks_user_half *h, uint64_t tid)
 	return !h->nonly;
 }
 
-/*
- * Unwind every process, those with the same modules at the same addresses
- * (forked without exec) with one Dwfl between them: libdw's CFI, symbol
- * and module set-up is then done once for the group.
- */
-static struct ks_error *unwind_all(struct ks_user_half *h)
-{
-	struct ks_user_walk **walks = calloc(h->nprocs, sizeof(*walks));
-	struct ks_user_proc **group = calloc(h->nprocs, sizeof(*group));
-	size_t *idx = calloc(h->nprocs, sizeof(*idx));
-	bool *done = calloc(h->nprocs, sizeof(*done));
-	struct ks_error *err = NULL;
-	size_t i, j, n;
-
-	if (!walks || !group || !idx || !done) {
-		err = &ks_error_nomem;
-		goto out;
-	}
-	for (i = 0; i < h->nprocs; i++) {
-		struct ks_user_half_proc *hp = &h->procs[i];
-
-		hp->walks = calloc(hp->proc.n ? hp->proc.n : 1, sizeof(*hp->walks));
-		if (!hp->walks) {
-			err = &ks_error_nomem;
-			goto out;
-		}
-		done[i] = hp->err != NULL;
-	}
-	for (i = 0; i < h->nprocs; i++) {
-		struct ks_error *e;
-
-		if (done[i])
-			continue;
-		n = 0;
-		for (j = i; j < h->nprocs; j++) {
-			if (done[j] || (j != i && !ks_user_same_layout(&h->procs[i].proc,
-								       &h->procs[j].proc)))
-				continue;
-			done[j] = true;
-			idx[n] = j;
-			group[n] = &h->procs[j].proc;
-			walks[n++] = h->procs[j].walks;
-		}
-		e = ks_user_unwind_procs(&h->unwinder, group, n, h->max_frames, walks);
-		for (j = 0; e && j < n; j++)	/* each process keeps its own copy */
-			h->procs[idx[j]].err = j ? ks_error_format(e->code, "%s", e->message) : e;
-	}
-out:
-	free(walks);
-	free(group);
-	free(idx);
-	free(done);
-	return err;
-}
-
-struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
-				   const struct ks_snapshot *snap)
+struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver *drv,
+					const struct ks_snapshot *snap, size_t off)
 {
 	const struct kstack_snap_thread *r;
+	struct ks_user_half_proc *hp = NULL;
 	struct ks_error *err = NULL;
 	const void *data;
-	uint64_t *moved = NULL;
-	size_t off = 0, n, i;
+	uint64_t *moved = NULL, tgid = 0;
+	size_t n, i;
+	bool first = true;
 
+	ks_user_half_reset(h);
 	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
 		const struct kstack_user_regs *regs = user_regs_of(r);
-		struct ks_user_half_proc *hp;
 
+		if (first)
+			tgid = r->tgid;
+		first = false;
+		if (r->tgid != tgid)
+			break;	/* the next process's records */
 		if (!regs || !wanted(h, r->tid))
 			continue;
 		hp = proc_of(h, r->tgid, true);
@@ -268,21 +230,21 @@ struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv
 	}
 	if (err)
 		return err;
-	if (!h->nprocs)
-		return NULL;
-	for (i = 0; i < h->nprocs; i++)
-		copy_proc(h, &h->procs[i]);
-	err = find_moved(h, drv, pid, false, &moved, &n);
+	if (!hp)
+		return NULL;	/* no thread of it left user mode: kernel threads */
+	hp->walks = calloc(hp->proc.n, sizeof(*hp->walks));
+	if (!hp->walks)
+		return &ks_error_nomem;
+	copy_and_walk(h, hp);
+	err = find_moved(h, drv, tgid, false, &moved, &n);
 	if (!err && n)
 		err = retake(h, drv, moved, n);
 	free(moved);
 	moved = NULL;
 	if (!err && n) {
-		err = find_moved(h, drv, pid, true, &moved, &n);
+		err = find_moved(h, drv, tgid, true, &moved, &n);
 		for (i = 0; !err && i < n; i++) {
-			struct ks_user_half_proc *hp = proc_of(h, moved[2 * i], false);
-			struct ks_user_thread *t = hp ? ks_user_proc_thread(&hp->proc, moved[2 * i + 1]) :
-						   NULL;
+			struct ks_user_thread *t = ks_user_proc_thread(&hp->proc, moved[2 * i + 1]);
 
 			if (t && !(t->flags & KS_UT_RAN)) {
 				t->flags |= KS_UT_RAN;
@@ -291,9 +253,7 @@ struct ks_error *ks_user_half_take(struct ks_user_half *h, struct ks_driver *drv
 		}
 		free(moved);
 	}
-	if (err)
-		return err;
-	return unwind_all(h);
+	return err;
 }
 
 const struct ks_user_thread *ks_user_half_find(struct ks_user_half *h, uint64_t tgid,

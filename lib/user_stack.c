@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -25,7 +26,7 @@ static void set_regs(struct ks_user_thread *t, const struct kstack_user_regs *re
 	t->nvcsw = nvcsw;
 	t->nivcsw = nivcsw;
 	t->rec = rec;
-	t->flags &= ~(KS_UT_COMPAT | KS_UT_NO_STACK | KS_UT_SHORT);
+	t->flags &= ~(KS_UT_COMPAT | KS_UT_NO_STACK | KS_UT_SHORT | KS_UT_LIVE);
 	t->flags |= KS_UT_PENDING;
 	if (regs->cs == KS_USER32_CS)
 		t->flags |= KS_UT_COMPAT;
@@ -158,11 +159,16 @@ static struct ks_error *readv_batch(struct ks_user_proc *p, const size_t *idx, s
 	return NULL;
 }
 
-struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes)
+struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, size_t budget,
+					 size_t *next)
 {
 	struct ks_error *err;
 	size_t *idx, n = 0, total = 0, i, done;
 
+	for (i = 0; i < p->nlive; i++)
+		p->v[p->live[i]].flags &= ~KS_UT_LIVE;
+	p->nlive = 0;
+	p->buf_len = 0;		/* the last batch's copies are walked: drop them */
 	if (!bytes || bytes > KS_USER_STACK_BYTES_MAX)
 		return ks_error_format(EINVAL, "user stack bytes %zu: need 1..%u", bytes,
 				       KS_USER_STACK_BYTES_MAX);
@@ -171,20 +177,30 @@ struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes)
 		if (err)
 			return err;
 	}
+	if (p->live_cap < p->n) {
+		size_t *nl = realloc(p->live, p->n * sizeof(*nl));
+
+		if (!nl)
+			return &ks_error_nomem;
+		p->live = nl;
+		p->live_cap = p->n;
+	}
 	idx = malloc((p->n ? p->n : 1) * sizeof(*idx));
 	if (!idx)
 		return &ks_error_nomem;
-	for (i = 0; i < p->n; i++) {
+	for (i = *next; i < p->n && (!p->nlive || total < budget); i++) {
 		struct ks_user_thread *t = &p->v[i];
 
 		if (!(t->flags & KS_UT_PENDING))
 			continue;
-		t->flags &= ~KS_UT_PENDING;
+		t->flags = (t->flags & ~KS_UT_PENDING) | KS_UT_LIVE;
 		t->stack_len = copy_len(p, t, bytes);
+		p->live[p->nlive++] = i;
 		if (t->stack_len)
 			idx[n++] = i;
 		total += t->stack_len;
 	}
+	*next = i;
 	err = reserve(p, total);
 	if (err) {
 		free(idx);
@@ -203,10 +219,18 @@ struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes)
 	return err;
 }
 
+struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes)
+{
+	size_t next = 0;
+
+	return ks_user_proc_copy_batch(p, bytes, SIZE_MAX, &next);
+}
+
 void ks_user_proc_fini(struct ks_user_proc *p)
 {
 	ks_maps_fini(&p->maps);
 	free(p->v);
 	free(p->buf);
+	free(p->live);
 	memset(p, 0, sizeof(*p));
 }

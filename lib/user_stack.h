@@ -36,6 +36,7 @@
 #define KS_UT_RETAKEN	(1u << 3)	/* ran between capture and copy once, taken again */
 #define KS_UT_RAN	(1u << 4)	/* ran again after the retake: regs/copy may disagree */
 #define KS_UT_PENDING	(1u << 5)	/* regs newer than the copy (internal) */
+#define KS_UT_LIVE	(1u << 6)	/* its copy is in buf now (in p->live) */
 
 struct ks_user_thread {
 	uint64_t tid;
@@ -53,8 +54,15 @@ struct ks_user_proc {
 	struct ks_maps maps;
 	struct ks_user_thread *v;
 	size_t n, cap;
-	uint8_t *buf;			/* every thread's copy, back to back */
+	uint8_t *buf;			/* the last batch's copies, back to back */
 	size_t buf_len, buf_cap;
+	/*
+	 * The threads the last copy dealt with (indices into v): their copies
+	 * are in buf (stack_len 0: nothing could be copied); any other
+	 * thread's buf_off is stale.
+	 */
+	size_t *live;
+	size_t nlive, live_cap;
 	size_t nr_readv;		/* process_vm_readv calls made (tests, bench) */
 	size_t hint;			/* ks_user_proc_thread(): where the last one was */
 };
@@ -80,9 +88,20 @@ void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack
  * mapping holding sp. Reads /proc/PID/maps on first use. One
  * process_vm_readv per IOV_MAX threads; a copy that faults is kept short
  * (KS_UT_SHORT) and the call goes on with the next thread. ESRCH: the
- * process is gone; EPERM: no right to read it.
+ * process is gone; EPERM: no right to read it. The copies replace the
+ * previous call's (live).
  */
 struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes);
+
+/*
+ * The same for a batch: the threads not yet copied from v[*next] on,
+ * until their copies reach budget bytes (at least one thread), so that a
+ * process of thousands of threads is copied, walked and dropped a batch
+ * at a time. *next: where the next batch starts (p->n: done). p->nlive 0
+ * after the call: no thread was left to copy.
+ */
+struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, size_t budget,
+					 size_t *next);
 
 /* A thread's copied stack bytes (stack_len of them). */
 static inline const uint8_t *ks_user_thread_stack(const struct ks_user_proc *p,

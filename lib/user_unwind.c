@@ -15,13 +15,20 @@
 #include "escape.h"
 #include "user_unwind.h"
 
-/* One ELF file (or vDSO image) of the run, shared by every process's Dwfl. */
+/*
+ * One ELF file (or vDSO image) of the run, shared by every process's Dwfl.
+ * The entry lives for the run (named addresses are keyed by it); its file
+ * is closed again when more than KS_USER_FILES_OPEN_MAX are open, and
+ * reopened if a later process maps it.
+ */
 struct ks_user_elf {
 	uint64_t dev, ino;	/* vDSO: dev UINT64_MAX, ino its index */
 	int fd;			/* -1 for a vDSO image or a file that did not open */
 	Elf *elf;		/* our reference; NULL: not an ELF file we could read */
 	uint8_t *image;		/* vDSO: the bytes elf was made from */
 	size_t image_len;
+	uint64_t used;		/* the last Dwfl that used it (ks_user_unwinder.dwfls_made) */
+	bool open;		/* in u->open: fd/elf held */
 	char name[];		/* escaped base name: "libc.so.6", "[vdso]" */
 };
 
@@ -34,28 +41,41 @@ struct ks_user_name {
 	char text[];
 };
 
-/* One reported module of one process (Dwfl_Module userdata). */
+struct ks_user_dwfl;
+
+/* One reported module (Dwfl_Module userdata). */
 struct ks_user_mod {
 	struct ks_user_unwinder *u;
-	const struct ks_user_proc *p;
-	const struct ks_map *map;	/* its first mapping */
+	const struct ks_user_dwfl *d;	/* its Dwfl: the process walked now */
+	const struct ks_map *map;	/* its first mapping, in d->layout */
 	bool vdso;
 	struct ks_user_elf *file;	/* set by find_elf */
 };
 
 /*
- * What the Dwfl_Thread_Callbacks see: the processes sharing one Dwfl (one,
- * or several with the same modules at the same addresses) and the thread
- * being walked.
+ * What the Dwfl_Thread_Callbacks see: the process walked now and the
+ * thread being walked.
  */
 struct ks_user_ctx {
 	struct ks_user_unwinder *u;
-	struct ks_user_proc **procs;
-	size_t nprocs;
-	struct ks_user_proc *p;		/* the process of cur */
-	struct ks_user_thread *cur;	/* the thread being walked */
-	size_t next_proc, next;		/* next_thread's cursor */
-	bool compat;
+	struct ks_user_proc *p;
+	struct ks_user_thread *cur;
+	size_t next;			/* next_thread's cursor */
+	bool compat;			/* cur is an i386 task: 4-byte words */
+};
+
+/*
+ * The Dwfl held from one process to the next while they have the same
+ * layout (forked without exec): its modules' mappings are its own copy,
+ * as the process it was made for is dropped before the next is taken.
+ */
+struct ks_user_dwfl {
+	Dwfl *dwfl;
+	struct ks_maps layout;		/* the mappings with a name (module_layout()) */
+	struct ks_user_mod *mods;
+	size_t nmods;
+	uint64_t pid;			/* the process walked now: files open through it */
+	struct ks_user_ctx ctx;
 };
 
 static const char unknown_name[] = "[unknown]";
@@ -115,6 +135,8 @@ void ks_user_unwinder_fini(struct ks_user_unwinder *u)
 {
 	size_t i;
 
+	ks_user_unwinder_release(u);
+	free(u->open);
 	tdestroy(u->files, free_file);
 	tdestroy(u->names, free);
 	for (i = 0; i < u->nvdso; i++)
@@ -151,11 +173,11 @@ static int open_mapped(const struct ks_user_mod *m)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%" PRIu64 "/map_files/%" PRIx64 "-%" PRIx64,
-		 m->u->proc, m->p->pid, m->map->start, m->map->end);
+		 m->u->proc, m->d->pid, m->map->start, m->map->end);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
-	snprintf(path, sizeof(path), "%s/%" PRIu64 "/root%s", m->u->proc, m->p->pid,
+	snprintf(path, sizeof(path), "%s/%" PRIu64 "/root%s", m->u->proc, m->d->pid,
 		 m->map->path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != m->map->ino)) {
@@ -165,7 +187,38 @@ static int open_mapped(const struct ks_user_mod *m)
 	return fd;
 }
 
-/* The run's entry for a mapped file, opened on first use. */
+/* Close f's file (its entry stays: names are keyed by it). */
+static void close_file(struct ks_user_elf *f)
+{
+	if (f->elf)
+		elf_end(f->elf);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->elf = NULL;
+	f->fd = -1;
+	f->open = false;
+}
+
+/*
+ * Keep at most KS_USER_FILES_OPEN_MAX files open between Dwfls: close the
+ * ones the longest unused (each Dwfl holds its own references to the
+ * files it uses, so only those of Dwfls already ended are freed).
+ */
+static void bound_open_files(struct ks_user_unwinder *u)
+{
+	while (u->nopen > KS_USER_FILES_OPEN_MAX) {
+		size_t i, old = 0;
+
+		for (i = 1; i < u->nopen; i++)
+			if (u->open[i]->used < u->open[old]->used)
+				old = i;
+		close_file(u->open[old]);
+		u->open[old] = u->open[--u->nopen];
+		u->files_closed++;
+	}
+}
+
+/* The run's entry for a mapped file, opened on first use (again if closed since). */
 static struct ks_user_elf *file_of(struct ks_user_mod *m)
 {
 	struct ks_user_elf key = {
@@ -175,16 +228,30 @@ static struct ks_user_elf *file_of(struct ks_user_mod *m)
 	struct ks_user_elf *f, **slot;
 
 	slot = tfind(&key, &m->u->files, cmp_file);
-	if (slot)
-		return *slot;
-	f = new_file(m->map->path, key.dev, key.ino);
-	if (!f)
-		return NULL;
-	slot = tsearch(f, &m->u->files, cmp_file);
-	if (!slot) {
-		free(f);
-		return NULL;
+	if (slot && ((*slot)->open || (*slot)->used == m->u->dwfls_made))
+		return *slot;	/* open, or failed to open for this very Dwfl */
+	if (slot) {
+		f = *slot;
+	} else {
+		f = new_file(m->map->path, key.dev, key.ino);
+		if (!f)
+			return NULL;
+		slot = tsearch(f, &m->u->files, cmp_file);
+		if (!slot) {
+			free(f);
+			return NULL;
+		}
 	}
+	if (m->u->nopen == m->u->open_cap) {
+		size_t cap = m->u->open_cap ? m->u->open_cap * 2 : 16;
+		struct ks_user_elf **nv = realloc(m->u->open, cap * sizeof(*nv));
+
+		if (!nv)
+			return f;	/* not opened: its frames go unnamed */
+		m->u->open = nv;
+		m->u->open_cap = cap;
+	}
+	f->used = m->u->dwfls_made;
 	m->u->files_opened++;
 	f->fd = open_mapped(m);
 	if (f->fd >= 0) {
@@ -193,6 +260,10 @@ static struct ks_user_elf *file_of(struct ks_user_mod *m)
 			elf_end(f->elf);
 			f->elf = NULL;
 		}
+	}
+	if (f->fd >= 0 || f->elf) {
+		f->open = true;
+		m->u->open[m->u->nopen++] = f;
 	}
 	return f;
 }
@@ -214,7 +285,7 @@ static struct ks_user_elf *vdso_of(struct ks_user_mod *m)
 		return NULL;
 	local = (struct iovec){ img, len };
 	remote = (struct iovec){ (void *)(uintptr_t)m->map->start, len };
-	if (process_vm_readv((pid_t)m->p->pid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
+	if (process_vm_readv((pid_t)m->d->pid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
 		free(img);
 		return NULL;
 	}
@@ -255,6 +326,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 		m->file = m->vdso ? vdso_of(m) : file_of(m);
 	if (!m->file || !m->file->elf)
 		return -1;
+	m->file->used = m->u->dwfls_made;
 	/* libelf's dup: the same Elf, its reference count raised */
 	*elfp = elf_begin(m->file->fd, ELF_C_READ_MMAP, m->file->elf);
 	/* the path as the process sees it: where debuglink files are looked for */
@@ -274,11 +346,11 @@ static const Dwfl_Callbacks dwfl_callbacks = {
  * dwfl_linux_proc_report() does (consecutive mappings of one file are one
  * module) but from the maps already read, with our userdata on each.
  */
-static struct ks_error *report_modules(Dwfl *dwfl, struct ks_user_unwinder *u,
-				       const struct ks_user_proc *p, struct ks_user_mod *mods,
-				       size_t *nmods_ret)
+static struct ks_error *report_modules(struct ks_user_unwinder *u, struct ks_user_dwfl *d)
 {
-	const struct ks_maps *maps = &p->maps;
+	const struct ks_maps *maps = &d->layout;
+	struct ks_user_mod *mods = d->mods;
+	Dwfl *dwfl = d->dwfl;
 	size_t i, n = 0;
 
 	dwfl_report_begin(dwfl);
@@ -305,16 +377,16 @@ static struct ks_error *report_modules(Dwfl *dwfl, struct ks_user_unwinder *u,
 				end = nx->end;
 			i++;
 		}
-		mods[n] = (struct ks_user_mod){ .u = u, .p = p, .map = mp, .vdso = vdso };
+		mods[n] = (struct ks_user_mod){ .u = u, .d = d, .map = mp, .vdso = vdso };
 		mod = dwfl_report_module(dwfl, mp->path, mp->start, end);
 		if (!mod)
 			continue;	/* overlaps one reported before: leave it out */
 		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
 		*ud = &mods[n++];
 	}
-	*nmods_ret = n;
+	d->nmods = n;
 	if (dwfl_report_end(dwfl, NULL, NULL))
-		return ks_error_format(EIO, "process %" PRIu64 ": reporting modules: %s", p->pid,
+		return ks_error_format(EIO, "process %" PRIu64 ": reporting modules: %s", d->pid,
 				       dwfl_errmsg(-1));
 	return NULL;
 }
@@ -323,7 +395,8 @@ static struct ks_error *report_modules(Dwfl *dwfl, struct ks_user_unwinder *u,
 static bool copy_read(const struct ks_user_proc *p, const struct ks_user_thread *t,
 		      uint64_t addr, void *buf, size_t len)
 {
-	if (addr < t->stack_start || addr - t->stack_start > t->stack_len ||
+	if (!(t->flags & KS_UT_LIVE) || addr < t->stack_start ||
+	    addr - t->stack_start > t->stack_len ||
 	    t->stack_len - (addr - t->stack_start) < len)
 		return false;
 	memcpy(buf, ks_user_thread_stack(p, t) + (addr - t->stack_start), len);
@@ -341,8 +414,8 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 	(void)dwfl;
 	if (c->cur && copy_read(c->p, c->cur, addr, &v, len))
 		goto out;
-	for (i = 0; i < c->p->n; i++)
-		if (copy_read(c->p, &c->p->v[i], addr, &v, len))
+	for (i = 0; i < c->p->nlive; i++)
+		if (copy_read(c->p, &c->p->v[c->p->live[i]], addr, &v, len))
 			goto out;
 	/* not in any copy (a frame deeper than --user-stack-bytes, data) */
 	local = (struct iovec){ &v, len };
@@ -358,20 +431,12 @@ out:
 static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 {
 	struct ks_user_ctx *c = arg;
-	struct ks_user_thread *t = NULL;
-	size_t i;
+	struct ks_user_thread *t;
 
 	(void)dwfl;
 	/* walk_thread() names the thread it asks for: no search */
-	if (c->cur && c->cur->tid == (uint64_t)tid) {
-		t = c->cur;
-	} else {
-		for (i = 0; i < c->nprocs && !t; i++) {
-			t = ks_user_proc_thread(c->procs[i], (uint64_t)tid);
-			if (t)
-				c->p = c->procs[i];
-		}
-	}
+	t = c->cur && c->cur->tid == (uint64_t)tid ? c->cur :
+	    c->p ? ks_user_proc_thread(c->p, (uint64_t)tid) : NULL;
 	if (!t)
 		return false;
 	*thread_argp = t;
@@ -384,13 +449,8 @@ static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 	struct ks_user_ctx *c = arg;
 
 	(void)dwfl;
-	while (c->next_proc < c->nprocs && c->next >= c->procs[c->next_proc]->n) {
-		c->next_proc++;
-		c->next = 0;
-	}
-	if (c->next_proc >= c->nprocs)
+	if (!c->p || c->next >= c->p->n)
 		return 0;
-	c->p = c->procs[c->next_proc];
 	c->cur = &c->p->v[c->next++];
 	*thread_argp = c->cur;
 	return (pid_t)c->cur->tid;
@@ -530,9 +590,15 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, 
 	return n->text;
 }
 
+/* DWARF numbers of the frame pointer: rbp (x86-64 psABI table 3.36), ebp (i386 psABI) */
+#define DWARF_X86_64_RBP	6
+#define DWARF_I386_EBP		5
+
 struct walk_arg {
 	struct ks_user_walk *w;
 	size_t cap, max;
+	unsigned fp_reg;	/* DWARF number of the frame pointer */
+	bool fp_zero;		/* the last frame's frame pointer is known, and 0 */
 };
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
@@ -541,6 +607,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	struct ks_user_walk *w = a->w;
 	bool activation;
 	Dwarf_Addr pc;
+	Dwarf_Word fp;
 
 	if (!dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
@@ -562,14 +629,33 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	w->frames[w->nr++] = (struct ks_user_frame){
 		.pc = pc, .flags = activation ? KS_UF_EXACT : 0,
 	};
+	a->fp_zero = dwfl_frame_reg(state, a->fp_reg, &fp) == 0 && fp == 0;
 	return DWARF_CB_OK;
 }
 
-static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_ctx *c,
+/*
+ * Walk t, and say whether the walk reached the outermost frame (whole).
+ * libdwfl's own answer first: dwfl_getthread_frames() returns 0 only when
+ * a frame's CFI leaves the return address undefined (glibc's _start, and
+ * clone/clone3 for a new thread, say so with .cfi_undefined rip) or
+ * unwinds it to 0. Its frame-pointer fallback, used where a module has no
+ * CFI, gives up at a frame pointer of 0 and returns -1: that is where the
+ * x86-64 psABI (3.4.1: "the user code should mark the deepest stack frame
+ * by setting the frame pointer to zero") ends the chain, so a walk whose
+ * last frame was reached by a frame-pointer step, has no CFI itself and
+ * holds a frame pointer of 0 is whole too. Any other end (no CFI and no
+ * frame pointer, a word that could not be read, a module that could not
+ * be opened) cuts the stack short: KS_USTOP_ERROR, why from libdwfl.
+ */
+static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 			struct ks_user_proc *p, struct ks_user_thread *t, size_t max,
 			struct ks_user_walk *w)
 {
-	struct walk_arg a = { .w = w, .max = max };
+	struct walk_arg a = {
+		.w = w, .max = max,
+		.fp_reg = t->flags & KS_UT_COMPAT ? DWARF_I386_EBP : DWARF_X86_64_RBP,
+	};
+	struct ks_user_ctx *c = &d->ctx;
 	bool prev_cfi = false;
 	size_t i;
 	int rc;
@@ -577,7 +663,8 @@ static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_c
 	memset(w, 0, sizeof(*w));
 	c->p = p;
 	c->cur = t;
-	rc = dwfl_getthread_frames(dwfl, (pid_t)t->tid, frame_cb, &a);
+	c->compat = t->flags & KS_UT_COMPAT;
+	rc = dwfl_getthread_frames(d->dwfl, (pid_t)t->tid, frame_cb, &a);
 	if (rc == 0) {
 		w->stop = KS_USTOP_END;
 	} else if (w->stop != KS_USTOP_LIMIT) {
@@ -589,11 +676,23 @@ static void walk_thread(struct ks_user_unwinder *u, Dwfl *dwfl, struct ks_user_c
 		struct ks_user_frame *f = &w->frames[i];
 		bool cfi;
 
-		f->name = name_pc(u, dwfl, f->pc, f->flags & KS_UF_EXACT, &cfi);
+		f->name = name_pc(u, d->dwfl, f->pc, f->flags & KS_UF_EXACT, &cfi);
 		/* frame i came from frame i - 1's rule: CFI, or else the frame pointer */
 		if (i && !prev_cfi)
 			f->flags |= KS_UF_FALLBACK;
 		prev_cfi = cfi;
+	}
+	if (w->stop == KS_USTOP_ERROR && w->nr > 1 && a.fp_zero && !prev_cfi &&
+	    (w->frames[w->nr - 1].flags & KS_UF_FALLBACK)) {
+		w->stop = KS_USTOP_END;
+		w->why[0] = '\0';
+	}
+	/* kept until printed, a thread's walk holds only its frames */
+	if (w->nr && w->nr < a.cap) {
+		struct ks_user_frame *nf = realloc(w->frames, w->nr * sizeof(*nf));
+
+		if (nf)
+			w->frames = nf;
 	}
 }
 
@@ -604,21 +703,21 @@ static bool is_module_map(const struct ks_map *m)
 	       (m->path[0] == '/' && (m->ino || m->dev_major || m->dev_minor));
 }
 
-bool ks_user_same_layout(const struct ks_user_proc *a, const struct ks_user_proc *b)
+static bool layout_same(const struct ks_maps *a, const struct ks_maps *b)
 {
 	size_t i = 0, j = 0;
 
 	for (;;) {
 		const struct ks_map *x, *y;
 
-		while (i < a->maps.n && !is_module_map(&a->maps.v[i]))
+		while (i < a->n && !is_module_map(&a->v[i]))
 			i++;
-		while (j < b->maps.n && !is_module_map(&b->maps.v[j]))
+		while (j < b->n && !is_module_map(&b->v[j]))
 			j++;
-		if (i == a->maps.n || j == b->maps.n)
-			return i == a->maps.n && j == b->maps.n;
-		x = &a->maps.v[i++];
-		y = &b->maps.v[j++];
+		if (i == a->n || j == b->n)
+			return i == a->n && j == b->n;
+		x = &a->v[i++];
+		y = &b->v[j++];
 		if (x->start != y->start || x->end != y->end || x->ino != y->ino ||
 		    x->dev_major != y->dev_major || x->dev_minor != y->dev_minor ||
 		    x->offset != y->offset || strcmp(x->path, y->path))
@@ -626,35 +725,102 @@ bool ks_user_same_layout(const struct ks_user_proc *a, const struct ks_user_proc
 	}
 }
 
-struct ks_error *ks_user_unwind_procs(struct ks_user_unwinder *u, struct ks_user_proc **procs,
-				      size_t nprocs, size_t max_frames, struct ks_user_walk **walks)
+bool ks_user_same_layout(const struct ks_user_proc *a, const struct ks_user_proc *b)
 {
-	struct ks_user_ctx ctx = { .u = u, .procs = procs, .nprocs = nprocs, .p = procs[0] };
-	struct ks_user_proc *p = procs[0];
-	struct ks_user_mod *mods = NULL;
-	struct ks_error *err = NULL;
-	Elf *arch_elf = NULL;
-	Dwfl *dwfl;
-	size_t nmods = 0, i, k;
+	return layout_same(&a->maps, &b->maps);
+}
 
-	for (k = 0; k < nprocs; k++) {
-		memset(walks[k], 0, procs[k]->n * sizeof(*walks[k]));
-		for (i = 0; i < procs[k]->n; i++)
-			ctx.compat |= !!(procs[k]->v[i].flags & KS_UT_COMPAT);
+/*
+ * The mappings report_modules() reads, copied: those with a name (files,
+ * [vdso], [heap]: a named one that is not a file ends a module's run of
+ * mappings). Anonymous ones (thread stacks: thousands in a big process)
+ * change nothing there and are left out.
+ */
+static struct ks_error *module_layout(const struct ks_maps *src, struct ks_maps *dst)
+{
+	size_t i, n = 0, text = 0;
+	char *w;
+
+	memset(dst, 0, sizeof(*dst));
+	for (i = 0; i < src->n; i++) {
+		if (!src->v[i].path[0])
+			continue;
+		n++;
+		text += strlen(src->v[i].path) + 1;
 	}
-	dwfl = dwfl_begin(&dwfl_callbacks);
-	mods = calloc(p->maps.n + 1, sizeof(*mods));
-	if (!dwfl || !mods) {
-		err = &ks_error_nomem;
-		goto out;
+	dst->v = calloc(n + 1, sizeof(*dst->v));
+	dst->text = malloc(text + 1);
+	if (!dst->v || !dst->text) {
+		ks_maps_fini(dst);
+		return &ks_error_nomem;
 	}
-	/* the modules as the first process maps them: the others map the same */
-	err = report_modules(dwfl, u, p, mods, &nmods);
+	w = dst->text;
+	for (i = 0; i < src->n; i++) {
+		size_t len = strlen(src->v[i].path) + 1;
+
+		if (!src->v[i].path[0])
+			continue;
+		dst->v[dst->n] = src->v[i];
+		dst->v[dst->n++].path = memcpy(w, src->v[i].path, len);
+		w += len;
+	}
+	return NULL;
+}
+
+void ks_user_unwinder_release(struct ks_user_unwinder *u)
+{
+	struct ks_user_dwfl *d = u->held;
+
+	if (!d)
+		return;
+	if (d->dwfl)
+		dwfl_end(d->dwfl);
+	free(d->mods);
+	ks_maps_fini(&d->layout);
+	free(d);
+	u->held = NULL;
+	bound_open_files(u);
+}
+
+/* A Dwfl for p's modules: the one held if p has its layout, else a new one. */
+static struct ks_error *dwfl_for(struct ks_user_unwinder *u, struct ks_user_proc *p,
+				 struct ks_user_dwfl **d_ret)
+{
+	struct ks_user_dwfl *d = u->held;
+	struct ks_error *err;
+	Elf *arch_elf = NULL;
+	size_t i;
+
+	if (d && layout_same(&d->layout, &p->maps)) {
+		d->pid = p->pid;
+		d->ctx.p = p;
+		d->ctx.next = 0;
+		*d_ret = d;
+		return NULL;
+	}
+	ks_user_unwinder_release(u);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return &ks_error_nomem;
+	u->held = d;
+	u->dwfls_made++;
+	d->pid = p->pid;
+	d->ctx = (struct ks_user_ctx){ .u = u, .p = p };
+	err = module_layout(&p->maps, &d->layout);
 	if (err)
-		goto out;
+		goto fail;
+	d->dwfl = dwfl_begin(&dwfl_callbacks);
+	d->mods = calloc(d->layout.n + 1, sizeof(*d->mods));
+	if (!d->dwfl || !d->mods) {
+		err = &ks_error_nomem;
+		goto fail;
+	}
+	err = report_modules(u, d);
+	if (err)
+		goto fail;
 	/* the architecture (x86_64 or i386) from the first module that opens */
-	for (i = 0; i < nmods && !arch_elf; i++) {
-		Dwfl_Module *mod = dwfl_addrmodule(dwfl, mods[i].map->start);
+	for (i = 0; i < d->nmods && !arch_elf; i++) {
+		Dwfl_Module *mod = dwfl_addrmodule(d->dwfl, d->mods[i].map->start);
 		Dwarf_Addr bias;
 
 		if (mod)
@@ -663,33 +829,72 @@ struct ks_error *ks_user_unwind_procs(struct ks_user_unwinder *u, struct ks_user
 	if (!arch_elf) {
 		err = ks_error_format(ENOEXEC, "process %" PRIu64 ": no ELF file of it could be read",
 				      p->pid);
-		goto out;
+		goto fail;
 	}
-	if (!dwfl_attach_state(dwfl, arch_elf, (pid_t)p->pid, &thread_callbacks, &ctx)) {
+	if (!dwfl_attach_state(d->dwfl, arch_elf, (pid_t)p->pid, &thread_callbacks, &d->ctx)) {
 		err = ks_error_format(EIO, "process %" PRIu64 ": dwfl_attach_state: %s", p->pid,
 				      dwfl_errmsg(-1));
-		goto out;
+		goto fail;
 	}
-	for (k = 0; k < nprocs; k++) {
-		for (i = 0; i < procs[k]->n; i++) {
-			struct ks_user_thread *t = &procs[k]->v[i];
-			struct ks_user_walk *w = &walks[k][i];
-
-			if (!t->stack_len) {
-				w->stop = KS_USTOP_NONE;
-				snprintf(w->why, sizeof(w->why), "%s",
-					 t->flags & KS_UT_NO_STACK ? "user sp in no readable mapping" :
-					 "user stack not readable");
-				continue;
-			}
-			walk_thread(u, dwfl, &ctx, procs[k], t, max_frames, w);
-		}
-	}
-out:
-	if (dwfl)
-		dwfl_end(dwfl);
-	free(mods);
+	*d_ret = d;
+	return NULL;
+fail:
+	ks_user_unwinder_release(u);
 	return err;
+}
+
+/* Walk thread i of p (its copy live, or it says why not) into w. */
+static void walk_one(struct ks_user_unwinder *u, struct ks_user_dwfl *d, struct ks_user_proc *p,
+		     size_t i, size_t max_frames, struct ks_user_walk *w)
+{
+	struct ks_user_thread *t = &p->v[i];
+
+	free(w->frames);
+	memset(w, 0, sizeof(*w));
+	if (!(t->flags & KS_UT_LIVE) || !t->stack_len) {
+		w->stop = KS_USTOP_NONE;
+		snprintf(w->why, sizeof(w->why), "%s",
+			 t->flags & KS_UT_NO_STACK ? "user sp in no readable mapping" :
+			 "user stack not readable");
+		return;
+	}
+	walk_thread(u, d, p, t, max_frames, w);
+}
+
+struct ks_error *ks_user_unwind_live(struct ks_user_unwinder *u, struct ks_user_proc *p,
+				     size_t max_frames, struct ks_user_walk *walks)
+{
+	struct ks_user_dwfl *d;
+	struct ks_error *err;
+	size_t i;
+
+	if (!p->nlive)
+		return NULL;
+	err = dwfl_for(u, p, &d);
+	if (err)
+		return err;
+	for (i = 0; i < p->nlive; i++)
+		walk_one(u, d, p, p->live[i], max_frames, &walks[p->live[i]]);
+	return NULL;
+}
+
+struct ks_error *ks_user_unwind_procs(struct ks_user_unwinder *u, struct ks_user_proc **procs,
+				      size_t nprocs, size_t max_frames, struct ks_user_walk **walks)
+{
+	struct ks_user_dwfl *d;
+	struct ks_error *err;
+	size_t i, k;
+
+	for (k = 0; k < nprocs; k++)
+		memset(walks[k], 0, procs[k]->n * sizeof(*walks[k]));
+	for (k = 0; k < nprocs; k++) {
+		err = dwfl_for(u, procs[k], &d);
+		if (err)
+			return err;
+		for (i = 0; i < procs[k]->n; i++)
+			walk_one(u, d, procs[k], i, max_frames, &walks[k][i]);
+	}
+	return NULL;
 }
 
 struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_proc *p,

@@ -46,7 +46,7 @@ struct ks_user_frame {
 };
 
 enum ks_user_stop {
-	KS_USTOP_END,		/* reached the outermost frame: whole */
+	KS_USTOP_END,		/* reached the outermost frame: whole (walk_thread()) */
 	KS_USTOP_LIMIT,		/* cut at the frame limit */
 	KS_USTOP_ERROR,		/* the unwinder could not go on: cut short (why) */
 	KS_USTOP_NONE,		/* not walked (no registers, no stack copy): why */
@@ -60,26 +60,54 @@ struct ks_user_walk {
 };
 
 struct ks_user_elf;
+struct ks_user_dwfl;
+
+/*
+ * ELF files kept open between Dwfls (each open file costs a descriptor
+ * and its mapped pages): enough for the libraries a system's processes
+ * share; a file closed is opened again when a later process maps it.
+ */
+#define KS_USER_FILES_OPEN_MAX	64
 
 struct ks_user_unwinder {
 	void *files;		/* tsearch tree of struct ks_user_elf, by (dev, ino) */
 	void *names;		/* tsearch tree of named addresses */
 	struct ks_user_elf **vdsos;	/* distinct vDSO images seen */
 	size_t nvdso;
+	struct ks_user_elf **open;	/* the files open now (at most ..._OPEN_MAX between Dwfls) */
+	size_t nopen, open_cap;
+	/* the Dwfl of the last process, kept for the next while the layout is the same */
+	struct ks_user_dwfl *held;
 	const char *proc;	/* "/proc" */
 	/* statistics (tests, bench) */
-	size_t files_opened, names_made, names_reused, mem_fallback_reads;
+	size_t files_opened, files_closed, names_made, names_reused, mem_fallback_reads;
+	size_t dwfls_made;
 };
 
 void ks_user_unwinder_init(struct ks_user_unwinder *u);
 void ks_user_unwinder_fini(struct ks_user_unwinder *u);
 
 /*
+ * Walk the threads of p whose stacks the last ks_user_proc_copy_batch()
+ * dealt with (p->live), at most max_frames frames each, into
+ * walks[i] for thread v[i] (walks: p->n of them, zeroed before first use;
+ * a thread walked again has its old walk freed). One Dwfl for p: the
+ * unwinder's held one if the process before had the same layout
+ * (ks_user_same_layout()), else a new one, held in turn. Errors only for
+ * the process as a whole (no module could be read, no memory).
+ */
+struct ks_error *ks_user_unwind_live(struct ks_user_unwinder *u, struct ks_user_proc *p,
+				     size_t max_frames, struct ks_user_walk *walks);
+
+/* End the held Dwfl (its files stay cached, at most KS_USER_FILES_OPEN_MAX open). */
+void ks_user_unwinder_release(struct ks_user_unwinder *u);
+
+/*
  * Walk every thread of p (its stacks copied: ks_user_proc_copy()) with one
  * Dwfl, at most max_frames frames each, into walks[0..p->n). Errors only
  * for the process as a whole (no module could be read, no memory); a thread
- * that cannot be walked says why in its walk. Free with
- * ks_user_walks_fini().
+ * that cannot be walked (its copy not live) says why in its walk. Free
+ * with ks_user_walks_fini().
  */
 struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_proc *p,
 				     size_t max_frames, struct ks_user_walk *walks);
@@ -94,8 +122,8 @@ struct ks_error *ks_user_unwind_proc(struct ks_user_unwinder *u, struct ks_user_
 bool ks_user_same_layout(const struct ks_user_proc *a, const struct ks_user_proc *b);
 
 /*
- * ks_user_unwind_proc() for n processes of the same layout with one Dwfl:
- * walks[k] receives procs[k]'s walks.
+ * ks_user_unwind_proc() for n processes, in turn: those of one layout in
+ * a row share one Dwfl. walks[k] receives procs[k]'s walks.
  */
 struct ks_error *ks_user_unwind_procs(struct ks_user_unwinder *u, struct ks_user_proc **procs,
 				      size_t n, size_t max_frames, struct ks_user_walk **walks);
