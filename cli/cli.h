@@ -78,8 +78,10 @@ void opts_fini(struct opts *o);
  * exit code, the same rule for every action and target.
  */
 struct tally {
-	size_t whole;		/* shown whole (to user mode, or a kernel thread's end) */
+	size_t whole;		/* shown whole (to user mode, or a kernel thread's end; */
+				/* with its user half: that too to its outermost frame) */
 	size_t cut;		/* shown, but cut short: frame limit, walk stopped early */
+				/* (either half), or a user half that could not be had */
 	size_t running;		/* shown as running on a CPU: it has no saved stack */
 	size_t ran;		/* kept running through every try: not shown */
 	size_t missing;		/* a requested PID/TID with no thread to show */
@@ -100,6 +102,15 @@ int exit_status(const struct tally *t, enum cli_action action);
 
 /* Did walk w end where the stack ends (user mode, a kernel thread's end)? */
 bool walk_whole(const struct ks_walk_result *w);
+
+struct ks_user_walk;
+/*
+ * Did user walk w reach the outermost frame (libdwfl's end, or the
+ * frame-pointer chain's: lib/user_unwind.c walk_thread())? NULL (no walk:
+ * the process could not be read), not walked, stopped early or cut at the
+ * frame limit: not whole.
+ */
+bool user_walk_whole(const struct ks_user_walk *w);
 
 /* Count a shown thread's walk: whole, or cut short (frame limit, stopped early). */
 void tally_walk(struct tally *t, const struct ks_walk_result *w);
@@ -155,11 +166,32 @@ struct ks_user_walk;
 struct ks_user_half_proc;
 /*
  * Its frames (user_line: first the "user mode: ip .. sp .." line) and how
- * the walk ended; false when it may not be one moment (the thread ran
+ * the walk ended; false when the user half is not whole (user_walk_whole():
+ * cut at the frame limit, stopped before the outermost frame, not walked,
+ * not taken, said on stderr) or may not be one moment (the thread ran
  * while it was taken, twice).
  */
 bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
 		     const struct ks_user_half_proc *hp, bool user_line);
+/*
+ * print_user_half() for a thread that may have none (ut NULL): nothing
+ * for one whose kernel walk did not reach user mode (a kernel thread);
+ * one whose walk reached it but that came without user registers gets a
+ * line that says so, and is not whole.
+ */
+bool print_user_part(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
+		     const struct ks_user_half_proc *hp, bool user_line, bool reached_user);
+/*
+ * print_user_part() under a kernel half walked again on its own (ctx: that
+ * walk's context; reached_user: it ended at user mode, its "user mode"
+ * line printed). The user half's registers were taken with ut's
+ * context-switch counts: if ctx's differ, the thread ran between the two
+ * halves: the user half is still printed, under a note that it is of an
+ * earlier moment and its own "user mode" line, and it is not whole.
+ */
+bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
+			     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
+			     const struct kstack_thread_context *ctx, bool reached_user);
 
 /*
  * message.c: "kstack: " and the formatted message on stderr, escaped
@@ -176,6 +208,14 @@ void print_running(uint64_t tid, const char *comm);
 void print_leader_exited(uint64_t pid);
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		 struct tally *c, bool explicit);
+/*
+ * show_thread()'s walk of t on its own (our walker): true with *ctx and
+ * *w (free with ks_walk_result_fini()); false when it is not shown: a
+ * running thread's line printed, a gone or failed one counted and, where
+ * it matters, said.
+ */
+bool walk_alone(struct ks_session *s, const struct ks_tid *t, struct tally *c, bool explicit,
+		struct kstack_thread_context *ctx, struct ks_walk_result *w);
 void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		struct tally *c);
 struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,

@@ -43,21 +43,6 @@ static bool frames_retake(const struct kstack_snap_thread *r, const struct opts 
 	       ((r->flags & KSTACK_SNAP_F_TRUNCATED) && o->max_frames > KSTACK_FRAMES_MAX);
 }
 
-static void frames_retake_thread(struct frames *f, const struct kstack_snap_thread *r)
-{
-	struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
-	struct ks_error *err = ks_session_walker(f->s);
-
-	if (err) {
-		tally_error(f->tally, err, r->tid, true);
-		ks_error_destroy(err);
-		return;
-	}
-	memcpy(t.comm, r->comm, sizeof(t.comm));
-	t.comm[sizeof(t.comm) - 1] = '\0';
-	show_thread(f->s, f->text, &t, f->tally, f->o->target == CLI_TIDS);
-}
-
 /*
  * The record to print for r: the user half's retake of the thread (new
  * kernel frames with the registers its user half was unwound from) if it
@@ -78,6 +63,44 @@ static const struct kstack_snap_thread *frames_record(struct frames *f,
 		return r;
 	*ut_ret = ks_user_half_find(f->user, r->tgid, r->tid, walk_ret, &shown, proc_ret);
 	return *ut_ret && shown ? shown : r;
+}
+
+/*
+ * r taken again on its own (frames_retake()): its kernel half walked now
+ * by our walker, then its user half (print_user_part_retaken(): said to
+ * be of an earlier moment, and not whole, if the thread ran since its
+ * registers were taken).
+ */
+static void frames_retake_thread(struct frames *f, const struct kstack_snap_thread *r,
+				 const struct ks_user_thread *ut, const struct ks_user_walk *uw,
+				 const struct ks_user_half_proc *hp)
+{
+	struct ks_tid t = { .tgid = r->tgid, .tid = r->tid };
+	struct kstack_thread_context ctx;
+	struct ks_walk_result w;
+	struct ks_error *err = ks_session_walker(f->s);
+	bool whole;
+
+	if (err) {
+		tally_error(f->tally, err, r->tid, true);
+		ks_error_destroy(err);
+		return;
+	}
+	memcpy(t.comm, r->comm, sizeof(t.comm));
+	t.comm[sizeof(t.comm) - 1] = '\0';
+	if (!walk_alone(f->s, &t, f->tally, f->o->target == CLI_TIDS, &ctx, &w))
+		return;
+	ks_stack_text_put_header(stdout, r->tid, ctx.comm, ctx.state, ctx.nvcsw, ctx.nivcsw);
+	print_walk(f->text, &w, r->tid);
+	whole = walk_whole(&w);
+	if (f->user && !print_user_part_retaken(r->tid, ut, uw, hp, &ctx, w.stop == KS_STOP_USER))
+		whole = false;
+	putchar_unlocked('\n');
+	if (whole)
+		f->tally->whole++;
+	else
+		f->tally->cut++;
+	ks_walk_result_fini(&w);
 }
 
 static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
@@ -104,8 +127,9 @@ static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
 		f->tally->running++;
 		return;
 	}
-	if (frames_retake(r, f->o)) {
-		frames_retake_thread(f, r);
+	/* --user shows no kernel half: the record's user half is printed as it is */
+	if (f->o->half != CLI_USER && frames_retake(r, f->o)) {
+		frames_retake_thread(f, r, ut, uw, hp);
 		return;
 	}
 	if (f->o->half == CLI_USER && !ut)
@@ -122,8 +146,9 @@ static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
 		print_walk_end(&end, r->tid);
 	}
 	/* the halves meet at the user-mode line (printed above if the walk reached it) */
-	if (ut && !print_user_half(r->tid, ut, uw, hp,
-				   f->o->half == CLI_USER || end.stop != KS_STOP_USER))
+	if (f->user && !print_user_part(r->tid, ut, uw, hp,
+					f->o->half == CLI_USER || end.stop != KS_STOP_USER,
+					f->o->half != CLI_USER && end.stop == KS_STOP_USER))
 		whole = false;
 	putchar_unlocked('\n');
 	if (whole)

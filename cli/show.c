@@ -52,23 +52,31 @@ void print_leader_exited(uint64_t pid)
 	       pid);
 }
 
+bool walk_alone(struct ks_session *s, const struct ks_tid *t, struct tally *c, bool explicit,
+		struct kstack_thread_context *ctx, struct ks_walk_result *w)
+{
+	struct ks_error *err = ks_session_walk(s, t->tid, ctx, w);
+
+	if (!err)
+		return true;
+	if (err->code == EBUSY)
+		print_running(t->tid, t->comm);
+	if (err->code == ESRCH && explicit)
+		tally_missing(c, err);
+	else
+		tally_error(c, err, t->tid, explicit || err->code == EAGAIN);
+	ks_error_destroy(err);
+	return false;
+}
+
 void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
 		 struct tally *c, bool explicit)
 {
 	struct kstack_thread_context ctx;
 	struct ks_walk_result w;
-	struct ks_error *err = ks_session_walk(s, t->tid, &ctx, &w);
 
-	if (err) {
-		if (err->code == EBUSY)
-			print_running(t->tid, t->comm);
-		if (err->code == ESRCH && explicit)
-			tally_missing(c, err);
-		else
-			tally_error(c, err, t->tid, explicit || err->code == EAGAIN);
-		ks_error_destroy(err);
+	if (!walk_alone(s, t, c, explicit, &ctx, &w))
 		return;
-	}
 	print_header(&ctx, t->tid);
 	print_walk(text, &w, t->tid);
 	printf("\n");

@@ -161,10 +161,10 @@ static void cap_user_find(const struct triage_target *tg, const struct kstack_sn
 /*
  * t's user half from u: its walk interned in the pool (names as the
  * unwinder made them: escaped, kept until its fini), and with
- * tg->user_flags a walk cut at the frame limit or a thread that ran while
- * its user half was taken marks t partial, as the listing counts them. A
- * walk the unwinder could not finish (no CFI past _start, say) stays
- * whole there too. NULL, or without memory.
+ * tg->user_flags a user half that is not whole (user_walk_whole(): cut at
+ * the frame limit, stopped before its outermost frame, not walked or not
+ * taken) or a thread that ran while its user half was taken marks t
+ * partial, as the listing counts them. NULL, or without memory.
  */
 static struct ks_error *cap_user_apply(const struct triage_target *tg, struct ks_cap_pool *pool,
 				       struct cap_scratch *k, const struct cap_user *u,
@@ -210,6 +210,10 @@ static struct ks_error *cap_user_apply(const struct triage_target *tg, struct ks
 	if (u->w && u->w->stop == KS_USTOP_LIMIT) {
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = "user frame limit";
+	} else if (!user_walk_whole(u->w)) {
+		t->flags |= KS_CAP_PARTIAL;
+		t->why = !u->w ? "no user half" : u->w->stop == KS_USTOP_NONE ? "no user stack" :
+			 "user walk stopped";
 	} else if (u->ut->flags & KS_UT_RAN) {
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = "ran while its user half was taken";

@@ -29,7 +29,9 @@ bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct
 		fputs("(no user half: ", stdout);
 		ks_escape_write(stdout, why, strlen(why));
 		fputs(")\n", stdout);
-		return true;	/* the kernel half is whole; the user half says why not */
+		/* a thread shown without half its stack is not whole (tally.c) */
+		cli_message("thread %" PRIu64 ": no user half: %s", tid, why);
+		return false;
 	}
 	for (i = 0; i < w->nr; i++)
 		printf("%016" PRIx64 " : %s%s\n", w->frames[i].pc,
@@ -44,10 +46,12 @@ bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct
 		return false;
 	case KS_USTOP_ERROR:
 		printf("(user walk stopped: %s)\n", w->why);
-		break;
+		cli_message("thread %" PRIu64 ": user stack cut short: %s", tid, w->why);
+		return false;
 	case KS_USTOP_NONE:
 		printf("(no user stack: %s)\n", w->why);
-		break;
+		cli_message("thread %" PRIu64 ": no user stack: %s", tid, w->why);
+		return false;
 	}
 	if (ut->flags & KS_UT_RAN) {
 		printf("(the thread ran while its user half was taken, twice: frames may not match)\n");
@@ -56,4 +60,30 @@ bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct
 		return false;
 	}
 	return true;
+}
+
+bool print_user_part(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
+		     const struct ks_user_half_proc *hp, bool user_line, bool reached_user)
+{
+	if (ut)
+		return print_user_half(tid, ut, w, hp, user_line);
+	if (!reached_user)
+		return true;	/* no user mode to show: a kernel thread */
+	printf("(no user half: no user registers came with its kernel stack)\n");
+	cli_message("thread %" PRIu64 ": no user half: no user registers", tid);
+	return false;
+}
+
+bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
+			     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
+			     const struct kstack_thread_context *ctx, bool reached_user)
+{
+	bool moved = ut && (ctx->nvcsw != ut->nvcsw || ctx->nivcsw != ut->nivcsw);
+
+	if (moved) {
+		printf("(the thread ran since its user half was taken: the user half below is of an earlier moment)\n");
+		cli_message("thread %" PRIu64 ": ran between its kernel and user halves", tid);
+	}
+	/* moved: its own "user mode" line, the walk's above may be of another moment */
+	return print_user_part(tid, ut, w, hp, moved || !reached_user, reached_user) && !moved;
 }

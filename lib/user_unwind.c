@@ -634,18 +634,33 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 }
 
 /*
+ * Did walk w end where a frame-pointer chain ends (walk_thread())? Its
+ * last frame was reached by a frame-pointer step, has no CFI (last_cfi),
+ * holds a frame pointer of 0 (fp_zero) and is code of a module: a step
+ * through a word that was no frame record lands outside any module, as a
+ * stack address or a small number does.
+ */
+static bool fp_chain_end(const struct ks_user_dwfl *d, const struct ks_user_walk *w, bool fp_zero,
+			 bool last_cfi)
+{
+	const struct ks_user_frame *f = w->nr > 1 ? &w->frames[w->nr - 1] : NULL;
+
+	return f && fp_zero && !last_cfi && (f->flags & KS_UF_FALLBACK) &&
+	       dwfl_addrmodule(d->dwfl, f->flags & KS_UF_EXACT ? f->pc : f->pc - 1);
+}
+
+/*
  * Walk t, and say whether the walk reached the outermost frame (whole).
  * libdwfl's own answer first: dwfl_getthread_frames() returns 0 only when
  * a frame's CFI leaves the return address undefined (glibc's _start, and
  * clone/clone3 for a new thread, say so with .cfi_undefined rip) or
- * unwinds it to 0. Its frame-pointer fallback, used where a module has no
- * CFI, gives up at a frame pointer of 0 and returns -1: that is where the
- * x86-64 psABI (3.4.1: "the user code should mark the deepest stack frame
- * by setting the frame pointer to zero") ends the chain, so a walk whose
- * last frame was reached by a frame-pointer step, has no CFI itself and
- * holds a frame pointer of 0 is whole too. Any other end (no CFI and no
- * frame pointer, a word that could not be read, a module that could not
- * be opened) cuts the stack short: KS_USTOP_ERROR, why from libdwfl.
+ * unwinds it to 0. Its frame-pointer fallback, used where a module has
+ * no CFI, gives up at a frame pointer of 0 and returns -1: that is where
+ * the x86-64 psABI (3.4.1: "the user code should mark the deepest stack
+ * frame by setting the frame pointer to zero") ends the chain, so such an
+ * end is whole too (fp_chain_end()). Any other end (no CFI and no frame
+ * pointer, a word that could not be read, a module that could not be
+ * opened) cuts the stack short: KS_USTOP_ERROR, why from libdwfl.
  */
 static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 			struct ks_user_proc *p, struct ks_user_thread *t, size_t max,
@@ -682,8 +697,7 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 			f->flags |= KS_UF_FALLBACK;
 		prev_cfi = cfi;
 	}
-	if (w->stop == KS_USTOP_ERROR && w->nr > 1 && a.fp_zero && !prev_cfi &&
-	    (w->frames[w->nr - 1].flags & KS_UF_FALLBACK)) {
+	if (w->stop == KS_USTOP_ERROR && fp_chain_end(d, w, a.fp_zero, prev_cfi)) {
 		w->stop = KS_USTOP_END;
 		w->why[0] = '\0';
 	}

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The CLI's one exit-status rule (cli/tally.c), every case it names. */
+/*
+ * The CLI's one exit-status rule (cli/tally.c), every case it names; and
+ * how a thread's user half (cli/user_print.c) takes part in it.
+ */
 #include "helpers.h"
 #include "../../cli/tally.c"
 #include "../../cli/message.c"
+#include "../../cli/user_print.c"
+
+#include <unistd.h>
 
 /* verify_cmd.c's bar, reduced to what the rule needs from it */
 bool verify_agreed(const struct tally *c)
@@ -100,12 +106,159 @@ static void verify_cut_stack_is_partial(void **state)
 	assert_string_equal(v, "PASSED");
 }
 
+/* What fn printed on stdout and stderr, into out/err (NUL-ended). */
+struct printed {
+	char out[1024], err[1024];
+};
+
+static void capture_fd(int fd, FILE *f, int *saved, char *tmpl)
+{
+	int t = mkstemp(tmpl);
+
+	assert_true(t >= 0);
+	fflush(f);
+	*saved = dup(fd);
+	dup2(t, fd);
+	close(t);
+}
+
+static void restore_fd(int fd, FILE *f, int saved, const char *path, char *buf, size_t len)
+{
+	FILE *in;
+	size_t n;
+
+	fflush(f);
+	dup2(saved, fd);
+	close(saved);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	n = fread(buf, 1, len - 1, in);
+	buf[n] = '\0';
+	fclose(in);
+	unlink(path);
+}
+
+#define PRINTED(p, call) ({						\
+	char o_[] = "/tmp/ks-out-XXXXXX", e_[] = "/tmp/ks-err-XXXXXX";	\
+	int so_, se_;							\
+	bool r_;							\
+	capture_fd(1, stdout, &so_, o_);				\
+	capture_fd(2, stderr, &se_, e_);				\
+	r_ = (call);							\
+	restore_fd(1, stdout, so_, o_, (p)->out, sizeof((p)->out));	\
+	restore_fd(2, stderr, se_, e_, (p)->err, sizeof((p)->err));	\
+	r_; })
+
+/*
+ * A user half is whole only when its walk reached the outermost frame:
+ * a walk that stopped early, a thread with no stack copy, one cut at the
+ * frame limit or a process that could not be read is partial, said on
+ * stdout under the frames and on stderr, as a kernel half cut short is.
+ */
+static void user_half_whole_rule(void **state)
+{
+	static struct ks_user_frame frames[] = {
+		{ .pc = 0x7f0000001000ull, .flags = KS_UF_EXACT, .name = "libc.so.6!read+0x4c/0x9d" },
+		{ .pc = 0x55000000100aull, .flags = 0, .name = "prog!reader+0x27/0x38" },
+	};
+	struct ks_user_thread ut = { .tid = 9, .regs = { .ip = 0x7f0000001000ull, .sp = 0x7ffc00 } };
+	struct ks_user_walk w = { .frames = frames, .nr = 2, .stop = KS_USTOP_END };
+	struct ks_user_half_proc hp = { .err = NULL };
+	struct printed p;
+	struct tally t;
+
+	(void)state;
+	assert_true(user_walk_whole(&w));
+	assert_true(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
+	assert_non_null(strstr(p.out, "user mode: ip 00007f0000001000 sp 00000000007ffc00\n"));
+	assert_non_null(strstr(p.out, "prog!reader+0x27/0x38\n"));
+	assert_string_equal(p.err, "");
+
+	/* libdwfl gave up before the outermost frame */
+	w.stop = KS_USTOP_ERROR;
+	strcpy(w.why, "No DWARF information found");
+	assert_false(user_walk_whole(&w));
+	assert_false(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
+	assert_non_null(strstr(p.out, "(user walk stopped: No DWARF information found)\n"));
+	assert_string_equal(p.err, "kstack: thread 9: user stack cut short: No DWARF information found\n");
+	/* the rule: one such thread among whole ones makes the run partial */
+	memset(&t, 0, sizeof(t));
+	t.whole = 3;
+	t.cut = 1;
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+
+	w.stop = KS_USTOP_NONE;
+	strcpy(w.why, "user sp in no readable mapping");
+	w.nr = 0;
+	assert_false(user_walk_whole(&w));
+	assert_false(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
+	assert_non_null(strstr(p.out, "(no user stack: user sp in no readable mapping)\n"));
+	assert_non_null(strstr(p.err, "thread 9: no user stack"));
+
+	w.stop = KS_USTOP_LIMIT;
+	w.nr = 2;
+	assert_false(user_walk_whole(&w));
+	assert_false(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
+
+	/* the process could not be read: no walk at all */
+	hp.err = ks_error_format(ESRCH, "process 7: gone");
+	assert_false(user_walk_whole(NULL));
+	assert_false(PRINTED(&p, print_user_half(9, &ut, NULL, &hp, true)));
+	assert_non_null(strstr(p.out, "(no user half: process 7: gone)\n"));
+	assert_non_null(strstr(p.err, "thread 9: no user half: process 7: gone"));
+	ks_error_destroy(hp.err);
+}
+
+/*
+ * A thread whose kernel half was walked again on its own (it ran through
+ * its capture): its user half is printed under it, whole when the thread
+ * did not switch since its user registers were taken; when it did, still
+ * printed, under its own user-mode line and a note, and not whole. A
+ * thread whose walk reached user mode but came without user registers
+ * says so; a kernel thread prints nothing.
+ */
+static void user_half_under_retaken_kernel_half(void **state)
+{
+	static struct ks_user_frame frames[] = {
+		{ .pc = 0x7f0000002000ull, .flags = KS_UF_EXACT, .name = "libc.so.6!__nanosleep+0x13/0x31" },
+		{ .pc = 0x55000000200aull, .flags = 0, .name = "prog!sleeper+0x20/0x40" },
+	};
+	struct ks_user_thread ut = { .tid = 12, .nvcsw = 40, .nivcsw = 2,
+				     .regs = { .ip = 0x7f0000002000ull, .sp = 0x7ffd00 } };
+	struct ks_user_walk w = { .frames = frames, .nr = 2, .stop = KS_USTOP_END };
+	struct kstack_thread_context ctx = { .nvcsw = 40, .nivcsw = 2 };
+	struct printed p;
+
+	(void)state;
+	/* quiet since: the walk above ended at user mode and printed that line */
+	assert_true(PRINTED(&p, print_user_part_retaken(12, &ut, &w, NULL, &ctx, true)));
+	assert_string_equal(p.out, "00007f0000002000 : libc.so.6!__nanosleep+0x13/0x31\n"
+				   "000055000000200a : prog!sleeper+0x20/0x40\n");
+	assert_string_equal(p.err, "");
+	/* it ran between the halves */
+	ctx.nivcsw = 3;
+	assert_false(PRINTED(&p, print_user_part_retaken(12, &ut, &w, NULL, &ctx, true)));
+	assert_non_null(strstr(p.out, "(the thread ran since its user half was taken"));
+	assert_non_null(strstr(p.out, "user mode: ip 00007f0000002000 sp 00000000007ffd00\n"));
+	assert_non_null(strstr(p.out, "prog!sleeper+0x20/0x40\n"));
+	assert_non_null(strstr(p.err, "thread 12: ran between its kernel and user halves"));
+	/* no user registers with a walk that reached user mode */
+	assert_false(PRINTED(&p, print_user_part_retaken(12, NULL, NULL, NULL, &ctx, true)));
+	assert_non_null(strstr(p.out, "(no user half: "));
+	assert_non_null(strstr(p.err, "thread 12: no user half"));
+	/* a kernel thread: nothing */
+	assert_true(PRINTED(&p, print_user_part_retaken(12, NULL, NULL, NULL, &ctx, false)));
+	assert_string_equal(p.out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(show_rule),
 		cmocka_unit_test(verify_rule),
 		cmocka_unit_test(verify_cut_stack_is_partial),
+		cmocka_unit_test(user_half_whole_rule),
+		cmocka_unit_test(user_half_under_retaken_kernel_half),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

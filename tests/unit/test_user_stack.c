@@ -306,6 +306,96 @@ static void test_sp_unmapped(void **state)
 	ks_user_proc_fini(&p);
 }
 
+/*
+ * Where a frame-pointer chain ends: a hand-made stack, ip in
+ * user_test_fp_middle (no CFI: the frame-pointer rule), rbp at a frame
+ * record {prev_fp 0, ret}. A return address in a module's code with a
+ * frame pointer of 0 is the psABI's outermost frame: whole. The same chain
+ * whose last step lands outside every module is cut short; so is a thread
+ * whose own frame has neither CFI nor a frame pointer.
+ */
+static void test_fp_chain_end(void **state)
+{
+	static const int stops[] = { KS_USTOP_END, KS_USTOP_ERROR, KS_USTOP_ERROR };
+	static const size_t nrs[] = { 2, 2, 1 };
+	volatile uint64_t stack[8];
+	uint64_t fn = (uint64_t)(uintptr_t)user_test_fp_middle;
+	size_t k, i;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		struct kstack_user_regs r = { .ip = fn + 4, .sp = (uint64_t)(uintptr_t)&stack[0],
+					      .bp = (uint64_t)(uintptr_t)&stack[2], .cs = 0x33 };
+		struct ks_user_unwinder u;
+		struct ks_user_proc p;
+		struct ks_user_walk w;
+
+		for (i = 0; i < 8; i++)
+			stack[i] = 0;
+		/* the return address: in user_test_fp_middle, or nowhere */
+		stack[3] = k == 1 ? 0x10 : fn + 8;
+		if (k == 2)
+			r.bp = 0;	/* no frame pointer at all: the walk cannot start */
+		ks_user_proc_init(&p, (uint64_t)getpid());
+		assert_no_error(ks_user_proc_add(&p, (uint64_t)syscall(SYS_gettid), &r, 0, 0, NULL));
+		assert_no_error(ks_user_proc_copy(&p, sizeof(stack)));
+		ks_user_unwinder_init(&u);
+		assert_no_error(ks_user_unwind_proc(&u, &p, 8, &w));
+		assert_int_equal(w.nr, nrs[k]);
+		if (w.nr > 1)
+			assert_true(w.frames[1].flags & KS_UF_FALLBACK);
+		assert_int_equal(w.stop, stops[k]);
+		ks_user_walks_fini(&w, 1);
+		ks_user_unwinder_fini(&u);
+		ks_user_proc_fini(&p);
+	}
+}
+
+/*
+ * A process's stacks copied a batch at a time: each batch replaces the
+ * last (only its threads live), and every thread is copied once; walked
+ * batch by batch, each thread's walk is its own.
+ */
+static void test_copy_batches(void **state)
+{
+	struct ks_user_walk w[3] = { 0 };
+	struct ks_user_unwinder u;
+	struct ks_user_proc p;
+	struct blocked b;
+	size_t next = 0, batches = 0, i;
+
+	(void)state;
+	start_blocked(&b, false);
+	ks_user_proc_init(&p, (uint64_t)getpid());
+	for (i = 0; i < 3; i++)
+		assert_no_error(ks_user_proc_add(&p, (uint64_t)b.tid, &captured, 0, 0, NULL));
+	ks_user_unwinder_init(&u);
+	for (;;) {
+		assert_no_error(ks_user_proc_copy_batch(&p, 4096, 1, &next));
+		if (!p.nlive)
+			break;
+		batches++;
+		assert_int_equal(p.nlive, 1);	/* budget 1 byte: one thread a batch */
+		assert_int_equal(p.live[0], batches - 1);
+		assert_true(p.v[batches - 1].flags & KS_UT_LIVE);
+		for (i = 0; i + 1 < batches; i++)
+			assert_false(p.v[i].flags & KS_UT_LIVE);
+		assert_true(p.buf_len <= 4096);
+		assert_no_error(ks_user_unwind_live(&u, &p, 64, w));
+	}
+	assert_int_equal(batches, 3);
+	assert_int_equal(next, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(find_frame(&w[i], 0, "user_test_level1"), 2);
+	/* one process: one Dwfl, held for the next of its layout */
+	assert_int_equal(u.dwfls_made, 1);
+	assert_non_null(u.held);
+	ks_user_walks_fini(w, 3);
+	ks_user_unwinder_fini(&u);
+	ks_user_proc_fini(&p);
+	stop_blocked(&b);
+}
+
 static void test_copy_bad_input(void **state)
 {
 	struct kstack_user_regs r = { .sp = 4096, .cs = 0x23 };
@@ -360,6 +450,7 @@ static void test_group_same_layout(void **state)
 	assert_true(ks_user_same_layout(&p1, &p2));
 	ks_user_unwinder_init(&u);
 	assert_no_error(ks_user_unwind_procs(&u, procs, 2, 64, walks));
+	assert_int_equal(u.dwfls_made, 1);
 	assert_int_equal(find_frame(&w1, 0, "user_test_level1"), 2);
 	assert_int_equal(find_frame(&w2, 0, "user_test_fp_middle"), 1);
 	assert_int_equal(find_frame(&w2, 0, "user_test_level1"), -1);
@@ -432,6 +523,8 @@ int main(void)
 		cmocka_unit_test(test_sp_unmapped),
 		cmocka_unit_test(test_copy_bad_input),
 		cmocka_unit_test(test_group_same_layout),
+		cmocka_unit_test(test_fp_chain_end),
+		cmocka_unit_test(test_copy_batches),
 		cmocka_unit_test(test_maps_parse),
 	};
 
