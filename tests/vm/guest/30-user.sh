@@ -224,6 +224,84 @@ if start /bin/ustack_dyn -w 3; then
 	kill "$upid"
 fi
 
+# A user walk that ends before the outermost frame is never whole: a
+# program without CFI of its own and without frame pointers (ustack_nocfi)
+# cannot be walked past its first frame of its own: exit 1, said under the
+# frames and on stderr, in the listing and in a report. Built with frame
+# pointers (ustack_nocfi_fp) the chain leads back into libc's CFI: whole.
+if start /bin/ustack_nocfi -w 1; then
+	kstack "$upid" >/tmp/u-nocfi.txt 2>/tmp/u-nocfi.err
+	rc=$?
+	kstack --format json -o /tmp/u-nocfi.json "$upid" 2>/tmp/u-nocfi-j.err
+	rcj=$?
+	if [ "$rc" = 1 ] && block /tmp/u-nocfi.txt "$upid" | grep -q '^(user walk stopped: ' &&
+		grep -q "^kstack: thread $upid: user stack cut short: " /tmp/u-nocfi.err &&
+		[ "$rcj" = 1 ]; then
+		pass "user: a user walk stopped before the outermost frame (no CFI) is partial: exit 1, said on stderr ($(grep -c 'cut short' /tmp/u-nocfi.err) threads)"
+	else
+		fail "user: no-CFI walk: exit $rc (json $rcj): $(block /tmp/u-nocfi.txt "$upid" | tail -n 3 | tr '\n' ' ') / $(head -n 2 /tmp/u-nocfi.err | tr '\n' ' ')"
+	fi
+	kill "$upid"
+fi
+if start /bin/ustack_nocfi_fp -w 1; then
+	kstack "$upid" >/tmp/u-nocfi-fp.txt 2>/tmp/u-nocfi-fp.err
+	rc=$?
+	x=$(chain /tmp/u-nocfi-fp.txt "$upid" "c b a main")
+	if [ "$rc" = 0 ] && [ -z "$x" ] && ! grep -q 'user walk stopped' /tmp/u-nocfi-fp.txt; then
+		pass "user: the same program with frame pointers: c b a main through the frame-pointer rule, whole (exit 0)"
+	else
+		fail "user: no CFI, frame pointers: exit $rc:$x $(head -n 2 /tmp/u-nocfi-fp.err | tr '\n' ' ')"
+	fi
+	kill "$upid"
+fi
+
+# Peak RSS of kstack --all (both halves) does not grow with the threads'
+# user state: each process's user half (stack copies, walks, its Dwfl) is
+# dropped once its threads are printed, and a big process's stacks are
+# copied and walked a batch at a time. Two processes of W workers each, at
+# two sizes; the growth of --all beyond that of --all --kernel (the
+# records, the same for both) is the user half's. Holding every thread's
+# stack copy and walk (~8 KiB a thread here) fails the bound. runrss, as
+# make bench: a process forked from this shell would start from its RSS.
+peak_kib() { # the least of three runs' peak RSS, KiB (noise only adds)
+	best=""
+	for i in 1 2 3; do
+		k=$(runrss rss "$@" | sed -n 's/.*peak_rss_kib=\([0-9]*\).*/\1/p')
+		[ -n "$k" ] || continue
+		[ -n "$best" ] && [ "$best" -le "$k" ] || best=$k
+	done
+	echo "${best:-0}"
+}
+rss_at() { # WORKERS: "both kernel threads" for two ustack_dyn of WORKERS workers each
+	p1="" p2=""
+	start /bin/ustack_dyn -w "$1" && p1=$upid
+	start /bin/ustack_dyn -w "$1" && p2=$upid
+	echo "$(peak_kib kstack --all) $(peak_kib kstack --all --kernel) $(ls -d /proc/[0-9]*/task/* | wc -l)"
+	kill $p1 $p2 2>/dev/null
+	wait $p1 $p2 2>/dev/null
+}
+if command -v runrss >/dev/null; then
+	small=$(rss_at 20)
+	large=$(rss_at 1000)
+	# shellcheck disable=SC2086
+	set -- $small $large
+	if [ $# = 6 ] && [ "$1" -gt 0 ] && [ "$4" -gt 0 ] && [ "$6" -gt "$3" ]; then
+		added=$(($6 - $3))
+		user=$(( ($4 - $1) - ($5 - $2) ))
+		per=$((user * 1024 / added))
+		fig="kstack --all peak RSS $1 -> $4 KiB, --kernel $2 -> $5 KiB, for $added more threads: the user half's share +$user KiB ($per bytes a thread)"
+		if [ "$per" -lt 3072 ]; then
+			pass "user: $fig (< 3072)"
+		else
+			fail "user: $fig (>= 3072: user state held for every thread)"
+		fi
+	else
+		fail "user: peak RSS of kstack --all: could not measure ($small / $large)"
+	fi
+else
+	skip "user: peak RSS of kstack --all: no runrss in the VM"
+fi
+
 # Threads that run all the time between short sleeps: each is retaken when
 # its counts moved during the capture, and flagged if it ran again; what is
 # shown unflagged is one consistent moment (the sleeper's own chain).
