@@ -17,6 +17,7 @@ void ks_user_proc_init(struct ks_user_proc *p, uint64_t pid)
 {
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
+	p->io_id = pid;
 }
 
 static void set_regs(struct ks_user_thread *t, const struct kstack_user_regs *regs,
@@ -132,7 +133,7 @@ static struct ks_error *readv_batch(struct ks_user_proc *p, const size_t *idx, s
 		remote[i].iov_len = t->stack_len;
 	}
 	p->nr_readv++;
-	r = process_vm_readv((pid_t)p->pid, local, n, remote, n, 0);
+	r = process_vm_readv((pid_t)p->io_id, local, n, remote, n, 0);
 	if (r < 0) {
 		int e = errno;
 
@@ -159,6 +160,24 @@ static struct ks_error *readv_batch(struct ks_user_proc *p, const size_t *idx, s
 	return NULL;
 }
 
+/*
+ * p's maps. Its leader's /proc/PID/maps is empty once the leader has
+ * exited (its mm is gone) while other threads run: then read them, and
+ * reach the process from now on, through its first thread.
+ */
+static struct ks_error *read_maps(struct ks_user_proc *p)
+{
+	struct ks_error *err = ks_maps_read(&p->maps, NULL, p->pid);
+
+	if (!err && !p->maps.n && p->n && p->v[0].tid != p->pid) {
+		ks_maps_fini(&p->maps);
+		err = ks_maps_read(&p->maps, NULL, p->v[0].tid);
+		if (!err)
+			p->io_id = p->v[0].tid;
+	}
+	return err;
+}
+
 struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, size_t budget,
 					 size_t *next)
 {
@@ -173,7 +192,7 @@ struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, s
 		return ks_error_format(EINVAL, "user stack bytes %zu: need 1..%u", bytes,
 				       KS_USER_STACK_BYTES_MAX);
 	if (!p->maps.v) {
-		err = ks_maps_read(&p->maps, NULL, p->pid);
+		err = read_maps(p);
 		if (err)
 			return err;
 	}

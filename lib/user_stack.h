@@ -51,6 +51,12 @@ struct ks_user_thread {
 
 struct ks_user_proc {
 	uint64_t pid;
+	/*
+	 * The id /proc and process_vm_readv reach it by: pid, or a thread's
+	 * when its leader has exited (pthread_exit: a zombie leader has no
+	 * memory map; every thread shares the process's).
+	 */
+	uint64_t io_id;
 	struct ks_maps maps;
 	struct ks_user_thread *v;
 	size_t n, cap;

@@ -74,7 +74,7 @@ struct ks_user_dwfl {
 	struct ks_maps layout;		/* the mappings with a name (module_layout()) */
 	struct ks_user_mod *mods;
 	size_t nmods;
-	uint64_t pid;			/* the process walked now: files open through it */
+	uint64_t pid;			/* the process walked now (io_id): files open through it */
 	struct ks_user_ctx ctx;
 };
 
@@ -421,7 +421,7 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 	local = (struct iovec){ &v, len };
 	remote = (struct iovec){ (void *)(uintptr_t)addr, len };
 	c->u->mem_fallback_reads++;
-	if (process_vm_readv((pid_t)c->p->pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+	if (process_vm_readv((pid_t)c->p->io_id, &local, 1, &remote, 1, 0) != (ssize_t)len)
 		return false;
 out:
 	*result = v;
@@ -806,7 +806,7 @@ static struct ks_error *dwfl_for(struct ks_user_unwinder *u, struct ks_user_proc
 	size_t i;
 
 	if (d && layout_same(&d->layout, &p->maps)) {
-		d->pid = p->pid;
+		d->pid = p->io_id;
 		d->ctx.p = p;
 		d->ctx.next = 0;
 		*d_ret = d;
@@ -818,7 +818,7 @@ static struct ks_error *dwfl_for(struct ks_user_unwinder *u, struct ks_user_proc
 		return &ks_error_nomem;
 	u->held = d;
 	u->dwfls_made++;
-	d->pid = p->pid;
+	d->pid = p->io_id;
 	d->ctx = (struct ks_user_ctx){ .u = u, .p = p };
 	err = module_layout(&p->maps, &d->layout);
 	if (err)

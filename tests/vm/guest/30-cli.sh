@@ -28,17 +28,37 @@ wait $gone
 # a pid no process has: the highest possible, never handed out here
 nopid=4000000
 
-# --- every mode, whole / partial / nothing
-expect "PID of a sleeper" 0 kstack $sleeper
+# --- every mode, whole / partial / nothing. busybox (the VM's sleep and
+# shells) has no CFI and no frame pointers: its user stacks are cut short,
+# so the kernel half alone is whole (--kernel); both halves are partial.
+expect "PID of a sleeper" 0 kstack --kernel $sleeper
 ! grep -q 'group leader has exited' /tmp/x.out &&
 	pass "cli: PID of a normal process: no leader line" ||
 	fail "cli: PID of a normal process says its leader exited"
 expect "PID of a sleeper and a PID with no process" 1 kstack $sleeper $nopid
 expect "only a PID with no process" 2 kstack $nopid
-expect "-t TID of a sleeper" 0 kstack -t $sleeper
+expect "-t TID of a sleeper" 0 kstack --kernel -t $sleeper
+expect "PID of a sleeper, both halves (busybox: no CFI)" 1 kstack $sleeper
+grep -q "^kstack: thread $sleeper: user stack cut short: " /tmp/x.err &&
+	grep -q '^(user walk stopped: ' /tmp/x.out &&
+	pass "cli: busybox sleep's user half: cut short, said on stdout and stderr" ||
+	fail "cli: busybox sleep's user half: $(tail -n 3 /tmp/x.out | tr '\n' ' ') / $(head -c 200 /tmp/x.err)"
 expect "-t sleeper and an exited TID" 1 kstack -t $sleeper $gone
 expect "-t exited TID only" 2 kstack -t $gone
-expect "--all" 0 kstack --all
+expect "--all" 0 kstack --all --kernel
+# both halves: partial, and only for threads whose user stack is cut short
+# (busybox's), each said on stderr
+expect "--all, both halves" 1 kstack --all
+cut=$(sed -n 's/^kstack: thread \([0-9]*\): user stack cut short: .*/\1/p' /tmp/x.err)
+other=$(grep -v ': user stack cut short: ' /tmp/x.err | head -n 3)
+notbb=""
+for t in $cut; do
+	exe=$(readlink /proc/$t/exe 2>/dev/null) || continue	# gone meanwhile
+	[ "$exe" = /bin/busybox ] || notbb="$notbb $t:$exe"
+done
+[ -n "$cut" ] && [ -z "$notbb" ] && [ -z "$other" ] &&
+	pass "cli: --all, both halves: partial only for busybox's user stacks ($(echo $cut | wc -w) threads)" ||
+	fail "cli: --all, both halves: cut short:$notbb; other messages: $other"
 expect "-S PID" 0 kstack -S $sleeper
 expect "-S PID and no process" 1 kstack -S $sleeper $nopid
 expect "-S only no process" 2 kstack -S $nopid

@@ -11,7 +11,8 @@ triage_zoo three 100 /tmp/tz.txt &
 tz=$!
 wait_file /tmp/tz.txt 600 || fail "triage: triage_zoo three did not start"
 
-kstack --all --group >/tmp/g.txt 2>/tmp/g.err
+# the kernel half: busybox's user stacks (no CFI) would make any --all partial
+kstack --all --group --kernel >/tmp/g.txt 2>/tmp/g.err
 rc=$?
 n=$(grep -c '^== 100 threads (S x 100): tz-\(sleep\|pipe\|futex\) x 100; tids ' /tmp/g.txt)
 if [ "$rc" = 0 ] && [ "$n" = 3 ]; then
@@ -68,16 +69,18 @@ else
 	fail "triage: --min-count 100: $small smaller groups; $(tail -n 1 /tmp/gmc.txt)"
 fi
 
-# formats, read back on the host (python3 json + jsonschema, protoc)
-kstack --all --group --format json -o /tmp/g.json && emit_check json all-group.json /tmp/g.json
+# formats, read back on the host (python3 json + jsonschema, protoc); --all
+# of both halves exits 1 here (busybox's user stacks, without CFI, are cut
+# short): the report is written all the same
+kstack --all --group --format json -o /tmp/g.json; [ $? -le 1 ] && emit_check json all-group.json /tmp/g.json
 kstack --all --group --comm '^tz-' --format json -o /tmp/gc.json &&
 	emit_check json tz-group.json /tmp/gc.json groups=3 group_threads=100,100,100 threads_shown=300
-kstack --all --format json >/tmp/all.json && emit_check json all.json /tmp/all.json
+kstack --all --format json >/tmp/all.json; [ $? -le 1 ] && emit_check json all.json /tmp/all.json
 kstack "$tz" --format json -o /tmp/tz.json && emit_check json tz-threads.json /tmp/tz.json threads_shown=301
-kstack --all --group --format pprof -o /tmp/g.pb.gz && emit_check pprof all-group.pb.gz /tmp/g.pb.gz
+kstack --all --group --format pprof -o /tmp/g.pb.gz; [ $? -le 1 ] && emit_check pprof all-group.pb.gz /tmp/g.pb.gz
 kstack "$tz" --format pprof -o /tmp/tz.pb.gz &&
 	emit_check pprof tz-threads.pb.gz /tmp/tz.pb.gz samples=301 total=301 functions=do_nanosleep,pipe_read,futex_wait_queue
-kstack --all --format folded -o /tmp/all.folded && emit_check folded all.folded /tmp/all.folded
+kstack --all --format folded -o /tmp/all.folded; [ $? -le 1 ] && emit_check folded all.folded /tmp/all.folded
 kstack "$tz" --format folded >/tmp/tz.folded 2>&1
 emit_check folded tz.folded /tmp/tz.folded total=301
 # folded in the guest: root first, the zoo's three stacks with their counts
