@@ -16,34 +16,10 @@ void ks_user_half_init(struct ks_user_half *h, size_t stack_bytes, uint32_t max_
 	h->kernel_max_frames = kernel_max_frames;
 }
 
-/* The process entry of tgid; records of one process come together, so try the last one first. */
-static struct ks_user_half_proc *proc_of(struct ks_user_half *h, uint64_t tgid, bool add)
+/* The process taken, if it is tgid. */
+static struct ks_user_half_proc *proc_of(struct ks_user_half *h, uint64_t tgid)
 {
-	size_t i;
-
-	if (h->hint < h->nprocs && h->procs[h->hint].proc.pid == tgid)
-		return &h->procs[h->hint];
-	for (i = 0; i < h->nprocs; i++) {
-		if (h->procs[i].proc.pid == tgid) {
-			h->hint = i;
-			return &h->procs[i];
-		}
-	}
-	if (!add)
-		return NULL;
-	if (h->nprocs == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		struct ks_user_half_proc *nv = realloc(h->procs, cap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		h->procs = nv;
-		h->cap = cap;
-	}
-	memset(&h->procs[h->nprocs], 0, sizeof(h->procs[0]));
-	ks_user_proc_init(&h->procs[h->nprocs].proc, tgid);
-	h->hint = h->nprocs;
-	return &h->procs[h->nprocs++];
+	return h->taken && h->cur.proc.pid == tgid ? &h->cur : NULL;
 }
 
 static const struct kstack_user_regs *user_regs_of(const struct kstack_snap_thread *r)
@@ -78,14 +54,15 @@ static void copy_and_walk(struct ks_user_half *h, struct ks_user_half_proc *hp)
 }
 
 /*
- * Which threads ran since their registers were taken: their counts in a
- * new SNAPSHOT differ from those at capture, or they are on a CPU now (a
- * thread woken and still running has not been switched out: its counts
- * have not moved yet). *moved_ret: (tgid, tid) pairs, *n_ret of them;
- * only_retaken: look at the threads taken again only.
+ * Which threads of hp ran since their registers were taken: their counts
+ * in a new SNAPSHOT of the process differ from those at capture, or they
+ * are on a CPU now (a thread woken and still running has not been
+ * switched out: its counts have not moved yet). *moved_ret: their tids,
+ * *n_ret of them; only_retaken: look at the threads taken again only.
  */
-static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv, uint64_t pid,
-				   bool only_retaken, uint64_t **moved_ret, size_t *n_ret)
+static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv,
+				   struct ks_user_half_proc *hp, bool only_retaken,
+				   uint64_t **moved_ret, size_t *n_ret)
 {
 	const struct kstack_snap_thread *r;
 	struct ks_error *err;
@@ -95,12 +72,12 @@ static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv
 
 	*moved_ret = NULL;
 	*n_ret = 0;
-	err = ks_snapshot_take(drv, pid, KSTACK_SNAP_FRAMES, 1, &h->check);
+	err = ks_snapshot_take(drv, hp->proc.pid, KSTACK_SNAP_FRAMES, 1, &h->check);
 	if (err)
 		return err;
 	while ((r = ks_snapshot_next(&h->check, &off, &data, &err))) {
-		struct ks_user_half_proc *hp = proc_of(h, r->tgid, false);
-		struct ks_user_thread *t = hp ? ks_user_proc_thread(&hp->proc, r->tid) : NULL;
+		struct ks_user_thread *t = r->tgid == hp->proc.pid ?
+					   ks_user_proc_thread(&hp->proc, r->tid) : NULL;
 
 		if (!t || (only_retaken && !(t->flags & KS_UT_RETAKEN)))
 			continue;
@@ -111,16 +88,14 @@ static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv
 			uint64_t *nm;
 
 			cap = cap ? cap * 2 : 16;
-			nm = realloc(moved, cap * 2 * sizeof(*nm));
+			nm = realloc(moved, cap * sizeof(*nm));
 			if (!nm) {
 				free(moved);
 				return &ks_error_nomem;
 			}
 			moved = nm;
 		}
-		moved[2 * n] = r->tgid;
-		moved[2 * n + 1] = r->tid;
-		n++;
+		moved[n++] = r->tid;
 	}
 	if (err) {
 		free(moved);
@@ -131,56 +106,47 @@ static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv
 	return NULL;
 }
 
-/* Take the moved threads again: a SNAPSHOT of each of their processes. */
-static struct ks_error *retake(struct ks_user_half *h, struct ks_driver *drv,
-			       const uint64_t *moved, size_t n)
+/* Take the moved threads of hp again: one SNAPSHOT of the process, new copies, new walks. */
+static void retake(struct ks_user_half *h, struct ks_driver *drv, struct ks_user_half_proc *hp,
+		   const uint64_t *moved, size_t n)
 {
+	const struct kstack_snap_thread *r;
 	struct ks_error *err;
-	size_t i;
+	const void *data;
+	size_t off = 0;
 
-	for (i = 0; i < n; i++) {
-		struct ks_user_half_proc *hp = proc_of(h, moved[2 * i], false);
-		const struct kstack_snap_thread *r;
-		const void *data;
-		size_t off = 0;
-
-		if (!hp || hp->retake || hp->err)
-			continue;	/* one retake a process */
-		hp->retake = calloc(1, sizeof(*hp->retake));
-		if (!hp->retake)
-			return &ks_error_nomem;
-		err = ks_snapshot_take(drv, hp->proc.pid, KSTACK_SNAP_FRAMES, h->kernel_max_frames,
-				       hp->retake);
-		if (err) {
-			hp->err = ks_error_wrap(err, "retake");
-			continue;
-		}
-		while ((r = ks_snapshot_next(hp->retake, &off, &data, &err))) {
-			struct ks_user_thread *t = ks_user_proc_thread(&hp->proc, r->tid);
-			const struct kstack_user_regs *regs = user_regs_of(r);
-			size_t j;
-
-			if (!t || (t->flags & KS_UT_RETAKEN))
-				continue;
-			for (j = 0; j < n; j++)
-				if (moved[2 * j] == r->tgid && moved[2 * j + 1] == r->tid)
-					break;
-			if (j == n)
-				continue;
-			h->retaken++;
-			if (regs) {
-				ks_user_thread_retake(&hp->proc, (size_t)(t - hp->proc.v), regs,
-						      r->nvcsw_after, r->nivcsw_after, r);
-			} else {
-				/* running now: its old half stays, marked */
-				t->flags |= KS_UT_RETAKEN | KS_UT_RAN;
-				h->ran++;
-			}
-		}
-		ks_error_destroy(err);
-		copy_and_walk(h, hp);
+	if (hp->err)
+		return;
+	err = ks_snapshot_take(drv, hp->proc.pid, KSTACK_SNAP_FRAMES, h->kernel_max_frames,
+			       &h->retake);
+	if (err) {
+		hp->err = ks_error_wrap(err, "retake");
+		return;
 	}
-	return NULL;
+	hp->retaken = true;
+	while ((r = ks_snapshot_next(&h->retake, &off, &data, &err))) {
+		struct ks_user_thread *t = ks_user_proc_thread(&hp->proc, r->tid);
+		const struct kstack_user_regs *regs = user_regs_of(r);
+		size_t j;
+
+		if (!t || (t->flags & KS_UT_RETAKEN))
+			continue;
+		for (j = 0; j < n && moved[j] != r->tid; j++)
+			;
+		if (j == n)
+			continue;
+		h->retaken++;
+		if (regs) {
+			ks_user_thread_retake(&hp->proc, (size_t)(t - hp->proc.v), regs,
+					      r->nvcsw_after, r->nivcsw_after, r);
+		} else {
+			/* running now: its old half stays, marked */
+			t->flags |= KS_UT_RETAKEN | KS_UT_RAN;
+			h->ran++;
+		}
+	}
+	ks_error_destroy(err);
+	copy_and_walk(h, hp);
 }
 
 void ks_user_half_only(struct ks_user_half *h, const uint64_t *only, size_t nonly)
@@ -202,8 +168,8 @@ static bool wanted(const struct ks_user_half *h, uint64_t tid)
 struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver *drv,
 					const struct ks_snapshot *snap, size_t off)
 {
+	struct ks_user_half_proc *hp = &h->cur;
 	const struct kstack_snap_thread *r;
-	struct ks_user_half_proc *hp = NULL;
 	struct ks_error *err = NULL;
 	const void *data;
 	uint64_t *moved = NULL, tgid = 0;
@@ -221,30 +187,29 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 			break;	/* the next process's records */
 		if (!regs || !wanted(h, r->tid))
 			continue;
-		hp = proc_of(h, r->tgid, true);
-		if (!hp)
-			return &ks_error_nomem;
+		if (!h->taken) {
+			ks_user_proc_init(&hp->proc, tgid);
+			h->taken = true;
+		}
 		err = ks_user_proc_add(&hp->proc, r->tid, regs, r->nvcsw_after, r->nivcsw_after, r);
 		if (err)
 			return err;
 	}
-	if (err)
-		return err;
-	if (!hp)
-		return NULL;	/* no thread of it left user mode: kernel threads */
+	if (err || !h->taken)
+		return err;	/* none of its threads left user mode: kernel threads */
 	hp->walks = calloc(hp->proc.n, sizeof(*hp->walks));
 	if (!hp->walks)
 		return &ks_error_nomem;
 	copy_and_walk(h, hp);
-	err = find_moved(h, drv, tgid, false, &moved, &n);
+	err = find_moved(h, drv, hp, false, &moved, &n);
 	if (!err && n)
-		err = retake(h, drv, moved, n);
+		retake(h, drv, hp, moved, n);
 	free(moved);
 	moved = NULL;
 	if (!err && n) {
-		err = find_moved(h, drv, tgid, true, &moved, &n);
+		err = find_moved(h, drv, hp, true, &moved, &n);
 		for (i = 0; !err && i < n; i++) {
-			struct ks_user_thread *t = ks_user_proc_thread(&hp->proc, moved[2 * i + 1]);
+			struct ks_user_thread *t = ks_user_proc_thread(&hp->proc, moved[i]);
 
 			if (t && !(t->flags & KS_UT_RAN)) {
 				t->flags |= KS_UT_RAN;
@@ -261,7 +226,7 @@ const struct ks_user_thread *ks_user_half_find(struct ks_user_half *h, uint64_t 
 					       const struct kstack_snap_thread **rec_ret,
 					       const struct ks_user_half_proc **proc_ret)
 {
-	struct ks_user_half_proc *hp = proc_of(h, tgid, false);
+	struct ks_user_half_proc *hp = proc_of(h, tgid);
 	struct ks_user_thread *t = hp ? ks_user_proc_thread(&hp->proc, tid) : NULL;
 
 	*walk_ret = NULL;
@@ -277,30 +242,24 @@ const struct ks_user_thread *ks_user_half_find(struct ks_user_half *h, uint64_t 
 
 void ks_user_half_reset(struct ks_user_half *h)
 {
-	size_t i;
+	struct ks_user_half_proc *hp = &h->cur;
 
-	for (i = 0; i < h->nprocs; i++) {
-		struct ks_user_half_proc *hp = &h->procs[i];
-
-		if (hp->walks)
-			ks_user_walks_fini(hp->walks, hp->proc.n);
-		free(hp->walks);
-		ks_user_proc_fini(&hp->proc);
-		if (hp->retake) {
-			ks_snapshot_fini(hp->retake);
-			free(hp->retake);
-		}
-		ks_error_destroy(hp->err);
-	}
-	h->nprocs = 0;
-	h->hint = 0;
+	if (!h->taken)
+		return;
+	if (hp->walks)
+		ks_user_walks_fini(hp->walks, hp->proc.n);
+	free(hp->walks);
+	ks_user_proc_fini(&hp->proc);
+	ks_error_destroy(hp->err);
+	memset(hp, 0, sizeof(*hp));
+	h->taken = false;
 }
 
 void ks_user_half_fini(struct ks_user_half *h)
 {
 	ks_user_half_reset(h);
-	free(h->procs);
 	ks_snapshot_fini(&h->check);
+	ks_snapshot_fini(&h->retake);
 	ks_user_unwinder_fini(&h->unwinder);
 	memset(h, 0, sizeof(*h));
 }

@@ -38,9 +38,9 @@
 
 struct ks_user_half_proc {
 	struct ks_user_proc proc;
-	struct ks_user_walk *walks;	/* proc.n of them, after the unwind */
-	struct ks_snapshot *retake;	/* the retake's records (NULL: none) */
-	struct ks_error *err;		/* why this process has no user half */
+	struct ks_user_walk *walks;	/* proc.n of them */
+	bool retaken;		/* threads of it taken again: records in h->retake */
+	struct ks_error *err;	/* why this process has no user half */
 };
 
 struct ks_user_half {
@@ -48,9 +48,10 @@ struct ks_user_half {
 	size_t stack_bytes;	/* per thread, from sp (--user-stack-bytes) */
 	uint32_t max_frames;	/* per thread */
 	uint32_t kernel_max_frames;	/* a retake's kernel half */
-	struct ks_user_half_proc *procs;
-	size_t nprocs, cap, hint;
+	struct ks_user_half_proc cur;	/* the process taken last */
+	bool taken;		/* cur holds one */
 	struct ks_snapshot check;	/* the counts after the copy */
+	struct ks_snapshot retake;	/* cur's retake (new records of its threads that ran) */
 	size_t retaken, ran;	/* threads retaken; flagged after the retake */
 	const uint64_t *only;	/* ks_user_half_only() */
 	size_t nonly;
@@ -80,8 +81,8 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 void ks_user_half_only(struct ks_user_half *h, const uint64_t *only, size_t nonly);
 
 /*
- * The user half of (tgid, tid), or NULL (no user registers: a kernel
- * thread, a running one). *walk_ret: its walk; *rec_ret: the record to show
+ * The user half of (tgid, tid) in the process taken last, or NULL (no
+ * user registers: a kernel thread, a running one; another process). *walk_ret: its walk; *rec_ret: the record to show
  * for the kernel half (the retake's if the thread was taken again), and
  * *proc_ret: its process (for err).
  */
