@@ -7,13 +7,17 @@
  * One sample per thread (ungrouped) or per group, leaf first. Values: one
  * capture: [threads/count]; --sample: [samples/count, wall/nanoseconds]
  * (wall: the estimated time threads spent there). Labels: "thread" (the
- * tid as a number; for a group the tid ranges as a string), "state" (the
- * ps letter; for a group "S x 100, D x 3"), "comm" (for a group "zoo x 100,
- * ..."), and "threads" (a group's thread count). Mapping 1 is the kernel
+ * tid as a number; for a group the tid ranges as a string), "tgid" (a
+ * thread's, as a number), "state" (the ps letter; for a group "S x 100,
+ * D x 3"), "comm" (for a group "zoo x 100, ..."), and "threads" (a group's
+ * thread count). Mapping 1 is the kernel
  * ("[kernel.kallsyms]", as perf names it), 2 user space: each location
  * names its function (Function.filename: the module, "vmlinux" for the
  * core kernel). "[running]" and "[cut short]" are pseudo-frames without a
  * mapping, as in the folded output.
+ *
+ * Checked by the reference reader: tests/unit/test_report.c loads these
+ * profiles with `go tool pprof` and checks what it shows.
  */
 #include <errno.h>
 #include <inttypes.h>
