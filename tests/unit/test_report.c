@@ -889,6 +889,40 @@ static void test_pprof_go_unsymbolized(void **state)
 }
 
 /*
+ * The same frames folded: each as its file in brackets, as
+ * stackcollapse-perf.pl writes unsymbolized frames, never a frame that is
+ * a bare " [libx.so]" (an empty function name before the module).
+ */
+static void test_folded_unsymbolized(void **state)
+{
+	static const struct ks_cap_frame uf[] = {
+		{ 0x7f0000001000ull, "libx.so!+0x1000", 0 },
+		{ 0x7f0000002000ull, "[unknown]", 0 },
+		{ 0x401000ull, "app!main+0x10/0x40", 0 },
+	};
+	struct ks_cap_thread t = { .tid = 41, .tgid = 41, .state = 'S', .flags = KS_CAP_USER };
+	char path[256], *text;
+	struct ks_grouping g;
+	struct ks_capture c;
+
+	(void)state;
+	strcpy(t.comm, "app");
+	ks_capture_init(&c, &pool);
+	assert_non_null(ks_capture_add_frames(&c, &t, stack_sleep, 1, uf, 3));
+	c.walked = c.n;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	assert_no_error(ks_grouping_add(&g, &c));
+	ks_grouping_finish(&g, 0);
+	ks_capture_fini(&c);
+	write_report(&g, KS_FORMAT_FOLDED, false, path, sizeof(path), NULL);
+	text = slurp(path);
+	assert_string_equal(text, "app;main [app];[unknown];[libx.so];__schedule 1\n");
+	free(text);
+	expect_reader("folded", path, "total=1 lines=1");
+	ks_grouping_fini(&g);
+}
+
+/*
  * A name that reaches the writer unescaped, against the capture's
  * contract (capture.h): control bytes and invalid UTF-8 still leave the
  * profile as printable ASCII (proto3 strings are UTF-8).
@@ -997,6 +1031,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_go_empty),
 		cmocka_unit_test(test_pprof_go_empty_comm),
 		cmocka_unit_test(test_pprof_go_unsymbolized),
+		cmocka_unit_test(test_folded_unsymbolized),
 		cmocka_unit_test(test_pprof_go_unescaped_name),
 		cmocka_unit_test(test_pprof_go_hostile),
 		cmocka_unit_test(test_user_half_formats),
