@@ -17,6 +17,8 @@
  *               static binary, the floor under kstack-cli
  *   exec-floor  an empty static program the same way: the floor under
  *               any whole command (the /proc loop runs in-process)
+ *   write-floor `cat` of kstack-cli's listing into a file the same way:
+ *               the floor under any command that writes that listing
  *   snapshot+tails+print  snapshot+print with record tails (end reason,
  *               user registers), what kstack asks the driver for
  *   ...+sym     the same, plus symbolization with kstack's code
@@ -496,6 +498,21 @@ static size_t m_exec_floor(struct thr **out, int sym)
 }
 
 /*
+ * cat of the listing kstack-cli last wrote, stdout to a file, the same
+ * way: exec plus writing those bytes, the floor under any whole command
+ * whose output is that listing (cat may even splice them in the kernel).
+ */
+static size_t m_write_floor(struct thr **out, int sym)
+{
+	char *argv[] = { "cat", "/tmp/kstack-all.out", NULL };
+
+	(void)sym;
+	*out = NULL;
+	run_cmd(argv, "/tmp/kstack-cat.out");
+	return nrefs;
+}
+
+/*
  * Frame-for-frame agreement of two snapshot methods, over the threads whose
  * context-switch counts show they did not run between the two captures.
  */
@@ -607,6 +624,7 @@ int main(int argc, char **argv)
 		{ "kstack-cli-null", m_cli_null, 2 },
 		{ "kstack-start", m_cli_start, 2 },
 		{ "exec-floor", m_exec_floor, 2 },
+		{ "write-floor", m_write_floor, 2 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
 	static double t[NM][1000], symt[NM], fmtt[NM], ioct[NM][1000];
@@ -671,6 +689,9 @@ int main(int argc, char **argv)
 	unsigned int seed = 1;
 	size_t order[NM];
 
+	/* the listing write-floor copies exists before any method runs */
+	run_kstack("--all", "--kernel", "/tmp/kstack-all.out");
+
 	for (size_t m = 0; m < NM; m++)
 		order[m] = m;
 	for (int r = 0; r < repeats; r++) {
@@ -709,7 +730,7 @@ int main(int argc, char **argv)
 		/* /proc's own frames are text: compare only methods with addresses */
 		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli ||
 		    methods[m].fn == m_cli_null || methods[m].fn == m_cli_start ||
-		    methods[m].fn == m_exec_floor) {
+		    methods[m].fn == m_exec_floor || methods[m].fn == m_write_floor) {
 			printf("    -");
 		} else {
 			double a = agreement(last[m], n, &nthr);
