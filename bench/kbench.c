@@ -15,6 +15,10 @@
  *   kstack-cli-null  the same with stdout to /dev/null
  *   kstack-start  `kstack --help` the same way: starting and ending the
  *               static binary, the floor under kstack-cli
+ *   exec-floor  an empty static program the same way: the floor under
+ *               any whole command (the /proc loop runs in-process)
+ *   write-floor `cat` of kstack-cli's listing into a file the same way:
+ *               the floor under any command that writes that listing
  *   snapshot+tails+print  snapshot+print with record tails (end reason,
  *               user registers), what kstack asks the driver for
  *   ...+sym     the same, plus symbolization with kstack's code
@@ -418,14 +422,13 @@ static size_t m_orc_walk(struct thr **out, int sym)
 static int cli_failed;
 
 /*
- * Run kstack ARG [ARG2] as a user does: exec to exit (its setup, capture, names,
- * output: stdout to a file, truncated each run, the pages a real listing
- * writes), stderr to /dev/null. Exit 0 or 1 (a thread vanished or kept
- * running) counts as success.
+ * Run argv as a shell runs a command: exec to exit, stdout to stdout_path
+ * (a file is truncated each run: the pages a real listing writes), stderr
+ * to /dev/null. Exit 0 or 1 (kstack: a thread vanished or kept running)
+ * counts as success.
  */
-static void run_kstack(const char *arg, const char *arg2, const char *stdout_path)
+static void run_cmd(char *const argv[], const char *stdout_path)
 {
-	char *argv[] = { "kstack", (char *)arg, (char *)arg2, NULL };
 	posix_spawn_file_actions_t fa;
 	int status;
 	pid_t p;
@@ -439,11 +442,19 @@ static void run_kstack(const char *arg, const char *arg2, const char *stdout_pat
 	    posix_spawn_file_actions_addopen(&fa, 1, stdout_path,
 					     O_WRONLY | O_CREAT | O_TRUNC, 0600) ||
 	    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0) ||
-	    posix_spawnp(&p, "kstack", &fa, NULL, argv, environ) ||
+	    posix_spawnp(&p, argv[0], &fa, NULL, argv, environ) ||
 	    waitpid(p, &status, 0) < 0 || !WIFEXITED(status) ||
 	    (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1))
 		cli_failed++;
 	posix_spawn_file_actions_destroy(&fa);
+}
+
+/* kstack ARG [ARG2], as a user runs it: its setup, capture, names, output */
+static void run_kstack(const char *arg, const char *arg2, const char *stdout_path)
+{
+	char *argv[] = { "kstack", (char *)arg, (char *)arg2, NULL };
+
+	run_cmd(argv, stdout_path);
 }
 
 static size_t m_cli(struct thr **out, int sym)
@@ -469,6 +480,35 @@ static size_t m_cli_start(struct thr **out, int sym)
 	(void)sym;
 	*out = NULL;
 	run_kstack("--help", NULL, "/dev/null");
+	return nrefs;
+}
+
+/*
+ * An empty static program the same way (bench/exec_floor.c): what any
+ * whole command pays to be started and ended, before doing anything.
+ */
+static size_t m_exec_floor(struct thr **out, int sym)
+{
+	char *argv[] = { "exec_floor", NULL };
+
+	(void)sym;
+	*out = NULL;
+	run_cmd(argv, "/dev/null");
+	return nrefs;
+}
+
+/*
+ * cat of the listing kstack-cli last wrote, stdout to a file, the same
+ * way: exec plus writing those bytes, the floor under any whole command
+ * whose output is that listing (cat may even splice them in the kernel).
+ */
+static size_t m_write_floor(struct thr **out, int sym)
+{
+	char *argv[] = { "cat", "/tmp/kstack-all.out", NULL };
+
+	(void)sym;
+	*out = NULL;
+	run_cmd(argv, "/tmp/kstack-cat.out");
 	return nrefs;
 }
 
@@ -583,6 +623,8 @@ int main(int argc, char **argv)
 		{ "kstack-cli", m_cli, 2 },
 		{ "kstack-cli-null", m_cli_null, 2 },
 		{ "kstack-start", m_cli_start, 2 },
+		{ "exec-floor", m_exec_floor, 2 },
+		{ "write-floor", m_write_floor, 2 },
 	};
 	enum { NM = sizeof(methods) / sizeof(methods[0]) };
 	static double t[NM][1000], symt[NM], fmtt[NM], ioct[NM][1000];
@@ -647,6 +689,9 @@ int main(int argc, char **argv)
 	unsigned int seed = 1;
 	size_t order[NM];
 
+	/* the listing write-floor copies exists before any method runs */
+	run_kstack("--all", "--kernel", "/tmp/kstack-all.out");
+
 	for (size_t m = 0; m < NM; m++)
 		order[m] = m;
 	for (int r = 0; r < repeats; r++) {
@@ -684,7 +729,8 @@ int main(int argc, char **argv)
 		       label, methods[m].name, n, med / n, t[m][0] / n, med / 1e3, t[m][0] / 1e3, proc_med / med);
 		/* /proc's own frames are text: compare only methods with addresses */
 		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli ||
-		    methods[m].fn == m_cli_null || methods[m].fn == m_cli_start) {
+		    methods[m].fn == m_cli_null || methods[m].fn == m_cli_start ||
+		    methods[m].fn == m_exec_floor || methods[m].fn == m_write_floor) {
 			printf("    -");
 		} else {
 			double a = agreement(last[m], n, &nthr);

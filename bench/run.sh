@@ -64,6 +64,11 @@ speedup() {	# METHOD N
 for n in ${BENCH_SIZES:-100 1000 4000}; do
 	sp=$(speedup kstack-cli "$n")
 	[ -n "$sp" ] && echo "kstack --all speedup vs /proc at N=$n: ${sp}×"
+	# the ceiling of any whole command here: starting an empty static program
+	sp=$(speedup exec-floor "$n")
+	[ -n "$sp" ] && echo "exec floor (an empty static program, exec to exit) vs /proc at N=$n: ${sp}×"
+	sp=$(speedup write-floor "$n")
+	[ -n "$sp" ] && echo "write floor (cat of kstack's listing into a file, exec to exit) vs /proc at N=$n: ${sp}×"
 	rss=$(grep "^N=$n command=\"kstack\" args=\"--all --kernel\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
 	[ -n "$rss" ] && echo "kstack --all peak RSS at N=$n: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB (--kernel)"
 	rss=$(grep "^N=$n command=\"kstack\" args=\"--all\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)

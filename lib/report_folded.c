@@ -5,8 +5,9 @@
  *   comm;outermost;...;innermost count
  * root first, frames separated by ';', the count after the last space.
  * A frame is its function name ("__schedule"), a module's with the module
- * as /proc/PID/stack writes it ("kvm_vcpu_block [kvm]"), "[unknown]"
- * where no symbol covers it. A stack cut short starts with "[cut short]"
+ * as /proc/PID/stack writes it ("kvm_vcpu_block [kvm]"); where no symbol
+ * covers it, its file in brackets ("[libc.so.6]", as stackcollapse-perf.pl
+ * writes perf's unsymbolized frames), or "[unknown]" when no file is known. A stack cut short starts with "[cut short]"
  * (its root is missing), a running thread is "comm;[running]". Counts are
  * threads (one capture) or samples (--sample). Comms are escaped here,
  * names come escaped (escape.h); a ';' inside either (a comm may hold one)
@@ -37,6 +38,15 @@ static void ks_folded_frame(FILE *out, const struct ks_cap_frame *f)
 
 	ks_name_split(f->name, &p);
 	fputc(';', out);
+	if (!p.func_len) {	/* "libx.so!+0x1234": the file alone */
+		fputc('[', out);
+		if (p.owner_len)
+			ks_folded_put(out, p.owner, p.owner_len);
+		else
+			fputs("unknown", out);
+		fputc(']', out);
+		return;
+	}
 	ks_folded_put(out, p.func, p.func_len);
 	/* vmlinux frames go bare, as in every kernel flame graph */
 	if (p.owner_len && !(p.owner_len == 7 && !memcmp(p.owner, "vmlinux", 7))) {

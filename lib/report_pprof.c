@@ -7,13 +7,17 @@
  * One sample per thread (ungrouped) or per group, leaf first. Values: one
  * capture: [threads/count]; --sample: [samples/count, wall/nanoseconds]
  * (wall: the estimated time threads spent there). Labels: "thread" (the
- * tid as a number; for a group the tid ranges as a string), "state" (the
- * ps letter; for a group "S x 100, D x 3"), "comm" (for a group "zoo x 100,
- * ..."), and "threads" (a group's thread count). Mapping 1 is the kernel
+ * tid as a number; for a group the tid ranges as a string), "tgid" (a
+ * thread's, as a number), "state" (the ps letter; for a group "S x 100,
+ * D x 3"), "comm" (for a group "zoo x 100, ..."), and "threads" (a group's
+ * thread count). Mapping 1 is the kernel
  * ("[kernel.kallsyms]", as perf names it), 2 user space: each location
  * names its function (Function.filename: the module, "vmlinux" for the
  * core kernel). "[running]" and "[cut short]" are pseudo-frames without a
  * mapping, as in the folded output.
+ *
+ * Checked by the reference reader: tests/unit/test_report.c loads these
+ * profiles with `go tool pprof` and checks what it shows.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -87,10 +91,41 @@ static bool ks_pp_str_eq(const void *val, const void *key)
 	return !strcmp(k->pp->strs[ks_hashtab_val_index(val)], k->item);
 }
 
+/*
+ * A copy of len bytes of s (up to a NUL) that is printable ASCII. Names
+ * come escaped (capture.h) and comms are escaped here, so this only
+ * changes a string that broke that contract: proto3 requires a string
+ * field to be UTF-8 (pprof's Go reader does not check, other readers
+ * refuse the whole profile), and a raw control byte would reach the
+ * terminal of whoever runs `go tool pprof -traces`. Such bytes become
+ * "\ooo" as escape.h writes them; '\' is kept, being already escaped text.
+ */
+static char *ks_pp_ascii(const char *s, size_t len)
+{
+	size_t n = strnlen(s, len), i, bad = 0, k = 0;
+	char *e;
+
+	for (i = 0; i < n; i++)
+		bad += (unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e;
+	e = malloc(n + 3 * bad + 1);
+	if (!e)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c > 0x7e)
+			k += (size_t)sprintf(e + k, "\\%03o", c);
+		else
+			e[k++] = (char)c;
+	}
+	e[k] = '\0';
+	return e;
+}
+
 /* The string table index of s (len bytes; escaped text, or ours). */
 static int64_t ks_pp_str(struct ks_pp *pp, const char *s, size_t len)
 {
-	char *e = strndup(s, len);
+	char *e = ks_pp_ascii(s, len);
 	struct ks_pp_key k = { pp, e };
 	uint64_t h;
 	void *val;
@@ -192,13 +227,32 @@ static uint64_t ks_pp_loc(struct ks_pp *pp, uint64_t ip, uint64_t mapping, uint6
 	return pp->nlocs;
 }
 
+/*
+ * A frame's location: its function by name and module. A frame no symbol
+ * covers has no function name ("libx.so!+0x1234", the user unwinder's
+ * form): pprof would show the mapping's name for it and fold every such
+ * frame of a module into one function, so it is named by its module and
+ * offset ("libx.so+0x1234", the address in the file), one function each.
+ */
 static uint64_t ks_pp_frame(struct ks_pp *pp, const struct ks_cap_frame *f, uint64_t mapping)
 {
 	struct ks_name_parts p;
 	int64_t name, file;
 
 	ks_name_split(f->name, &p);
-	name = ks_pp_str(pp, p.func, p.func_len);
+	if (p.func_len) {
+		name = ks_pp_str(pp, p.func, p.func_len);
+	} else {
+		char *anon;
+
+		if (asprintf(&anon, "%.*s+0x%" PRIx64, p.owner_len ? (int)p.owner_len : 9,
+			     p.owner_len ? p.owner : "[unknown]", p.offset) < 0) {
+			pp->ok = false;
+			return 0;
+		}
+		name = ks_pp_cstr(pp, anon);
+		free(anon);
+	}
 	file = p.owner_len ? ks_pp_str(pp, p.owner, p.owner_len) : 0;
 	return ks_pp_loc(pp, f->ip, mapping, ks_pp_func(pp, name, file));
 }
@@ -206,6 +260,18 @@ static uint64_t ks_pp_frame(struct ks_pp *pp, const struct ks_cap_frame *f, uint
 static uint64_t ks_pp_pseudo(struct ks_pp *pp, const char *what)
 {
 	return ks_pp_loc(pp, 0, 0, ks_pp_func(pp, ks_pp_cstr(pp, what), 0));
+}
+
+/*
+ * A comm for a label. pprof drops a string label whose value is "" (index
+ * 0 is "not set": profile.proto's Label.str), and a thread may clear its
+ * name (prctl(PR_SET_NAME, "")): such a comm is "-", as ps prints an empty
+ * field, so every sample keeps its "comm" label.
+ */
+static const char *ks_pp_comm(const char *comm, char buf[KS_COMM_ESC])
+{
+	ks_report_comm(comm, buf);
+	return buf[0] ? buf : "-";
 }
 
 static void ks_pp_label(struct ks_pp *pp, const char *key, const char *str, int64_t num)
@@ -252,7 +318,7 @@ static void ks_pp_group_labels(struct ks_pp *pp, const struct ks_group *gr)
 			char c[KS_COMM_ESC];
 
 			len += (size_t)snprintf(comms + len, cap - len, "%s%s x %" PRIu64,
-						i ? ", " : "", ks_report_comm(cc[i].comm, c),
+						i ? ", " : "", ks_pp_comm(cc[i].comm, c),
 						cc[i].threads);
 		}
 		ks_pp_states(gr, states, sizeof(states));
@@ -305,7 +371,7 @@ static void ks_pp_sample(struct ks_pp *pp, const struct ks_report *r, const stru
 		ks_pp_label(pp, "state", state, 0);
 		char comm[KS_COMM_ESC];
 
-		ks_pp_label(pp, "comm", ks_report_comm(gr->m[0].comm, comm), 0);
+		ks_pp_label(pp, "comm", ks_pp_comm(gr->m[0].comm, comm), 0);
 	} else {
 		ks_pp_group_labels(pp, gr);
 	}

@@ -5,7 +5,8 @@
  * threads, running and cut-short ones. Grouping counts, filters and their
  * left-out counts, --min-count; each format written, then read back by an
  * independent reader (tests/unit/tools/check_report.py: python3's json +
- * jsonschema against doc/, protoc --decode for pprof, a folded grammar).
+ * jsonschema against doc/, protoc --decode for pprof, a folded grammar),
+ * and pprof files by pprof itself (`go tool pprof -raw`/`-traces`).
  */
 #include <sys/wait.h>
 
@@ -443,11 +444,14 @@ static void write_report(struct ks_grouping *g, enum ks_format fmt, bool sampled
 /* Run the independent reader; returns its exit status (SKIP_EXIT: reader missing). */
 static int reader(const char *kind, const char *path, const char *args)
 {
-	char cmd[2048];
+	char cmd[16384];
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "python3 %s/../tools/check_report.py %s %s %s", FIXTURES,
 		 kind, path, args);
+	/* the reader's "SKIP: why" lands in the log before cmocka's verdict (run.sh) */
+	fflush(stdout);
+	fflush(stderr);
 	rc = system(cmd);
 	unlink(path);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
@@ -665,25 +669,14 @@ static void test_pprof(void **state)
 	ks_grouping_fini(&g);
 }
 
-/*
- * Whole stacks (kernel + user half) in each format: the user frames after
- * the kernel's, the text's "user mode" line where the halves meet, JSON's
- * user_frames read back in order, pprof's user frames in the user mapping.
- */
-static void test_user_half_formats(void **state)
+/* 3 threads in one whole stack: kernel half, then user half. */
+static void group_user_half(struct ks_grouping *g)
 {
 	struct ks_cap_thread t = { .tgid = 7, .state = 'S', .flags = KS_CAP_USER,
 				   .user_ip = 0x7f0000001000ull, .user_sp = 0x7ffc00 };
-	struct ks_grouping g;
 	struct ks_capture c;
-	char path[256], line[256];
-	FILE *f;
-	int i, step = 0;
-	static const char *const order[] = { "vmlinux!__schedule+", "vmlinux!entry_SYSCALL_64",
-					     "user mode", "libc.so.6!__nanosleep+",
-					     "zoo!main+" };
+	int i;
 
-	(void)state;
 	ks_capture_init(&c, &pool);
 	for (i = 0; i < 3; i++) {
 		t.tid = 300 + i;
@@ -691,11 +684,298 @@ static void test_user_half_formats(void **state)
 		assert_non_null(ks_capture_add_frames(&c, &t, stack_sleep, 4, user_a, 2));
 	}
 	c.walked = c.n;
+	ks_grouping_init(g, KS_GROUP_WHOLE);
+	assert_no_error(ks_grouping_add(g, &c));
+	ks_grouping_finish(g, 0);
+	ks_capture_fini(&c);
+}
+
+/*
+ * pprof's own reader, `go tool pprof` (check_report.py gopprof): what it
+ * shows of our files, besides the checks it always makes (loads without a
+ * message, printable ASCII only, locations in their mappings, every
+ * function named). A "trace" is one sample as `pprof -traces` prints it:
+ * its value, its frames leaf first, its labels.
+ */
+static void expect_go(const char *path, const char *args)
+{
+	expect_reader("gopprof", path, args);
+}
+
+static void test_pprof_go_grouped(void **state)
+{
+	struct ks_grouping g;
+	char path[256];
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 0);
+	write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+	expect_go(path, "types=threads/count samples=6 total=330 labels=comm,state,thread,threads "
+		  "functions=kvm_vcpu_block "
+		  "'trace={\"value\":100,\"frames\":[\"__schedule\",\"schedule\",\"do_nanosleep\","
+		  "\"entry_SYSCALL_64_after_hwframe\"],\"labels\":{\"comm\":\"zoo x 100\","
+		  "\"state\":\"S x 100\",\"thread\":\"1000-1099\",\"threads\":\"100\"}}' "
+		  "'trace={\"value\":100,\"frames\":[\"__schedule\",\"kvm_vcpu_block\",\"vfs_ioctl\","
+		  "\"entry_SYSCALL_64_after_hwframe\"],\"labels\":{\"state\":\"D x 100\","
+		  "\"thread\":\"1100-1199\"}}' "
+		  "'trace={\"value\":25,\"frames\":[\"__schedule\",\"worker_thread\",\"kthread\","
+		  "\"ret_from_fork\"],\"labels\":{\"state\":\"I x 25\",\"thread\":\"10-34\"}}' "
+		  "'trace={\"value\":3,\"frames\":[\"[running]\"],\"labels\":{\"comm\":\"hog x 3\","
+		  "\"state\":\"R x 3\"}}' "
+		  /* cut short: the missing root marked at the root's end */
+		  "'trace={\"value\":2,\"frames\":[\"__schedule\",\"schedule\",\"[cut short]\"],"
+		  "\"labels\":{\"comm\":\"deep x 2\",\"thread\":\"3000-3001\"}}'");
+	ks_grouping_fini(&g);
+}
+
+/* Ungrouped: one sample per thread, its tid and tgid as numeric labels. */
+static void test_pprof_go_threads(void **state)
+{
+	struct ks_grouping g;
+	char path[256];
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_NONE, 0);
+	write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+	expect_go(path, "types=threads/count samples=330 total=330 labels=comm,state,thread,tgid "
+		  "'trace={\"value\":1,\"frames\":[\"__schedule\",\"kvm_vcpu_block\",\"vfs_ioctl\","
+		  "\"entry_SYSCALL_64_after_hwframe\"],\"labels\":{\"comm\":\"zoo\",\"state\":\"D\","
+		  "\"thread\":\"1150\",\"tgid\":\"1150\"}}' "
+		  "'trace={\"value\":1,\"frames\":[\"__schedule\",\"worker_thread\",\"kthread\","
+		  "\"ret_from_fork\"],\"labels\":{\"comm\":\"kworker/7:1\",\"state\":\"I\","
+		  "\"thread\":\"17\"}}'");
+	ks_grouping_fini(&g);
+}
+
+/*
+ * --sample: 4 rounds over 4 s, 10 threads asleep for two rounds and in
+ * pipe_read for two: per stack 20 samples and 20 s of wall time, the
+ * period one round (1 s of wall time per sample).
+ */
+static void test_pprof_go_sampled(void **state)
+{
+	struct ks_report r = { .sampled = true, .interval_ns = 1000000000ull,
+			       .duration_ns = 4000000000ull };
+	struct ks_capture c;
+	struct ks_grouping g;
+	char path[256];
+	FILE *f;
+	int round;
+
+	(void)state;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	for (round = 0; round < 4; round++) {
+		ks_capture_init(&c, &pool);
+		for (int i = 0; i < 10; i++)
+			add(&c, 500 + i, "alt", 'S', KS_CAP_USER, round < 2 ? stack_sleep : stack_pipe, 4);
+		assert_no_error(ks_grouping_add(&g, &c));
+		ks_capture_fini(&c);
+	}
+	ks_grouping_finish(&g, 0);
+	r.g = &g;
+	r.walked = 10;
+	snprintf(path, sizeof(path), "%s/report-go-sampled-%d.pb.gz",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_no_error(ks_report_write(&r, KS_FORMAT_PPROF, f));
+	fclose(f);
+	expect_go(path, "types=samples/count,wall/nanoseconds period=wall/nanoseconds/1000000000 "
+		  "samples=2 total=40 total2=40000000000 labels=comm,state,thread,threads "
+		  "'trace={\"value\":20,\"frames\":[\"__schedule\",\"schedule\",\"pipe_read\","
+		  "\"entry_SYSCALL_64_after_hwframe\"],\"labels\":{\"comm\":\"alt x 10\","
+		  "\"thread\":\"500-509\"}}' "
+		  "'trace={\"value\":20,\"frames\":[\"__schedule\",\"schedule\",\"do_nanosleep\","
+		  "\"entry_SYSCALL_64_after_hwframe\"]}'");
+	ks_grouping_fini(&g);
+}
+
+/* Both halves in one stack, leaf first: the user frames after the kernel's. */
+static void test_pprof_go_user_half(void **state)
+{
+	struct ks_grouping g;
+	char path[256];
+
+	(void)state;
+	group_user_half(&g);
+	write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+	expect_go(path, "samples=1 total=3 user_functions=__nanosleep,main "
+		  "'trace={\"value\":3,\"frames\":[\"__schedule\",\"schedule\",\"do_nanosleep\","
+		  "\"entry_SYSCALL_64_after_hwframe\",\"__nanosleep\",\"main\"],"
+		  "\"labels\":{\"comm\":\"app x 3\",\"thread\":\"300-302\"}}'");
+	ks_grouping_fini(&g);
+}
+
+/* Nothing shown (filters left nothing): a profile pprof loads, with no samples. */
+static void test_pprof_go_empty(void **state)
+{
+	struct ks_capture c;
+	struct ks_grouping g;
+	char path[256];
+
+	(void)state;
+	ks_capture_init(&c, &pool);
 	ks_grouping_init(&g, KS_GROUP_WHOLE);
 	assert_no_error(ks_grouping_add(&g, &c));
 	ks_grouping_finish(&g, 0);
 	ks_capture_fini(&c);
+	write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+	expect_go(path, "types=threads/count samples=0 total=0");
+	write_report(&g, KS_FORMAT_PPROF, true, path, sizeof(path), NULL);
+	expect_go(path, "types=samples/count,wall/nanoseconds samples=0 total=0 total2=0");
+	ks_grouping_fini(&g);
+}
 
+/*
+ * One thread (tid 41) named comm in these frames, ungrouped and grouped:
+ * pprof shows one sample whose stack reads frames (JSON strings, leaf
+ * first) and whose comm label reads label ("label x 1" for a group).
+ */
+static void go_one_thread(const char *comm, const struct ks_cap_frame *kf, size_t nk,
+			  const struct ks_cap_frame *uf, size_t nu, const char *frames,
+			  const char *label)
+{
+	struct ks_cap_thread t = { .tid = 41, .tgid = 41, .state = 'S', .flags = KS_CAP_USER };
+	char path[256], args[12288];
+	struct ks_grouping g;
+	struct ks_capture c;
+	enum ks_group_by by;
+
+	snprintf(t.comm, sizeof(t.comm), "%s", comm);
+	for (by = KS_GROUP_NONE; by <= KS_GROUP_WHOLE; by++) {
+		ks_capture_init(&c, &pool);
+		assert_non_null(ks_capture_add_frames(&c, &t, kf, nk, uf, nu));
+		c.walked = c.n;
+		ks_grouping_init(&g, by);
+		assert_no_error(ks_grouping_add(&g, &c));
+		ks_grouping_finish(&g, 0);
+		ks_capture_fini(&c);
+		write_report(&g, KS_FORMAT_PPROF, false, path, sizeof(path), NULL);
+		snprintf(args, sizeof(args), "samples=1 total=1 labels=comm,state,thread "
+			 "'trace={\"value\":1,\"frames\":[%s],"
+			 "\"labels\":{\"comm\":\"%s%s\",\"thread\":\"41\"}}'",
+			 frames, label, by == KS_GROUP_NONE ? "" : " x 1");
+		expect_go(path, args);
+		ks_grouping_fini(&g);
+	}
+}
+
+/*
+ * A thread that cleared its name (prctl(PR_SET_NAME, "")): pprof drops a
+ * label whose string is "", so the comm is written "-".
+ */
+static void test_pprof_go_empty_comm(void **state)
+{
+	(void)state;
+	go_one_thread("", stack_sleep, 2, NULL, 0, "\"__schedule\",\"schedule\"", "-");
+}
+
+/*
+ * User frames no symbol covers ("libx.so!+0x1000"): each its own function
+ * by module and offset, not one nameless function that pprof names after
+ * the mapping ("[[user]]") for every such frame of the module.
+ */
+static void test_pprof_go_unsymbolized(void **state)
+{
+	static const struct ks_cap_frame uf[] = {
+		{ 0x7f0000001000ull, "libx.so!+0x1000", 0 },
+		{ 0x7f0000002000ull, "libx.so!+0x2000", 0 },
+		{ 0x401000ull, "app!main+0x10/0x40", 0 },
+	};
+
+	(void)state;
+	go_one_thread("app", stack_sleep, 1, uf, 3,
+		      "\"__schedule\",\"libx.so+0x1000\",\"libx.so+0x2000\",\"main\"", "app");
+}
+
+/*
+ * The same frames folded: each as its file in brackets, as
+ * stackcollapse-perf.pl writes unsymbolized frames, never a frame that is
+ * a bare " [libx.so]" (an empty function name before the module).
+ */
+static void test_folded_unsymbolized(void **state)
+{
+	static const struct ks_cap_frame uf[] = {
+		{ 0x7f0000001000ull, "libx.so!+0x1000", 0 },
+		{ 0x7f0000002000ull, "[unknown]", 0 },
+		{ 0x401000ull, "app!main+0x10/0x40", 0 },
+	};
+	struct ks_cap_thread t = { .tid = 41, .tgid = 41, .state = 'S', .flags = KS_CAP_USER };
+	char path[256], *text;
+	struct ks_grouping g;
+	struct ks_capture c;
+
+	(void)state;
+	strcpy(t.comm, "app");
+	ks_capture_init(&c, &pool);
+	assert_non_null(ks_capture_add_frames(&c, &t, stack_sleep, 1, uf, 3));
+	c.walked = c.n;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	assert_no_error(ks_grouping_add(&g, &c));
+	ks_grouping_finish(&g, 0);
+	ks_capture_fini(&c);
+	write_report(&g, KS_FORMAT_FOLDED, false, path, sizeof(path), NULL);
+	text = slurp(path);
+	assert_string_equal(text, "app;main [app];[unknown];[libx.so];__schedule 1\n");
+	free(text);
+	expect_reader("folded", path, "total=1 lines=1");
+	ks_grouping_fini(&g);
+}
+
+/*
+ * A name that reaches the writer unescaped, against the capture's
+ * contract (capture.h): control bytes and invalid UTF-8 still leave the
+ * profile as printable ASCII (proto3 strings are UTF-8).
+ */
+static void test_pprof_go_unescaped_name(void **state)
+{
+	static const struct ks_cap_frame kf[] = {
+		{ 0xffffffff81000000ull, "vmlinux!raw\x1b[31m\xff\xfe+0x1/0x2", 0 },
+	};
+
+	(void)state;
+	go_one_thread("app", kf, 1, NULL, 0, "\"raw\\\\033[31m\\\\377\\\\376\"", "app");
+}
+
+/*
+ * Hostile comms and names through the ordinary path: a comm of control
+ * bytes and invalid UTF-8 (escaped), a name with spaces, brackets and
+ * colons, a 4000-byte name.
+ */
+static void test_pprof_go_hostile(void **state)
+{
+	static char longname[8 + 4000 + sizeof("+0x1/0x2")];
+	static char frames[4200];
+	struct ks_cap_frame kf[] = {
+		{ 0xffffffff81000100ull, "vmlinux!a b]c:[d x 1+0x1/0x2", 0 },
+		{ 0xffffffff81000200ull, longname, 0 },
+	};
+
+	(void)state;
+	memcpy(longname, "vmlinux!", 8);
+	memset(longname + 8, 'f', 4000);
+	strcpy(longname + 8 + 4000, "+0x1/0x2");
+	snprintf(frames, sizeof(frames), "\"a b]c:[d x 1\",\"%.4000s\"", longname + 8);
+	go_one_thread("\x01\xff\xfe\n", kf, 2, NULL, 0, frames, "\\\\001\\\\377\\\\376\\\\n");
+}
+
+/*
+ * Whole stacks (kernel + user half) in each format: the user frames after
+ * the kernel's, the text's "user mode" line where the halves meet, JSON's
+ * user_frames read back in order, pprof's user frames in the user mapping.
+ */
+static void test_user_half_formats(void **state)
+{
+	struct ks_grouping g;
+	char path[256], line[256];
+	FILE *f;
+	int step = 0;
+	static const char *const order[] = { "vmlinux!__schedule+", "vmlinux!entry_SYSCALL_64",
+					     "user mode", "libc.so.6!__nanosleep+",
+					     "zoo!main+" };
+
+	(void)state;
+	group_user_half(&g);
 	write_report(&g, KS_FORMAT_TEXT, false, path, sizeof(path), NULL);
 	f = fopen(path, "r");
 	assert_non_null(f);
@@ -744,6 +1024,16 @@ int main(void)
 		cmocka_unit_test(test_json_reader_rejects),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof),
+		cmocka_unit_test(test_pprof_go_grouped),
+		cmocka_unit_test(test_pprof_go_threads),
+		cmocka_unit_test(test_pprof_go_sampled),
+		cmocka_unit_test(test_pprof_go_user_half),
+		cmocka_unit_test(test_pprof_go_empty),
+		cmocka_unit_test(test_pprof_go_empty_comm),
+		cmocka_unit_test(test_pprof_go_unsymbolized),
+		cmocka_unit_test(test_folded_unsymbolized),
+		cmocka_unit_test(test_pprof_go_unescaped_name),
+		cmocka_unit_test(test_pprof_go_hostile),
 		cmocka_unit_test(test_user_half_formats),
 	};
 

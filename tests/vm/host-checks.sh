@@ -1,7 +1,8 @@
 #!/bin/sh
 # Host side of the guest's emit_check (guest-lib.sh): each file the guest
 # handed over (base64 on the console) is decoded and read back by
-# tests/unit/tools/check_report.py; PASS/FAIL/SKIP lines as the suites print.
+# tests/unit/tools/check_report.py (pprof files also by go tool pprof);
+# PASS/FAIL/SKIP lines as the suites print.
 #   host-checks.sh CONSOLE_TXT OUT_DIR
 console=$1
 dir=$2
@@ -20,6 +21,17 @@ flamegraph() {
 		echo "FAIL: vm: triage: $2: flamegraph.pl: $(head -c 200 "$1.err")"
 	fi
 }
+# A profile made by the real tool, loaded by pprof itself (go tool pprof:
+# check_report.py gopprof, which skips where golang-go is missing).
+gopprof() {
+	# shellcheck disable=SC2086
+	err=$(python3 "$checker" gopprof "$1" $3 2>&1)
+	case $? in
+	0) echo "PASS: vm: triage: $2 loaded by go tool pprof${3:+ ($3)}" ;;
+	77) echo "SKIP: vm: triage: $2 loaded by go tool pprof: ${err#SKIP: }" ;;
+	*) echo "FAIL: vm: triage: $2 loaded by go tool pprof: $(echo "$err" | tail -n 2 | tr '\n' ' ' | cut -c1-400)" ;;
+	esac
+}
 grep '^KSTACK-CHECK ' "$console" | while read -r _ kind name args; do
 	file="$dir/$name"
 	sed -n "/^KSTACK-FILE-BEGIN $name\$/,/^KSTACK-FILE-END\$/p" "$console" | sed '1d;$d' |
@@ -28,7 +40,8 @@ grep '^KSTACK-CHECK ' "$console" | while read -r _ kind name args; do
 	err=$(python3 "$checker" "$kind" "$file" $args 2>&1)
 	case $? in
 	0) echo "PASS: vm: triage: $name read back ($kind${args:+, $args})"
-	   [ "$kind" = folded ] && flamegraph "$file" "$name" ;;
+	   [ "$kind" = folded ] && flamegraph "$file" "$name"
+	   [ "$kind" = pprof ] && gopprof "$file" "$name" "$args" ;;
 	77) echo "SKIP: vm: triage: $name: $err" ;;
 	*) echo "FAIL: vm: triage: $name read back ($kind): $(echo "$err" | tail -n 2 | tr '\n' ' ')" ;;
 	esac

@@ -9,11 +9,15 @@
   check_report.py pprof FILE [samples=N] [total=N]  gunzip, decode with
       `protoc --decode_raw` (field numbers as pprof's published
       profile.proto) and `protoc --decode` with lib/profile.proto
+  check_report.py gopprof FILE [key=value ...]   load with pprof's reference
+      reader, `go tool pprof -raw` and `-traces` (Debian's golang-go, offline),
+      and check what it reports (see check_gopprof)
 Exit 0 when every check holds, 1 with the reason on stderr otherwise,
 77 when a reader is missing (a skip, never a pass).
 """
 import gzip
 import json
+import tempfile
 import os
 import re
 import shutil
@@ -197,10 +201,195 @@ def check_pprof(path, kv):
             fail("function %r not in the string table" % fn)
 
 
+# The reference consumer. Offline and hermetic: no toolchain download, no
+# module proxy, caches and pprof's own directories in a scratch dir, and an
+# empty binary search path (our mappings say they have functions: pprof must
+# not look for binaries to symbolize them, and finds none if it tries).
+def run_pprof(path, args):
+    go = shutil.which("go")
+    if not go:
+        sys.stderr.write("SKIP: go tool pprof: go (golang-go) missing\n")
+        sys.exit(77)
+    with tempfile.TemporaryDirectory(prefix="kstack-pprof-") as tmp:
+        env = dict(os.environ, HOME=tmp, GOCACHE=os.path.join(tmp, "cache"),
+                   GOPATH=os.path.join(tmp, "gopath"), GOTOOLCHAIN="local", GOPROXY="off",
+                   GOFLAGS="", PPROF_TMPDIR=tmp, PPROF_BINARY_PATH=os.path.join(tmp, "bin"))
+        env.pop("GOROOT", None)
+        r = subprocess.run([go, "tool", "pprof"] + args + [path], env=env,
+                           capture_output=True, timeout=120)
+    if r.returncode or r.stderr:
+        fail("go tool pprof %s: exit %d: %s" % (" ".join(args), r.returncode,
+                                                 r.stderr.decode("ascii", "replace")[:400]))
+    for n, line in enumerate(r.stdout.split(b"\n"), 1):
+        # every string the profile holds is printable ASCII (UTF-8 by proto3's rule)
+        if any(b < 0x20 or b > 0x7e for b in line):
+            fail("go tool pprof %s: line %d is not printable ASCII: %r" % (" ".join(args), n, line[:120]))
+    return r.stdout.decode("ascii")
+
+
+KERNEL_BASE = 0xffff800000000000
+
+
+def parse_raw(text):
+    """`pprof -raw` (profile.String()): header, samples, locations, mappings."""
+    raw = {"header": {}, "types": None, "samples": [], "locations": {}, "mappings": {}}
+    part = "header"
+    for line in text.split("\n"):
+        if line in ("Samples:", "Locations", "Mappings"):
+            part = line.rstrip(":").lower()
+            continue
+        if not line:
+            continue
+        if part == "header":
+            k, _, v = line.partition(": ")
+            raw["header"].setdefault(k, []).append(v)
+        elif part == "samples":
+            m = re.match(r"^ +(-?\d+(?: +-?\d+)*): ((?:\d+ )*)$", line)
+            if raw["types"] is None:
+                raw["types"] = line.split()
+            elif m:
+                raw["samples"].append({"values": [int(v) for v in m.group(1).split()],
+                                       "locs": [int(x) for x in m.group(2).split()]})
+            elif line.startswith(" " * 16) and raw["samples"]:
+                raw["samples"][-1].setdefault("label_lines", []).append(line.strip())
+            else:
+                fail("pprof -raw: unexpected sample line %r" % line)
+        elif part == "locations":
+            m = re.match(r"^ *(\d+): 0x([0-9a-f]+) (?:M=(\d+) )?(.*)$", line)
+            if not m:
+                fail("pprof -raw: unexpected location line %r" % line)
+            # "NAME FILE:LINE s=START" and "(SYSTEM_NAME)" when it differs;
+            # a FILE with a space in it reads wrong here (tests use none)
+            fn = re.match(r"^(.*) (\S*):(-?\d+) s=(\d+)(?:\((.*)\))?$", m.group(4))
+            if not fn:
+                fail("pprof -raw: location %s has no function: %r" % (m.group(1), line))
+            raw["locations"][int(m.group(1))] = {
+                "address": int(m.group(2), 16), "mapping": int(m.group(3) or 0),
+                "name": fn.group(1), "file": fn.group(2)}
+        else:
+            m = re.match(r"^(\d+): 0x([0-9a-f]+)/0x([0-9a-f]+)/0x([0-9a-f]+) (\S*) (\S*) ?(\S*)$", line)
+            if not m:
+                fail("pprof -raw: unexpected mapping line %r" % line)
+            raw["mappings"][int(m.group(1))] = {
+                "start": int(m.group(2), 16), "limit": int(m.group(3), 16),
+                "file": m.group(5), "bits": m.group(7)}
+    return raw
+
+
+def parse_traces(text):
+    """`pprof -traces`: per sample its labels ("%10s:  %s"), value and frames, leaf first."""
+    traces = []
+    for block in text.split("-----------+-------------------------------------------------------\n")[1:]:
+        t = {"labels": {}, "value": None, "frames": []}
+        for line in block.split("\n"):
+            if not line:
+                continue
+            if len(line) > 12 and line[10:13] == ":  ":
+                t["labels"][line[:10].strip()] = line[13:]
+            elif len(line) > 13 and line[10:13] == "   ":
+                if not t["frames"]:
+                    t["value"] = line[:10].strip()
+                t["frames"].append(line[13:])
+            else:
+                fail("pprof -traces: unexpected line %r" % line)
+        if t["frames"]:
+            traces.append(t)
+    return traces
+
+
+def check_gopprof(path, pairs):
+    """What pprof itself makes of the file. Always: it loads with no message,
+    prints only printable ASCII, every sample's locations exist, each location
+    names a non-empty function, kernel addresses sit in the [kernel.kallsyms]
+    mapping and user ones in [user], inside its bounds; only the [running] and
+    [cut short] pseudo-frames have no mapping. Then each key=value (repeatable):
+      types=threads/count | types=samples/count,wall/nanoseconds
+      period=TYPE/UNIT/N    samples=N    total=N (first values)   total2=N
+      labels=comm,state     every sample carries these label keys
+      trace=JSON            {"value": N, "frames": [leaf, ..., root],
+                            "labels": {"comm": "zoo x 100"}}: some sample
+                            (after pprof's own merge) reads exactly so
+      functions=f,g / user_functions=f,g   names pprof shows (user: in [user])
+    """
+    raw = parse_raw(run_pprof(path, ["-raw"]))
+    traces = parse_traces(run_pprof(path, ["-traces", "-sample_index=0"]))
+    maps = raw["mappings"]
+    for i, s in enumerate(raw["samples"]):
+        if len(s["values"]) != len(raw["types"]):
+            fail("sample %d has %d values for %d types" % (i, len(s["values"]), len(raw["types"])))
+        for lid in s["locs"]:
+            if lid not in raw["locations"]:
+                fail("sample %d names location %d, which pprof does not list" % (i, lid))
+    for lid, loc in raw["locations"].items():
+        if not loc["name"]:
+            fail("location %d (%#x) has a function without a name" % (lid, loc["address"]))
+        if not loc["mapping"]:
+            if loc["name"] not in ("[running]", "[cut short]"):
+                fail("location %d (%s) has no mapping" % (lid, loc["name"]))
+            continue
+        m = maps.get(loc["mapping"])
+        if not m:
+            fail("location %d names mapping %d, which pprof does not list" % (lid, loc["mapping"]))
+        want = "[kernel.kallsyms]" if loc["address"] >= KERNEL_BASE else "[user]"
+        if m["file"] != want:
+            fail("location %d at %#x is in mapping %r, not %s" % (lid, loc["address"], m["file"], want))
+        if not m["start"] <= loc["address"] < m["limit"]:
+            fail("location %d at %#x outside its mapping %#x-%#x" %
+                 (lid, loc["address"], m["start"], m["limit"]))
+        if m["bits"] != "[FN]":
+            fail("mapping %s has flags %r, want [FN]" % (m["file"], m["bits"]))
+    names = {loc["name"] for loc in raw["locations"].values()}
+    user = {loc["name"] for loc in raw["locations"].values()
+            if maps.get(loc["mapping"], {}).get("file") == "[user]"}
+    for k, v in pairs:
+        if k == "types":
+            want = v.split(",")
+            if raw["types"] != want:
+                fail("sample types %s, want %s" % (raw["types"], want))
+        elif k == "period":
+            typ, unit, n = v.split("/")
+            if raw["header"].get("PeriodType") != ["%s %s" % (typ, unit)] or \
+                    raw["header"].get("Period") != [n]:
+                fail("period %s %s, want %s" % (raw["header"].get("PeriodType"),
+                                                raw["header"].get("Period"), v))
+        elif k == "samples":
+            if len(raw["samples"]) != int(v):
+                fail("pprof reads %d samples, want %s" % (len(raw["samples"]), v))
+        elif k in ("total", "total2"):
+            i = 0 if k == "total" else 1
+            got = sum(s["values"][i] for s in raw["samples"])
+            if got != int(v):
+                fail("pprof's values [%d] add up to %d, want %s" % (i, got, v))
+        elif k == "labels":
+            for t in traces:
+                for key in v.split(","):
+                    if key not in t["labels"]:
+                        fail("a sample without label %r: %s %s" % (key, t["labels"], t["frames"][:2]))
+        elif k == "trace":
+            want = json.loads(v)
+            ok = [t for t in traces if t["frames"] == want["frames"] and
+                  ("value" not in want or t["value"] == str(want["value"])) and
+                  all(t["labels"].get(a) == b for a, b in want.get("labels", {}).items())]
+            if not ok:
+                fail("no trace reads %s; pprof's: %s" % (want, [
+                    (t["value"], t["frames"], t["labels"]) for t in traces][:6]))
+        elif k in ("functions", "user_functions"):
+            have = names if k == "functions" else user
+            for fn in v.split(","):
+                if fn and fn not in have:
+                    fail("pprof shows no function %r%s (it has %s)" %
+                         (fn, " in [user]" if k == "user_functions" else "", sorted(have)[:16]))
+        else:
+            fail("unknown check %r" % k)
+
+
 def main():
     if len(sys.argv) < 3:
         fail(__doc__)
     kind, path, kv = sys.argv[1], sys.argv[2], args_kv(sys.argv[3:])
+    if kind == "gopprof":
+        check_gopprof(path, [a.partition("=")[::2] for a in sys.argv[3:]])
+        return
     {"json": check_json, "folded": check_folded, "pprof": check_pprof}[kind](path, kv)
 
 
