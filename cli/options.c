@@ -149,16 +149,25 @@ static int opt_user_stack_bytes(struct opts *o, const char *arg)
 	return 0;
 }
 
+/* An empty path would open nothing and read as "driver not loaded". */
+static int opt_path(const char *opt, const char *arg)
+{
+	if (*arg)
+		return 0;
+	fprintf(stderr, "kstack: %s: need a file name, got \"\"\n", opt);
+	return EXIT_USAGE;
+}
+
 static int opt_device(struct opts *o, const char *arg)
 {
 	o->device = arg;
-	return 0;
+	return opt_path("-d", arg);
 }
 
 static int opt_kallsyms(struct opts *o, const char *arg)
 {
 	o->kallsyms = arg;
-	return 0;
+	return opt_path("-k", arg);
 }
 
 /* -n's help below names these bounds */
@@ -435,6 +444,10 @@ static int opts_check(struct opts *o, int nargs)
 			return EXIT_USAGE;
 		}
 		return -1;
+	}
+	if (o->quiet && o->action != CLI_VERIFY) {
+		fprintf(stderr, "kstack: -q quiets --verify: use it with --verify\n");
+		return EXIT_USAGE;
 	}
 	if (o->half == CLI_USER && (o->action != CLI_SHOW || o->no_snapshot)) {
 		fprintf(stderr, "kstack: --user excludes --verify, --raw and -S\n");

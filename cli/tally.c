@@ -61,6 +61,8 @@ int exit_status(const struct tally *t, enum cli_action action)
  */
 void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud)
 {
+	char prefix[40];
+
 	switch (err->code) {
 	case EBUSY:
 		t->running++;
@@ -83,8 +85,14 @@ void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool
 		loud = true;
 		break;
 	}
-	if (loud)
-		cli_message("thread %" PRIu64 ": %s", tid, err->message);
+	if (!loud)
+		return;
+	/* the driver's errors (lib/kdriver.c) name their thread already */
+	snprintf(prefix, sizeof(prefix), "thread %" PRIu64 ": ", tid);
+	if (!strncmp(err->message, prefix, strlen(prefix)))
+		cli_message("%s", err->message);
+	else
+		cli_message("%s%s", prefix, err->message);
 }
 
 void tally_missing(struct tally *t, const struct ks_error *why)

@@ -41,6 +41,7 @@ struct triage_opts {
 	const char *output;		/* NULL: stdout */
 	bool sample;
 	uint64_t interval_ns, duration_ns;
+	bool timing_given;		/* --interval or --duration: need --sample */
 };
 
 #define KS_SAMPLE_INTERVAL_NS	10000000ull	/* --interval default: 10 ms */
