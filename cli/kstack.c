@@ -168,7 +168,11 @@ static struct ks_error *run_snapshot(struct run *r)
 		}
 		err = frames ? frames_show_process(&f, o->ids[i]) :
 			       show_snapshot(&r->s, &r->text, o->ids[i], &r->tally, &r->snap);
-		if (err && err->code == ESRCH) {	/* report, go on */
+		if (err && err->code == EPERM) {	/* not the caller's: say which, go on */
+			tally_denied(&r->tally, err);
+			ks_error_destroy(err);
+			err = NULL;
+		} else if (err && err->code == ESRCH) {	/* report, go on */
 			ks_error_destroy(err);
 			err = target_gone(o->ids[i], false, false, 0);
 			tally_missing(&r->tally, err);

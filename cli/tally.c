@@ -51,7 +51,7 @@ int exit_status(const struct tally *t, enum cli_action action)
 
 	if (!shown)
 		return EXIT_NOTHING;
-	if (t->cut || t->missing || t->failed)
+	if (t->cut || t->missing || t->failed || t->denied)
 		return EXIT_PARTIAL;
 	/* --verify compares quiet threads: one that kept running is skipped */
 	if (action == CLI_VERIFY)
@@ -78,6 +78,14 @@ void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool
 	case EAGAIN:
 		t->ran++;
 		break;
+	case EPERM:
+		/* the driver's refusals name the thread (kdriver.c); others get its id */
+		t->denied++;
+		if (strncmp(err->message, "thread ", 7))
+			cli_message("thread %" PRIu64 ": %s", tid, err->message);
+		else
+			cli_message("%s", err->message);
+		return;
 	default:
 		t->failed++;
 		loud = true;
@@ -97,4 +105,19 @@ void tally_missing(struct tally *t, const struct ks_error *why)
 {
 	cli_message("%s", why->message);
 	t->missing++;
+}
+
+void tally_denied(struct tally *t, const struct ks_error *why)
+{
+	cli_message("%s", why->message);
+	t->denied++;
+}
+
+void tally_denied_threads(struct tally *t, size_t n)
+{
+	if (!n)
+		return;
+	cli_message("%zu %s not shown: not permitted (%s)", n, n == 1 ? "thread" : "threads",
+		    KS_DENIED_WHY);
+	t->denied += n;
 }

@@ -469,23 +469,24 @@ out:
 	return err;
 }
 
-static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid)
+/* pid into the list *v (each once: sampling meets it every round) */
+static struct ks_error *counts_once(uint64_t **v, size_t *n, size_t *cap, uint64_t pid)
 {
 	size_t i;
 
-	for (i = 0; i < counts->ngone; i++)
-		if (counts->gone[i] == pid)
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == pid)
 			return NULL;
-	if (counts->ngone == counts->gone_cap) {
-		size_t cap = counts->gone_cap ? counts->gone_cap * 2 : 8;
-		uint64_t *v = realloc(counts->gone, cap * sizeof(*v));
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		uint64_t *nv = realloc(*v, c * sizeof(*nv));
 
-		if (!v)
+		if (!nv)
 			return &ks_error_nomem;
-		counts->gone = v;
-		counts->gone_cap = cap;
+		*v = nv;
+		*cap = c;
 	}
-	counts->gone[counts->ngone++] = pid;
+	(*v)[(*n)++] = pid;
 	return NULL;
 }
 
@@ -502,16 +503,21 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapsh
 
 		err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0,
 				       snap);
-		if (err && err->code == ESRCH && !tg->all) {
-			/* a process that is gone: counted once, the others go on */
+		if (err && (err->code == ESRCH || err->code == EPERM) && !tg->all) {
+			/* gone, or not the caller's: counted once, the others go on */
+			bool gone = err->code == ESRCH;
+
 			ks_error_destroy(err);
-			err = counts_gone(counts, pid);
+			err = gone ? counts_once(&counts->gone, &counts->ngone, &counts->gone_cap, pid) :
+				     counts_once(&counts->denied, &counts->ndenied,
+						 &counts->denied_cap, pid);
 			if (err)
 				return err;
 			continue;
 		}
 		if (err)
 			return err;
+		counts->denied_threads += snap->denied;
 		err = cap_snapshot(tg, snap, c, counts);
 		if (err)
 			return err;
@@ -555,6 +561,21 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 
 		tally_missing(tally, why);
 		ks_error_destroy(why);
+	}
+	for (i = 0; i < counts->ndenied; i++) {
+		struct ks_error *why = ks_error_format(EPERM, "process %" PRIu64
+						       ": permission denied (%s)",
+						       counts->denied[i], KS_DENIED_WHY);
+
+		tally_denied(tally, why);
+		ks_error_destroy(why);
+	}
+	if (!sampled) {
+		tally_denied_threads(tally, counts->denied_threads);
+	} else if (counts->denied_threads) {
+		cli_message("%" PRIu64 " thread samples not shown: not permitted (%s)",
+			    counts->denied_threads, KS_DENIED_WHY);
+		tally->denied += counts->denied_threads;
 	}
 }
 
@@ -669,6 +690,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	if (!err) {
 		ks_grouping_finish(&g, t->min_count);
 		r.g = &g;
+		r.not_permitted = counts.denied_threads;
+		r.not_permitted_processes = counts.ndenied;
 		err = ks_report_write(&r, t->format, out);
 	}
 	if (!err)
@@ -683,6 +706,7 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	ks_cap_pool_fini(&pool);
 	ks_filter_fini(&f);
 	free(counts.gone);
+	free(counts.denied);
 out_user:
 	/* last: the pool's user frame names are the unwinder's */
 	if (user_on)

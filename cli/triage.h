@@ -85,6 +85,11 @@ struct triage_counts {
 	uint64_t failed;	/* threads not shown (said on stderr) */
 	uint64_t *gone;		/* named processes found gone (each once), malloc'd */
 	size_t ngone, gone_cap;
+	/* named processes the caller may not trace (each once), malloc'd */
+	uint64_t *denied;
+	size_t ndenied, denied_cap;
+	/* threads the driver left out as not the caller's (sampling: summed over rounds) */
+	uint64_t denied_threads;
 };
 
 struct ks_snapshot;
