@@ -419,23 +419,24 @@ out:
 	return err;
 }
 
-static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid)
+/* A named process with nothing to show (zombie: threads found but left out), once. */
+static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, uint32_t zombie)
 {
 	size_t i;
 
 	for (i = 0; i < counts->ngone; i++)
-		if (counts->gone[i] == pid)
+		if (counts->gone[i].pid == pid)
 			return NULL;
 	if (counts->ngone == counts->gone_cap) {
 		size_t cap = counts->gone_cap ? counts->gone_cap * 2 : 8;
-		uint64_t *v = realloc(counts->gone, cap * sizeof(*v));
+		struct triage_gone *v = realloc(counts->gone, cap * sizeof(*v));
 
 		if (!v)
 			return &ks_error_nomem;
 		counts->gone = v;
 		counts->gone_cap = cap;
 	}
-	counts->gone[counts->ngone++] = pid;
+	counts->gone[counts->ngone++] = (struct triage_gone){ pid, zombie };
 	return NULL;
 }
 
@@ -455,13 +456,20 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapsh
 		if (err && err->code == ESRCH && !tg->all) {
 			/* a process that is gone: counted once, the others go on */
 			ks_error_destroy(err);
-			err = counts_gone(counts, pid);
+			err = counts_gone(counts, pid, 0);
 			if (err)
 				return err;
 			continue;
 		}
 		if (err)
 			return err;
+		if (!tg->all && !snap->nr && snap->skipped) {
+			/* found, with every thread gone: a zombie, said as the listing says it */
+			err = counts_gone(counts, pid, snap->skipped);
+			if (err)
+				return err;
+			continue;
+		}
 		if (tg->user) {
 			/* this process's user half, from the same moment as snap */
 			ks_user_half_reset(tg->user);
@@ -506,9 +514,12 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	}
 	if ((sampled || !c->n) && walked)
 		tally->whole++;
+	/* sampling: a sample cut short in any round makes the profile partial */
+	tally->cut += counts->cut;
 	tally->failed += counts->failed;
 	for (i = 0; i < counts->ngone; i++) {
-		struct ks_error *why = target_gone(counts->gone[i], false, false, 0);
+		const struct triage_gone *gp = &counts->gone[i];
+		struct ks_error *why = target_gone(gp->pid, false, gp->zombie, gp->zombie);
 
 		tally_missing(tally, why);
 		ks_error_destroy(why);
