@@ -131,6 +131,14 @@ struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone
 /* Is /proc mounted for our own pid namespace (its ids are the driver's)? */
 struct ks_error *proc_is_ours(void);
 
+/*
+ * --all past one SNAPSHOT's bound: every process into l (tgid == tid),
+ * from /proc once proc_is_ours() says its ids are the driver's. why: the
+ * driver's E2BIG, consumed; with say, said on stderr with what follows
+ * (one SNAPSHOT per process: not one moment). An error names why.
+ */
+struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool say);
+
 /* frames.c: printing the driver's SNAPSHOT frames (the default path) */
 struct ks_user_half;
 struct frames {

@@ -198,6 +198,9 @@ struct ks_error *frames_show_process(struct frames *f, uint64_t pid)
 	if (err)
 		return err;
 	err = frames_print_all(f, f->snap, 0, &found);
+	/* --all past the bound takes process by process: shown as the system's SNAPSHOT shows it */
+	if (f->o->target == CLI_ALL)
+		return err;
 	if (!err && found && pid && ks_snapshot_leader_gone(f->snap, pid))
 		print_leader_exited(pid);
 	/* the process is there, but none of its threads: it is a zombie */

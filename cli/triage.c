@@ -440,44 +440,81 @@ static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, 
 	return NULL;
 }
 
+/*
+ * Process pid (0: the system) into c. A named process that is gone or a
+ * zombie is counted once (counts->gone), the others go on; one listed for
+ * --all past the bound (listed) that is gone or a zombie is left out, as
+ * the whole-system SNAPSHOT leaves it out.
+ */
+static struct ks_error *capture_process(const struct triage_target *tg, uint64_t pid, bool listed,
+					struct ks_snapshot *snap, struct ks_capture *c,
+					struct triage_counts *counts)
+{
+	uint32_t mode = tg->frames ? KSTACK_SNAP_FRAMES : KSTACK_SNAP_RAW;
+	struct ks_error *err;
+
+	err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0, snap);
+	if (err && err->code == ESRCH && pid) {
+		ks_error_destroy(err);
+		return listed ? NULL : counts_gone(counts, pid, 0);
+	}
+	if (err && err->code == E2BIG && listed) {
+		/* one process past the bound: its threads are not one group's worth of moments */
+		ks_error_destroy(err);
+		return ks_error_format(E2BIG, "process %" PRIu64 ": more than %u threads, past one SNAPSHOT's bound: --group, --format and --sample cannot take it (list it thread by thread: kstack --kernel %" PRIu64 ")",
+				       pid, KSTACK_SNAP_MAX_THREADS, pid);
+	}
+	if (err)
+		return err;
+	if (pid && !snap->nr && snap->skipped)
+		/* found, with every thread gone: a zombie, said as the listing says it */
+		return listed ? NULL : counts_gone(counts, pid, snap->skipped);
+	if (tg->user) {
+		/* this process's user half, from the same moment as snap */
+		ks_user_half_reset(tg->user);
+		err = ks_user_half_take(tg->user, &tg->s->drv, pid, snap);
+		if (err)
+			return err;
+	}
+	return cap_snapshot(tg, snap, c, counts);
+}
+
+/*
+ * --all past one SNAPSHOT's bound (E2BIG, why): one SNAPSHOT per process,
+ * listed from /proc of our own pid namespace (the driver's ids), each
+ * process one moment, the system not; said once on stderr.
+ */
+static struct ks_error *capture_per_process(const struct triage_target *tg, struct ks_error *why,
+					    struct ks_snapshot *snap, struct ks_capture *c,
+					    struct triage_counts *counts)
+{
+	struct ks_tid_list procs = { 0 };
+	struct ks_error *err;
+	size_t i;
+
+	err = all_processes(&procs, why, !counts->per_process_said);
+	counts->per_process_said = true;
+	for (i = 0; !err && i < procs.n; i++)
+		err = capture_process(tg, procs.v[i].tgid, true, snap, c, counts);
+	ks_tid_list_fini(&procs);
+	return err;
+}
+
 struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
 				struct ks_capture *c, struct triage_counts *counts)
 {
-	uint32_t mode = tg->frames ? KSTACK_SNAP_FRAMES : KSTACK_SNAP_RAW;
 	struct ks_error *err;
 	size_t i;
 
 	ks_capture_reset(c);
-	for (i = 0; i < (tg->all ? 1 : tg->npids); i++) {
-		uint64_t pid = tg->all ? 0 : tg->pids[i];
-
-		err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0,
-				       snap);
-		if (err && err->code == ESRCH && !tg->all) {
-			/* a process that is gone: counted once, the others go on */
-			ks_error_destroy(err);
-			err = counts_gone(counts, pid, 0);
-			if (err)
-				return err;
-			continue;
-		}
-		if (err)
-			return err;
-		if (!tg->all && !snap->nr && snap->skipped) {
-			/* found, with every thread gone: a zombie, said as the listing says it */
-			err = counts_gone(counts, pid, snap->skipped);
-			if (err)
-				return err;
-			continue;
-		}
-		if (tg->user) {
-			/* this process's user half, from the same moment as snap */
-			ks_user_half_reset(tg->user);
-			err = ks_user_half_take(tg->user, &tg->s->drv, pid, snap);
-			if (err)
-				return err;
-		}
-		err = cap_snapshot(tg, snap, c, counts);
+	if (tg->all) {
+		err = capture_process(tg, 0, false, snap, c, counts);
+		if (err && err->code == E2BIG)
+			return capture_per_process(tg, err, snap, c, counts);
+		return err;
+	}
+	for (i = 0; i < tg->npids; i++) {
+		err = capture_process(tg, tg->pids[i], false, snap, c, counts);
 		if (err)
 			return err;
 	}
