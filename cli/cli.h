@@ -157,6 +157,16 @@ struct ks_error *frames_show_process(struct frames *f, uint64_t pid);
 /* Thread tid alone (a missing one is counted and said, not returned). */
 struct ks_error *frames_show_thread(struct frames *f, uint64_t tid);
 
+/*
+ * per_process.c: --all after the system's SNAPSHOT said E2BIG (why,
+ * consumed): every process of all_processes() in turn, with its FRAMES
+ * records (frames) or RAW ones walked here (f->s's walker set up); one
+ * gone or a zombie by its turn is left out; one itself past the bound is
+ * listed thread by thread (STACK), the kernel half alone (--user: an
+ * error). f->o->target is CLI_ALL.
+ */
+struct ks_error *show_per_process(struct frames *f, bool frames, struct ks_error *why);
+
 /* user_print.c: a thread's user half, under its kernel half */
 struct ks_user_thread;
 struct ks_user_walk;

@@ -134,67 +134,6 @@ static struct ks_error *run_tables(struct run *r)
 }
 
 /*
- * One process past one SNAPSHOT's bound (more than KSTACK_SNAP_MAX_THREADS
- * threads in it): thread by thread (STACK), its threads listed from /proc
- * (checked ours by all_processes()); the kernel half alone, each thread
- * its own moment. Said on stderr.
- */
-static struct ks_error *run_process_threads(struct run *r, uint64_t pid)
-{
-	struct ks_tid_list l = { 0 };
-	struct ks_error *err;
-	size_t i;
-
-	if (r->o->half == CLI_USER)
-		return ks_error_format(E2BIG, "process %" PRIu64 ": more than %u threads, past one SNAPSHOT's bound: no user half for it",
-				       pid, KSTACK_SNAP_MAX_THREADS);
-	err = ks_session_walker(&r->s);
-	if (!err)
-		err = ks_threads_of(&l, NULL, pid);
-	if (err && err->code == ESRCH) {	/* exited meanwhile */
-		ks_error_destroy(err);
-		err = NULL;
-	}
-	if (!err && l.n)
-		cli_message("process %" PRIu64 ": more than %u threads, past one SNAPSHOT's bound: thread by thread, the kernel half alone",
-			    pid, KSTACK_SNAP_MAX_THREADS);
-	for (i = 0; !err && i < l.n; i++)
-		show_thread(&r->s, &r->text, &l.v[i], &r->tally, false);
-	ks_tid_list_fini(&l);
-	return err;
-}
-
-/*
- * --all past one SNAPSHOT's bound (why: the driver's E2BIG): one SNAPSHOT
- * per process (each with its user half, as the whole system's would
- * have), listed from /proc of our pid namespace; a process gone or a
- * zombie by its turn is left out, as the system's SNAPSHOT leaves it out.
- */
-static struct ks_error *run_per_process(struct run *r, struct frames *f, bool frames,
-					struct ks_error *why)
-{
-	struct ks_tid_list procs = { 0 };
-	struct ks_error *err = all_processes(&procs, why, true);
-	size_t i;
-
-	for (i = 0; !err && i < procs.n; i++) {
-		uint64_t pid = procs.v[i].tgid;
-
-		err = frames ? frames_show_process(f, pid) :
-			       show_snapshot(&r->s, &r->text, pid, &r->tally, &r->snap);
-		if (err && err->code == ESRCH) {
-			ks_error_destroy(err);
-			err = NULL;
-		} else if (err && err->code == E2BIG) {
-			ks_error_destroy(err);
-			err = run_process_threads(r, pid);
-		}
-	}
-	ks_tid_list_fini(&procs);
-	return err;
-}
-
-/*
  * PID.../--all/-t from SNAPSHOT: the driver's frames, one call per process
  * (or for the system); with a driver whose records have no tails, raw
  * stacks walked here (PID/--all only).
@@ -220,7 +159,7 @@ static struct ks_error *run_snapshot(struct run *r)
 		err = frames ? frames_show_process(&f, 0) :
 			       show_snapshot(&r->s, &r->text, 0, &r->tally, &r->snap);
 		/* over one call's bound, before any output: process by process */
-		return err && err->code == E2BIG ? run_per_process(r, &f, frames, err) : err;
+		return err && err->code == E2BIG ? show_per_process(&f, frames, err) : err;
 	}
 	for (i = 0; !err && i < o->nids; i++) {
 		size_t shown = r->tally.whole + r->tally.cut + r->tally.running;
