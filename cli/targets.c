@@ -66,7 +66,7 @@ struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool
 		return err;
 	}
 	if (say)
-		cli_message("%s: one SNAPSHOT per process, each process one moment, the system not",
+		cli_message("%s: taking one SNAPSHOT per process instead (each process is one moment, the whole system is not)",
 			    why->message);
 	ks_error_destroy(why);
 	return ks_procs_all(l, NULL);
