@@ -134,8 +134,8 @@ struct ks_error *proc_is_ours(void);
 /*
  * --all past one SNAPSHOT's bound: every process into l (tgid == tid),
  * from /proc once proc_is_ours() says its ids are the driver's. why: the
- * driver's E2BIG, consumed; with say, said on stderr with what follows
- * (one SNAPSHOT per process: not one moment). An error names why.
+ * driver's E2BIG, consumed; with say, what follows is said on stderr (one
+ * SNAPSHOT per process: not one moment). An error names why.
  */
 struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool say);
 

@@ -66,8 +66,8 @@ struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool
 		return err;
 	}
 	if (say)
-		cli_message("%s: taking one SNAPSHOT per process instead (each process is one moment, the whole system is not)",
-			    why->message);
+		cli_message("more than %u threads on the system (one SNAPSHOT's bound): taking one SNAPSHOT per process instead; each process is one moment, the whole system is not",
+			    KSTACK_SNAP_MAX_THREADS);
 	ks_error_destroy(why);
 	return ks_procs_all(l, NULL);
 }
