@@ -84,6 +84,11 @@ struct tally {
 	size_t ran;		/* kept running through every try: not shown */
 	size_t missing;		/* a requested PID/TID with no thread to show */
 	size_t failed;		/* not shown for another reason (said on stderr) */
+	/*
+	 * not shown: the caller may not trace them (said on stderr): named
+	 * processes and threads, and threads a listing left out
+	 */
+	size_t denied;
 	/* --verify: threads compared, and how they agreed */
 	size_t walked, eq_kernel, eq_proc, unreliable;
 };
@@ -92,8 +97,9 @@ struct tally {
  * 0: something shown and every requested thread whole (a running thread's
  *    line is whole: there is no stack to cut);
  * 1: something shown, but a stack was cut short, a thread kept running
- *    (--verify skips those), a requested id was missing or a thread
- *    failed (--verify: also agreement below the bar);
+ *    (--verify skips those), a requested id was missing, a thread
+ *    failed or was not the caller's to see (--verify: also agreement
+ *    below the bar);
  * 2: nothing shown.
  */
 int exit_status(const struct tally *t, enum cli_action action);
@@ -116,6 +122,18 @@ void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool
 
 /* A requested id that has no thread: say why (stderr) and count it. */
 void tally_missing(struct tally *t, const struct ks_error *why);
+
+/*
+ * A process or thread the caller may not trace (an EPERM error that names
+ * it: "process N: permission denied (...)"): said on stderr and counted.
+ */
+void tally_denied(struct tally *t, const struct ks_error *why);
+
+/*
+ * n threads a listing (--all, a process) left out because the caller may
+ * not see them: "N threads not shown: not permitted" on stderr, counted.
+ */
+void tally_denied_threads(struct tally *t, size_t n);
 
 /* targets.c: the threads the command line names, listed through the driver */
 struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
@@ -148,6 +166,13 @@ struct frames {
 	const struct opts *o;
 	struct tally *tally;
 	struct ks_user_half *user;	/* the user half of each thread too; NULL: not */
+	/*
+	 * --all past one SNAPSHOT's bound (show_per_process()): each process
+	 * shown as the system's SNAPSHOT shows it, threads not the caller's
+	 * summed here and said once at the end.
+	 */
+	bool per_process;
+	size_t denied;
 };
 
 /* Does the driver hand out FRAMES records with tails, and names? */

@@ -198,11 +198,16 @@ struct ks_error *frames_show_process(struct frames *f, uint64_t pid)
 	if (err)
 		return err;
 	err = frames_print_all(f, f->snap, 0, &found);
-	/* --all past the bound takes process by process: shown as the system's SNAPSHOT shows it */
-	if (f->o->target == CLI_ALL)
+	/* --all past the bound, process by process: shown as the system's SNAPSHOT shows it */
+	if (f->per_process) {
+		f->denied += f->snap->denied;
 		return err;
+	}
 	if (!err && found && pid && ks_snapshot_leader_gone(f->snap, pid))
 		print_leader_exited(pid);
+	/* threads the driver left out as not the caller's to see: said, counted */
+	if (!err)
+		tally_denied_threads(f->tally, f->snap->denied);
 	/* the process is there, but none of its threads: it is a zombie */
 	if (!err && !found && pid && f->snap->skipped) {
 		struct ks_error *why = target_gone(pid, false, true, f->snap->skipped);
@@ -218,7 +223,7 @@ struct ks_error *frames_show_thread(struct frames *f, uint64_t tid)
 	struct kstack_thread_context ctx;
 	struct ks_error *err;
 	uint64_t pid = tid;
-	bool found;
+	bool found, denied;
 
 	/*
 	 * Its process: named by its tgid where the thread's context gives it,
@@ -228,8 +233,18 @@ struct ks_error *frames_show_thread(struct frames *f, uint64_t tid)
 	err = ks_driver_thread_context(&f->s->drv, tid, &ctx);
 	if (!err)
 		pid = ctx.tgid;
+	denied = err && err->code == EPERM;
 	ks_error_destroy(err);
 	err = frames_take(f, pid, &tid);
+	if ((err && err->code == EPERM) || (!err && denied && f->snap->denied)) {
+		/* its process refused, or the thread alone: named as asked for */
+		ks_error_destroy(err);
+		err = ks_error_format(EPERM, "thread %" PRIu64 ": permission denied (%s)", tid,
+				      KS_DENIED_WHY);
+		tally_denied(f->tally, err);
+		ks_error_destroy(err);
+		return NULL;
+	}
 	if (err && err->code == ESRCH) {
 		ks_error_destroy(err);
 		err = target_gone(tid, true, false, 0);

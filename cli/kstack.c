@@ -7,6 +7,7 @@
  * and lib/.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +142,7 @@ static struct ks_error *run_tables(struct run *r)
 static struct ks_error *run_snapshot(struct run *r)
 {
 	const struct opts *o = r->o;
-	struct frames f = { &r->s, &r->text, &r->snap, o, &r->tally, NULL };
+	struct frames f = { &r->s, &r->text, &r->snap, o, &r->tally, NULL, false, 0 };
 	bool frames = frames_usable(&r->s.drv);
 	struct ks_error *err = NULL;
 	size_t i;
@@ -170,7 +171,11 @@ static struct ks_error *run_snapshot(struct run *r)
 		}
 		err = frames ? frames_show_process(&f, o->ids[i]) :
 			       show_snapshot(&r->s, &r->text, o->ids[i], &r->tally, &r->snap);
-		if (err && err->code == ESRCH) {	/* report, go on */
+		if (err && err->code == EPERM) {	/* not the caller's: say which, go on */
+			tally_denied(&r->tally, err);
+			ks_error_destroy(err);
+			err = NULL;
+		} else if (err && err->code == ESRCH) {	/* report, go on */
 			ks_error_destroy(err);
 			err = target_gone(o->ids[i], false, false, 0);
 			tally_missing(&r->tally, err);
@@ -266,19 +271,50 @@ out:
 	return rc;
 }
 
+/*
+ * Everything printed reached its file: a full disk, a closed or failing
+ * stdout is an error (exit 2), not a listing silently cut short. gnulib's
+ * close_stdout() rule: an error flagged on the stream, or a close that
+ * fails. A run that already failed (exit 2) has said why, a report's
+ * write error included (lib/report.c): not twice.
+ */
+static int close_stdout(int rc)
+{
+	bool failed_before = ferror(stdout);
+	int e;
+
+	errno = 0;
+	if ((fclose(stdout) == 0 && !failed_before) || rc == EXIT_NOTHING)
+		return rc;
+	e = errno;
+	if (failed_before && e == 0)
+		cli_message("writing standard output failed");
+	else
+		cli_message("writing standard output: %s", strerror(e));
+	return EXIT_NOTHING;
+}
+
 int main(int argc, char **argv)
 {
 	static char outbuf[1 << 16];
 	struct opts o;
 	int rc;
 
+	/*
+	 * A closed stdout would be taken by the next open() (the driver's fd)
+	 * and the listing written into it: refuse it before anything opens.
+	 */
+	if (fcntl(STDOUT_FILENO, F_GETFD) < 0) {
+		cli_message("standard output is closed");
+		return EXIT_NOTHING;
+	}
 	/* into a pipe or file, many short lines go out in large blocks */
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	rc = opts_parse(argc, argv, &o);
-	if (rc >= 0)
-		return rc;
-	rc = run(&o);
-	opts_fini(&o);
-	return rc;
+	if (rc < 0) {
+		rc = run(&o);
+		opts_fini(&o);
+	}
+	return close_stdout(rc);
 }

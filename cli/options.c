@@ -149,16 +149,25 @@ static int opt_user_stack_bytes(struct opts *o, const char *arg)
 	return 0;
 }
 
+/* An empty path would open nothing and read as "driver not loaded". */
+static int opt_path(const char *opt, const char *arg)
+{
+	if (*arg)
+		return 0;
+	fprintf(stderr, "kstack: %s: need a file name, got \"\"\n", opt);
+	return EXIT_USAGE;
+}
+
 static int opt_device(struct opts *o, const char *arg)
 {
 	o->device = arg;
-	return 0;
+	return opt_path("-d", arg);
 }
 
 static int opt_kallsyms(struct opts *o, const char *arg)
 {
 	o->kallsyms = arg;
-	return 0;
+	return opt_path("-k", arg);
 }
 
 /* -n's help below names these bounds */
@@ -382,8 +391,10 @@ static void usage(FILE *f, const char *prog)
 "      thread, and /proc for at least 99%% of them)\n"
 "  1   partial: something shown, but a stack was cut short, a thread kept\n"
 "      running (also: ran while its user stack was copied, twice), a\n"
-"      requested id has no thread, or a thread failed (--verify: agreement\n"
-"      below that bar; where the walkers agree but a stack was cut short,\n"
+"      requested id has no thread, a thread failed, or a process or thread\n"
+"      was not the caller's to trace (named on stderr; --all: counted)\n"
+"      (--verify: agreement below that bar; where the walkers agree but a\n"
+"      stack was cut short,\n"
 "      by -n or where the kernel's own unwinder stops too, the verdict\n"
 "      reads \"verify: PASSED (N stacks cut short: partial)\")\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
@@ -433,6 +444,10 @@ static int opts_check(struct opts *o, int nargs)
 			return EXIT_USAGE;
 		}
 		return -1;
+	}
+	if (o->quiet && o->action != CLI_VERIFY) {
+		fprintf(stderr, "kstack: -q quiets --verify: use it with --verify\n");
+		return EXIT_USAGE;
 	}
 	if (o->half == CLI_USER && (o->action != CLI_SHOW || o->no_snapshot)) {
 		fprintf(stderr, "kstack: --user excludes --verify, --raw and -S\n");

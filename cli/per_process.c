@@ -52,8 +52,9 @@ struct ks_error *show_per_process(struct frames *f, bool frames, struct ks_error
 {
 	struct ks_tid_list procs = { 0 };
 	struct ks_error *err = all_processes(&procs, why, true);
-	size_t i;
+	size_t i, denied_procs = 0;
 
+	f->per_process = true;
 	for (i = 0; !err && i < procs.n; i++) {
 		uint64_t pid = procs.v[i].tgid;
 
@@ -62,11 +63,24 @@ struct ks_error *show_per_process(struct frames *f, bool frames, struct ks_error
 		if (err && err->code == ESRCH) {
 			ks_error_destroy(err);
 			err = NULL;
+		} else if (err && err->code == EPERM) {
+			/* not the caller's: left out, as the system's SNAPSHOT leaves them */
+			ks_error_destroy(err);
+			err = NULL;
+			denied_procs++;
 		} else if (err && err->code == E2BIG) {
 			ks_error_destroy(err);
 			err = show_process_threads(f, pid);
 		}
 	}
+	f->per_process = false;
 	ks_tid_list_fini(&procs);
+	if (denied_procs) {
+		cli_message("%zu %s not shown: not permitted (%s)", denied_procs,
+			    denied_procs == 1 ? "process" : "processes", KS_DENIED_WHY);
+		f->tally->denied += denied_procs;
+	}
+	tally_denied_threads(f->tally, f->denied);
+	f->denied = 0;
 	return err;
 }

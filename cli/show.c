@@ -325,5 +325,7 @@ struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text,
 	free(noted);
 	if (!err && pid && ks_snapshot_leader_gone(snap, pid))
 		print_leader_exited(pid);
+	if (!err)
+		tally_denied_threads(c, snap->denied);
 	return err;
 }

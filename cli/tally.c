@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -44,7 +45,7 @@ int exit_status(const struct tally *t, enum cli_action action)
 
 	if (!shown)
 		return EXIT_NOTHING;
-	if (t->cut || t->missing || t->failed)
+	if (t->cut || t->missing || t->failed || t->denied)
 		return EXIT_PARTIAL;
 	/* --verify compares quiet threads: one that kept running is skipped */
 	if (action == CLI_VERIFY)
@@ -60,6 +61,8 @@ int exit_status(const struct tally *t, enum cli_action action)
  */
 void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud)
 {
+	char prefix[40];
+
 	switch (err->code) {
 	case EBUSY:
 		t->running++;
@@ -69,17 +72,46 @@ void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool
 	case EAGAIN:
 		t->ran++;
 		break;
+	case EPERM:
+		/* the driver's refusals name the thread (kdriver.c); others get its id */
+		t->denied++;
+		if (strncmp(err->message, "thread ", 7))
+			cli_message("thread %" PRIu64 ": %s", tid, err->message);
+		else
+			cli_message("%s", err->message);
+		return;
 	default:
 		t->failed++;
 		loud = true;
 		break;
 	}
-	if (loud)
-		cli_message("thread %" PRIu64 ": %s", tid, err->message);
+	if (!loud)
+		return;
+	/* the driver's errors (lib/kdriver.c) name their thread already */
+	snprintf(prefix, sizeof(prefix), "thread %" PRIu64 ": ", tid);
+	if (!strncmp(err->message, prefix, strlen(prefix)))
+		cli_message("%s", err->message);
+	else
+		cli_message("%s%s", prefix, err->message);
 }
 
 void tally_missing(struct tally *t, const struct ks_error *why)
 {
 	cli_message("%s", why->message);
 	t->missing++;
+}
+
+void tally_denied(struct tally *t, const struct ks_error *why)
+{
+	cli_message("%s", why->message);
+	t->denied++;
+}
+
+void tally_denied_threads(struct tally *t, size_t n)
+{
+	if (!n)
+		return;
+	cli_message("%zu %s not shown: not permitted (%s)", n, n == 1 ? "thread" : "threads",
+		    KS_DENIED_WHY);
+	t->denied += n;
 }

@@ -82,15 +82,24 @@ struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone
 	return ks_error_format(ESRCH, "%s %" PRIu64 ": no such %s", what, id, what);
 }
 
-/* Threads of one process (0: all) through the driver, or from /proc where that is ours. */
+/*
+ * Threads of one process (0: all) through the driver, or from /proc where
+ * that is ours; the threads it left out as not ours to see are said and
+ * counted in t.
+ */
 static struct ks_error *list_process(struct ks_driver *drv, uint64_t pid, struct ks_tid_list *l,
-				     uint32_t *gone)
+				     uint32_t *gone, struct tally *t)
 {
 	struct ks_error *err;
+	uint32_t denied = 0;
 
 	*gone = 0;
-	if (drv->version.caps & KSTACK_CAP_SNAPSHOT)
-		return ks_threads_driver(drv, pid, l, gone);
+	if (drv->version.caps & KSTACK_CAP_SNAPSHOT) {
+		err = ks_threads_driver(drv, pid, l, gone, &denied);
+		if (!err)
+			tally_denied_threads(t, denied);
+		return err;
+	}
 	/* a driver without SNAPSHOT: /proc, if it numbers threads as the driver does */
 	err = proc_is_ours();
 	if (err)
@@ -98,7 +107,10 @@ static struct ks_error *list_process(struct ks_driver *drv, uint64_t pid, struct
 	return pid ? ks_threads_of(l, NULL, pid) : ks_threads_all(l, NULL);
 }
 
-/* Thread tid, with its process and name, into l; *found: its id exists. */
+/*
+ * Thread tid, with its process and name, into l; *found: its id exists.
+ * EPERM: the thread is not the caller's to see.
+ */
 static struct ks_error *list_thread(struct ks_driver *drv, uint64_t tid, struct ks_tid_list *l,
 				    bool *found, uint32_t *gone)
 {
@@ -106,19 +118,24 @@ static struct ks_error *list_thread(struct ks_driver *drv, uint64_t tid, struct 
 	struct ks_tid_list all = { 0 };
 	struct ks_error *err;
 	uint64_t pid = tid;
+	uint32_t denied = 0;
 	size_t i;
 
 	*found = false;
 	err = ks_driver_thread_context(drv, tid, &ctx);
 	if (!err)
 		pid = ctx.tgid;
+	if (err && err->code == EPERM)
+		return err;	/* it names the thread */
 	ks_error_destroy(err);
 	/*
 	 * Its process's threads: named by its tgid when the context gave it,
 	 * else by the thread's own id (the driver takes the thread group of
 	 * the task an id names).
 	 */
-	err = list_process(drv, pid, &all, gone);
+	err = drv->version.caps & KSTACK_CAP_SNAPSHOT ?
+		ks_threads_driver(drv, pid, &all, gone, &denied) :
+		list_process(drv, pid, &all, gone, NULL);
 	if (err && err->code == ESRCH) {
 		ks_error_destroy(err);
 		err = NULL;
@@ -148,7 +165,7 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
 	size_t i;
 
 	if (o->target == CLI_ALL) {
-		err = list_process(drv, 0, l, &gone);
+		err = list_process(drv, 0, l, &gone, t);
 		if (err && err->code == E2BIG) {
 			/* past one call's bound: per process, listed from /proc if ours */
 			cli_message("%s; listing from /proc", err->message);
@@ -170,12 +187,19 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
 				err = NULL;
 			}
 		} else {
-			err = list_process(drv, o->ids[i], l, &gone);
+			err = list_process(drv, o->ids[i], l, &gone, t);
 			if (err && err->code == ESRCH) {
 				ks_error_destroy(err);
 				err = NULL;
 				found = false;
 			}
+		}
+		if (err && err->code == EPERM) {
+			/* not the caller's to see: named on stderr, the others go on */
+			tally_denied(t, err);
+			ks_error_destroy(err);
+			err = NULL;
+			continue;
 		}
 		if (!err && l->n == before) {
 			struct ks_error *why = target_gone(o->ids[i], o->target == CLI_TIDS,

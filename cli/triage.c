@@ -440,11 +440,33 @@ static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, 
 	return NULL;
 }
 
+/* pid into the list *v (each once: sampling meets it every round) */
+static struct ks_error *counts_once(uint64_t **v, size_t *n, size_t *cap, uint64_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == pid)
+			return NULL;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		uint64_t *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return &ks_error_nomem;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = pid;
+	return NULL;
+}
+
 /*
  * Process pid (0: the system) into c. A named process that is gone or a
  * zombie is counted once (counts->gone), the others go on; one listed for
  * --all past the bound (listed) that is gone or a zombie is left out, as
- * the whole-system SNAPSHOT leaves it out.
+ * the whole-system SNAPSHOT leaves it out. Not the caller's: a named one
+ * is counted once (counts->denied), a listed one in counts->denied_listed.
  */
 static struct ks_error *capture_process(const struct triage_target *tg, uint64_t pid, bool listed,
 					struct ks_snapshot *snap, struct ks_capture *c,
@@ -458,6 +480,15 @@ static struct ks_error *capture_process(const struct triage_target *tg, uint64_t
 		ks_error_destroy(err);
 		return listed ? NULL : counts_gone(counts, pid, 0);
 	}
+	if (err && err->code == EPERM && pid) {
+		/* not the caller's: a named one counted once; --all's counted, said once */
+		ks_error_destroy(err);
+		if (listed) {
+			counts->denied_listed++;
+			return NULL;
+		}
+		return counts_once(&counts->denied, &counts->ndenied, &counts->denied_cap, pid);
+	}
 	if (err && err->code == E2BIG && listed) {
 		/* one process past the bound: its threads are not one group's worth of moments */
 		ks_error_destroy(err);
@@ -466,6 +497,7 @@ static struct ks_error *capture_process(const struct triage_target *tg, uint64_t
 	}
 	if (err)
 		return err;
+	counts->denied_threads += snap->denied;
 	if (pid && !snap->nr && snap->skipped)
 		/* found, with every thread gone: a zombie, said as the listing says it */
 		return listed ? NULL : counts_gone(counts, pid, snap->skipped);
@@ -560,6 +592,26 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 
 		tally_missing(tally, why);
 		ks_error_destroy(why);
+	}
+	for (i = 0; i < counts->ndenied; i++) {
+		struct ks_error *why = ks_error_format(EPERM, "process %" PRIu64
+						       ": permission denied (%s)",
+						       counts->denied[i], KS_DENIED_WHY);
+
+		tally_denied(tally, why);
+		ks_error_destroy(why);
+	}
+	if (counts->denied_listed) {
+		cli_message("%" PRIu64 " %s not shown: not permitted (%s)", counts->denied_listed,
+			    counts->denied_listed == 1 ? "process" : "processes", KS_DENIED_WHY);
+		tally->denied += counts->denied_listed;
+	}
+	if (!sampled) {
+		tally_denied_threads(tally, counts->denied_threads);
+	} else if (counts->denied_threads) {
+		cli_message("%" PRIu64 " thread samples not shown: not permitted (%s)",
+			    counts->denied_threads, KS_DENIED_WHY);
+		tally->denied += counts->denied_threads;
 	}
 }
 
@@ -674,6 +726,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	if (!err) {
 		ks_grouping_finish(&g, t->min_count);
 		r.g = &g;
+		r.not_permitted = counts.denied_threads;
+		r.not_permitted_processes = counts.ndenied + counts.denied_listed;
 		err = ks_report_write(&r, t->format, out);
 	}
 	if (!err)
@@ -688,6 +742,7 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	ks_cap_pool_fini(&pool);
 	ks_filter_fini(&f);
 	free(counts.gone);
+	free(counts.denied);
 out_user:
 	/* last: the pool's user frame names are the unwinder's */
 	if (user_on)

@@ -41,6 +41,7 @@ struct triage_opts {
 	const char *output;		/* NULL: stdout */
 	bool sample;
 	uint64_t interval_ns, duration_ns;
+	bool timing_given;		/* --interval or --duration: need --sample */
 };
 
 #define KS_SAMPLE_INTERVAL_NS	10000000ull	/* --interval default: 10 ms */
@@ -92,6 +93,13 @@ struct triage_counts {
 	struct triage_gone *gone;	/* named processes with nothing to show (each once), malloc'd */
 	size_t ngone, gone_cap;
 	bool per_process_said;	/* --all past one SNAPSHOT's bound: said once */
+	/* --all past the bound: processes the caller may not trace (sampling: summed) */
+	uint64_t denied_listed;
+	/* named processes the caller may not trace (each once), malloc'd */
+	uint64_t *denied;
+	size_t ndenied, denied_cap;
+	/* threads the driver left out as not the caller's (sampling: summed over rounds) */
+	uint64_t denied_threads;
 };
 
 struct ks_snapshot;

@@ -97,10 +97,12 @@ int triage_opt(struct triage_opts *t, int opt, const char *arg)
 	case KS_OPT_INTERVAL:
 		if (!triage_parse_duration(arg, &t->interval_ns))
 			return triage_bad("--interval", arg, "a duration such as 10ms, 500us, 1s");
+		t->timing_given = true;
 		break;
 	case KS_OPT_DURATION:
 		if (!triage_parse_duration(arg, &t->duration_ns))
 			return triage_bad("--duration", arg, "a duration such as 5s, 1500ms, 2m");
+		t->timing_given = true;
 		break;
 	default:
 		return 0;
@@ -123,6 +125,10 @@ bool triage_opts_check(const struct triage_opts *t, bool all, int npids)
 	ks_filter_fini(&f);
 	if (t->min_count && t->group == KS_GROUP_NONE && !t->sample) {
 		fprintf(stderr, "kstack: --min-count counts a group's threads: use it with --group\n");
+		return false;
+	}
+	if (t->timing_given && !t->sample) {
+		fprintf(stderr, "kstack: --interval and --duration time --sample: use them with --sample\n");
 		return false;
 	}
 	if (!all && npids <= 0) {

@@ -103,6 +103,9 @@ struct ks_error *ks_driver_thread_context(struct ks_driver *drv, uint64_t tid,
 		if (e == EBUSY)
 			return ks_error_format(e, "thread %llu: running on a CPU right now",
 					       (unsigned long long)tid);
+		if (e == EPERM || e == EACCES)
+			return ks_error_format(EPERM, "thread %llu: permission denied (%s)",
+					       (unsigned long long)tid, KS_DENIED_WHY);
 		return ks_error_format(e, "thread %llu: THREAD_CONTEXT: %s",
 				       (unsigned long long)tid, strerror(e));
 	}
@@ -127,6 +130,9 @@ struct ks_error *ks_driver_stack(struct ks_driver *drv, uint64_t tid, uint64_t *
 		if (e == EBUSY || e == EAGAIN)
 			return ks_error_format(e, "thread %llu: ran during the walk",
 					       (unsigned long long)tid);
+		if (e == EPERM || e == EACCES)
+			return ks_error_format(EPERM, "thread %llu: permission denied (%s)",
+					       (unsigned long long)tid, KS_DENIED_WHY);
 		return ks_error_format(e, "thread %llu: STACK: %s",
 				       (unsigned long long)tid, strerror(e));
 	}

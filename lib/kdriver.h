@@ -7,6 +7,12 @@
 #ifndef KSTACK_KDRIVER_H
 #define KSTACK_KDRIVER_H
 
+/*
+ * Why the driver refuses a thread the caller may not trace (EPERM): the
+ * words of every "permission denied (...)" the tool prints.
+ */
+#define KS_DENIED_WHY "not allowed to trace it: kstack checks ptrace access as /proc/PID/stack does"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

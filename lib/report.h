@@ -40,6 +40,12 @@ struct ks_report {
 	uint64_t start_ns;		/* wall clock (CLOCK_REALTIME) at the start */
 	uint64_t walked;		/* threads captured (sampling: summed over rounds) */
 	struct ks_filter_counts left;	/* left out by the filters */
+	/*
+	 * left out as not the caller's to see (the driver refused them):
+	 * threads of the listed processes or the system (sampling: summed
+	 * over rounds), and named processes refused whole (each once)
+	 */
+	uint64_t not_permitted, not_permitted_processes;
 	bool interrupted;		/* ended early by a signal */
 };
 

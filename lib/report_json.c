@@ -253,6 +253,12 @@ struct ks_error *ks_report_json(const struct ks_report *r, FILE *out)
 	ks_json_set(left, "min_count", ks_json_u64(r->sampled ? g->min_count_samples :
 						   g->min_count_threads), &ok);
 	ks_json_set(left, "min_count_groups", ks_json_u64(g->min_count_groups), &ok);
+	/* only when there are any: a report without stays valid for older readers */
+	if (r->not_permitted)
+		ks_json_set(left, "not_permitted", ks_json_u64(r->not_permitted), &ok);
+	if (r->not_permitted_processes)
+		ks_json_set(left, "not_permitted_processes",
+			    ks_json_u64(r->not_permitted_processes), &ok);
 	ks_json_set(doc, "left_out", left, &ok);
 	if (r->sampled) {
 		json_t *s = json_object();

@@ -443,7 +443,7 @@ struct ks_error *ks_report_pprof(const struct ks_report *r, FILE *out)
 	uint8_t *buf = NULL;
 	int64_t comment;
 	size_t i, len;
-	char note[160];
+	char note[256];
 
 	ks_pp_cstr(&pp, "");	/* string_table[0] must be "" */
 	pp.samples = calloc(g->n ? g->n : 1, sizeof(*pp.samples));
@@ -476,8 +476,10 @@ struct ks_error *ks_report_pprof(const struct ks_report *r, FILE *out)
 	prof.sample_type = vtp;
 	prof.time_nanos = (int64_t)r->start_ns;
 	snprintf(note, sizeof(note), "kstack: %" PRIu64 " threads walked, %" PRIu64
-		 " left out by filters, %" PRIu64 " by --min-count", r->walked,
-		 ks_report_left_out(r), r->sampled ? g->min_count_samples : g->min_count_threads);
+		 " left out by filters, %" PRIu64 " by --min-count, %" PRIu64
+		 " threads and %" PRIu64 " processes not permitted", r->walked,
+		 ks_report_left_out(r), r->sampled ? g->min_count_samples : g->min_count_threads,
+		 r->not_permitted, r->not_permitted_processes);
 	comment = ks_pp_cstr(&pp, note);
 	prof.comment = &comment;
 	prof.n_comment = 1;

@@ -147,6 +147,12 @@ static void ks_text_summary(const struct ks_report *r, FILE *out)
 				r->sampled ? g->min_count_samples : g->min_count_threads,
 				g->min_count_groups);
 	}
+	if (r->not_permitted)
+		fprintf(out, "; %" PRIu64 " %s not permitted", r->not_permitted,
+			r->sampled ? "thread samples" : "threads");
+	if (r->not_permitted_processes)
+		fprintf(out, "; %" PRIu64 " %s not permitted", r->not_permitted_processes,
+			r->not_permitted_processes == 1 ? "process" : "processes");
 	fputc('\n', out);
 }
 

@@ -90,6 +90,11 @@ struct ks_error *ks_session_walker(struct ks_session *s)
 		err = ks_ksyms_load(&s->ksyms, o->kallsyms ? o->kallsyms : "/proc/kallsyms");
 		if (err)
 			goto fail;
+		if (!s->ksyms.nsyms) {
+			err = ks_error_format(EINVAL, "%s: no symbols in it",
+					      o->kallsyms ? o->kallsyms : "/proc/kallsyms");
+			goto fail;
+		}
 		if (!ks_ksyms_has_addresses(&s->ksyms)) {
 			err = ks_error_format(EPERM, "%s shows no addresses: run as root (kptr_restrict)",
 					      o->kallsyms ? o->kallsyms : "/proc/kallsyms");

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "lockdown.h"
 #include "snapshot.h"
 
 /* A system grows threads between our two calls: a few tries suffice. */
@@ -50,7 +51,10 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 						       (unsigned long long)req.bytes_used, snap->cap);
 			snap->used = (size_t)req.bytes_used;
 			snap->nr = req.nr_threads;
-			snap->skipped = req.nr_skipped;
+			/* an older driver leaves nr_denied as sent (0) */
+			snap->denied = (drv->version.caps & KSTACK_CAP_SNAP_DENIED) &&
+				       req.nr_denied <= req.nr_skipped ? req.nr_denied : 0;
+			snap->skipped = req.nr_skipped - snap->denied;
 			return NULL;
 		}
 		if (errno != ENOSPC) {
@@ -59,6 +63,14 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 			if (e == ESRCH)
 				return ks_error_format(e, "process %llu: no such process",
 						       (unsigned long long)pid);
+			/*
+			 * The caller passed (the device opened, VERSION answered):
+			 * refused is the target, as /proc/PID/stack refuses it.
+			 */
+			if ((e == EPERM || e == EACCES) && pid &&
+			    (mode != KSTACK_SNAP_RAW || !ks_memory_refused(drv)))
+				return ks_error_format(EPERM, "process %llu: permission denied (%s)",
+						       (unsigned long long)pid, KS_DENIED_WHY);
 			if (e == E2BIG)
 				return ks_error_format(e, "SNAPSHOT: more than %u threads%s; ask per process",
 						       KSTACK_SNAP_MAX_THREADS,

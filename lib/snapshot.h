@@ -20,6 +20,12 @@ struct ks_snapshot {
 	size_t used;		/* bytes of records in buf */
 	uint32_t nr;		/* records */
 	uint32_t skipped;	/* threads that exited before their turn */
+	/*
+	 * threads left out because the caller may not see them (the driver's
+	 * nr_denied); 0 from a driver without KSTACK_CAP_SNAP_DENIED, whose
+	 * skipped then counts them too
+	 */
+	uint32_t denied;
 	bool tails;		/* records were asked to end in a kstack_snap_tail */
 };
 
@@ -30,6 +36,9 @@ struct ks_snapshot {
  * repeated. A driver with KSTACK_CAP_SNAP_TAIL is asked to end every
  * record in a tail (snap->tails; ks_snapshot_tail()); an older one is
  * asked with the v1 request and its records have none.
+ * A process the caller may not trace (pid != 0): EPERM, "process PID:
+ * permission denied (...)"; the threads of the system it may not see are
+ * left out and counted (snap->denied).
  */
 struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t mode,
 				  uint32_t max_frames, struct ks_snapshot *snap);

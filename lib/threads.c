@@ -25,7 +25,7 @@ struct ks_error *ks_tid_list_add(struct ks_tid_list *l, uint64_t tgid, uint64_t 
 }
 
 struct ks_error *ks_threads_driver(struct ks_driver *drv, uint64_t pid, struct ks_tid_list *l,
-				   uint32_t *gone_ret)
+				   uint32_t *gone_ret, uint32_t *denied_ret)
 {
 	struct ks_snapshot snap = { 0 };
 	const struct kstack_snap_thread *r;
@@ -37,6 +37,7 @@ struct ks_error *ks_threads_driver(struct ks_driver *drv, uint64_t pid, struct k
 	if (err)
 		goto out;
 	*gone_ret = snap.skipped;
+	*denied_ret = snap.denied;
 	while ((r = ks_snapshot_next(&snap, &off, &data, &err))) {
 		err = ks_tid_list_add(l, r->tgid, r->tid);
 		if (err)

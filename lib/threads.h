@@ -45,10 +45,12 @@ struct ks_error *ks_procs_all(struct ks_tid_list *l, const char *proc);
  * Every thread of process pid (0: of the system) as the driver numbers
  * them, from one SNAPSHOT (frames mode, one frame each: its cheapest).
  * ESRCH: no such process. *gone_ret: threads that had exited (a process
- * found with all its threads gone is a zombie). ENOTSUP: no SNAPSHOT.
+ * found with all its threads gone is a zombie); *denied_ret: threads left
+ * out as not the caller's to see. ENOTSUP: no SNAPSHOT. EPERM: process
+ * pid is not the caller's to see.
  */
 struct ks_error *ks_threads_driver(struct ks_driver *drv, uint64_t pid, struct ks_tid_list *l,
-				   uint32_t *gone_ret);
+				   uint32_t *gone_ret, uint32_t *denied_ret);
 
 void ks_tid_list_fini(struct ks_tid_list *l);
 

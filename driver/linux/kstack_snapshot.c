@@ -292,7 +292,7 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 static int kstack_snap_check(const struct kstack_snapshot *req)
 {
 	/* unknown flags may ask for what this driver cannot give: refuse them */
-	if (req->flags & ~KSTACK_SNAP_WANT_TAIL || req->reserved)
+	if (req->flags & ~KSTACK_SNAP_WANT_TAIL || req->reserved || req->reserved2)
 		return -EINVAL;
 	if (req->mode == KSTACK_SNAP_FRAMES || req->mode == KSTACK_SNAP_FRAMES_KERNEL)
 		return req->max_frames && req->max_frames <= KSTACK_FRAMES_MAX ? 0 : -EINVAL;
@@ -337,6 +337,7 @@ static void kstack_snap_reset(struct kstack_snap *sn)
 {
 	sn->req.nr_threads = 0;
 	sn->req.nr_skipped = 0;
+	sn->req.nr_denied = 0;
 	sn->req.bytes_used = 0;
 	sn->req.bytes_needed = 0;
 	sn->out.len = 0;
@@ -353,9 +354,11 @@ static void kstack_snap_add(struct kstack_snap *sn, struct task_struct *t)
 				     sn->use_memo ? &sn->memo : NULL, rec);
 
 	if (ret) {
-		/* exited before its turn, or not the caller's to see */
+		/* exited before its turn, or not the caller's to see: counted apart */
 		if (ret == -ESRCH || ret == -EACCES)
 			req->nr_skipped++;
+		if (ret == -EACCES)
+			req->nr_denied++;
 		return;
 	}
 	req->bytes_needed += rec->rec_size;

@@ -81,6 +81,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_SYMBOLIZE		(1u << 6)
 #define KSTACK_CAP_SNAP_TAIL		(1u << 7)	/* SNAPSHOT records end in a kstack_snap_tail on request */
 #define KSTACK_CAP_MODULE_ORC		(1u << 8)	/* Linux: MODULE_ORC */
+#define KSTACK_CAP_SNAP_DENIED		(1u << 9)	/* SNAPSHOT fills nr_denied (hdr.size >= 80) */
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -305,15 +306,28 @@ struct kstack_snapshot {
 	kstack_u32 mode;	/* in: KSTACK_SNAP_FRAMES, _RAW or _FRAMES_KERNEL */
 	kstack_u32 max_frames;	/* in: FRAMES*: per thread, 1 .. KSTACK_FRAMES_MAX */
 	kstack_u32 nr_threads;	/* out: records written */
-	kstack_u32 nr_skipped;	/* out: threads gone before their turn, or not the caller's to see */
+	kstack_u32 nr_skipped;	/* out: threads gone before their turn, or not the caller's to see (nr_denied of them) */
 	kstack_u64 bytes_used;	/* out: bytes of records written */
 	kstack_u64 bytes_needed;	/* out: bytes all records would need */
 	/* v1 ends here (64 bytes); a driver without these ignores them */
 	kstack_u32 flags;	/* in: KSTACK_SNAP_WANT_* */
 	kstack_u32 reserved;
+	/*
+	 * 80 bytes and more (KSTACK_CAP_SNAP_DENIED); a driver without them
+	 * leaves them as sent, so a tool checks the cap before it reads them.
+	 * nr_denied: out, a count of threads: those of nr_skipped left out
+	 * because the caller may not see them (Linux: ptrace_may_access(task,
+	 * PTRACE_MODE_ATTACH_FSCREDS) refused, as /proc/PID/task/TID/stack
+	 * would refuse it); nr_skipped - nr_denied exited before their turn.
+	 * Written back with the other out fields (success, or -ENOSPC).
+	 */
+	kstack_u32 nr_denied;
+	kstack_u32 reserved2;	/* in: 0 */
 };
 /* the size of struct kstack_snapshot before it grew */
 #define KSTACK_SNAPSHOT_V1_SIZE	64u
+/* the size from which a driver with KSTACK_CAP_SNAP_DENIED fills nr_denied */
+#define KSTACK_SNAPSHOT_DENIED_SIZE	80u
 
 struct kstack_snap_thread {
 	kstack_u32 rec_size;	/* bytes of this record incl. data, multiple of 8 */
@@ -435,7 +449,8 @@ struct kstack_module_orcs {
  * Requests about one thread (THREAD_CONTEXT, STACK, SNAPSHOT of a pid,
  * READ_MEMORY of a thread's stack) also need the access /proc/PID/stack
  * needs (ptrace_may_access, PTRACE_MODE_ATTACH_FSCREDS): EPERM; a
- * whole-system SNAPSHOT leaves such threads out (counted in nr_skipped).
+ * whole-system SNAPSHOT leaves such threads out (counted in nr_skipped,
+ * and apart in nr_denied).
  * Under kernel lockdown (confidentiality) READ_MEMORY and RAW snapshots
  * are refused with EPERM, as /proc/kcore is; frames, names and contexts
  * (THREAD_CONTEXT's fp then 0: it is a word of the stack) are still served.
@@ -494,7 +509,7 @@ KSTACK_ASSERT(version, sizeof(struct kstack_version) == 144);
 KSTACK_ASSERT(read_memory, sizeof(struct kstack_read_memory) == 32);
 KSTACK_ASSERT(thread_context, sizeof(struct kstack_thread_context) == 112);
 KSTACK_ASSERT(stack, sizeof(struct kstack_stack) == 72);
-KSTACK_ASSERT(snapshot, sizeof(struct kstack_snapshot) == 72);
+KSTACK_ASSERT(snapshot, sizeof(struct kstack_snapshot) == 80);
 KSTACK_ASSERT(user_regs, sizeof(struct kstack_user_regs) == 168);
 KSTACK_ASSERT(ret_fixup, sizeof(struct kstack_ret_fixup) == 16);
 KSTACK_ASSERT(snap_tail, sizeof(struct kstack_snap_tail) == 184);

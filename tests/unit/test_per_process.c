@@ -24,7 +24,7 @@
 
 /* The fake driver: its fd, which processes it answers how, what it was asked. */
 static int fake_fd = -1;
-static uint64_t e2big_pid = NONE, zombie_pid = NONE, gone_pid = NONE;
+static uint64_t e2big_pid = NONE, zombie_pid = NONE, gone_pid = NONE, denied_pid = NONE;
 static size_t fake_records;	/* processes answered with a record */
 static bool whole_asked;	/* the system's SNAPSHOT (pid 0) was asked */
 
@@ -48,6 +48,10 @@ static int fake_snapshot(struct kstack_snapshot *q)
 	}
 	if (q->pid == gone_pid) {
 		errno = ESRCH;
+		return -1;
+	}
+	if (q->pid == denied_pid) {
+		errno = EPERM;	/* not the caller's to trace */
 		return -1;
 	}
 	if (q->pid == zombie_pid) {
@@ -136,7 +140,7 @@ static int fake_setup(void **state)
 		.s = &fk.s, .names = &fk.names, .all = true,
 		.max_frames = KS_WALK_DEFAULT_MAX, .frames = true, .retake = true,
 	};
-	e2big_pid = zombie_pid = gone_pid = NONE;
+	e2big_pid = zombie_pid = gone_pid = denied_pid = NONE;
 	fake_records = 0;
 	whole_asked = false;
 	*state = &fk;
@@ -157,6 +161,22 @@ static int fake_teardown(void **state)
 	close(fake_fd);
 	fake_fd = -1;
 	return 0;
+}
+
+/* A process of /proc other than init, us and our parent (NONE: none). */
+static uint64_t other_pid(void)
+{
+	struct ks_tid_list l = { 0 };
+	uint64_t pid = NONE;
+	size_t i;
+
+	assert_no_error(ks_procs_all(&l, NULL));
+	for (i = 0; i < l.n && pid == NONE; i++)
+		if (l.v[i].tgid != 1 && l.v[i].tgid != (uint64_t)getpid() &&
+		    l.v[i].tgid != (uint64_t)getppid())
+			pid = l.v[i].tgid;
+	ks_tid_list_fini(&l);
+	return pid;
 }
 
 static bool capture_has(const struct ks_capture *c, uint64_t tgid)
@@ -180,8 +200,12 @@ static void triage_all_per_process(void **state)
 	/* a zombie and a process gone by their turn: left out, as the system's SNAPSHOT does */
 	zombie_pid = (uint64_t)getppid();
 	gone_pid = 1;
+	/* one not ours: left out, counted (said once by the tally) */
+	denied_pid = other_pid();
 	assert_no_error(triage_capture(&fk->tg, &fk->snap, &fk->c, &fk->counts));
 	assert_true(whole_asked);
+	assert_int_equal(fk->counts.denied_listed, denied_pid == NONE ? 0 : 1);
+	assert_int_equal(fk->counts.ndenied, 0);
 	assert_true(fk->counts.per_process_said);
 	assert_true(fake_records >= 1);
 	assert_int_equal(fk->c.n, fake_records);
@@ -253,7 +277,7 @@ static struct ks_error *listing(struct fake *fk, enum cli_half half, struct tall
 {
 	struct opts o = { .action = CLI_SHOW, .target = CLI_ALL, .half = half };
 	struct ks_stack_text text;
-	struct frames f = { &fk->s, &text, &fk->snap, &o, tally, NULL };
+	struct frames f = { &fk->s, &text, &fk->snap, &o, tally, NULL, false, 0 };
 	struct ks_error *err, *why = ks_error_format(E2BIG, "SNAPSHOT: more than %u threads",
 						     KSTACK_SNAP_MAX_THREADS);
 	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
@@ -285,7 +309,17 @@ static void listing_per_process(void **state)
 	/* each process's thread shown whole; the zombie and the gone one not missing */
 	assert_int_equal(tally.whole, fake_records);
 	assert_int_equal(tally.cut + tally.missing + tally.failed + tally.running, 0);
+	assert_int_equal(tally.denied, 0);
 	assert_int_equal(exit_status(&tally, CLI_SHOW), EXIT_ALL);
+	/* a process not ours: left out and counted, not the end of the listing */
+	denied_pid = other_pid();
+	if (denied_pid == NONE)
+		return;
+	memset(&tally, 0, sizeof(tally));
+	fake_records = 0;
+	assert_no_error(listing(fk, CLI_KERNEL, &tally));
+	assert_int_equal(tally.whole, fake_records);
+	assert_int_equal(tally.denied, 1);
 }
 
 /* --user: a process past the bound has no user half to list: an error. */

@@ -610,6 +610,39 @@ static void test_json_min_count_and_sampled(void **state)
 	ks_grouping_fini(&g);
 }
 
+/*
+ * Threads and processes the driver refused: JSON left_out counts them (read
+ * back against the schema), the text closing line says them.
+ */
+static void test_not_permitted(void **state)
+{
+	struct ks_grouping g;
+	struct ks_report r = { .not_permitted = 95, .not_permitted_processes = 1 };
+	char path[256], *text;
+	FILE *f;
+
+	(void)state;
+	group_zoo(&g, KS_GROUP_WHOLE, 0);
+	r.g = &g;
+	r.walked = g.samples;
+	snprintf(path, sizeof(path), "%s/report-denied-%d.json",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_no_error(ks_report_write(&r, KS_FORMAT_JSON, f));
+	fclose(f);
+	expect_reader("json", path, "left_not_permitted=95 left_not_permitted_processes=1");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_no_error(ks_report_write(&r, KS_FORMAT_TEXT, f));
+	fclose(f);
+	text = slurp(path);
+	unlink(path);
+	assert_non_null(strstr(text, "; 95 threads not permitted; 1 process not permitted\n"));
+	free(text);
+	ks_grouping_fini(&g);
+}
+
 /* The reader itself: a document that breaks the schema fails. */
 static void test_json_reader_rejects(void **state)
 {
@@ -1022,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(test_json_ungrouped_filtered),
 		cmocka_unit_test(test_json_min_count_and_sampled),
 		cmocka_unit_test(test_json_reader_rejects),
+		cmocka_unit_test(test_not_permitted),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof),
 		cmocka_unit_test(test_pprof_go_grouped),

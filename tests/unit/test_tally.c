@@ -39,6 +39,37 @@ static void show_rule(void **state)
 	assert_int_equal(exit_status(&t, CLI_RAW), EXIT_PARTIAL);
 }
 
+/* a process or thread the caller may not trace: said, counted, exit 1 (2 if alone) */
+static void denied_rule(void **state)
+{
+	struct ks_error *e = ks_error_format(EPERM, "thread 7: permission denied (x)");
+	struct tally t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	tally_denied(&t, e);
+	assert_int_equal(t.denied, 1);
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_NOTHING);	/* nothing else shown */
+	t.whole = 1;
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+	assert_int_equal(exit_status(&t, CLI_RAW), EXIT_PARTIAL);
+	memset(&t, 0, sizeof(t));
+	t.walked = t.eq_kernel = 1;
+	tally_denied_threads(&t, 0);	/* none left out: nothing said, nothing counted */
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
+	tally_denied_threads(&t, 95);
+	assert_int_equal(t.denied, 95);
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_PARTIAL);
+	/* a thread's EPERM met on the way (-S, --raw, --verify) counts as denied, not failed */
+	memset(&t, 0, sizeof(t));
+	t.whole = 1;
+	tally_error(&t, e, 7, false);
+	assert_int_equal(t.denied, 1);
+	assert_int_equal(t.failed, 0);
+	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+	ks_error_destroy(e);
+}
+
 static void verify_rule(void **state)
 {
 	struct tally t;
@@ -104,6 +135,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(show_rule),
+		cmocka_unit_test(denied_rule),
 		cmocka_unit_test(verify_rule),
 		cmocka_unit_test(verify_cut_stack_is_partial),
 	};

@@ -78,6 +78,11 @@ static void test_checks(void **state)
 	assert_false(triage_opts_check(&t, true, 0));
 	triage_opt(&t, KS_OPT_COMM, "^kworker");
 	assert_true(triage_opts_check(&t, true, 0));
+	/* --interval / --duration time --sample: alone they would be ignored */
+	triage_opt(&t, KS_OPT_DURATION, "1s");
+	assert_false(triage_opts_check(&t, true, 0));
+	triage_opt(&t, KS_OPT_SAMPLE, NULL);
+	assert_true(triage_opts_check(&t, true, 0));
 }
 
 int main(void)

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -373,6 +374,33 @@ static int child_no_ptrace(void *arg)
 		  "ret %d records %ld, thread %s, nr_skipped %u", r1, n, r ? "present" : "absent",
 		  s.nr_skipped);
 	refusals++;
+	/* told apart from threads that exited: nr_denied, a part of nr_skipped */
+	tu_result(r1 == 0 && s.nr_denied >= 1 && s.nr_denied <= s.nr_skipped,
+		  "target: whole-system SNAPSHOT counts the refused threads in nr_denied",
+		  "ret %d nr_denied %u nr_skipped %u", r1, s.nr_denied, s.nr_skipped);
+	{
+		/*
+		 * A tool that knows only the 72-byte request (before nr_denied):
+		 * served, and nothing written past its size.
+		 */
+		struct kstack_snapshot old;
+
+		memset(&old, 0, sizeof(old));
+		old.hdr.version = KSTACK_PROTO_VERSION;
+		old.hdr.size = offsetof(struct kstack_snapshot, nr_denied);
+		old.mode = KSTACK_SNAP_FRAMES;
+		old.max_frames = KSTACK_FRAMES_MAX;
+		old.buffer = (uintptr_t)snapbuf;
+		old.buffer_size = sizeof(snapbuf);
+		old.nr_denied = 0xa5a5a5a5u;
+		old.reserved2 = 0xa5a5a5a5u;
+		r1 = ioctl(fd, KSTACK_IOCTL_SNAPSHOT, &old);
+		tu_result(r1 == 0 && old.nr_threads >= 1 && old.nr_denied == 0xa5a5a5a5u &&
+			  old.reserved2 == 0xa5a5a5a5u,
+			  "target: a 72-byte SNAPSHOT request (older tool) served, nothing written past it",
+			  "ret %d errno %d nr_threads %u nr_denied %#x", r1, errno, old.nr_threads,
+			  old.nr_denied);
+	}
 	/* our own threads stay ours */
 	r1 = tu_snap(fd, getpid(), KSTACK_SNAP_FRAMES, snapbuf, sizeof(snapbuf), &s);
 	tu_result(r1 == 0 && s.nr_threads >= 1,
