@@ -1,5 +1,5 @@
 #!/bin/bash
-# Scale suite (make scale; not in make check: about 80 s under TCG, more
+# Scale suite (make scale; not in make check: 80-90 s under TCG, more
 # than check may grow by; the fallback's logic is unit-tested there,
 # tests/unit/test_per_process.c): `kstack --all` past one
 # SNAPSHOT's bound (KSTACK_SNAP_MAX_THREADS, 65,536 threads: the driver's
