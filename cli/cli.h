@@ -160,6 +160,14 @@ struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone
 /* Is /proc mounted for our own pid namespace (its ids are the driver's)? */
 struct ks_error *proc_is_ours(void);
 
+/*
+ * --all past one SNAPSHOT's bound: every process into l (tgid == tid),
+ * from /proc once proc_is_ours() says its ids are the driver's. why: the
+ * driver's E2BIG, consumed; with say, what follows is said on stderr (one
+ * SNAPSHOT per process: not one moment). An error names why.
+ */
+struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool say);
+
 /* frames.c: printing the driver's SNAPSHOT frames (the default path) */
 struct ks_user_half;
 struct frames {
@@ -169,6 +177,13 @@ struct frames {
 	const struct opts *o;
 	struct tally *tally;
 	struct ks_user_half *user;	/* the user half of each thread too; NULL: not */
+	/*
+	 * --all past one SNAPSHOT's bound (show_per_process()): each process
+	 * shown as the system's SNAPSHOT shows it, threads not the caller's
+	 * summed here and said once at the end.
+	 */
+	bool per_process;
+	size_t denied;
 };
 
 /* Does the driver hand out FRAMES records with tails, and names? */
@@ -177,6 +192,16 @@ bool frames_usable(const struct ks_driver *drv);
 struct ks_error *frames_show_process(struct frames *f, uint64_t pid);
 /* Thread tid alone (a missing one is counted and said, not returned). */
 struct ks_error *frames_show_thread(struct frames *f, uint64_t tid);
+
+/*
+ * per_process.c: --all after the system's SNAPSHOT said E2BIG (why,
+ * consumed): every process of all_processes() in turn, with its FRAMES
+ * records (frames) or RAW ones walked here (f->s's walker set up); one
+ * gone or a zombie by its turn is left out; one itself past the bound is
+ * listed thread by thread (STACK), the kernel half alone (--user: an
+ * error). f->o->target is CLI_ALL.
+ */
+struct ks_error *show_per_process(struct frames *f, bool frames, struct ks_error *why);
 
 /* user_print.c: a thread's user half, under its kernel half */
 struct ks_user_thread;

@@ -228,6 +228,11 @@ struct ks_error *frames_show_process(struct frames *f, uint64_t pid)
 	if (err)
 		return err;
 	err = frames_print_all(f, f->snap, 0, &found);
+	/* --all past the bound, process by process: shown as the system's SNAPSHOT shows it */
+	if (f->per_process) {
+		f->denied += f->snap->denied;
+		return err;
+	}
 	if (!err && found && pid && ks_snapshot_leader_gone(f->snap, pid))
 		print_leader_exited(pid);
 	/* threads the driver left out as not the caller's to see: said, counted */

@@ -142,7 +142,7 @@ static struct ks_error *run_tables(struct run *r)
 static struct ks_error *run_snapshot(struct run *r)
 {
 	const struct opts *o = r->o;
-	struct frames f = { &r->s, &r->text, &r->snap, o, &r->tally, NULL };
+	struct frames f = { &r->s, &r->text, &r->snap, o, &r->tally, NULL, false, 0 };
 	bool frames = frames_usable(&r->s.drv);
 	struct ks_error *err = NULL;
 	size_t i;
@@ -156,9 +156,12 @@ static struct ks_error *run_snapshot(struct run *r)
 		if (err)
 			return err;
 	}
-	if (o->target == CLI_ALL)
-		return frames ? frames_show_process(&f, 0) :
-				show_snapshot(&r->s, &r->text, 0, &r->tally, &r->snap);
+	if (o->target == CLI_ALL) {
+		err = frames ? frames_show_process(&f, 0) :
+			       show_snapshot(&r->s, &r->text, 0, &r->tally, &r->snap);
+		/* over one call's bound, before any output: process by process */
+		return err && err->code == E2BIG ? show_per_process(&f, frames, err) : err;
+	}
 	for (i = 0; !err && i < o->nids; i++) {
 		size_t shown = r->tally.whole + r->tally.cut + r->tally.running;
 
@@ -252,12 +255,6 @@ static int run(const struct opts *o)
 				      "--user: the driver gives no SNAPSHOT records with user registers");
 	else
 		err = run_threads(&r);
-	if (err && err->code == E2BIG && o->target == CLI_ALL && o->action == CLI_SHOW) {
-		/* over one call's bound, before any output: thread by thread */
-		cli_message("%s; reading thread by thread", err->message);
-		ks_error_destroy(err);
-		err = run_threads(&r);
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!err && o->action == CLI_VERIFY)
 		verify_summary(&r.tally, (double)(t1.tv_sec - t0.tv_sec) +

@@ -47,6 +47,16 @@ static void sample_progress(uint64_t elapsed, uint64_t duration, uint64_t rounds
 		(double)elapsed / 1e9, (double)duration / 1e9, rounds, threads);
 }
 
+/* Samples of this round cut short (frame limit, walk stopped, ran during it). */
+static void sample_count_cut(const struct ks_capture *c, struct triage_counts *counts)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if ((c->v[i].flags & (KS_CAP_PARTIAL | KS_CAP_RUNNING)) == KS_CAP_PARTIAL)
+			counts->cut++;
+}
+
 struct ks_error *triage_sample(const struct triage_target *tg, const struct triage_opts *t,
 			       const struct ks_filter *f, struct ks_cap_pool *pool,
 			       struct ks_grouping *g, struct ks_report *r,
@@ -77,6 +87,7 @@ struct ks_error *triage_sample(const struct triage_target *tg, const struct tria
 			break;
 		r->walked += c.walked;
 		ks_filter_capture(f, &c, &r->left);
+		sample_count_cut(&c, counts);
 		err = ks_grouping_add(g, &c);
 		if (err)
 			break;

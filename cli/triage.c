@@ -469,6 +469,27 @@ out:
 	return err;
 }
 
+/* A named process with nothing to show (zombie: threads found but left out), once. */
+static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, uint32_t zombie)
+{
+	size_t i;
+
+	for (i = 0; i < counts->ngone; i++)
+		if (counts->gone[i].pid == pid)
+			return NULL;
+	if (counts->ngone == counts->gone_cap) {
+		size_t cap = counts->gone_cap ? counts->gone_cap * 2 : 8;
+		struct triage_gone *v = realloc(counts->gone, cap * sizeof(*v));
+
+		if (!v)
+			return &ks_error_nomem;
+		counts->gone = v;
+		counts->gone_cap = cap;
+	}
+	counts->gone[counts->ngone++] = (struct triage_gone){ pid, zombie };
+	return NULL;
+}
+
 /* pid into the list *v (each once: sampling meets it every round) */
 static struct ks_error *counts_once(uint64_t **v, size_t *n, size_t *cap, uint64_t pid)
 {
@@ -490,35 +511,86 @@ static struct ks_error *counts_once(uint64_t **v, size_t *n, size_t *cap, uint64
 	return NULL;
 }
 
+/*
+ * Process pid (0: the system) into c. A named process that is gone or a
+ * zombie is counted once (counts->gone), the others go on; one listed for
+ * --all past the bound (listed) that is gone or a zombie is left out, as
+ * the whole-system SNAPSHOT leaves it out. Not the caller's: a named one
+ * is counted once (counts->denied), a listed one in counts->denied_listed.
+ */
+static struct ks_error *capture_process(const struct triage_target *tg, uint64_t pid, bool listed,
+					struct ks_snapshot *snap, struct ks_capture *c,
+					struct triage_counts *counts)
+{
+	uint32_t mode = tg->frames ? KSTACK_SNAP_FRAMES : KSTACK_SNAP_RAW;
+	struct ks_error *err;
+
+	err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0, snap);
+	if (err && err->code == ESRCH && pid) {
+		ks_error_destroy(err);
+		return listed ? NULL : counts_gone(counts, pid, 0);
+	}
+	if (err && err->code == EPERM && pid) {
+		/* not the caller's: a named one counted once; --all's counted, said once */
+		ks_error_destroy(err);
+		if (listed) {
+			counts->denied_listed++;
+			return NULL;
+		}
+		return counts_once(&counts->denied, &counts->ndenied, &counts->denied_cap, pid);
+	}
+	if (err && err->code == E2BIG && listed) {
+		/* one process past the bound: its threads are not one group's worth of moments */
+		ks_error_destroy(err);
+		return ks_error_format(E2BIG, "process %" PRIu64 ": more than %u threads, past one SNAPSHOT's bound: --group, --format and --sample cannot take it (list it thread by thread: kstack --kernel %" PRIu64 ")",
+				       pid, KSTACK_SNAP_MAX_THREADS, pid);
+	}
+	if (err)
+		return err;
+	counts->denied_threads += snap->denied;
+	if (pid && !snap->nr && snap->skipped)
+		/* found, with every thread gone: a zombie, said as the listing says it */
+		return listed ? NULL : counts_gone(counts, pid, snap->skipped);
+	/* the user half is taken process by process in cap_snapshot() */
+	return cap_snapshot(tg, snap, c, counts);
+}
+
+/*
+ * --all past one SNAPSHOT's bound (E2BIG, why): one SNAPSHOT per process,
+ * listed from /proc of our own pid namespace (the driver's ids), each
+ * process one moment, the system not; said once on stderr.
+ */
+static struct ks_error *capture_per_process(const struct triage_target *tg, struct ks_error *why,
+					    struct ks_snapshot *snap, struct ks_capture *c,
+					    struct triage_counts *counts)
+{
+	struct ks_tid_list procs = { 0 };
+	struct ks_error *err;
+	size_t i;
+
+	err = all_processes(&procs, why, !counts->per_process_said);
+	counts->per_process_said = true;
+	for (i = 0; !err && i < procs.n; i++)
+		err = capture_process(tg, procs.v[i].tgid, true, snap, c, counts);
+	ks_tid_list_fini(&procs);
+	return err;
+}
+
 struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
 				struct ks_capture *c, struct triage_counts *counts)
 {
-	uint32_t mode = tg->frames ? KSTACK_SNAP_FRAMES : KSTACK_SNAP_RAW;
 	struct ks_error *err;
 	size_t i;
 
 	ks_capture_reset(c);
-	for (i = 0; i < (tg->all ? 1 : tg->npids); i++) {
-		uint64_t pid = tg->all ? 0 : tg->pids[i];
-
-		err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0,
-				       snap);
-		if (err && (err->code == ESRCH || err->code == EPERM) && !tg->all) {
-			/* gone, or not the caller's: counted once, the others go on */
-			bool gone = err->code == ESRCH;
-
-			ks_error_destroy(err);
-			err = gone ? counts_once(&counts->gone, &counts->ngone, &counts->gone_cap, pid) :
-				     counts_once(&counts->denied, &counts->ndenied,
-						 &counts->denied_cap, pid);
-			if (err)
-				return err;
-			continue;
-		}
-		if (err)
-			return err;
-		counts->denied_threads += snap->denied;
-		err = cap_snapshot(tg, snap, c, counts);
+	if (tg->all) {
+		err = capture_process(tg, 0, false, snap, c, counts);
+		if (err && err->code == E2BIG)
+			return capture_per_process(tg, err, snap, c, counts);
+		return err;
+	}
+	for (i = 0; i < tg->npids; i++) {
+		err = capture_process(tg, tg->pids[i], false, snap, c, counts);
 		if (err)
 			return err;
 	}
@@ -555,9 +627,12 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	}
 	if ((sampled || !c->n) && walked)
 		tally->whole++;
+	/* sampling: a sample cut short in any round makes the profile partial */
+	tally->cut += counts->cut;
 	tally->failed += counts->failed;
 	for (i = 0; i < counts->ngone; i++) {
-		struct ks_error *why = target_gone(counts->gone[i], false, false, 0);
+		const struct triage_gone *gp = &counts->gone[i];
+		struct ks_error *why = target_gone(gp->pid, false, gp->zombie, gp->zombie);
 
 		tally_missing(tally, why);
 		ks_error_destroy(why);
@@ -569,6 +644,11 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 
 		tally_denied(tally, why);
 		ks_error_destroy(why);
+	}
+	if (counts->denied_listed) {
+		cli_message("%" PRIu64 " %s not shown: not permitted (%s)", counts->denied_listed,
+			    counts->denied_listed == 1 ? "process" : "processes", KS_DENIED_WHY);
+		tally->denied += counts->denied_listed;
 	}
 	if (!sampled) {
 		tally_denied_threads(tally, counts->denied_threads);
@@ -691,7 +771,7 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		ks_grouping_finish(&g, t->min_count);
 		r.g = &g;
 		r.not_permitted = counts.denied_threads;
-		r.not_permitted_processes = counts.ndenied;
+		r.not_permitted_processes = counts.ndenied + counts.denied_listed;
 		err = ks_report_write(&r, t->format, out);
 	}
 	if (!err)

@@ -80,11 +80,21 @@ struct triage_target {
 	bool user_flags;		/* a user half cut short marks the thread partial */
 };
 
+/* A named process with no thread to show: gone, or a zombie. */
+struct triage_gone {
+	uint64_t pid;
+	uint32_t zombie;	/* threads the driver found but left out (0: no such process) */
+};
+
 /* What a capture could not show. */
 struct triage_counts {
 	uint64_t failed;	/* threads not shown (said on stderr) */
-	uint64_t *gone;		/* named processes found gone (each once), malloc'd */
+	uint64_t cut;		/* --sample: samples cut short, over every round */
+	struct triage_gone *gone;	/* named processes with nothing to show (each once), malloc'd */
 	size_t ngone, gone_cap;
+	bool per_process_said;	/* --all past one SNAPSHOT's bound: said once */
+	/* --all past the bound: processes the caller may not trace (sampling: summed) */
+	uint64_t denied_listed;
 	/* named processes the caller may not trace (each once), malloc'd */
 	uint64_t *denied;
 	size_t ndenied, denied_cap;

@@ -113,6 +113,24 @@ struct ks_error *ks_threads_all(struct ks_tid_list *l, const char *proc)
 	return err;
 }
 
+struct ks_error *ks_procs_all(struct ks_tid_list *l, const char *proc)
+{
+	struct dirent *de;
+	struct ks_error *err = NULL;
+	DIR *d = opendir(proc ? proc : "/proc");
+
+	if (!d)
+		return ks_error_format(errno, "%s: %s", proc ? proc : "/proc", strerror(errno));
+	while (!err && (de = readdir(d))) {
+		uint64_t pid;
+
+		if (ks_numeric(de->d_name, &pid))
+			err = ks_tid_list_add(l, pid, pid);
+	}
+	closedir(d);
+	return err;
+}
+
 void ks_tid_list_fini(struct ks_tid_list *l)
 {
 	free(l->v);

@@ -34,6 +34,14 @@ struct ks_error *ks_threads_of(struct ks_tid_list *l, const char *proc, uint64_t
 struct ks_error *ks_threads_all(struct ks_tid_list *l, const char *proc);
 
 /*
+ * Every process on the system (its numeric entries: thread group ids, as
+ * /proc lists them; tgid == tid in each entry), kernel threads included,
+ * in /proc's order. Ids are /proc's namespace's: check it is
+ * ours (proc_is_ours()) before giving them to the driver.
+ */
+struct ks_error *ks_procs_all(struct ks_tid_list *l, const char *proc);
+
+/*
  * Every thread of process pid (0: of the system) as the driver numbers
  * them, from one SNAPSHOT (frames mode, one frame each: its cheapest).
  * ESRCH: no such process. *gone_ret: threads that had exited (a process

@@ -197,7 +197,39 @@ if [ "$rc" = 0 ] && grep -q '"interrupted": true' /tmp/int.json; then
 else
 	fail "triage: --sample after SIGINT: exit $rc; $(tail -c 200 /tmp/int.json) $(head -c 200 /tmp/int.err)"
 fi
+# --- one exit rule in every mode: a --sample whose samples were cut short
+# (here at -n 2 frames, every thread in every round) exits 1, as --group does
+kstack --sample "$alt" --interval 20ms --duration 1s -n 2 >/tmp/sn.txt 2>/tmp/sn.err
+rc=$?
+kstack --group -n 2 "$alt" >/dev/null 2>&1
+rc2=$?
+if [ "$rc" = 1 ] && [ "$rc2" = 1 ] && grep -q '^\.\.\. truncated at 2 frames' /tmp/sn.txt; then
+	pass "triage: --sample -n 2: samples truncated at 2 frames exit 1, as --group -n 2 does"
+else
+	fail "triage: --sample -n 2: exit $rc (--group -n 2: $rc2); $(grep -c 'truncated at' /tmp/sn.txt) truncated groups"
+fi
 kill "$alt"
+
+# --- a zombie says it is one in the grouped, format and sampling modes too
+rm -f /tmp/zombie.txt
+procstates zombie /tmp/zombie.txt &
+zparent=$!
+if wait_file /tmp/zombie.txt; then
+	z=$(cat /tmp/zombie.txt)
+	for mode in "--group" "--format json" "--format folded" "--format pprof -o /tmp/z.pb.gz" \
+		"--sample --interval 20ms --duration 200ms"; do
+		kstack $mode "$z" >/tmp/z.out 2>/tmp/z.err
+		rc=$?
+		if [ "$rc" = 2 ] && grep -q "process $z: has exited and is a zombie" /tmp/z.err; then
+			pass "triage: kstack $mode ZOMBIE: exit 2, says it is a zombie"
+		else
+			fail "triage: kstack $mode ZOMBIE: exit $rc; stderr: $(head -c 200 /tmp/z.err | tr '\n' ' ')"
+		fi
+	done
+else
+	fail "triage: procstates zombie did not start"
+fi
+kill $zparent 2>/dev/null
 
 # --- whole stacks (issue 11's user half in issue 12's reports): ustack's
 # threads have known user call chains (main -> a -> b -> c -> nanosleep).
