@@ -184,6 +184,7 @@ struct frames {
 	 */
 	bool per_process;
 	size_t denied;
+	size_t no_user;			/* --all --user: kernel threads left out */
 };
 
 /* Does the driver hand out FRAMES records with tails, and names? */

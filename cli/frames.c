@@ -103,6 +103,34 @@ static void frames_retake_thread(struct frames *f, const struct kstack_snap_thre
 	ks_walk_result_fini(&w);
 }
 
+/*
+ * --user, a record without a user half: a kernel thread has none (--all
+ * leaves them out, summed once at the end; a PID or TID that names one is
+ * said and counted as not shown); a user thread without its user-mode
+ * registers (exiting) is said and counted as cut short. Never dropped
+ * without a word.
+ */
+static void frames_no_user_half(struct frames *f, const struct kstack_snap_thread *r)
+{
+	struct ks_error *why;
+
+	if (r->flags & KSTACK_TF_KTHREAD) {
+		if (f->o->target == CLI_ALL) {
+			f->no_user++;
+			return;
+		}
+		why = ks_error_format(ENODATA, "thread %" PRIu64 ": a kernel thread: no user half (--user)",
+				      r->tid);
+		tally_missing(f->tally, why);
+	} else {
+		why = ks_error_format(ENODATA, "thread %" PRIu64 ": no user-mode registers: no user half",
+				      r->tid);
+		cli_message("%s", why->message);
+		f->tally->cut++;
+	}
+	ks_error_destroy(why);
+}
+
 static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
 			 const uint64_t *frames, struct ks_stack_text_entry *noted)
 {
@@ -132,8 +160,10 @@ static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
 		frames_retake_thread(f, r, ut, uw, hp);
 		return;
 	}
-	if (f->o->half == CLI_USER && !ut)
-		return;		/* no user half: a kernel thread */
+	if (f->o->half == CLI_USER && !ut) {
+		frames_no_user_half(f, r);
+		return;
+	}
 	whole = ks_snapshot_frames_end(r, frames, &end);
 	ks_stack_text_put_header(stdout, r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
 	if (f->o->half == CLI_USER) {

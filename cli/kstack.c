@@ -142,7 +142,9 @@ static struct ks_error *run_tables(struct run *r)
 static struct ks_error *run_snapshot(struct run *r)
 {
 	const struct opts *o = r->o;
-	struct frames f = { &r->s, &r->text, &r->snap, o, &r->tally, NULL, false, 0 };
+	struct frames f = {
+		.s = &r->s, .text = &r->text, .snap = &r->snap, .o = o, .tally = &r->tally,
+	};
 	bool frames = frames_usable(&r->s.drv);
 	struct ks_error *err = NULL;
 	size_t i;
@@ -160,7 +162,13 @@ static struct ks_error *run_snapshot(struct run *r)
 		err = frames ? frames_show_process(&f, 0) :
 			       show_snapshot(&r->s, &r->text, 0, &r->tally, &r->snap);
 		/* over one call's bound, before any output: process by process */
-		return err && err->code == E2BIG ? show_per_process(&f, frames, err) : err;
+		if (err && err->code == E2BIG)
+			err = show_per_process(&f, frames, err);
+		/* --user asks for user halves: the threads without one, summed */
+		if (!err && f.no_user)
+			cli_message("%zu kernel %s left out: no user half (--user)", f.no_user,
+				    f.no_user == 1 ? "thread" : "threads");
+		return err;
 	}
 	for (i = 0; !err && i < o->nids; i++) {
 		size_t shown = r->tally.whole + r->tally.cut + r->tally.running;

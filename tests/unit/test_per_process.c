@@ -277,7 +277,7 @@ static struct ks_error *listing(struct fake *fk, enum cli_half half, struct tall
 {
 	struct opts o = { .action = CLI_SHOW, .target = CLI_ALL, .half = half };
 	struct ks_stack_text text;
-	struct frames f = { &fk->s, &text, &fk->snap, &o, tally, NULL, false, 0 };
+	struct frames f = { .s = &fk->s, .text = &text, .snap = &fk->snap, .o = &o, .tally = tally };
 	struct ks_error *err, *why = ks_error_format(E2BIG, "SNAPSHOT: more than %u threads",
 						     KSTACK_SNAP_MAX_THREADS);
 	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);

@@ -416,3 +416,29 @@ echo "--- kstack ustack_dyn (both halves):"
 block /tmp/keep-ustack_dyn.txt "$(awk -v RS= 'NR == 1 { print $1 }' /tmp/keep-ustack_dyn.txt)"
 echo "--- kstack ustack32:"
 block /tmp/keep-ustack32.txt "$(awk -v RS= 'NR == 1 { print $1 }' /tmp/keep-ustack32.txt)"
+
+# --- --user and threads without a user half: never left out without a word
+sleep 1000 &
+us=$!
+kstack --user 2 >/tmp/u.out 2>/tmp/u.err
+rc=$?
+[ "$rc" = 2 ] && grep -q "thread 2: a kernel thread: no user half (--user)" /tmp/u.err &&
+	pass "user: --user of a kernel thread's PID: said, exit 2" ||
+	fail "user: --user 2: exit $rc: $(head -c 200 /tmp/u.err | tr '\n' ' ')"
+kstack --user -t 2 >/tmp/u.out 2>/tmp/u.err
+rc=$?
+[ "$rc" = 2 ] && grep -q "thread 2: a kernel thread" /tmp/u.err &&
+	pass "user: --user -t of a kernel thread: said, exit 2" ||
+	fail "user: --user -t 2: exit $rc: $(head -c 200 /tmp/u.err | tr '\n' ' ')"
+kstack --user $us 2 >/tmp/u.out 2>/tmp/u.err
+rc=$?
+[ "$rc" != 0 ] && grep -q "^$us " /tmp/u.out && grep -q "thread 2: a kernel thread" /tmp/u.err &&
+	pass "user: --user PID KTHREAD: the process shown, the kernel thread said, exit $rc" ||
+	fail "user: --user $us 2: exit $rc: $(head -c 200 /tmp/u.err | tr '\n' ' ')"
+kstack --all --user >/tmp/u.out 2>/tmp/u.err
+n=$(sed -n 's/^kstack: \([0-9]*\) kernel threads* left out: no user half (--user)$/\1/p' /tmp/u.err)
+k=$(for t in /proc/[0-9]*; do [ -z "$(cat "$t/cmdline" 2>/dev/null | head -c 1)" ] && echo k; done | wc -l)
+[ -n "$n" ] && [ "$n" -gt 0 ] && ! grep -q "^2 " /tmp/u.out &&
+	pass "user: --all --user: $n kernel threads left out, said once (about $k processes without a command line)" ||
+	fail "user: --all --user: no count of the kernel threads left out: $(head -c 200 /tmp/u.err | tr '\n' ' ')"
+kill $us
