@@ -65,6 +65,16 @@ static const struct kstack_snap_thread *frames_record(struct frames *f,
 	return *ut_ret && shown ? shown : r;
 }
 
+/* A thread's block ends in a blank line; it counts whole or cut short. */
+static void frames_thread_done(struct frames *f, bool whole)
+{
+	putchar_unlocked('\n');
+	if (whole)
+		f->tally->whole++;
+	else
+		f->tally->cut++;
+}
+
 /*
  * r taken again on its own (frames_retake()): its kernel half walked now
  * by our walker, then its user half (print_user_part_retaken(): said to
@@ -95,11 +105,7 @@ static void frames_retake_thread(struct frames *f, const struct kstack_snap_thre
 	whole = walk_whole(&w);
 	if (f->user && !print_user_part_retaken(r->tid, ut, uw, hp, &ctx, w.stop == KS_STOP_USER))
 		whole = false;
-	putchar_unlocked('\n');
-	if (whole)
-		f->tally->whole++;
-	else
-		f->tally->cut++;
+	frames_thread_done(f, whole);
 	ks_walk_result_fini(&w);
 }
 
@@ -180,11 +186,7 @@ static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
 					f->o->half == CLI_USER || end.stop != KS_STOP_USER,
 					f->o->half != CLI_USER && end.stop == KS_STOP_USER))
 		whole = false;
-	putchar_unlocked('\n');
-	if (whole)
-		f->tally->whole++;
-	else
-		f->tally->cut++;
+	frames_thread_done(f, whole);
 }
 
 /*

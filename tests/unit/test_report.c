@@ -204,25 +204,31 @@ static void test_min_count(void **state)
 	ks_grouping_fini(&g);
 }
 
+/* Four sampling rounds of the same 10 threads: two asleep, two reading a pipe. */
+static void group_rounds(struct ks_grouping *g)
+{
+	struct ks_capture c;
+	int round;
+
+	ks_grouping_init(g, KS_GROUP_WHOLE);
+	for (round = 0; round < 4; round++) {
+		ks_capture_init(&c, &pool);
+		for (int i = 0; i < 10; i++)
+			add(&c, 500 + i, "alt", 'S', KS_CAP_USER, round < 2 ? stack_sleep : stack_pipe, 4);
+		assert_no_error(ks_grouping_add(g, &c));
+		ks_capture_fini(&c);
+	}
+	ks_grouping_finish(g, 0);
+}
+
 /* Sampling: rounds add up per stack; members counted once. */
 static void test_group_rounds(void **state)
 {
-	struct ks_capture c;
 	struct ks_grouping g;
 	struct ks_report r = { .sampled = true, .duration_ns = 4000000000ull };
-	int round;
 
 	(void)state;
-	ks_grouping_init(&g, KS_GROUP_WHOLE);
-	for (round = 0; round < 4; round++) {
-		ks_capture_init(&c, &pool);
-		/* the same 10 threads: two rounds asleep, two reading a pipe */
-		for (int i = 0; i < 10; i++)
-			add(&c, 500 + i, "alt", 'S', KS_CAP_USER, round < 2 ? stack_sleep : stack_pipe, 4);
-		assert_no_error(ks_grouping_add(&g, &c));
-		ks_capture_fini(&c);
-	}
-	ks_grouping_finish(&g, 0);
+	group_rounds(&g);
 	r.g = &g;
 	assert_int_equal(g.rounds, 4);
 	assert_int_equal(g.n, 2);
@@ -789,22 +795,12 @@ static void test_pprof_go_sampled(void **state)
 {
 	struct ks_report r = { .sampled = true, .interval_ns = 1000000000ull,
 			       .duration_ns = 4000000000ull };
-	struct ks_capture c;
 	struct ks_grouping g;
 	char path[256];
 	FILE *f;
-	int round;
 
 	(void)state;
-	ks_grouping_init(&g, KS_GROUP_WHOLE);
-	for (round = 0; round < 4; round++) {
-		ks_capture_init(&c, &pool);
-		for (int i = 0; i < 10; i++)
-			add(&c, 500 + i, "alt", 'S', KS_CAP_USER, round < 2 ? stack_sleep : stack_pipe, 4);
-		assert_no_error(ks_grouping_add(&g, &c));
-		ks_capture_fini(&c);
-	}
-	ks_grouping_finish(&g, 0);
+	group_rounds(&g);
 	r.g = &g;
 	r.walked = 10;
 	snprintf(path, sizeof(path), "%s/report-go-sampled-%d.pb.gz",
