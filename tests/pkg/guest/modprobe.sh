@@ -49,7 +49,8 @@ check "pkg-vm: default parameters group=-1 mode=0600" \
 sleep 1000 &
 sleeper=$!
 sleep 0.3
-out=$("$tool" "$sleeper" 2>&1)
+# the kernel half: busybox has no CFI, so its user half is cut short (exit 1)
+out=$("$tool" --kernel "$sleeper" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/  | /'
 if [ "$rc" = 0 ] && echo "$out" | grep -q "^$sleeper sleep S " &&
