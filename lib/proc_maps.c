@@ -76,26 +76,68 @@ static void unmangle_path(char *p)
 	*w = '\0';
 }
 
+/*
+ * One number in base 16 or 10 at *p, ended by stop (or, for a space, by
+ * the end of the line); *p moves past stop.
+ * By hand, not sscanf(): a process of thousands of threads has thousands
+ * of lines, and glibc's scanf machinery was most of a whole-system run.
+ */
+static bool parse_num(char **p, unsigned int base, char stop, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	int d;
+
+	for (; *s != stop && !(stop == ' ' && !*s); s++) {
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else
+			return false;
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			return false;
+		v = v * base + (uint64_t)d;
+	}
+	if (s == *p)
+		return false;
+	*out = v;
+	*p = (char *)s + (*s ? 1 : 0);
+	return true;
+}
+
 static bool parse_line(char *line, struct ks_map *m)
 {
 	static const char deleted[] = " (deleted)";
-	char perms[8];
-	int n = -1;
+	uint64_t major, minor;
+	char *p = line, *perms;
 	size_t len;
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
-		   &m->start, &m->end, perms, &m->offset, &m->dev_major, &m->dev_minor,
-		   &m->ino, &n) < 7 || n < 0 || m->end < m->start || strlen(perms) < 3)
+	if (!parse_num(&p, 16, '-', &m->start) || !parse_num(&p, 16, ' ', &m->end) ||
+	    m->end < m->start)
 		return false;
+	perms = p;
+	if (strnlen(perms, 5) < 5 || perms[4] != ' ')
+		return false;
+	p += 5;
+	if (!parse_num(&p, 16, ' ', &m->offset) || !parse_num(&p, 16, ':', &major) ||
+	    !parse_num(&p, 16, ' ', &minor) || !parse_num(&p, 10, ' ', &m->ino) ||
+	    major > UINT32_MAX || minor > UINT32_MAX)
+		return false;
+	m->dev_major = (uint32_t)major;
+	m->dev_minor = (uint32_t)minor;
 	m->readable = perms[0] == 'r';
 	m->exec = perms[2] == 'x';
-	m->path = line + n;
-	unmangle_path(line + n);
+	/* the path is padded to a column with spaces; none: a space ends the line */
+	while (*p == ' ')
+		p++;
+	m->path = p;
+	unmangle_path(p);
 	len = strlen(m->path);
 	m->deleted = len > sizeof(deleted) - 1 &&
 		     !strcmp(m->path + len - (sizeof(deleted) - 1), deleted);
 	if (m->deleted)
-		line[n + len - (sizeof(deleted) - 1)] = '\0';
+		p[len - (sizeof(deleted) - 1)] = '\0';
 	return true;
 }
 

@@ -10,6 +10,9 @@
 /* A system grows threads between our two calls: a few tries suffice. */
 #define KS_SNAPSHOT_TRIES 4
 
+/* takes so far, in this process: each take's ks_snapshot.seq */
+static uint64_t snapshot_takes;
+
 struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t mode,
 				  uint32_t max_frames, struct ks_snapshot *snap)
 {
@@ -49,6 +52,7 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 			if (req.bytes_used > snap->cap)
 				return ks_error_format(EPROTO, "SNAPSHOT used %llu of %zu bytes",
 						       (unsigned long long)req.bytes_used, snap->cap);
+			snap->seq = ++snapshot_takes;
 			snap->used = (size_t)req.bytes_used;
 			snap->nr = req.nr_threads;
 			/* an older driver leaves nr_denied as sent (0) */

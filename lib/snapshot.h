@@ -27,6 +27,8 @@ struct ks_snapshot {
 	 */
 	uint32_t denied;
 	bool tails;		/* records were asked to end in a kstack_snap_tail */
+	/* which take filled buf: differs between any two takes of a run (caches key on it) */
+	uint64_t seq;
 };
 
 /*

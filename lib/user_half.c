@@ -165,6 +165,40 @@ static bool wanted(const struct ks_user_half *h, uint64_t tid)
 	return !h->nonly;
 }
 
+/*
+ * hp in an address space other processes of the snapshot share: lend it
+ * the maps one of them read, or keep its own for the others once read.
+ */
+static void share_maps_in(struct ks_user_half *h, struct ks_user_half_proc *hp,
+			  const struct ks_snapshot *snap, uint64_t mm_id)
+{
+	hp->mm = ks_user_mms_shared(&h->mms, mm_id);
+	if (!hp->mm)
+		return;
+	hp->proc.space = ks_hash_mix(snap->seq, mm_id);
+	if (hp->mm->maps.v) {
+		hp->proc.maps = hp->mm->maps;
+		hp->proc.maps_lent = true;
+		h->mms.maps_lent++;
+	}
+}
+
+static void share_maps_out(struct ks_user_half *h, struct ks_user_half_proc *hp)
+{
+	if (!hp->mm || hp->proc.maps_lent || !hp->proc.maps.v)
+		return;
+	hp->mm->maps = hp->proc.maps;
+	hp->proc.maps_lent = true;
+	h->mms.maps_read++;
+}
+
+static uint64_t mm_id_of(const struct kstack_snap_thread *r)
+{
+	const struct kstack_snap_tail *t = ks_snapshot_tail(r, NULL);
+
+	return t ? t->mm_id : 0;
+}
+
 struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver *drv,
 					const struct ks_snapshot *snap, size_t off)
 {
@@ -172,11 +206,14 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 	const struct kstack_snap_thread *r;
 	struct ks_error *err = NULL;
 	const void *data;
-	uint64_t *moved = NULL, tgid = 0;
+	uint64_t *moved = NULL, tgid = 0, mm_id = 0;
 	size_t n, i;
 	bool first = true;
 
 	ks_user_half_reset(h);
+	err = ks_user_mms_count(&h->mms, snap);
+	if (err)
+		return err;
 	while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
 		const struct kstack_user_regs *regs = user_regs_of(r);
 
@@ -190,6 +227,7 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 		if (!h->taken) {
 			ks_user_proc_init(&hp->proc, tgid);
 			h->taken = true;
+			mm_id = mm_id_of(r);
 		}
 		err = ks_user_proc_add(&hp->proc, r->tid, regs, r->nvcsw_after, r->nivcsw_after, r);
 		if (err)
@@ -200,7 +238,9 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 	hp->walks = calloc(hp->proc.n, sizeof(*hp->walks));
 	if (!hp->walks)
 		return &ks_error_nomem;
+	share_maps_in(h, hp, snap, mm_id);
 	copy_and_walk(h, hp);
+	share_maps_out(h, hp);
 	err = find_moved(h, drv, hp, false, &moved, &n);
 	if (!err && n)
 		retake(h, drv, hp, moved, n);
@@ -249,7 +289,9 @@ void ks_user_half_reset(struct ks_user_half *h)
 	if (hp->walks)
 		ks_user_walks_fini(hp->walks, hp->proc.n);
 	free(hp->walks);
-	ks_user_proc_fini(&hp->proc);
+	ks_user_proc_fini(&hp->proc);	/* lent maps stay */
+	if (hp->mm)
+		ks_user_mms_done(&h->mms, hp->mm);
 	ks_error_destroy(hp->err);
 	memset(hp, 0, sizeof(*hp));
 	h->taken = false;
@@ -260,6 +302,7 @@ void ks_user_half_fini(struct ks_user_half *h)
 	ks_user_half_reset(h);
 	ks_snapshot_fini(&h->check);
 	ks_snapshot_fini(&h->retake);
+	ks_user_mms_fini(&h->mms);
 	ks_user_unwinder_fini(&h->unwinder);
 	memset(h, 0, sizeof(*h));
 }

@@ -26,6 +26,7 @@
 
 #include "kdriver.h"
 #include "snapshot.h"
+#include "user_mm.h"
 #include "user_stack.h"
 #include "user_unwind.h"
 
@@ -39,6 +40,7 @@
 struct ks_user_half_proc {
 	struct ks_user_proc proc;
 	struct ks_user_walk *walks;	/* proc.n of them */
+	struct ks_user_mm *mm;	/* the address space it shares with others, or NULL */
 	bool retaken;		/* threads of it taken again: records in h->retake */
 	struct ks_error *err;	/* why this process has no user half */
 };
@@ -53,6 +55,7 @@ struct ks_user_half {
 	struct ks_snapshot check;	/* the counts after the copy */
 	struct ks_snapshot retake;	/* cur's retake (new records of its threads that ran) */
 	size_t retaken, ran;	/* threads retaken; flagged after the retake */
+	struct ks_user_mms mms;	/* address spaces shared in the snapshot taken from */
 	const uint64_t *only;	/* ks_user_half_only() */
 	size_t nonly;
 };

@@ -247,7 +247,8 @@ struct ks_error *ks_user_proc_copy(struct ks_user_proc *p, size_t bytes)
 
 void ks_user_proc_fini(struct ks_user_proc *p)
 {
-	ks_maps_fini(&p->maps);
+	if (!p->maps_lent)
+		ks_maps_fini(&p->maps);
 	free(p->v);
 	free(p->buf);
 	free(p->live);

@@ -7,7 +7,7 @@
  * process_vm_readv() (an iovec per thread; IOV_MAX threads a call). A thread
  * asleep in the kernel does not touch its user stack, so the registers and
  * the copy describe one moment as long as the thread did not run in
- * between (the caller compares its context-switch counts: user_snapshot.h).
+ * between (the caller compares its context-switch counts: user_half.h).
  * Needs root (or ptrace access to the process: process_vm_readv checks
  * PTRACE_MODE_ATTACH_REALCREDS) but never attaches, stops or signals.
  */
@@ -58,6 +58,14 @@ struct ks_user_proc {
 	 */
 	uint64_t io_id;
 	struct ks_maps maps;
+	/*
+	 * maps belong to an address space this process shares with others
+	 * (user_mm.h): not freed with the process. space: non-zero for such
+	 * an address space, the same for every process in it during one
+	 * snapshot (a Dwfl made for one serves the others unchecked).
+	 */
+	bool maps_lent;
+	uint64_t space;
 	struct ks_user_thread *v;
 	size_t n, cap;
 	uint8_t *buf;			/* the last batch's copies, back to back */

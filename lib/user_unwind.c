@@ -75,6 +75,7 @@ struct ks_user_dwfl {
 	struct ks_user_mod *mods;
 	size_t nmods;
 	uint64_t pid;			/* the process walked now (io_id): files open through it */
+	uint64_t space;			/* ks_user_proc.space of the process it was made for */
 	struct ks_user_ctx ctx;
 };
 
@@ -805,7 +806,8 @@ static struct ks_error *dwfl_for(struct ks_user_unwinder *u, struct ks_user_proc
 	Elf *arch_elf = NULL;
 	size_t i;
 
-	if (d && layout_same(&d->layout, &p->maps)) {
+	/* a process in the same shared address space has the same maps, unread */
+	if (d && ((p->space && d->space == p->space) || layout_same(&d->layout, &p->maps))) {
 		d->pid = p->io_id;
 		d->ctx.p = p;
 		d->ctx.next = 0;
@@ -819,6 +821,7 @@ static struct ks_error *dwfl_for(struct ks_user_unwinder *u, struct ks_user_proc
 	u->held = d;
 	u->dwfls_made++;
 	d->pid = p->io_id;
+	d->space = p->space;
 	d->ctx = (struct ks_user_ctx){ .u = u, .p = p };
 	err = module_layout(&p->maps, &d->layout);
 	if (err)

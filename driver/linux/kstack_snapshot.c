@@ -16,6 +16,8 @@
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/uaccess.h>
 #include <asm/switch_to.h>
 #include "kstack.h"
@@ -178,11 +180,30 @@ out:
 }
 
 /*
+ * kstack_snap_tail.mm_id: the mm pointer hashed with a key drawn once per
+ * module load, as the kernel hashes pointers it shows (%p): equal for
+ * the tasks sharing an mm, and no kernel address leaves the driver. The
+ * pointer is only hashed, never followed, so no reference is needed; a
+ * task that execs meanwhile is flagged by its switch counts anyway.
+ */
+static siphash_key_t kstack_mm_key;
+
+static u64 kstack_mm_id(struct task_struct *task)
+{
+	struct mm_struct *mm = READ_ONCE(task->mm);
+
+	if (!mm || (task->flags & PF_KTHREAD))
+		return 0;
+	get_random_once(&kstack_mm_key, sizeof(kstack_mm_key));
+	return siphash_1u64((u64)(unsigned long)mm, &kstack_mm_key) ?: 1;
+}
+
+/*
  * With KSTACK_SNAP_WANT_TAIL: the tail after the record's data (padded to
  * 8 bytes at len), then the record's final size.
  */
-static u32 kstack_put_tail(struct kstack_snap_thread *rec, u32 len,
-			   const struct kstack_capture *cap,
+static u32 kstack_put_tail(struct task_struct *task, struct kstack_snap_thread *rec,
+			   u32 len, const struct kstack_capture *cap,
 			   const struct kstack_user_regs *user)
 {
 	u32 fixups = cap->nr_fixups * sizeof(struct kstack_ret_fixup);
@@ -191,6 +212,7 @@ static u32 kstack_put_tail(struct kstack_snap_thread *rec, u32 len,
 	memset(tail, 0, sizeof(*tail));
 	tail->end = cap->end;
 	tail->nr_ret_fixups = cap->nr_fixups;
+	tail->mm_id = kstack_mm_id(task);
 	if (rec->flags & KSTACK_SNAP_F_USER_REGS)
 		tail->user = *user;
 	rec->flags |= KSTACK_SNAP_F_TAIL;
@@ -285,7 +307,7 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 			      rec->nr_frames * sizeof(u64));
 	/* no stale heap bytes out: the padding is zeroed, the tail written whole */
 	memset((u8 *)rec + len, 0, ALIGN(len, 8) - len);
-	rec->rec_size = want_tail ? kstack_put_tail(rec, len, &cap, &user) : ALIGN(len, 8);
+	rec->rec_size = want_tail ? kstack_put_tail(task, rec, len, &cap, &user) : ALIGN(len, 8);
 	return 0;
 }
 

@@ -82,6 +82,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_SNAP_TAIL		(1u << 7)	/* SNAPSHOT records end in a kstack_snap_tail on request */
 #define KSTACK_CAP_MODULE_ORC		(1u << 8)	/* Linux: MODULE_ORC */
 #define KSTACK_CAP_SNAP_DENIED		(1u << 9)	/* SNAPSHOT fills nr_denied (hdr.size >= 80) */
+#define KSTACK_CAP_SNAP_MM_ID		(1u << 10)	/* kstack_snap_tail.mm_id is filled */
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -294,7 +295,18 @@ struct kstack_ret_fixup {
 struct kstack_snap_tail {
 	kstack_u32 end;			/* KSTACK_END_* */
 	kstack_u32 nr_ret_fixups;	/* RAW: fixups just before the tail */
-	kstack_u64 reserved;
+	/*
+	 * KSTACK_CAP_SNAP_MM_ID: which address space the thread runs in, as
+	 * an opaque non-zero id (0: none, a kernel thread or one exiting).
+	 * Equal ids within one SNAPSHOT are one address space: the threads
+	 * of a process, and every process sharing it (vfork children before
+	 * their exec, CLONE_VM without CLONE_THREAD). A keyed hash of the
+	 * kernel's mm pointer (the key random per module load), so it says
+	 * nothing of kernel addresses; ids from different SNAPSHOTs agree
+	 * only while the address space lives (a freed one's id may return).
+	 * Older drivers leave it 0.
+	 */
+	kstack_u64 mm_id;
 	struct kstack_user_regs user;	/* with KSTACK_SNAP_F_USER_REGS */
 };
 

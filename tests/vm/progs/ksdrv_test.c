@@ -932,8 +932,10 @@ static const char *tail_check(const struct kstack_snap_thread *r, uint32_t mode)
 	if (r->rec_size != sizeof(*r) + ((data + 7) & ~7ull) +
 			   t->nr_ret_fixups * sizeof(struct kstack_ret_fixup) + sizeof(*t))
 		return "rec_size is not header + data + fixups + tail";
-	if (t->reserved)
-		return "reserved not zero";
+	if (kthread && t->mm_id)
+		return "a kernel thread with an mm_id";
+	if (!kthread && !(r->flags & KSTACK_TF_EXITING) && !t->mm_id)
+		return "a user thread without an mm_id";
 	if (mode != KSTACK_SNAP_RAW && t->nr_ret_fixups)
 		return "fixups in a frames record";
 	for (uint32_t k = 0; k < t->nr_ret_fixups; k++) {

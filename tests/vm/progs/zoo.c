@@ -4,7 +4,12 @@
  * the benchmark have known stacks to walk. Writes "TID STATE" per thread to
  * the output file once every thread has started, then waits forever.
  *
- *   zoo [-n PER_STATE] [-o FILE] [-s STATE]   (default 2 threads per state)
+ *   zoo [-n PER_STATE] [-o FILE] [-s STATE] [-v VFORKS]
+ *
+ * (default 2 threads per state). -v adds VFORKS threads that each vfork() a
+ * child which sleeps forever: every such child is a process of its own that
+ * shares zoo's address space (CLONE_VM), as vfork children of big servers
+ * do; the parent thread waits in the kernel until the child execs or exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -194,6 +199,23 @@ static const struct state states[] = {
 	{ "sighandler", st_sighandler },
 };
 
+/*
+ * vfork(): the child borrows this thread's stack and zoo's whole address
+ * space, and only makes raw syscalls (nothing that touches the parent's
+ * memory); the parent thread stays blocked in vfork until the child ends.
+ */
+static void *st_vfork(void *a)
+{
+	struct timespec ts = { .tv_sec = 100000 };
+
+	record(a);
+	if (vfork() == 0) {
+		for (;;)
+			syscall(SYS_nanosleep, &ts, NULL);
+	}
+	abort();	/* the child never ends */
+}
+
 /* A stopped child (SIGSTOP) is a process, not a thread of ours. */
 static void record_stopped(pid_t child)
 {
@@ -235,20 +257,21 @@ int main(int argc, char **argv)
 	char tmp[4096];
 	pthread_attr_t attr;
 	pid_t *stopped;
-	int per = 2, opt;
+	int per = 2, vforks = 0, opt;
 
-	while ((opt = getopt(argc, argv, "n:o:s:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:o:s:v:h")) != -1) {
 		switch (opt) {
 		case 'n': per = atoi(optarg); break;
+		case 'v': vforks = atoi(optarg); break;
 		case 'o': path = optarg; break;
 		case 's': only = optarg; break;
 		default:
-			fprintf(stderr, "usage: zoo [-n PER_STATE] [-o FILE] [-s STATE]\n");
+			fprintf(stderr, "usage: zoo [-n PER_STATE] [-o FILE] [-s STATE] [-v VFORKS]\n");
 			return 2;
 		}
 	}
-	if (per < 1 || per > 10000) {
-		fprintf(stderr, "zoo: -n must be 1..10000\n");
+	if (per < 1 || per > 10000 || vforks < 0 || vforks > 10000) {
+		fprintf(stderr, "zoo: -n must be 1..10000, -v 0..10000\n");
 		return 2;
 	}
 	/* write to a temp file, rename when complete: readers never see half */
@@ -286,6 +309,14 @@ int main(int argc, char **argv)
 					usleep(1000);
 				pthread_kill(t, SIGUSR1);
 			}
+		}
+	}
+	for (int i = 0; i < vforks; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, &attr, st_vfork, "vfork")) {
+			fprintf(stderr, "zoo: pthread_create failed\n");
+			return 1;
 		}
 	}
 	if (!only || !strcmp(only, "sigstop"))
