@@ -71,7 +71,8 @@ long kstack_stack(void __user *uarg);
 /* kstack_walk.c: SNAPSHOT's fast walk; the kernel's unwinder stays the fallback */
 typedef unsigned long (*kstack_lookup_t)(const char *name);
 void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *kinfo);
-struct kstack_walk_cache *kstack_walk_cache_new(void);
+/* frames: how many the SNAPSHOT may walk at most (sizes the table); NULL: no fast walk */
+struct kstack_walk_cache *kstack_walk_cache_new(u32 frames);
 void kstack_walk_cache_free(struct kstack_walk_cache *c);
 bool kstack_has_ret_trampoline(const u8 *data, unsigned long len);
 int kstack_fast_walk(struct kstack_walk_cache *c, unsigned long stack, unsigned long sp,

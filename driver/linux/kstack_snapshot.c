@@ -325,6 +325,7 @@ static int kstack_snap_check(const struct kstack_snapshot *req)
 struct kstack_snap_out {
 	u8 *buf;
 	u32 len;
+	u32 cap;	/* bytes at buf */
 	u64 done;
 	u8 __user *ubuf;
 };
@@ -351,7 +352,7 @@ static int kstack_snap_flush(struct kstack_snap_out *out)
 
 static bool kstack_snap_full(const struct kstack_snap *sn)
 {
-	return KSTACK_SNAP_CHUNK - sn->out.len < sn->rec_max;
+	return sn->out.cap - sn->out.len < sn->rec_max;
 }
 
 /* all records from the start again (a walk of the thread list restarts) */
@@ -472,11 +473,30 @@ out:
 /* a thread list that keeps changing under us: pin it instead */
 #define KSTACK_SNAP_RESTARTS	3
 
+/*
+ * The largest record this request can produce: the header, the most
+ * data its mode carries (max_frames frames, or a whole raw stack with
+ * every fixup), and a tail when asked for one.
+ */
+static u32 kstack_snap_rec_max(const struct kstack_snapshot *req)
+{
+	bool tail = req->flags & KSTACK_SNAP_WANT_TAIL;
+	u32 len = sizeof(struct kstack_snap_thread);
+
+	if (req->mode == KSTACK_SNAP_RAW)
+		len += THREAD_SIZE + (tail ? KSTACK_SNAP_FIXUPS_MAX *
+					     sizeof(struct kstack_ret_fixup) : 0);
+	else
+		len += ALIGN(req->max_frames * sizeof(u64), 8);
+	return len + (tail ? sizeof(struct kstack_snap_tail) : 0);
+}
+
 long kstack_snapshot(void __user *uarg)
 {
 	struct task_struct *leader = NULL;
 	struct kstack_snap sn = { };
 	int ret, tries;
+	u32 threads;
 
 	BUILD_BUG_ON(KSTACK_SNAP_CHUNK < 2 * KSTACK_SNAP_REC_MAX);
 	ret = kstack_req_in(&sn.req, sizeof(sn.req), KSTACK_SNAPSHOT_V1_SIZE, uarg);
@@ -503,20 +523,26 @@ long kstack_snapshot(void __user *uarg)
 		}
 	}
 	sn.init_ns = task_active_pid_ns(current) == &init_pid_ns;
-	sn.rec_max = sizeof(struct kstack_snap_thread) +
-		     max_t(u32, THREAD_SIZE, KSTACK_FRAMES_MAX * sizeof(u64));
-	if (sn.req.flags & KSTACK_SNAP_WANT_TAIL)
-		sn.rec_max += KSTACK_SNAP_FIXUPS_MAX * sizeof(struct kstack_ret_fixup) +
-			      sizeof(struct kstack_snap_tail);
+	sn.rec_max = kstack_snap_rec_max(&sn.req);
+	/*
+	 * A process's records in a chunk that holds them all, up to the
+	 * usual chunk: small processes cost no page allocations (each
+	 * zeroed under init_on_alloc), and a tool asks for one per process.
+	 */
+	threads = leader ? min_t(u32, get_nr_threads(leader), KSTACK_SNAP_MAX_THREADS) :
+		  KSTACK_SNAP_MAX_THREADS;
+	sn.out.cap = min_t(u64, KSTACK_SNAP_CHUNK,
+			   max_t(u64, 2 * sn.rec_max, (u64)threads * sn.rec_max));
 	sn.out.ubuf = u64_to_user_ptr(sn.req.buffer);
-	sn.out.buf = kstack_counted(kvmalloc(KSTACK_SNAP_CHUNK, GFP_KERNEL));
+	sn.out.buf = kstack_counted(kvmalloc(sn.out.cap, GFP_KERNEL));
 	if (!sn.out.buf) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	/* without it (no ORC tables found) every thread takes the slow path */
 	if (sn.req.mode == KSTACK_SNAP_FRAMES)
-		sn.cache = kstack_walk_cache_new();
+		sn.cache = kstack_walk_cache_new(min_t(u64, (u64)threads * sn.req.max_frames,
+						       U32_MAX));
 
 	ret = -EAGAIN;
 	for (tries = 0; !leader && ret == -EAGAIN && tries < KSTACK_SNAP_RESTARTS; tries++) {

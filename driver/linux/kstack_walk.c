@@ -23,7 +23,14 @@
 #include "walk/arch_x86_64.h"
 #include "walk/search.h"
 
-#define KSTACK_ORC_CACHE_SLOTS	1024	/* power of two; a listing uses ~100 */
+/*
+ * Slots, powers of two: a whole-system listing uses ~100 distinct
+ * addresses; a SNAPSHOT of a small process gets a small table, since
+ * the table is allocated (and, with init_on_alloc, zeroed) per call and a
+ * tool takes one small SNAPSHOT per process to check its user half.
+ */
+#define KSTACK_ORC_CACHE_MIN	64u
+#define KSTACK_ORC_CACHE_MAX	1024u
 
 /* a frame's address (checked reportable) and the entry that unwinds it */
 struct kstack_orc_slot {
@@ -34,7 +41,8 @@ struct kstack_orc_slot {
 
 struct kstack_walk_cache {
 	u32 used;
-	struct kstack_orc_slot slot[KSTACK_ORC_CACHE_SLOTS];
+	u32 mask;		/* slots - 1 */
+	struct kstack_orc_slot slot[];
 };
 
 /* vmlinux's ORC tables and the addresses the fast walk must not handle */
@@ -80,10 +88,19 @@ void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *k
 		pr_info("kstack: ORC tables not found; SNAPSHOT frames use the kernel's unwinder only\n");
 }
 
-struct kstack_walk_cache *kstack_walk_cache_new(void)
+struct kstack_walk_cache *kstack_walk_cache_new(u32 frames)
 {
-	return kw.ok ? kstack_counted(kvzalloc(sizeof(struct kstack_walk_cache), GFP_KERNEL)) :
-		       NULL;
+	u32 slots = KSTACK_ORC_CACHE_MAX;
+	struct kstack_walk_cache *c;
+
+	if (!kw.ok)
+		return NULL;
+	if (frames < KSTACK_ORC_CACHE_MAX / 2)
+		slots = max(roundup_pow_of_two(frames * 2), KSTACK_ORC_CACHE_MIN);
+	c = kstack_counted(kvzalloc(struct_size(c, slot, slots), GFP_KERNEL));
+	if (c)
+		c->mask = slots - 1;
+	return c;
 }
 
 void kstack_walk_cache_free(struct kstack_walk_cache *c)
@@ -148,7 +165,7 @@ bool kstack_has_ret_trampoline(const u8 *data, unsigned long len)
 static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigned long ip,
 					    bool signal)
 {
-	u32 h = (u32)(((u64)ip * 0x9e3779b97f4a7c15ull) >> 52) & (KSTACK_ORC_CACHE_SLOTS - 1);
+	u32 h = (u32)(((u64)ip * 0x9e3779b97f4a7c15ull) >> 52) & c->mask;
 	struct kstack_orc_slot *s;
 	struct ks_orc orc;
 
@@ -158,10 +175,10 @@ static const struct ks_orc *kstack_orc_find(struct kstack_walk_cache *c, unsigne
 			break;
 		if (s->ip == ip && s->signal == signal)
 			return &s->orc;
-		h = (h + 1) & (KSTACK_ORC_CACHE_SLOTS - 1);
+		h = (h + 1) & c->mask;
 	}
 	/* keep the table at most 3/4 full: probes stay short */
-	if (c->used >= KSTACK_ORC_CACHE_SLOTS / 4 * 3 || !kstack_fast_text(ip) ||
+	if (c->used >= (c->mask + 1) / 4 * 3 || !kstack_fast_text(ip) ||
 	    !kstack_orc_search(signal ? ip : ip - 1, &orc))
 		return NULL;
 	s->orc = orc;
