@@ -6,9 +6,12 @@ cat /proc/kallsyms
 echo KSTACK-KALLSYMS-END
 sizes=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^kstack_bench_sizes=//p' | tr , ' ')
 for n in ${sizes:-100 1000 4000}; do
-	per=$(( (n + 10) / 11 ))	# zoo parks 11 thread states per count
+	# zoo parks 11 thread states per count, and -v: as many threads that
+	# each vfork a child sharing zoo's address space (a big process's
+	# vfork children), besides its 2 x per forked children
+	per=$(( (n + 11) / 12 ))
 	rm -f /tmp/zoo.txt
-	zoo -n "$per" -o /tmp/zoo.txt &
+	zoo -n "$per" -v "$per" -o /tmp/zoo.txt &
 	w=1200
 	while [ ! -s /tmp/zoo.txt ] && [ $w -gt 0 ]; do sleep 0.1; w=$((w - 1)); done
 	echo "bench: N=$n zoo threads: $(wc -l </tmp/zoo.txt), all threads: $(ls -d /proc/[0-9]*/task/* | wc -l)"
@@ -19,6 +22,7 @@ for n in ${sizes:-100 1000 4000}; do
 	all=$(ls -d /proc/[0-9]*/task/* | wc -l)
 	for r in 1 2 3 4 5; do runrss "$n" kstack --all; done >/tmp/both.txt
 	cat /tmp/both.txt
+	for r in 1 2 3; do runrss "$n" kstack --all --format json; done
 	sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' /tmp/both.txt | sort -n | sed -n 3p |
 		awk -v n="$n" -v t="$all" '{ printf "BENCH N=%s kstack --all (kernel+user): %.1f us/thread (%d threads, median of 5)\n", n, $1 * 1000 / t, t }'
 	# triage (issue 12): --group's cost over the plain listing; sampling rate

@@ -13,6 +13,8 @@
  *               (the kernel half: all /proc/PID/task/TID/stack gives) (fork,
  *               exec, its setup, capture, symbols, output to a file)
  *   kstack-cli-null  the same with stdout to /dev/null
+ *   kstack-both the default `kstack --all` (both halves: the user half of
+ *               every thread too, symbolized) the same way, to a file
  *   kstack-start  `kstack --help` the same way: starting and ending the
  *               static binary, the floor under kstack-cli
  *   exec-floor  an empty static program the same way: the floor under
@@ -474,6 +476,15 @@ static size_t m_cli_null(struct thr **out, int sym)
 	return nrefs;
 }
 
+/* The default, both halves: the whole `kstack --all` to a file. */
+static size_t m_cli_both(struct thr **out, int sym)
+{
+	(void)sym;
+	*out = NULL;
+	run_kstack("--all", NULL, "/tmp/kstack-both.out");
+	return nrefs;
+}
+
 /* The same binary's start and exit alone (--help): the floor of any command. */
 static size_t m_cli_start(struct thr **out, int sym)
 {
@@ -622,6 +633,7 @@ int main(int argc, char **argv)
 		{ "orc-walk+print", m_orc_walk, 2 },
 		{ "kstack-cli", m_cli, 2 },
 		{ "kstack-cli-null", m_cli_null, 2 },
+		{ "kstack-both", m_cli_both, 2 },
 		{ "kstack-start", m_cli_start, 2 },
 		{ "exec-floor", m_exec_floor, 2 },
 		{ "write-floor", m_write_floor, 2 },
@@ -730,6 +742,7 @@ int main(int argc, char **argv)
 		/* /proc's own frames are text: compare only methods with addresses */
 		if (m == 0 || methods[m].fn == m_snap_raw || methods[m].fn == m_cli ||
 		    methods[m].fn == m_cli_null || methods[m].fn == m_cli_start ||
+		    methods[m].fn == m_cli_both ||
 		    methods[m].fn == m_exec_floor || methods[m].fn == m_write_floor) {
 			printf("    -");
 		} else {

@@ -74,6 +74,27 @@ for n in ${BENCH_SIZES:-100 1000 4000}; do
 	rss=$(grep "^N=$n command=\"kstack\" args=\"--all\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
 	[ -n "$rss" ] && echo "kstack --all peak RSS at N=$n: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB (kernel+user)"
 done
+# issue 19's figures: the default (both halves) and the kernel half as
+# whole commands against the /proc loop, at two sizes (linear or not)
+field() {	# METHOD N FIELD: us/thread med, total_ms med, threads
+	grep "N=$2 " "$out/bench.txt" | grep "method=$1 " |
+		sed -n "s/.*$3[= ]*\([0-9.]*\).*/\1/p" | head -n 1
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "?" }'; }
+if [ -n "$(field kstack-both 4000 'us/thread med')" ]; then
+	echo "kstack --all both halves vs /proc at N=4000: $(speedup kstack-both 4000) (goal >= 1.0, stretch 2.0)"
+	[ -n "$(field kstack-both 1000 'us/thread med')" ] &&
+		echo "kstack --all both halves per thread N=4000 / N=1000: $(ratio "$(field kstack-both 4000 'us/thread med')" "$(field kstack-both 1000 'us/thread med')") (goal <= 1.2)"
+	echo "kstack --all both halves vs --kernel at N=4000: $(ratio "$(field kstack-both 4000 'total_ms med')" "$(field kstack-cli 4000 'total_ms med')") (goal <= 3.0)"
+	echo "kstack --all --kernel vs /proc at N=4000: $(speedup kstack-cli 4000) (goal >= 20)"
+	if [ -n "$(field proc 1000 'total_ms med')" ]; then
+		dp=$(awk -v a="$(field proc 4000 'total_ms med')" -v b="$(field proc 1000 'total_ms med')" 'BEGIN { print a - b }')
+		dk=$(awk -v a="$(field kstack-cli 4000 'total_ms med')" -v b="$(field kstack-cli 1000 'total_ms med')" 'BEGIN { print a - b }')
+		echo "kstack --all --kernel vs /proc per added thread: $(ratio "$dp" "$dk") (N=1000 to N=4000; goal >= 20)"
+	fi
+	rss=$(grep "^N=4000 command=\"kstack\" args=\"--all --format\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
+	[ -n "$rss" ] && echo "kstack --all --format json peak RSS at N=4000: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB (goal < 32)"
+fi
 sp=$(speedup snapshot+print 1000)
 echo "snapshot + symbols + every line printed, speedup vs /proc at N=1000: ${sp:-?}×"
 sp=$(speedup snapshot+sym 1000)
