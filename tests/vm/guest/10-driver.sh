@@ -14,6 +14,8 @@ ksdrv_test32 basic
 ksdrv_test32 context
 ksdrv_test churn
 ksdrv_test selfsnap "initial pid namespace"
+# address spaces: vfork, CLONE_VM and forked children (SNAPSHOT tail mm_id)
+ksmm_test
 # a child pid namespace: the process is pid 1 there
 if unshare -p -f true 2>/dev/null; then
 	unshare -p -f ksdrv_test selfsnap "child pid namespace"
