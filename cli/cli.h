@@ -65,6 +65,7 @@ struct opts {
 	uint32_t max_frames;	/* 0: the action's default */
 	enum cli_half half;	/* --kernel, --user */
 	size_t user_stack_bytes;	/* --user-stack-bytes (0: the default) */
+	bool verify_user;	/* --verify-user: libdwfl walks each user stack too */
 	const char *device, *kallsyms;
 	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
 };

@@ -111,6 +111,7 @@ static struct ks_error *user_half_open(struct run *r, bool frames)
 	}
 	ks_user_half_init(&r->user, o->user_stack_bytes, max,
 			  max < KSTACK_FRAMES_MAX ? max : KSTACK_FRAMES_MAX);
+	r->user.unwinder.verify = o->verify_user;
 	r->user_on = true;
 	return NULL;
 }
@@ -132,6 +133,31 @@ static struct ks_error *run_tables(struct run *r)
 	printf("layout: %s; %zu kernel symbols\n", ks_orc_layout_name(s->layout), s->ksyms.nsyms);
 	r->tally.whole++;	/* the listing is the whole output */
 	return NULL;
+}
+
+/*
+ * --verify-user's word on stderr: how many user stacks the compiled CFI
+ * rules walked, and whether libdwfl walked every one of them the same;
+ * one that differs makes the run partial.
+ */
+static void verify_user_summary(struct run *r)
+{
+	const struct ks_user_unwinder *u = &r->user.unwinder;
+
+	if (!r->user_on) {
+		cli_message("--verify-user: no user half was taken");
+		r->tally.failed++;
+		return;
+	}
+	if (u->verify_differ) {
+		cli_message("--verify-user: %zu of %zu user stacks differ from libdwfl's walk "
+			    "(first: %s); %zu walked by libdwfl alone", u->verify_differ,
+			    u->verified, u->verify_first, u->dwfl_walks);
+		r->tally.cut++;
+		return;
+	}
+	cli_message("--verify-user: %zu user stacks walked by CFI rules, all equal to "
+		    "libdwfl's walk; %zu walked by libdwfl alone", u->verified, u->dwfl_walks);
 }
 
 /*
@@ -264,6 +290,8 @@ static int run(const struct opts *o)
 	else
 		err = run_threads(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!err && o->verify_user)
+		verify_user_summary(&r);
 	if (!err && o->action == CLI_VERIFY)
 		verify_summary(&r.tally, (double)(t1.tv_sec - t0.tv_sec) +
 					 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -88,6 +88,13 @@ static int opt_verify(struct opts *o, const char *arg)
 	return set_action(o, CLI_VERIFY, "--verify");
 }
 
+static int opt_verify_user(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->verify_user = true;
+	return 0;
+}
+
 static int opt_quiet(struct opts *o, const char *arg)
 {
 	(void)arg;
@@ -252,6 +259,11 @@ static const struct cli_option cli_options[] = {
 	  "unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
 	  "and report agreement, with both stacks of every mismatch",
 	  CLI_GROUP_PRINT, opt_verify },
+	{ "verify-user", KS_OPT_VERIFY_USER, NULL, NULL,
+	  "walk each user stack with libdwfl as well as with the\n"
+	  "compiled CFI rules, compare them frame for frame and\n"
+	  "say so on stderr (one that differs: exit 1)",
+	  CLI_GROUP_PRINT, opt_verify_user },
 	{ "quiet", 'q', NULL, NULL, "with --verify: print only mismatches and the summary",
 	  CLI_GROUP_PRINT, opt_quiet },
 	{ "raw", 'r', NULL, NULL,
@@ -447,6 +459,12 @@ static int opts_check(struct opts *o, int nargs)
 	}
 	if (o->quiet && o->action != CLI_VERIFY) {
 		fprintf(stderr, "kstack: -q quiets --verify: use it with --verify\n");
+		return EXIT_USAGE;
+	}
+	if (o->verify_user && (o->half == CLI_KERNEL || o->action != CLI_SHOW || o->no_snapshot ||
+			       o->triage.used)) {
+		fprintf(stderr, "kstack: --verify-user checks the user halves of a listing: "
+			"not with --kernel, -V, -r, -S or the report options\n");
 		return EXIT_USAGE;
 	}
 	if (o->half == CLI_USER && (o->action != CLI_SHOW || o->no_snapshot)) {

@@ -30,6 +30,7 @@ enum {
 	KS_OPT_SAMPLE,
 	KS_OPT_INTERVAL,
 	KS_OPT_DURATION,
+	KS_OPT_VERIFY_USER,
 };
 
 struct triage_opts {

@@ -137,6 +137,7 @@ void ks_user_unwinder_fini(struct ks_user_unwinder *u)
 	size_t i;
 
 	ks_user_unwinder_release(u);
+	ks_cfi_rules_fini(&u->rules);
 	free(u->open);
 	tdestroy(u->files, free_file);
 	tdestroy(u->names, free);
@@ -650,6 +651,114 @@ static bool fp_chain_end(const struct ks_user_dwfl *d, const struct ks_user_walk
 	       dwfl_addrmodule(d->dwfl, f->flags & KS_UF_EXACT ? f->pc : f->pc - 1);
 }
 
+/* libdwfl's walk of t into a->w: its frames, and how it ended. */
+static void dwfl_walk(struct ks_user_dwfl *d, struct ks_user_thread *t, struct walk_arg *a)
+{
+	struct ks_user_walk *w = a->w;
+	int rc = dwfl_getthread_frames(d->dwfl, (pid_t)t->tid, frame_cb, a);
+
+	if (rc == 0) {
+		w->stop = KS_USTOP_END;
+	} else if (w->stop != KS_USTOP_LIMIT) {
+		w->stop = KS_USTOP_ERROR;
+		if (!w->why[0])
+			ks_escape_str(w->why, sizeof(w->why), dwfl_errmsg(-1));
+	}
+}
+
+/* ks_cfi_walk_ops.module: the Dwfl's module at lookup, its file and bias */
+static Dwfl_Module *fast_module(void *ctx, uint64_t lookup, const void **file_ret,
+				uint64_t *bias_ret)
+{
+	struct ks_user_dwfl *d = ctx;
+	Dwfl_Module *mod = dwfl_addrmodule(d->dwfl, lookup);
+	struct ks_user_mod *m;
+	Dwarf_Addr bias;
+	void **ud;
+
+	if (!mod)
+		return NULL;
+	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	m = *ud;
+	/* getelf runs find_elf: m->file, the run's entry for the file */
+	if (!m || !dwfl_module_getelf(mod, &bias) || !m->file)
+		return NULL;
+	*file_ret = m->file;
+	*bias_ret = bias;
+	return mod;
+}
+
+static bool fast_read(void *ctx, uint64_t addr, uint64_t *word)
+{
+	struct ks_user_dwfl *d = ctx;
+	Dwarf_Word v;
+
+	if (!memory_read(d->dwfl, addr, &v, &d->ctx))
+		return false;
+	*word = v;
+	return true;
+}
+
+/*
+ * t walked by the compiled CFI rules (user_cfi.h) into w, as libdwfl
+ * would walk it: false when some frame needs libdwfl (w untouched).
+ */
+static bool fast_walk(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
+		      struct ks_user_thread *t, size_t max, struct ks_user_walk *w)
+{
+	const struct ks_cfi_walk_ops ops = { .module = fast_module, .read = fast_read, .ctx = d };
+	uint64_t stack_pcs[64], *pcs = stack_pcs;
+	size_t nr, i;
+	bool whole;
+
+	if (max > 64 && !(pcs = malloc(max * sizeof(*pcs))))
+		return false;
+	if (!ks_cfi_walk(&u->rules, &ops, t->regs.ip, t->regs.sp, t->regs.bp, max, pcs, &nr,
+			 &whole) ||
+	    !(w->frames = malloc(nr * sizeof(*w->frames)))) {
+		if (pcs != stack_pcs)
+			free(pcs);
+		return false;
+	}
+	for (i = 0; i < nr; i++)
+		w->frames[i] = (struct ks_user_frame){ .pc = pcs[i], .flags = i ? 0 : KS_UF_EXACT };
+	w->nr = nr;
+	w->stop = whole ? KS_USTOP_END : KS_USTOP_LIMIT;
+	if (pcs != stack_pcs)
+		free(pcs);
+	return true;
+}
+
+/* --verify-user: libdwfl walks t too; its frames and end must be w's. */
+static void verify_walk(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
+			struct ks_user_thread *t, size_t max, const struct ks_user_walk *w)
+{
+	struct ks_user_walk ref = { 0 };
+	struct walk_arg a = { .w = &ref, .max = max, .fp_reg = DWARF_X86_64_RBP };
+	const char *why = NULL;
+	size_t i, at = 0;
+
+	dwfl_walk(d, t, &a);
+	u->verified++;
+	for (i = 0; !why && i < w->nr && i < ref.nr; i++)
+		if (ref.frames[i].pc != w->frames[i].pc ||
+		    (ref.frames[i].flags & KS_UF_EXACT) != (w->frames[i].flags & KS_UF_EXACT)) {
+			why = "another frame";
+			at = i;
+		}
+	if (!why && ref.nr != w->nr) {
+		why = "another number of frames";
+		at = i;
+	}
+	if (!why && ref.stop != w->stop)
+		why = ref.stop == KS_USTOP_END ? "libdwfl's is whole" : "libdwfl's is cut short";
+	if (why && !u->verify_differ++)
+		snprintf(u->verify_first, sizeof(u->verify_first),
+			 "thread %" PRIu64 ": %s at frame %zu (%zu frames here, %zu by libdwfl)",
+			 t->tid, why, at, w->nr, ref.nr);
+	free(ref.frames);
+}
+
 /*
  * Walk t, and say whether the walk reached the outermost frame (whole).
  * libdwfl's own answer first: dwfl_getthread_frames() returns 0 only when
@@ -674,19 +783,19 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 	struct ks_user_ctx *c = &d->ctx;
 	bool prev_cfi = false;
 	size_t i;
-	int rc;
 
 	memset(w, 0, sizeof(*w));
 	c->p = p;
 	c->cur = t;
 	c->compat = t->flags & KS_UT_COMPAT;
-	rc = dwfl_getthread_frames(d->dwfl, (pid_t)t->tid, frame_cb, &a);
-	if (rc == 0) {
-		w->stop = KS_USTOP_END;
-	} else if (w->stop != KS_USTOP_LIMIT) {
-		w->stop = KS_USTOP_ERROR;
-		if (!w->why[0])
-			ks_escape_str(w->why, sizeof(w->why), dwfl_errmsg(-1));
+	if (c->compat || !fast_walk(u, d, t, max, w)) {
+		dwfl_walk(d, t, &a);
+		u->dwfl_walks++;
+	} else {
+		u->fast_walks++;
+		a.cap = w->nr;
+		if (u->verify)
+			verify_walk(u, d, t, max, w);
 	}
 	for (i = 0; i < w->nr; i++) {
 		struct ks_user_frame *f = &w->frames[i];

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "ks_error.h"
+#include "user_cfi.h"
 #include "user_stack.h"
 
 /* ks_user_frame.flags */
@@ -79,9 +80,19 @@ struct ks_user_unwinder {
 	/* the Dwfl of the last process, kept for the next while the layout is the same */
 	struct ks_user_dwfl *held;
 	const char *proc;	/* "/proc" */
+	struct ks_cfi_rules rules;	/* the fast walk's, per (file, address) */
+	/*
+	 * --verify-user: walk every thread the fast walk did with libdwfl too
+	 * and compare them frame for frame: verified walks compared,
+	 * verify_differ of them not equal, the first one's thread and why in
+	 * verify_first.
+	 */
+	bool verify;
+	size_t verified, verify_differ;
+	char verify_first[160];
 	/* statistics (tests, bench) */
 	size_t files_opened, files_closed, names_made, names_reused, mem_fallback_reads;
-	size_t dwfls_made;
+	size_t dwfls_made, fast_walks, dwfl_walks;
 };
 
 void ks_user_unwinder_init(struct ks_user_unwinder *u);

@@ -59,8 +59,14 @@ tid_of() { # PID COMM: the first thread with this name
 # Call chains in every build of the test program.
 for v in ustack_dyn ustack_fp ustack_static ustack_stripped ustack32; do
 	start "$v" -w 2 || continue
-	kstack "$upid" >/tmp/u-$v.txt 2>/tmp/u-$v.err
+	# every user stack also walked by libdwfl, compared frame for frame
+	kstack --verify-user "$upid" >/tmp/u-$v.txt 2>/tmp/u-$v.err
 	rc=$?
+	if grep -q "^kstack: --verify-user: [0-9]* user stacks walked by CFI rules, all equal to libdwfl's walk" /tmp/u-$v.err; then
+		pass "user: $v: --verify-user: $(sed -n 's/^kstack: --verify-user: //p' /tmp/u-$v.err)"
+	else
+		fail "user: $v: --verify-user: $(grep -- --verify-user /tmp/u-$v.err | head -c 300)"
+	fi
 	w=$(tid_of "$upid" worker)
 	r=$(tid_of "$upid" reader)
 	why=""
@@ -116,6 +122,27 @@ if [ -s /tmp/cmp.txt ]; then
 else
 	skip "user: kstack vs eu-stack: eu-stack not in the VM"
 fi
+
+# The whole box, every user stack walked both ways: a big process with
+# vfork children (its address space shared), forked children, and the
+# test programs (CFI, frame pointers, static, i386)
+zoo -n 20 -v 10 -o /tmp/zoo-vu.txt &
+zvu=$!
+wait_file /tmp/zoo-vu.txt 300
+for v in ustack_dyn ustack_fp ustack_static; do start "$v" -w 2 && eval "vu_$v=$upid"; done
+kstack --all --verify-user >/tmp/vu.out 2>/tmp/vu.err
+rc=$?
+line=$(sed -n 's/^kstack: --verify-user: //p' /tmp/vu.err)
+n=$(echo "$line" | sed -n 's/^\([0-9]*\) user stacks walked by CFI rules, all equal.*/\1/p')
+z=$(ls /proc/$zvu/task | wc -l)
+if [ -n "$n" ] && [ "$n" -ge "$z" ]; then
+	pass "user: --all --verify-user: $line (exit $rc; zoo alone has $z threads)"
+else
+	fail "user: --all --verify-user: exit $rc: $line"
+	grep -v 'user stack cut short' /tmp/vu.err | head -n 5
+fi
+kill "$zvu" $vu_ustack_dyn $vu_ustack_fp $vu_ustack_static 2>/dev/null
+for p in $(pidof zoo); do kill -9 "$p"; done
 
 # A deleted binary: names still come from the mapped file.
 cp /bin/ustack_dyn /tmp/ustack_deleted
