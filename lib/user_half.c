@@ -239,6 +239,13 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 	if (!hp->walks)
 		return &ks_error_nomem;
 	share_maps_in(h, hp, snap, mm_id);
+	/*
+	 * The driver's USER_MAPS where it has it, but for an address space
+	 * shared with other processes: their threads' sps are not known
+	 * yet, and the maps read here are lent to them (user_mm.h)
+	 */
+	if ((drv->version.caps & KSTACK_CAP_USER_MAPS) && !hp->mm)
+		hp->proc.maps_drv = drv;
 	copy_and_walk(h, hp);
 	share_maps_out(h, hp);
 	err = find_moved(h, drv, hp, false, &moved, &n);

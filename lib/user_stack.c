@@ -160,18 +160,38 @@ static struct ks_error *readv_batch(struct ks_user_proc *p, const size_t *idx, s
 	return NULL;
 }
 
+/* p's maps through the driver: the anonymous ones only where a thread's sp is. */
+static struct ks_error *read_maps_driver(struct ks_user_proc *p, uint64_t id)
+{
+	uint64_t *sps = malloc((p->n ? p->n : 1) * sizeof(*sps));
+	struct ks_error *err;
+	size_t i;
+
+	if (!sps)
+		return &ks_error_nomem;
+	for (i = 0; i < p->n; i++)
+		sps[i] = p->v[i].flags & KS_UT_COMPAT ? (uint32_t)p->v[i].regs.sp : p->v[i].regs.sp;
+	err = ks_maps_read_driver(&p->maps, p->maps_drv, id, sps, p->n);
+	free(sps);
+	return err;
+}
+
 /*
- * p's maps. Its leader's /proc/PID/maps is empty once the leader has
- * exited (its mm is gone) while other threads run: then read them, and
- * reach the process from now on, through its first thread.
+ * p's maps. A leader that has exited (its mm is gone) while other threads
+ * run has none (/proc/PID/maps empty, USER_MAPS ESRCH): then read them,
+ * and reach the process from now on, through its first thread.
  */
 static struct ks_error *read_maps(struct ks_user_proc *p)
 {
-	struct ks_error *err = ks_maps_read(&p->maps, NULL, p->pid);
+	struct ks_error *err = p->maps_drv ? read_maps_driver(p, p->pid) :
+					     ks_maps_read(&p->maps, NULL, p->pid);
+	bool none = p->maps_drv ? err && err->code == ESRCH : !err && !p->maps.n;
 
-	if (!err && !p->maps.n && p->n && p->v[0].tid != p->pid) {
+	if (none && p->n && p->v[0].tid != p->pid) {
+		ks_error_destroy(err);
 		ks_maps_fini(&p->maps);
-		err = ks_maps_read(&p->maps, NULL, p->v[0].tid);
+		err = p->maps_drv ? read_maps_driver(p, p->v[0].tid) :
+				    ks_maps_read(&p->maps, NULL, p->v[0].tid);
 		if (!err)
 			p->io_id = p->v[0].tid;
 	}

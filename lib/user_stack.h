@@ -66,6 +66,11 @@ struct ks_user_proc {
 	 */
 	bool maps_lent;
 	uint64_t space;
+	/*
+	 * The driver that reads the maps (USER_MAPS: the files' mappings and
+	 * those holding the threads' sps), or NULL: /proc/PID/maps whole.
+	 */
+	struct ks_driver *maps_drv;
 	struct ks_user_thread *v;
 	size_t n, cap;
 	uint8_t *buf;			/* the last batch's copies, back to back */
@@ -99,7 +104,7 @@ void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack
 /*
  * Copy the top of each thread's user stack not yet copied: up to bytes
  * (1 .. KS_USER_STACK_BYTES_MAX) from its sp, bounded by the end of the
- * mapping holding sp. Reads /proc/PID/maps on first use. One
+ * mapping holding sp. Reads the maps on first use (maps_drv). One
  * process_vm_readv per IOV_MAX threads; a copy that faults is kept short
  * (KS_UT_SHORT) and the call goes on with the next thread. ESRCH: the
  * process is gone; EPERM: no right to read it. The copies replace the

@@ -83,6 +83,9 @@ void kstack_modorc_init(kstack_lookup_t lookup);
 bool kstack_modorc_available(void);
 long kstack_module_orc(void __user *uarg);
 
+/* kstack_maps.c: the mappings a user-stack walker needs */
+long kstack_user_maps(void __user *uarg);
+
 /* kstack_snapshot.c: many threads in one call */
 void kstack_snapshot_init(kstack_lookup_t lookup);
 long kstack_snapshot(void __user *uarg);

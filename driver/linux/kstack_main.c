@@ -75,7 +75,8 @@ static long kstack_version(void __user *uarg)
 	v.arch = KSTACK_ARCH_X86_64;
 	v.caps = kstack_mem_caps() | KSTACK_CAP_THREAD_CONTEXT | KSTACK_CAP_STACK |
 		 KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SYMBOLIZE | KSTACK_CAP_SNAP_TAIL |
-		 KSTACK_CAP_SNAP_DENIED | KSTACK_CAP_SNAP_MM_ID;
+		 KSTACK_CAP_SNAP_DENIED | KSTACK_CAP_SNAP_MM_ID |
+		 KSTACK_CAP_USER_MAPS;
 	if (kstack_modorc_available())
 		v.caps |= KSTACK_CAP_MODULE_ORC;
 	v.thread_size = THREAD_SIZE;
@@ -123,6 +124,8 @@ static long kstack_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kstack_kernel_info(uarg);
 	case KSTACK_NR_MODULE_ORC:
 		return kstack_module_orc(uarg);
+	case KSTACK_NR_USER_MAPS:
+		return kstack_user_maps(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -83,6 +83,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_MODULE_ORC		(1u << 8)	/* Linux: MODULE_ORC */
 #define KSTACK_CAP_SNAP_DENIED		(1u << 9)	/* SNAPSHOT fills nr_denied (hdr.size >= 80) */
 #define KSTACK_CAP_SNAP_MM_ID		(1u << 10)	/* kstack_snap_tail.mm_id is filled */
+#define KSTACK_CAP_USER_MAPS		(1u << 11)	/* Linux: USER_MAPS */
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -453,6 +454,62 @@ struct kstack_module_orcs {
 };
 
 /*
+ * USER_MAPS (Linux): the mappings of a process's address space that a
+ * user-stack walker needs, read under the mm's lock as /proc/PID/maps
+ * reads them (fs/proc/task_mmu.c, show_map_vma()) but without text to
+ * format and parse: every mapping of a file and every one the kernel
+ * names ([vdso], [vvar], [heap], [stack]), and of the anonymous ones only
+ * those holding one of the nr_addrs addresses given (the threads' user
+ * sps): a process of thousands of threads has two anonymous mappings a
+ * thread (its stack and guard), which /proc makes every reader format.
+ * Entries in address order. A file's path is d_path()'s, " (deleted)"
+ * appended as /proc appends it, not mangled (a newline stays one); a
+ * kernel-named mapping gets its name; each NUL-terminated in names, at
+ * name_off. -ENOSPC when the entries or the names do not fit: nr and
+ * names_used then say how many there are (the call may be repeated with
+ * more room). The caller needs the access /proc/PID/stack needs
+ * (ptrace_may_access, PTRACE_MODE_ATTACH_FSCREDS): EPERM; ESRCH: no such
+ * process, or one without an address space (a kernel thread, an exiting
+ * or zombie thread: ask another thread of the process).
+ */
+#define KSTACK_USER_MAPS_MAX		65536u		/* entries per call */
+#define KSTACK_USER_MAPS_ADDRS_MAX	65536u		/* addresses per call */
+#define KSTACK_USER_MAPS_NAMES_MAX	(4u << 20)	/* bytes of names per call */
+
+/* kstack_user_map.flags */
+#define KSTACK_UMAP_READ	(1u << 0)
+#define KSTACK_UMAP_WRITE	(1u << 1)
+#define KSTACK_UMAP_EXEC	(1u << 2)
+#define KSTACK_UMAP_SHARED	(1u << 3)
+#define KSTACK_UMAP_FILE	(1u << 4)	/* a file's: offset, dev, ino and its path */
+#define KSTACK_UMAP_NAMED	(1u << 5)	/* named by the kernel: [vdso], [heap], ... */
+
+#define KSTACK_UMAP_NO_NAME	0xffffffffu	/* kstack_user_map.name_off of an anonymous one */
+
+struct kstack_user_map {
+	kstack_u64 start, end;	/* [start, end), bytes */
+	kstack_u64 offset;	/* file offset of start (vm_pgoff in bytes) */
+	kstack_u64 ino;
+	kstack_u32 dev_major, dev_minor;
+	kstack_u32 flags;	/* KSTACK_UMAP_* */
+	kstack_u32 name_off;	/* in names, or KSTACK_UMAP_NO_NAME */
+};
+
+struct kstack_user_maps {
+	struct kstack_hdr hdr;
+	kstack_u64 pid;		/* in: any live thread of the process */
+	kstack_u64 addrs;	/* in: Linux: user array of nr_addrs u64 */
+	kstack_u64 buffer;	/* in: Linux: user array of max struct kstack_user_map */
+	kstack_u64 names;	/* in: Linux: user buffer of names_size bytes */
+	kstack_u32 nr_addrs;	/* in: 0 .. KSTACK_USER_MAPS_ADDRS_MAX */
+	kstack_u32 max;		/* in: 1 .. KSTACK_USER_MAPS_MAX */
+	kstack_u32 names_size;	/* in: 1 .. KSTACK_USER_MAPS_NAMES_MAX */
+	kstack_u32 nr;		/* out: entries written; with -ENOSPC: entries there are */
+	kstack_u32 names_used;	/* out: bytes of names; with -ENOSPC: bytes needed */
+	kstack_u32 reserved;	/* in: 0 */
+};
+
+/*
  * Command numbers, shared by both transports.
  *
  * Linux: every request first checks its caller, not whoever opened the
@@ -475,6 +532,7 @@ struct kstack_module_orcs {
 #define KSTACK_NR_SYMBOLIZE		6
 #define KSTACK_NR_KERNEL_INFO		7
 #define KSTACK_NR_MODULE_ORC		8
+#define KSTACK_NR_USER_MAPS		9
 
 #if defined(_WIN32)
 /*
@@ -508,6 +566,8 @@ struct kstack_module_orcs {
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_KERNEL_INFO, struct kstack_kernel_info)
 #define KSTACK_IOCTL_MODULE_ORC \
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_MODULE_ORC, struct kstack_module_orcs)
+#define KSTACK_IOCTL_USER_MAPS \
+	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_USER_MAPS, struct kstack_user_maps)
 #endif
 
 /*
@@ -530,5 +590,7 @@ KSTACK_ASSERT(symbolize, sizeof(struct kstack_symbolize) == 32);
 KSTACK_ASSERT(kernel_info, sizeof(struct kstack_kernel_info) == 120);
 KSTACK_ASSERT(module_orc, sizeof(struct kstack_module_orc) == 96);
 KSTACK_ASSERT(module_orcs, sizeof(struct kstack_module_orcs) == 24);
+KSTACK_ASSERT(user_map, sizeof(struct kstack_user_map) == 48);
+KSTACK_ASSERT(user_maps, sizeof(struct kstack_user_maps) == 64);
 
 #endif /* KSTACK_KSTACK_IOCTL_H */
