@@ -78,7 +78,7 @@ done
 # whole commands against the /proc loop, at two sizes (linear or not)
 field() {	# METHOD N FIELD: us/thread med, total_ms med, threads
 	grep "N=$2 " "$out/bench.txt" | grep "method=$1 " |
-		sed -n "s/.*$3[= ]*\([0-9.]*\).*/\1/p" | head -n 1
+		sed -n "s|.*$3[= ]*\([0-9.]*\).*|\1|p" | head -n 1
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "?" }'; }
 if [ -n "$(field kstack-both 4000 'us/thread med')" ]; then
