@@ -199,16 +199,41 @@ static int check_bitness(struct run *r, const struct ks_process_info *pi)
 	return 0;
 }
 
+/* Reports the run's threads; a KS_EXIT_* code from what was shown. */
+static int report_threads(struct run *r, const struct ks_process_info *pi)
+{
+	struct ks_esc_buf e;
+	unsigned i;
+
+	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi->pid,
+	       ks_esc(&e, pi->name), pi->nr_threads, pi->nr_threads == 1 ? "" : "s");
+	if (r->kernel_off)
+		printf("%s\n", r->kernel_off);
+	for (i = 0; i < pi->nr_threads && !ks_interrupted(); i++)
+		report_thread(r, &pi->threads[i]);
+	fflush(stdout);
+
+	if (ks_interrupted()) {
+		fprintf(stderr, "kstack: interrupted; every suspended thread was resumed\n");
+		return KS_EXIT_INTERRUPTED;
+	}
+	if (!r->shown)
+		return KS_EXIT_FAILED;
+	if (r->failed || r->kernel_missing || (r->kernel_off && !r->opt->no_kernel))
+		return KS_EXIT_PARTIAL;
+	return KS_EXIT_OK;
+}
+
+/* Every early return goes through out:, which releases what was taken. */
 int ks_report(const struct ks_options *opt)
 {
 	struct ks_process_info pi;
 	struct run r;
-	struct ks_esc_buf e;
 	DWORD err, priv_err;
-	unsigned i;
-	int rc;
+	int rc = KS_EXIT_FAILED;
 
 	memset(&r, 0, sizeof(r));
+	memset(&pi, 0, sizeof(pi));
 	r.opt = opt;
 	r.dev.h = INVALID_HANDLE_VALUE;
 	ks_suspend_setup();
@@ -223,25 +248,20 @@ int ks_report(const struct ks_options *opt)
 			fprintf(stderr, "kstack: no thread with id %lu\n", (unsigned long)opt->tid);
 		else
 			fprintf(stderr, "kstack: no process with id %lu\n", (unsigned long)opt->pid);
-		return KS_EXIT_FAILED;
+		goto out;
 	}
 	if (err) {
 		fprintf(stderr, "kstack: cannot list processes: %s\n", ks_strerror(err));
-		return KS_EXIT_FAILED;
+		goto out;
 	}
 	/* Walking ourselves would suspend the walker: refuse clearly. */
 	if (pi.pid == GetCurrentProcessId()) {
 		fprintf(stderr, "kstack: process %lu is kstack itself\n", (unsigned long)pi.pid);
-		ks_process_info_free(&pi);
-		return KS_EXIT_FAILED;
+		goto out;
 	}
 	r.w.process = open_target(&pi, priv_err);
-	if (!r.w.process || check_bitness(&r, &pi)) {
-		if (r.w.process)
-			CloseHandle(r.w.process);
-		ks_process_info_free(&pi);
-		return KS_EXIT_FAILED;
-	}
+	if (!r.w.process || check_bitness(&r, &pi))
+		goto out;
 
 	if (!opt->no_kernel)
 		ks_device_open(&r.dev);
@@ -254,29 +274,13 @@ int ks_report(const struct ks_options *opt)
 	r.kernel_off = ks_kernel_unavailable(&r.dev, opt->no_kernel);
 	if (!r.kernel_off && pi.nr_threads)
 		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid);
-
-	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi.pid, ks_esc(&e, pi.name),
-	       pi.nr_threads, pi.nr_threads == 1 ? "" : "s");
-	if (r.kernel_off)
-		printf("%s\n", r.kernel_off);
-	for (i = 0; i < pi.nr_threads && !ks_interrupted(); i++)
-		report_thread(&r, &pi.threads[i]);
-	fflush(stdout);
-
+	rc = report_threads(&r, &pi);
+out:
+	/* each is a no-op on what was never set up (zeroed above) */
 	ks_symbols_cleanup(&r.syms);
 	ks_device_close(&r.dev);
-	CloseHandle(r.w.process);
+	if (r.w.process)
+		CloseHandle(r.w.process);
 	ks_process_info_free(&pi);
-
-	if (ks_interrupted()) {
-		fprintf(stderr, "kstack: interrupted; every suspended thread was resumed\n");
-		return KS_EXIT_INTERRUPTED;
-	}
-	if (!r.shown)
-		rc = KS_EXIT_FAILED;
-	else if (r.failed || r.kernel_missing || (r.kernel_off && !opt->no_kernel))
-		rc = KS_EXIT_PARTIAL;
-	else
-		rc = KS_EXIT_OK;
 	return rc;
 }
