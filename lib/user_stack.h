@@ -7,7 +7,7 @@
  * process_vm_readv() (an iovec per thread; IOV_MAX threads a call). A thread
  * asleep in the kernel does not touch its user stack, so the registers and
  * the copy describe one moment as long as the thread did not run in
- * between (the caller compares its context-switch counts: user_snapshot.h).
+ * between (the caller compares its context-switch counts: user_half.h).
  * Needs root (or ptrace access to the process: process_vm_readv checks
  * PTRACE_MODE_ATTACH_REALCREDS) but never attaches, stops or signals.
  */

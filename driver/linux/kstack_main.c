@@ -3,7 +3,8 @@
  * kstack.ko: /dev/kstack hands a privileged user-space walker what it
  * cannot get elsewhere: a sleeping thread's saved kernel context, guarded
  * reads of kernel stacks/text/rodata, and the kernel's own unwind of a
- * thread as an oracle. The Linux twin of the seed's Windows KStack driver.
+ * thread as an oracle. The Windows driver (driver/windows) answers the same
+ * protocol (include/kstack/kstack_ioctl.h), so one client speaks to both.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>

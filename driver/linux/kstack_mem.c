@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * READ_MEMORY: the seed's memcpy wrapper, made safe. Only ranges a stack
+ * READ_MEMORY: kernel memory for a user-space stack walker, and nothing
+ * else, since every byte handed out could be a secret. Only ranges a stack
  * walker needs are readable (live tasks' kernel stacks, core kernel text
  * and rodata incl. the ORC tables, modules' text and rodata); everything
  * else is -EPERM. Reads go through copy_from_kernel_nofault in page-sized

@@ -24,7 +24,9 @@
  *           METHOD_BUFFERED; the output buffer receives the request struct
  *           (filled in) followed by the variable-sized data, except for
  *           READ_MEMORY whose output buffer receives only the bytes read
- *           (as in the seed). The u64 buffer fields are ignored there.
+ *           (a walker's read callback gets them where it wants them,
+ *           with no header to strip). The u64 buffer fields are ignored
+ *           there.
  *
  * Errors: Linux returns -errno; Windows an NTSTATUS (Win32 error in
  * GetLastError()). "Buffer too small" is -ENOSPC / STATUS_BUFFER_TOO_SMALL
