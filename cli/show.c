@@ -24,7 +24,7 @@ void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
 			tid, w->nr);
 }
 
-/* Frames in the seed's format (lib/stack_text.h), and how the walk ended. */
+/* Frames one a line (lib/stack_text.h), and how the walk ended. */
 void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid)
 {
 	ks_stack_text_put_walk(text, stdout, w);

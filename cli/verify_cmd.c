@@ -61,7 +61,7 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c
 	c->eq_kernel += v.eq_kernel;
 	c->eq_proc += v.eq_proc;
 	c->unreliable += !v.walk.reliable;
-	/* agreeing walkers do not make a cut stack whole (issue 10): partial */
+	/* agreeing walkers do not make a cut stack whole: partial */
 	tally_walk(c, &v.walk);
 	if (!v.eq_kernel || !v.eq_proc) {
 		print_mismatch(s, &v, t->tid);

@@ -17,6 +17,10 @@
  * "\303\251": the output is plain ASCII whatever the input, and a reader
  * gets the bytes back unambiguously (a '\' always starts an escape, and an
  * octal escape always has three digits).
+ *
+ * kstack.exe escapes by the same policy, with differences that
+ * win/escape.h explains: '\' passes in Windows paths, bytes are \xHH, and
+ * well-formed UTF-8 passes there (Windows names are UTF-16 text).
  */
 #ifndef KSTACK_ESCAPE_H
 #define KSTACK_ESCAPE_H

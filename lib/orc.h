@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The tool's side of the ORC format (walk/orc.h): decoding with errors as
- * values, and layouts by kernel version.
+ * The tool's side of the ORC format (walk/orc_format.h): decoding with
+ * errors as values, and layouts by kernel version.
  */
 #ifndef KSTACK_ORC_H
 #define KSTACK_ORC_H
 
 #include "ks_error.h"
-#include "walk/orc.h"
+#include "walk/orc_format.h"
 
 /*
  * Decode one raw 6-byte entry of the given layout. Returns NULL, or an error

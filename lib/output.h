@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Text output in the seed's style, one frame a line:
+ * Text output as kstack.exe prints it (plus each function's size), one
+ * frame a line:
  *   ffffffff9c05271d : vmlinux!__schedule+0x2dd/0x960
  *   ffffffffc0a1b2c3 : kvm!kvm_vcpu_block+0x4c/0xa0
  *   ffffffff9c0f0001 : ? vmlinux!foo+0x11/0x40      (unreliable frame)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A thread's stack as text, in the seed's format (output.h):
+ * A thread's stack as text, in kstack.exe's format plus sizes (output.h):
  *   1234 zoo S [ctxsw 5+0]                              header
  *   ffffffff9c05271d : vmlinux!__schedule+0x2dd/0x960   frame lines
  *   ffffffff9c0f0001 : ? vmlinux!foo+0x11/0x40          (unreliable frame)

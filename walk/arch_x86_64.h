@@ -4,6 +4,10 @@
  * and struct inactive_task_frame offsets, and how one ORC entry turns a
  * frame's registers into its caller's. No loop, no fallbacks: the tool's
  * lib/unwind.c and kstack.ko's kstack_walk.c each have theirs.
+ * Addresses are the target kernel's, offsets bytes (the kernel's own
+ * struct layouts, named below); every stack read goes through
+ * ks_stack_read_u64(), and a step that cannot be taken says why (enum
+ * ks_step_result, or false).
  * Shared by kstack.ko and the tool (walk/: compiled into both).
  */
 #ifndef KSTACK_WALK_ARCH_X86_64_H
@@ -14,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#include "walk/orc.h"
+#include "walk/orc_format.h"
 #include "walk/stack_image.h"
 
 /* struct pt_regs (arch/x86/include/asm/ptrace.h, unchanged since 4.x) */

@@ -3,7 +3,8 @@
  * The driver client: one handle, four requests. Every request starts with
  * its kstack_hdr {size, version}; METHOD_BUFFERED returns the filled-in
  * request (then the variable data) in the output buffer, except READ_MEMORY,
- * which returns only the bytes read (as in the seed).
+ * which returns only the bytes read: they land in the caller's buffer as
+ * StackWalk64's read callback wants them, with no header to strip.
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
-/* Client side of the KStack driver protocol (include/kstack/kstack_ioctl.h). */
+/*
+ * Client side of the KStack driver protocol (include/kstack/kstack_ioctl.h).
+ * Every request returns 0 or a Win32 error: the driver's NTSTATUS as
+ * DeviceIoControl maps it (driver/windows/README.md lists each). Addresses
+ * are the kernel's virtual addresses, lengths bytes, frames counts.
+ */
 #ifndef KSTACK_WIN_DEVICE_H
 #define KSTACK_WIN_DEVICE_H
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
-/* Output escaping for kstack.exe (see escape.h for the rules and why). */
+/* Output escaping for kstack.exe (escape.h: the policy, and why it differs from Linux). */
 #include <string.h>
 
 #include "escape.h"
@@ -115,28 +115,25 @@ size_t ks_escape_flags(const char *s, size_t len, char *out, size_t size,
 	return pos;
 }
 
-static const char *esc_static(const char *s, unsigned flags)
+static const char *esc_buf(struct ks_esc_buf *b, const char *s, unsigned flags)
 {
-	static char bufs[4][8192];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
 	size_t need, len = strlen(s);
 
-	need = ks_escape_flags(s, len, b, sizeof(bufs[0]), flags);
-	if (need >= sizeof(bufs[0])) {
+	need = ks_escape_flags(s, len, b->s, sizeof(b->s), flags);
+	if (need >= sizeof(b->s)) {
 		/* Cut: redo with room for the marker, so "..." is never lost. */
-		ks_escape_flags(s, len, b, sizeof(bufs[0]) - 3, flags);
-		strcat(b, "...");
+		ks_escape_flags(s, len, b->s, sizeof(b->s) - 3, flags);
+		strcat(b->s, "...");
 	}
-	return b;
+	return b->s;
 }
 
-const char *ks_esc(const char *s)
+const char *ks_esc(struct ks_esc_buf *b, const char *s)
 {
-	return esc_static(s, 0);
+	return esc_buf(b, s, 0);
 }
 
-const char *ks_esc_path(const char *s)
+const char *ks_esc_path(struct ks_esc_buf *b, const char *s)
 {
-	return esc_static(s, KS_ESC_PATH);
+	return esc_buf(b, s, KS_ESC_PATH);
 }

@@ -2,20 +2,37 @@
 /*
  * Escaping strings from outside kstack.exe (process and module names,
  * symbol names, thread descriptions, paths, the driver's release text)
- * before they reach a terminal or a file, so a name cannot move the
- * cursor, colour the screen, start a new line or pass for our own output.
+ * before they reach a terminal or a file.
  *
- * Printable ASCII passes, except '\' which doubles; \n \r \t print as
- * those two characters; every other byte below 0x20, DEL, and every byte
- * of a sequence that is not well-formed UTF-8 prints as \xHH. Well-formed
- * UTF-8 passes (names are UTF-8 here), except code points that act on
- * the terminal or the text's direction: C1 controls U+0080..U+009F
- * (U+009B is CSI on 8-bit terminals), U+2028/2029 (line breaks), and the
- * bidirectional embeddings/overrides/isolates U+202A..U+202E and
- * U+2066..U+2069, whose bytes print as \xHH. The output is therefore
- * printable ASCII plus harmless UTF-8, and the input can be recovered
- * from it exactly (tests/wine/host/test_escape.c checks every byte and
- * every pair of bytes). Plain C, no Windows headers.
+ * One policy for both tools (kstack on Linux: lib/escape.h; README.md
+ * says it for users): every string from outside is escaped in every output, so a
+ * name cannot move the cursor, colour the screen, start a new line or pass
+ * for the tool's own output; printable ASCII passes, '\' doubles (a '\'
+ * then always starts an escape, and the input can be recovered exactly),
+ * \n \r \t print as those two characters, and every other control byte
+ * and DEL is escaped. What differs, and why:
+ *  - paths (ks_esc_path, KS_ESC_PATH): '\' passes as is. It is the
+ *    separator of every Windows path, which doubled ("C:\\Windows") could
+ *    not be pasted back; a '\' moves no cursor, so the output stays
+ *    inert, only no longer reversible. Linux paths use '/': kstack needs
+ *    no such mode.
+ *  - an escaped byte is \xHH here, \ooo (three octal digits) on Linux:
+ *    there the form is the kernel's string_escape_mem(), the one
+ *    /proc/PID/status and mountinfo print and their readers decode;
+ *    Windows has no such convention, and \xHH is C's.
+ *  - well-formed UTF-8 passes here, and Linux escapes every byte >= 0x80:
+ *    Windows keeps names as UTF-16, converted here to UTF-8, so they are
+ *    text in a known encoding and non-English names are common; a Linux
+ *    name is bytes of no stated encoding (a thread's comm is cut at 15
+ *    bytes, even inside a character). Code points that act on a terminal
+ *    or on the direction of the text are escaped byte by byte: C1
+ *    controls U+0080..U+009F (U+009B is CSI on 8-bit terminals),
+ *    U+2028/2029 (line breaks), the bidirectional embeddings, overrides
+ *    and isolates U+202A..U+202E and U+2066..U+2069; and so is every byte
+ *    of a sequence that is not well-formed UTF-8 (dbghelp's ANSI names).
+ * The output is therefore printable ASCII plus harmless UTF-8
+ * (tests/wine/host/test_escape.c checks every byte, every pair of bytes
+ * and the round trip). Plain C, no Windows headers.
  */
 #ifndef KSTACK_WIN_ESCAPE_H
 #define KSTACK_WIN_ESCAPE_H
@@ -40,13 +57,22 @@ size_t ks_escape_flags(const char *s, size_t len, char *out, size_t size,
 		       unsigned flags);
 
 /*
- * The NUL-terminated s escaped, in one of 4 static buffers used in turn
- * (so up to 4 may appear in one printf); single-threaded callers only.
- * A string longer than a buffer holds is cut at an escape boundary and
- * ends in "...".
+ * Room for one escaped string in a message. Symbol names are at most
+ * 2000 bytes (MAX_SYM_NAME), paths MAX_PATH; a longer escaped form is cut
+ * at an escape boundary and ends in "...".
  */
-const char *ks_esc(const char *s);
-/* ks_esc for paths (KS_ESC_PATH), sharing the same 4 buffers. */
-const char *ks_esc_path(const char *s);
+#define KS_ESC_BUF_SIZE	8192u
+struct ks_esc_buf {
+	char s[KS_ESC_BUF_SIZE];
+};
+
+/*
+ * The NUL-terminated s escaped into *b, for use as a printf argument:
+ * returns b->s. The caller owns the buffer, so any number of escaped
+ * strings can share one printf (one buffer each) and any thread may call.
+ */
+const char *ks_esc(struct ks_esc_buf *b, const char *s);
+/* ks_esc for paths (KS_ESC_PATH). */
+const char *ks_esc_path(struct ks_esc_buf *b, const char *s);
 
 #endif

@@ -3,7 +3,9 @@
  * The kernel part of a thread's stack, from the driver: STACK (the driver
  * walks the thread itself, safely, before we suspend it), else
  * THREAD_CONTEXT (saved kernel ip/sp/fp, walked here with StackWalk64 and
- * READ_MEMORY while the thread is suspended, as in the seed).
+ * READ_MEMORY while the thread is suspended, so that its saved context
+ * and stack cannot change under the walk), for hosts where STACK's
+ * kernel APC cannot run.
  */
 #ifndef KSTACK_WIN_KERNEL_PART_H
 #define KSTACK_WIN_KERNEL_PART_H

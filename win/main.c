@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * kstack.exe: kernel- and user-mode call stacks of any thread, symbolized
- * (the application of the KStack tutorial's part 3). Thin: parse the
- * command line, run one command, return its exit code.
+ * kstack.exe: kernel- and user-mode call stacks of any thread, symbolized,
+ * with KStack.sys for the kernel part. Thin: parse the command line, run
+ * one command, return its exit code (options.h: KS_EXIT_*).
  */
 #include <stdio.h>
 

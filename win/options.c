@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
-/* Command-line parsing for kstack.exe. No getopt in a bare mingw CRT. */
+/*
+ * Command-line parsing for kstack.exe: getopt_long from mingw-w64's CRT
+ * (getopt.h), the parser kstack on Linux uses, so both tools take options
+ * the same way (--opt=VALUE, -n5, "--" ends the options) and exit 64 on a
+ * usage error. getopt's own messages are off (opterr = 0): they would name
+ * argv[0], a full Windows path here, and every message starts "kstack: ".
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 
 #include "options.h"
 
@@ -46,11 +53,54 @@ void ks_print_usage(FILE *out)
 "  0    every thread shown, kernel part included (or --no-kernel given)\n"
 "  1    partial: some part missing (e.g. no driver: kernel part), or a thread failed\n"
 "  2    nothing shown (no such process or thread, exited, access denied)\n"
-"  3    usage error\n"
 "  4    install / uninstall failed\n"
+"  64   usage error\n"
 "  (status: 0 when the driver answers, 2 when it does not)\n"
 "  130  interrupted by Ctrl+C (every suspended thread was resumed)\n",
 	      out);
+}
+
+/* getopt values of the options that have no letter. */
+enum {
+	KS_OPT_NO_KERNEL = 0x100,
+	KS_OPT_NO_SUSPEND,
+	KS_OPT_SYMBOL_PATH,
+	KS_OPT_DRIVER,
+};
+
+/*
+ * A leading '-': operands come back in order as option 1, so a command
+ * word is known to be the first argument and -h stops at once, as before
+ * getopt; ':' tells a missing value (':') from an unknown option ('?').
+ */
+static const char ks_letters[] = "-:hVt:n:";
+static const struct option ks_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "tid", required_argument, NULL, 't' },
+	{ "max-frames", required_argument, NULL, 'n' },
+	{ "no-kernel", no_argument, NULL, KS_OPT_NO_KERNEL },
+	{ "no-suspend", no_argument, NULL, KS_OPT_NO_SUSPEND },
+	{ "symbol-path", required_argument, NULL, KS_OPT_SYMBOL_PATH },
+	{ "driver", required_argument, NULL, KS_OPT_DRIVER },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "-t/--tid" or "--driver": how a message names option val. */
+static void option_name(int val, char *buf, size_t size)
+{
+	const struct option *o;
+
+	for (o = ks_longopts; o->name; o++) {
+		if (o->val != val)
+			continue;
+		if (val < 0x100)
+			snprintf(buf, size, "-%c/--%s", val, o->name);
+		else
+			snprintf(buf, size, "--%s", o->name);
+		return;
+	}
+	snprintf(buf, size, "-%c", val > 0x20 && val < 0x7f ? val : '?');
 }
 
 /* Strict decimal parse: all digits, no sign, fits in a DWORD, not 0. */
@@ -69,84 +119,57 @@ static int parse_id(const char *s, DWORD *out)
 	return 0;
 }
 
-static const char *need_value(int argc, char **argv, int *i)
+/*
+ * An option getopt could not take: ':' a value missing, or given to an
+ * option that takes none ("--help=x"); '?' an unknown option.
+ */
+static int bad_option(int c, char **argv)
 {
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "kstack: option %s needs a value\n", argv[*i]);
-		return NULL;
+	const struct option *o;
+	char name[64];
+
+	for (o = ks_longopts; o->name && o->val != optopt; o++)
+		;
+	if (c == ':' && o->name && o->has_arg == no_argument) {
+		fprintf(stderr, "kstack: option --%s takes no value\n", o->name);
+	} else if (c == ':') {
+		option_name(optopt, name, sizeof(name));
+		fprintf(stderr, "kstack: option %s needs a value\n", name);
+	} else if (optopt) {
+		fprintf(stderr, "kstack: unknown option '-%c' (see kstack --help)\n",
+			optopt > 0x20 && optopt < 0x7f ? optopt : '?');
+	} else {		/* a long option: getopt has stepped past it */
+		fprintf(stderr, "kstack: unknown option '%s' (see kstack --help)\n",
+			argv[optind - 1]);
 	}
-	return argv[++*i];
+	return -1;
 }
 
-int ks_parse_options(int argc, char **argv, struct ks_options *opt)
+/* An operand: the command word (first argument only), else the PID. */
+static int operand(const char *a, int first, int *have_pid, struct ks_options *opt)
 {
-	int i, have_pid = 0;
-	const char *v;
-
-	memset(opt, 0, sizeof(*opt));
-	opt->command = KS_CMD_STACKS;
-	opt->max_frames = KS_DEFAULT_MAX_FRAMES;
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "/?")) {
-			opt->command = KS_CMD_HELP;
-			return 0;
-		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			opt->command = KS_CMD_VERSION;
-			return 0;
-		} else if (!strcmp(a, "-t") || !strcmp(a, "--tid")) {
-			if (!(v = need_value(argc, argv, &i)))
-				return -1;
-			if (parse_id(v, &opt->tid)) {
-				fprintf(stderr, "kstack: bad thread id '%s': expected a positive decimal number\n", v);
-				return -1;
-			}
-		} else if (!strcmp(a, "-n") || !strcmp(a, "--max-frames")) {
-			DWORD n;
-
-			if (!(v = need_value(argc, argv, &i)))
-				return -1;
-			if (parse_id(v, &n) || n > KS_MAX_FRAMES_LIMIT) {
-				fprintf(stderr, "kstack: bad frame count '%s': expected 1..%u\n",
-					v, KS_MAX_FRAMES_LIMIT);
-				return -1;
-			}
-			opt->max_frames = n;
-		} else if (!strcmp(a, "--no-kernel")) {
-			opt->no_kernel = 1;
-		} else if (!strcmp(a, "--no-suspend")) {
-			opt->no_suspend = 1;
-		} else if (!strcmp(a, "--symbol-path")) {
-			if (!(v = need_value(argc, argv, &i)))
-				return -1;
-			opt->symbol_path = v;
-		} else if (!strcmp(a, "--driver")) {
-			if (!(v = need_value(argc, argv, &i)))
-				return -1;
-			opt->driver_file = v;
-		} else if (!strcmp(a, "install") && i == 1) {
-			opt->command = KS_CMD_INSTALL;
-		} else if (!strcmp(a, "uninstall") && i == 1) {
-			opt->command = KS_CMD_UNINSTALL;
-		} else if (!strcmp(a, "status") && i == 1) {
-			opt->command = KS_CMD_STATUS;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "kstack: unknown option '%s' (see kstack --help)\n", a);
-			return -1;
-		} else if (!have_pid && opt->command == KS_CMD_STACKS) {
-			if (parse_id(a, &opt->pid)) {
-				fprintf(stderr, "kstack: bad process id '%s': expected a positive decimal number\n", a);
-				return -1;
-			}
-			have_pid = 1;
-		} else {
-			fprintf(stderr, "kstack: unexpected argument '%s' (see kstack --help)\n", a);
+	if (first && !strcmp(a, "install")) {
+		opt->command = KS_CMD_INSTALL;
+	} else if (first && !strcmp(a, "uninstall")) {
+		opt->command = KS_CMD_UNINSTALL;
+	} else if (first && !strcmp(a, "status")) {
+		opt->command = KS_CMD_STATUS;
+	} else if (!*have_pid && opt->command == KS_CMD_STACKS) {
+		if (parse_id(a, &opt->pid)) {
+			fprintf(stderr, "kstack: bad process id '%s': expected a positive decimal number\n", a);
 			return -1;
 		}
+		*have_pid = 1;
+	} else {
+		fprintf(stderr, "kstack: unexpected argument '%s' (see kstack --help)\n", a);
+		return -1;
 	}
+	return 0;
+}
 
+/* The options that cannot go together, once all are read. */
+static int check_combination(const struct ks_options *opt)
+{
 	if (opt->command == KS_CMD_STACKS && !opt->pid && !opt->tid) {
 		fprintf(stderr, "kstack: no process id given (see kstack --help)\n");
 		return -1;
@@ -160,4 +183,68 @@ int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 		return -1;
 	}
 	return 0;
+}
+
+int ks_parse_options(int argc, char **argv, struct ks_options *opt)
+{
+	int c, have_pid = 0;
+	DWORD n;
+
+	memset(opt, 0, sizeof(*opt));
+	opt->command = KS_CMD_STACKS;
+	opt->max_frames = KS_DEFAULT_MAX_FRAMES;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ks_letters, ks_longopts, NULL)) != -1) {
+		switch (c) {
+		case 1:
+			/* "/?": the Windows way of asking for help */
+			if (!strcmp(optarg, "/?")) {
+				opt->command = KS_CMD_HELP;
+				return 0;
+			}
+			if (operand(optarg, optind == 2, &have_pid, opt))
+				return -1;
+			break;
+		case 'h':
+			opt->command = KS_CMD_HELP;
+			return 0;
+		case 'V':
+			opt->command = KS_CMD_VERSION;
+			return 0;
+		case 't':
+			if (parse_id(optarg, &opt->tid)) {
+				fprintf(stderr, "kstack: bad thread id '%s': expected a positive decimal number\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'n':
+			if (parse_id(optarg, &n) || n > KS_MAX_FRAMES_LIMIT) {
+				fprintf(stderr, "kstack: bad frame count '%s': expected 1..%u\n",
+					optarg, KS_MAX_FRAMES_LIMIT);
+				return -1;
+			}
+			opt->max_frames = n;
+			break;
+		case KS_OPT_NO_KERNEL:
+			opt->no_kernel = 1;
+			break;
+		case KS_OPT_NO_SUSPEND:
+			opt->no_suspend = 1;
+			break;
+		case KS_OPT_SYMBOL_PATH:
+			opt->symbol_path = optarg;
+			break;
+		case KS_OPT_DRIVER:
+			opt->driver_file = optarg;
+			break;
+		default:
+			return bad_option(c, argv);
+		}
+	}
+	/* after "--": operands only */
+	for (; optind < argc; optind++)
+		if (operand(argv[optind], optind == 1, &have_pid, opt))
+			return -1;
+	return check_combination(opt);
 }

@@ -6,11 +6,15 @@
 #include <stdio.h>
 #include <windows.h>
 
-/* Exit codes, documented in --help and win/README.md. */
+/*
+ * Exit codes, documented in --help and win/README.md. A usage error is 64
+ * (sysexits.h's EX_USAGE), as kstack on Linux exits: one convention for
+ * both tools, so a script can tell a bad command line from a failed run.
+ */
 #define KS_EXIT_OK		0	/* every thread shown, kernel part included */
 #define KS_EXIT_PARTIAL		1	/* shown, but some part missing (kernel part, a thread) */
 #define KS_EXIT_FAILED		2	/* nothing shown: no such process, access denied, ... */
-#define KS_EXIT_USAGE		3	/* bad command line */
+#define KS_EXIT_USAGE		64	/* bad command line */
 #define KS_EXIT_SERVICE		4	/* install / uninstall failed */
 #define KS_EXIT_INTERRUPTED	130	/* Ctrl+C: every suspended thread was resumed */
 
@@ -37,7 +41,10 @@ struct ks_options {
 	const char *driver_file;	/* install: --driver, else KStack.sys next to the exe */
 };
 
-/* Parses argv into *opt; on error prints a message to stderr and returns -1. */
+/*
+ * Parses argv into *opt (its strings point into argv); on a usage error
+ * prints one "kstack: ..." line to stderr and returns -1.
+ */
 int ks_parse_options(int argc, char **argv, struct ks_options *opt);
 void ks_print_usage(FILE *out);
 

@@ -32,13 +32,14 @@ struct run {
 static void print_frames(struct run *r, const struct ks_frames *f, int width)
 {
 	char sym[2048 + 64];	/* MAX_SYM_NAME is 2000 */
+	struct ks_esc_buf e;
 	unsigned i;
 
 	for (i = 0; i < f->nr; i++) {
 		ks_symbols_format(&r->syms, f->pc[i], i > 0, sym, sizeof(sym));
 		/* module and symbol names come from the target's files */
 		printf("  0x%0*llx : %s\n", width, (unsigned long long)f->pc[i],
-		       ks_esc(sym));
+		       ks_esc(&e, sym));
 	}
 }
 
@@ -58,6 +59,7 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	DWORD err, exit_code;
 	int suspended = 0, want_kernel = !r->kernel_off;
 	char why[512], desc[512];
+	struct ks_esc_buf e;
 
 	r->w.thread = open_thread(ti->tid, &err);
 	printf("thread %lu: state %s", (unsigned long)ti->tid,
@@ -67,7 +69,7 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	/* Set by the target (SetThreadDescription): anything at all. */
 	if (r->w.thread && !ks_thread_description(r->w.thread, desc, sizeof(desc)) &&
 	    desc[0])
-		printf(", description \"%s\"", ks_esc(desc));
+		printf(", description \"%s\"", ks_esc(&e, desc));
 	printf("\n");
 	/* Out before the thread is suspended: if kstack dies mid-walk, the
 	 * output still says which thread it was on. */
@@ -152,6 +154,7 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 static HANDLE open_target(const struct ks_process_info *pi, DWORD priv_err)
 {
 	HANDLE h = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pi->pid);
+	struct ks_esc_buf e;
 	DWORD err, code;
 
 	if (!h) {
@@ -160,8 +163,8 @@ static HANDLE open_target(const struct ks_process_info *pi, DWORD priv_err)
 			fprintf(stderr, "kstack: process %lu has exited\n", (unsigned long)pi->pid);
 		else if (err == ERROR_ACCESS_DENIED)
 			fprintf(stderr, "kstack: cannot open process %lu (%s): access denied "
-				"(a protected process%s)\n", (unsigned long)pi->pid, ks_esc(pi->name),
-				priv_err ? ", or kstack is not elevated" : "");
+				"(a protected process%s)\n", (unsigned long)pi->pid,
+				ks_esc(&e, pi->name), priv_err ? ", or kstack is not elevated" : "");
 		else
 			fprintf(stderr, "kstack: cannot open process %lu: %s\n",
 				(unsigned long)pi->pid, ks_strerror(err));
@@ -180,12 +183,13 @@ static HANDLE open_target(const struct ks_process_info *pi, DWORD priv_err)
 static int check_bitness(struct run *r, const struct ks_process_info *pi)
 {
 	BOOL self_wow = FALSE, target_wow = FALSE;
+	struct ks_esc_buf e;
 
 	IsWow64Process(GetCurrentProcess(), &self_wow);
 	IsWow64Process(r->w.process, &target_wow);
 	if (self_wow && !target_wow) {
 		fprintf(stderr, "kstack: process %lu (%s) is a 64-bit process: use the "
-			"x64 build of kstack\n", (unsigned long)pi->pid, ks_esc(pi->name));
+			"x64 build of kstack\n", (unsigned long)pi->pid, ks_esc(&e, pi->name));
 		return -1;
 	}
 	r->w.target_wow64 = sizeof(void *) == 8 && target_wow;
@@ -195,15 +199,41 @@ static int check_bitness(struct run *r, const struct ks_process_info *pi)
 	return 0;
 }
 
+/* Reports the run's threads; a KS_EXIT_* code from what was shown. */
+static int report_threads(struct run *r, const struct ks_process_info *pi)
+{
+	struct ks_esc_buf e;
+	unsigned i;
+
+	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi->pid,
+	       ks_esc(&e, pi->name), pi->nr_threads, pi->nr_threads == 1 ? "" : "s");
+	if (r->kernel_off)
+		printf("%s\n", r->kernel_off);
+	for (i = 0; i < pi->nr_threads && !ks_interrupted(); i++)
+		report_thread(r, &pi->threads[i]);
+	fflush(stdout);
+
+	if (ks_interrupted()) {
+		fprintf(stderr, "kstack: interrupted; every suspended thread was resumed\n");
+		return KS_EXIT_INTERRUPTED;
+	}
+	if (!r->shown)
+		return KS_EXIT_FAILED;
+	if (r->failed || r->kernel_missing || (r->kernel_off && !r->opt->no_kernel))
+		return KS_EXIT_PARTIAL;
+	return KS_EXIT_OK;
+}
+
+/* Every early return goes through out:, which releases what was taken. */
 int ks_report(const struct ks_options *opt)
 {
 	struct ks_process_info pi;
 	struct run r;
 	DWORD err, priv_err;
-	unsigned i;
-	int rc;
+	int rc = KS_EXIT_FAILED;
 
 	memset(&r, 0, sizeof(r));
+	memset(&pi, 0, sizeof(pi));
 	r.opt = opt;
 	r.dev.h = INVALID_HANDLE_VALUE;
 	ks_suspend_setup();
@@ -218,25 +248,20 @@ int ks_report(const struct ks_options *opt)
 			fprintf(stderr, "kstack: no thread with id %lu\n", (unsigned long)opt->tid);
 		else
 			fprintf(stderr, "kstack: no process with id %lu\n", (unsigned long)opt->pid);
-		return KS_EXIT_FAILED;
+		goto out;
 	}
 	if (err) {
 		fprintf(stderr, "kstack: cannot list processes: %s\n", ks_strerror(err));
-		return KS_EXIT_FAILED;
+		goto out;
 	}
 	/* Walking ourselves would suspend the walker: refuse clearly. */
 	if (pi.pid == GetCurrentProcessId()) {
 		fprintf(stderr, "kstack: process %lu is kstack itself\n", (unsigned long)pi.pid);
-		ks_process_info_free(&pi);
-		return KS_EXIT_FAILED;
+		goto out;
 	}
 	r.w.process = open_target(&pi, priv_err);
-	if (!r.w.process || check_bitness(&r, &pi)) {
-		if (r.w.process)
-			CloseHandle(r.w.process);
-		ks_process_info_free(&pi);
-		return KS_EXIT_FAILED;
-	}
+	if (!r.w.process || check_bitness(&r, &pi))
+		goto out;
 
 	if (!opt->no_kernel)
 		ks_device_open(&r.dev);
@@ -249,29 +274,13 @@ int ks_report(const struct ks_options *opt)
 	r.kernel_off = ks_kernel_unavailable(&r.dev, opt->no_kernel);
 	if (!r.kernel_off && pi.nr_threads)
 		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid);
-
-	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi.pid, ks_esc(pi.name),
-	       pi.nr_threads, pi.nr_threads == 1 ? "" : "s");
-	if (r.kernel_off)
-		printf("%s\n", r.kernel_off);
-	for (i = 0; i < pi.nr_threads && !ks_interrupted(); i++)
-		report_thread(&r, &pi.threads[i]);
-	fflush(stdout);
-
+	rc = report_threads(&r, &pi);
+out:
+	/* each is a no-op on what was never set up (zeroed above) */
 	ks_symbols_cleanup(&r.syms);
 	ks_device_close(&r.dev);
-	CloseHandle(r.w.process);
+	if (r.w.process)
+		CloseHandle(r.w.process);
 	ks_process_info_free(&pi);
-
-	if (ks_interrupted()) {
-		fprintf(stderr, "kstack: interrupted; every suspended thread was resumed\n");
-		return KS_EXIT_INTERRUPTED;
-	}
-	if (!r.shown)
-		rc = KS_EXIT_FAILED;
-	else if (r.failed || r.kernel_missing || (r.kernel_off && !opt->no_kernel))
-		rc = KS_EXIT_PARTIAL;
-	else
-		rc = KS_EXIT_OK;
 	return rc;
 }

@@ -177,6 +177,7 @@ static int same_file(const char *a, const char *b)
 
 static int copy_driver(const char *src, const char *dst)
 {
+	struct ks_esc_buf e1, e2;
 	DWORD err;
 
 	if (!lstrcmpiA(src, dst))
@@ -186,21 +187,22 @@ static int copy_driver(const char *src, const char *dst)
 	err = GetLastError();
 	if (err == ERROR_SHARING_VIOLATION || err == ERROR_USER_MAPPED_FILE)
 		fprintf(stderr, "kstack: install: %s is in use (a loaded driver?): "
-			"run kstack uninstall first\n", ks_esc_path(dst));
+			"run kstack uninstall first\n", ks_esc_path(&e1, dst));
 	else if (err == ERROR_ACCESS_DENIED || err == ERROR_WRITE_PROTECT)
 		fprintf(stderr, "kstack: install: cannot write %s (%s): the system "
 			"directory is read-only or protected here; "
 			"`kstack install --driver %s` registers the driver where it "
-			"is, without copying it\n", ks_esc_path(dst), ks_strerror(err),
-			ks_esc_path(src));
+			"is, without copying it\n", ks_esc_path(&e1, dst), ks_strerror(err),
+			ks_esc_path(&e2, src));
 	else
 		fprintf(stderr, "kstack: install: cannot copy %s to %s: %s\n",
-			ks_esc_path(src), ks_esc_path(dst), ks_strerror(err));
+			ks_esc_path(&e1, src), ks_esc_path(&e2, dst), ks_strerror(err));
 	return -1;
 }
 
 static int start_driver(SC_HANDLE svc, int created, const char *image)
 {
+	struct ks_esc_buf e;
 	DWORD err, state;
 
 	if (!StartServiceA(svc, 0, NULL) &&
@@ -221,13 +223,14 @@ static int start_driver(SC_HANDLE svc, int created, const char *image)
 		return KS_EXIT_SERVICE;
 	}
 	printf("kstack: installed %s as kernel service %s and started it\n",
-	       ks_esc_path(image), KS_SERVICE_NAME);
+	       ks_esc_path(&e, image), KS_SERVICE_NAME);
 	return KS_EXIT_OK;
 }
 
 int ks_install(const char *driver_file)
 {
 	char src[MAX_PATH], dst[MAX_PATH], image[MAX_PATH], copied[MAX_PATH];
+	struct ks_esc_buf e1, e2;
 	const char *use;
 	SC_HANDLE scm, svc;
 	SERVICE_STATUS st;
@@ -242,7 +245,7 @@ int ks_install(const char *driver_file)
 		return KS_EXIT_SERVICE;
 	}
 	if (GetFileAttributesA(src) == INVALID_FILE_ATTRIBUTES) {
-		fprintf(stderr, "kstack: install: driver file %s not found%s\n", ks_esc_path(src),
+		fprintf(stderr, "kstack: install: driver file %s not found%s\n", ks_esc_path(&e1, src),
 			driver_file ? "" : " (give one with --driver FILE)");
 		return KS_EXIT_SERVICE;
 	}
@@ -271,7 +274,7 @@ int ks_install(const char *driver_file)
 		} else if (driver_file ? !same_file(image, src) : !copied[0]) {
 			fprintf(stderr, "kstack: install: service %s exists with driver %s; "
 				"run kstack uninstall first to install %s\n", KS_SERVICE_NAME,
-				ks_esc_path(image), ks_esc_path(driver_file ? src : dst));
+				ks_esc_path(&e1, image), ks_esc_path(&e2, driver_file ? src : dst));
 			rc = KS_EXIT_SERVICE;
 		} else if (copied[0] && copy_driver(src, copied)) {
 			rc = KS_EXIT_SERVICE;
@@ -324,6 +327,7 @@ int ks_install(const char *driver_file)
 /* Removes the driver file; a loaded image may hold it for a moment. */
 static int remove_driver_file(const char *dst)
 {
+	struct ks_esc_buf e;
 	DWORD err = 0;
 	int i;
 
@@ -337,7 +341,7 @@ static int remove_driver_file(const char *dst)
 			break;
 		Sleep(50);
 	}
-	fprintf(stderr, "kstack: uninstall: cannot remove %s: %s%s\n", ks_esc_path(dst),
+	fprintf(stderr, "kstack: uninstall: cannot remove %s: %s%s\n", ks_esc_path(&e, dst),
 		ks_strerror(err),
 		MoveFileExA(dst, NULL, MOVEFILE_DELAY_UNTIL_REBOOT) ?
 		" (it will be removed at the next reboot)" : "");
@@ -347,6 +351,7 @@ static int remove_driver_file(const char *dst)
 int ks_uninstall(void)
 {
 	char copied[MAX_PATH], image[MAX_PATH] = "";
+	struct ks_esc_buf e;
 	SC_HANDLE scm, svc;
 	SERVICE_STATUS st;
 	DWORD err, state;
@@ -402,11 +407,11 @@ int ks_uninstall(void)
 		if (remove_driver_file(copied) < 0)
 			return KS_EXIT_SERVICE;
 		printf("kstack: stopped and deleted service %s, removed %s (copied there "
-		       "by install)\n", KS_SERVICE_NAME, ks_esc_path(copied));
+		       "by install)\n", KS_SERVICE_NAME, ks_esc_path(&e, copied));
 	} else {
 		printf("kstack: stopped and deleted service %s; left %s in place "
 		       "(install did not copy it)\n", KS_SERVICE_NAME,
-		       image[0] ? ks_esc_path(image) : "its driver file");
+		       image[0] ? ks_esc_path(&e, image) : "its driver file");
 	}
 	return rc;
 }

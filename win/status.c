@@ -81,6 +81,7 @@ int ks_status(void)
 {
 	struct ks_device dev;
 	unsigned char buf[SELF_TEST_SHOW];
+	struct ks_esc_buf e;
 	DWORD err, n, i;
 
 	ks_enable_debug_privilege();
@@ -95,7 +96,7 @@ int ks_status(void)
 	       dev.ver.driver_version & 0xff, dev.ver.proto_version,
 	       dev.ver.arch == KSTACK_ARCH_X86_64 ? "x64" :
 	       dev.ver.arch == KSTACK_ARCH_X86 ? "x86" : "unknown arch",
-	       dev.ver.release[0] ? ks_esc(dev.ver.release) : "?");
+	       dev.ver.release[0] ? ks_esc(&e, dev.ver.release) : "?");
 	print_caps(dev.ver.caps);
 	if (dev.ver.kthread_layout) {
 		printf("kthread layout: %s (checked at load)\n",

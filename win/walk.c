@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * StackWalk64 driving: the read callback sends user addresses to
- * ReadProcessMemory and kernel addresses to the driver's READ_MEMORY,
- * which is how the seed walks a stack that crosses into the kernel.
+ * ReadProcessMemory and kernel addresses to the driver's READ_MEMORY, so
+ * one walk follows a stack that crosses from user mode into the kernel.
  */
 #include <string.h>
 #include <windows.h>

@@ -35,8 +35,9 @@ DWORD ks_walk_user(struct ks_walker *w, struct ks_frames *out);
 
 /*
  * Kernel part from the driver's THREAD_CONTEXT (saved kernel ip/sp/fp):
- * StackWalk64 over kernel memory read through READ_MEMORY, as in the
- * seed. Stops at the first user-mode address.
+ * StackWalk64 over kernel memory read through READ_MEMORY, for hosts where
+ * the driver cannot walk the thread itself (STACK). Stops at the first
+ * user-mode address. Returns 0 or a Win32 error.
  */
 DWORD ks_walk_kernel_context(struct ks_walker *w,
 			     const struct kstack_thread_context *tc,

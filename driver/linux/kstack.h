@@ -20,8 +20,10 @@
 #define KSTACK_ORC_LAYOUT	KSTACK_ORC_V1
 #endif
 
-/* kstack_main.c: members of the group=GID module parameter may use the device */
-bool kstack_in_granted_group(void);
+/* kstack_lookup.c: symbols not exported to modules, through kallsyms */
+typedef unsigned long (*kstack_lookup_t)(const char *name);
+/* kallsyms_lookup_name, found with a kprobe; NULL where it cannot be */
+kstack_lookup_t kstack_find_lookup_name(void);
 
 /* kstack_req.c: versioned request copy in / out */
 int kstack_req_in(void *req, size_t ksize, size_t minsize,
@@ -29,7 +31,9 @@ int kstack_req_in(void *req, size_t ksize, size_t minsize,
 int kstack_req_out(void __user *uarg, const void *req, size_t ksize);
 
 /* kstack_mem.c: which kernel ranges READ_MEMORY may touch */
-int kstack_mem_init(void);
+void kstack_mem_init(kstack_lookup_t lookup);
+/* what KERNEL_INFO answers (zeroes where a symbol was not found) */
+const struct kstack_kernel_info *kstack_mem_kernel_info(void);
 u32 kstack_mem_caps(void);
 long kstack_read_memory(void __user *uarg);
 long kstack_kernel_info(void __user *uarg);
@@ -69,7 +73,6 @@ long kstack_thread_context(void __user *uarg);
 long kstack_stack(void __user *uarg);
 
 /* kstack_walk.c: SNAPSHOT's fast walk; the kernel's unwinder stays the fallback */
-typedef unsigned long (*kstack_lookup_t)(const char *name);
 void kstack_walk_init(kstack_lookup_t lookup, const struct kstack_kernel_info *kinfo);
 /* frames: how many the SNAPSHOT may walk at most (sizes the table); NULL: no fast walk */
 struct kstack_walk_cache *kstack_walk_cache_new(u32 frames);
@@ -91,6 +94,10 @@ void kstack_snapshot_init(kstack_lookup_t lookup);
 long kstack_snapshot(void __user *uarg);
 
 /* kstack_access.c: the caller, the target, kernel lockdown (each request) */
+/* 0, or -EINVAL (said in the log): the group= parameter is not a gid or -1 */
+int kstack_access_check_params(void);
+/* group= as loaded (-1: none), for the load message */
+int kstack_access_group(void);
 void kstack_access_init(kstack_lookup_t lookup);
 /* 0, or -EPERM: the caller lacks CAP_SYS_ADMIN now */
 int kstack_caller_allowed(void);

@@ -21,16 +21,51 @@
  * through kallsyms. Without it every request about a thread is refused.
  */
 #include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/moduleparam.h>
 #include <linux/ptrace.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/security.h>
+#include <linux/uidgid.h>
 #include "kstack.h"
+
+/*
+ * Who may use the device besides CAP_SYS_ADMIN: an admin may hand it to
+ * one group (modprobe kstack group=GID mode=0660; the packaged udev rule
+ * gives /dev/kstack that group). Default: none, root only. Read-only once
+ * loaded: the udev rule reads it from /sys/module/kstack/parameters.
+ */
+static int group = -1;
+module_param(group, int, 0444);
+MODULE_PARM_DESC(group, "gid whose members may use /dev/kstack besides CAP_SYS_ADMIN (default -1: none)");
+
+static kgid_t kstack_gid = INVALID_GID;
 
 static bool (*kstack_ptrace_may_access)(struct task_struct *task, unsigned int mode);
 /* lockdown only ever rises (security/lockdown/lockdown.c: lock_kernel_down) */
 static bool kstack_locked;
+
+int kstack_access_check_params(void)
+{
+	if (group >= 0) {
+		kstack_gid = make_kgid(&init_user_ns, group);
+		if (!gid_valid(kstack_gid)) {
+			pr_err("kstack: group=%d is not a valid gid\n", group);
+			return -EINVAL;
+		}
+	} else if (group != -1) {
+		pr_err("kstack: group=%d: a gid, or -1 for none\n", group);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kstack_access_group(void)
+{
+	return group;
+}
 
 void kstack_access_init(kstack_lookup_t lookup)
 {
@@ -38,6 +73,12 @@ void kstack_access_init(kstack_lookup_t lookup)
 		kstack_ptrace_may_access = (void *)lookup("ptrace_may_access");
 	if (!kstack_ptrace_may_access)
 		pr_warn("kstack: ptrace_may_access not found: every request about a thread will be refused\n");
+}
+
+/* The caller is in the group the admin handed the device to (group=). */
+static bool kstack_in_granted_group(void)
+{
+	return gid_valid(kstack_gid) && in_group_p(kstack_gid);
 }
 
 int kstack_caller_allowed(void)

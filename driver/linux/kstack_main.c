@@ -3,15 +3,13 @@
  * kstack.ko: /dev/kstack hands a privileged user-space walker what it
  * cannot get elsewhere: a sleeping thread's saved kernel context, guarded
  * reads of kernel stacks/text/rodata, and the kernel's own unwind of a
- * thread as an oracle. The Linux twin of the seed's Windows KStack driver.
+ * thread as an oracle. The Windows driver (driver/windows) answers the same
+ * protocol (include/kstack/kstack_ioctl.h), so one client speaks to both.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
-#include <linux/capability.h>
-#include <linux/cred.h>
 #include <linux/moduleparam.h>
-#include <linux/uidgid.h>
 #include <linux/utsname.h>
 #include <linux/version.h>
 #include <linux/sched/task_stack.h>
@@ -19,15 +17,11 @@
 #include "kstack.h"
 
 /*
- * Who may use the device besides CAP_SYS_ADMIN: an admin may hand it to
- * one group (modprobe kstack group=GID mode=0660; the packaged udev rule
- * gives /dev/kstack that group). Default: root only, node 0600. Read-only
- * once loaded: the udev rule reads them from /sys/module/kstack/parameters.
+ * The node's mode: 0600 (root only) unless an admin hands the device to a
+ * group (modprobe kstack group=GID mode=0660, kstack_access.c; the
+ * packaged udev rule gives /dev/kstack that group). Read-only once loaded:
+ * the udev rule reads it from /sys/module/kstack/parameters.
  */
-static int group = -1;
-module_param(group, int, 0444);
-MODULE_PARM_DESC(group, "gid whose members may use /dev/kstack besides CAP_SYS_ADMIN (default -1: none)");
-
 static unsigned short mode = 0600;
 static int kstack_mode_get(char *buf, const struct kernel_param *kp)
 {
@@ -41,14 +35,6 @@ static const struct kernel_param_ops kstack_mode_ops = {
 };
 module_param_cb(mode, &kstack_mode_ops, &mode, 0444);
 MODULE_PARM_DESC(mode, "/dev/kstack's mode, owner and group bits only (default 0600)");
-
-static kgid_t kstack_gid = INVALID_GID;
-
-/* The caller is in the group the admin handed the device to (group=). */
-bool kstack_in_granted_group(void)
-{
-	return gid_valid(kstack_gid) && in_group_p(kstack_gid);
-}
 
 /*
  * Root only unless the admin chose a group: READ_MEMORY exposes kernel
@@ -147,8 +133,17 @@ static struct miscdevice kstack_dev = {
 	.mode = 0600,
 };
 
+/*
+ * Each part takes what it needs from the kernel in its own init, in this
+ * order: who may ask (parameters checked before anything is set up), the
+ * unexported symbols the others need, the readable ranges and KERNEL_INFO,
+ * then the parts built on them. The device comes last: nothing can be
+ * asked before every part is ready.
+ */
 static int __init kstack_init(void)
 {
+	const struct kstack_kernel_info *ki;
+	kstack_lookup_t lookup;
 	int ret;
 
 	/* "other" bits would hand the node to everyone: refuse them */
@@ -156,28 +151,31 @@ static int __init kstack_init(void)
 		pr_err("kstack: mode=%04o: only owner and group bits (0660) may be set\n", mode);
 		return -EINVAL;
 	}
-	if (group >= 0) {
-		kstack_gid = make_kgid(&init_user_ns, group);
-		if (!gid_valid(kstack_gid)) {
-			pr_err("kstack: group=%d is not a valid gid\n", group);
-			return -EINVAL;
-		}
-	} else if (group != -1) {
-		pr_err("kstack: group=%d: a gid, or -1 for none\n", group);
-		return -EINVAL;
-	}
-	kstack_dev.mode = mode;
-
-	ret = kstack_mem_init();
+	ret = kstack_access_check_params();
 	if (ret)
 		return ret;
+
+	lookup = kstack_find_lookup_name();
+	kstack_access_init(lookup);
+	if (lookup) {
+		kstack_mem_init(lookup);
+		ki = kstack_mem_kernel_info();
+		kstack_walk_init(lookup, ki);
+		kstack_sym_init(lookup, ki->text_start, ki->text_end);
+		kstack_snapshot_init(lookup);
+		kstack_modorc_init(lookup);
+	} else {
+		pr_warn("kstack: cannot resolve kallsyms_lookup_name; READ_MEMORY limited to kernel stacks\n");
+	}
+
+	kstack_dev.mode = mode;
 	ret = misc_register(&kstack_dev);
 	if (ret) {
 		kstack_sym_exit();
 		return ret;
 	}
 	pr_info("kstack: loaded, protocol %u, node mode %04o, group %d\n",
-		KSTACK_PROTO_VERSION, mode, group);
+		KSTACK_PROTO_VERSION, mode, kstack_access_group());
 	return 0;
 }
 

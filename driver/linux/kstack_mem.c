@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * READ_MEMORY: the seed's memcpy wrapper, made safe. Only ranges a stack
+ * READ_MEMORY: kernel memory for a user-space stack walker, and nothing
+ * else, since every byte handed out could be a secret. Only ranges a stack
  * walker needs are readable (live tasks' kernel stacks, core kernel text
  * and rodata incl. the ORC tables, modules' text and rodata); everything
  * else is -EPERM. Reads go through copy_from_kernel_nofault in page-sized
@@ -8,7 +9,6 @@
  * under RCU right before it is copied, so a task or module that goes away
  * mid-request is noticed instead of read after free.
  */
-#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
@@ -29,37 +29,8 @@ static bool core_ok;
 /* handed to user space by KERNEL_INFO; not used for access checks */
 static struct kstack_kernel_info kinfo;
 
-/*
- * kallsyms_lookup_name is no longer exported (v5.7); a kprobe still
- * resolves its address. With IBT the probe lands after the ENDBR64, so
- * step back over it to get the callable entry.
- */
-static kstack_lookup_t kstack_find_lookup_name(void)
+void kstack_mem_init(kstack_lookup_t lookup)
 {
-	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	unsigned long addr;
-	u8 prev[4];
-
-	if (register_kprobe(&kp))
-		return NULL;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	if (!copy_from_kernel_nofault(prev, (void *)(addr - 4), 4) &&
-	    !memcmp(prev, endbr64, 4))
-		addr -= 4;
-	return (kstack_lookup_t)addr;
-}
-
-int kstack_mem_init(void)
-{
-	kstack_lookup_t lookup = kstack_find_lookup_name();
-
-	kstack_access_init(lookup);
-	if (!lookup) {
-		pr_warn("kstack: cannot resolve kallsyms_lookup_name; READ_MEMORY limited to kernel stacks\n");
-		return 0;
-	}
 	core.stext = lookup("_stext");
 	core.etext = lookup("_etext");
 	core.srodata = lookup("__start_rodata");
@@ -81,10 +52,6 @@ int kstack_mem_init(void)
 	kinfo.orc_lookup_start = lookup("orc_lookup");
 	kinfo.orc_lookup_end = lookup("orc_lookup_end");
 	kinfo.orc_lookup_block_order = LOOKUP_BLOCK_ORDER;
-	kstack_walk_init(lookup, &kinfo);
-	kstack_sym_init(lookup, core.stext, core.etext);
-	kstack_snapshot_init(lookup);
-	kstack_modorc_init(lookup);
 	core_ok = core.stext && core.etext > core.stext &&
 		  core.srodata && core.erodata > core.srodata;
 	if (!core_ok)
@@ -93,7 +60,11 @@ int kstack_mem_init(void)
 		core.orc_start = 0;
 		core.orc_end = 0;
 	}
-	return 0;
+}
+
+const struct kstack_kernel_info *kstack_mem_kernel_info(void)
+{
+	return &kinfo;
 }
 
 long kstack_kernel_info(void __user *uarg)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * THREAD_CONTEXT (the seed's IOCTL_THREAD_CONTEXT) and STACK (the kernel's
- * own unwinder, an oracle for the user-space walker).
+ * THREAD_CONTEXT (a sleeping thread's saved kernel sp/fp/ip, where a
+ * user-space walker starts) and STACK (the kernel's own unwinder, an
+ * oracle for that walker).
  *
  * Lifetime: get_pid_task() pins the task_struct, not its stack; the stack
  * is released on exit (a vmap stack goes to a per-CPU cache for the next

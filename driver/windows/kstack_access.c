@@ -6,7 +6,7 @@
  * the caller must be an administrator (SYSTEM's token carries the
  * Administrators group too) or hold SeDebugPrivilege, enabled, which is
  * what Process Explorer-style tools turn on before opening their driver.
- * The seed relied on the default device ACL, which lets any user in.
+ * The default device ACL would let any user in.
  *
  * The check runs twice: in IRP_MJ_CREATE, on the subject context the I/O
  * manager captured for this open, and again on every ioctl, on the thread

@@ -95,8 +95,9 @@ NTSTATUS kstack_secure_device(PDEVICE_OBJECT dev);
 
 /*
  * Request helpers. Each gets the METHOD_BUFFERED system buffer and both
- * lengths, validates before touching it, and sets *info to the bytes to
- * return (ULONG_PTR, the type of IoStatus.Information).
+ * lengths (bytes), validates before touching it, and sets *info to the
+ * bytes to return (ULONG_PTR, the type of IoStatus.Information). Each
+ * returns an NTSTATUS; the protocol header's error table says which.
  */
 NTSTATUS kstack_get_request(const void *buf, ULONG in_len, void *req,
 	ULONG v1_size);

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * KStack.sys: device, dispatch and unload. The seed's driver, modernized:
- *  - DriverEntry undoes exactly what it created when a later step fails
- *    (the seed deleted the link even when it had never been created);
- *  - DriverUnload deletes the *link* and then the device (the seed passed
- *    deviceName to IoDeleteSymbolicLink, leaving \DosDevices\KStack behind);
+ * KStack.sys: device, dispatch and unload.
+ *  - DriverEntry undoes exactly what it created, in reverse, when a later
+ *    step fails: a failed load leaves no device or link behind, and never
+ *    deletes a link it did not make (it may be another driver's);
+ *  - DriverUnload deletes the link (by the link's name), then the device:
+ *    a link left behind keeps its name taken, and the next load's
+ *    IoCreateSymbolicLink fails;
  *  - the device has its own ACL (SYSTEM and Administrators), and both
  *    IRP_MJ_CREATE and every ioctl check who is calling (kstack_access.c):
- *    the default device ACL let any user read kernel memory, and a handle
- *    can outlive or leave the caller that opened it;
- *  - IoStatus.Information is ULONG_PTR end to end (the seed passed it as a
- *    ULONG *, which truncates on x64);
+ *    the default device ACL lets any user in, and a handle can outlive or
+ *    leave the caller that opened it;
+ *  - IoStatus.Information is ULONG_PTR end to end: a ULONG would cut the
+ *    byte count on x64;
  *  - one switch in the ioctl dispatch, each case one helper that checks the
- *    buffer lengths before it touches the buffer.
+ *    buffer lengths before it touches the buffer (METHOD_BUFFERED: the
+ *    lengths are the caller's word, the buffer only as long as they say).
  */
 #include "kstack_drv.h"
 

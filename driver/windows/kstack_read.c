@@ -2,19 +2,19 @@
 /*
  * READ_MEMORY: copy kernel memory for the user-mode stack walker.
  *
- * The seed's routine checked only the first and last byte with
- * MmIsAddressValid and then copied min(requested, output) bytes. Fixed here:
  *  - every length is validated before the buffer is touched, and a short
- *    output buffer is an error, not a silently shorter read;
+ *    output buffer is an error, not a silently shorter read: a walker
+ *    that got fewer bytes than it asked for would unwind from garbage;
  *  - user-mode addresses (below MmSystemRangeStart) are refused: the ioctl
  *    runs in the caller's context, so they would read (or fault on) the
  *    caller's own pageable memory; ranges that wrap are refused too;
  *  - MmCopyMemory (Windows 8.1+, resolved at run time) copies with fault
  *    handling, so an unmapped page is an error, not a bugcheck;
- *  - without it, every page of the range is checked, not just both ends.
- *    That fallback still has the race the seed's author pointed out
- *    (a page can go away between the check and the copy); it is meant for
- *    the stacks of threads that are not running.
+ *  - without it, every page of the range is checked with MmIsAddressValid,
+ *    since a range valid at both ends can have a hole in the middle. The
+ *    check and the copy still race (a page can go away between them), so
+ *    this fallback is meant for the stacks of threads that are not
+ *    running, which nothing unmaps under us.
  */
 #include "kstack_drv.h"
 

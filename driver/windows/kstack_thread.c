@@ -3,8 +3,9 @@
  * THREAD_CONTEXT: the saved kernel stack pointer, frame pointer and return
  * address of a thread that is switched out, read from its KTHREAD through
  * the KTHREAD layout chosen and checked at load (kstack_kthread_probe.c,
- * offsets and their sources in kstack_kthread_layouts.c) — the seed's
- * approach for XP, no longer trusted blindly.
+ * offsets and their sources in kstack_kthread_layouts.c): KTHREAD is
+ * undocumented and changes between builds, so offsets are used only once
+ * a thread the driver runs itself has shown them right.
  *
  * Order of checks: request → output size → thread id (lookup) → host
  * support → thread state. A bogus id is therefore reported as such even

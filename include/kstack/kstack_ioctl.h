@@ -24,11 +24,36 @@
  *           METHOD_BUFFERED; the output buffer receives the request struct
  *           (filled in) followed by the variable-sized data, except for
  *           READ_MEMORY whose output buffer receives only the bytes read
- *           (as in the seed). The u64 buffer fields are ignored there.
+ *           (a walker's read callback gets them where it wants them,
+ *           with no header to strip). The u64 buffer fields are ignored
+ *           there.
+ *
+ * Units: addresses are virtual addresses of the target's kernel, as u64
+ * whatever the client's width; lengths and sizes are bytes; frame, thread,
+ * entry and name counts are counts (each field names which); timeouts are
+ * milliseconds; context-switch counts are the kernel's own (Linux: the
+ * task's nvcsw/nivcsw; Windows: KTHREAD ContextSwitches, in nvcsw).
  *
  * Errors: Linux returns -errno; Windows an NTSTATUS (Win32 error in
- * GetLastError()). "Buffer too small" is -ENOSPC / STATUS_BUFFER_TOO_SMALL
- * with the needed count written back in the request.
+ * GetLastError()). Never a silently short result: an answer is whole or an
+ * error. The same causes give the same pair on both:
+ *   wrong hdr.size or bad field       EINVAL   STATUS_INVALID_PARAMETER
+ *   hdr.version                       EINVAL   STATUS_REVISION_MISMATCH
+ *   output buffer too small           ENOSPC   STATUS_BUFFER_TOO_SMALL
+ *     (the needed count written back in the request)
+ *   no such thread                    ESRCH    STATUS_INVALID_CID
+ *   thread on a CPU: nothing saved    EBUSY    STATUS_DEVICE_BUSY
+ *   caller (Linux: or target) refused EPERM    STATUS_ACCESS_DENIED
+ *   address not readable              EPERM, EFAULT  STATUS_ACCESS_VIOLATION
+ *   not on this host                  EOPNOTSUPP     STATUS_NOT_SUPPORTED
+ *   unknown command                   ENOTTY   STATUS_INVALID_DEVICE_REQUEST
+ * Each request's own list: README.md (Linux), driver/windows/README.md.
+ *
+ * Sources: each out field says where the driver takes it; on Linux from
+ * the kernel structures of the same names (task_struct, struct pt_regs,
+ * struct inactive_task_frame, struct mod_arch_specific), on Windows from
+ * KTHREAD through the layouts checked at load
+ * (driver/windows/kstack_kthread_layouts.c gives each offset's source).
  */
 #ifndef KSTACK_KSTACK_IOCTL_H
 #define KSTACK_KSTACK_IOCTL_H
@@ -99,9 +124,11 @@ struct kstack_hdr {
  * kstack_version.orc_layout (Linux x86_64): layout of struct orc_entry.
  *  V1: {s16 sp_offset, s16 bp_offset, u16 sp_reg:4 bp_reg:4 type:2 end:1}
  *      with types CALL=0 REGS=1 REGS_PARTIAL=2 (v4.14 .. v6.2)
- *  V2: v6.3 added a signal bit and moved end/type; v6.4 renumbered types
- *      (UNDEFINED=0 END_OF_STACK=1 CALL=2 REGS=3 REGS_PARTIAL=4).
- * The driver reports what it was built against; the walker checks it too.
+ *  V2_6_3: v6.3 added a signal bit after type, and moved end after it;
+ *  V3_6_4: v6.4 widened type to 3 bits and renumbered it (UNDEFINED=0
+ *      END_OF_STACK=1 CALL=2 REGS=3 REGS_PARTIAL=4), signal next, no end.
+ * The driver reports what it was built against; the walker checks it too
+ * (walk/orc_format.h: the bits and the kernel commits behind them).
  */
 #define KSTACK_ORC_NONE		0u
 #define KSTACK_ORC_V1		1u

@@ -10,8 +10,14 @@ if ! make -s -C "$here" >"$out.log" 2>&1; then
 	echo "FAIL: unit/build: make -C tests/unit failed"
 	exit 1
 fi
+# the list is the Makefile's TESTS: a test is added there, once
+tests=$(make -s --no-print-directory -C "$here" list)
+if [ -z "$tests" ]; then
+	echo "FAIL: unit/list: make -C tests/unit list printed no tests"
+	exit 1
+fi
 rc_all=0
-for t in test_escape test_orc test_orc_table test_ksyms test_output test_unwind test_recorded test_verify test_snapshot test_orc_lazy test_stack_text test_hashtab test_tally test_session test_report test_triage_opts test_user_stack test_per_process test_user_mm; do
+for t in $tests; do
 	log=$(mktemp)
 	CMOCKA_MESSAGE_OUTPUT=TAP "$out/$t" >"$log" 2>&1
 	rc=$?

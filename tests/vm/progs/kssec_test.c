@@ -27,6 +27,8 @@
 #include <time.h>
 #include "test_util.h"
 
+int tu_failures;
+
 static char snapbuf[16 << 20];
 static int refusals;
 

@@ -23,7 +23,8 @@
 #include <unistd.h>
 #include "kstack/kstack_ioctl.h"
 
-static int tu_failures;
+/* FAILs so far; one definition in each program that calls tu_result() */
+extern int tu_failures;
 
 static inline void tu_result(int ok, const char *name, const char *fmt, ...)
 {

@@ -71,13 +71,22 @@ run_k() { # run_k OUTFILE ARGS...: kstack with stdout+stderr in OUTFILE; sets $r
 run_k "$out/help.txt" --help
 check "--help exits 0 and documents the exit codes" "rc=$rc" \
 	eval '[ $rc = 0 ] && grep -q "^Exit codes:" "$out/help.txt" && grep -q "usage: kstack" "$out/help.txt"'
+# Usage errors exit 64, as kstack on Linux does (sysexits.h's EX_USAGE).
 for bad in abc 12abc 0 -5 --bogus "-t" "-n 0 1" "1 2"; do
 	# shellcheck disable=SC2086
 	run_k "$out/bad.txt" $bad
-	check "bad arguments '$bad' -> usage error (exit 3) with a message" \
+	check "bad arguments '$bad' -> usage error (exit 64) with a message" \
 		"rc=$rc: $(head -1 "$out/bad.txt")" \
-		eval '[ $rc = 3 ] && grep -q "^kstack: " "$out/bad.txt"'
+		eval '[ $rc = 64 ] && grep -q "^kstack: " "$out/bad.txt"'
 done
+# getopt_long's forms, as on Linux: --opt=VALUE and a value glued to -t
+run_k "$out/glued.txt" --max-frames=0 5
+check "--max-frames=0 -> usage error (exit 64): the value after '=' is read" \
+	"rc=$rc: $(head -1 "$out/glued.txt")" \
+	eval '[ $rc = 64 ] && grep -q "bad frame count .0." "$out/glued.txt"'
+run_k "$out/glued.txt" -t999996
+check "-t999996 -> exit 2, 'no thread with id 999996'" "rc=$rc: $(head -1 "$out/glued.txt")" \
+	eval '[ $rc = 2 ] && grep -q "no thread with id 999996" "$out/glued.txt"'
 run_k "$out/nopid.txt" 999996
 check "no such pid -> exit 2, 'no process with id'" "rc=$rc: $(head -1 "$out/nopid.txt")" \
 	eval '[ $rc = 2 ] && grep -q "no process with id 999996" "$out/nopid.txt"'

@@ -24,8 +24,8 @@
  * or REGS_PARTIAL frame as a signal frame, which is what signal=1 on those
  * types means in V2/V3, so we set it from the type.
  */
-#ifndef KSTACK_WALK_ORC_H
-#define KSTACK_WALK_ORC_H
+#ifndef KSTACK_WALK_ORC_FORMAT_H
+#define KSTACK_WALK_ORC_FORMAT_H
 
 #ifdef __KERNEL__		/* kstack.ko decodes its kernel's entries with this too */
 #include <linux/types.h>
