@@ -22,6 +22,8 @@
 #define THREADS 6
 #define VFORKS 2
 
+int tu_failures;	/* test_util.h: FAIL lines so far */
+
 static volatile int vforked;
 
 static void sleep_forever(void)
