@@ -23,6 +23,8 @@ for n in ${sizes:-100 1000 4000}; do
 	for r in 1 2 3 4 5; do runrss "$n" kstack --all; done >/tmp/both.txt
 	cat /tmp/both.txt
 	for r in 1 2 3; do runrss "$n" kstack --all --format json; done
+	# the user half's cost, phase by phase, per process and per thread
+	user_phases "$n" || echo "BENCH N=$n user_phases FAILED"
 	sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' /tmp/both.txt | sort -n | sed -n 3p |
 		awk -v n="$n" -v t="$all" '{ printf "BENCH N=%s kstack --all (kernel+user): %.1f us/thread (%d threads, median of 5)\n", n, $1 * 1000 / t, t }'
 	# triage (issue 12): --group's cost over the plain listing; sampling rate

@@ -788,7 +788,7 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 	c->p = p;
 	c->cur = t;
 	c->compat = t->flags & KS_UT_COMPAT;
-	if (c->compat || !fast_walk(u, d, t, max, w)) {
+	if (c->compat || u->dwfl_only || !fast_walk(u, d, t, max, w)) {
 		dwfl_walk(d, t, &a);
 		u->dwfl_walks++;
 	} else {

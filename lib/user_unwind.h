@@ -88,6 +88,7 @@ struct ks_user_unwinder {
 	 * verify_first.
 	 */
 	bool verify;
+	bool dwfl_only;		/* every thread by libdwfl (make bench's comparison) */
 	size_t verified, verify_differ;
 	char verify_first[160];
 	/* statistics (tests, bench) */
