@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ksyms.h"
+#include "vec.h"
 #include "walk/search.h"
 
 static int ks_hexval(char c)
@@ -24,7 +25,6 @@ static int ks_hexval(char c)
 
 static int ks_owner_index(struct ks_ksyms *ks, char *name, uint16_t *ret)
 {
-	char **owners;
 	size_t i;
 
 	/* Module lines come grouped: the last owner is almost always it. */
@@ -36,11 +36,9 @@ static int ks_owner_index(struct ks_ksyms *ks, char *name, uint16_t *ret)
 	}
 	if (ks->nowners >= UINT16_MAX)
 		return -1;
-	owners = realloc(ks->owners, (ks->nowners + 1) * sizeof(*owners));
-	if (!owners)
+	if (!ks_vec_grow(&ks->owners, &ks->owners_cap, ks->nowners + 1, sizeof(*ks->owners), 8))
 		return -1;
-	ks->owners = owners;
-	owners[ks->nowners] = name;
+	ks->owners[ks->nowners] = name;
 	*ret = (uint16_t)ks->nowners++;
 	return 0;
 }
@@ -112,7 +110,7 @@ static void ks_ksyms_note_marker(struct ks_ksyms *ks, const char *name, uint64_t
 
 struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 {
-	size_t cap = len / 32 + 16, n = 0;
+	size_t cap = 0, n = 0;
 	char *p = text, *end = text + len;
 	bool sorted = true;
 	uint16_t vmlinux;
@@ -128,8 +126,9 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		ks_ksyms_fini(ks);
 		return ks_error_format(EFBIG, "kallsyms text too large");
 	}
-	ks->syms = malloc(cap * sizeof(*ks->syms));
-	if (!ks->syms || ks_owner_index(ks, "vmlinux", &vmlinux) < 0) {
+	/* a kallsyms line is ~32 bytes: one allocation for most files */
+	if (!ks_vec_grow(&ks->syms, &cap, len / 32 + 16, sizeof(*ks->syms), 0) ||
+	    ks_owner_index(ks, "vmlinux", &vmlinux) < 0) {
 		ks_ksyms_fini(ks);
 		return &ks_error_nomem;
 	}
@@ -169,15 +168,9 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		name = line + 3;
 		if (ks_type_is_absolute(type))
 			continue;	/* per-cpu offsets, not code */
-		if (n == cap) {
-			struct ks_sym *ns = realloc(ks->syms, 2 * cap * sizeof(*ns));
-
-			if (!ns) {
-				ks_ksyms_fini(ks);
-				return &ks_error_nomem;
-			}
-			ks->syms = ns;
-			cap *= 2;
+		if (!ks_vec_grow(&ks->syms, &cap, n + 1, sizeof(*ks->syms), 0)) {
+			ks_ksyms_fini(ks);
+			return &ks_error_nomem;
 		}
 		s = &ks->syms[n];
 		s->addr = addr;

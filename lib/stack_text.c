@@ -6,6 +6,7 @@
 #include "escape.h"
 #include "output.h"
 #include "stack_text.h"
+#include "vec.h"
 
 /* One distinct stack: its key (ips, flags) and, once written, its text. */
 struct ks_stack_text_entry {
@@ -202,15 +203,8 @@ static bool ks_stack_text_format(struct ks_stack_text *t, const uint64_t *ips,
 		const char *name = ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT);
 		size_t nl = strlen(name);
 
-		if (len + KS_FRAME_LINE_FIXED + nl > t->buf_cap) {
-			size_t cap = 2 * (len + KS_FRAME_LINE_FIXED + nl) + 1024;
-			char *b = realloc(t->buf, cap);
-
-			if (!b)
-				return false;
-			t->buf = b;
-			t->buf_cap = cap;
-		}
+		if (!ks_vec_grow(&t->buf, &t->buf_cap, len + KS_FRAME_LINE_FIXED + nl, 1, 1024))
+			return false;
 		len += ks_frame_line(t->buf + len, ips[i], fl, name, nl);
 	}
 	*len_ret = len;
@@ -307,19 +301,9 @@ static bool ks_stack_text_key_of(struct ks_stack_text *t, const struct ks_walk_r
 {
 	size_t i;
 
-	if (w->nr > t->key_cap) {
-		uint64_t *ips = realloc(t->ips, w->nr * sizeof(*ips));
-		uint8_t *flags;
-
-		if (!ips)
-			return false;
-		t->ips = ips;
-		flags = realloc(t->flags, w->nr);
-		if (!flags)
-			return false;
-		t->flags = flags;
-		t->key_cap = w->nr;
-	}
+	if (!ks_vec_grow(&t->ips, &t->ips_cap, w->nr, sizeof(*t->ips), 32) ||
+	    !ks_vec_grow(&t->flags, &t->flags_cap, w->nr, 1, 32))
+		return false;
 	for (i = 0; i < w->nr; i++) {
 		t->ips[i] = w->frames[i].ip;
 		t->flags[i] = ks_frame_text_flags(&w->frames[i]);

@@ -45,7 +45,7 @@ struct ks_stack_text {
 	size_t buf_cap;
 	uint64_t *ips;			/* a walk's frames as (ips, flags) */
 	uint8_t *flags;
-	size_t key_cap;
+	size_t ips_cap, flags_cap;
 	size_t hits, misses, uncached;	/* stacks written from / into / past the cache */
 };
 

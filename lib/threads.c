@@ -8,18 +8,12 @@
 
 #include "snapshot.h"
 #include "threads.h"
+#include "vec.h"
 
 struct ks_error *ks_tid_list_add(struct ks_tid_list *l, uint64_t tgid, uint64_t tid)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 256;
-		struct ks_tid *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return &ks_error_nomem;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!ks_vec_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 256))
+		return &ks_error_nomem;
 	l->v[l->n++] = (struct ks_tid){ .tgid = tgid, .tid = tid };
 	return NULL;
 }
