@@ -4,13 +4,12 @@
  * runs once per command must not spend its time in sscanf.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ksyms.h"
+#include "read_file.h"
 #include "vec.h"
 #include "walk/search.h"
 
@@ -218,57 +217,19 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 
 struct ks_error *ks_ksyms_load(struct ks_ksyms *ks, const char *path)
 {
-	size_t cap = 1 << 22, len = 0;
-	char *buf = malloc(cap);
-	int fd;
+	struct ks_error *err;
+	size_t len;
+	char *buf;
 
-	if (!buf)
-		return &ks_error_nomem;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		free(buf);
-		return ks_error_format(e, "%s: %s", path, strerror(e));
+	/* the booted kernel's is ~4 MiB: one read into the first buffer */
+	err = ks_read_file(path, 1u << 22, KS_KALLSYMS_MAX, &buf, &len);
+	if (err && err->code == EFBIG) {
+		ks_error_destroy(err);
+		return ks_error_format(EFBIG, "%s: more than %u MiB: not a kallsyms file", path,
+				       KS_KALLSYMS_MAX >> 20);
 	}
-	for (;;) {
-		ssize_t r;
-
-		if (len + 65536 > cap) {
-			char *nb;
-
-			if (cap >= KS_KALLSYMS_MAX) {
-				close(fd);
-				free(buf);
-				return ks_error_format(EFBIG, "%s: more than %u MiB: not a kallsyms file",
-						       path, KS_KALLSYMS_MAX >> 20);
-			}
-			nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				close(fd);
-				free(buf);
-				return &ks_error_nomem;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			close(fd);
-			free(buf);
-			return ks_error_format(e, "reading %s: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
+	if (err)
+		return err;
 	return ks_error_wrap(ks_ksyms_parse(ks, buf, len), "%s", path);
 }
 
