@@ -157,12 +157,9 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
  */
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone);
 
-/* Is /proc mounted for our own pid namespace (its ids are the driver's)? */
-struct ks_error *proc_is_ours(void);
-
 /*
  * --all past one SNAPSHOT's bound: every process into l (tgid == tid),
- * from /proc once proc_is_ours() says its ids are the driver's. why: the
+ * from /proc once ks_proc_is_ours() says its ids are the driver's. why: the
  * driver's E2BIG, consumed; with say, what follows is said on stderr (one
  * SNAPSHOT per process: not one moment). An error names why.
  */

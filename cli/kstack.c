@@ -100,7 +100,7 @@ static struct ks_error *user_half_open(struct run *r, bool frames)
 	if (!frames)
 		why = ks_error_format(ENOTSUP, "the driver gives no user registers (SNAPSHOT tails)");
 	else
-		why = proc_is_ours();
+		why = ks_proc_is_ours();
 	if (why) {
 		why = ks_error_wrap(why, "user half");
 		if (o->half == CLI_USER)
@@ -211,7 +211,7 @@ static struct ks_error *run_threads(struct run *r)
 
 	if (o->action == CLI_VERIFY) {
 		/* /proc's stacks are compared by thread id: they must be ours */
-		err = proc_is_ours();
+		err = ks_proc_is_ours();
 		if (err)
 			return ks_error_wrap(err, "--verify compares with /proc/PID/task/TID/stack");
 	}

@@ -678,7 +678,7 @@ static struct ks_error *triage_user_open(const struct opts *o, const struct tria
 		return NULL;
 	if (o->half == CLI_USER && o->triage.group == KS_GROUP_KERNEL)
 		return ks_error_format(EINVAL, "--user and --group=kernel exclude each other");
-	why = tg->frames ? proc_is_ours() :
+	why = tg->frames ? ks_proc_is_ours() :
 		ks_error_format(ENOTSUP, "the driver gives no user registers (SNAPSHOT tails)");
 	if (why) {
 		why = ks_error_wrap(why, "user half");

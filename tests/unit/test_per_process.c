@@ -118,7 +118,7 @@ struct fake {
 static int fake_setup(void **state)
 {
 	static struct fake fk;
-	struct ks_error *err = proc_is_ours();
+	struct ks_error *err = ks_proc_is_ours();
 
 	if (err) {
 		/* /proc of another pid namespace: the fallback refuses it, by design */
