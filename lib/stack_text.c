@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "escape.h"
 #include "output.h"
 #include "stack_text.h"
@@ -25,8 +26,11 @@ void ks_stack_text_init(struct ks_stack_text *t, struct ks_symcache *names, size
 	t->max_bytes = max_bytes ? max_bytes : KS_STACK_TEXT_MAX_BYTES;
 }
 
+struct ks_stack_text_kept;
+
 void ks_stack_text_fini(struct ks_stack_text *t)
 {
+	struct ks_stack_text_kept *k;
 	struct ks_stack_text_entry *e;
 	size_t pos = 0;
 
@@ -35,6 +39,10 @@ void ks_stack_text_fini(struct ks_stack_text *t)
 		free(e);
 	}
 	ks_hashtab_fini(&t->stacks);
+	pos = 0;
+	while ((k = ks_hashtab_next(&t->kept, &pos)))
+		free(k);
+	ks_hashtab_fini(&t->kept);
 	free(t->buf);
 	free(t->ips);
 	free(t->flags);
@@ -192,22 +200,32 @@ static size_t ks_frame_line(char *dst, uint64_t ip, uint8_t flags, const char *n
 
 #define KS_FRAME_LINE_FIXED 22	/* address, " : ", "? ", newline */
 
+/* One frame line appended to t->buf at *len; false without memory. */
+static bool ks_stack_text_add_line(struct ks_stack_text *t, size_t *len, uint64_t ip,
+				   uint8_t flags, const char *name)
+{
+	size_t nl = strlen(name);
+
+	if (!ks_vec_grow(&t->buf, &t->buf_cap, *len + KS_FRAME_LINE_FIXED + nl, 1, 1024))
+		return false;
+	*len += ks_frame_line(t->buf + *len, ip, flags, name, nl);
+	return true;
+}
+
 /* The stack's frame lines into t->buf; false without memory. */
 static bool ks_stack_text_format(struct ks_stack_text *t, const uint64_t *ips,
 				 const uint8_t *flags, size_t n, size_t *len_ret)
 {
-	size_t len = 0, i;
+	size_t i;
 
+	*len_ret = 0;
 	for (i = 0; i < n; i++) {
 		uint8_t fl = ks_text_flag(flags, i);
-		const char *name = ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT);
-		size_t nl = strlen(name);
 
-		if (!ks_vec_grow(&t->buf, &t->buf_cap, len + KS_FRAME_LINE_FIXED + nl, 1, 1024))
+		if (!ks_stack_text_add_line(t, len_ret, ips[i], fl,
+					    ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT)))
 			return false;
-		len += ks_frame_line(t->buf + len, ips[i], fl, name, nl);
 	}
-	*len_ret = len;
 	return true;
 }
 
@@ -407,4 +425,84 @@ void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_
 	p = ks_put_dec(p, nivcsw);
 	memcpy(p, "]\n", 2);
 	ks_out_write(out, line, (size_t)(p + 2 - line));
+}
+
+/* An interned stack's kept text (capture.h: its identity is its address). */
+struct ks_stack_text_kept {
+	const struct ks_cap_stack *st;
+	size_t len;
+	char text[];
+};
+
+static bool ks_stack_text_kept_eq(const void *val, const void *key)
+{
+	const struct ks_stack_text_kept *k = val;
+
+	return k->st == key;
+}
+
+/* st's frame lines into t->buf, with the names it carries; false without memory. */
+static bool ks_stack_text_format_stack(struct ks_stack_text *t, const struct ks_cap_stack *st,
+				       size_t *len_ret)
+{
+	size_t i;
+
+	*len_ret = 0;
+	for (i = 0; i < st->n; i++)
+		if (!ks_stack_text_add_line(t, len_ret, st->f[i].ip, st->f[i].flags, st->f[i].name))
+			return false;
+	return true;
+}
+
+void ks_stack_text_put_stack(struct ks_stack_text *t, FILE *out, const struct ks_cap_stack *st)
+{
+	struct ks_stack_text_kept *k = t->last_kept;
+	uint64_t h = ks_hash_u64((uint64_t)(uintptr_t)st);
+	size_t len, grow, i;
+
+	if (!st || !st->n)
+		return;
+	if (!k || k->st != st)
+		k = ks_hashtab_get(&t->kept, h, ks_stack_text_kept_eq, st);
+	if (k) {
+		t->hits++;
+		t->last_kept = k;
+		ks_out_write(out, k->text, k->len);
+		return;
+	}
+	if (!ks_stack_text_format_stack(t, st, &len)) {
+		/* without memory: one line at a time, the same text */
+		t->uncached++;
+		for (i = 0; i < st->n; i++) {
+			char addr[20];
+
+			ks_hex16(addr, st->f[i].ip);
+			memcpy(addr + 16, " : ", 4);
+			fputs_unlocked(addr, out);
+			if (st->f[i].flags & KS_TEXT_UNRELIABLE)
+				fputs_unlocked("? ", out);
+			fputs_unlocked(st->f[i].name, out);
+			putc_unlocked('\n', out);
+		}
+		return;
+	}
+	grow = ks_hashtab_growth_bytes(&t->kept);
+	/* keep the text while within the bound; past it, formatted each time */
+	k = t->bytes + grow + sizeof(*k) + len <= t->max_bytes ? malloc(sizeof(*k) + len) : NULL;
+	if (k) {
+		k->st = st;
+		k->len = len;
+		memcpy(k->text, t->buf, len);
+		if (ks_hashtab_add(&t->kept, h, k)) {
+			t->bytes += grow + sizeof(*k) + len;
+			t->misses++;
+			t->last_kept = k;
+		} else {
+			free(k);
+			t->uncached++;
+		}
+	} else {
+		t->uncached++;
+	}
+	ks_out_write(out, t->buf, len);
 }
