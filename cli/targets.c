@@ -16,22 +16,6 @@
 
 #include "cli.h"
 
-struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool say)
-{
-	struct ks_error *err = ks_proc_is_ours();
-
-	if (err) {
-		err = ks_error_wrap(err, "%s; listing the processes", why->message);
-		ks_error_destroy(why);
-		return err;
-	}
-	if (say)
-		cli_message("more than %u threads on the system (one SNAPSHOT's bound): taking one SNAPSHOT per process instead; each process is one moment, the whole system is not",
-			    KSTACK_SNAP_MAX_THREADS);
-	ks_error_destroy(why);
-	return ks_procs_all(l, NULL);
-}
-
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone)
 {
 	const char *what = thread ? "thread" : "process";
