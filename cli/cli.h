@@ -2,8 +2,9 @@
 /*
  * The kstack CLI's shared pieces: the parsed command line (options.c), the
  * tally of what was shown and the one exit-status rule (tally.c), finding
- * threads through the driver (targets.c), and the per-thread actions of
- * show.c (print stacks) and verify_cmd.c (--verify).
+ * threads through the driver (targets.c), the listing over the capture
+ * pipeline (listing.c, lib/pipeline.h) and its per-thread callbacks:
+ * show.c (print stacks, --raw) and verify_cmd.c (--verify).
  */
 #ifndef KSTACK_CLI_H
 #define KSTACK_CLI_H

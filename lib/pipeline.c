@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The capture pipeline (pipeline.h): a round takes its targets' SNAPSHOTs
+ * and hands every thread on whole, in the order the driver lists them.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,7 +523,35 @@ static struct ks_error *ks_pipe_taken(struct ks_pipe *p, struct ks_pipe_target *
 	return ks_pipe_outcome(p, tg);
 }
 
-static struct ks_error *ks_pipe_each(struct ks_pipe *p, const struct ks_tid_list *l);
+/* Each thread of l taken on its own (opts.take), to the round's callbacks. */
+static struct ks_error *ks_pipe_each(struct ks_pipe *p, const struct ks_tid_list *l)
+{
+	struct ks_error *err = ks_session_walker(p->s);
+	size_t i;
+
+	for (i = 0; !err && i < l->n; i++) {
+		struct ks_pipe_thread t;
+
+		memset(&t, 0, sizeof(t));
+		t.tid = l->v[i].tid;
+		t.tgid = l->v[i].tgid;
+		memcpy(t.comm, l->v[i].comm, sizeof(t.comm));
+		t.comm[sizeof(t.comm) - 1] = '\0';
+		switch (p->o.take) {
+		case KS_PIPE_TAKE_NONE:
+			t.kind = KS_PIPE_IDS;
+			err = ks_pipe_hand(p, &t);
+			break;
+		case KS_PIPE_TAKE_RAW:
+			err = ks_pipe_raw_take(p, &t);
+			break;
+		default:
+			err = ks_pipe_walk_alone(p, &t);
+			break;
+		}
+	}
+	return err;
+}
 
 /*
  * A process of /proc past one SNAPSHOT's bound (why: its E2BIG): with
@@ -661,36 +693,6 @@ struct ks_error *ks_pipe_run(struct ks_pipe *p, const struct ks_pipe_targets *tg
 	for (i = 0; !err && i < tg->nids; i++)
 		err = tg->threads ? ks_pipe_thread_target(p, tg->ids[i]) :
 				    ks_pipe_process_target(p, tg->ids[i], KS_PIPE_PROCESS);
-	return err;
-}
-
-/* Each thread of l taken on its own (opts.take), to the round's callbacks. */
-static struct ks_error *ks_pipe_each(struct ks_pipe *p, const struct ks_tid_list *l)
-{
-	struct ks_error *err = ks_session_walker(p->s);
-	size_t i;
-
-	for (i = 0; !err && i < l->n; i++) {
-		struct ks_pipe_thread t;
-
-		memset(&t, 0, sizeof(t));
-		t.tid = l->v[i].tid;
-		t.tgid = l->v[i].tgid;
-		memcpy(t.comm, l->v[i].comm, sizeof(t.comm));
-		t.comm[sizeof(t.comm) - 1] = '\0';
-		switch (p->o.take) {
-		case KS_PIPE_TAKE_NONE:
-			t.kind = KS_PIPE_IDS;
-			err = ks_pipe_hand(p, &t);
-			break;
-		case KS_PIPE_TAKE_RAW:
-			err = ks_pipe_raw_take(p, &t);
-			break;
-		default:
-			err = ks_pipe_walk_alone(p, &t);
-			break;
-		}
-	}
 	return err;
 }
 
