@@ -157,6 +157,12 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone);
 
 /*
+ * --all past one SNAPSHOT's bound: say on stderr what follows (one
+ * SNAPSHOT per process: each process one moment, the system not).
+ */
+void say_per_process(void);
+
+/*
  * listing.c: kstack PID... / -t TID... / --all, -S, --raw and --verify:
  * the threads the command line names, taken by the capture pipeline
  * (lib/pipeline.h) on the path run() resolved, each printed (show.c) or

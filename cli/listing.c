@@ -28,8 +28,7 @@ static struct ks_error *listing_target(void *ctx, const struct ks_pipe_target *t
 	switch (tg->scope) {
 	case KS_PIPE_SYSTEM:
 		if (tg->err)	/* E2BIG: one SNAPSHOT per process from here */
-			cli_message("more than %u threads on the system (one SNAPSHOT's bound): taking one SNAPSHOT per process instead; each process is one moment, the whole system is not",
-				    KSTACK_SNAP_MAX_THREADS);
+			say_per_process();
 		else
 			tally_denied_threads(l->tally, tg->denied);
 		return NULL;

@@ -16,6 +16,12 @@
 
 #include "cli.h"
 
+void say_per_process(void)
+{
+	cli_message("more than %u threads on the system (one SNAPSHOT's bound): taking one SNAPSHOT per process instead; each process is one moment, the whole system is not",
+		    KSTACK_SNAP_MAX_THREADS);
+}
+
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone)
 {
 	const char *what = thread ? "thread" : "process";

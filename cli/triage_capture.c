@@ -213,8 +213,7 @@ static struct ks_error *cap_target(void *ctx, const struct ks_pipe_target *tg)
 		if (tg->err) {
 			/* E2BIG: one SNAPSHOT per process from here, said once (sampling) */
 			if (!counts->per_process_said)
-				cli_message("more than %u threads on the system (one SNAPSHOT's bound): taking one SNAPSHOT per process instead; each process is one moment, the whole system is not",
-					    KSTACK_SNAP_MAX_THREADS);
+				say_per_process();
 			counts->per_process_said = true;
 			return NULL;
 		}

@@ -229,23 +229,31 @@ static bool ks_stack_text_format(struct ks_stack_text *t, const uint64_t *ips,
 	return true;
 }
 
-/* Without memory for the scratch buffer: one line at a time, same text. */
+/* One frame line written piece by piece: without memory for the scratch buffer, the same text. */
+static void ks_put_frame_line(FILE *out, uint64_t ip, uint8_t flags, const char *name)
+{
+	char addr[20];
+
+	ks_hex16(addr, ip);
+	memcpy(addr + 16, " : ", 4);
+	fputs_unlocked(addr, out);
+	if (flags & KS_TEXT_UNRELIABLE)
+		fputs_unlocked("? ", out);
+	fputs_unlocked(name, out);
+	putc_unlocked('\n', out);
+}
+
+/* A stack's lines without the scratch buffer, names from the symbolizer. */
 static void ks_stack_text_put_lines(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
 				    const uint8_t *flags, size_t n)
 {
-	char addr[20];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		uint8_t fl = ks_text_flag(flags, i);
 
-		ks_hex16(addr, ips[i]);
-		memcpy(addr + 16, " : ", 4);
-		fputs_unlocked(addr, out);
-		if (fl & KS_TEXT_UNRELIABLE)
-			fputs_unlocked("? ", out);
-		fputs_unlocked(ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT), out);
-		putc_unlocked('\n', out);
+		ks_put_frame_line(out, ips[i], fl,
+				  ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT));
 	}
 }
 
@@ -473,17 +481,8 @@ void ks_stack_text_put_stack(struct ks_stack_text *t, FILE *out, const struct ks
 	if (!ks_stack_text_format_stack(t, st, &len)) {
 		/* without memory: one line at a time, the same text */
 		t->uncached++;
-		for (i = 0; i < st->n; i++) {
-			char addr[20];
-
-			ks_hex16(addr, st->f[i].ip);
-			memcpy(addr + 16, " : ", 4);
-			fputs_unlocked(addr, out);
-			if (st->f[i].flags & KS_TEXT_UNRELIABLE)
-				fputs_unlocked("? ", out);
-			fputs_unlocked(st->f[i].name, out);
-			putc_unlocked('\n', out);
-		}
+		for (i = 0; i < st->n; i++)
+			ks_put_frame_line(out, st->f[i].ip, st->f[i].flags, st->f[i].name);
 		return;
 	}
 	grow = ks_hashtab_growth_bytes(&t->kept);
