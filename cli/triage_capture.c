@@ -165,6 +165,17 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 	return err ? err : cap_add(k, &t);
 }
 
+/*
+ * A process's records come next: room for the rest of its SNAPSHOT's
+ * threads in one allocation (at the first of them), not a doubling series.
+ */
+static struct ks_error *cap_process(void *ctx, const struct ks_pipe_proc *pp)
+{
+	struct triage_cap *k = ctx;
+
+	return ks_capture_reserve(k->c, pp->left) ? NULL : &ks_error_nomem;
+}
+
 /* A named process with nothing to show (zombie: threads found but left out), once. */
 static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, uint32_t zombie)
 {
@@ -249,7 +260,9 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_captur
 				struct triage_counts *counts)
 {
 	struct triage_cap k = { .tg = tg, .c = c, .counts = counts };
-	struct ks_pipe_ops ops = { .thread = cap_thread, .target = cap_target, .ctx = &k };
+	struct ks_pipe_ops ops = {
+		.thread = cap_thread, .process = cap_process, .target = cap_target, .ctx = &k,
+	};
 	struct ks_pipe_targets targets = {
 		.all = tg->all, .ids = tg->pids, .nids = tg->npids,
 	};

@@ -199,6 +199,11 @@ void ks_capture_reset(struct ks_capture *c)
 	c->walked = 0;
 }
 
+bool ks_capture_reserve(struct ks_capture *c, size_t n)
+{
+	return n <= SIZE_MAX - c->n && ks_vec_grow(&c->v, &c->cap, c->n + n, sizeof(*c->v), 256);
+}
+
 struct ks_cap_thread *ks_capture_add(struct ks_capture *c, const struct ks_cap_thread *t)
 {
 	struct ks_cap_thread *s;

@@ -116,6 +116,9 @@ void ks_capture_fini(struct ks_capture *c);
 /* Forget the threads, keep the memory (one capture per sampling round). */
 void ks_capture_reset(struct ks_capture *c);
 
+/* Room for n more threads in one allocation (a SNAPSHOT's); false without memory. */
+bool ks_capture_reserve(struct ks_capture *c, size_t n);
+
 /* Add a copy of t (its stacks from c->pool). Returns it, NULL without memory. */
 struct ks_cap_thread *ks_capture_add(struct ks_capture *c, const struct ks_cap_thread *t);
 

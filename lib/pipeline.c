@@ -358,10 +358,13 @@ static struct ks_error *ks_pipe_raw_take(struct ks_pipe *p, struct ks_pipe_threa
 	return err;
 }
 
-/* A process's records start at offset at: its user half, then ops->process. */
-static struct ks_error *ks_pipe_process(struct ks_pipe *p, size_t at, uint64_t tgid)
+/*
+ * A process's records start at offset at, record i of the SNAPSHOT: its
+ * user half, then ops->process.
+ */
+static struct ks_error *ks_pipe_process(struct ks_pipe *p, size_t at, size_t i, uint64_t tgid)
 {
-	struct ks_pipe_proc pp = { .tgid = tgid };
+	struct ks_pipe_proc pp = { .tgid = tgid, .left = p->snap.nr - i };
 	struct ks_error *err;
 
 	if (p->o.user) {
@@ -473,7 +476,7 @@ static struct ks_error *ks_pipe_records(struct ks_pipe *p, uint64_t only_tid, bo
 			continue;
 		*found = true;
 		if (!taken || r->tgid != tgid) {
-			err = ks_pipe_process(p, at, r->tgid);
+			err = ks_pipe_process(p, at, i, r->tgid);
 			if (err)
 				break;
 			tgid = r->tgid;

@@ -133,6 +133,8 @@ struct ks_pipe_thread {
 struct ks_pipe_proc {
 	uint64_t tgid;
 	const struct ks_user_half_proc *hp;	/* its user half (NULL: none taken) */
+	/* records of its SNAPSHOT from its first on: room a caller may make at once */
+	size_t left;
 };
 
 /* What was asked for: one of ks_pipe_run()'s targets. */

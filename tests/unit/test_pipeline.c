@@ -128,6 +128,7 @@ struct seen {
 	uint64_t procs[8];	/* ops->process, in order */
 	size_t nprocs;
 	size_t procs_before[8];	/* threads handed on before each process */
+	size_t procs_left[8];	/* records left in the SNAPSHOT at each */
 	struct ks_pipe_target out[8];	/* ops->target */
 	int out_code[8];
 	size_t nout;
@@ -150,6 +151,7 @@ static struct ks_error *on_process(void *ctx, const struct ks_pipe_proc *pp)
 
 	assert_true(s->nprocs < 8);
 	s->procs_before[s->nprocs] = s->n;
+	s->procs_left[s->nprocs] = pp->left;
 	s->procs[s->nprocs++] = pp->tgid;
 	assert_null(pp->hp);	/* no user half asked */
 	return NULL;
@@ -248,9 +250,12 @@ static void system_round(void **state)
 	assert_int_equal(fk.seen.nprocs, 3);
 	assert_int_equal(fk.seen.procs[0], 100);
 	assert_int_equal(fk.seen.procs_before[0], 0);
+	assert_int_equal(fk.seen.procs_left[0], NSYS);
 	assert_int_equal(fk.seen.procs[1], 200);
 	assert_int_equal(fk.seen.procs_before[1], 3);
+	assert_int_equal(fk.seen.procs_left[1], 2);
 	assert_int_equal(fk.seen.procs[2], 300);
+	assert_int_equal(fk.seen.procs_left[2], 1);
 	assert_int_equal(fk.seen.nout, 1);
 	assert_int_equal(fk.seen.out[0].scope, KS_PIPE_SYSTEM);
 	assert_true(fk.seen.out[0].found);
