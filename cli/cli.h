@@ -2,8 +2,9 @@
 /*
  * The kstack CLI's shared pieces: the parsed command line (options.c), the
  * tally of what was shown and the one exit-status rule (tally.c), finding
- * threads through the driver (targets.c), and the per-thread actions of
- * show.c (print stacks) and verify_cmd.c (--verify).
+ * threads through the driver (targets.c), the listing over the capture
+ * pipeline (listing.c, lib/pipeline.h) and its per-thread callbacks:
+ * show.c (print stacks, --raw) and verify_cmd.c (--verify).
  */
 #ifndef KSTACK_CLI_H
 #define KSTACK_CLI_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pipeline.h"
 #include "session.h"
 #include "snapshot.h"
 #include "stack_text.h"
@@ -107,9 +109,6 @@ struct tally {
  */
 int exit_status(const struct tally *t, enum cli_action action);
 
-/* Did walk w end where the stack ends (user mode, a kernel thread's end)? */
-bool walk_whole(const struct ks_walk_result *w);
-
 struct ks_user_walk;
 /*
  * Did user walk w reach the outermost frame (libdwfl's end, or the
@@ -158,52 +157,35 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
  */
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone);
 
-/* Is /proc mounted for our own pid namespace (its ids are the driver's)? */
-struct ks_error *proc_is_ours(void);
+/*
+ * --all past one SNAPSHOT's bound: say on stderr what follows (one
+ * SNAPSHOT per process: each process one moment, the system not).
+ */
+void say_per_process(void);
 
 /*
- * --all past one SNAPSHOT's bound: every process into l (tgid == tid),
- * from /proc once proc_is_ours() says its ids are the driver's. why: the
- * driver's E2BIG, consumed; with say, what follows is said on stderr (one
- * SNAPSHOT per process: not one moment). An error names why.
+ * listing.c: kstack PID... / -t TID... / --all, -S, --raw and --verify:
+ * the threads the command line names, taken by the capture pipeline
+ * (lib/pipeline.h) on the path run() resolved, each printed (show.c) or
+ * compared (verify_cmd.c) as it comes, and counted in the tally.
  */
-struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool say);
-
-/* frames.c: printing the driver's SNAPSHOT frames (the default path) */
-struct ks_user_half;
-struct frames {
-	struct ks_session *s;		/* the walker is set up only if a thread needs it */
+struct listing {
+	struct ks_session *s;
+	struct ks_symcache *names;
 	struct ks_stack_text *text;
-	struct ks_snapshot *snap;
 	const struct opts *o;
+	enum ks_pipe_path path;
+	bool user;			/* each thread's user half too (resolved: cli_user_half()) */
 	struct tally *tally;
-	struct ks_user_half *user;	/* the user half of each thread too; NULL: not */
 	/*
-	 * --all past one SNAPSHOT's bound (show_per_process()): each process
-	 * shown as the system's SNAPSHOT shows it, threads not the caller's
-	 * summed here and said once at the end.
+	 * --all past one SNAPSHOT's bound: processes and threads not the
+	 * caller's, summed and said once at the end
 	 */
-	bool per_process;
-	size_t denied;
+	size_t denied_procs, denied;
 	size_t no_user;			/* --all --user: kernel threads left out */
 };
 
-/* Does the driver hand out FRAMES records with tails, and names? */
-bool frames_usable(const struct ks_driver *drv);
-/* Every thread of process pid (0: of the system); ESRCH: no such process. */
-struct ks_error *frames_show_process(struct frames *f, uint64_t pid);
-/* Thread tid alone (a missing one is counted and said, not returned). */
-struct ks_error *frames_show_thread(struct frames *f, uint64_t tid);
-
-/*
- * per_process.c: --all after the system's SNAPSHOT said E2BIG (why,
- * consumed): every process of all_processes() in turn, with its FRAMES
- * records (frames) or RAW ones walked here (f->s's walker set up); one
- * gone or a zombie by its turn is left out; one itself past the bound is
- * listed thread by thread (STACK), the kernel half alone (--user: an
- * error). f->o->target is CLI_ALL.
- */
-struct ks_error *show_per_process(struct frames *f, bool frames, struct ks_error *why);
+struct ks_error *listing_run(struct listing *l);
 
 /* user_print.c: a thread's user half, under its kernel half */
 struct ks_user_thread;
@@ -244,38 +226,24 @@ bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
  */
 void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* show.c */
-/* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
-void print_walk_end(const struct ks_walk_result *w, uint64_t tid);
-void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
-void print_running(uint64_t tid, const char *comm);
+/* show.c: a thread's stacks as the listing prints them (ctx: a struct listing) */
+struct ks_pipe_thread;
+struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t);
+/* --raw: the walk, the stack's bytes and the kernel's own frames: a self-contained record */
+struct ks_error *raw_thread(void *ctx, const struct ks_pipe_thread *t);
 /* "PID - Z [group leader has exited: ...]": a process whose leader left */
 void print_leader_exited(uint64_t pid);
-void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-		 struct tally *c, bool explicit);
-/*
- * show_thread()'s walk of t on its own (our walker): true with *ctx and
- * *w (free with ks_walk_result_fini()); false when it is not shown: a
- * running thread's line printed, a gone or failed one counted and, where
- * it matters, said.
- */
-bool walk_alone(struct ks_session *s, const struct ks_tid *t, struct tally *c, bool explicit,
-		struct kstack_thread_context *ctx, struct ks_walk_result *w);
-void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-		struct tally *c);
-struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
-			       struct tally *c, struct ks_snapshot *snap);
 
 /*
  * triage.c: --group, the filters, --format/-o, --sample (o->triage.used)
  * over the command line's processes or --all; what was shown in *tally.
  */
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
-			    struct ks_symcache *names, struct tally *tally);
+			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
+			    struct tally *tally);
 
-/* verify_cmd.c */
-void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
-		   const struct opts *o);
+/* verify_cmd.c: one thread three ways (ctx: a struct listing) */
+struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);
 /*
  * Print the agreement figures and the verdict (verify_verdict()); with no
  * thread compared, only why (stderr), no figures.

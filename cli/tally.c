@@ -8,12 +8,6 @@
 #include "cli.h"
 #include "user_unwind.h"
 
-/* Whole: the walk reached user mode or a kernel thread's end. */
-bool walk_whole(const struct ks_walk_result *w)
-{
-	return w->stop == KS_STOP_USER || w->stop == KS_STOP_END_OF_STACK;
-}
-
 bool user_walk_whole(const struct ks_user_walk *w)
 {
 	return w && w->stop == KS_USTOP_END;
@@ -21,7 +15,7 @@ bool user_walk_whole(const struct ks_user_walk *w)
 
 void tally_walk(struct tally *t, const struct ks_walk_result *w)
 {
-	if (walk_whole(w))
+	if (ks_walk_whole(w))
 		t->whole++;
 	else
 		t->cut++;

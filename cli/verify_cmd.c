@@ -46,16 +46,19 @@ static void print_mismatch(const struct ks_session *s, const struct ks_verify *v
 		       v->walk.nr);
 }
 
-void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
-		   const struct opts *o)
+struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t)
 {
+	struct listing *l = ctx;
+	struct ks_session *s = l->s;
+	const struct opts *o = l->o;
+	struct tally *c = l->tally;
 	struct ks_verify v;
 	struct ks_error *err = ks_verify_thread(s, t->tgid, t->tid, &v);
 
 	if (err) {
 		tally_error(c, err, t->tid, err->code == EAGAIN);
 		ks_error_destroy(err);
-		return;
+		return NULL;
 	}
 	c->walked++;
 	c->eq_kernel += v.eq_kernel;
@@ -75,9 +78,10 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c
 		       /* the others may go on: only the frames both have were compared */
 		       ks_verify_cut_by_limit(&v.walk) ?
 		       " (cut by -n: compared over these frames only)" :
-		       !walk_whole(&v.walk) ? " (stack cut short)" : "");
+		       !ks_walk_whole(&v.walk) ? " (stack cut short)" : "");
 	}
 	ks_verify_fini(&v);
+	return NULL;
 }
 
 static double pct(size_t a, size_t b)

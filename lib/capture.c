@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "vec.h"
 
 void ks_cap_pool_init(struct ks_cap_pool *p)
 {
@@ -80,15 +81,8 @@ static struct ks_cap_stack *ks_cap_pool_add(struct ks_cap_pool *p, uint64_t h,
 	struct ks_cap_stack *s;
 	size_t j;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct ks_cap_stack **v = realloc(p->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (!ks_vec_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 64))
+		return NULL;
 	s = malloc(sizeof(*s) + n * sizeof(s->f[0]));
 	if (!s || !ks_hashtab_add(&p->tab, h, s)) {
 		free(s);
@@ -196,7 +190,6 @@ void ks_capture_init(struct ks_capture *c, struct ks_cap_pool *pool)
 void ks_capture_fini(struct ks_capture *c)
 {
 	free(c->v);
-	free(c->hints);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -208,27 +201,14 @@ void ks_capture_reset(struct ks_capture *c)
 
 bool ks_capture_reserve(struct ks_capture *c, size_t n)
 {
-	struct ks_cap_thread *v;
-	size_t cap;
-
-	if (c->n + n <= c->cap)
-		return true;
-	cap = c->cap ? c->cap * 2 : 256;
-	if (cap < c->n + n)
-		cap = c->n + n;
-	v = realloc(c->v, cap * sizeof(*v));
-	if (!v)
-		return false;
-	c->v = v;
-	c->cap = cap;
-	return true;
+	return n <= SIZE_MAX - c->n && ks_vec_grow(&c->v, &c->cap, c->n + n, sizeof(*c->v), 256);
 }
 
 struct ks_cap_thread *ks_capture_add(struct ks_capture *c, const struct ks_cap_thread *t)
 {
 	struct ks_cap_thread *s;
 
-	if (!ks_capture_reserve(c, 1))
+	if (!ks_vec_grow(&c->v, &c->cap, c->n + 1, sizeof(*c->v), 256))
 		return NULL;
 	s = &c->v[c->n++];
 	*s = *t;

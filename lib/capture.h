@@ -107,12 +107,6 @@ struct ks_capture {
 	struct ks_cap_thread *v;
 	size_t n, cap;
 	struct ks_cap_pool *pool;	/* where the threads' stacks live */
-	/*
-	 * The stack seen at each position of the last capture (records come
-	 * in the same order round after round): intern hints for the next.
-	 */
-	struct ks_cap_stack **hints;
-	size_t hints_cap;
 	uint64_t walked;		/* threads seen, before any filter */
 };
 
@@ -122,7 +116,7 @@ void ks_capture_fini(struct ks_capture *c);
 /* Forget the threads, keep the memory (one capture per sampling round). */
 void ks_capture_reset(struct ks_capture *c);
 
-/* Room for n more threads in one allocation; false without memory. */
+/* Room for n more threads in one allocation (a SNAPSHOT's); false without memory. */
 bool ks_capture_reserve(struct ks_capture *c, size_t n);
 
 /* Add a copy of t (its stacks from c->pool). Returns it, NULL without memory. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "vec.h"
 
 void ks_grouping_init(struct ks_grouping *g, enum ks_group_by by)
 {
@@ -85,15 +86,8 @@ static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_grou
 {
 	struct ks_group *gr;
 
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		struct ks_group *v = realloc(g->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		g->v = v;
-		g->cap = cap;
-	}
+	if (!ks_vec_grow(&g->v, &g->cap, g->n + 1, sizeof(*g->v), 64))
+		return NULL;
 	if (!ks_hashtab_add(&g->groups, h, ks_hashtab_index_val(g->n)))
 		return NULL;
 	gr = &g->v[g->n];
@@ -110,15 +104,8 @@ static struct ks_group *ks_group_new(struct ks_grouping *g, const struct ks_grou
 /* Index member mi of group gi in the (group, tid) table. */
 static bool ks_group_index_member(struct ks_grouping *g, uint32_t gi, uint32_t mi)
 {
-	if (g->nrefs == g->refs_cap) {
-		size_t cap = g->refs_cap ? g->refs_cap * 2 : 256;
-		struct ks_member_ref *v = realloc(g->refs, cap * sizeof(*v));
-
-		if (!v)
-			return false;
-		g->refs = v;
-		g->refs_cap = cap;
-	}
+	if (!ks_vec_grow(&g->refs, &g->refs_cap, g->nrefs + 1, sizeof(*g->refs), 256))
+		return false;
 	if (!ks_hashtab_add(&g->members, ks_member_hash(gi, g->v[gi].m[mi].tid),
 			    ks_hashtab_index_val(g->nrefs)))
 		return false;
@@ -154,15 +141,8 @@ static struct ks_group_member *ks_group_member(struct ks_grouping *g, uint32_t g
 
 	if (ri)
 		return &gr->m[g->refs[ks_hashtab_val_index(ri)].member];
-	if (gr->nm == gr->mcap) {
-		size_t cap = gr->mcap ? gr->mcap * 2 : 4;
-		struct ks_group_member *v = realloc(gr->m, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		gr->m = v;
-		gr->mcap = cap;
-	}
+	if (!ks_vec_grow(&gr->m, &gr->mcap, gr->nm + 1, sizeof(*gr->m), 4))
+		return NULL;
 	m = &gr->m[gr->nm];
 	memset(m, 0, sizeof(*m));
 	m->tid = t->tid;
@@ -266,15 +246,8 @@ struct ks_error *ks_grouping_add(struct ks_grouping *g, const struct ks_capture 
 
 	if (g->finished)
 		return ks_error_format(EINVAL, "grouping: add after finish");
-	if (c->n > g->pos_cap) {
-		/* without memory: no position cache, the same result by hashing */
-		struct ks_group_pos *p = realloc(g->pos, c->n * sizeof(*p));
-
-		if (p) {
-			g->pos = p;
-			g->pos_cap = c->n;
-		}
-	}
+	/* without memory: no position cache, the same result by hashing */
+	ks_vec_grow(&g->pos, &g->pos_cap, c->n, sizeof(*g->pos), c->n);
 	g->npos = g->npos < c->n ? g->npos : c->n;
 	if (g->rounds == 1 && !ks_group_index_members(g))
 		return &ks_error_nomem;

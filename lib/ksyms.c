@@ -4,13 +4,13 @@
  * runs once per command must not spend its time in sscanf.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ksyms.h"
+#include "read_file.h"
+#include "vec.h"
 #include "walk/search.h"
 
 static int ks_hexval(char c)
@@ -24,7 +24,6 @@ static int ks_hexval(char c)
 
 static int ks_owner_index(struct ks_ksyms *ks, char *name, uint16_t *ret)
 {
-	char **owners;
 	size_t i;
 
 	/* Module lines come grouped: the last owner is almost always it. */
@@ -36,11 +35,9 @@ static int ks_owner_index(struct ks_ksyms *ks, char *name, uint16_t *ret)
 	}
 	if (ks->nowners >= UINT16_MAX)
 		return -1;
-	owners = realloc(ks->owners, (ks->nowners + 1) * sizeof(*owners));
-	if (!owners)
+	if (!ks_vec_grow(&ks->owners, &ks->owners_cap, ks->nowners + 1, sizeof(*ks->owners), 8))
 		return -1;
-	ks->owners = owners;
-	owners[ks->nowners] = name;
+	ks->owners[ks->nowners] = name;
 	*ret = (uint16_t)ks->nowners++;
 	return 0;
 }
@@ -112,7 +109,7 @@ static void ks_ksyms_note_marker(struct ks_ksyms *ks, const char *name, uint64_t
 
 struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 {
-	size_t cap = len / 32 + 16, n = 0;
+	size_t cap = 0, n = 0;
 	char *p = text, *end = text + len;
 	bool sorted = true;
 	uint16_t vmlinux;
@@ -128,8 +125,9 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		ks_ksyms_fini(ks);
 		return ks_error_format(EFBIG, "kallsyms text too large");
 	}
-	ks->syms = malloc(cap * sizeof(*ks->syms));
-	if (!ks->syms || ks_owner_index(ks, "vmlinux", &vmlinux) < 0) {
+	/* a kallsyms line is ~32 bytes: one allocation for most files */
+	if (!ks_vec_grow(&ks->syms, &cap, len / 32 + 16, sizeof(*ks->syms), 0) ||
+	    ks_owner_index(ks, "vmlinux", &vmlinux) < 0) {
 		ks_ksyms_fini(ks);
 		return &ks_error_nomem;
 	}
@@ -169,15 +167,9 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 		name = line + 3;
 		if (ks_type_is_absolute(type))
 			continue;	/* per-cpu offsets, not code */
-		if (n == cap) {
-			struct ks_sym *ns = realloc(ks->syms, 2 * cap * sizeof(*ns));
-
-			if (!ns) {
-				ks_ksyms_fini(ks);
-				return &ks_error_nomem;
-			}
-			ks->syms = ns;
-			cap *= 2;
+		if (!ks_vec_grow(&ks->syms, &cap, n + 1, sizeof(*ks->syms), 0)) {
+			ks_ksyms_fini(ks);
+			return &ks_error_nomem;
 		}
 		s = &ks->syms[n];
 		s->addr = addr;
@@ -225,57 +217,19 @@ struct ks_error *ks_ksyms_parse(struct ks_ksyms *ks, char *text, size_t len)
 
 struct ks_error *ks_ksyms_load(struct ks_ksyms *ks, const char *path)
 {
-	size_t cap = 1 << 22, len = 0;
-	char *buf = malloc(cap);
-	int fd;
+	struct ks_error *err;
+	size_t len;
+	char *buf;
 
-	if (!buf)
-		return &ks_error_nomem;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		free(buf);
-		return ks_error_format(e, "%s: %s", path, strerror(e));
+	/* the booted kernel's is ~4 MiB: one read into the first buffer */
+	err = ks_read_file(path, 1u << 22, KS_KALLSYMS_MAX, &buf, &len);
+	if (err && err->code == EFBIG) {
+		ks_error_destroy(err);
+		return ks_error_format(EFBIG, "%s: more than %u MiB: not a kallsyms file", path,
+				       KS_KALLSYMS_MAX >> 20);
 	}
-	for (;;) {
-		ssize_t r;
-
-		if (len + 65536 > cap) {
-			char *nb;
-
-			if (cap >= KS_KALLSYMS_MAX) {
-				close(fd);
-				free(buf);
-				return ks_error_format(EFBIG, "%s: more than %u MiB: not a kallsyms file",
-						       path, KS_KALLSYMS_MAX >> 20);
-			}
-			nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				close(fd);
-				free(buf);
-				return &ks_error_nomem;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			close(fd);
-			free(buf);
-			return ks_error_format(e, "reading %s: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
+	if (err)
+		return err;
 	return ks_error_wrap(ks_ksyms_parse(ks, buf, len), "%s", path);
 }
 

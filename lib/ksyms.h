@@ -26,7 +26,7 @@ struct ks_ksyms {
 	struct ks_sym *syms;	/* sorted by address, aliases in file order */
 	size_t nsyms;
 	char **owners;		/* "vmlinux", then module names as seen */
-	size_t nowners;
+	size_t nowners, owners_cap;
 	/* ranges the kernel's in_sched_functions() skips in /proc/PID/stack */
 	uint64_t sched_start, sched_end, lock_start, lock_end;
 	uint64_t stext, etext;	/* vmlinux text */

@@ -5,6 +5,7 @@
 
 #include "orc_lazy.h"
 #include "orc_table.h"
+#include "vec.h"
 #include "walk/search.h"
 
 /* 256-byte blocks: small enough that a block holds a handful of entries. */
@@ -235,14 +236,13 @@ struct ks_error *ks_orc_set_add(struct ks_orc_set *set, struct ks_orc_table *tab
 		if (pos == set->count && table->start < o->start)
 			pos = i;
 	}
-	tables = realloc(set->tables, (set->count + 1) * sizeof(*tables));
-	if (!tables) {
+	if (!ks_vec_grow(&set->tables, &set->cap, set->count + 1, sizeof(*set->tables), 8)) {
 		ks_orc_table_destroy(table);
 		return &ks_error_nomem;
 	}
+	tables = set->tables;
 	memmove(tables + pos + 1, tables + pos, (set->count - pos) * sizeof(*tables));
 	tables[pos] = table;
-	set->tables = tables;
 	set->count++;
 	return NULL;
 }
@@ -280,4 +280,5 @@ void ks_orc_set_clear(struct ks_orc_set *set)
 	free(set->tables);
 	set->tables = NULL;
 	set->count = 0;
+	set->cap = 0;
 }

@@ -63,7 +63,7 @@ void ks_orc_table_destroy(struct ks_orc_table *table);
 /* Tables of a kernel, sorted by start; non-overlapping. */
 struct ks_orc_set {
 	struct ks_orc_table **tables;
-	size_t count;
+	size_t count, cap;
 };
 
 /* Takes ownership of table (destroyed on error). Overlap is an error. */

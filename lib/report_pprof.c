@@ -27,6 +27,7 @@
 
 #include "profile.pb-c.h"
 #include "report.h"
+#include "vec.h"
 
 #define KS_MAP_KERNEL 1
 #define KS_MAP_USER 2
@@ -61,22 +62,6 @@ struct ks_pp {
 	uint64_t kmin, kmax, umin, umax;	/* mapping bounds */
 	bool ok;
 };
-
-static bool ks_pp_grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	void *nv;
-	size_t ncap;
-
-	if (n < *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 64;
-	nv = realloc(*v, ncap * sz);
-	if (!nv)
-		return false;
-	*v = nv;
-	*cap = ncap;
-	return true;
-}
 
 /* The lookup keys: the writer (its arrays move as they grow) and the item. */
 struct ks_pp_key {
@@ -141,7 +126,7 @@ static int64_t ks_pp_str(struct ks_pp *pp, const char *s, size_t len)
 		free(e);
 		return (int64_t)ks_hashtab_val_index(val);
 	}
-	if (!ks_pp_grow((void **)&pp->strs, &pp->strs_cap, pp->nstrs, sizeof(char *)) ||
+	if (!ks_vec_grow(&pp->strs, &pp->strs_cap, pp->nstrs + 1, sizeof(*pp->strs), 64) ||
 	    !ks_hashtab_add(&pp->strtab, h, ks_hashtab_index_val(pp->nstrs))) {
 		free(copy);
 		pp->ok = false;
@@ -180,7 +165,7 @@ static uint64_t ks_pp_func(struct ks_pp *pp, int64_t name, int64_t filename)
 
 	if (val)
 		return (uint64_t)ks_hashtab_val_index(val) + 1;
-	if (!ks_pp_grow((void **)&pp->funcs, &pp->funcs_cap, pp->nfuncs, sizeof(*pp->funcs)) ||
+	if (!ks_vec_grow(&pp->funcs, &pp->funcs_cap, pp->nfuncs + 1, sizeof(*pp->funcs), 64) ||
 	    !ks_hashtab_add(&pp->functab, h, ks_hashtab_index_val(pp->nfuncs))) {
 		pp->ok = false;
 		return 0;
@@ -211,7 +196,7 @@ static uint64_t ks_pp_loc(struct ks_pp *pp, uint64_t ip, uint64_t mapping, uint6
 
 	if (val)
 		return (uint64_t)ks_hashtab_val_index(val) + 1;
-	if (!ks_pp_grow((void **)&pp->locs, &pp->locs_cap, pp->nlocs, sizeof(*pp->locs)) ||
+	if (!ks_vec_grow(&pp->locs, &pp->locs_cap, pp->nlocs + 1, sizeof(*pp->locs), 64) ||
 	    !ks_hashtab_add(&pp->loctab, h, ks_hashtab_index_val(pp->nlocs))) {
 		pp->ok = false;
 		return 0;
@@ -278,7 +263,7 @@ static void ks_pp_label(struct ks_pp *pp, const char *key, const char *str, int6
 {
 	KsLabel *l;
 
-	if (!ks_pp_grow((void **)&pp->labels, &pp->labels_cap, pp->nlabels, sizeof(*pp->labels))) {
+	if (!ks_vec_grow(&pp->labels, &pp->labels_cap, pp->nlabels + 1, sizeof(*pp->labels), 64)) {
 		pp->ok = false;
 		return;
 	}

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "escape.h"
 #include "output.h"
 #include "stack_text.h"
+#include "vec.h"
 
 /* One distinct stack: its key (ips, flags) and, once written, its text. */
 struct ks_stack_text_entry {
@@ -24,8 +26,11 @@ void ks_stack_text_init(struct ks_stack_text *t, struct ks_symcache *names, size
 	t->max_bytes = max_bytes ? max_bytes : KS_STACK_TEXT_MAX_BYTES;
 }
 
+struct ks_stack_text_kept;
+
 void ks_stack_text_fini(struct ks_stack_text *t)
 {
+	struct ks_stack_text_kept *k;
 	struct ks_stack_text_entry *e;
 	size_t pos = 0;
 
@@ -34,6 +39,10 @@ void ks_stack_text_fini(struct ks_stack_text *t)
 		free(e);
 	}
 	ks_hashtab_fini(&t->stacks);
+	pos = 0;
+	while ((k = ks_hashtab_next(&t->kept, &pos)))
+		free(k);
+	ks_hashtab_fini(&t->kept);
 	free(t->buf);
 	free(t->ips);
 	free(t->flags);
@@ -191,49 +200,60 @@ static size_t ks_frame_line(char *dst, uint64_t ip, uint8_t flags, const char *n
 
 #define KS_FRAME_LINE_FIXED 22	/* address, " : ", "? ", newline */
 
+/* One frame line appended to t->buf at *len; false without memory. */
+static bool ks_stack_text_add_line(struct ks_stack_text *t, size_t *len, uint64_t ip,
+				   uint8_t flags, const char *name)
+{
+	size_t nl = strlen(name);
+
+	if (!ks_vec_grow(&t->buf, &t->buf_cap, *len + KS_FRAME_LINE_FIXED + nl, 1, 1024))
+		return false;
+	*len += ks_frame_line(t->buf + *len, ip, flags, name, nl);
+	return true;
+}
+
 /* The stack's frame lines into t->buf; false without memory. */
 static bool ks_stack_text_format(struct ks_stack_text *t, const uint64_t *ips,
 				 const uint8_t *flags, size_t n, size_t *len_ret)
 {
-	size_t len = 0, i;
+	size_t i;
 
+	*len_ret = 0;
 	for (i = 0; i < n; i++) {
 		uint8_t fl = ks_text_flag(flags, i);
-		const char *name = ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT);
-		size_t nl = strlen(name);
 
-		if (len + KS_FRAME_LINE_FIXED + nl > t->buf_cap) {
-			size_t cap = 2 * (len + KS_FRAME_LINE_FIXED + nl) + 1024;
-			char *b = realloc(t->buf, cap);
-
-			if (!b)
-				return false;
-			t->buf = b;
-			t->buf_cap = cap;
-		}
-		len += ks_frame_line(t->buf + len, ips[i], fl, name, nl);
+		if (!ks_stack_text_add_line(t, len_ret, ips[i], fl,
+					    ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT)))
+			return false;
 	}
-	*len_ret = len;
 	return true;
 }
 
-/* Without memory for the scratch buffer: one line at a time, same text. */
+/* One frame line written piece by piece: without memory for the scratch buffer, the same text. */
+static void ks_put_frame_line(FILE *out, uint64_t ip, uint8_t flags, const char *name)
+{
+	char addr[20];
+
+	ks_hex16(addr, ip);
+	memcpy(addr + 16, " : ", 4);
+	fputs_unlocked(addr, out);
+	if (flags & KS_TEXT_UNRELIABLE)
+		fputs_unlocked("? ", out);
+	fputs_unlocked(name, out);
+	putc_unlocked('\n', out);
+}
+
+/* A stack's lines without the scratch buffer, names from the symbolizer. */
 static void ks_stack_text_put_lines(struct ks_stack_text *t, FILE *out, const uint64_t *ips,
 				    const uint8_t *flags, size_t n)
 {
-	char addr[20];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		uint8_t fl = ks_text_flag(flags, i);
 
-		ks_hex16(addr, ips[i]);
-		memcpy(addr + 16, " : ", 4);
-		fputs_unlocked(addr, out);
-		if (fl & KS_TEXT_UNRELIABLE)
-			fputs_unlocked("? ", out);
-		fputs_unlocked(ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT), out);
-		putc_unlocked('\n', out);
+		ks_put_frame_line(out, ips[i], fl,
+				  ks_symcache_name(t->names, ips[i], fl & KS_TEXT_EXACT));
 	}
 }
 
@@ -307,19 +327,9 @@ static bool ks_stack_text_key_of(struct ks_stack_text *t, const struct ks_walk_r
 {
 	size_t i;
 
-	if (w->nr > t->key_cap) {
-		uint64_t *ips = realloc(t->ips, w->nr * sizeof(*ips));
-		uint8_t *flags;
-
-		if (!ips)
-			return false;
-		t->ips = ips;
-		flags = realloc(t->flags, w->nr);
-		if (!flags)
-			return false;
-		t->flags = flags;
-		t->key_cap = w->nr;
-	}
+	if (!ks_vec_grow(&t->ips, &t->ips_cap, w->nr, sizeof(*t->ips), 32) ||
+	    !ks_vec_grow(&t->flags, &t->flags_cap, w->nr, 1, 32))
+		return false;
 	for (i = 0; i < w->nr; i++) {
 		t->ips[i] = w->frames[i].ip;
 		t->flags[i] = ks_frame_text_flags(&w->frames[i]);
@@ -423,4 +433,75 @@ void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_
 	p = ks_put_dec(p, nivcsw);
 	memcpy(p, "]\n", 2);
 	ks_out_write(out, line, (size_t)(p + 2 - line));
+}
+
+/* An interned stack's kept text (capture.h: its identity is its address). */
+struct ks_stack_text_kept {
+	const struct ks_cap_stack *st;
+	size_t len;
+	char text[];
+};
+
+static bool ks_stack_text_kept_eq(const void *val, const void *key)
+{
+	const struct ks_stack_text_kept *k = val;
+
+	return k->st == key;
+}
+
+/* st's frame lines into t->buf, with the names it carries; false without memory. */
+static bool ks_stack_text_format_stack(struct ks_stack_text *t, const struct ks_cap_stack *st,
+				       size_t *len_ret)
+{
+	size_t i;
+
+	*len_ret = 0;
+	for (i = 0; i < st->n; i++)
+		if (!ks_stack_text_add_line(t, len_ret, st->f[i].ip, st->f[i].flags, st->f[i].name))
+			return false;
+	return true;
+}
+
+void ks_stack_text_put_stack(struct ks_stack_text *t, FILE *out, const struct ks_cap_stack *st)
+{
+	struct ks_stack_text_kept *k = t->last_kept;
+	uint64_t h = ks_hash_u64((uint64_t)(uintptr_t)st);
+	size_t len, grow, i;
+
+	if (!st || !st->n)
+		return;
+	if (!k || k->st != st)
+		k = ks_hashtab_get(&t->kept, h, ks_stack_text_kept_eq, st);
+	if (k) {
+		t->hits++;
+		t->last_kept = k;
+		ks_out_write(out, k->text, k->len);
+		return;
+	}
+	if (!ks_stack_text_format_stack(t, st, &len)) {
+		/* without memory: one line at a time, the same text */
+		t->uncached++;
+		for (i = 0; i < st->n; i++)
+			ks_put_frame_line(out, st->f[i].ip, st->f[i].flags, st->f[i].name);
+		return;
+	}
+	grow = ks_hashtab_growth_bytes(&t->kept);
+	/* keep the text while within the bound; past it, formatted each time */
+	k = t->bytes + grow + sizeof(*k) + len <= t->max_bytes ? malloc(sizeof(*k) + len) : NULL;
+	if (k) {
+		k->st = st;
+		k->len = len;
+		memcpy(k->text, t->buf, len);
+		if (ks_hashtab_add(&t->kept, h, k)) {
+			t->bytes += grow + sizeof(*k) + len;
+			t->misses++;
+			t->last_kept = k;
+		} else {
+			free(k);
+			t->uncached++;
+		}
+	} else {
+		t->uncached++;
+	}
+	ks_out_write(out, t->buf, len);
 }

@@ -40,12 +40,14 @@ struct ks_stack_text {
 	struct ks_symcache *names;
 	struct ks_hashtab stacks;		/* of struct ks_stack_text_entry */
 	struct ks_stack_text_entry *last;	/* the entry found or made last */
+	struct ks_hashtab kept;			/* interned stacks' text (_put_stack) */
+	struct ks_stack_text_kept *last_kept;
 	size_t bytes, max_bytes;	/* kept: table, keys, text */
 	char *buf;			/* formatting scratch */
 	size_t buf_cap;
 	uint64_t *ips;			/* a walk's frames as (ips, flags) */
 	uint8_t *flags;
-	size_t key_cap;
+	size_t ips_cap, flags_cap;
 	size_t hits, misses, uncached;	/* stacks written from / into / past the cache */
 };
 
@@ -84,6 +86,16 @@ void ks_stack_text_put_noted(struct ks_stack_text *t, FILE *out, struct ks_stack
 struct ks_stack_text_entry *ks_stack_text_note_walk(struct ks_stack_text *t,
 						    const struct ks_walk_result *w);
 void ks_stack_text_put_walk(struct ks_stack_text *t, FILE *out, const struct ks_walk_result *w);
+
+struct ks_cap_stack;
+
+/*
+ * An interned stack's frame lines (capture.h: named, kept once per
+ * distinct stack in a pool), its text formatted once and kept by the
+ * stack's identity: a repeated stack costs a pointer compare or one probe.
+ * NULL or empty: nothing.
+ */
+void ks_stack_text_put_stack(struct ks_stack_text *t, FILE *out, const struct ks_cap_stack *st);
 
 /*
  * The line after a walk's frames, saying how it ended ("user mode: ip ..

@@ -6,6 +6,7 @@
 #include "escape.h"
 #include "output.h"
 #include "symcache.h"
+#include "vec.h"
 
 /* One distinct (address, exact): its text once named. */
 struct ks_symcache_entry {
@@ -167,15 +168,8 @@ void ks_symcache_want(struct ks_symcache *c, uint64_t ip, bool exact)
 		return;		/* kallsyms lookups are local and cheap */
 	if (ks_symcache_find(c, ip, exact))
 		return;		/* named or queued already */
-	if (c->nwant == c->want_cap) {
-		size_t cap = c->want_cap ? 2 * c->want_cap : 256;
-		struct ks_symcache_want *w = realloc(c->want, cap * sizeof(*w));
-
-		if (!w)
-			return;
-		c->want = w;
-		c->want_cap = cap;
-	}
+	if (!ks_vec_grow(&c->want, &c->want_cap, c->nwant + 1, sizeof(*c->want), 256))
+		return;
 	/* an unnamed entry: the next want of this address is a hit */
 	if (!ks_symcache_entry(c, ip, exact))
 		return;

@@ -5,21 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snapshot.h"
 #include "threads.h"
+#include "vec.h"
 
 struct ks_error *ks_tid_list_add(struct ks_tid_list *l, uint64_t tgid, uint64_t tid)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 256;
-		struct ks_tid *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return &ks_error_nomem;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!ks_vec_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 256))
+		return &ks_error_nomem;
 	l->v[l->n++] = (struct ks_tid){ .tgid = tgid, .tid = tid };
 	return NULL;
 }
@@ -135,4 +130,44 @@ void ks_tid_list_fini(struct ks_tid_list *l)
 {
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+struct ks_error *ks_proc_is_ours(void)
+{
+	char line[256];
+	bool found = false, ours = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return ks_error_format(errno, "/proc/self/status: %s (is /proc mounted?)",
+				       strerror(errno));
+	/*
+	 * NSpid (v4.1+) lists our id in each namespace from /proc's down to
+	 * our own: one entry, equal to getpid(), when /proc is our namespace's.
+	 */
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		int n;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		found = true;
+		ours = sscanf(line + 6, "%llu %n", &v, &n) == 1 && !line[6 + n] &&
+		       v == (unsigned long long)getpid();
+		break;
+	}
+	fclose(f);
+	if (!found) {
+		char self[32];
+		ssize_t len = readlink("/proc/self", self, sizeof(self) - 1);
+
+		/* an older kernel: /proc's name for us is our pid, or it is not ours */
+		if (len > 0) {
+			self[len] = '\0';
+			ours = strtoull(self, NULL, 10) == (unsigned long long)getpid();
+		}
+	}
+	if (!ours)
+		return ks_error_format(EXDEV, "/proc belongs to another pid namespace than this process (its thread ids are not ours); mount a proc for this namespace (mount -t proc proc /proc) or run outside it");
+	return NULL;
 }

@@ -37,7 +37,7 @@ struct ks_error *ks_threads_all(struct ks_tid_list *l, const char *proc);
  * Every process on the system (its numeric entries: thread group ids, as
  * /proc lists them; tgid == tid in each entry), kernel threads included,
  * in /proc's order. Ids are /proc's namespace's: check it is
- * ours (proc_is_ours()) before giving them to the driver.
+ * ours (ks_proc_is_ours()) before giving them to the driver.
  */
 struct ks_error *ks_procs_all(struct ks_tid_list *l, const char *proc);
 
@@ -53,5 +53,12 @@ struct ks_error *ks_threads_driver(struct ks_driver *drv, uint64_t pid, struct k
 				   uint32_t *gone_ret, uint32_t *denied_ret);
 
 void ks_tid_list_fini(struct ks_tid_list *l);
+
+/*
+ * Is /proc mounted for our own pid namespace, so that its ids are the
+ * driver's (the caller's namespace's)? EXDEV, saying what to do, when it
+ * is another namespace's (inside `unshare -p -f` without a new mount).
+ */
+struct ks_error *ks_proc_is_ours(void);
 
 #endif

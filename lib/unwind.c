@@ -5,6 +5,7 @@
 
 #include "walk/arch_x86_64.h"
 #include "unwind.h"
+#include "vec.h"
 
 /* A kernel thread stack is 16 KiB on x86_64 6.1; refuse absurd sizes. */
 #define KS_STACK_SIZE_MAX (1u << 20)
@@ -44,16 +45,10 @@ static bool ks_walker_emit(struct ks_walker *w, const struct ks_regs *r,
 		w->res->stop = KS_STOP_MAX_FRAMES;
 		return false;
 	}
-	if (w->res->nr == w->cap) {
-		size_t cap = w->cap * 2 < w->max ? w->cap * 2 : w->max;
-
-		f = realloc(w->res->frames, cap * sizeof(*f));
-		if (!f) {
-			w->nomem = true;
-			return false;
-		}
-		w->res->frames = f;
-		w->cap = cap;
+	if (!ks_vec_grow(&w->res->frames, &w->cap, w->res->nr + 1, sizeof(*w->res->frames),
+			 KS_WALK_FIRST_FRAMES)) {
+		w->nomem = true;
+		return false;
 	}
 	f = &w->res->frames[w->res->nr++];
 	f->ip = r->ip;

@@ -100,6 +100,12 @@ struct ks_walk_result {
 	uint64_t stop_ip;	/* ip whose unwinding failed, for messages */
 };
 
+/* Is the stack whole: did its walk end where the stack ends (user mode, a kernel thread's end)? */
+static inline bool ks_walk_whole(const struct ks_walk_result *w)
+{
+	return w->stop == KS_STOP_USER || w->stop == KS_STOP_END_OF_STACK;
+}
+
 /*
  * Walk one thread. Reads the stack [saved_sp, base + size) with one call to
  * cfg->read. Errors (bad arguments, the read failing) come back as values;

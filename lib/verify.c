@@ -6,6 +6,7 @@
 
 #include "escape.h"
 #include "output.h"
+#include "vec.h"
 #include "verify.h"
 
 struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t tid,
@@ -13,7 +14,7 @@ struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t ti
 {
 	char path[256], line[512], esc[KS_ESCAPE_SIZE(512)];
 	char **lines = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%llu/task/%llu/stack", proc ? proc : "/proc",
@@ -22,7 +23,7 @@ struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t ti
 	if (!f)
 		return ks_error_format(errno == ENOENT ? ESRCH : errno, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		char *p = line, **nl;
+		char *p = line;
 
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(p, "[<", 2)) {	/* "[<0>] " or "[<addr>] " */
@@ -33,16 +34,14 @@ struct ks_error *ks_proc_stack_read(const char *proc, uint64_t tgid, uint64_t ti
 		}
 		/* escaped as our own names are (escape.h): compared, then printed */
 		ks_escape_str(esc, sizeof(esc), p);
-		nl = realloc(lines, (n + 1) * sizeof(*lines));
-		if (!nl || !(nl[n] = strdup(esc))) {
-			lines = nl ? nl : lines;
+		if (!ks_vec_grow(&lines, &cap, n + 1, sizeof(*lines), 16) ||
+		    !(lines[n] = strdup(esc))) {
 			fclose(f);
 			while (n)
 				free(lines[--n]);
 			free(lines);
 			return &ks_error_nomem;
 		}
-		lines = nl;
 		n++;
 	}
 	fclose(f);
