@@ -111,6 +111,7 @@ static struct ks_error *user_half_open(struct run *r, bool frames)
 	}
 	ks_user_half_init(&r->user, o->user_stack_bytes, max,
 			  max < KSTACK_FRAMES_MAX ? max : KSTACK_FRAMES_MAX);
+	cli_user_names(&r->user, o);
 	r->user_on = true;
 	return NULL;
 }

@@ -149,6 +149,13 @@ static int opt_user_stack_bytes(struct opts *o, const char *arg)
 	return 0;
 }
 
+static int opt_no_demangle(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->no_demangle = true;
+	return 0;
+}
+
 /* An empty path would open nothing and read as "driver not loaded". */
 static int opt_path(const char *opt, const char *arg)
 {
@@ -245,6 +252,10 @@ static const struct cli_option cli_options[] = {
 	  "its mapping (default 65536; deeper frames are read\n"
 	  "on demand)",
 	  CLI_GROUP_PRINT, opt_user_stack_bytes },
+	{ "no-demangle", KS_OPT_NO_DEMANGLE, NULL, NULL,
+	  "user frames' C++ and Rust names as the files have\n"
+	  "them, mangled (eu-stack's -r; default: demangled)",
+	  CLI_GROUP_PRINT, opt_no_demangle },
 	{ "max-frames", 'n', "N", NULL, "walk at most N frames a half (default 128, 1..4096)",
 	  CLI_GROUP_PRINT, opt_max_frames },
 	{ "verify", 'V', NULL, NULL,

@@ -198,6 +198,7 @@ static struct ks_error *cap_user_apply(const struct triage_target *tg, struct ks
 		k->uf[i] = (struct ks_cap_frame){
 			.ip = f->pc,
 			.name = f->name,
+			.raw = f->raw,
 			.flags = (uint8_t)((f->flags & KS_UF_FALLBACK ? KS_CAP_FRAME_UNRELIABLE : 0) |
 					   (f->flags & KS_UF_EXACT ? KS_CAP_FRAME_EXACT : 0)),
 		};
@@ -690,6 +691,7 @@ static struct ks_error *triage_user_open(const struct opts *o, const struct tria
 	}
 	ks_user_half_init(h, o->user_stack_bytes, max,
 			  max < KSTACK_FRAMES_MAX ? max : KSTACK_FRAMES_MAX);
+	cli_user_names(h, o);
 	*on = true;
 	return NULL;
 }

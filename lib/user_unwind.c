@@ -12,6 +12,7 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "demangle.h"
 #include "escape.h"
 #include "user_unwind.h"
 
@@ -38,7 +39,8 @@ struct ks_user_name {
 	uint64_t rel;
 	bool exact;
 	signed char cfi;	/* does CFI cover the lookup address? -1: not asked yet */
-	char text[];
+	uint32_t raw_at;	/* where the raw (mangled) text starts in text; 0: none */
+	char text[];		/* the name, then its raw form if it differs */
 };
 
 struct ks_user_dwfl;
@@ -81,16 +83,6 @@ struct ks_user_dwfl {
 static const char unknown_name[] = "[unknown]";
 
 static bool is_module_map(const struct ks_map *m);
-
-static char *escape_dup(const char *src)
-{
-	size_t len = ks_escape_str(NULL, 0, src);
-	char *s = malloc(len + 1);
-
-	if (s)
-		ks_escape_str(s, len + 1, src);
-	return s;
-}
 
 static int cmp_file(const void *a, const void *b)
 {
@@ -139,6 +131,8 @@ void ks_user_unwinder_fini(struct ks_user_unwinder *u)
 	free(u->open);
 	tdestroy(u->files, free_file);
 	tdestroy(u->names, free);
+	tdestroy(u->jit_names, free);
+	ks_perf_map_fini(&u->jit);
 	for (i = 0; i < u->nvdso; i++)
 		free_file(u->vdsos[i]);
 	free(u->vdsos);
@@ -513,34 +507,148 @@ static bool module_has_cfi(Dwfl_Module *mod, uint64_t lookup)
 }
 
 /*
- * The name of pc (exact: not a return address, else looked up at pc - 1
- * as a call may end a function, with the offset of pc itself) and whether
- * CFI covers it, each worked out once per (file, address) per run.
+ * "owner!sym+0xoff/0xsize" (no "/0xsize" when the size is 0) with owner
+ * (escaped already) and sym (raw: escaped here), malloc'd; NULL without
+ * memory.
  */
-static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, bool exact,
-			   bool *cfi_ret)
+static char *format_name(const char *owner, const char *sym, size_t sym_len, uint64_t off,
+			 uint64_t size)
+{
+	size_t elen = ks_escape(NULL, 0, sym, sym_len);
+	char *esym = malloc(elen + 1), *text = NULL;
+	int len;
+
+	if (!esym)
+		return NULL;
+	ks_escape(esym, elen + 1, sym, sym_len);
+	len = size ? asprintf(&text, "%s!%s+0x%" PRIx64 "/0x%" PRIx64, owner, esym, off, size) :
+		     asprintf(&text, "%s!%s+0x%" PRIx64, owner, esym, off);
+	free(esym);
+	return len < 0 ? NULL : text;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* text, interned in *tree (kept until the unwinder's fini); taken over. NULL without memory. */
+static const char *intern(void **tree, char *text)
+{
+	char **slot;
+
+	if (!text)
+		return NULL;
+	slot = tsearch(text, tree, cmp_str);
+	if (!slot) {
+		free(text);
+		return NULL;
+	}
+	if (*slot != text)
+		free(text);
+	return *slot;
+}
+
+/*
+ * Could pc, outside any ELF file we could read, be JIT code? Only in an
+ * executable mapping (anonymous memory; a memfd, as .NET's double mapping
+ * uses): where runtimes put the code their perf maps name.
+ */
+static bool jit_candidate(const struct ks_user_proc *p, uint64_t lookup)
+{
+	const struct ks_map *m = ks_maps_find(&p->maps, lookup);
+
+	return m && m->exec;
+}
+
+/* p's perf map, read once while p is the process being named. */
+static const struct ks_perf_map *jit_map_of(struct ks_user_unwinder *u,
+					    const struct ks_user_proc *p)
+{
+	struct ks_error *err;
+
+	if (u->jit_read && u->jit_pid == p->io_id)
+		return &u->jit;
+	ks_perf_map_fini(&u->jit);
+	u->jit_read = true;
+	u->jit_pid = p->io_id;
+	err = ks_perf_map_read(&u->jit, u->proc, p->io_id);
+	if (err && err->code != ENOENT && u->note) {
+		char *msg;
+
+		/* said once a process; its JIT frames stay "[unknown]" */
+		if (asprintf(&msg, "process %" PRIu64 ": perf map: %s", p->pid, err->message) >= 0) {
+			u->note(u->note_arg, msg);
+			free(msg);
+		}
+	}
+	ks_error_destroy(err);
+	return &u->jit;
+}
+
+/*
+ * The perf map's name for pc in JIT code of p: "perf-NSPID.map!name+0xoff/0xsize",
+ * the map's file name marking where the name came from. NULL: no map
+ * covers it.
+ */
+static const char *jit_name(struct ks_user_unwinder *u, const struct ks_user_proc *p,
+			    uint64_t pc, uint64_t lookup)
+{
+	const struct ks_perf_map *m;
+	const struct ks_perf_sym *sym;
+	char owner[48];
+
+	if (!p || !jit_candidate(p, lookup))
+		return NULL;
+	m = jit_map_of(u, p);
+	sym = ks_perf_map_find(m, lookup);
+	if (!sym)
+		return NULL;
+	snprintf(owner, sizeof(owner), "perf-%" PRIu64 ".map", m->nspid);
+	return intern(&u->jit_names, format_name(owner, sym->name, sym->name_len,
+						 pc - sym->start, sym->end - sym->start));
+}
+
+/*
+ * The name of pc (exact: not a return address, else looked up at pc - 1
+ * as a call may end a function, with the offset of pc itself), its raw
+ * (mangled) form where the name is demangled (*raw_ret, else NULL) and
+ * whether CFI covers it, each worked out once per (file, address) per
+ * run. Code outside any ELF file is named from p's perf map, if it has
+ * one that covers pc.
+ */
+static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct ks_user_proc *p,
+			   uint64_t pc, bool exact, bool *cfi_ret, const char **raw_ret)
 {
 	uint64_t lookup = exact ? pc : pc - 1;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
 	struct ks_user_name key, *n, **slot;
+	char *text = NULL, *raw = NULL, *dm = NULL;
+	const char *sym = NULL, *jit;
+	size_t len, raw_len = 0;
 	struct ks_user_mod *m;
-	const char *sym = NULL;
-	char *text = NULL;
 	Dwarf_Addr low, bias = 0;
 	GElf_Off off = 0;
 	GElf_Sym es;
 	Elf *elf;
 	void **ud;
-	int len;
 
 	*cfi_ret = false;
-	if (!mod)
-		return unknown_name;
+	*raw_ret = NULL;
+	if (!mod) {
+		jit = jit_name(u, p, pc, lookup);
+		return jit ? jit : unknown_name;
+	}
 	dwfl_module_info(mod, &ud, &low, NULL, NULL, NULL, NULL, NULL);
 	m = *ud;
 	elf = dwfl_module_getelf(mod, &bias);	/* runs find_elf: m->file */
-	if (!elf)
+	if (!elf) {
 		bias = low;
+		/* not an ELF file: a memfd or device mapping may hold JIT code */
+		jit = jit_name(u, p, pc, lookup);
+		if (jit)
+			return jit;
+	}
 	if (!m || !m->file)
 		return unknown_name;
 	key = (struct ks_user_name){ .file = m->file, .rel = pc - bias, .exact = exact };
@@ -551,35 +659,44 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, 
 		if (n->cfi < 0)
 			n->cfi = module_has_cfi(mod, lookup);
 		*cfi_ret = n->cfi;
+		*raw_ret = n->raw_at ? n->text + n->raw_at : NULL;
 		return n->text;
 	}
 	if (elf)
 		sym = dwfl_module_addrinfo(mod, lookup, &off, &es, NULL, NULL, NULL);
 	if (sym) {
-		char *esym = escape_dup(sym);
-
-		if (!esym)
-			return unknown_name;
 		off += pc - lookup;
-		len = es.st_size ?
-		      asprintf(&text, "%s!%s+0x%" PRIx64 "/0x%" PRIx64, m->file->name, esym,
-			       (uint64_t)off, (uint64_t)es.st_size) :
-		      asprintf(&text, "%s!%s+0x%" PRIx64, m->file->name, esym, (uint64_t)off);
-		free(esym);
-	} else {
-		len = asprintf(&text, "%s!+0x%" PRIx64, m->file->name, pc - bias);
-	}
-	if (len < 0)
+		dm = u->raw_names ? NULL : ks_demangle(sym);
+		text = format_name(m->file->name, dm ? dm : sym, strlen(dm ? dm : sym), off,
+				   es.st_size);
+		if (dm)
+			raw = format_name(m->file->name, sym, strlen(sym), off, es.st_size);
+		free(dm);
+		if (!text || (dm && !raw)) {
+			free(text);
+			free(raw);
+			return unknown_name;
+		}
+	} else if (asprintf(&text, "%s!+0x%" PRIx64, m->file->name, pc - bias) < 0) {
 		return unknown_name;
-	/* the entry with its text inline */
-	n = malloc(sizeof(*n) + (size_t)len + 1);
+	}
+	/* the entry with its texts inline: the name, then its raw form */
+	len = strlen(text);
+	raw_len = raw ? strlen(raw) + 1 : 0;
+	n = len + 1 + raw_len <= UINT32_MAX ? malloc(sizeof(*n) + len + 1 + raw_len) : NULL;
 	if (!n) {
 		free(text);
+		free(raw);
 		return unknown_name;
 	}
 	*n = key;
-	memcpy(n->text, text, (size_t)len + 1);
+	memcpy(n->text, text, len + 1);
+	if (raw) {
+		n->raw_at = (uint32_t)(len + 1);
+		memcpy(n->text + n->raw_at, raw, raw_len);
+	}
 	free(text);
+	free(raw);
 	n->cfi = (signed char)module_has_cfi(mod, lookup);
 	*cfi_ret = n->cfi;
 	if (!tsearch(n, &u->names, cmp_name)) {
@@ -587,7 +704,33 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, 
 		return unknown_name;
 	}
 	u->names_made++;
+	*raw_ret = n->raw_at ? n->text + n->raw_at : NULL;
 	return n->text;
+}
+
+/*
+ * w's one frame: where t is, from its registers alone. A stack that
+ * could not be copied or walked still has the frame its ip names (the
+ * walk's stop says why no more), as eu-stack prints frame #0 whatever
+ * follows.
+ */
+static void name_ip(struct ks_user_unwinder *u, struct ks_user_dwfl *d, struct ks_user_proc *p,
+		    const struct ks_user_thread *t, struct ks_user_walk *w)
+{
+	uint64_t ip = t->flags & KS_UT_COMPAT ? (uint32_t)t->regs.ip : t->regs.ip;
+	struct ks_user_frame *f;
+	bool cfi;
+
+	if (w->nr || !ip)
+		return;
+	f = malloc(sizeof(*f));
+	if (!f)
+		return;
+	free(w->frames);
+	*f = (struct ks_user_frame){ .pc = ip, .flags = KS_UF_EXACT };
+	f->name = name_pc(u, d->dwfl, p, ip, true, &cfi, &f->raw);
+	w->frames = f;
+	w->nr = 1;
 }
 
 /* DWARF numbers of the frame pointer: rbp (x86-64 psABI table 3.36), ebp (i386 psABI) */
@@ -691,7 +834,7 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 		struct ks_user_frame *f = &w->frames[i];
 		bool cfi;
 
-		f->name = name_pc(u, d->dwfl, f->pc, f->flags & KS_UF_EXACT, &cfi);
+		f->name = name_pc(u, d->dwfl, p, f->pc, f->flags & KS_UF_EXACT, &cfi, &f->raw);
 		/* frame i came from frame i - 1's rule: CFI, or else the frame pointer */
 		if (i && !prev_cfi)
 			f->flags |= KS_UF_FALLBACK;
@@ -701,6 +844,9 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 		w->stop = KS_USTOP_END;
 		w->why[0] = '\0';
 	}
+	/* the walk gave up before its first frame: the registers still name it */
+	if (!w->nr)
+		name_ip(u, d, p, t, w);
 	/* kept until printed, a thread's walk holds only its frames */
 	if (w->nr && w->nr < a.cap) {
 		struct ks_user_frame *nf = realloc(w->frames, w->nr * sizeof(*nf));
@@ -870,6 +1016,7 @@ static void walk_one(struct ks_user_unwinder *u, struct ks_user_dwfl *d, struct 
 		snprintf(w->why, sizeof(w->why), "%s",
 			 t->flags & KS_UT_NO_STACK ? "user sp in no readable mapping" :
 			 "user stack not readable");
+		name_ip(u, d, p, t, w);
 		return;
 	}
 	walk_thread(u, d, p, t, max_frames, w);

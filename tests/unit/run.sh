@@ -11,7 +11,7 @@ if ! make -s -C "$here" >"$out.log" 2>&1; then
 	exit 1
 fi
 rc_all=0
-for t in test_escape test_orc test_orc_table test_ksyms test_output test_unwind test_recorded test_verify test_snapshot test_orc_lazy test_stack_text test_hashtab test_tally test_session test_report test_triage_opts test_user_stack test_per_process; do
+for t in test_escape test_orc test_orc_table test_ksyms test_output test_unwind test_recorded test_verify test_snapshot test_orc_lazy test_stack_text test_hashtab test_tally test_session test_report test_triage_opts test_user_stack test_per_process test_demangle test_perf_map; do
 	log=$(mktemp)
 	CMOCKA_MESSAGE_OUTPUT=TAP "$out/$t" >"$log" 2>&1
 	rc=$?

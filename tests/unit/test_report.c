@@ -22,41 +22,41 @@
 static struct ks_cap_pool pool;
 
 static const struct ks_cap_frame stack_sleep[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0 },
-	{ 0xffffffff81a5899bull, "vmlinux!do_nanosleep+0x7b/0x140", 0 },
-	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0, NULL },
+	{ 0xffffffff81a5899bull, "vmlinux!do_nanosleep+0x7b/0x140", 0, NULL },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0, NULL },
 };
 
 static const struct ks_cap_frame stack_d[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffffc0a0204cull, "kvm!kvm_vcpu_block+0x4c/0xa0", 0 },
-	{ 0xffffffff81300010ull, "vmlinux!vfs_ioctl+0x10/0x40", KS_CAP_FRAME_UNRELIABLE },
-	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffffc0a0204cull, "kvm!kvm_vcpu_block+0x4c/0xa0", 0, NULL },
+	{ 0xffffffff81300010ull, "vmlinux!vfs_ioctl+0x10/0x40", KS_CAP_FRAME_UNRELIABLE, NULL },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0, NULL },
 };
 
 static const struct ks_cap_frame stack_pipe[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0 },
-	{ 0xffffffff812f1111ull, "vmlinux!pipe_read+0x2d1/0x470", 0 },
-	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0, NULL },
+	{ 0xffffffff812f1111ull, "vmlinux!pipe_read+0x2d1/0x470", 0, NULL },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0, NULL },
 };
 
 static const struct ks_cap_frame stack_kthread[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffff810c4567ull, "vmlinux!worker_thread+0xb7/0x3c0", 0 },
-	{ 0xffffffff810cd41aull, "vmlinux!kthread+0xda/0x100", 0 },
-	{ 0xffffffff81001f0full, "vmlinux!ret_from_fork+0x1f/0x30", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffff810c4567ull, "vmlinux!worker_thread+0xb7/0x3c0", 0, NULL },
+	{ 0xffffffff810cd41aull, "vmlinux!kthread+0xda/0x100", 0, NULL },
+	{ 0xffffffff81001f0full, "vmlinux!ret_from_fork+0x1f/0x30", 0, NULL },
 };
 
 static const struct ks_cap_frame user_a[] = {
-	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0 },
-	{ 0x0000000000401000ull, "zoo!main+0x20/0x80", 0 },
+	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0, NULL },
+	{ 0x0000000000401000ull, "zoo!main+0x20/0x80", 0, NULL },
 };
 
 static const struct ks_cap_frame user_b[] = {
-	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0 },
-	{ 0x0000000000402000ull, "zoo!other+0x20/0x80", 0 },
+	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0, NULL },
+	{ 0x0000000000402000ull, "zoo!other+0x20/0x80", 0, NULL },
 };
 
 #define N_ZOO 300
@@ -375,17 +375,17 @@ static void test_pool(void **state)
 static void test_pool_named(void **state)
 {
 	static const struct ks_cap_frame prog_a[] = {
-		{ 0x401136, "proga!c+0x6/0x20", KS_CAP_FRAME_EXACT },
-		{ 0x401160, "proga!main+0x10/0x30", 0 },
+		{ 0x401136, "proga!c+0x6/0x20", KS_CAP_FRAME_EXACT, NULL },
+		{ 0x401160, "proga!main+0x10/0x30", 0, NULL },
 	};
 	static const struct ks_cap_frame prog_b[] = {
-		{ 0x401136, "progb!spin+0x6/0x20", KS_CAP_FRAME_EXACT },
-		{ 0x401160, "progb!main+0x10/0x30", 0 },
+		{ 0x401136, "progb!spin+0x6/0x20", KS_CAP_FRAME_EXACT, NULL },
+		{ 0x401160, "progb!main+0x10/0x30", 0, NULL },
 	};
 	char c_copy[] = "proga!c+0x6/0x20", main_copy[] = "proga!main+0x10/0x30";
 	struct ks_cap_frame again[] = {
-		{ 0x401136, c_copy, KS_CAP_FRAME_EXACT },
-		{ 0x401160, main_copy, 0 },
+		{ 0x401136, c_copy, KS_CAP_FRAME_EXACT, NULL },
+		{ 0x401160, main_copy, 0, NULL },
 	};
 	struct ks_cap_stack *a, *b, *a2;
 	struct ks_cap_pool p;
@@ -535,7 +535,7 @@ static void test_escaping(void **state)
 {
 	struct ks_capture c;
 	struct ks_grouping g;
-	struct ks_cap_frame named = { 0xffffffff81000000ull, "vmlinux!bad\\033[2J;name+0x1/0x2", 0 };
+	struct ks_cap_frame named = { 0xffffffff81000000ull, "vmlinux!bad\\033[2J;name+0x1/0x2", 0, NULL };
 	struct ks_cap_thread t = { .tid = 1, .tgid = 1, .state = 'S' };
 	char path[256], *text;
 
@@ -907,9 +907,9 @@ static void test_pprof_go_empty_comm(void **state)
 static void test_pprof_go_unsymbolized(void **state)
 {
 	static const struct ks_cap_frame uf[] = {
-		{ 0x7f0000001000ull, "libx.so!+0x1000", 0 },
-		{ 0x7f0000002000ull, "libx.so!+0x2000", 0 },
-		{ 0x401000ull, "app!main+0x10/0x40", 0 },
+		{ 0x7f0000001000ull, "libx.so!+0x1000", 0, NULL },
+		{ 0x7f0000002000ull, "libx.so!+0x2000", 0, NULL },
+		{ 0x401000ull, "app!main+0x10/0x40", 0, NULL },
 	};
 
 	(void)state;
@@ -925,9 +925,9 @@ static void test_pprof_go_unsymbolized(void **state)
 static void test_folded_unsymbolized(void **state)
 {
 	static const struct ks_cap_frame uf[] = {
-		{ 0x7f0000001000ull, "libx.so!+0x1000", 0 },
-		{ 0x7f0000002000ull, "[unknown]", 0 },
-		{ 0x401000ull, "app!main+0x10/0x40", 0 },
+		{ 0x7f0000001000ull, "libx.so!+0x1000", 0, NULL },
+		{ 0x7f0000002000ull, "[unknown]", 0, NULL },
+		{ 0x401000ull, "app!main+0x10/0x40", 0, NULL },
 	};
 	struct ks_cap_thread t = { .tid = 41, .tgid = 41, .state = 'S', .flags = KS_CAP_USER };
 	char path[256], *text;
@@ -959,7 +959,7 @@ static void test_folded_unsymbolized(void **state)
 static void test_pprof_go_unescaped_name(void **state)
 {
 	static const struct ks_cap_frame kf[] = {
-		{ 0xffffffff81000000ull, "vmlinux!raw\x1b[31m\xff\xfe+0x1/0x2", 0 },
+		{ 0xffffffff81000000ull, "vmlinux!raw\x1b[31m\xff\xfe+0x1/0x2", 0, NULL },
 	};
 
 	(void)state;
@@ -976,8 +976,8 @@ static void test_pprof_go_hostile(void **state)
 	static char longname[8 + 4000 + sizeof("+0x1/0x2")];
 	static char frames[4200];
 	struct ks_cap_frame kf[] = {
-		{ 0xffffffff81000100ull, "vmlinux!a b]c:[d x 1+0x1/0x2", 0 },
-		{ 0xffffffff81000200ull, longname, 0 },
+		{ 0xffffffff81000100ull, "vmlinux!a b]c:[d x 1+0x1/0x2", 0, NULL },
+		{ 0xffffffff81000200ull, longname, 0, NULL },
 	};
 
 	(void)state;
