@@ -39,8 +39,17 @@ struct ks_user_name {
 	uint64_t rel;
 	bool exact;
 	signed char cfi;	/* does CFI cover the lookup address? -1: not asked yet */
+	bool top;		/* a function that starts a stack (stack_start()) */
 	uint32_t raw_at;	/* where the raw (mangled) text starts in text; 0: none */
 	char text[];		/* the name, then its raw form if it differs */
+};
+
+/* What name_pc() tells of a pc. */
+struct pc_name {
+	const char *text;	/* the frame's name (escaped) */
+	const char *raw;	/* its mangled form where text is demangled, else NULL */
+	bool cfi;		/* CFI covers it */
+	bool top;		/* the outermost frame of its stack (stack_start()) */
 };
 
 struct ks_user_dwfl;
@@ -610,15 +619,38 @@ static const char *jit_name(struct ks_user_unwinder *u, const struct ks_user_pro
 }
 
 /*
+ * Does sym start a stack, with nothing a caller of it? Go's goroutines
+ * start at runtime.goexit (newproc makes it the return address of each
+ * goroutine's function), which the Go linker marks TOPFRAME: Go's own
+ * traceback stops there. On amd64 the linker writes no CFI that says so
+ * (DW_CFA_undefined of the return address is emitted only on
+ * link-register machines, cmd/link dwarf.go writeframes(), Go 1.12-1.22),
+ * so libdwfl reads a "caller" from beyond the goroutine's stack. ".abi0":
+ * the assembly function's ABI suffix in Go 1.17+ symbol tables.
+ */
+static bool stack_start(const char *sym)
+{
+	return !strcmp(sym, "runtime.goexit") || !strcmp(sym, "runtime.goexit.abi0");
+}
+
+static void pc_name_of(const struct ks_user_name *n, struct pc_name *ret)
+{
+	ret->text = n->text;
+	ret->raw = n->raw_at ? n->text + n->raw_at : NULL;
+	ret->cfi = n->cfi > 0;
+	ret->top = n->top;
+}
+
+/*
  * The name of pc (exact: not a return address, else looked up at pc - 1
  * as a call may end a function, with the offset of pc itself), its raw
- * (mangled) form where the name is demangled (*raw_ret, else NULL) and
- * whether CFI covers it, each worked out once per (file, address) per
- * run. Code outside any ELF file is named from p's perf map, if it has
- * one that covers pc.
+ * (mangled) form where the name is demangled, whether CFI covers it and
+ * whether it starts a stack, into *ret, each worked out once per (file,
+ * address) per run. Code outside any ELF file is named from p's perf map,
+ * if it has one that covers pc.
  */
-static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct ks_user_proc *p,
-			   uint64_t pc, bool exact, bool *cfi_ret, const char **raw_ret)
+static void name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct ks_user_proc *p,
+		    uint64_t pc, bool exact, struct pc_name *ret)
 {
 	uint64_t lookup = exact ? pc : pc - 1;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
@@ -633,11 +665,11 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct 
 	Elf *elf;
 	void **ud;
 
-	*cfi_ret = false;
-	*raw_ret = NULL;
+	*ret = (struct pc_name){ .text = unknown_name };
 	if (!mod) {
 		jit = jit_name(u, p, pc, lookup);
-		return jit ? jit : unknown_name;
+		ret->text = jit ? jit : unknown_name;
+		return;
 	}
 	dwfl_module_info(mod, &ud, &low, NULL, NULL, NULL, NULL, NULL);
 	m = *ud;
@@ -646,11 +678,13 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct 
 		bias = low;
 		/* not an ELF file: a memfd or device mapping may hold JIT code */
 		jit = jit_name(u, p, pc, lookup);
-		if (jit)
-			return jit;
+		if (jit) {
+			ret->text = jit;
+			return;
+		}
 	}
 	if (!m || !m->file)
-		return unknown_name;
+		return;
 	key = (struct ks_user_name){ .file = m->file, .rel = pc - bias, .exact = exact };
 	slot = tfind(&key, &u->names, cmp_name);
 	if (slot) {
@@ -658,9 +692,8 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct 
 		u->names_reused++;
 		if (n->cfi < 0)
 			n->cfi = module_has_cfi(mod, lookup);
-		*cfi_ret = n->cfi;
-		*raw_ret = n->raw_at ? n->text + n->raw_at : NULL;
-		return n->text;
+		pc_name_of(n, ret);
+		return;
 	}
 	if (elf)
 		sym = dwfl_module_addrinfo(mod, lookup, &off, &es, NULL, NULL, NULL);
@@ -675,10 +708,10 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct 
 		if (!text || (dm && !raw)) {
 			free(text);
 			free(raw);
-			return unknown_name;
+			return;
 		}
 	} else if (asprintf(&text, "%s!+0x%" PRIx64, m->file->name, pc - bias) < 0) {
-		return unknown_name;
+		return;
 	}
 	/* the entry with its texts inline: the name, then its raw form */
 	len = strlen(text);
@@ -687,9 +720,10 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct 
 	if (!n) {
 		free(text);
 		free(raw);
-		return unknown_name;
+		return;
 	}
 	*n = key;
+	n->top = sym && stack_start(sym);
 	memcpy(n->text, text, len + 1);
 	if (raw) {
 		n->raw_at = (uint32_t)(len + 1);
@@ -698,14 +732,12 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct 
 	free(text);
 	free(raw);
 	n->cfi = (signed char)module_has_cfi(mod, lookup);
-	*cfi_ret = n->cfi;
 	if (!tsearch(n, &u->names, cmp_name)) {
 		free(n);
-		return unknown_name;
+		return;
 	}
 	u->names_made++;
-	*raw_ret = n->raw_at ? n->text + n->raw_at : NULL;
-	return n->text;
+	pc_name_of(n, ret);
 }
 
 /*
@@ -719,7 +751,7 @@ static void name_ip(struct ks_user_unwinder *u, struct ks_user_dwfl *d, struct k
 {
 	uint64_t ip = t->flags & KS_UT_COMPAT ? (uint32_t)t->regs.ip : t->regs.ip;
 	struct ks_user_frame *f;
-	bool cfi;
+	struct pc_name pn;
 
 	if (w->nr || !ip)
 		return;
@@ -727,8 +759,8 @@ static void name_ip(struct ks_user_unwinder *u, struct ks_user_dwfl *d, struct k
 	if (!f)
 		return;
 	free(w->frames);
-	*f = (struct ks_user_frame){ .pc = ip, .flags = KS_UF_EXACT };
-	f->name = name_pc(u, d->dwfl, p, ip, true, &cfi, &f->raw);
+	name_pc(u, d->dwfl, p, ip, true, &pn);
+	*f = (struct ks_user_frame){ .pc = ip, .flags = KS_UF_EXACT, .name = pn.text, .raw = pn.raw };
 	w->frames = f;
 	w->nr = 1;
 }
@@ -801,9 +833,12 @@ static bool fp_chain_end(const struct ks_user_dwfl *d, const struct ks_user_walk
  * no CFI, gives up at a frame pointer of 0 and returns -1: that is where
  * the x86-64 psABI (3.4.1: "the user code should mark the deepest stack
  * frame by setting the frame pointer to zero") ends the chain, so such an
- * end is whole too (fp_chain_end()). Any other end (no CFI and no frame
- * pointer, a word that could not be read, a module that could not be
- * opened) cuts the stack short: KS_USTOP_ERROR, why from libdwfl.
+ * end is whole too (fp_chain_end()). So is a stack that reaches a
+ * function that starts stacks (stack_start(): Go's runtime.goexit), as
+ * its outermost frame, whatever libdwfl made of the words beyond. Any
+ * other end (no CFI and no frame pointer, a word that could not be
+ * read, a module that could not be opened) cuts the stack short:
+ * KS_USTOP_ERROR, why from libdwfl.
  */
 static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 			struct ks_user_proc *p, struct ks_user_thread *t, size_t max,
@@ -815,7 +850,7 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 	};
 	struct ks_user_ctx *c = &d->ctx;
 	bool prev_cfi = false;
-	size_t i;
+	size_t i, top = SIZE_MAX;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
@@ -830,17 +865,26 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 		if (!w->why[0])
 			ks_escape_str(w->why, sizeof(w->why), dwfl_errmsg(-1));
 	}
-	for (i = 0; i < w->nr; i++) {
+	for (i = 0; i < w->nr && top == SIZE_MAX; i++) {
 		struct ks_user_frame *f = &w->frames[i];
-		bool cfi;
+		struct pc_name pn;
 
-		f->name = name_pc(u, d->dwfl, p, f->pc, f->flags & KS_UF_EXACT, &cfi, &f->raw);
+		name_pc(u, d->dwfl, p, f->pc, f->flags & KS_UF_EXACT, &pn);
+		f->name = pn.text;
+		f->raw = pn.raw;
 		/* frame i came from frame i - 1's rule: CFI, or else the frame pointer */
 		if (i && !prev_cfi)
 			f->flags |= KS_UF_FALLBACK;
-		prev_cfi = cfi;
+		prev_cfi = pn.cfi;
+		if (pn.top)
+			top = i;
 	}
-	if (w->stop == KS_USTOP_ERROR && fp_chain_end(d, w, a.fp_zero, prev_cfi)) {
+	if (top != SIZE_MAX) {
+		/* the outermost frame: what libdwfl found past it is no caller */
+		w->nr = top + 1;
+		w->stop = KS_USTOP_END;
+		w->why[0] = '\0';
+	} else if (w->stop == KS_USTOP_ERROR && fp_chain_end(d, w, a.fp_zero, prev_cfi)) {
 		w->stop = KS_USTOP_END;
 		w->why[0] = '\0';
 	}
