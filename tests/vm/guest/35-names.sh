@@ -268,7 +268,8 @@ if [ -x /bin/names_jit ]; then
 				pass "names: JIT in other pid and mount namespaces: named from its /tmp/perf-$inner.map (pid $p here)" ||
 				{ fail "names: JIT in other namespaces: not named"; block /tmp/n-jitns.txt "$p"; }
 		fi
-		[ -n "$p" ] && kill "$p"
+		# the namespace's init takes from outside no signal it has no handler for, but SIGKILL
+		[ -n "$p" ] && kill -9 "$p"
 	else
 		fail "names: JIT in other namespaces: did not start"
 	fi
@@ -380,3 +381,12 @@ else
 fi
 stop "$bh"
 stop "$bd"
+
+# nothing of ours left running for the scripts after this one
+left=$(pidof names_cxx names_rust names_rust_v0 names_jit names_badsp names_go bpf_fexit 2>/dev/null)
+if [ -n "$left" ]; then
+	fail "names: test programs still running: $left"
+	kill -9 $left 2>/dev/null
+else
+	pass "names: no test program left running"
+fi
