@@ -163,8 +163,10 @@ void ks_perf_map_fini(struct ks_perf_map *m)
 
 /*
  * From PROC/PID/status: the process's id in its own pid namespace (the
- * last NSpid field; the Pid line before v4.1) and its uids (real,
- * effective, saved, filesystem: any of them may have written the map).
+ * last NStgid field, v4.1+: the process's, also when PID names one of
+ * its threads, as when its leader has exited; before v4.1, PID) and its
+ * uids (real, effective, saved, filesystem: any of them may have written
+ * the map).
  */
 static struct ks_error *read_status(const char *proc, uint64_t pid, uint64_t *nspid_ret,
 				    uint64_t uids[4])
@@ -182,8 +184,8 @@ static struct ks_error *read_status(const char *proc, uint64_t pid, uint64_t *ns
 	while (fgets(line, sizeof(line), f)) {
 		char *p, *end;
 
-		if (!strncmp(line, "NSpid:", 6)) {
-			for (p = line + 6;; p = end) {
+		if (!strncmp(line, "NStgid:", 7)) {
+			for (p = line + 7;; p = end) {
 				unsigned long long v = strtoull(p, &end, 10);
 
 				if (end == p)
@@ -229,11 +231,75 @@ static int open_in_root(const char *root, const char *rel)
 	return fd;
 }
 
+/*
+ * Open pid's map (as ks_perf_map_read() finds it) into *fd_ret with its
+ * stat, its name in the file's PID, and the name to show in messages.
+ */
+static struct ks_error *open_map(const char *proc, uint64_t pid, int *fd_ret, struct stat *st,
+				 uint64_t *nspid_ret, uint64_t uids[4], char shown[160])
+{
+	char root[64], rel[64];
+	struct ks_error *err;
+	int fd;
+
+	*fd_ret = -1;
+	err = read_status(proc, pid, nspid_ret, uids);
+	if (err)
+		return err;
+	snprintf(root, sizeof(root), "%s/%" PRIu64 "/root", proc, pid);
+	snprintf(rel, sizeof(rel), "tmp/perf-%" PRIu64 ".map", *nspid_ret);
+	snprintf(shown, 160, "%s/%s", root, rel);
+	fd = open_in_root(root, rel);
+	if (fd < 0)
+		return ks_error_format(errno == ELOOP ? EPERM : errno, "%s: %s%s", shown,
+				       strerror(errno), errno == ELOOP ? " (a symlink)" : "");
+	if (fstat(fd, st)) {
+		err = ks_error_format(errno, "%s: %s", shown, strerror(errno));
+		close(fd);
+		return err;
+	}
+	*fd_ret = fd;
+	return NULL;
+}
+
+/* The file's identity and version: a map appended to since is read again. */
+static void stamp_of(const struct stat *st, struct ks_perf_map_stamp *stamp)
+{
+	*stamp = (struct ks_perf_map_stamp){
+		.dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t)st->st_size,
+		.mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec,
+		.valid = true,
+	};
+}
+
+bool ks_perf_map_unchanged(const struct ks_perf_map *m, const char *proc, uint64_t pid)
+{
+	uint64_t nspid = pid, uids[4];
+	struct ks_perf_map_stamp now;
+	struct ks_error *err;
+	char shown[160];
+	struct stat st;
+	int fd;
+
+	err = open_map(proc ? proc : "/proc", pid, &fd, &st, &nspid, uids, shown);
+	if (err) {
+		/* still none (or still unopenable the same way): nothing new to read */
+		bool same = !m->stamp.valid && err->code == m->err_code;
+
+		ks_error_destroy(err);
+		return same;
+	}
+	close(fd);
+	stamp_of(&st, &now);
+	return m->stamp.valid && now.dev == m->stamp.dev && now.ino == m->stamp.ino &&
+	       now.size == m->stamp.size && now.mtime_ns == m->stamp.mtime_ns;
+}
+
 struct ks_error *ks_perf_map_read(struct ks_perf_map *m, const char *proc, uint64_t pid)
 {
-	char root[64], rel[64], shown[160];
 	uint64_t nspid = pid, uids[4];
 	struct ks_error *err;
+	char shown[160];
 	struct stat st;
 	size_t len = 0;
 	char *text;
@@ -241,19 +307,10 @@ struct ks_error *ks_perf_map_read(struct ks_perf_map *m, const char *proc, uint6
 
 	memset(m, 0, sizeof(*m));
 	proc = proc ? proc : "/proc";
-	err = read_status(proc, pid, &nspid, uids);
-	if (err)
+	err = open_map(proc, pid, &fd, &st, &nspid, uids, shown);
+	if (err) {
+		m->err_code = err->code;
 		return err;
-	snprintf(root, sizeof(root), "%s/%" PRIu64 "/root", proc, pid);
-	snprintf(rel, sizeof(rel), "tmp/perf-%" PRIu64 ".map", nspid);
-	snprintf(shown, sizeof(shown), "%s/%s", root, rel);
-	fd = open_in_root(root, rel);
-	if (fd < 0)
-		return ks_error_format(errno == ELOOP ? EPERM : errno, "%s: %s%s", shown,
-				       strerror(errno), errno == ELOOP ? " (a symlink)" : "");
-	if (fstat(fd, &st)) {
-		err = ks_error_format(errno, "%s: %s", shown, strerror(errno));
-		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err = ks_error_format(EPERM, "%s: not a regular file: not used", shown);
@@ -290,6 +347,9 @@ struct ks_error *ks_perf_map_read(struct ks_perf_map *m, const char *proc, uint6
 		err = ks_error_wrap(err, "%s", shown);
 	m->nspid = nspid;
 out:
+	/* used or refused, this version of the file need not be read again */
+	stamp_of(&st, &m->stamp);
+	m->err_code = err ? err->code : 0;
 	close(fd);
 	return err;
 }

@@ -19,6 +19,7 @@
 #ifndef KSTACK_PERF_MAP_H
 #define KSTACK_PERF_MAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,12 @@ struct ks_perf_sym {
 	const char *name;	/* raw bytes in the map's text, not NUL-ended */
 };
 
+/* What the map was read from: its file and the version of it read. */
+struct ks_perf_map_stamp {
+	uint64_t dev, ino, size, mtime_ns;
+	bool valid;		/* the file was opened (and used, or refused: err_code) */
+};
+
 struct ks_perf_map {
 	struct ks_perf_sym *v;	/* sorted by start, then line */
 	size_t n;
@@ -43,6 +50,8 @@ struct ks_perf_map {
 	char *text;		/* the file's bytes: names point into it */
 	size_t skipped;		/* lines not of the form START SIZE NAME, or empty ranges */
 	uint64_t nspid;		/* ks_perf_map_read(): the PID in the file's name */
+	struct ks_perf_map_stamp stamp;
+	int err_code;		/* ks_perf_map_read()'s error's code, 0: none */
 };
 
 /*
@@ -55,7 +64,7 @@ struct ks_error *ks_perf_map_parse(struct ks_perf_map *m, char *text, size_t len
 /*
  * Read the perf map of process pid as it sees it:
  * PROC/PID/root/tmp/perf-NSPID.map, NSPID its own pid namespace's number
- * for itself (the last NSpid of PROC/PID/status), with the process's root
+ * for itself (the last NStgid of PROC/PID/status), with the process's root
  * as "/" for every symlink on the way (openat2 RESOLVE_IN_ROOT; the file
  * itself is never a symlink). proc: NULL for "/proc". Errors: ENOENT (no
  * map: the usual case, nothing to say), EPERM (not a regular file, or not
@@ -63,6 +72,13 @@ struct ks_error *ks_perf_map_parse(struct ks_perf_map *m, char *text, size_t len
  * KS_PERF_MAP_MAX_BYTES), E2BIG, ESRCH, ENOMEM; the message names the file.
  */
 struct ks_error *ks_perf_map_read(struct ks_perf_map *m, const char *proc, uint64_t pid);
+
+/*
+ * Would ks_perf_map_read() read m again as it is? The same file, of the
+ * same size and mtime (runtimes append as they compile), or still none
+ * (the same error): then m can be kept (a --sample round after round).
+ */
+bool ks_perf_map_unchanged(const struct ks_perf_map *m, const char *proc, uint64_t pid);
 
 /* The entry covering addr (the last in the file of those that do), or NULL. */
 const struct ks_perf_sym *ks_perf_map_find(const struct ks_perf_map *m, uint64_t addr);

@@ -576,10 +576,14 @@ static const struct ks_perf_map *jit_map_of(struct ks_user_unwinder *u,
 {
 	struct ks_error *err;
 
-	if (u->jit_read && u->jit_pid == p->io_id)
+	if (u->jit_read && u->jit_pid == p->io_id &&
+	    (u->jit_checked || ks_perf_map_unchanged(&u->jit, u->proc, p->io_id))) {
+		u->jit_checked = true;
 		return &u->jit;
+	}
 	ks_perf_map_fini(&u->jit);
 	u->jit_read = true;
+	u->jit_checked = true;
 	u->jit_pid = p->io_id;
 	err = ks_perf_map_read(&u->jit, u->proc, p->io_id);
 	if (err && err->code != ENOENT && u->note) {
@@ -995,6 +999,8 @@ static struct ks_error *dwfl_for(struct ks_user_unwinder *u, struct ks_user_proc
 	Elf *arch_elf = NULL;
 	size_t i;
 
+	/* a new take of the process: its perf map may have grown since */
+	u->jit_checked = false;
 	if (d && layout_same(&d->layout, &p->maps)) {
 		d->pid = p->io_id;
 		d->ctx.p = p;

@@ -101,10 +101,14 @@ struct ks_user_unwinder {
 	 */
 	void (*note)(void *note_arg, const char *msg);
 	void *note_arg;
-	/* the perf map of the process named last (jit_pid), read on first need */
+	/*
+	 * the perf map of the process named last (jit_pid), read on first
+	 * need; checked for changes once each time the process is walked
+	 * again (jit_checked: since its last take), as --sample does
+	 */
 	struct ks_perf_map jit;
 	uint64_t jit_pid;
-	bool jit_read;
+	bool jit_read, jit_checked;
 	void *jit_names;	/* tsearch tree of the JIT names made (strings) */
 };
 

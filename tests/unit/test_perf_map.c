@@ -202,10 +202,40 @@ static void read_checks(void **state)
 	unlink(map_path);
 }
 
+/* A map read is kept while its file stays as it was (--sample's rounds). */
+static void unchanged(void **state)
+{
+	struct ks_perf_map m;
+	struct ks_error *err;
+	FILE *f;
+
+	(void)state;
+	snprintf(map_path, sizeof(map_path), "/tmp/perf-%d.map", (int)getpid());
+	unlink(map_path);
+	err = ks_perf_map_read(&m, NULL, (uint64_t)getpid());
+	assert_non_null(err);
+	ks_error_destroy(err);
+	assert_true(ks_perf_map_unchanged(&m, NULL, (uint64_t)getpid()));	/* still none */
+	write_map("1000 10 first\n");
+	assert_false(ks_perf_map_unchanged(&m, NULL, (uint64_t)getpid()));	/* one now */
+	ks_perf_map_fini(&m);
+	assert_no_error(ks_perf_map_read(&m, NULL, (uint64_t)getpid()));
+	assert_true(ks_perf_map_unchanged(&m, NULL, (uint64_t)getpid()));
+	f = fopen(map_path, "a");
+	assert_non_null(f);
+	fputs("2000 10 second\n", f);	/* a runtime appends */
+	fclose(f);
+	assert_false(ks_perf_map_unchanged(&m, NULL, (uint64_t)getpid()));
+	ks_perf_map_fini(&m);
+	unlink(map_path);
+}
+
 /*
  * The unwinder names a pc in an anonymous executable page of this
  * process from its perf map (registers alone: sp in no mapping, the ip
  * frame is named all the same); without the map it stays "[unknown]".
+ * One unwinder for both takes, as --sample keeps it: the map written
+ * after the first take is read for the second.
  */
 static void unwinder_names_jit(void **state)
 {
@@ -222,8 +252,9 @@ static void unwinder_names_jit(void **state)
 	assert_true(page != MAP_FAILED);
 	r.ip = (uint64_t)(uintptr_t)page + 0x21;
 	snprintf(map_path, sizeof(map_path), "/tmp/perf-%d.map", (int)getpid());
+	unlink(map_path);
+	ks_user_unwinder_init(&u);
 	for (round = 0; round < 2; round++) {
-		unlink(map_path);
 		if (round) {
 			snprintf(text, sizeof(text), "%lx 40 jit\033fn one\n",
 				 (unsigned long)(uintptr_t)page + 0x10);
@@ -232,16 +263,15 @@ static void unwinder_names_jit(void **state)
 		ks_user_proc_init(&p, (uint64_t)getpid());
 		assert_no_error(ks_user_proc_add(&p, (uint64_t)getpid(), &r, 0, 0, NULL));
 		assert_no_error(ks_user_proc_copy(&p, 4096));
-		ks_user_unwinder_init(&u);
 		assert_no_error(ks_user_unwind_proc(&u, &p, 8, &w));
 		assert_int_equal(w.nr, 1);
 		snprintf(want, sizeof(want), "perf-%d.map!jit\\033fn one+0x11/0x40", (int)getpid());
 		assert_string_equal(w.frames[0].name, round ? want : "[unknown]");
 		assert_null(w.frames[0].raw);
 		ks_user_walks_fini(&w, 1);
-		ks_user_unwinder_fini(&u);
 		ks_user_proc_fini(&p);
 	}
+	ks_user_unwinder_fini(&u);
 	unlink(map_path);
 	munmap(page, 4096);
 }
@@ -254,6 +284,7 @@ int main(void)
 		cmocka_unit_test(hostile_lines),
 		cmocka_unit_test(too_many),
 		cmocka_unit_test(read_checks),
+		cmocka_unit_test(unchanged),
 		cmocka_unit_test(unwinder_names_jit),
 	};
 
