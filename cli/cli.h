@@ -68,8 +68,14 @@ struct opts {
 	enum cli_half half;	/* --kernel, --user */
 	size_t user_stack_bytes;	/* --user-stack-bytes (0: the default) */
 	bool verify_user;	/* --verify-user: libdwfl walks each user stack too */
+	bool no_demangle;		/* --no-demangle: user names as the files have them */
 	const char *device, *kallsyms;
 	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
+};
+
+/* getopt values of long-only options outside triage's (triage.h: 0x100...) */
+enum {
+	KS_OPT_NO_DEMANGLE = 0x200,
 };
 
 /* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
@@ -191,6 +197,14 @@ struct ks_error *listing_run(struct listing *l);
 struct ks_user_thread;
 struct ks_user_walk;
 struct ks_user_half_proc;
+struct ks_user_half;
+/*
+ * The command line's say in how user frames are named (names.c): demangled
+ * or not (--no-demangle), and the unwinder's notes (a perf map not used)
+ * on stderr. Call after ks_user_half_init().
+ */
+void cli_user_names(struct ks_user_half *h, const struct opts *o);
+
 /*
  * Its frames (user_line: first the "user mode: ip .. sp .." line) and how
  * the walk ended; false when the user half is not whole (user_walk_whole():

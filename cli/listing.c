@@ -170,6 +170,8 @@ struct ks_error *listing_run(struct listing *l)
 	}
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&p, l->s, l->names, &pool, &po);
+	if (po.user)
+		cli_user_names(&p.user, o);
 	err = ks_pipe_prepare(&p);
 	if (!err && l->path == KS_PIPE_THREADS) {
 		/* threads listed through the driver first, then each taken */

@@ -156,6 +156,13 @@ static int opt_user_stack_bytes(struct opts *o, const char *arg)
 	return 0;
 }
 
+static int opt_no_demangle(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->no_demangle = true;
+	return 0;
+}
+
 /* An empty path would open nothing and read as "driver not loaded". */
 static int opt_path(const char *opt, const char *arg)
 {
@@ -252,6 +259,10 @@ static const struct cli_option cli_options[] = {
 	  "its mapping (default 65536; deeper frames are read\n"
 	  "on demand)",
 	  CLI_GROUP_PRINT, opt_user_stack_bytes },
+	{ "no-demangle", KS_OPT_NO_DEMANGLE, NULL, NULL,
+	  "user frames' C++ and Rust names as the files have\n"
+	  "them, mangled (eu-stack's -r; default: demangled)",
+	  CLI_GROUP_PRINT, opt_no_demangle },
 	{ "max-frames", 'n', "N", NULL, "walk at most N frames a half (default 128, 1..4096)",
 	  CLI_GROUP_PRINT, opt_max_frames },
 	{ "verify", 'V', NULL, NULL,
@@ -389,7 +400,12 @@ static void usage(FILE *f, const char *prog)
 "\"[unknown]\" where nothing is; \"? \" a frame found without CFI). User names\n"
 "come from the mapped files (through /proc/PID/map_files: deleted files and\n"
 "other mount namespaces too): .symtab, .dynsym, or debuginfo by build-id under\n"
-"/usr/lib/debug" KS_DEBUGINFOD_HELP ". A thread that ran\n"
+"/usr/lib/debug" KS_DEBUGINFOD_HELP "; C++ and Rust names\n"
+"demangled (libiberty; --no-demangle: as the files have them); JIT code named\n"
+"from the process's /tmp/perf-PID.map (\"perf-PID.map!name+0x1c/0x80\"; a\n"
+"map not owned by it or root, a symlink or one over 16 MiB is not used). The\n"
+"first frame is named from the registers even where the stack cannot be\n"
+"read; a Go goroutine's stack ends at runtime.goexit. A thread that ran\n"
 "between the capture of its registers and the copy of its user stack is\n"
 "taken again once, then flagged. A walk cut short says why, and a\n"
 "frame-limit cut is also reported on stderr.\n"

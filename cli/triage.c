@@ -113,6 +113,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&pipe, s, names, &pool, &po);
+	if (po.user)
+		cli_user_names(&pipe.user, o);
 	/* the options were checked (triage_opts_check): this compiles */
 	err = ks_filter_init(&f, t->states, t->comm, t->match);
 	if (err)

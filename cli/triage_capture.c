@@ -98,6 +98,7 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 		k->uf[i] = (struct ks_cap_frame){
 			.ip = f->pc,
 			.name = f->name,
+			.raw = f->raw,
 			.flags = (uint8_t)((f->flags & KS_UF_FALLBACK ? KS_CAP_FRAME_UNRELIABLE : 0) |
 					   (f->flags & KS_UF_EXACT ? KS_CAP_FRAME_EXACT : 0)),
 		};

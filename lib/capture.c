@@ -169,8 +169,10 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 		if (!s)
 			s = ks_cap_pool_add(p, h, ips, flags, n);
 		if (s && !s->named) {
-			for (i = 0; i < n; i++)
+			for (i = 0; i < n; i++) {
 				s->f[i].name = f[i].name;
+				s->f[i].raw = f[i].raw;
+			}
 			s->named = true;
 		}
 		if (s)

@@ -31,6 +31,12 @@ struct ks_cap_frame {
 	uint64_t ip;
 	const char *name;	/* escaped (escape.h); not owned; never NULL */
 	uint8_t flags;
+	/*
+	 * The same name with its symbol as the file has it (mangled C++ or
+	 * Rust), where name shows it demangled; NULL: name is that already
+	 * (C, kernel names, --no-demangle). Escaped; not owned.
+	 */
+	const char *raw;
 };
 
 /*
@@ -79,7 +85,8 @@ struct ks_cap_stack *ks_cap_pool_intern_hint(struct ks_cap_pool *p, struct ks_ca
  * The same from named frames (the user half, tests): a stack is this one
  * when its addresses, flags and names (strcmp) are: a user address means
  * something per process, and two processes may run different files at the
- * same addresses. Names are kept, not copied. NULL without memory.
+ * same addresses. Names are compared as shown (demangled: a raw name
+ * rides along with its name), kept, not copied. NULL without memory.
  */
 struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 					       const struct ks_cap_frame *f, size_t n);
@@ -133,6 +140,12 @@ struct ks_cap_thread *ks_capture_add_frames(struct ks_capture *c, const struct k
 static inline size_t ks_cap_stack_n(const struct ks_cap_stack *s)
 {
 	return s ? s->n : 0;
+}
+
+/* f's raw name: its raw form where it has one, else its name. */
+static inline const char *ks_cap_frame_raw(const struct ks_cap_frame *f)
+{
+	return f->raw ? f->raw : f->name;
 }
 
 /*

@@ -69,23 +69,40 @@ bool ks_filter_active(const struct ks_filter *f)
 	return f->states[0] || f->has_comm || f->has_match;
 }
 
-/* Does any frame's function name match? (the name without owner and offset) */
+/* Does the function of name (without owner and offset) match? */
+static bool ks_filter_name_match(const regex_t *re, const char *name)
+{
+	struct ks_name_parts p;
+	char buf[512], *big = NULL, *func = buf;
+	bool hit;
+
+	ks_name_split(name, &p);
+	/* a demangled C++ template name can be long: matched whole, never cut */
+	if (p.func_len >= sizeof(buf)) {
+		big = malloc(p.func_len + 1);
+		if (!big)
+			return false;
+		func = big;
+	}
+	memcpy(func, p.func, p.func_len);
+	func[p.func_len] = '\0';
+	hit = !regexec(re, func, 0, NULL, 0);
+	free(big);
+	return hit;
+}
+
+/*
+ * Does any frame's function match, as shown (demangled) or as the file
+ * names it (mangled: a regex written for nm's output works too)?
+ */
 static bool ks_filter_frames_match(const regex_t *re, const struct ks_cap_stack *s)
 {
-	char buf[512];
 	size_t i;
 
-	for (i = 0; s && i < s->n; i++) {
-		struct ks_name_parts p;
-		size_t len;
-
-		ks_name_split(s->f[i].name, &p);
-		len = p.func_len < sizeof(buf) - 1 ? p.func_len : sizeof(buf) - 1;
-		memcpy(buf, p.func, len);
-		buf[len] = '\0';
-		if (!regexec(re, buf, 0, NULL, 0))
+	for (i = 0; s && i < s->n; i++)
+		if (ks_filter_name_match(re, s->f[i].name) ||
+		    (s->f[i].raw && ks_filter_name_match(re, s->f[i].raw)))
 			return true;
-	}
 	return false;
 }
 

@@ -13,7 +13,12 @@ static int ks_format_sym(char *buf, size_t len, const struct ks_symbol *s)
 
 	if (n >= len)
 		return (int)n;
-	if (s->size)
+	/*
+	 * kallsyms lists no sizes: ksyms.c takes the distance to the owner's
+	 * next symbol, which for BPF code ([bpf]: programs and trampolines,
+	 * each its own image) is not the image's size: left out there.
+	 */
+	if (s->size && strcmp(s->owner, "bpf"))
 		return (int)n + snprintf(buf + n, len - n, "+0x%" PRIx64 "/0x%" PRIx64, s->offset,
 					 s->size);
 	return (int)n + snprintf(buf + n, len - n, "+0x%" PRIx64, s->offset);

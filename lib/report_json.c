@@ -93,6 +93,10 @@ static json_t *ks_json_frames(const struct ks_cap_stack *s, bool *ok)
 		ks_json_set(o, "module", p.owner_len ? ks_json_name(p.owner, p.owner_len) : json_null(),
 			    ok);
 		ks_json_set(o, "function", ks_json_name(p.func, p.func_len), ok);
+		/* the symbol as the file has it: mangled where function is demangled */
+		if (f[i].raw)
+			ks_name_split(f[i].raw, &p);
+		ks_json_set(o, "raw_function", ks_json_name(p.func, p.func_len), ok);
 		ks_json_set(o, "offset", ks_json_u64(p.offset), ok);
 		ks_json_set(o, "reliable", json_boolean(!(f[i].flags & KS_CAP_FRAME_UNRELIABLE)), ok);
 		ks_json_set(o, "exact", json_boolean(f[i].flags & KS_CAP_FRAME_EXACT), ok);

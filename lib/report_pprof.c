@@ -142,7 +142,7 @@ static int64_t ks_pp_cstr(struct ks_pp *pp, const char *s)
 }
 
 struct ks_pp_func_key {
-	int64_t name, filename;
+	int64_t name, system_name, filename;
 };
 
 static bool ks_pp_func_eq(const void *val, const void *key)
@@ -151,15 +151,21 @@ static bool ks_pp_func_eq(const void *val, const void *key)
 	const struct ks_pp_func_key *f = k->item;
 	const KsFunction *have = &k->pp->funcs[ks_hashtab_val_index(val)];
 
-	return have->name == f->name && have->filename == f->filename;
+	return have->name == f->name && have->system_name == f->system_name &&
+	       have->filename == f->filename;
 }
 
-/* Function id (1-based) for a function name and its module. */
-static uint64_t ks_pp_func(struct ks_pp *pp, int64_t name, int64_t filename)
+/*
+ * Function id (1-based) for a function name, its system name (profile.proto:
+ * "name of the function, as identified by the system", the mangled
+ * symbol where name is demangled; else name again) and its module.
+ */
+static uint64_t ks_pp_func(struct ks_pp *pp, int64_t name, int64_t system_name, int64_t filename)
 {
-	struct ks_pp_func_key fk = { name, filename };
+	struct ks_pp_func_key fk = { name, system_name, filename };
 	struct ks_pp_key k = { pp, &fk };
-	uint64_t h = ks_hash_mix(ks_hash_mix(1, (uint64_t)name), (uint64_t)filename);
+	uint64_t h = ks_hash_mix(ks_hash_mix(ks_hash_mix(1, (uint64_t)name), (uint64_t)system_name),
+				 (uint64_t)filename);
 	void *val = ks_hashtab_get(&pp->functab, h, ks_pp_func_eq, &k);
 	KsFunction *f;
 
@@ -174,7 +180,7 @@ static uint64_t ks_pp_func(struct ks_pp *pp, int64_t name, int64_t filename)
 	perftools__profiles__function__init(f);
 	f->id = pp->nfuncs;
 	f->name = name;
-	f->system_name = name;
+	f->system_name = system_name;
 	f->filename = filename;
 	return f->id;
 }
@@ -222,7 +228,7 @@ static uint64_t ks_pp_loc(struct ks_pp *pp, uint64_t ip, uint64_t mapping, uint6
 static uint64_t ks_pp_frame(struct ks_pp *pp, const struct ks_cap_frame *f, uint64_t mapping)
 {
 	struct ks_name_parts p;
-	int64_t name, file;
+	int64_t name, sys, file;
 
 	ks_name_split(f->name, &p);
 	if (p.func_len) {
@@ -238,13 +244,22 @@ static uint64_t ks_pp_frame(struct ks_pp *pp, const struct ks_cap_frame *f, uint
 		name = ks_pp_cstr(pp, anon);
 		free(anon);
 	}
+	sys = name;
+	if (f->raw) {
+		struct ks_name_parts r;
+
+		ks_name_split(f->raw, &r);
+		sys = ks_pp_str(pp, r.func, r.func_len);
+	}
 	file = p.owner_len ? ks_pp_str(pp, p.owner, p.owner_len) : 0;
-	return ks_pp_loc(pp, f->ip, mapping, ks_pp_func(pp, name, file));
+	return ks_pp_loc(pp, f->ip, mapping, ks_pp_func(pp, name, sys, file));
 }
 
 static uint64_t ks_pp_pseudo(struct ks_pp *pp, const char *what)
 {
-	return ks_pp_loc(pp, 0, 0, ks_pp_func(pp, ks_pp_cstr(pp, what), 0));
+	int64_t name = ks_pp_cstr(pp, what);
+
+	return ks_pp_loc(pp, 0, 0, ks_pp_func(pp, name, name, 0));
 }
 
 /*

@@ -12,7 +12,9 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "demangle.h"
 #include "escape.h"
+#include "user_names.h"
 #include "user_unwind.h"
 
 /*
@@ -38,7 +40,17 @@ struct ks_user_name {
 	uint64_t rel;
 	bool exact;
 	signed char cfi;	/* does CFI cover the lookup address? -1: not asked yet */
-	char text[];
+	bool top;		/* a function that starts a stack (stack_start()) */
+	uint32_t raw_at;	/* where the raw (mangled) text starts in text; 0: none */
+	char text[];		/* the name, then its raw form if it differs */
+};
+
+/* What name_pc() tells of a pc. */
+struct pc_name {
+	const char *text;	/* the frame's name (escaped) */
+	const char *raw;	/* its mangled form where text is demangled, else NULL */
+	bool cfi;		/* CFI covers it */
+	bool top;		/* the outermost frame of its stack (stack_start()) */
 };
 
 struct ks_user_dwfl;
@@ -82,16 +94,6 @@ struct ks_user_dwfl {
 static const char unknown_name[] = "[unknown]";
 
 static bool is_module_map(const struct ks_map *m);
-
-static char *escape_dup(const char *src)
-{
-	size_t len = ks_escape_str(NULL, 0, src);
-	char *s = malloc(len + 1);
-
-	if (s)
-		ks_escape_str(s, len + 1, src);
-	return s;
-}
 
 static int cmp_file(const void *a, const void *b)
 {
@@ -141,6 +143,8 @@ void ks_user_unwinder_fini(struct ks_user_unwinder *u)
 	free(u->open);
 	tdestroy(u->files, free_file);
 	tdestroy(u->names, free);
+	tdestroy(u->jit_names, free);
+	ks_perf_map_fini(&u->jit);
 	for (i = 0; i < u->nvdso; i++)
 		free_file(u->vdsos[i]);
 	free(u->vdsos);
@@ -515,36 +519,72 @@ static bool module_has_cfi(Dwfl_Module *mod, uint64_t lookup)
 }
 
 /*
- * The name of pc (exact: not a return address, else looked up at pc - 1
- * as a call may end a function, with the offset of pc itself) and whether
- * CFI covers it, each worked out once per (file, address) per run.
+ * Does sym start a stack, with nothing a caller of it? Go's goroutines
+ * start at runtime.goexit (newproc makes it the return address of each
+ * goroutine's function), which the Go linker marks TOPFRAME: Go's own
+ * traceback stops there. On amd64 the linker writes no CFI that says so
+ * (DW_CFA_undefined of the return address is emitted only on
+ * link-register machines, cmd/link dwarf.go writeframes(), Go 1.12-1.22),
+ * so libdwfl reads a "caller" from beyond the goroutine's stack. ".abi0":
+ * the assembly function's ABI suffix in Go 1.17+ symbol tables.
  */
-static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, bool exact,
-			   bool *cfi_ret)
+static bool stack_start(const char *sym)
+{
+	return !strcmp(sym, "runtime.goexit") || !strcmp(sym, "runtime.goexit.abi0");
+}
+
+static void pc_name_of(const struct ks_user_name *n, struct pc_name *ret)
+{
+	ret->text = n->text;
+	ret->raw = n->raw_at ? n->text + n->raw_at : NULL;
+	ret->cfi = n->cfi > 0;
+	ret->top = n->top;
+}
+
+/*
+ * The name of pc (exact: not a return address, else looked up at pc - 1
+ * as a call may end a function, with the offset of pc itself), its raw
+ * (mangled) form where the name is demangled, whether CFI covers it and
+ * whether it starts a stack, into *ret, each worked out once per (file,
+ * address) per run. Code outside any ELF file is named from p's perf map,
+ * if it has one that covers pc.
+ */
+static void name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct ks_user_proc *p,
+		    uint64_t pc, bool exact, struct pc_name *ret)
 {
 	uint64_t lookup = exact ? pc : pc - 1;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
 	struct ks_user_name key, *n, **slot;
+	char *text = NULL, *raw = NULL, *dm = NULL;
+	const char *sym = NULL, *jit;
+	size_t len, raw_len = 0;
 	struct ks_user_mod *m;
-	const char *sym = NULL;
-	char *text = NULL;
 	Dwarf_Addr low, bias = 0;
 	GElf_Off off = 0;
 	GElf_Sym es;
 	Elf *elf;
 	void **ud;
-	int len;
 
-	*cfi_ret = false;
-	if (!mod)
-		return unknown_name;
+	*ret = (struct pc_name){ .text = unknown_name };
+	if (!mod) {
+		jit = ks_user_jit_name(u, p, pc, lookup);
+		ret->text = jit ? jit : unknown_name;
+		return;
+	}
 	dwfl_module_info(mod, &ud, &low, NULL, NULL, NULL, NULL, NULL);
 	m = *ud;
 	elf = dwfl_module_getelf(mod, &bias);	/* runs find_elf: m->file */
-	if (!elf)
+	if (!elf) {
 		bias = low;
+		/* not an ELF file: a memfd or device mapping may hold JIT code */
+		jit = ks_user_jit_name(u, p, pc, lookup);
+		if (jit) {
+			ret->text = jit;
+			return;
+		}
+	}
 	if (!m || !m->file)
-		return unknown_name;
+		return;
 	key = (struct ks_user_name){ .file = m->file, .rel = pc - bias, .exact = exact };
 	slot = tfind(&key, &u->names, cmp_name);
 	if (slot) {
@@ -552,44 +592,77 @@ static const char *name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, uint64_t pc, 
 		u->names_reused++;
 		if (n->cfi < 0)
 			n->cfi = module_has_cfi(mod, lookup);
-		*cfi_ret = n->cfi;
-		return n->text;
+		pc_name_of(n, ret);
+		return;
 	}
 	if (elf)
 		sym = dwfl_module_addrinfo(mod, lookup, &off, &es, NULL, NULL, NULL);
 	if (sym) {
-		char *esym = escape_dup(sym);
-
-		if (!esym)
-			return unknown_name;
 		off += pc - lookup;
-		len = es.st_size ?
-		      asprintf(&text, "%s!%s+0x%" PRIx64 "/0x%" PRIx64, m->file->name, esym,
-			       (uint64_t)off, (uint64_t)es.st_size) :
-		      asprintf(&text, "%s!%s+0x%" PRIx64, m->file->name, esym, (uint64_t)off);
-		free(esym);
-	} else {
-		len = asprintf(&text, "%s!+0x%" PRIx64, m->file->name, pc - bias);
+		dm = u->raw_names ? NULL : ks_demangle(sym);
+		text = ks_user_format_name(m->file->name, dm ? dm : sym, strlen(dm ? dm : sym), off,
+				   es.st_size);
+		if (dm)
+			raw = ks_user_format_name(m->file->name, sym, strlen(sym), off, es.st_size);
+		free(dm);
+		if (!text || (dm && !raw)) {
+			free(text);
+			free(raw);
+			return;
+		}
+	} else if (asprintf(&text, "%s!+0x%" PRIx64, m->file->name, pc - bias) < 0) {
+		return;
 	}
-	if (len < 0)
-		return unknown_name;
-	/* the entry with its text inline */
-	n = malloc(sizeof(*n) + (size_t)len + 1);
+	/* the entry with its texts inline: the name, then its raw form */
+	len = strlen(text);
+	raw_len = raw ? strlen(raw) + 1 : 0;
+	n = len + 1 + raw_len <= UINT32_MAX ? malloc(sizeof(*n) + len + 1 + raw_len) : NULL;
 	if (!n) {
 		free(text);
-		return unknown_name;
+		free(raw);
+		return;
 	}
 	*n = key;
-	memcpy(n->text, text, (size_t)len + 1);
+	n->top = sym && stack_start(sym);
+	memcpy(n->text, text, len + 1);
+	if (raw) {
+		n->raw_at = (uint32_t)(len + 1);
+		memcpy(n->text + n->raw_at, raw, raw_len);
+	}
 	free(text);
+	free(raw);
 	n->cfi = (signed char)module_has_cfi(mod, lookup);
-	*cfi_ret = n->cfi;
 	if (!tsearch(n, &u->names, cmp_name)) {
 		free(n);
-		return unknown_name;
+		return;
 	}
 	u->names_made++;
-	return n->text;
+	pc_name_of(n, ret);
+}
+
+/*
+ * w's one frame: where t is, from its registers alone. A stack that
+ * could not be copied or walked still has the frame its ip names (the
+ * walk's stop says why no more), as eu-stack prints frame #0 whatever
+ * follows.
+ */
+static void name_ip(struct ks_user_unwinder *u, struct ks_user_dwfl *d, struct ks_user_proc *p,
+		    const struct ks_user_thread *t, struct ks_user_walk *w)
+{
+	uint64_t ip = t->flags & KS_UT_COMPAT ? (uint32_t)t->regs.ip : t->regs.ip;
+	struct ks_user_frame *f;
+	struct pc_name pn;
+
+	if (w->nr || !ip)
+		return;
+	f = malloc(sizeof(*f));
+	if (!f)
+		return;
+	free(w->frames);
+	name_pc(u, d->dwfl, p, ip, true, &pn);
+	*f = (struct ks_user_frame){ .pc = ip, .flags = KS_UF_EXACT, .name = pn.text, .raw = pn.raw };
+	w->frames = f;
+	w->nr = 1;
 }
 
 /* DWARF numbers of the frame pointer: rbp (x86-64 psABI table 3.36), ebp (i386 psABI) */
@@ -768,9 +841,12 @@ static void verify_walk(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
  * no CFI, gives up at a frame pointer of 0 and returns -1: that is where
  * the x86-64 psABI (3.4.1: "the user code should mark the deepest stack
  * frame by setting the frame pointer to zero") ends the chain, so such an
- * end is whole too (fp_chain_end()). Any other end (no CFI and no frame
- * pointer, a word that could not be read, a module that could not be
- * opened) cuts the stack short: KS_USTOP_ERROR, why from libdwfl.
+ * end is whole too (fp_chain_end()). So is a stack that reaches a
+ * function that starts stacks (stack_start(): Go's runtime.goexit), as
+ * its outermost frame, whatever libdwfl made of the words beyond. Any
+ * other end (no CFI and no frame pointer, a word that could not be
+ * read, a module that could not be opened) cuts the stack short:
+ * KS_USTOP_ERROR, why from libdwfl.
  */
 static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 			struct ks_user_proc *p, struct ks_user_thread *t, size_t max,
@@ -782,7 +858,7 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 	};
 	struct ks_user_ctx *c = &d->ctx;
 	bool prev_cfi = false;
-	size_t i;
+	size_t i, top = SIZE_MAX;
 
 	memset(w, 0, sizeof(*w));
 	c->p = p;
@@ -797,20 +873,32 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 		if (u->verify)
 			verify_walk(u, d, t, max, w);
 	}
-	for (i = 0; i < w->nr; i++) {
+	for (i = 0; i < w->nr && top == SIZE_MAX; i++) {
 		struct ks_user_frame *f = &w->frames[i];
-		bool cfi;
+		struct pc_name pn;
 
-		f->name = name_pc(u, d->dwfl, f->pc, f->flags & KS_UF_EXACT, &cfi);
+		name_pc(u, d->dwfl, p, f->pc, f->flags & KS_UF_EXACT, &pn);
+		f->name = pn.text;
+		f->raw = pn.raw;
 		/* frame i came from frame i - 1's rule: CFI, or else the frame pointer */
 		if (i && !prev_cfi)
 			f->flags |= KS_UF_FALLBACK;
-		prev_cfi = cfi;
+		prev_cfi = pn.cfi;
+		if (pn.top)
+			top = i;
 	}
-	if (w->stop == KS_USTOP_ERROR && fp_chain_end(d, w, a.fp_zero, prev_cfi)) {
+	if (top != SIZE_MAX) {
+		/* the outermost frame: what libdwfl found past it is no caller */
+		w->nr = top + 1;
+		w->stop = KS_USTOP_END;
+		w->why[0] = '\0';
+	} else if (w->stop == KS_USTOP_ERROR && fp_chain_end(d, w, a.fp_zero, prev_cfi)) {
 		w->stop = KS_USTOP_END;
 		w->why[0] = '\0';
 	}
+	/* the walk gave up before its first frame: the registers still name it */
+	if (!w->nr)
+		name_ip(u, d, p, t, w);
 	/* kept until printed, a thread's walk holds only its frames */
 	if (w->nr && w->nr < a.cap) {
 		struct ks_user_frame *nf = realloc(w->frames, w->nr * sizeof(*nf));
@@ -915,6 +1003,8 @@ static struct ks_error *dwfl_for(struct ks_user_unwinder *u, struct ks_user_proc
 	Elf *arch_elf = NULL;
 	size_t i;
 
+	/* a new take of the process: its perf map may have grown since */
+	u->jit_checked = false;
 	/* a process in the same shared address space has the same maps, unread */
 	if (d && ((p->space && d->space == p->space) || layout_same(&d->layout, &p->maps))) {
 		d->pid = p->io_id;
@@ -982,6 +1072,7 @@ static void walk_one(struct ks_user_unwinder *u, struct ks_user_dwfl *d, struct 
 		snprintf(w->why, sizeof(w->why), "%s",
 			 t->flags & KS_UT_NO_STACK ? "user sp in no readable mapping" :
 			 "user stack not readable");
+		name_ip(u, d, p, t, w);
 		return;
 	}
 	walk_thread(u, d, p, t, max_frames, w);

@@ -29,6 +29,7 @@
 
 #include "ks_error.h"
 #include "user_cfi.h"
+#include "perf_map.h"
 #include "user_stack.h"
 
 /* ks_user_frame.flags */
@@ -41,9 +42,18 @@ struct ks_user_frame {
 	/*
 	 * "libc.so.6!__clock_nanosleep+0x4d/0x80", "myprog!+0x1234" (only the
 	 * module known: the ELF address, as addr2line takes it) or
-	 * "[unknown]"; escaped; valid until ks_user_unwinder_fini().
+	 * "[unknown]"; escaped; valid until ks_user_unwinder_fini(). A
+	 * mangled C++ or Rust symbol is demangled (demangle.h) unless the
+	 * unwinder's raw_names is set: "l18cxx!kst::work::Waiter::grab(std::mutex&)+0x18/0x2c".
+	 * JIT code named by the process's perf map (perf_map.h) has the map
+	 * as its module: "perf-1234.map!LazyCompile:*fib /app/fib.js:3+0x1c/0x80".
 	 */
 	const char *name;
+	/*
+	 * The same with the symbol as the file has it (mangled), where name
+	 * shows it demangled; else NULL. Escaped, valid as long as name.
+	 */
+	const char *raw;
 };
 
 enum ks_user_stop {
@@ -94,8 +104,30 @@ struct ks_user_unwinder {
 	/* statistics (tests, bench) */
 	size_t files_opened, files_closed, names_made, names_reused, mem_fallback_reads;
 	size_t dwfls_made, fast_walks, dwfl_walks;
+	/* names as the files have them: no demangling (--no-demangle) */
+	bool raw_names;
+	/*
+	 * Where to say what the user should know but the walk cannot show
+	 * (a perf map not used, and why); NULL: nowhere. msg is raw (it may
+	 * quote a path of the target's): the receiver escapes it.
+	 */
+	void (*note)(void *note_arg, const char *msg);
+	void *note_arg;
+	/*
+	 * the perf map of the process named last (jit_pid), read on first
+	 * need; checked for changes once each time the process is walked
+	 * again (jit_checked: since its last take), as --sample does
+	 */
+	struct ks_perf_map jit;
+	uint64_t jit_pid;
+	bool jit_read, jit_checked;
+	void *jit_names;	/* tsearch tree of the JIT names made (strings) */
 };
 
+/*
+ * Names demangled, no notes: set raw_names and note after init, before
+ * the first walk.
+ */
 void ks_user_unwinder_init(struct ks_user_unwinder *u);
 void ks_user_unwinder_fini(struct ks_user_unwinder *u);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,17 +97,27 @@ static bool ks_same_proc_name(const char *ours, const char *proc)
 	       !strncmp(ours, proc, (size_t)(slash - proc));
 }
 
-bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *w,
-			char *const *proc, size_t nproc, size_t *diff_ret)
+/* names NULL: each frame named from kallsyms (ks_format_proc()), sizes it cannot know let be */
+static bool ks_verify_cmp(const struct ks_ksyms *ks, const struct ks_walk_result *w,
+			  char *const *names, char *const *proc, size_t nproc, size_t *diff_ret)
 {
 	size_t nw = ks_walk_kernel_frames(w), i, j = 0;
 	char buf[256];
 
 	for (i = 0; i < nw && j < KS_PROC_STACK_MAX; i++) {
+		bool same;
+
 		if (ks_ksyms_in_sched(ks, w->frames[i].ip))
 			continue;	/* stack_trace_save_tsk() drops these */
-		ks_format_proc(buf, sizeof(buf), ks, w->frames[i].ip);
-		if (j >= nproc || !ks_same_proc_name(buf, proc[j])) {
+		if (j < nproc && names) {
+			same = !strcmp(names[i], proc[j]);
+		} else if (j < nproc) {
+			ks_format_proc(buf, sizeof(buf), ks, w->frames[i].ip);
+			same = ks_same_proc_name(buf, proc[j]);
+		} else {
+			same = false;
+		}
+		if (!same) {
 			*diff_ret = j;
 			return false;
 		}
@@ -115,6 +126,84 @@ bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *
 	*diff_ret = j;
 	/* cut at the frame limit: every frame we have matched; /proc may go on */
 	return j == nproc || ks_verify_cut_by_limit(w);
+}
+
+bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *w,
+			char *const *proc, size_t nproc, size_t *diff_ret)
+{
+	return ks_verify_cmp(ks, w, NULL, proc, nproc, diff_ret);
+}
+
+bool ks_verify_cmp_proc_names(const struct ks_ksyms *ks, const struct ks_walk_result *w,
+			      char *const *names, char *const *proc, size_t nproc,
+			      size_t *diff_ret)
+{
+	return ks_verify_cmp(ks, w, names, proc, nproc, diff_ret);
+}
+
+static void ks_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+struct ks_error *ks_verify_name_as_proc(struct ks_driver *drv, const struct ks_walk_result *w,
+					char ***names_ret)
+{
+	size_t n = w->nr, i, done = 0;
+	char (*sym)[KSTACK_SYM_LEN] = NULL;
+	uint64_t *addrs = NULL;
+	struct ks_error *err = NULL;
+	char **names;
+
+	*names_ret = NULL;
+	if (!(drv->version.caps & KSTACK_CAP_SYMBOLIZE))
+		return ks_error_format(ENOTSUP, "the driver has no SYMBOLIZE");
+	names = calloc(n ? n : 1, sizeof(*names));
+	addrs = malloc((n ? n : 1) * sizeof(*addrs));
+	sym = malloc((n < KSTACK_SYM_MAX ? (n ? n : 1) : KSTACK_SYM_MAX) * sizeof(*sym));
+	if (!names || !addrs || !sym) {
+		err = &ks_error_nomem;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		addrs[i] = w->frames[i].ip;
+	/* /proc prints every frame with %pB: as a return address */
+	while (!err && done < n) {
+		uint32_t k = (uint32_t)(n - done < KSTACK_SYM_MAX ? n - done : KSTACK_SYM_MAX);
+
+		err = ks_driver_symbolize(drv, addrs + done, k, true, sym);
+		for (i = 0; !err && i < k; i++) {
+			char hex[24];
+			const char *text = sym[i];
+			size_t len;
+
+			sym[i][KSTACK_SYM_LEN - 1] = '\0';
+			if (!text[0]) {	/* no symbol: %pB prints the address */
+				snprintf(hex, sizeof(hex), "%#" PRIx64, addrs[done + i]);
+				text = hex;
+			}
+			len = ks_escape_str(NULL, 0, text);
+			names[done + i] = malloc(len + 1);
+			if (!names[done + i])
+				err = &ks_error_nomem;
+			else
+				ks_escape_str(names[done + i], len + 1, text);
+		}
+		done += k;
+	}
+out:
+	free(addrs);
+	free(sym);
+	if (err) {
+		ks_names_free(names, n);
+		return err;
+	}
+	*names_ret = names;
+	return NULL;
 }
 
 struct ks_verify_arg {
@@ -165,7 +254,15 @@ struct ks_error *ks_verify_thread(struct ks_session *s, uint64_t tgid, uint64_t 
 	if (err)
 		return err;
 	v->eq_kernel = ks_verify_cmp_kernel(&v->walk, v->kernel, v->nkernel, &v->kernel_diff);
-	v->eq_proc = ks_verify_cmp_proc(&s->ksyms, &v->walk, v->proc, v->nproc, &v->proc_diff);
+	/* names as the kernel forms them; a driver without SYMBOLIZE: from kallsyms */
+	err = ks_verify_name_as_proc(&s->drv, &v->walk, &v->proc_names);
+	if (err && err->code != ENOTSUP) {
+		ks_verify_fini(v);
+		return err;
+	}
+	ks_error_destroy(err);
+	v->eq_proc = ks_verify_cmp_proc_names(&s->ksyms, &v->walk, v->proc_names, v->proc,
+					      v->nproc, &v->proc_diff);
 	return NULL;
 }
 
@@ -173,6 +270,8 @@ void ks_verify_fini(struct ks_verify *v)
 {
 	size_t i;
 
+	ks_names_free(v->proc_names, v->walk.nr);
+	v->proc_names = NULL;
 	ks_walk_result_fini(&v->walk);
 	for (i = 0; i < v->nproc; i++)
 		free(v->proc[i]);

@@ -21,6 +21,12 @@ struct ks_verify {
 	uint32_t kernel_flags;			/* KSTACK_SF_* */
 	char **proc;				/* /proc lines without "[<0>] " */
 	size_t nproc;
+	/*
+	 * walk.frames[i] as /proc names it, formed by the kernel (the
+	 * driver's SYMBOLIZE: sprint_symbol(), a return address at addr - 1),
+	 * escaped; NULL where the driver cannot name (then kallsyms: ksyms.h)
+	 */
+	char **proc_names;
 	/* results */
 	bool eq_kernel;		/* our frames == STACK frames, frame for frame */
 	bool eq_proc;		/* our frames, scheduler dropped, == /proc */
@@ -55,5 +61,26 @@ bool ks_verify_cmp_kernel(const struct ks_walk_result *w, const uint64_t *k, siz
 			  size_t *diff_ret);
 bool ks_verify_cmp_proc(const struct ks_ksyms *ks, const struct ks_walk_result *w,
 			char *const *proc, size_t nproc, size_t *diff_ret);
+/*
+ * The same with w's frames named as /proc names them (names[i] for
+ * w->frames[i], ks_verify.proc_names); ks tells the scheduler functions
+ * /proc leaves out. Names must equal /proc's lines exactly.
+ */
+bool ks_verify_cmp_proc_names(const struct ks_ksyms *ks, const struct ks_walk_result *w,
+			      char *const *names, char *const *proc, size_t nproc,
+			      size_t *diff_ret);
+
+/*
+ * w's frames named as the kernel names them in /proc/PID/stack (%pB):
+ * SYMBOLIZE's "name+0xoff/0xsize [module]" for return addresses, "0x..."
+ * where no symbol covers one, escaped (escape.h). kallsyms cannot tell
+ * the size of a BPF program or trampoline (the distance to the next
+ * symbol in [bpf] is not it) and lists ftrace and kprobe trampolines
+ * the kernel's lookup by address does not name; the kernel's own
+ * lookup gets both right. *names_ret: w->nr strings (malloc'd, free
+ * each and the array). ENOTSUP: the driver has no SYMBOLIZE.
+ */
+struct ks_error *ks_verify_name_as_proc(struct ks_driver *drv, const struct ks_walk_result *w,
+					char ***names_ret);
 
 #endif

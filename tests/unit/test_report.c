@@ -48,6 +48,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_go_unescaped_name),
 		cmocka_unit_test(test_pprof_go_hostile),
 		cmocka_unit_test(test_user_half_formats),
+		cmocka_unit_test(test_match_demangled),
 	};
 
 	int rc;

@@ -58,6 +58,7 @@ void test_min_count(void **state);
 void test_group_rounds(void **state);
 void test_group_rounds_shifting(void **state);
 void test_filters(void **state);
+void test_match_demangled(void **state);
 void test_pool(void **state);
 void test_pool_named(void **state);
 void test_name_split(void **state);

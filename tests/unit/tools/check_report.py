@@ -94,6 +94,15 @@ def check_json(path, kv):
             if not any(c[i:i + len(want)] == want for c in chains for i in range(len(c))):
                 fail("no entry with user frames %s; user functions seen: %s" %
                      (want, [c for c in chains if c][:4]))
+        elif k == "raw_function":
+            # a frame that shows function F, its symbol in the file being R
+            fn, _, raw = v.partition("|")
+            frames = [f for e in doc.get("groups") or doc.get("threads") or []
+                      for f in e.get("kernel_frames", []) + e.get("user_frames", [])]
+            if not any(f["function"] == fn and f["raw_function"] == raw for f in frames):
+                fail("no frame with function %r and raw_function %r; seen: %s" %
+                     (fn, raw, sorted({(f["function"], f["raw_function"]) for f in frames
+                                       if f["function"] != f["raw_function"]})[:6]))
         elif k == "kernel_only":
             if any(e.get("user_frames") for e in doc.get("groups") or doc.get("threads") or []):
                 fail("user frames in a report of the kernel half")
@@ -200,6 +209,14 @@ def check_pprof(path, kv):
     for fn in kv.get("functions", "").split(","):
         if fn and fn not in strings:
             fail("function %r not in the string table" % fn)
+    # system_name=NAME|SYS: a Function named NAME whose system_name is SYS
+    if "system_name" in kv:
+        name, _, sys_name = kv["system_name"].partition("|")
+        pairs = [(strings[int(n)], strings[int(sn)]) for n, sn in re.findall(
+            r"^function \{\n  id: \d+\n  name: (\d+)\n  system_name: (\d+)", out, re.M)]
+        if (name, sys_name) not in pairs:
+            fail("no function %r with system_name %r (differing ones: %s)" %
+                 (name, sys_name, [p for p in pairs if p[0] != p[1]][:6]))
 
 
 # The reference consumer. Offline and hermetic: no toolchain download, no
@@ -266,7 +283,8 @@ def parse_raw(text):
                 fail("pprof -raw: location %s has no function: %r" % (m.group(1), line))
             raw["locations"][int(m.group(1))] = {
                 "address": int(m.group(2), 16), "mapping": int(m.group(3) or 0),
-                "name": fn.group(1), "file": fn.group(2)}
+                "name": fn.group(1), "file": fn.group(2),
+                "system_name": fn.group(5) if fn.group(5) is not None else fn.group(1)}
         else:
             m = re.match(r"^(\d+): 0x([0-9a-f]+)/0x([0-9a-f]+)/0x([0-9a-f]+) (\S*) (\S*) ?(\S*)$", line)
             if not m:
@@ -311,6 +329,7 @@ def check_gopprof(path, pairs):
                             "labels": {"comm": "zoo x 100"}}: some sample
                             (after pprof's own merge) reads exactly so
       functions=f,g / user_functions=f,g   names pprof shows (user: in [user])
+      system_name=NAME|SYS  a location whose function NAME has system name SYS
     """
     raw = parse_raw(run_pprof(path, ["-raw"]))
     traces = parse_traces(run_pprof(path, ["-traces", "-sample_index=0"]))
@@ -380,6 +399,13 @@ def check_gopprof(path, pairs):
                 if fn and fn not in have:
                     fail("pprof shows no function %r%s (it has %s)" %
                          (fn, " in [user]" if k == "user_functions" else "", sorted(have)[:16]))
+        elif k == "system_name":
+            # NAME|SYS: pprof shows a function NAME whose system name is SYS
+            name, _, sys_name = v.partition("|")
+            seen = {(loc["name"], loc["system_name"]) for loc in raw["locations"].values()}
+            if (name, sys_name) not in seen:
+                fail("pprof shows no %r with system name %r (differing: %s)" %
+                     (name, sys_name, sorted(p for p in seen if p[0] != p[1])[:6]))
         else:
             fail("unknown check %r" % k)
 
