@@ -174,6 +174,8 @@ static int run(const struct opts *o)
 	int rc;
 
 	r.o = o;
+	r.tally.strict = o->strict;
+	r.tally.problems.verbose = o->verbose;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = run_open(&r);
 	if (!err)
@@ -203,6 +205,9 @@ out:
 		/* what was printed before the error still counts */
 		r.tally.failed++;
 	}
+	/* what went wrong with threads: one line a kind (problems.c) */
+	cli_problems_say(&r.tally.problems);
+	cli_problems_fini(&r.tally.problems);
 	rc = exit_status(&r.tally, o->action);
 	run_close(&r);
 	return rc;

@@ -163,6 +163,20 @@ static int opt_no_demangle(struct opts *o, const char *arg)
 	return 0;
 }
 
+static int opt_verbose(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->verbose = true;
+	return 0;
+}
+
+static int opt_strict(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->strict = true;
+	return 0;
+}
+
 /* An empty path would open nothing and read as "driver not loaded". */
 static int opt_path(const char *opt, const char *arg)
 {
@@ -212,6 +226,11 @@ static int opt_comm(struct opts *o, const char *arg)
 static int opt_match(struct opts *o, const char *arg)
 {
 	return opt_triage(o, KS_OPT_MATCH, arg);
+}
+
+static int opt_process(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_PROCESS, arg);
 }
 
 static int opt_min_count(struct opts *o, const char *arg)
@@ -265,6 +284,18 @@ static const struct cli_option cli_options[] = {
 	  CLI_GROUP_PRINT, opt_no_demangle },
 	{ "max-frames", 'n', "N", NULL, "walk at most N frames a half (default 128, 1..4096)",
 	  CLI_GROUP_PRINT, opt_max_frames },
+	{ "strict", KS_OPT_STRICT, NULL, NULL,
+	  "a user half that ends in a binary's code without\n"
+	  "unwind information (no CFI, no frame pointers) is\n"
+	  "partial, exit 1, as eu-stack counts it (default: whole\n"
+	  "as far as the binary allows, as perf shows it)",
+	  CLI_GROUP_PRINT, opt_strict },
+	{ "verbose", 'v', NULL, NULL,
+	  "say every problem of every thread on stderr as it\n"
+	  "happens (default: one line a kind, with a count and\n"
+	  "example thread ids, at the end), and whole thread id\n"
+	  "lists in group headers",
+	  CLI_GROUP_PRINT, opt_verbose },
 	{ "verify", 'V', NULL, NULL,
 	  "walk each thread three ways (this walker, the kernel's\n"
 	  "unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
@@ -299,9 +330,16 @@ static const struct cli_option cli_options[] = {
 	  CLI_GROUP_TRIAGE, opt_group },
 	{ "state", KS_OPT_STATE, "LETTERS", NULL, "only threads in these ps states (e.g. D, DR)",
 	  CLI_GROUP_TRIAGE, opt_state },
-	{ "comm", KS_OPT_COMM, "REGEX", NULL, "only threads whose name matches (POSIX ERE)",
+	{ "process", KS_OPT_PROCESS, "REGEX", NULL,
+	  "only threads of processes whose name or command\n"
+	  "line matches (POSIX ERE; pgrep's name, and -f)",
+	  CLI_GROUP_TRIAGE, opt_process },
+	{ "comm", KS_OPT_COMM, "REGEX", NULL, "only threads whose own name matches (POSIX ERE)",
 	  CLI_GROUP_TRIAGE, opt_comm },
-	{ "match", KS_OPT_MATCH, "REGEX", NULL, "only threads with a frame whose function matches",
+	{ "match", KS_OPT_MATCH, "REGEX", NULL,
+	  "only threads with a frame that matches, as printed\n"
+	  "(module!function: 'svc!db_query', 'libc') or by its\n"
+	  "function alone ('^mutex_lock$')",
 	  CLI_GROUP_TRIAGE, opt_match },
 	{ "min-count", KS_OPT_MIN_COUNT, "N", NULL,
 	  "with --group/--sample: leave out smaller groups\n"

@@ -77,6 +77,21 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	}
 }
 
+/*
+ * Why a group whose kernel half reached user mode shows no user frames
+ * (said under it: "user mode (...)"); NULL: its user frames are there.
+ */
+static const char *triage_no_user_why(const struct opts *o, bool user)
+{
+	if (o->half == CLI_KERNEL)
+		return "user half not taken: --kernel";
+	if (o->triage.group == KS_GROUP_KERNEL)
+		return "user halves not grouped on: --group=kernel";
+	if (o->triage.sample && !user && o->half != CLI_USER)
+		return "user half not taken: --sample takes the kernel half unless --user";
+	return user ? NULL : "user half not taken";
+}
+
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
 			    struct tally *tally)
@@ -94,6 +109,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		.user_stack_bytes = o->user_stack_bytes,
 	};
 	struct ks_pipe pipe;
+	/* each thread's process, named: the report's strings point here until its end */
+	struct cli_procs procs = { 0 };
 	struct triage_target tg = {
 		.pipe = &pipe,
 		.all = o->target == CLI_ALL,
@@ -102,6 +119,9 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		.user_only = po.user_only,
 		/* grouped on the kernel half: the user half only filters (--match) */
 		.user_flags = user && t->group != KS_GROUP_KERNEL,
+		.sampled = t->sample,
+		.tally = tally,
+		.procs = &procs,
 	};
 	struct triage_counts counts = { 0 };
 	struct ks_cap_pool pool;
@@ -117,8 +137,19 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		cli_user_names(&pipe.user, o);
 	/* the options were checked (triage_opts_check): this compiles */
 	err = ks_filter_init(&f, t->states, t->comm, t->match);
+	if (!err) {
+		err = ks_filter_set_process(&f, t->process);
+		if (err)
+			ks_filter_fini(&f);
+	}
 	if (err)
 		goto out_pipe;
+	r.verbose = o->verbose;
+	r.no_user_why = triage_no_user_why(o, user);
+	r.has_state = t->states;
+	r.has_comm = t->comm;
+	r.has_match = t->match;
+	r.has_process = t->process;
 	/* an older driver's RAW stacks are walked here: the walker first */
 	err = ks_pipe_prepare(&pipe);
 	if (!err && t->output) {
@@ -151,12 +182,11 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	}
 	if (!err)
 		triage_tally(tally, &c, r.walked, t->sample, &counts);
-	if (counts.failed)
-		fprintf(stderr, "kstack: %" PRIu64 " threads could not be walked\n", counts.failed);
 	if (out != stdout && fclose(out) && !err)
 		err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
 	ks_capture_fini(&c);
 	ks_grouping_fini(&g);
+	cli_procs_fini(&procs);
 out_filter:
 	ks_filter_fini(&f);
 	free(counts.gone);

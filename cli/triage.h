@@ -32,12 +32,14 @@ enum {
 	KS_OPT_INTERVAL,
 	KS_OPT_DURATION,
 	KS_OPT_VERIFY_USER,
+	KS_OPT_PROCESS,
 };
 
 struct triage_opts {
 	bool used;			/* any triage option given */
 	enum ks_group_by group;		/* KS_GROUP_NONE: not grouped */
 	const char *states, *comm, *match;
+	const char *process;		/* --process: its process's name or command line */
 	uint64_t min_count;
 	enum ks_format format;
 	const char *output;		/* NULL: stdout */
@@ -72,6 +74,10 @@ struct triage_target {
 	size_t npids;
 	bool user_only;			/* --user: no kernel frames, user threads only */
 	bool user_flags;		/* a user half cut short marks the thread partial */
+	bool sampled;			/* --sample: rounds, what is cut is a sample */
+	/* the run's: problems said once a kind at the end, --strict, no_cfi */
+	struct tally *tally;
+	struct cli_procs *procs;	/* each thread's process, named (procs.c) */
 };
 
 /* A named process with no thread to show: gone, or a zombie. */
@@ -98,6 +104,7 @@ struct triage_counts {
 
 struct ks_capture;
 struct ks_cap_pool;
+struct cli_procs;
 struct ks_pipe;
 
 /*

@@ -29,9 +29,20 @@ struct triage_cap {
 	size_t ucap;
 };
 
-static void cap_thread_init(struct ks_cap_thread *t, const struct ks_pipe_thread *pt)
+static void cap_thread_init(struct triage_cap *k, struct ks_cap_thread *t,
+			    const struct ks_pipe_thread *pt)
 {
+	/* a record says it; a thread walked on its own ends its kernel stack as only they do */
+	bool kthread = pt->rec ? pt->rec->flags & KSTACK_TF_KTHREAD :
+		       pt->kind == KS_PIPE_ALONE && pt->end.stop == KS_STOP_END_OF_STACK;
+	const struct cli_proc *p = cli_procs_get(k->tg->procs, pt->tgid,
+						 pt->tid == pt->tgid ? pt->comm : NULL, kthread);
+
 	memset(t, 0, sizeof(*t));
+	if (kthread)
+		t->flags = KS_CAP_KTHREAD;
+	t->pname = p ? p->name : NULL;
+	t->pcmd = p ? p->cmdline : NULL;
 	t->tid = pt->tid;
 	t->tgid = pt->tgid;
 	memcpy(t->comm, pt->comm, sizeof(t->comm));
@@ -41,9 +52,26 @@ static void cap_thread_init(struct ks_cap_thread *t, const struct ks_pipe_thread
 	t->nivcsw = pt->nivcsw;
 }
 
-/* How a walk ended (ours, or the driver's from its tail), as the capture says it. */
-static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *end)
+/*
+ * A thread of this round cut short (partial), said once a kind at the end
+ * (problems.c): a stack (sampling: a sample) and why.
+ */
+static void cap_problem(struct triage_cap *k, uint64_t tid, const char *fmt, const char *what)
 {
+	struct cli_problems *p = &k->tg->tally->problems;
+
+	if (k->tg->sampled)
+		cli_problem(p, tid, true, "sample", "samples", fmt, what);
+	else
+		cli_problem(p, tid, true, "stack", "stacks", fmt, what);
+}
+
+/* How a walk ended (ours, or the driver's from its tail), as the capture says it. */
+static void cap_set_end(struct triage_cap *k, struct ks_cap_thread *t,
+			const struct ks_walk_result *end)
+{
+	char n[24];
+
 	switch (end->stop) {
 	case KS_STOP_USER:
 		t->flags |= KS_CAP_USER;
@@ -55,11 +83,14 @@ static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *en
 	case KS_STOP_MAX_FRAMES:
 		t->flags |= KS_CAP_PARTIAL | KS_CAP_TRUNCATED;
 		t->why = "frame limit";
+		snprintf(n, sizeof(n), "%zu", end->nr);
+		cap_problem(k, t->tid, "truncated at -n %s", n);
 		break;
 	default:
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = ks_walk_stop_name(end->stop);
 		t->stop_ip = end->stop_ip;
+		cap_problem(k, t->tid, "cut short: kernel walk stopped: %s", t->why);
 		break;
 	}
 }
@@ -69,7 +100,9 @@ static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *en
  * tg->user_flags a user half that is not whole (user_walk_whole(): cut at
  * the frame limit, stopped before its outermost frame, not walked or not
  * taken) or a thread that ran while its user half was taken marks t
- * partial, as the listing counts them. NULL, or without memory.
+ * partial, as the listing counts them; one that ends in a binary's code
+ * without unwind information is whole as far as the binary allows
+ * (KS_CAP_NO_CFI), partial with --strict. NULL, or without memory.
  */
 static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pipe_thread *pt,
 				       struct ks_cap_thread *t)
@@ -77,13 +110,14 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 	const struct triage_target *tg = k->tg;
 	const struct ks_user_walk *w = pt->uw;
 	size_t i, n;
+	char lim[24];
 
 	if (!pt->ut)
 		return NULL;
 	if (tg->user_only) {
 		/* the kernel half is not shown: nor is how it ended */
 		t->kstack = NULL;
-		t->flags = KS_CAP_USER;
+		t->flags = KS_CAP_USER | (t->flags & KS_CAP_KTHREAD);
 		t->why = NULL;
 		t->stop_ip = 0;
 		t->user_ip = pt->ut->regs.ip;
@@ -109,15 +143,29 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 	if (!tg->user_flags || (t->flags & KS_CAP_PARTIAL))
 		return NULL;
 	if (w && w->stop == KS_USTOP_LIMIT) {
-		t->flags |= KS_CAP_PARTIAL;
+		t->flags |= KS_CAP_PARTIAL | KS_CAP_TRUNCATED;
 		t->why = "user frame limit";
+		snprintf(lim, sizeof(lim), "%zu", w->nr);
+		cap_problem(k, t->tid, "truncated at -n %s", lim);
+	} else if (w && w->stop == KS_USTOP_ERROR && w->no_cfi && !tg->tally->strict) {
+		/* whole as far as the binary allows: a group of its own, said so */
+		t->flags |= KS_CAP_NO_CFI;
+		if (!tg->sampled)
+			tg->tally->no_cfi++;
 	} else if (!user_walk_whole(w)) {
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = !w ? "no user half" : w->stop == KS_USTOP_NONE ? "no user stack" :
 			 "user walk stopped";
+		if (w && w->no_cfi)
+			cap_problem(k, t->tid, "cut short: %s (--strict)", w->why);
+		else
+			cap_problem(k, t->tid, "cut short: %s",
+				    !w ? (pt->hp && pt->hp->err ? pt->hp->err->message :
+					  "no user half") : w->why);
 	} else if (pt->ut->flags & KS_UT_RAN) {
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = "ran while its user half was taken";
+		cap_problem(k, t->tid, "cut short: %s", t->why);
 	}
 	return NULL;
 }
@@ -138,30 +186,38 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 	/* --user: a thread without a user half (a kernel thread) is not shown */
 	if (k->tg->user_only && !pt->ut && pt->kind != KS_PIPE_RUNNING)
 		return NULL;
-	cap_thread_init(&t, pt);
+	cap_thread_init(k, &t, pt);
 	switch (pt->kind) {
 	case KS_PIPE_RUNNING:
 		t.state = 'R';
-		t.flags = KS_CAP_RUNNING;
+		t.flags |= KS_CAP_RUNNING;
 		return cap_add(k, &t);
 	case KS_PIPE_FAILED:
 		if (pt->err->code == EBUSY) {
 			/* on a CPU by its turn: running, as its record would say */
 			t.state = 'R';
-			t.flags = KS_CAP_RUNNING;
+			t.flags |= KS_CAP_RUNNING;
 			return cap_add(k, &t);
 		}
 		/* exited meanwhile: not a failure (it is no longer there to show) */
 		if (pt->err->code != ESRCH) {
 			k->counts->failed++;
-			fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", pt->tid, pt->err->message);
+			cli_problem(&k->tg->tally->problems, pt->tid, false, "thread", "threads",
+				    "not shown: %s", tally_detail(pt->err, pt->tid));
 		}
 		return NULL;
 	default:
 		break;
 	}
 	t.kstack = pt->kstack;
-	cap_set_end(&t, &pt->end);
+	if (pt->ran) {
+		/* a sampling round takes no thread twice: what it holds is of no one moment */
+		t.flags |= KS_CAP_PARTIAL;
+		t.why = "ran during its capture";
+		cap_problem(k, t.tid, "cut short: %s", t.why);
+	} else {
+		cap_set_end(k, &t, &pt->end);
+	}
 	err = cap_user_apply(k, pt, &t);
 	return err ? err : cap_add(k, &t);
 }

@@ -74,6 +74,9 @@ int triage_opt(struct triage_opts *t, int opt, const char *arg)
 	case KS_OPT_MATCH:
 		t->match = arg;
 		break;
+	case KS_OPT_PROCESS:
+		t->process = arg;
+		break;
 	case KS_OPT_MIN_COUNT:
 		errno = 0;
 		if (*arg < '0' || *arg > '9')
@@ -116,6 +119,11 @@ bool triage_opts_check(const struct triage_opts *t, bool all, int npids)
 	struct ks_filter f;
 	struct ks_error *err = ks_filter_init(&f, t->states, t->comm, t->match);
 
+	if (!err) {
+		err = ks_filter_set_process(&f, t->process);
+		if (err)
+			ks_filter_fini(&f);
+	}
 	/* bad letters or regexes: say so before touching the system */
 	if (err) {
 		fprintf(stderr, "kstack: %s\n", err->message);

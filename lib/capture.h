@@ -96,6 +96,12 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 #define KS_CAP_PARTIAL	2u	/* cut short (frame limit, walk stopped): never whole */
 #define KS_CAP_USER	4u	/* the kernel half ended at the user-mode entry */
 #define KS_CAP_TRUNCATED 8u	/* with PARTIAL: cut at the frame limit */
+/*
+ * the user half ends in a binary's code without unwind information: whole
+ * as far as the binary allows (kstack --strict makes it PARTIAL instead)
+ */
+#define KS_CAP_NO_CFI	16u
+#define KS_CAP_KTHREAD	32u	/* a kernel thread (not part of a group's key) */
 
 struct ks_cap_thread {
 	uint64_t tid, tgid;
@@ -108,6 +114,12 @@ struct ks_cap_thread {
 	uint64_t stop_ip;		/* PARTIAL, not TRUNCATED: where the walk gave up (0: unknown) */
 	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
 	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
+	/*
+	 * its process's name (the group leader's comm) and command line, raw;
+	 * NULL: not known (or none). Not owned: the caller's, outliving the
+	 * capture and its groupings.
+	 */
+	const char *pname, *pcmd;
 };
 
 struct ks_capture {

@@ -14,6 +14,7 @@
 #define KSTACK_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -47,6 +48,14 @@ struct ks_report {
 	 */
 	uint64_t not_permitted, not_permitted_processes;
 	bool interrupted;		/* ended early by a signal */
+	bool verbose;			/* text: whole id and name lists in group headers */
+	/*
+	 * text: why a group whose kernel half reached user mode shows no user
+	 * frames ("user half not taken: --kernel"); NULL: nothing to say
+	 */
+	const char *no_user_why;
+	/* which filters were given (text names only those in its closing line) */
+	bool has_state, has_comm, has_match, has_process;
 };
 
 /*
@@ -80,6 +89,44 @@ struct ks_comm_count {
 
 /* *ret malloc'd (free it); returns the count, 0 with *ret NULL without memory. */
 size_t ks_report_comms(const struct ks_group *gr, struct ks_comm_count **ret);
+
+/*
+ * A kernel thread's name folded to what its kind shares: up to its first
+ * slash, then a star ("kworker/0:1" and "kworker/u4:2" both fold to
+ * "kworker/" and a star); other names as they are. Into buf, returned.
+ */
+#define KS_FOLD_LEN (KSTACK_COMM_LEN + 2)
+const char *ks_report_fold(const char *comm, bool kthread, char buf[KS_FOLD_LEN]);
+
+/* The same as ks_report_comms() with kernel threads' names folded (ks_report_fold()). */
+struct ks_comm_fold {
+	char comm[KS_FOLD_LEN];
+	uint64_t threads, samples;
+};
+
+size_t ks_report_comms_folded(const struct ks_group *gr, struct ks_comm_fold **ret);
+
+/*
+ * A group's processes by name (a kernel thread's name folded: its kind),
+ * most threads first, each with its distinct process ids ascending.
+ */
+struct ks_proc_count {
+	char name[KS_FOLD_LEN];		/* raw; "-": not known */
+	bool kthread;			/* kernel threads: pids not worth listing */
+	uint64_t threads;
+	const uint64_t *pids;		/* into the store */
+	size_t npids;
+};
+
+struct ks_proc_counts {
+	struct ks_proc_count *v;
+	size_t n;
+	uint64_t *store;		/* every entry's pids */
+};
+
+/* false without memory; free with ks_report_procs_fini(). */
+bool ks_report_procs(const struct ks_group *gr, struct ks_proc_counts *pc);
+void ks_report_procs_fini(struct ks_proc_counts *pc);
 
 /* Total left out by the filters. */
 uint64_t ks_report_left_out(const struct ks_report *r);

@@ -28,6 +28,7 @@ int main(void)
 		cmocka_unit_test(test_pool_named),
 		cmocka_unit_test(test_name_split),
 		cmocka_unit_test(test_text_grouped),
+		cmocka_unit_test(test_text_group_summary),
 		cmocka_unit_test(test_text_ungrouped),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_json_grouped),

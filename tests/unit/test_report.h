@@ -65,6 +65,7 @@ void test_name_split(void **state);
 
 /* test_report_text.c: the text and JSON reports */
 void test_text_grouped(void **state);
+void test_text_group_summary(void **state);
 void test_text_ungrouped(void **state);
 void test_escaping(void **state);
 void test_json_grouped(void **state);

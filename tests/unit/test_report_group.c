@@ -316,11 +316,13 @@ void test_match_demangled(void **state)
 		{ 0x402000, longname, 0, NULL },
 	};
 	struct ks_cap_thread t = { .tid = 7, .tgid = 7, .state = 'S', .flags = KS_CAP_USER };
+	/* as printed (module!function, the module alone) or the function alone */
 	static const char *const hit[] = {
 		"^kst::work::Waiter::grab\\(std::mutex&\\)$", "^_ZN3kst4work6Waiter4grab",
-		"std::vector<int>::tail_end$",
+		"std::vector<int>::tail_end$", "^prog!kst::work::Waiter::grab", "^prog",
+		"prog!_ZN3kst4work",
 	};
-	static const char *const miss[] = { "^prog", "0x18", "^Waiter" };
+	static const char *const miss[] = { "^rog", "0x18", "^Waiter", "prog!Waiter" };
 	struct ks_filter_counts left = { 0 };
 	struct ks_capture c;
 	struct ks_filter f;
