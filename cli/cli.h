@@ -61,8 +61,10 @@ enum cli_half {
 struct opts {
 	enum cli_action action;
 	enum cli_target target;
-	uint64_t *ids;		/* PIDs or TIDs, as given */
+	uint64_t *ids;		/* PIDs or TIDs, as given, each once (the first time) */
 	size_t nids;
+	uint64_t *pids;		/* -p's, before the arguments join them */
+	size_t npids;
 	bool quiet;		/* --verify: mismatches and summary only */
 	bool no_snapshot;	/* -S: thread by thread */
 	uint32_t max_frames;	/* 0: the action's default */

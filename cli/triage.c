@@ -50,15 +50,17 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	tally->failed += counts->failed;
 	for (i = 0; i < counts->ngone; i++) {
 		const struct triage_gone *gp = &counts->gone[i];
-		struct ks_error *why = target_gone(gp->pid, false, gp->zombie, gp->zombie);
+		struct ks_error *why = target_gone(gp->pid, gp->thread, gp->zombie || gp->thread,
+						   gp->zombie);
 
 		tally_missing(tally, why);
 		ks_error_destroy(why);
 	}
 	for (i = 0; i < counts->ndenied; i++) {
-		struct ks_error *why = ks_error_format(EPERM, "process %" PRIu64
+		struct ks_error *why = ks_error_format(EPERM, "%s %" PRIu64
 						       ": permission denied (%s)",
-						       counts->denied[i], KS_DENIED_WHY);
+						       counts->denied[i].thread ? "thread" : "process",
+						       counts->denied[i].pid, KS_DENIED_WHY);
 
 		tally_denied(tally, why);
 		ks_error_destroy(why);
@@ -114,6 +116,7 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	struct triage_target tg = {
 		.pipe = &pipe,
 		.all = o->target == CLI_ALL,
+		.threads = o->target == CLI_TIDS,
 		.pids = o->ids,
 		.npids = o->nids,
 		.user_only = po.user_only,

@@ -70,7 +70,8 @@ struct triage_target {
 	/* the capture pipeline, set up for the run (lib/pipeline.h: path, user half, retakes) */
 	struct ks_pipe *pipe;
 	bool all;			/* every thread on the system */
-	const uint64_t *pids;		/* else these processes */
+	bool threads;			/* -t: ids are threads (else processes) */
+	const uint64_t *pids;		/* else these processes (threads) */
 	size_t npids;
 	bool user_only;			/* --user: no kernel frames, user threads only */
 	bool user_flags;		/* a user half cut short marks the thread partial */
@@ -80,10 +81,11 @@ struct triage_target {
 	struct cli_procs *procs;	/* each thread's process, named (procs.c) */
 };
 
-/* A named process with no thread to show: gone, or a zombie. */
+/* A named process (or -t thread) with no thread to show: gone, or a zombie. */
 struct triage_gone {
 	uint64_t pid;
 	uint32_t zombie;	/* threads the driver found but left out (0: no such process) */
+	bool thread;		/* -t: pid is a thread id */
 };
 
 /* What a capture could not show. */
@@ -95,8 +97,8 @@ struct triage_counts {
 	bool per_process_said;	/* --all past one SNAPSHOT's bound: said once */
 	/* --all past the bound: processes the caller may not trace (sampling: summed) */
 	uint64_t denied_listed;
-	/* named processes the caller may not trace (each once), malloc'd */
-	uint64_t *denied;
+	/* named processes (-t: threads) the caller may not trace (each once), malloc'd */
+	struct triage_gone *denied;
 	size_t ndenied, denied_cap;
 	/* threads the driver left out as not the caller's (sampling: summed over rounds) */
 	uint64_t denied_threads;

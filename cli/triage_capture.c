@@ -233,33 +233,34 @@ static struct ks_error *cap_process(void *ctx, const struct ks_pipe_proc *pp)
 	return ks_capture_reserve(k->c, pp->left) ? NULL : &ks_error_nomem;
 }
 
-/* A named process with nothing to show (zombie: threads found but left out), once. */
-static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, uint32_t zombie)
+/* A named process or thread with nothing to show (zombie: threads found but left out), once. */
+static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, uint32_t zombie,
+				    bool thread)
 {
 	size_t i;
 
 	for (i = 0; i < counts->ngone; i++)
-		if (counts->gone[i].pid == pid)
+		if (counts->gone[i].pid == pid && counts->gone[i].thread == thread)
 			return NULL;
 	if (!ks_vec_grow(&counts->gone, &counts->gone_cap, counts->ngone + 1,
 			 sizeof(*counts->gone), 8))
 		return &ks_error_nomem;
-	counts->gone[counts->ngone++] = (struct triage_gone){ pid, zombie };
+	counts->gone[counts->ngone++] = (struct triage_gone){ pid, zombie, thread };
 	return NULL;
 }
 
-/* A named process not the caller's (each once: sampling meets it every round). */
-static struct ks_error *counts_denied(struct triage_counts *counts, uint64_t pid)
+/* A named process or thread not the caller's (each once: sampling meets it every round). */
+static struct ks_error *counts_denied(struct triage_counts *counts, uint64_t pid, bool thread)
 {
 	size_t i;
 
 	for (i = 0; i < counts->ndenied; i++)
-		if (counts->denied[i] == pid)
+		if (counts->denied[i].pid == pid && counts->denied[i].thread == thread)
 			return NULL;
 	if (!ks_vec_grow(&counts->denied, &counts->denied_cap, counts->ndenied + 1,
 			 sizeof(*counts->denied), 8))
 		return &ks_error_nomem;
-	counts->denied[counts->ndenied++] = pid;
+	counts->denied[counts->ndenied++] = (struct triage_gone){ .pid = pid, .thread = thread };
 	return NULL;
 }
 
@@ -297,17 +298,22 @@ static struct ks_error *cap_target(void *ctx, const struct ks_pipe_target *tg)
 		break;
 	case KS_PIPE_PROCESS:
 		if (tg->err && tg->err->code == EPERM)
-			return counts_denied(counts, tg->id);
+			return counts_denied(counts, tg->id, false);
 		if (tg->err)
-			return counts_gone(counts, tg->id, 0);
+			return counts_gone(counts, tg->id, 0, false);
 		/* found, with every thread gone: a zombie, said as the listing says it */
 		if (!tg->found && tg->skipped) {
 			counts->denied_threads += tg->denied;
-			return counts_gone(counts, tg->id, tg->skipped);
+			return counts_gone(counts, tg->id, tg->skipped, false);
 		}
 		break;
-	case KS_PIPE_THREAD:	/* the reports take processes */
-		break;
+	case KS_PIPE_THREAD:
+		/* -t: a thread not the caller's, or gone (its process a zombie), as the listing says */
+		if (tg->refused)
+			return counts_denied(counts, tg->id, true);
+		if (tg->err || !tg->found)
+			return counts_gone(counts, tg->id, tg->err ? 0 : tg->skipped, true);
+		return NULL;
 	}
 	counts->denied_threads += tg->denied;
 	return NULL;
@@ -321,7 +327,7 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_captur
 		.thread = cap_thread, .process = cap_process, .target = cap_target, .ctx = &k,
 	};
 	struct ks_pipe_targets targets = {
-		.all = tg->all, .ids = tg->pids, .nids = tg->npids,
+		.all = tg->all, .threads = tg->threads, .ids = tg->pids, .nids = tg->npids,
 	};
 	struct ks_error *err;
 

@@ -139,9 +139,15 @@ bool triage_opts_check(const struct triage_opts *t, bool all, int npids)
 		fprintf(stderr, "kstack: --interval and --duration time --sample: use them with --sample\n");
 		return false;
 	}
+	if (t->sample && t->interval_ns > t->duration_ns) {
+		fprintf(stderr, "kstack: --interval (%.3f s) is longer than --duration (%.3f s): "
+			"one snapshot would be all\n", (double)t->interval_ns / 1e9,
+			(double)t->duration_ns / 1e9);
+		return false;
+	}
 	if (!all && npids <= 0) {
 		fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take "
-			"PID... or --all\n");
+			"PID..., -t TID... or --all\n");
 		return false;
 	}
 	if (t->format == KS_FORMAT_PPROF && !t->output && isatty(STDOUT_FILENO)) {

@@ -87,23 +87,19 @@ static void ks_text_states(FILE *out, const struct ks_group *gr)
 }
 
 /* Names listed in a group header before "...", unless --verbose */
-#define KS_TEXT_NAMES_MAX	6
+#define KS_TEXT_NAMES_MAX	3
 /* Process ids listed after a process name before "...", unless --verbose */
 #define KS_TEXT_PIDS_MAX	3
 /* tid ranges listed whole up to this many, else their span and count, unless --verbose */
 #define KS_TEXT_RANGES_MAX	4
 
-/* "svc x 400 (pids 94, 301)", "kworker/<star> x 12 (kernel threads)" */
+/* "svc x 400 (pids 94, 301)", "sleep x 40 (40 processes: pids 100, 103, 106, ...)" */
 static void ks_text_proc(const struct ks_report *r, FILE *out, const struct ks_proc_count *p)
 {
 	size_t i, n = p->npids;
 
 	ks_escape_write(out, p->name, strlen(p->name));
 	fprintf(out, " x %" PRIu64 " (", p->threads);
-	if (p->kthread) {
-		fputs(p->threads == 1 ? "kernel thread)" : "kernel threads)", out);
-		return;
-	}
 	if (n > KS_TEXT_PIDS_MAX && !r->verbose) {
 		fprintf(out, "%zu processes: pids", n);
 		n = KS_TEXT_PIDS_MAX;
@@ -115,7 +111,38 @@ static void ks_text_proc(const struct ks_report *r, FILE *out, const struct ks_p
 	fputs(n < p->npids ? ", ...)" : ")", out);
 }
 
-/* Do the thread names say no more than the process names (one-thread processes)? */
+/*
+ * The processes of a group: its user processes by name, with their ids,
+ * most threads first; then its kernel threads, counted (each is a process
+ * of its own, named by the thread names that follow).
+ */
+static void ks_text_procs(const struct ks_report *r, FILE *out, const struct ks_proc_counts *pc)
+{
+	uint64_t kthreads = 0;
+	size_t i, users = 0, shown = 0;
+
+	for (i = 0; i < pc->n; i++) {
+		if (pc->v[i].kthread) {
+			kthreads += pc->v[i].threads;
+			continue;
+		}
+		if (users++ >= KS_TEXT_NAMES_MAX && !r->verbose)
+			continue;
+		if (shown++)
+			fputs(", ", out);
+		ks_text_proc(r, out, &pc->v[i]);
+	}
+	if (shown < users)
+		fprintf(out, ", ... (%zu names)", users);
+	if (kthreads)
+		fprintf(out, "%s%" PRIu64 " kernel %s", users ? ", " : "", kthreads,
+			kthreads == 1 ? "thread" : "threads");
+}
+
+/*
+ * Do the thread names say no more than the process names (processes of
+ * one thread, named alike)?
+ */
 static bool ks_text_comms_same(const struct ks_proc_counts *pc, const struct ks_comm_fold *c,
 			       size_t nc)
 {
@@ -124,7 +151,8 @@ static bool ks_text_comms_same(const struct ks_proc_counts *pc, const struct ks_
 	if (pc->n != nc)
 		return false;
 	for (i = 0; i < nc; i++)
-		if (strcmp(pc->v[i].name, c[i].comm) || pc->v[i].threads != c[i].threads)
+		if (pc->v[i].kthread || strcmp(pc->v[i].name, c[i].comm) ||
+		    pc->v[i].threads != c[i].threads)
 			return false;
 	return true;
 }
@@ -149,7 +177,8 @@ static void ks_text_tids(const struct ks_report *r, FILE *out, const struct ks_g
  * A group's header: its threads (sampling: samples, their share and the
  * thread-seconds they stand for), states, then its processes by name with
  * their ids, the thread names where they say more, and the thread ids:
- *   == 400 threads (S x 400): svc x 400 (pids 94, 301); worker x 400; tids 99..698 in 4 ranges
+ *   == 400 threads (S x 400): svc x 400 (pids 94, 301); worker x 400; tids 99..698 in 9 ranges
+ *   == 14 threads (I x 14): 14 kernel threads; kworker/<star> x 12, kblockd x 1, ...
  */
 static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 				      const struct ks_group *gr)
@@ -176,13 +205,7 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 		fprintf(out, "== %zu %s (", gr->nm, gr->nm == 1 ? "thread" : "threads");
 	ks_text_states(out, gr);
 	fputs("): ", out);
-	for (i = 0; i < pc.n && (i < KS_TEXT_NAMES_MAX || r->verbose); i++) {
-		if (i)
-			fputs(", ", out);
-		ks_text_proc(r, out, &pc.v[i]);
-	}
-	if (i < pc.n)
-		fprintf(out, ", ... (%zu names)", pc.n);
+	ks_text_procs(r, out, &pc);
 	if (!ks_text_comms_same(&pc, comms, nc)) {
 		fputs("; ", out);
 		for (i = 0; i < nc && (i < KS_TEXT_NAMES_MAX || r->verbose); i++) {

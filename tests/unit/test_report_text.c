@@ -29,7 +29,7 @@ void test_text_grouped(void **state)
 				     "tids 2000-2002\n"
 				     "[running on a CPU: no saved kernel stack]\n"));
 	/* one entry for a kind of kernel thread, not one a name */
-	assert_non_null(strstr(text, "== 25 threads (I x 25): kworker/* x 25 (kernel threads); tids 10-34\n"));
+	assert_non_null(strstr(text, "== 25 threads (I x 25): 25 kernel threads; kworker/* x 25; tids 10-34\n"));
 	assert_null(strstr(text, "kworker/0:1"));
 	assert_non_null(strstr(text, "== 2 threads (S x 2): deep x 2 (pids 3000, 3001); tids 3000-3001\n"));
 	assert_non_null(strstr(text, "... truncated at 2 frames (raise with -n)\n"));

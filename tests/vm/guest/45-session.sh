@@ -116,4 +116,84 @@ why="$nh headers, $np process lines; last line: $last"
 ok "2: the listing ends in its count: $last" \
 	[ "$(echo "$last" | grep -c "^-- $nh threads in $np processes shown; [0-9]* partial")" = 1 ]
 
+# --- 8. command-line conventions
+kstack --kernel -p $p1 >/tmp/s-p.out 2>&1
+rcp=$?
+kstack --kernel $p1 >/tmp/s-pid.out 2>&1
+hp=$(grep -c '^[0-9][0-9]* .* \(\[ctxsw \|R \[running\)' /tmp/s-p.out)
+why="exit $rcp, $hp threads: $(head -c 200 /tmp/s-p.out)"
+ok "8: -p PID is the PID form ($hp threads)" [ "$rcp" -le 1 -a "$hp" = 258 -a \
+	"$(head -n 1 /tmp/s-p.out)" = "$(head -n 1 /tmp/s-pid.out)" ]
+kstack --kernel -p $p1,$p2 >/tmp/s-p2.out 2>&1
+why="$(grep '^PID ' /tmp/s-p2.out | tr '\n' '|')"
+ok "8: -p PID,PID: both processes" [ "$(grep -c '^PID [0-9]* svc: ' /tmp/s-p2.out)" = 2 ]
+bad=""
+for args in "--format xml $p1" "abc" "-x $p1" "--bogus $p1" "-n" "--all=3" "--format" \
+	"--sample --interval 2s --duration 1s $p1" "-p $p1 -t 5" "--kernel --strict $p1" \
+	"--user-stack-bytes 4096 -S $p1" "--no-demangle --verify $p1"; do
+	kstack $args >/dev/null 2>/tmp/s-u.err
+	rc=$?
+	first=$(head -n 1 /tmp/s-u.err)
+	last=$(tail -n 1 /tmp/s-u.err)
+	if [ "$rc" != 64 ] || [ "$(wc -l </tmp/s-u.err)" != 2 ] ||
+		[ "${first#kstack: }" = "$first" ] ||
+		[ "$last" != "Try 'kstack --help' for more information." ]; then
+		bad="$bad [kstack $args: exit $rc: $(tr '\n' '|' </tmp/s-u.err)]"
+	fi
+done
+why="$bad"
+ok "8: every usage error: exit 64, 'kstack: why', then Try 'kstack --help'" [ -z "$bad" ]
+kstack --kernel $p1 $p1 >/tmp/s-dup.out 2>&1
+why="$(grep -c '^PID ' /tmp/s-dup.out) process lines, $(grep -c ' \[ctxsw ' /tmp/s-dup.out) threads"
+ok "8: kstack PID PID shows the process once" [ "$(grep -c '^PID ' /tmp/s-dup.out)" = 1 -a \
+	"$(tail -n 1 /tmp/s-dup.out | grep -c '^-- 258 threads in 1 process shown; ')" = 1 ]
+t1=$(tids /tmp/svc1.txt db-owner)
+kstack --kernel -t "$t1" >/tmp/s-one.out 2>&1
+kstack --kernel -t "$t1" --group >/tmp/s-oneg.out 2>&1
+why="$(tail -n 1 /tmp/s-one.out) / $(grep -e '^== ' -e '^-- ' /tmp/s-oneg.out | tr '\n' '|')"
+ok "8: one thread is 1 thread" [ "$(tail -n 1 /tmp/s-one.out)" = "-- 1 thread in 1 process shown; 0 partial" -a \
+	"$(grep -c "^== 1 thread (S x 1): svc x 1 (pid $p1); db-owner x 1; tids $t1$" /tmp/s-oneg.out)" = 1 -a \
+	"$(grep -c '^-- 1 thread walked, 1 shown in 1 group$' /tmp/s-oneg.out)" = 1 ]
+kstack --all --group --comm '^worker$' >/tmp/s-lo.out 2>/dev/null
+why="$(tail -n 1 /tmp/s-lo.out)"
+ok "8: the closing line names the filters given, and only those" \
+	[ "$(tail -n 1 /tmp/s-lo.out | grep -c '; left out: [0-9]* by --comm$')" = 1 ]
+kstack --all --group >/tmp/s-hdr.out 2>/dev/null
+long=$(awk '/^== / && length($0) > 200' /tmp/s-hdr.out | head -n 2)
+why="$long"
+ok "8: group headers: no header over 200 characters" [ -z "$long" ]
+why="$(grep '^== .*kworker' /tmp/s-hdr.out | cut -c1-200 | tr '\n' '|')"
+ok "8: group headers: kernel threads counted, named by their kind (N kernel threads; kworker/* x N)" \
+	[ "$(grep -c '^== .*: [0-9]* kernel threads\{0,1\}; .*kworker/\* x [0-9]*' /tmp/s-hdr.out)" -ge 1 -a \
+	"$(grep '^== ' /tmp/s-hdr.out | grep -c 'kworker/[0-9u]')" = 0 ]
+
+# --- 6. -t TID... takes every output option the PID form takes
+w1=$(tids /tmp/svc1.txt worker | head -n 1)
+w2=$(tids /tmp/svc2.txt worker | head -n 1)
+kstack -t "$w1" --format json >/tmp/s-tj.json 2>/tmp/s-tj.err
+rc=$?
+why="exit $rc: $(head -c 200 /tmp/s-tj.err) $(head -c 200 /tmp/s-tj.json)"
+ok "6: -t TID --format json (exit $rc)" [ "$rc" = 0 -a "$(grep -c "\"tid\": $w1," /tmp/s-tj.json)" = 1 ]
+[ "$rc" = 0 ] && emit_check json session-t.json /tmp/s-tj.json threads_shown=1
+rm -f /tmp/s-to.txt
+kstack -o /tmp/s-to.txt -t "$w1" "$w2" 2>/tmp/s-to.err
+rc=$?
+why="exit $rc: $(head -c 200 /tmp/s-to.err)"
+ok "6: -o FILE -t TID TID: both threads in the file" [ "$rc" = 0 -a \
+	"$(grep -c "^\($w1\|$w2\) worker S \[ctxsw " /tmp/s-to.txt)" = 2 -a \
+	"$(grep -c '^PID [0-9]* svc: ' /tmp/s-to.txt)" = 2 ]
+kstack -t "$w1" "$w2" --group >/tmp/s-tg.out 2>&1
+rc=$?
+why="exit $rc: $(grep '^== ' /tmp/s-tg.out)"
+ok "6: -t TID TID --group: one group of the two workers, of two processes" [ "$rc" = 0 -a \
+	"$(grep -c "^== 2 threads (S x 2): svc x 2 (pids $lo, $hi); worker x 2; tids " /tmp/s-tg.out)" = 1 ]
+kstack -t "$w1" --sample --interval 50ms --duration 300ms --format folded >/tmp/s-ts.out 2>&1
+rc=$?
+why="exit $rc: $(head -c 300 /tmp/s-ts.out)"
+ok "6: -t TID --sample --format folded" [ "$rc" = 0 -a "$(grep -c '^worker;.*futex_wait.* [0-9]*$' /tmp/s-ts.out)" = 1 ]
+kstack -t 4000000 --group >/dev/null 2>/tmp/s-tx.err
+rc=$?
+why="exit $rc: $(head -c 200 /tmp/s-tx.err)"
+ok "6: -t of no thread --group: exit 2, said" [ "$rc" = 2 -a "$(grep -c '^kstack: thread 4000000: no such thread$' /tmp/s-tx.err)" = 1 ]
+
 kill $p1 $p2
