@@ -196,4 +196,37 @@ rc=$?
 why="exit $rc: $(head -c 200 /tmp/s-tx.err)"
 ok "6: -t of no thread --group: exit 2, said" [ "$rc" = 2 -a "$(grep -c '^kstack: thread 4000000: no such thread$' /tmp/s-tx.err)" = 1 ]
 
+# --- 7. filters match what is printed
+shown() { sed -n 's/^-- [0-9]* threads\{0,1\} walked, \([0-9]*\) shown.*/\1/p' "$1"; }
+kstack --all --group --match 'svc!db_query' >/tmp/s-f1.out 2>/dev/null
+why="$(grep -e '^== ' -e '^-- ' /tmp/s-f1.out | tr '\n' '|')"
+ok "7: --match 'svc!db_query' (module!function as printed): the 80 db-pool threads" \
+	[ "$(shown /tmp/s-f1.out)" = 80 -a \
+	"$(grep -c "^== 80 threads (S x 80): svc x 80 (pids $lo, $hi); db-pool x 80; " /tmp/s-f1.out)" = 1 ]
+kstack --all --group --match '^db_query$' >/tmp/s-f2.out 2>/dev/null
+why="$(tail -n 1 /tmp/s-f2.out)"
+ok "7: --match '^db_query\$' (the function alone): the same 80" [ "$(shown /tmp/s-f2.out)" = 80 ]
+kstack --all --group --match svc >/tmp/s-f3.out 2>/dev/null
+why="$(tail -n 1 /tmp/s-f3.out)"
+# (a busy thread caught on a CPU has no frames to match)
+n=$(shown /tmp/s-f3.out)
+ok "7: --match svc (the module): every thread with a frame in svc (516 and the 10 vfork children, $n)" \
+	[ "${n:-0}" -ge 524 -a "${n:-0}" -le 526 ]
+kstack --all --group --process '^svc$' >/tmp/s-f4.out 2>/dev/null
+why="$(tail -n 1 /tmp/s-f4.out)"
+ok "7: --process '^svc\$': the 516 threads of the two processes named svc" \
+	[ "$(shown /tmp/s-f4.out)" = 516 -a "$(tail -n 1 /tmp/s-f4.out | grep -c ' by --process$')" = 1 ]
+kstack --all --group --process 'svc1\.txt' >/tmp/s-f5.out 2>/dev/null
+why="$(tail -n 1 /tmp/s-f5.out)"
+ok "7: --process REGEX matches the command line too (pgrep -f): one copy, its vfork children" \
+	[ "$(shown /tmp/s-f5.out)" = 263 ]
+kstack --all --group --comm '^svc$' >/tmp/s-f6.out 2>/dev/null
+why="$(tail -n 1 /tmp/s-f6.out)"
+ok "7: --comm stays the thread's own name: the 2 main threads" [ "$(shown /tmp/s-f6.out)" = 2 ]
+kstack $p1 --match 'svc!db_query' >/tmp/s-f7.out 2>/dev/null
+why="$(grep -c ' \[ctxsw ' /tmp/s-f7.out) threads; $(tail -n 1 /tmp/s-f7.out)"
+ok "7: kstack PID --match: the listing of the 40 matching threads, under its process line" \
+	[ "$(grep -c '^[0-9]* db-pool S \[ctxsw ' /tmp/s-f7.out)" = 40 -a \
+	"$(grep -c ' \[ctxsw ' /tmp/s-f7.out)" = 40 -a "$(head -n 1 /tmp/s-f7.out)" = "PID $p1 svc: /tmp/sb/svc -o /tmp/svc1.txt" ]
+
 kill $p1 $p2

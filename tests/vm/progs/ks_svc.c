@@ -62,7 +62,7 @@ static void *worker(void *a)
 }
 
 /* the query waits for the connection's lock, which its owner never gives up */
-__attribute__((noinline)) static int db_query(int n)
+__attribute__((noinline, noclone)) static int db_query(int n)
 {
 	pthread_mutex_lock(&db_lock);
 	sink += n;
