@@ -101,7 +101,7 @@ struct cli_problem {
 	bool partial;			/* it cut a shown thread short (else: one not shown) */
 	size_t count;
 	uint64_t ex[CLI_PROBLEM_EXAMPLES];	/* the first thread ids */
-	size_t ntids;			/* distinct thread ids (in a row) */
+	size_t ntids;			/* distinct thread ids (exact up to the examples) */
 	uint64_t last;
 };
 

@@ -394,10 +394,11 @@ static const struct cli_option cli_options[] = {
 	{ "output", 'o', "FILE", NULL, "write the report to FILE", CLI_GROUP_TRIAGE, opt_output },
 	{ "sample", KS_OPT_SAMPLE, NULL, NULL,
 	  "a snapshot every --interval for --duration, per\n"
-	  "distinct stack: samples and estimated wall time (an\n"
-	  "off-CPU profile); Ctrl-C ends early, still writes;\n"
-	  "the kernel half unless --user (a user half costs a\n"
-	  "stack copy and an unwind per thread every round)",
+	  "distinct stack: samples (a thread a round), threads,\n"
+	  "and the thread-seconds they stand for (an off-CPU\n"
+	  "profile); Ctrl-C ends early, still writes; both\n"
+	  "halves, as the listing (--kernel: the kernel half\n"
+	  "alone, rounds several times cheaper)",
 	  CLI_GROUP_TRIAGE, opt_sample },
 	{ "interval", KS_OPT_INTERVAL, "DUR", NULL,
 	  "between snapshots (default 10ms; ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },

@@ -35,6 +35,7 @@ void cli_problem(struct cli_problems *p, uint64_t tid, bool partial, const char 
 	struct cli_problem *pr;
 	char *detail = NULL;
 	va_list ap;
+	size_t i;
 	int n;
 
 	va_start(ap, fmt);
@@ -65,10 +66,16 @@ void cli_problem(struct cli_problems *p, uint64_t tid, bool partial, const char 
 		free(detail);
 	}
 	pr->count++;
-	/* the halves of one thread come together: a tid once in a row */
+	/*
+	 * each tid once among the examples (both halves of a thread, a thread
+	 * in every sampling round); past them, a tid once in a row
+	 */
 	if (pr->ntids && pr->last == tid)
 		return;
 	pr->last = tid;
+	for (i = 0; i < pr->ntids && i < CLI_PROBLEM_EXAMPLES; i++)
+		if (pr->ex[i] == tid)
+			return;
 	if (pr->ntids < CLI_PROBLEM_EXAMPLES)
 		pr->ex[pr->ntids] = tid;
 	pr->ntids++;

@@ -89,8 +89,6 @@ static const char *triage_no_user_why(const struct opts *o, bool user)
 		return "user half not taken: --kernel";
 	if (o->triage.group == KS_GROUP_KERNEL)
 		return "user halves not grouped on: --group=kernel";
-	if (o->triage.sample && !user && o->half != CLI_USER)
-		return "user half not taken: --sample takes the kernel half unless --user";
 	return user ? NULL : "user half not taken";
 }
 
@@ -180,6 +178,7 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		ks_grouping_finish(&g, t->min_count);
 		r.g = &g;
 		r.not_permitted = counts.denied_threads;
+		r.samples_user_ran = counts.user_ran;
 		r.not_permitted_processes = counts.ndenied + counts.denied_listed;
 		err = ks_report_write(&r, t->format, out);
 	}

@@ -162,6 +162,16 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 			cap_problem(k, t->tid, "cut short: %s",
 				    !w ? (pt->hp && pt->hp->err ? pt->hp->err->message :
 					  "no user half") : w->why);
+	} else if ((pt->ut->flags & KS_UT_RAN) && tg->sampled && !tg->user_only) {
+		/*
+		 * a sample of a thread that ran while its user half was copied,
+		 * twice: its kernel half is of one moment, kept; its user half
+		 * is not, left out and said (an off-CPU profile meets running
+		 * threads all the time: no reason to call the profile partial)
+		 */
+		t->ustack = NULL;
+		t->flags |= KS_CAP_USER_RAN;
+		k->counts->user_ran++;
 	} else if (pt->ut->flags & KS_UT_RAN) {
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = "ran while its user half was taken";

@@ -102,6 +102,11 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
  */
 #define KS_CAP_NO_CFI	16u
 #define KS_CAP_KTHREAD	32u	/* a kernel thread (not part of a group's key) */
+/*
+ * a sample (kstack --sample) whose user half was copied while the thread
+ * ran, twice: kept with its kernel half alone, said so
+ */
+#define KS_CAP_USER_RAN	64u
 
 struct ks_cap_thread {
 	uint64_t tid, tgid;

@@ -35,7 +35,7 @@ struct ks_group_key {
 };
 
 #define KS_GROUP_KEY_FLAGS (KS_CAP_RUNNING | KS_CAP_PARTIAL | KS_CAP_TRUNCATED | KS_CAP_USER | \
-			    KS_CAP_NO_CFI)
+			    KS_CAP_NO_CFI | KS_CAP_USER_RAN)
 
 static uint64_t ks_group_key_hash(const struct ks_group_key *k)
 {
@@ -162,7 +162,7 @@ static void ks_group_key_of(const struct ks_grouping *g, const struct ks_cap_thr
 	k->flags = t->flags & KS_GROUP_KEY_FLAGS;
 	/* grouped on the kernel half: where user mode was left differs per thread */
 	if (g->by == KS_GROUP_KERNEL)
-		k->flags &= ~(KS_CAP_USER | KS_CAP_NO_CFI);
+		k->flags &= ~(KS_CAP_USER | KS_CAP_NO_CFI | KS_CAP_USER_RAN);
 	k->tid = g->by == KS_GROUP_NONE ? t->tid : 0;
 }
 

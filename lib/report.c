@@ -302,3 +302,35 @@ void ks_report_procs_fini(struct ks_proc_counts *pc)
 	free(pc->store);
 	memset(pc, 0, sizeof(*pc));
 }
+
+static bool ks_tid_eq(const void *val, const void *key)
+{
+	return (uintptr_t)val == (uintptr_t)*(const uint64_t *)key;
+}
+
+uint64_t ks_report_threads_shown(const struct ks_report *r)
+{
+	const struct ks_grouping *g = r->g;
+	struct ks_hashtab seen = { 0 };
+	uint64_t n = 0;
+	size_t i, j;
+
+	if (!r->sampled)
+		return g->samples - g->min_count_samples;
+	for (i = 0; i < g->n; i++) {
+		for (j = 0; j < g->v[i].nm; j++) {
+			uint64_t tid = g->v[i].m[j].tid, h = ks_hash_u64(tid);
+
+			/* a tid is never 0: the value itself is the key */
+			if (ks_hashtab_get(&seen, h, ks_tid_eq, &tid))
+				continue;
+			if (!ks_hashtab_add(&seen, h, (void *)(uintptr_t)tid)) {
+				ks_hashtab_fini(&seen);
+				return UINT64_MAX;
+			}
+			n++;
+		}
+	}
+	ks_hashtab_fini(&seen);
+	return n;
+}

@@ -39,7 +39,9 @@ struct ks_report {
 	uint64_t interval_ns;		/* asked for between rounds */
 	uint64_t duration_ns;		/* first round's start to last round's end */
 	uint64_t start_ns;		/* wall clock (CLOCK_REALTIME) at the start */
-	uint64_t walked;		/* threads captured (sampling: summed over rounds) */
+	uint64_t walked;		/* threads captured (sampling: distinct threads seen) */
+	uint64_t samples_walked;	/* sampling: thread samples captured, over every round */
+	uint64_t samples_user_ran;	/* sampling: of them, kept without their user half (it ran) */
 	struct ks_filter_counts left;	/* left out by the filters */
 	/*
 	 * left out as not the caller's to see (the driver refused them):
@@ -130,5 +132,12 @@ void ks_report_procs_fini(struct ks_proc_counts *pc);
 
 /* Total left out by the filters. */
 uint64_t ks_report_left_out(const struct ks_report *r);
+
+/*
+ * Threads shown: one capture, its groups' threads; sampling, the distinct
+ * threads of every group kept (a thread seen in two stacks is one).
+ * UINT64_MAX without memory.
+ */
+uint64_t ks_report_threads_shown(const struct ks_report *r);
 
 #endif

@@ -232,9 +232,13 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 	ks_text_stack(out, gr->ustack);
 	ks_text_end(out, gr, NULL);
 	/* the kernel half reached user mode; its user half is not part of the group: why */
-	if ((gr->flags & KS_CAP_USER) && !gr->ustack)
-		fprintf(out, "user mode%s%s%s\n", r->no_user_why ? " (" : "",
-			r->no_user_why ? r->no_user_why : "", r->no_user_why ? ")" : "");
+	if ((gr->flags & KS_CAP_USER) && !gr->ustack) {
+		const char *why = gr->flags & KS_CAP_USER_RAN ?
+				  "user half not taken: the thread ran while it was copied" :
+				  r->no_user_why;
+
+		fprintf(out, "user mode%s%s%s\n", why ? " (" : "", why ? why : "", why ? ")" : "");
+	}
 	fputc('\n', out);
 	return NULL;
 }
@@ -244,17 +248,26 @@ static void ks_text_summary(const struct ks_report *r, FILE *out)
 	const struct ks_grouping *g = r->g;
 	uint64_t shown = g->samples - g->min_count_samples;
 
-	if (r->sampled)
-		fprintf(out, "-- %" PRIu64 " rounds in %.3f s (every %.1f ms asked, %.1f ms achieved)%s; "
-			"%" PRIu64 " thread samples walked, %" PRIu64 " shown",
-			g->rounds, (double)r->duration_ns / 1e9, (double)r->interval_ns / 1e6,
+	if (r->sampled) {
+		uint64_t threads = ks_report_threads_shown(r);
+
+		fprintf(out, "-- %" PRIu64 " %s in %.3f s (every %.1f ms asked, %.1f ms achieved)%s; "
+			"%" PRIu64 " samples of %" PRIu64 " %s walked, %" PRIu64 " samples of %" PRIu64
+			" %s shown",
+			g->rounds, g->rounds == 1 ? "round" : "rounds", (double)r->duration_ns / 1e9,
+			(double)r->interval_ns / 1e6,
 			g->rounds ? (double)r->duration_ns / 1e6 / (double)g->rounds : 0.0,
-			r->interrupted ? ", interrupted" : "", r->walked, shown);
-	else
+			r->interrupted ? ", interrupted" : "", r->samples_walked, r->walked,
+			r->walked == 1 ? "thread" : "threads", shown, threads,
+			threads == 1 ? "thread" : "threads");
+	} else
 		fprintf(out, "-- %" PRIu64 " %s walked, %" PRIu64 " shown", r->walked,
 			r->walked == 1 ? "thread" : "threads", shown);
 	if (g->by != KS_GROUP_NONE)
 		fprintf(out, " in %zu %s", g->n, g->n == 1 ? "group" : "groups");
+	if (r->samples_user_ran)
+		fprintf(out, "; %" PRIu64 " %s without the user half (the thread ran while it was copied)",
+			r->samples_user_ran, r->samples_user_ran == 1 ? "sample" : "samples");
 	if (ks_report_left_out(r) || g->min_count_groups) {
 		/* the filters given, each with what it left out (0 too: it was asked) */
 		const char *sep = "; left out: ";

@@ -22,6 +22,7 @@ int main(void)
 		cmocka_unit_test(test_group_kernel_half),
 		cmocka_unit_test(test_min_count),
 		cmocka_unit_test(test_group_rounds),
+		cmocka_unit_test(test_text_sampled_counts),
 		cmocka_unit_test(test_group_rounds_shifting),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_pool),

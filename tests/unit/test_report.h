@@ -56,6 +56,7 @@ void test_group_none_keeps_order(void **state);
 void test_group_kernel_half(void **state);
 void test_min_count(void **state);
 void test_group_rounds(void **state);
+void test_text_sampled_counts(void **state);
 void test_group_rounds_shifting(void **state);
 void test_filters(void **state);
 void test_match_demangled(void **state);

@@ -134,10 +134,17 @@ void write_report(struct ks_grouping *g, enum ks_format fmt, bool sampled, char 
 			       .sampled = sampled,
 			       .interval_ns = 10000000, .duration_ns = 1000000000 };
 	FILE *f;
+	size_t i;
 
 	if (left) {
 		r.left = *left;
 		r.walked += ks_report_left_out(&r);
+	}
+	if (sampled) {
+		/* samples are (thread, round) pairs; threads, each thread once */
+		r.samples_walked = r.walked;
+		for (r.walked = 0, i = 0; i < g->n; i++)
+			r.walked += g->v[i].nm;
 	}
 	snprintf(path, len, "%s/report-%s-%d.out", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
 		 ks_format_name(fmt), (int)getpid());

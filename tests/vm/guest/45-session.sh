@@ -229,4 +229,30 @@ ok "7: kstack PID --match: the listing of the 40 matching threads, under its pro
 	[ "$(grep -c '^[0-9]* db-pool S \[ctxsw ' /tmp/s-f7.out)" = 40 -a \
 	"$(grep -c ' \[ctxsw ' /tmp/s-f7.out)" = 40 -a "$(head -n 1 /tmp/s-f7.out)" = "PID $p1 svc: /tmp/sb/svc -o /tmp/svc1.txt" ]
 
+# --- 5. --sample says what each number counts; both halves by default
+kstack --sample $p1 --group --interval 20ms --duration 2s >/tmp/s-sg.out 2>/tmp/s-sg.err
+rc=$?
+why="exit $rc: $(grep -e '^== .*worker' -e '^== .*db-pool' -e '^-- ' /tmp/s-sg.out | cut -c1-220 | tr '\n' '|') $(head -c 200 /tmp/s-sg.err)"
+ok "5: --sample --group: samples, their thread-seconds, threads and samples by state, said as such" \
+	[ "$(grep -c "^== [0-9]* samples ([0-9.]*%, ~[0-9.]* thread-seconds) in 200 threads (samples by state: S x [0-9]*): svc x 200 (pid $p1); worker x 200; " /tmp/s-sg.out)" = 1 ]
+ok "5: --sample keeps the 40 mutex waiters apart from the idle workers (both halves)" \
+	[ "$(grep -c "^== [0-9]* samples ([0-9.]*%, ~[0-9.]* thread-seconds) in 40 threads (samples by state: S x [0-9]*): svc x 40 (pid $p1); db-pool x 40; " /tmp/s-sg.out)" = 1 ]
+ok "5: the closing line counts samples of threads" \
+	[ "$(tail -n 1 /tmp/s-sg.out | grep -c '; [0-9]* samples of 25[0-9] threads walked, [0-9]* samples of 25[0-9] threads shown in [0-9]* groups')" = 1 ]
+why="$(grep -B1 -A1 '^user mode' /tmp/s-sg.out | head -n 6 | tr '\n' '|')"
+ok "5: no bare 'user mode' line without frames after it" \
+	[ "$(awk '/^user mode$/ { u = 1; next } u && !/^0000[0-9a-f]* : / { bad++ } { u = 0 } END { print bad + 0 }' /tmp/s-sg.out)" = 0 ]
+kstack --sample $p1 --group --kernel --interval 20ms --duration 500ms >/tmp/s-sk.out 2>/dev/null
+why="$(grep '^user mode' /tmp/s-sk.out | sort | uniq -c | tr '\n' '|')"
+ok "5: --sample --kernel says where the user half was not taken" \
+	[ "$(grep -c '^user mode (user half not taken: --kernel)$' /tmp/s-sk.out)" -ge 1 -a \
+	"$(grep -c '^user mode$' /tmp/s-sk.out)" = 0 ]
+kstack --sample $p1 --interval 20ms --duration 1s --format json -o /tmp/s-sj.json 2>/dev/null
+tw=$(sed -n 's/.*"threads_walked": \([0-9]*\).*/\1/p' /tmp/s-sj.json)
+sw=$(sed -n 's/.*"samples_walked": \([0-9]*\).*/\1/p' /tmp/s-sj.json)
+why="threads_walked $tw, samples_walked $sw"
+ok "5: JSON: threads_walked counts threads ($tw), samples_walked samples ($sw)" \
+	[ "${tw:-0}" -ge 250 -a "${tw:-0}" -le 258 -a "${sw:-0}" -gt "${tw:-0}" ]
+emit_check json session-sample.json /tmp/s-sj.json
+
 kill $p1 $p2
