@@ -707,3 +707,8 @@ struct ks_error *ks_pipe_threads(struct ks_pipe *p, const struct ks_tid_list *l,
 	p->ops = *ops;
 	return ks_pipe_each(p, l);
 }
+
+void ks_pipe_forget_stacks(struct ks_pipe *p)
+{
+	p->nhints = 0;
+}

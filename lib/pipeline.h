@@ -236,6 +236,13 @@ struct ks_error *ks_pipe_threads(struct ks_pipe *p, const struct ks_tid_list *l,
 				 const struct ks_pipe_ops *ops);
 
 /*
+ * The caller's pool is about to be emptied (its stacks freed, a long
+ * run's memory kept flat): forget the stacks the last round left at each
+ * position, which the next round would try first.
+ */
+void ks_pipe_forget_stacks(struct ks_pipe *p);
+
+/*
  * The end: the user half's unwinder too, whose names the user frames a
  * caller interned point at (read them before).
  */
