@@ -203,9 +203,9 @@ static void ks_prom_stuck_lines(struct ks_prom_buf *b, const struct ks_prom_metr
 		for (i = 0; i < m->nstuck; i++)
 			if (m->stuck[i].state == *s && !ks_prom_top(fns, nfn, m->stuck[i].function))
 				other += m->stuck[i].threads;
-		if (other)
-			ks_prom_put(b, "kstack_stuck_threads{state=\"%c\",function=\"other\"} %llu\n", *s,
-				    (unsigned long long)other);
+		/* always there, 0 when none: a series per state, as kstack_threads has */
+		ks_prom_put(b, "kstack_stuck_threads{state=\"%c\",function=\"other\"} %llu\n", *s,
+			    (unsigned long long)other);
 	}
 }
 

@@ -16,7 +16,9 @@
  *
  * function is the first kernel frame below the scheduler; its cardinality
  * is bounded: the KS_PROM_TOP_FUNCTIONS functions with the most stuck
- * threads get a series each, the rest are summed as function="other".
+ * threads get a series each, the rest are summed as function="other",
+ * a series every state letter always has (0 when nothing else is stuck:
+ * the family is never empty, and a sum by state never meets a gap).
  */
 #ifndef KSTACK_PROM_TEXT_H
 #define KSTACK_PROM_TEXT_H
