@@ -434,8 +434,7 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f, "\nTriage (PID... or --all; the filters apply before grouping, and the\n"
 		"report counts the threads they left out):\n");
 	usage_group(f, CLI_GROUP_TRIAGE);
-	fprintf(f, "\nHang watch (kstack --watch [--stuck DUR] [--interval DUR] [--textfile DIR]\n"
-		"[PID...]):\n");
+	fprintf(f, "\nHang watch (runs until SIGINT or SIGTERM; PID... or -t TID..., none: all):\n");
 	usage_group(f, CLI_GROUP_WATCH);
 	fprintf(f, "  -h, --help             this help\n"
 "\n"
@@ -476,7 +475,8 @@ static void usage(FILE *f, const char *prog)
 "      by -n or where the kernel's own unwinder stops too, the verdict\n"
 "      reads \"verify: PASSED (N stacks cut short: partial)\")\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
-"  64  usage error\n");
+"  64  usage error\n"
+"  --watch: 0 when SIGINT or SIGTERM ends it; 2 when it cannot start or go on\n");
 }
 
 /* The letters and long options getopt wants, from the table. */
