@@ -284,12 +284,40 @@ static void watch_stuck_json(struct watch *w, const struct watch_pending *p,
 
 /* --- a stuck thread's block: its stack taken again, both halves --------------- */
 
+/* Threads of one process taken for their blocks from one SNAPSHOT, at most. */
+#define WATCH_REPORT_BATCH	256
+
 struct watch_confirm {
 	struct watch *w;
-	struct watch_pending *p;
+	struct watch_pending *batch;	/* of one process, sorted by tid */
+	size_t n;
+	uint64_t *tids;			/* the batch's, for the pipeline */
 	struct listing l;		/* show_thread()'s: the -t listing's print */
-	bool refused;
+	bool refused;			/* the process is not the caller's to trace */
+	uint32_t denied;		/* threads its SNAPSHOT left out as not the caller's */
 };
+
+static int watch_pending_cmp(const void *a, const void *b)
+{
+	const struct watch_pending *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* The stuck line alone, once, where the stack could not be taken: why. */
+static void watch_stuck_alone(struct watch *w, struct watch_pending *p, const char *why)
+{
+	p->done = true;
+	ks_watch_track_reported(&w->track, p->at);
+	if (w->json) {
+		watch_stuck_json(w, p, NULL, why);
+		return;
+	}
+	watch_stuck_line(p);
+	printf("(stack not taken: %s)\n\n", why);
+}
 
 /*
  * The thread as kstack -t takes it now: still as the round saw it (its
@@ -299,10 +327,11 @@ struct watch_confirm {
 static struct ks_error *watch_confirm_thread(void *ctx, const struct ks_pipe_thread *t)
 {
 	struct watch_confirm *c = ctx;
-	struct watch_pending *p = c->p;
+	struct watch_pending key = { .tgid = c->batch[0].tgid, .tid = t->tid }, *p;
 	const char *wf;
 
-	if (t->tid != p->tid || p->done)
+	p = bsearch(&key, c->batch, c->n, sizeof(*p), watch_pending_cmp);
+	if (!p || p->done)
 		return NULL;
 	p->done = true;
 	if (t->kind == KS_PIPE_RUNNING || t->kind == KS_PIPE_FAILED || t->ran ||
@@ -325,15 +354,46 @@ static struct ks_error *watch_confirm_target(void *ctx, const struct ks_pipe_tar
 {
 	struct watch_confirm *c = ctx;
 
-	c->refused = tg->refused;
+	c->refused = tg->err && tg->err->code == EPERM;
+	c->denied = tg->denied;
+	return NULL;
+}
+
+/* One process's batch: its SNAPSHOT, each thread's block. */
+static struct ks_error *watch_report_batch(struct watch *w, struct ks_pipe *p,
+					   struct watch_confirm *c)
+{
+	struct ks_pipe_ops ops = { .thread = watch_confirm_thread,
+				   .target = watch_confirm_target, .ctx = c };
+	struct ks_error *err;
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		c->tids[i] = c->batch[i].tid;
+	c->refused = false;
+	c->denied = 0;
+	err = ks_pipe_threads_of(p, c->batch[0].tgid, c->tids, c->n, &ops);
+	if (err == &ks_error_nomem)
+		return err;
+	if (err)
+		why = err->message;	/* past a SNAPSHOT's bound, the driver's refusal */
+	else if (c->refused || c->denied)
+		why = "permission denied (" KS_DENIED_WHY ")";
+	/* not handed on: exited meanwhile (dropped next round), or not ours to see */
+	for (i = 0; why && i < c->n; i++)
+		if (!c->batch[i].done)
+			watch_stuck_alone(w, &c->batch[i], why);
+	ks_error_destroy(err);
 	return NULL;
 }
 
 /*
- * The threads found stuck this round, each taken on its own with both
- * halves (its process's SNAPSHOT, that thread alone: the -t path) and
- * reported. The pool, names of user frames and text are this batch's
- * alone, dropped after it: nothing of it outlives the reports.
+ * The threads found stuck this round, each taken again with both halves
+ * as kstack -t takes it (its process's SNAPSHOT, its user half alone;
+ * the threads of one process from one SNAPSHOT) and reported. The pool,
+ * the user frames' names and the text are this report's alone, dropped
+ * after it: nothing of it outlives the reports.
  */
 static struct ks_error *watch_report(struct watch *w)
 {
@@ -346,18 +406,18 @@ static struct ks_error *watch_report(struct watch *w)
 		.user = w->user,
 		.user_stack_bytes = w->o->user_stack_bytes,
 	};
-	struct ks_pipe_ops ops = { .thread = watch_confirm_thread,
-				   .target = watch_confirm_target };
-	struct watch_confirm c = { .w = w };
+	uint64_t tids[WATCH_REPORT_BATCH];
+	struct watch_confirm c = { .w = w, .tids = tids };
 	struct ks_stack_text text;
 	struct ks_cap_pool pool;
 	struct ks_error *err = NULL;
 	struct tally tally = { 0 };
 	struct ks_pipe p;
-	size_t i;
+	size_t i, j;
 
 	if (!w->npending)
 		return NULL;
+	qsort(w->pending, w->npending, sizeof(*w->pending), watch_pending_cmp);
 	lo.target = CLI_TIDS;
 	ks_cap_pool_init(&pool);
 	ks_stack_text_init(&text, w->names, 0);
@@ -366,34 +426,13 @@ static struct ks_error *watch_report(struct watch *w)
 		cli_user_names(&p.user, w->o);
 	c.l = (struct listing){ .s = w->s, .names = w->names, .text = &text, .o = &lo,
 				.path = w->path, .user = w->user, .tally = &tally };
-	ops.ctx = &c;
-	for (i = 0; !err && i < w->npending; i++) {
-		struct ks_pipe_targets tg = { .threads = true, .ids = &w->pending[i].tid, .nids = 1 };
-		const char *why = NULL;
-		struct ks_error *terr;
-
-		c.p = &w->pending[i];
-		c.refused = false;
-		terr = ks_pipe_run(&p, &tg, &ops);
-		if (terr == &ks_error_nomem)
-			err = terr;
-		else if (terr)
-			why = terr->message;	/* past a SNAPSHOT's bound, the driver's refusal */
-		else if (!c.p->done && c.refused)
-			why = "permission denied";
-		/* the line alone, once, where its stack could not be taken */
-		if (why && !c.p->done) {
-			c.p->done = true;
-			ks_watch_track_reported(&w->track, c.p->at);
-			if (w->json) {
-				watch_stuck_json(w, c.p, NULL, why);
-			} else {
-				watch_stuck_line(c.p);
-				printf("(stack not taken: %s)\n\n", why);
-			}
-		}
-		if (terr != &ks_error_nomem)
-			ks_error_destroy(terr);
+	for (i = 0; !err && i < w->npending; i = j) {
+		for (j = i + 1; j < w->npending && j - i < WATCH_REPORT_BATCH &&
+			     w->pending[j].tgid == w->pending[i].tgid; j++)
+			;
+		c.batch = &w->pending[i];
+		c.n = j - i;
+		err = watch_report_batch(w, &p, &c);
 	}
 	ks_pipe_fini(&p);
 	ks_stack_text_fini(&text);

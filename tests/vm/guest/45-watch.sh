@@ -113,6 +113,43 @@ fi
 emit_check watchjson watch.json /tmp/w.json "stuck=$vf" "unstuck=$cv" "never=$sl"
 kill -9 "$wz"
 
+# --- 300 threads stuck at once in one process (triage_zoo: 100 in
+# nanosleep, 100 in read(pipe), 100 in futex wait): each reported once (their
+# blocks taken from two SNAPSHOTs of the process, not 300), counted by the
+# function /proc/PID/stack shows first
+rm -f /tmp/tz.txt
+triage_zoo three 100 /tmp/tz.txt &
+tz=$!
+wait_file /tmp/tz.txt 600 || fail "watch: triage_zoo did not start"
+rm -rf /tmp/promz && mkdir -p /tmp/promz
+kstack --watch --stuck 1s --interval 500ms --textfile /tmp/promz "$tz" >/tmp/wz3.txt 2>/tmp/wz3.err &
+kp=$!
+want=""
+for kind in sleep pipe futex; do
+	t=$(sed -n "s/^\([0-9]*\) tz-$kind\$/\1/p" /tmp/tz.txt | head -n 1)
+	f=$(head -n 1 "/proc/$tz/task/$t/stack" | sed 's/^\[<[0-9a-f]*>\] \([^+ ]*\).*/\1/')
+	want="$want $f"
+done
+n=300
+while [ "$(grep -c '^stuck: [0-9]* tz-' /tmp/wz3.txt)" -lt 300 ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+sleep 1.5	# a few rounds more: none is reported twice
+cp /tmp/promz/kstack.prom /tmp/wz3.prom
+stop "$kp"
+rc=$?
+ns=$(grep -c '^stuck: [0-9]* tz-\(sleep\|pipe\|futex\) S for [0-9]*\.[0-9]s$' /tmp/wz3.txt)
+dup=$(sed -n 's/^stuck: \([0-9]*\) .*/\1/p' /tmp/wz3.txt | sort | uniq -d | head -n 3 | tr '\n' ' ')
+counts=""
+for f in $want; do
+	counts="$counts $(sed -n "s/^kstack_stuck_threads{state=\"S\",function=\"$f\"} \([0-9]*\)\$/\1/p" /tmp/wz3.prom)"
+done
+if [ "$rc" = 0 ] && [ "$ns" = 300 ] && [ -z "$dup" ] && [ "$counts" = " 100 100 100" ]; then
+	pass "watch: 300 threads stuck at once: each reported once; kstack_stuck_threads by function:$want = 100 each"
+else
+	fail "watch: 300 stuck threads: exit $rc, $ns stuck lines, twice: ${dup:-none}, counts for$want:$counts; $(head -c 200 /tmp/wz3.err)"
+fi
+emit_check prom watch-300.prom /tmp/wz3.prom $(for f in $want; do printf 'stuck=S:%s:100 ' "$f"; done)
+kill -9 "$tz"
+
 # --- 10,000 rounds at a short interval: RSS flat. A churner makes new thread
 # ids every millisecond (each seen, then dropped when it exits); the vfork
 # parent is reported once over the whole run.
