@@ -4,6 +4,12 @@
  * numbers as numbers, addresses as "0x..." hex strings (a JSON number
  * loses 64-bit addresses in most readers). Schema:
  * doc/kstack-report.schema.json; described in README.md.
+ *
+ * The document is streamed: each thread (or group member) is built as a
+ * json_t, dumped and freed before the next, so memory holds one of them,
+ * not the whole document (a thread's frames as jansson values cost
+ * ~30 KiB: 90 MiB at 4,800 threads of both halves when built whole). The
+ * bytes are those jansson writes for the whole document (JSON_INDENT(1)).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -164,82 +170,191 @@ static json_t *ks_json_thread(const struct ks_report *r, const struct ks_group *
 	return o;
 }
 
-static json_t *ks_json_group(const struct ks_report *r, const struct ks_group *gr, bool *ok)
-{
-	json_t *o = json_object(), *states = json_object(), *comms = json_array(),
-	       *members = json_array();
-	struct ks_comm_count *cc;
-	size_t nc = ks_report_comms(gr, &cc), i;
-	char *tids = ks_report_tid_ranges(gr);
-
-	if (!o || !states || !comms || !members || !cc || !tids) {
-		json_decref(o);
-		json_decref(states);
-		json_decref(comms);
-		json_decref(members);
-		free(cc);
-		free(tids);
-		*ok = false;
-		return NULL;
-	}
-	ks_json_set(o, "threads", ks_json_u64(gr->nm), ok);
-	ks_json_samples(o, r, gr, ok);
-	for (i = 0; i < sizeof(gr->states) / sizeof(gr->states[0]); i++) {
-		char key[2] = { KS_STATE_LETTERS[i], '\0' };
-
-		if (gr->states[i])
-			ks_json_set(states, key, ks_json_u64(gr->states[i]), ok);
-	}
-	ks_json_set(o, "states", states, ok);
-	for (i = 0; i < nc; i++) {
-		json_t *c = json_object();
-
-		if (c) {
-			ks_json_set(c, "comm", ks_json_comm(cc[i].comm), ok);
-			ks_json_set(c, "threads", ks_json_u64(cc[i].threads), ok);
-		}
-		ks_json_push(comms, c, ok);
-	}
-	ks_json_set(o, "comms", comms, ok);
-	ks_json_set(o, "tid_ranges", json_string(tids), ok);
-	for (i = 0; i < gr->nm; i++) {
-		const struct ks_group_member *m = &gr->m[i];
-		char state[2] = { m->state ? m->state : '?', '\0' };
-		json_t *t = json_object();
-
-		if (t) {
-			ks_json_set(t, "tid", ks_json_u64(m->tid), ok);
-			ks_json_set(t, "tgid", ks_json_u64(m->tgid), ok);
-			ks_json_set(t, "comm", ks_json_comm(m->comm), ok);
-			ks_json_set(t, "state", json_string(state), ok);
-			ks_json_set(t, "samples", ks_json_u64(m->samples), ok);
-		}
-		ks_json_push(members, t, ok);
-	}
-	ks_json_set(o, "members", members, ok);
-	ks_json_stack(o, gr, ok);
-	free(cc);
-	free(tids);
-	return o;
-}
-
 static const char *ks_json_group_by(enum ks_group_by by)
 {
 	return by == KS_GROUP_WHOLE ? "whole" : by == KS_GROUP_KERNEL ? "kernel" : "none";
 }
 
-struct ks_error *ks_report_json(const struct ks_report *r, FILE *out)
+/*
+ * The writer: containers opened and closed here, the values inside them
+ * dumped by jansson one at a time. Laid out as json_dumpf(JSON_INDENT(1))
+ * lays out a whole document: a member or element on a line of its own,
+ * indented one space a level; a value dumped alone is indented from column
+ * 0, so each of its newlines gets the level's spaces too.
+ */
+#define KS_JSON_DEPTH 4		/* the deepest container opened: a group's members */
+#define KS_JSON_FLAGS (JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+
+struct ks_json_out {
+	FILE *f;
+	int level;			/* containers open */
+	bool more[KS_JSON_DEPTH + 1];	/* the open container at each level has an entry */
+	int err;			/* errno of the first failed write; EINVAL: jansson's dump */
+	bool nomem;
+};
+
+static void ks_json_write(struct ks_json_out *o, const char *s, size_t n)
+{
+	if (!o->err && n && fwrite(s, 1, n, o->f) != n)
+		o->err = errno ? errno : EIO;
+}
+
+/* jansson's output (json_dump_callback): each new line indented to the level */
+static int ks_json_put(const char *s, size_t n, void *data)
+{
+	static const char spaces[KS_JSON_DEPTH + 1] = "    ";
+	struct ks_json_out *o = data;
+	const char *nl;
+
+	while ((nl = memchr(s, '\n', n))) {
+		ks_json_write(o, s, (size_t)(nl - s) + 1);
+		ks_json_write(o, spaces, (size_t)o->level);
+		n -= (size_t)(nl - s) + 1;
+		s = nl + 1;
+	}
+	ks_json_write(o, s, n);
+	return o->err ? -1 : 0;
+}
+
+/*
+ * The next entry of the open container: the separator, its line, and in
+ * an object its key (this file's own ASCII names: nothing to escape).
+ */
+static void ks_json_entry(struct ks_json_out *o, const char *key)
+{
+	if (o->level) {
+		ks_json_put(o->more[o->level] ? ",\n" : "\n", o->more[o->level] ? 2 : 1, o);
+		o->more[o->level] = true;
+	}
+	if (key) {
+		ks_json_write(o, "\"", 1);
+		ks_json_write(o, key, strlen(key));
+		ks_json_write(o, "\": ", 3);
+	}
+}
+
+/* A value as the next entry; v is borrowed. NULL (no memory) only marks it. */
+static void ks_json_value(struct ks_json_out *o, const char *key, const json_t *v)
+{
+	if (!v) {
+		o->nomem = true;
+		return;
+	}
+	if (o->err || o->nomem)
+		return;
+	ks_json_entry(o, key);
+	if (json_dump_callback(v, ks_json_put, o, KS_JSON_FLAGS) && !o->err)
+		o->err = EINVAL;
+}
+
+/* Each member of obj as an entry of the open object; obj is freed. */
+static void ks_json_members(struct ks_json_out *o, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	if (!obj) {
+		o->nomem = true;
+		return;
+	}
+	json_object_foreach(obj, key, v)
+		ks_json_value(o, key, v);
+	json_decref(obj);
+}
+
+static void ks_json_open(struct ks_json_out *o, const char *key, char c)
+{
+	ks_json_entry(o, key);
+	ks_json_write(o, &c, 1);
+	o->more[++o->level] = false;
+}
+
+static void ks_json_close(struct ks_json_out *o, char c)
+{
+	/* an empty container is "[]", as jansson writes it */
+	if (o->more[o->level--])
+		ks_json_put("\n", 1, o);
+	ks_json_write(o, &c, 1);
+}
+
+/* A group: its members streamed between the counts and the stack. */
+static void ks_json_group(struct ks_json_out *o, const struct ks_report *r,
+			  const struct ks_group *gr)
+{
+	json_t *head = json_object(), *stack = json_object(), *states = json_object(),
+	       *comms = json_array();
+	struct ks_comm_count *cc;
+	size_t nc = ks_report_comms(gr, &cc), i;
+	char *tids = ks_report_tid_ranges(gr);
+	bool ok = head && stack && states && comms && cc && tids;
+
+	if (ok) {
+		ks_json_set(head, "threads", ks_json_u64(gr->nm), &ok);
+		ks_json_samples(head, r, gr, &ok);
+		for (i = 0; i < sizeof(gr->states) / sizeof(gr->states[0]); i++) {
+			char key[2] = { KS_STATE_LETTERS[i], '\0' };
+
+			if (gr->states[i])
+				ks_json_set(states, key, ks_json_u64(gr->states[i]), &ok);
+		}
+		ks_json_set(head, "states", json_incref(states), &ok);
+		for (i = 0; i < nc; i++) {
+			json_t *c = json_object();
+
+			if (c) {
+				ks_json_set(c, "comm", ks_json_comm(cc[i].comm), &ok);
+				ks_json_set(c, "threads", ks_json_u64(cc[i].threads), &ok);
+			}
+			ks_json_push(comms, c, &ok);
+		}
+		ks_json_set(head, "comms", json_incref(comms), &ok);
+		ks_json_set(head, "tid_ranges", json_string(tids), &ok);
+		ks_json_stack(stack, gr, &ok);
+	}
+	json_decref(states);
+	json_decref(comms);
+	free(cc);
+	free(tids);
+	if (!ok) {
+		json_decref(head);
+		json_decref(stack);
+		o->nomem = true;
+		return;
+	}
+	ks_json_open(o, NULL, '{');
+	ks_json_members(o, head);
+	ks_json_open(o, "members", '[');
+	for (i = 0; i < gr->nm && !o->err && !o->nomem; i++) {
+		const struct ks_group_member *m = &gr->m[i];
+		char state[2] = { m->state ? m->state : '?', '\0' };
+		json_t *t = json_object();
+
+		if (t) {
+			ks_json_set(t, "tid", ks_json_u64(m->tid), &ok);
+			ks_json_set(t, "tgid", ks_json_u64(m->tgid), &ok);
+			ks_json_set(t, "comm", ks_json_comm(m->comm), &ok);
+			ks_json_set(t, "state", json_string(state), &ok);
+			ks_json_set(t, "samples", ks_json_u64(m->samples), &ok);
+		}
+		ks_json_value(o, NULL, ok ? t : NULL);
+		json_decref(t);
+	}
+	ks_json_close(o, ']');
+	ks_json_members(o, stack);
+	ks_json_close(o, '}');
+}
+
+/* The document's members before its threads or groups. */
+static json_t *ks_json_head(const struct ks_report *r)
 {
 	const struct ks_grouping *g = r->g;
-	json_t *doc = json_object(), *left = json_object(), *list = json_array();
-	bool ok = doc && left && list;
-	size_t i;
+	json_t *doc = json_object(), *left = json_object();
+	bool ok = doc && left;
 
 	if (!ok) {
 		json_decref(doc);
 		json_decref(left);
-		json_decref(list);
-		return &ks_error_nomem;
+		return NULL;
 	}
 	ks_json_set(doc, "format", json_string("kstack-report"), &ok);
 	ks_json_set(doc, "version", json_integer(KS_JSON_VERSION), &ok);
@@ -273,18 +388,42 @@ struct ks_error *ks_report_json(const struct ks_report *r, FILE *out)
 		}
 		ks_json_set(doc, "sampling", s, &ok);
 	}
-	for (i = 0; i < g->n && ok; i++)
-		ks_json_push(list, g->by == KS_GROUP_NONE ? ks_json_thread(r, &g->v[i], &ok) :
-				   ks_json_group(r, &g->v[i], &ok), &ok);
-	ks_json_set(doc, g->by == KS_GROUP_NONE ? "threads" : "groups", list, &ok);
 	if (!ok) {
 		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+struct ks_error *ks_report_json(const struct ks_report *r, FILE *out)
+{
+	const struct ks_grouping *g = r->g;
+	struct ks_json_out o = { .f = out };
+	size_t i;
+
+	ks_json_open(&o, NULL, '{');
+	ks_json_members(&o, ks_json_head(r));
+	ks_json_open(&o, g->by == KS_GROUP_NONE ? "threads" : "groups", '[');
+	/* stop at the first failure: a full disk is not written to 66,000 times more */
+	for (i = 0; i < g->n && !o.err && !o.nomem; i++) {
+		if (g->by == KS_GROUP_NONE) {
+			bool ok = true;
+			json_t *t = ks_json_thread(r, &g->v[i], &ok);
+
+			ks_json_value(&o, NULL, ok ? t : NULL);
+			json_decref(t);
+		} else {
+			ks_json_group(&o, r, &g->v[i]);
+		}
+	}
+	ks_json_close(&o, ']');
+	ks_json_close(&o, '}');
+	ks_json_write(&o, "\n", 1);
+	if (o.err == EINVAL)
+		return ks_error_format(EIO, "writing JSON: jansson could not encode a value");
+	if (o.err)
+		return ks_error_format(EIO, "writing JSON: %s", strerror(o.err));
+	if (o.nomem)
 		return &ks_error_nomem;
-	}
-	if (json_dumpf(doc, out, JSON_PRESERVE_ORDER | JSON_INDENT(1)) || fputc('\n', out) == EOF) {
-		json_decref(doc);
-		return ks_error_format(EIO, "writing JSON: %s", strerror(errno));
-	}
-	json_decref(doc);
 	return NULL;
 }

@@ -8,6 +8,8 @@
  * jsonschema against doc/, protoc --decode for pprof, a folded grammar),
  * and pprof files by pprof itself (`go tool pprof -raw`/`-traces`).
  */
+#include <errno.h>
+#include <jansson.h>
 #include <sys/wait.h>
 
 #include "helpers.h"
@@ -989,6 +991,135 @@ static void test_pprof_go_hostile(void **state)
 }
 
 /*
+ * The JSON document is streamed, a thread or group (and a group's members)
+ * at a time (report_json.c): its bytes must be those jansson writes for the
+ * whole document at once. Read it back with jansson (which keeps the members'
+ * order) and dump it whole again: the same bytes, in every shape.
+ */
+static void expect_jansson_bytes(const char *path)
+{
+	json_error_t jerr;
+	json_t *doc = json_load_file(path, 0, &jerr);
+	char *want, *got;
+	FILE *f;
+	long len;
+
+	if (!doc)
+		fail_msg("%s: not one JSON document: %s at line %d", path, jerr.text, jerr.line);
+	want = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	assert_non_null(want);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	got = calloc(1, (size_t)len + 1);
+	assert_non_null(got);
+	assert_int_equal(fread(got, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	/* json_dumpf's document, then the report's newline */
+	assert_int_equal((size_t)len, strlen(want) + 1);
+	assert_int_equal(got[len - 1], '\n');
+	got[len - 1] = '\0';
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	json_decref(doc);
+}
+
+static void test_json_streamed_bytes(void **state)
+{
+	static const enum ks_group_by bys[] = { KS_GROUP_NONE, KS_GROUP_WHOLE, KS_GROUP_KERNEL };
+	struct ks_grouping g;
+	struct ks_capture c;
+	char path[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bys) / sizeof(bys[0]); i++) {
+		group_zoo(&g, bys[i], 0);
+		write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+		expect_jansson_bytes(path);
+		write_report(&g, KS_FORMAT_JSON, true, path, sizeof(path), NULL);
+		expect_jansson_bytes(path);
+		expect_reader("json", path, "");
+		ks_grouping_fini(&g);
+	}
+	/* with user halves; and no thread at all ("threads": []) */
+	group_user_half(&g);
+	write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+	expect_jansson_bytes(path);
+	ks_grouping_fini(&g);
+	for (i = 0; i < 2; i++) {
+		ks_capture_init(&c, &pool);
+		ks_grouping_init(&g, bys[i]);
+		assert_no_error(ks_grouping_add(&g, &c));
+		ks_grouping_finish(&g, 0);
+		write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+		expect_jansson_bytes(path);
+		expect_reader("json", path, "threads_shown=0");
+		ks_grouping_fini(&g);
+		ks_capture_fini(&c);
+	}
+	unlink(path);
+}
+
+/* A stream that takes `room` bytes, then fails as a full disk does. */
+struct full_disk {
+	size_t room, written;
+	unsigned int refused;	/* writes tried after the disk was full */
+};
+
+static ssize_t full_disk_write(void *cookie, const char *buf, size_t n)
+{
+	struct full_disk *d = cookie;
+
+	(void)buf;
+	if (d->written + n > d->room) {
+		d->refused++;
+		errno = ENOSPC;
+		return 0;	/* fopencookie: 0 is the error */
+	}
+	d->written += n;
+	return (ssize_t)n;
+}
+
+/*
+ * A write error in the middle of the stream (here after 64 KiB of a ~600
+ * KiB document) is an error said as such, and the writer stops there
+ * rather than building and writing every remaining thread into a dead file.
+ */
+static void test_json_write_error(void **state)
+{
+	static const enum ks_group_by bys[] = { KS_GROUP_NONE, KS_GROUP_WHOLE };
+	cookie_io_functions_t io = { .write = full_disk_write };
+	struct ks_grouping g;
+	struct ks_report r = { 0 };
+	struct ks_error *err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bys) / sizeof(bys[0]); i++) {
+		struct full_disk d = { .room = i ? 4096 : 65536 };
+		FILE *f = fopencookie(&d, "w", io);
+
+		assert_non_null(f);
+		group_zoo(&g, bys[i], 0);
+		r.g = &g;
+		r.walked = g.samples;
+		err = ks_report_write(&r, KS_FORMAT_JSON, f);
+		assert_non_null(err);
+		assert_int_equal(err->code, EIO);
+		assert_non_null(strstr(err->message, strerror(ENOSPC)));
+		/* the failed write, and ks_report_write's own flush */
+		assert_in_range(d.refused, 1, 2);
+		ks_error_destroy(err);
+		fclose(f);
+		ks_grouping_fini(&g);
+	}
+}
+
+/*
  * Whole stacks (kernel + user half) in each format: the user frames after
  * the kernel's, the text's "user mode" line where the halves meet, JSON's
  * user_frames read back in order, pprof's user frames in the user mapping.
@@ -1051,6 +1182,8 @@ int main(void)
 		cmocka_unit_test(test_json_ungrouped_filtered),
 		cmocka_unit_test(test_json_min_count_and_sampled),
 		cmocka_unit_test(test_json_reader_rejects),
+		cmocka_unit_test(test_json_streamed_bytes),
+		cmocka_unit_test(test_json_write_error),
 		cmocka_unit_test(test_not_permitted),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_pprof),
