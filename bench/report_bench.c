@@ -10,6 +10,7 @@
  *
  *   report_bench                  all formats, grouped and not
  *   report_bench 66000 2          the scale suite's shape
+ *   report_bench 4800 400 json    one format
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,7 @@ static void build(struct ks_capture *c, size_t threads, size_t procs)
 		}
 	}
 	for (i = 0; i < threads; i++) {
-		size_t p = i % procs;
+		size_t p = i * procs / threads;	/* a process's threads in a run, as listed */
 		struct ks_cap_thread t = { .tid = 1000 + i, .tgid = 1000 + p, .state = 'S',
 					   .flags = KS_CAP_USER, .nvcsw = i, .nivcsw = 1,
 					   .user_ip = 0x401234, .user_sp = 0x7ffc00 };
@@ -130,8 +131,10 @@ int main(int argc, char **argv)
 	long base;
 	size_t i;
 
-	if (!threads || !procs) {
-		fprintf(stderr, "usage: report_bench [THREADS [PROCS]]\n");
+	enum ks_format only;
+
+	if (!threads || !procs || (argc > 3 && !ks_format_parse(argv[3], &only))) {
+		fprintf(stderr, "usage: report_bench [THREADS [PROCS [FORMAT]]]\n");
 		return 2;
 	}
 	ks_cap_pool_init(&pool);
@@ -139,6 +142,8 @@ int main(int argc, char **argv)
 	build(&c, threads, procs);
 	base = peak_kib();
 	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		if (argc > 3 && fmts[i] != only)
+			continue;
 		if (fmts[i] != KS_FORMAT_FOLDED)
 			run(&c, fmts[i], KS_GROUP_NONE, base);
 		run(&c, fmts[i], KS_GROUP_WHOLE, base);

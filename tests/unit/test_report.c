@@ -1064,6 +1064,49 @@ static void test_json_streamed_bytes(void **state)
 	unlink(path);
 }
 
+/*
+ * The writer keeps the text of recent distinct stacks' frames (bounded in
+ * slots and bytes): with more distinct stacks than it keeps, stacks met
+ * again after being dropped, and a stack too large to keep (256 frames),
+ * the bytes are still jansson's.
+ */
+static void test_json_streamed_distinct_stacks(void **state)
+{
+	static const enum ks_group_by bys[] = { KS_GROUP_NONE, KS_GROUP_WHOLE };
+	static struct ks_cap_frame kf[KSTACK_FRAMES_MAX];
+	struct ks_grouping g;
+	struct ks_capture c;
+	char path[256];
+	size_t i, j, b;
+
+	(void)state;
+	for (j = 0; j < KSTACK_FRAMES_MAX; j++)
+		kf[j] = (struct ks_cap_frame){ 0, stack_sleep[j % 4].name, (uint8_t)(j % 3) };
+	for (b = 0; b < sizeof(bys) / sizeof(bys[0]); b++) {
+		ks_capture_init(&c, &pool);
+		for (i = 0; i < 1500; i++) {
+			struct ks_cap_thread t = { .tid = 5000 + i, .tgid = 5000, .state = 'S',
+						   .flags = KS_CAP_USER };
+			/* 700 distinct stacks of 40 frames, each met twice; one of 256 */
+			size_t n = i == 1400 ? KSTACK_FRAMES_MAX : 40;
+
+			snprintf(t.comm, sizeof(t.comm), "d%zu", i % 7);
+			for (j = 0; j < n; j++)
+				kf[j].ip = 0xffffffff81000000ull + (i % 700) * 0x1000 + j * 8;
+			assert_non_null(ks_capture_add_frames(&c, &t, kf, n, user_a, 2));
+		}
+		c.walked = c.n;
+		ks_grouping_init(&g, bys[b]);
+		assert_no_error(ks_grouping_add(&g, &c));
+		ks_grouping_finish(&g, 0);
+		write_report(&g, KS_FORMAT_JSON, false, path, sizeof(path), NULL);
+		expect_jansson_bytes(path);
+		unlink(path);
+		ks_grouping_fini(&g);
+		ks_capture_fini(&c);
+	}
+}
+
 /* A stream that takes `room` bytes, then fails as a full disk does. */
 struct full_disk {
 	size_t room, written;
@@ -1183,6 +1226,7 @@ int main(void)
 		cmocka_unit_test(test_json_min_count_and_sampled),
 		cmocka_unit_test(test_json_reader_rejects),
 		cmocka_unit_test(test_json_streamed_bytes),
+		cmocka_unit_test(test_json_streamed_distinct_stacks),
 		cmocka_unit_test(test_json_write_error),
 		cmocka_unit_test(test_not_permitted),
 		cmocka_unit_test(test_folded),
