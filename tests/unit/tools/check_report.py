@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent readers of kstack's report formats, for the unit and VM tests.
 
-  check_report.py json FILE [key=value ...]    parse, validate against
+  check_report.py json FILE [key=value ...]    parse (FILE may be gzip'd), validate against
       doc/kstack-report.schema.json, check group counts add up; key=value:
       top-level numbers that must match (threads_walked=330), groups=N,
       group_threads=100,100,100 (the first groups' thread counts)
@@ -46,7 +46,10 @@ def check_json(path, kv):
     except ImportError:
         sys.stderr.write("SKIP: python3-jsonschema missing\n")
         sys.exit(77)
-    with open(path) as f:
+    # a large document comes gzip'd from the VM (tests/vm/guest/45-report-rss.sh)
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rt") if gz else open(path)) as f:
         doc = json.load(f)
     with open(os.path.join(TOP, "doc", "kstack-report.schema.json")) as f:
         schema = json.load(f)
