@@ -118,7 +118,7 @@ int exit_status(const struct tally *t, enum cli_action action);
 struct ks_user_walk;
 /*
  * Did user walk w reach the outermost frame (libdwfl's end, or the
- * frame-pointer chain's: lib/user_unwind.c walk_thread())? NULL (no walk:
+ * frame-pointer chain's: lib/user/user_unwind.c walk_thread())? NULL (no walk:
  * the process could not be read), not walked, stopped early or cut at the
  * frame limit: not whole.
  */

@@ -87,7 +87,7 @@ void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool
 	}
 	if (!loud)
 		return;
-	/* the driver's errors (lib/kdriver.c) name their thread already */
+	/* the driver's errors (lib/driver/kdriver.c) name their thread already */
 	snprintf(prefix, sizeof(prefix), "thread %" PRIu64 ": ", tid);
 	if (!strncmp(err->message, prefix, strlen(prefix)))
 		cli_message("%s", err->message);

@@ -8,7 +8,7 @@
   check_report.py folded FILE [total=N] [lines=N]   grammar and counts
   check_report.py pprof FILE [samples=N] [total=N]  gunzip, decode with
       `protoc --decode_raw` (field numbers as pprof's published
-      profile.proto) and `protoc --decode` with lib/profile.proto
+      profile.proto) and `protoc --decode` with lib/report/profile.proto
   check_report.py gopprof FILE [key=value ...]   load with pprof's reference
       reader, `go tool pprof -raw` and `-traces` (Debian's golang-go, offline),
       and check what it reports (see check_gopprof)
@@ -168,7 +168,7 @@ def check_pprof(path, kv):
         if num not in top:
             fail("no top-level field %d (%s) in the raw decoding" % (num, name))
     txt = subprocess.run([protoc, "--decode=perftools.profiles.Profile",
-                          "-I", os.path.join(TOP, "lib"), "profile.proto"],
+                          "-I", os.path.join(TOP, "lib", "report"), "profile.proto"],
                          input=raw, capture_output=True)
     if txt.returncode:
         fail("protoc --decode: %s" % txt.stderr.decode())
