@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "perf_map.h"
+#include "vec.h"
 
 /* A hex number of at most 16 digits, "0x" optional; advances *p. */
 static bool parse_hex(const char **p, const char *end, uint64_t *ret)
@@ -101,16 +102,9 @@ struct ks_error *ks_perf_map_parse(struct ks_perf_map *m, char *text, size_t len
 			ks_perf_map_fini(m);
 			return ks_error_format(E2BIG, "more than %u entries", KS_PERF_MAP_MAX_SYMS);
 		} else {
-			if (m->n == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				struct ks_perf_sym *nv = realloc(m->v, nc * sizeof(*nv));
-
-				if (!nv) {
-					ks_perf_map_fini(m);
-					return &ks_error_nomem;
-				}
-				m->v = nv;
-				cap = nc;
+			if (!ks_vec_grow(&m->v, &cap, m->n + 1, sizeof(*m->v), 256)) {
+				ks_perf_map_fini(m);
+				return &ks_error_nomem;
 			}
 			sym.line = (uint32_t)m->n;
 			m->v[m->n++] = sym;
