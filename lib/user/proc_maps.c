@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "proc_maps.h"
+#include "walk/search.h"
 #include "read_file.h"
 
 /*
@@ -252,22 +253,19 @@ fail:
 	return err;
 }
 
+static uint64_t map_start(const void *v, size_t i)
+{
+	return ((const struct ks_map *)v)[i].start;
+}
+
 const struct ks_map *ks_maps_find(const struct ks_maps *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->n;
+	size_t i;
 
-	/* the last mapping starting at or below addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || addr >= m->v[lo - 1].end)
+	/* the last mapping starting at or below addr, if it reaches addr */
+	if (!ks_search_last_le(m->v, 0, m->n, addr, map_start, &i) || addr >= m->v[i].end)
 		return NULL;
-	return &m->v[lo - 1];
+	return &m->v[i];
 }
 
 void ks_maps_fini(struct ks_maps *m)
