@@ -5,11 +5,11 @@
  * kernel-named one, and of the anonymous mappings the executable ones
  * (JIT code) and those holding an address the caller asks about.
  * /proc/PID/maps formats every mapping as text, two lines a thread in a
- * big process, and the tool parsed them all to use a few dozen. Read
- * under mmap_read_lock_killable(), as /proc/PID/maps reads them; entries and names are gathered into kernel
- * buffers and copied out after the lock is dropped (a fault on the
- * caller's buffer must not nest in the target's mm lock, which may be the
- * caller's own).
+ * big process, and the tool parsed them all to use a few dozen.
+ * Read under mmap_read_lock_killable(), as /proc/PID/maps reads them;
+ * entries and names are gathered into kernel buffers and copied out
+ * after the lock is dropped (a fault on the caller's buffer must not
+ * nest in the target's mm lock, which may be the caller's own).
  */
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
