@@ -132,7 +132,7 @@ int exit_status(const struct tally *t, enum cli_action action);
 struct ks_user_walk;
 /*
  * Did user walk w reach the outermost frame (libdwfl's end, or the
- * frame-pointer chain's: lib/user_unwind.c walk_thread())? NULL (no walk:
+ * frame-pointer chain's: lib/user/user_unwind.c walk_thread())? NULL (no walk:
  * the process could not be read), not walked, stopped early or cut at the
  * frame limit: not whole.
  */
@@ -147,6 +147,8 @@ void tally_walk(struct tally *t, const struct ks_walk_result *w);
  * whole: exit 1), or "FAILED".
  */
 void verify_verdict(const struct tally *t, char *buf, size_t len);
+/* --verify's own part of the exit rule: agreement met (tally.c)? */
+bool verify_agreed(const struct tally *c);
 
 /* Count a thread we could not show; loud: also say why on stderr. */
 void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud);
@@ -288,7 +290,5 @@ struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);
  * thread compared, only why (stderr), no figures.
  */
 void verify_summary(const struct tally *c, double secs);
-/* --verify's own part of the exit rule: agreement met? */
-bool verify_agreed(const struct tally *c);
 
 #endif
