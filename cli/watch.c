@@ -70,6 +70,7 @@ struct watch {
 	struct ks_prom_metrics m;
 	struct ks_prom_file pf;
 	bool textfile;
+	bool textfile_failing;		/* the last write failed (said once) */
 	struct watch_pending *pending;
 	size_t npending, pending_cap;
 	struct watch_said *said;
@@ -636,9 +637,23 @@ static struct ks_error *watch_round(struct watch *w, uint64_t now)
 		return err;
 	w->m.deadlocks = watch_deadlocks(w);
 	w->m.rounds++;
+	/*
+	 * A textfile that cannot be written (a full disk, say) does not stop
+	 * the reports: said once, and again once it can be written after
+	 * having failed; the old file stays whole meanwhile.
+	 */
 	if (w->textfile) {
 		err = ks_prom_file_write(&w->pf, &w->m);
-		if (err)
+		if (err && !w->textfile_failing)
+			cli_message("%s (the reports go on; said again once it is written)",
+				    err->message);
+		else if (!err && w->textfile_failing)
+			cli_message("--textfile %s/%s written again", w->o->watch.textfile,
+				    KS_PROM_FILE);
+		w->textfile_failing = err != NULL;
+		if (err != &ks_error_nomem)
+			ks_error_destroy(err);
+		else
 			return err;
 	}
 	if (fflush(stdout) || ferror(stdout))

@@ -111,6 +111,33 @@ else
 	fail "watch: --format json: exit $rc: $(head -c 300 /tmp/wj.err)"
 fi
 emit_check watchjson watch.json /tmp/w.json "stuck=$vf" "unstuck=$cv" "never=$sl"
+
+# --- a textfile directory that fills up: said once, the reports go on, the
+# old file stays whole; said again once it is written again
+mkdir -p /tmp/small
+if mount -t tmpfs -o size=16k tmpfs /tmp/small; then
+	kstack --watch --stuck 1s --interval 200ms --textfile /tmp/small "$wz" >/tmp/wf.txt 2>/tmp/wf.err &
+	kp=$!
+	sleep 1
+	dd if=/dev/zero of=/tmp/small/fill bs=1k count=64 2>/dev/null
+	sleep 2
+	whole_while_full=$(tail -n 1 /tmp/small/kstack.prom)
+	rm -f /tmp/small/fill
+	sleep 1
+	stop "$kp"
+	rc=$?
+	nfull=$(grep -c 'No space left on device (the reports go on' /tmp/wf.err)
+	if [ "$rc" = 0 ] && [ "$nfull" = 1 ] && grep -q 'written again$' /tmp/wf.err &&
+		grep -q "^stuck: $vf " /tmp/wf.txt &&
+		echo "$whole_while_full" | grep -q '^kstack_watch_rounds_total [0-9]*$'; then
+		pass "watch: a full textfile directory: said once, the old file whole, the reports go on, said again once written"
+	else
+		fail "watch: full textfile directory: exit $rc, $nfull full lines, last line while full: $whole_while_full; $(head -c 300 /tmp/wf.err)"
+	fi
+	umount /tmp/small
+else
+	skip "watch: full textfile directory: no tmpfs mount"
+fi
 kill -9 "$wz"
 
 # --- 300 threads stuck at once in one process (triage_zoo: 100 in
