@@ -37,6 +37,7 @@ enum cli_action {
 	CLI_VERIFY,	/* --verify */
 	CLI_RAW,	/* --raw */
 	CLI_TABLES,	/* --tables: no threads */
+	CLI_WATCH,	/* --watch: rounds until SIGINT/SIGTERM, stuck threads reported */
 };
 
 /* Which threads: the command line's ids name processes, threads, or nothing (--all). */
@@ -76,12 +77,25 @@ struct opts {
 	bool strict;		/* --strict: a user half without unwind information is partial */
 	const char *device, *kallsyms;
 	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
+	struct watch_opts {		/* --watch (watch.c) */
+		uint64_t stuck_ns;	/* --stuck */
+		const char *textfile;	/* --textfile DIR; NULL: none */
+		bool interval_given;	/* --interval (else KS_WATCH_INTERVAL_NS) */
+		bool duration_given;	/* --duration: not with --watch */
+		bool used;		/* --stuck or --textfile: need --watch */
+	} watch;
 };
+
+#define KS_WATCH_STUCK_NS	30000000000ull	/* --stuck default: 30 s */
+#define KS_WATCH_INTERVAL_NS	1000000000ull	/* --watch's --interval default: 1 s */
 
 /* getopt values of long-only options outside triage's (triage.h: 0x100...) */
 enum {
 	KS_OPT_NO_DEMANGLE = 0x200,
 	KS_OPT_STRICT,
+	KS_OPT_WATCH = 0x220,
+	KS_OPT_STUCK,
+	KS_OPT_TEXTFILE,
 };
 
 /* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
@@ -170,7 +184,7 @@ int exit_status(const struct tally *t, enum cli_action action);
 struct ks_user_walk;
 /*
  * Did user walk w reach the outermost frame (libdwfl's end, or the
- * frame-pointer chain's: lib/user_unwind.c walk_thread())? NULL (no walk:
+ * frame-pointer chain's: lib/user/user_unwind.c walk_thread())? NULL (no walk:
  * the process could not be read), not walked, stopped early or cut at the
  * frame limit: not whole.
  */
@@ -185,6 +199,8 @@ void tally_walk(struct tally *t, const struct ks_walk_result *w);
  * whole: exit 1), or "FAILED".
  */
 void verify_verdict(const struct tally *t, char *buf, size_t len);
+/* --verify's own part of the exit rule: agreement met (tally.c)? */
+bool verify_agreed(const struct tally *c);
 
 /* err's message without its "thread TID: " (the driver's errors name their thread). */
 const char *tally_detail(const struct ks_error *err, uint64_t tid);
@@ -272,7 +288,12 @@ struct listing {
 	 */
 	size_t denied_procs, denied;
 	size_t no_user;			/* --all --user: kernel threads left out */
-	/* the listing's process lines: the process of the thread printed last */
+	/*
+	 * the listing's process lines (listing_run() sets process_lines; a
+	 * block printed alone, --watch's, has none): the process of the
+	 * thread printed last
+	 */
+	bool process_lines;
 	struct cli_procs procs;
 	uint64_t cur_tgid;
 	size_t nprocs;			/* process lines printed */
@@ -347,6 +368,17 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
 			    struct tally *tally);
 
+/*
+ * watch.c: --watch: rounds of the kernel half of the command line's
+ * threads (none named: every thread) until SIGINT/SIGTERM; a thread
+ * unchanged for --stuck reported once with both halves (user: the user
+ * half too), once more when it moves; --textfile's metrics every round.
+ */
+struct ks_error *watch_run(const struct opts *o, struct ks_session *s, struct ks_symcache *names,
+			   enum ks_pipe_path path, bool user, struct tally *tally);
+/* --watch's options make sense together (after parsing; false after saying why). */
+bool watch_opts_check(const struct opts *o, int nargs);
+
 /* verify_cmd.c: one thread three ways (ctx: a struct listing) */
 struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);
 /*
@@ -354,7 +386,5 @@ struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);
  * thread compared, only why (stderr), no figures.
  */
 void verify_summary(const struct tally *c, double secs);
-/* --verify's own part of the exit rule: agreement met? */
-bool verify_agreed(const struct tally *c);
 
 #endif

@@ -195,6 +195,7 @@ struct ks_error *listing_run(struct listing *l)
 		if (err)
 			return ks_error_wrap(err, "--verify compares with /proc/PID/task/TID/stack");
 	}
+	l->process_lines = true;
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&p, l->s, l->names, &pool, &po);
 	if (po.user)

@@ -25,7 +25,7 @@ struct cli_option {
 	int (*set)(struct opts *o, const char *arg);
 };
 
-enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT, CLI_GROUP_TRIAGE };
+enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT, CLI_GROUP_TRIAGE, CLI_GROUP_WATCH };
 
 static int set_action(struct opts *o, enum cli_action a, const char *name)
 {
@@ -292,12 +292,36 @@ static int opt_sample(struct opts *o, const char *arg)
 
 static int opt_interval(struct opts *o, const char *arg)
 {
+	o->watch.interval_given = true;
 	return opt_triage(o, KS_OPT_INTERVAL, arg);
 }
 
 static int opt_duration(struct opts *o, const char *arg)
 {
+	o->watch.duration_given = true;
 	return opt_triage(o, KS_OPT_DURATION, arg);
+}
+
+static int opt_watch(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_action(o, CLI_WATCH, "--watch");
+}
+
+static int opt_stuck(struct opts *o, const char *arg)
+{
+	o->watch.used = true;
+	if (triage_parse_duration(arg, &o->watch.stuck_ns))
+		return 0;
+	cli_message("--stuck: need a duration such as 30s, 2m, 500ms, got \"%s\"", arg);
+	return EXIT_USAGE;
+}
+
+static int opt_textfile(struct opts *o, const char *arg)
+{
+	o->watch.used = true;
+	o->watch.textfile = arg;
+	return opt_path("--textfile", arg);
 }
 
 static const struct cli_option cli_options[] = {
@@ -401,9 +425,31 @@ static const struct cli_option cli_options[] = {
 	  "alone, rounds several times cheaper)",
 	  CLI_GROUP_TRIAGE, opt_sample },
 	{ "interval", KS_OPT_INTERVAL, "DUR", NULL,
-	  "between snapshots (default 10ms; ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },
+	  "between snapshots (default 10ms; --watch: 1s;\n"
+	  "ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },
 	{ "duration", KS_OPT_DURATION, "DUR", NULL, "how long to sample (default 5s)",
 	  CLI_GROUP_TRIAGE, opt_duration },
+	{ "watch", KS_OPT_WATCH, NULL, NULL,
+	  "a round every --interval (default 1s) until SIGINT or\n"
+	  "SIGTERM (exit 0), the kernel half of PID... (none:\n"
+	  "every thread); a thread unchanged (state, kernel stack,\n"
+	  "context switches) for --stuck is reported once:\n"
+	  "\"stuck: TID COMM STATE for SECONDSs\" and its whole\n"
+	  "stack, both halves, taken then; once it moves or exits,\n"
+	  "\"unstuck: TID COMM after SECONDSs\"; --state, --comm,\n"
+	  "--match (kernel frames) pick the threads watched;\n"
+	  "--format json: one JSON object a line ({\"event\": ...})",
+	  CLI_GROUP_WATCH, opt_watch },
+	{ "stuck", KS_OPT_STUCK, "DUR", NULL,
+	  "with --watch: unchanged this long is stuck (default 30s)",
+	  CLI_GROUP_WATCH, opt_stuck },
+	{ "textfile", KS_OPT_TEXTFILE, "DIR", NULL,
+	  "with --watch: rewrite DIR/kstack.prom every round,\n"
+	  "atomically, for node_exporter's textfile collector\n"
+	  "(kstack_threads, kstack_stuck_threads{state,function},\n"
+	  "kstack_deadlocks, kstack_snapshot_seconds,\n"
+	  "kstack_watch_rounds_total)",
+	  CLI_GROUP_WATCH, opt_textfile },
 };
 
 #define CLI_NOPTS (sizeof(cli_options) / sizeof(cli_options[0]))
@@ -454,6 +500,7 @@ static void usage(FILE *f)
 "       kstack [OPTION]... -p PID[,PID...]\n"
 "       kstack [OPTION]... -t TID...\n"
 "       kstack [OPTION]... --all\n"
+"       kstack --watch [OPTION]... [PID...]\n"
 "Show the call stacks of Linux threads, kernel half and user half, without\n"
 "stopping, signalling or ptrace-attaching them: kernel frames unwound by the\n"
 "kstack driver (/dev/kstack) or walked in user space with the kernel's ORC\n"
@@ -468,6 +515,8 @@ static void usage(FILE *f)
 	fprintf(f, "\nTriage (PID..., -t TID... or --all; the filters apply before grouping,\n"
 		"and the report counts the threads they left out):\n");
 	usage_group(f, CLI_GROUP_TRIAGE);
+	fprintf(f, "\nHang watch (runs until SIGINT or SIGTERM; PID... or -t TID..., none: all):\n");
+	usage_group(f, CLI_GROUP_WATCH);
 	fprintf(f, "  -h, --help             this help\n"
 "\n"
 "Output: before each process's threads a line \"PID pid name: command line\",\n"
@@ -514,7 +563,8 @@ static void usage(FILE *f)
 "      by -n or where the kernel's own unwinder stops too, the verdict\n"
 "      reads \"verify: PASSED (N stacks cut short: partial)\")\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
-"  64  usage error\n");
+"  64  usage error\n"
+"  --watch: 0 when SIGINT or SIGTERM ends it; 2 when it cannot start or go on\n");
 }
 
 /* The letters and long options getopt wants, from the table. */
@@ -549,6 +599,12 @@ static int opts_check(struct opts *o, int nargs)
 	/* a run that takes no user half: options about it would be ignored */
 	bool no_user_half = o->half == CLI_KERNEL || o->action != CLI_SHOW || o->no_snapshot;
 
+	if (o->action == CLI_WATCH)
+		return watch_opts_check(o, nargs) ? -1 : EXIT_USAGE;
+	if (o->watch.used) {
+		fprintf(stderr, "kstack: --stuck and --textfile go with --watch\n");
+		return EXIT_USAGE;
+	}
 	if (o->triage.used) {
 		if (o->action != CLI_SHOW || o->no_snapshot) {
 			cli_message("--group, the filters, --format, -o and --sample take PID..., "
@@ -639,6 +695,7 @@ int opts_parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	triage_opts_init(&o->triage);
+	o->watch.stuck_ns = KS_WATCH_STUCK_NS;
 	getopt_spec(letters, longopts);
 	/* getopt's own messages name argv[0]: ours name kstack */
 	opterr = 0;

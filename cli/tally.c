@@ -21,6 +21,15 @@ void tally_walk(struct tally *t, const struct ks_walk_result *w)
 		t->cut++;
 }
 
+/* --verify's bar (here with the rule it feeds; verify_cmd.c prints the figures) */
+bool verify_agreed(const struct tally *c)
+{
+	/* a thread we failed to walk for a reason other than running is a
+	 * failure too: it was neither compared nor explained away */
+	return c->walked > 0 && c->eq_kernel == c->walked && !c->failed &&
+	       (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
+}
+
 void verify_verdict(const struct tally *t, char *buf, size_t len)
 {
 	struct tally uncut = *t;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kstack's triage mode: capture the threads (triage_capture.c: the
- * pipeline's rounds), filter, group, and write the report (lib/report.h).
+ * pipeline's rounds), filter, group, and write the report (lib/report/report.h).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -2,7 +2,7 @@
 /*
  * The reports' capture: one round of the capture pipeline (lib/pipeline.h:
  * SNAPSHOTs, names, user halves, retakes) turned into the capture model
- * every report reads (lib/capture.h): each thread handed on becomes a
+ * every report reads (lib/report/capture.h): each thread handed on becomes a
  * ks_cap_thread whose kernel stack is the pipeline's interned one and
  * whose user walk is interned beside it (names as the unwinder made them,
  * kept until the pipeline's fini); what a target could not show (gone, a
