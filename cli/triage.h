@@ -92,7 +92,7 @@ struct triage_gone {
 struct triage_counts {
 	uint64_t failed;	/* threads not shown (said on stderr) */
 	uint64_t cut;		/* --sample: samples cut short, over every round */
-	uint64_t user_ran;	/* --sample: samples kept without their user half (it ran) */
+	uint64_t user_ran;	/* --sample: samples kept without their user half (it ran, or exited) */
 	struct triage_gone *gone;	/* named processes with nothing to show (each once), malloc'd */
 	size_t ngone, gone_cap;
 	bool per_process_said;	/* --all past one SNAPSHOT's bound: said once */

@@ -147,6 +147,11 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 		t->why = "user frame limit";
 		snprintf(lim, sizeof(lim), "%zu", w->nr);
 		cap_problem(k, t->tid, "truncated at -n %s", lim);
+	} else if (!w && tg->sampled && !tg->user_only && pt->hp && pt->hp->err &&
+		   pt->hp->err->code == ESRCH) {
+		/* a sample of a process that exited while its user half was taken: as below */
+		t->flags |= KS_CAP_USER_RAN;
+		k->counts->user_ran++;
 	} else if (w && w->stop == KS_USTOP_ERROR && w->no_cfi && !tg->tally->strict) {
 		/* whole as far as the binary allows: a group of its own, said so */
 		t->flags |= KS_CAP_NO_CFI;

@@ -104,7 +104,8 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 #define KS_CAP_KTHREAD	32u	/* a kernel thread (not part of a group's key) */
 /*
  * a sample (kstack --sample) whose user half was copied while the thread
- * ran, twice: kept with its kernel half alone, said so
+ * ran (twice), or whose process exited meanwhile: kept with its kernel
+ * half alone, said so
  */
 #define KS_CAP_USER_RAN	64u
 

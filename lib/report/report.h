@@ -41,7 +41,7 @@ struct ks_report {
 	uint64_t start_ns;		/* wall clock (CLOCK_REALTIME) at the start */
 	uint64_t walked;		/* threads captured (sampling: distinct threads seen) */
 	uint64_t samples_walked;	/* sampling: thread samples captured, over every round */
-	uint64_t samples_user_ran;	/* sampling: of them, kept without their user half (it ran) */
+	uint64_t samples_user_ran;	/* sampling: of them, kept without their user half (ran, exited) */
 	struct ks_filter_counts left;	/* left out by the filters */
 	/*
 	 * left out as not the caller's to see (the driver refused them):

@@ -234,7 +234,7 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 	/* the kernel half reached user mode; its user half is not part of the group: why */
 	if ((gr->flags & KS_CAP_USER) && !gr->ustack) {
 		const char *why = gr->flags & KS_CAP_USER_RAN ?
-				  "user half not taken: the thread ran while it was copied" :
+				  "user half not taken: the thread ran or exited while it was copied" :
 				  r->no_user_why;
 
 		fprintf(out, "user mode%s%s%s\n", why ? " (" : "", why ? why : "", why ? ")" : "");
@@ -266,7 +266,8 @@ static void ks_text_summary(const struct ks_report *r, FILE *out)
 	if (g->by != KS_GROUP_NONE)
 		fprintf(out, " in %zu %s", g->n, g->n == 1 ? "group" : "groups");
 	if (r->samples_user_ran)
-		fprintf(out, "; %" PRIu64 " %s without the user half (the thread ran while it was copied)",
+		fprintf(out, "; %" PRIu64 " %s without the user half (the thread ran or exited while it "
+			"was copied)",
 			r->samples_user_ran, r->samples_user_ran == 1 ? "sample" : "samples");
 	if (ks_report_left_out(r) || g->min_count_groups) {
 		/* the filters given, each with what it left out (0 too: it was asked) */

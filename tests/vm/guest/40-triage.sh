@@ -200,7 +200,7 @@ if [ "$rc" = 0 ] && grep -q '"interrupted": true' /tmp/int.json; then
 	pass "triage: --sample: SIGINT after 2 s of 60 ends it, the report is written (exit 0)"
 	emit_check json interrupted.json /tmp/int.json
 else
-	fail "triage: --sample after SIGINT: exit $rc; $(tail -c 200 /tmp/int.json) $(head -c 200 /tmp/int.err)"
+	fail "triage: --sample after SIGINT: exit $rc; $(head -c 300 /tmp/int.err); $(tail -c 200 /tmp/int.json)"
 fi
 # --- one exit rule in every mode: a --sample whose samples were cut short
 # (here at -n 2 frames, every thread in every round) exits 1, as --group does
