@@ -239,6 +239,28 @@ bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
 			     const struct kstack_thread_context *ctx, bool reached_user);
 
 /*
+ * running.c: threads on a CPU, taken where they run (lib/catch.h). Take
+ * snap's running threads (only: these tids, nonly 0: all) with
+ * max_frames kernel frames and, unless --kernel, --user-stack-bytes of
+ * user stack; a driver without CATCH_RUNNING leaves them as they are.
+ */
+struct ks_error *catch_running(struct ks_driver *drv, struct ks_snapshot *snap,
+			       const struct opts *o, uint32_t max_frames, const uint64_t *only,
+			       size_t nonly);
+/*
+ * A record's header line: "TID comm S [ctxsw V+I]", or for a thread
+ * caught running "TID comm R [running on CPU N: caught at IP in user|kernel
+ * mode; ctxsw V+I]".
+ */
+void print_record_header(const struct kstack_snap_thread *r, const char *comm);
+/*
+ * A record still running (KSTACK_SNAP_F_RUNNING): its line, counted: the
+ * caller's own thread and a driver without CATCH_RUNNING as running (no
+ * stack to take), one not caught as cut short, with why on stderr.
+ */
+void show_running_record(struct tally *t, const struct kstack_snap_thread *r, const char *comm);
+
+/*
  * message.c: "kstack: " and the formatted message on stderr, escaped
  * (escape.h): messages quote module names, paths and arguments.
  */

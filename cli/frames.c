@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catch.h"
 #include "cli.h"
 #include "user_half.h"
 
@@ -36,7 +37,7 @@ static uint32_t frames_max(const struct opts *o)
 /* A record printed as it is, or one the walker takes again on its own? */
 static bool frames_retake(const struct kstack_snap_thread *r, const struct opts *o)
 {
-	if (r->flags & KSTACK_SNAP_F_RUNNING)
+	if (r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_CATCH))
 		return false;
 	/* ran through both captures; or cut where -n allows more than a record holds */
 	return (r->flags & KSTACK_SNAP_F_RAN) || !(r->flags & KSTACK_SNAP_F_TAIL) ||
@@ -157,8 +158,7 @@ static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
 	memcpy(comm, r->comm, sizeof(comm));
 	comm[sizeof(comm) - 1] = '\0';
 	if (r->flags & KSTACK_SNAP_F_RUNNING) {
-		print_running(r->tid, comm);
-		f->tally->running++;
+		show_running_record(f->tally, r, comm);
 		return;
 	}
 	/* --user shows no kernel half: the record's user half is printed as it is */
@@ -171,14 +171,15 @@ static void frames_print(struct frames *f, const struct kstack_snap_thread *r,
 		return;
 	}
 	whole = ks_snapshot_frames_end(r, frames, &end);
-	ks_stack_text_put_header(stdout, r->tid, comm, r->state, r->nvcsw_after, r->nivcsw_after);
+	print_record_header(r, comm);
 	if (f->o->half == CLI_USER) {
 		whole = true;
 	} else {
 		if (noted)
 			ks_stack_text_put_noted(f->text, stdout, noted);
 		else
-			ks_stack_text_put(f->text, stdout, frames, NULL, r->nr_frames);
+			ks_stack_text_put(f->text, stdout, frames, ks_catch_frame_flags(r),
+					  r->nr_frames);
 		print_walk_end(&end, r->tid);
 	}
 	/* the halves meet at the user-mode line (printed above if the walk reached it) */
@@ -216,7 +217,8 @@ static struct ks_error *frames_print_all(struct frames *f, const struct ks_snaps
 		    frames_retake(r, f->o))
 			continue;
 		if (noted)
-			noted[i] = ks_stack_text_note(f->text, data, NULL, r->nr_frames);
+			noted[i] = ks_stack_text_note(f->text, data, ks_catch_frame_flags(r),
+						      r->nr_frames);
 	}
 	ks_error_destroy(err);
 	ks_symcache_resolve(f->text->names);
@@ -247,6 +249,10 @@ static struct ks_error *frames_take(struct frames *f, uint64_t pid, const uint64
 	struct ks_error *err = ks_snapshot_take(&f->s->drv, pid, KSTACK_SNAP_FRAMES,
 						frames_max(f->o), f->snap);
 
+	/* the running threads where they run, once the sleeping ones are taken */
+	if (!err)
+		err = catch_running(&f->s->drv, f->snap, f->o, frames_max(f->o), only_tid,
+				    only_tid ? 1 : 0);
 	if (!err && f->user)
 		ks_user_half_only(f->user, only_tid, only_tid ? 1 : 0);
 	return err;
