@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "catch.h"
 #include "filter.h"
 #include "output.h"
 #include "snapshot.h"
@@ -129,6 +130,31 @@ static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *en
 	}
 }
 
+/*
+ * A thread caught running on a CPU (catch.h): marked, with where (an
+ * on-CPU sample, told apart from the off-CPU ones in every report).
+ */
+static void cap_set_caught(const struct triage_target *tg, struct ks_cap_thread *t,
+			   const struct kstack_snap_thread *r)
+{
+	const struct kstack_snap_catch *k = ks_snapshot_catch(r, NULL);
+
+	if (k && k->how == KSTACK_CATCH_MISSED) {
+		/* on a CPU and not caught there: not whole (said once, not every round) */
+		t->flags |= KS_CAP_PARTIAL;
+		t->why = "running, not caught on its CPU";
+		if (tg->retake)
+			cli_message("thread %" PRIu64 ": running on CPU %u, not caught: %s", r->tid,
+				    k->cpu, ks_catch_missed_why(k->missed));
+	}
+	if (!ks_catch_caught(k))
+		return;
+	t->flags |= KS_CAP_ON_CPU;
+	t->state = 'R';
+	t->cpu = k->cpu;
+	t->caught_ip = k->ip;
+}
+
 /* A thread's user half, as the user half's take found it. */
 struct cap_user {
 	const struct ks_user_thread *ut;	/* NULL: none (kernel thread, running) */
@@ -175,9 +201,9 @@ static struct ks_error *cap_user_apply(const struct triage_target *tg, struct ks
 	if (!u->ut)
 		return NULL;
 	if (tg->user_only) {
-		/* the kernel half is not shown: nor is how it ended */
+		/* the kernel half is not shown: nor is how it ended (where it ran is) */
 		t->kstack = NULL;
-		t->flags = KS_CAP_USER;
+		t->flags = KS_CAP_USER | (t->flags & KS_CAP_ON_CPU);
 		t->why = NULL;
 		t->stop_ip = 0;
 		t->user_ip = u->ut->regs.ip;
@@ -373,8 +399,9 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 		wt = ks_snapshot_walk_thread(r);
 		if (r->nr_frames) {
 			struct ks_cap_stack *hint = pos0 + i < c->hints_cap ? c->hints[pos0 + i] : NULL;
+			const uint8_t *fl = ks_catch_frame_flags(r);
 
-			stacks[i] = ks_cap_pool_intern_hint(c->pool, hint, data, NULL, r->nr_frames,
+			stacks[i] = ks_cap_pool_intern_hint(c->pool, hint, data, fl, r->nr_frames,
 							    &added);
 			if (stacks[i] && pos0 + i < c->hints_cap)
 				c->hints[pos0 + i] = stacks[i];
@@ -383,7 +410,8 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 				break;
 			}
 			for (j = 0; added && j < r->nr_frames; j++)
-				ks_symcache_want(names, ((const uint64_t *)data)[j], false);
+				ks_symcache_want(names, ((const uint64_t *)data)[j],
+						 fl && (fl[j] & KS_CAP_FRAME_EXACT));
 			continue;
 		}
 		if (!walks || !record_usable(r))
@@ -454,6 +482,7 @@ static struct ks_error *cap_snapshot(const struct triage_target *tg,
 			}
 			cap_set_end(&t, &end);
 		}
+		cap_set_caught(tg, &t, r);
 		err = cap_user_apply(tg, c->pool, &k, &u, &t);
 		if (!err && !ks_capture_add(c, &t))
 			err = &ks_error_nomem;
@@ -526,6 +555,10 @@ static struct ks_error *capture_process(const struct triage_target *tg, uint64_t
 	struct ks_error *err;
 
 	err = ks_snapshot_take(&tg->s->drv, pid, mode, tg->frames ? tg->max_frames : 0, snap);
+	/* the running threads where they run, once the sleeping ones are taken */
+	if (!err && tg->frames)
+		err = ks_catch_running(&tg->s->drv, snap, tg->max_frames,
+				       tg->user ? tg->user->stack_bytes : 0, NULL, 0);
 	if (err && err->code == ESRCH && pid) {
 		ks_error_destroy(err);
 		return listed ? NULL : counts_gone(counts, pid, 0);
@@ -618,10 +651,11 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	size_t i;
 
 	for (i = 0; !sampled && i < c->n; i++) {
-		if (c->v[i].flags & KS_CAP_RUNNING)
-			tally->running++;
-		else if (c->v[i].flags & KS_CAP_PARTIAL)
+		/* partial first: a running thread that was not caught is */
+		if (c->v[i].flags & KS_CAP_PARTIAL)
 			tally->cut++;
+		else if (c->v[i].flags & KS_CAP_RUNNING)
+			tally->running++;
 		else
 			tally->whole++;
 	}

@@ -89,6 +89,7 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 #define KS_CAP_PARTIAL	2u	/* cut short (frame limit, walk stopped): never whole */
 #define KS_CAP_USER	4u	/* the kernel half ended at the user-mode entry */
 #define KS_CAP_TRUNCATED 8u	/* with PARTIAL: cut at the frame limit */
+#define KS_CAP_ON_CPU	16u	/* caught running on a CPU: its stack where it ran */
 
 struct ks_cap_thread {
 	uint64_t tid, tgid;
@@ -99,6 +100,8 @@ struct ks_cap_thread {
 	uint64_t nvcsw, nivcsw;		/* context switches: voluntary, involuntary */
 	uint64_t user_ip, user_sp;	/* KS_CAP_USER: where user mode was left */
 	uint64_t stop_ip;		/* PARTIAL, not TRUNCATED: where the walk gave up (0: unknown) */
+	uint32_t cpu;			/* ON_CPU: the CPU it was caught on */
+	uint64_t caught_ip;		/* ON_CPU: the ip it was caught at */
 	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
 	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
 };

@@ -33,7 +33,8 @@ struct ks_group_key {
 	uint64_t tid;		/* KS_GROUP_NONE only */
 };
 
-#define KS_GROUP_KEY_FLAGS (KS_CAP_RUNNING | KS_CAP_PARTIAL | KS_CAP_TRUNCATED | KS_CAP_USER)
+#define KS_GROUP_KEY_FLAGS (KS_CAP_RUNNING | KS_CAP_PARTIAL | KS_CAP_TRUNCATED | KS_CAP_USER | \
+			    KS_CAP_ON_CPU)
 
 static uint64_t ks_group_key_hash(const struct ks_group_key *k)
 {
@@ -251,6 +252,8 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	m->user_ip = t->user_ip;
 	m->user_sp = t->user_sp;
 	m->stop_ip = t->stop_ip;
+	m->cpu = t->cpu;
+	m->caught_ip = t->caught_ip;
 	gr->samples++;
 	letter = t->state ? strchr(KS_STATE_LETTERS, t->state) : NULL;
 	if (letter)

@@ -38,11 +38,13 @@ struct ks_group_member {
 	uint64_t nvcsw, nivcsw;		/* as last seen */
 	uint64_t user_ip, user_sp;	/* as last seen (KS_CAP_USER) */
 	uint64_t stop_ip;		/* as last seen (KS_CAP_PARTIAL) */
+	uint32_t cpu;			/* as last seen (KS_CAP_ON_CPU) */
+	uint64_t caught_ip;		/* as last seen (KS_CAP_ON_CPU) */
 };
 
 struct ks_group {
 	const struct ks_cap_stack *kstack, *ustack;	/* from the pool; NULL: none */
-	uint32_t flags;			/* KS_CAP_RUNNING/PARTIAL/TRUNCATED/USER: part of the key */
+	uint32_t flags;			/* KS_CAP_RUNNING/PARTIAL/TRUNCATED/USER/ON_CPU: part of the key */
 	const char *why;		/* KS_CAP_PARTIAL */
 	uint64_t hash;
 	uint64_t samples;		/* observations; one capture: threads */

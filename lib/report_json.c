@@ -119,6 +119,7 @@ static void ks_json_stack(json_t *o, const struct ks_group *gr, bool *ok)
 {
 	ks_json_set(o, "end", json_string(ks_json_end(gr)), ok);
 	ks_json_set(o, "partial", json_boolean(gr->flags & (KS_CAP_PARTIAL | KS_CAP_RUNNING)), ok);
+	ks_json_set(o, "on_cpu", json_boolean(gr->flags & KS_CAP_ON_CPU), ok);
 	if (gr->flags & KS_CAP_PARTIAL)
 		ks_json_set(o, "stop_reason", json_string(gr->why ? gr->why : "cut short"), ok);
 	ks_json_set(o, "kernel_frames", ks_json_frames(gr->kstack, ok), ok);

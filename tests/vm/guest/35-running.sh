@@ -1,9 +1,9 @@
 # Running threads (issue 24), inside the VM as root: a thread on a CPU is
 # taken where it runs (CATCH_RUNNING): the driver alone (kscatch_test),
-# then kstack on threads spinning in user code and in the kernel, pinned,
-# alternating between running and sleeping, two per CPU. Before this,
-# each of them printed "[running on a CPU: no saved kernel stack]" and no
-# user half.
+# then kstack in every mode on threads spinning in user code and in the
+# kernel, pinned, alternating between running and sleeping, two per CPU,
+# grouped and sampled. Before this, each of them printed "[running on a
+# CPU: no saved kernel stack]" and no user half.
 . /tests/guest-lib.sh
 
 grep -q '^kstack ' /proc/modules || insmod /kstack.ko
@@ -150,6 +150,34 @@ if start -m user -n 3; then
 	[ $good = 3 ] && [ $on -ge 1 ] && pass "running: --all with 2 hogs per CPU: every hog with spin_here, 3 runs ($on caught on a CPU), kstack's own thread said" ||
 		fail "running: --all with 2 hogs per CPU: $good of 3 runs whole, $on caught ($why)"
 
+	# --group: running threads group by their caught stack
+	kstack --group "$spid" >/tmp/run-g.txt 2>&1
+	rc=$?
+	if [ $rc = 0 ] && awk -v RS= '/^== / && !/spin_here/ { bad = 1 } END { exit bad }' /tmp/run-g.txt &&
+		grep -q '^\[on CPU: caught running there\]' /tmp/run-g.txt; then
+		pass "running: --group: the hogs grouped by their stacks, the caught ones marked on CPU"
+	else
+		fail "running: --group: exit $rc: $(grep '^==\|^\[' /tmp/run-g.txt | tr '\n' ' ' | head -c 300)"
+	fi
+	stop
+fi
+
+# --sample --user on a hog: on-CPU samples counted, with frames: at least
+# 90% of its samples show spin_here (off-CPU only, it had none).
+if start -m user; then
+	kstack --sample --user --duration 3s --group "$spid" >/tmp/run-s.txt 2>/tmp/run-s.err
+	rc=$?
+	pct=$(awk -v RS= '/^== [0-9]+ samples/ { n = $2; tot += n; if (/spin_here/) fr += n }
+		END { if (tot) printf "%d %d %d", fr * 100 / tot, fr, tot; else print "0 0 0" }' /tmp/run-s.txt)
+	set -- $pct
+	[ $rc = 0 ] && [ "$1" -ge 90 ] && grep -q '^\[on CPU: caught running there\]' /tmp/run-s.txt &&
+		pass "running: --sample --user on a hog: $2 of $3 samples ($1%) with frames, on-CPU ones marked" ||
+		fail "running: --sample --user on a hog: exit $rc, $2 of $3 samples ($1%) with frames: $(head -n 3 /tmp/run-s.txt | tr '\n' ' ')"
+	# the reports say which samples were on a CPU (read back on the host)
+	kstack --sample --user --duration 1s --format json -o /tmp/run-s.json "$spid" &&
+		emit_check json running-sample.json /tmp/run-s.json on_cpu=1 user_chain=spin_here,main
+	kstack --sample --user --duration 1s --format pprof -o /tmp/run-s.pb.gz "$spid" &&
+		emit_check pprof running-sample.pb.gz /tmp/run-s.pb.gz label=cpu_state:on-cpu user_functions=spin_here,main
 	stop
 fi
 
