@@ -250,7 +250,8 @@ static const struct cli_option cli_options[] = {
 	{ "user-stack-bytes", 'u', "N", NULL,
 	  "copy N bytes of each user stack from its sp, within\n"
 	  "its mapping (default 65536; deeper frames are read\n"
-	  "on demand)",
+	  "on demand; a running thread's: at most 262144, by\n"
+	  "the driver where it runs)",
 	  CLI_GROUP_PRINT, opt_user_stack_bytes },
 	{ "max-frames", 'n', "N", NULL, "walk at most N frames a half (default 128, 1..4096)",
 	  CLI_GROUP_PRINT, opt_max_frames },
@@ -304,8 +305,9 @@ static const struct cli_option cli_options[] = {
 	{ "output", 'o', "FILE", NULL, "write the report to FILE", CLI_GROUP_TRIAGE, opt_output },
 	{ "sample", KS_OPT_SAMPLE, NULL, NULL,
 	  "a snapshot every --interval for --duration, per\n"
-	  "distinct stack: samples and estimated wall time (an\n"
-	  "off-CPU profile); Ctrl-C ends early, still writes;\n"
+	  "distinct stack: samples and estimated wall time\n"
+	  "(threads on a CPU taken there: on- and off-CPU\n"
+	  "samples, each marked); Ctrl-C ends early, still writes;\n"
 	  "the kernel half unless --user (a user half costs a\n"
 	  "stack copy and an unwind per thread every round)",
 	  CLI_GROUP_TRIAGE, opt_sample },
@@ -398,11 +400,13 @@ static void usage(FILE *f, const char *prog)
 "Needs root and the driver: insmod kstack.ko (or modprobe kstack).\n"
 "\n"
 "Exit status:\n"
-"  0   every requested thread shown whole (a running thread is shown as such;\n"
+"  0   every requested thread shown whole (a thread running on a CPU is taken\n"
+"      there; with a driver too old to, or kstack's own, shown as running;\n"
 "      --verify: the walker equals the kernel's unwinder for every sleeping\n"
 "      thread, and /proc for at least 99%% of them)\n"
 "  1   partial: something shown, but a stack was cut short, a thread kept\n"
-"      running (also: ran while its user stack was copied, twice), a\n"
+"      running (also: ran while its user stack was copied, twice; on a CPU\n"
+"      and not caught there: it moved twice, its CPU went offline), a\n"
 "      requested id has no thread, a thread failed, or a process or thread\n"
 "      was not the caller's to trace (named on stderr; --all: counted)\n"
 "      (--verify: agreement below that bar; where the walkers agree but a\n"
