@@ -436,7 +436,7 @@ static int cmd_target(void)
 	t.stack_top = c.stack_base + c.stack_size;
 	e = in_child(child_no_ptrace, &t);
 	refusals += 6;	/* tried in the child */
-	tu_result(e == 5, "target: every request about the uid-1000 thread refused", "%d of 5", e);
+	tu_result(e == 6, "target: every request about the uid-1000 thread refused", "%d of 6", e);
 	kill(other, SIGKILL);
 	waitpid(other, NULL, 0);
 	close(fd);
