@@ -58,8 +58,9 @@ static void *user_main(void *arg)
 	pin(1);
 	user_tid = tu_gettid();
 	while (!stop) {
+		/* seldom: a wakeup on the spinners' CPU would preempt the other */
 		while (phase != 1 && !stop)
-			usleep(1000);
+			usleep(50000);
 		spin_user();
 	}
 	return arg;
@@ -74,7 +75,7 @@ static void *kernel_main(void *arg)
 	kernel_tid = tu_gettid();
 	while (!stop) {
 		while (phase != 2 && !stop)
-			usleep(1000);
+			usleep(50000);
 		while (phase == 2 && fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
 			counter++;
 	}
@@ -357,10 +358,10 @@ int main(void)
 		usleep(1000);
 	pin(0);
 	phase = 1;
-	usleep(200000);
+	usleep(300000);
 	check_user(fd);
 	phase = 2;
-	usleep(200000);
+	usleep(300000);
 	check_kernel(fd);
 	phase = 1;
 	usleep(100000);
