@@ -23,11 +23,18 @@ for n in ${sizes:-100 1000 4000}; do
 	for r in 1 2 3 4 5; do runrss "$n" kstack --all; done >/tmp/both.txt
 	cat /tmp/both.txt
 	for r in 1 2 3; do runrss "$n" kstack --all --format json; done
+	# the user half's cost, phase by phase, per process and per thread
+	user_phases "$n" || echo "BENCH N=$n user_phases FAILED"
 	sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' /tmp/both.txt | sort -n | sed -n 3p |
 		awk -v n="$n" -v t="$all" '{ printf "BENCH N=%s kstack --all (kernel+user): %.1f us/thread (%d threads, median of 5)\n", n, $1 * 1000 / t, t }'
 	# triage (issue 12): --group's cost over the plain listing; sampling rate
 	triage_bench group "$n" 11
 	[ "$n" = 1000 ] && triage_bench sample "$n"
+	# --watch at its default --interval 1s on the whole box: 20 s of rounds
+	# (no thread stuck for the default 30 s yet: the steady cost), then SIGTERM
+	rm -rf /tmp/wb && mkdir -p /tmp/wb
+	watch_cpu "$n" 20 kstack --watch --textfile /tmp/wb
+	echo "BENCH N=$n watch: rounds=$(sed -n 's/^kstack_watch_rounds_total //p' /tmp/wb/kstack.prom) snapshot_seconds=$(sed -n 's/^kstack_snapshot_seconds //p' /tmp/wb/kstack.prom)"
 	for p in $(pidof zoo); do kill -9 "$p"; done
 	sleep 1
 done

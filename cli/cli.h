@@ -2,8 +2,9 @@
 /*
  * The kstack CLI's shared pieces: the parsed command line (options.c), the
  * tally of what was shown and the one exit-status rule (tally.c), finding
- * threads through the driver (targets.c), and the per-thread actions of
- * show.c (print stacks) and verify_cmd.c (--verify).
+ * threads through the driver (targets.c), the listing over the capture
+ * pipeline (listing.c, lib/pipeline.h) and its per-thread callbacks:
+ * show.c (print stacks, --raw) and verify_cmd.c (--verify).
  */
 #ifndef KSTACK_CLI_H
 #define KSTACK_CLI_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pipeline.h"
 #include "session.h"
 #include "snapshot.h"
 #include "stack_text.h"
@@ -34,6 +36,7 @@ enum cli_action {
 	CLI_VERIFY,	/* --verify */
 	CLI_RAW,	/* --raw */
 	CLI_TABLES,	/* --tables: no threads */
+	CLI_WATCH,	/* --watch: rounds until SIGINT/SIGTERM, stuck threads reported */
 };
 
 /* Which threads: the command line's ids name processes, threads, or nothing (--all). */
@@ -66,8 +69,27 @@ struct opts {
 	enum cli_half half;	/* --kernel, --user */
 	size_t user_stack_bytes;	/* --user-stack-bytes (0: the default) */
 	bool verify_user;	/* --verify-user: libdwfl walks each user stack too */
+	bool no_demangle;		/* --no-demangle: user names as the files have them */
 	const char *device, *kallsyms;
 	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
+	struct watch_opts {		/* --watch (watch.c) */
+		uint64_t stuck_ns;	/* --stuck */
+		const char *textfile;	/* --textfile DIR; NULL: none */
+		bool interval_given;	/* --interval (else KS_WATCH_INTERVAL_NS) */
+		bool duration_given;	/* --duration: not with --watch */
+		bool used;		/* --stuck or --textfile: need --watch */
+	} watch;
+};
+
+#define KS_WATCH_STUCK_NS	30000000000ull	/* --stuck default: 30 s */
+#define KS_WATCH_INTERVAL_NS	1000000000ull	/* --watch's --interval default: 1 s */
+
+/* getopt values of long-only options outside triage's (triage.h: 0x100...) */
+enum {
+	KS_OPT_NO_DEMANGLE = 0x200,
+	KS_OPT_WATCH = 0x220,
+	KS_OPT_STUCK,
+	KS_OPT_TEXTFILE,
 };
 
 /* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
@@ -107,13 +129,10 @@ struct tally {
  */
 int exit_status(const struct tally *t, enum cli_action action);
 
-/* Did walk w end where the stack ends (user mode, a kernel thread's end)? */
-bool walk_whole(const struct ks_walk_result *w);
-
 struct ks_user_walk;
 /*
  * Did user walk w reach the outermost frame (libdwfl's end, or the
- * frame-pointer chain's: lib/user_unwind.c walk_thread())? NULL (no walk:
+ * frame-pointer chain's: lib/user/user_unwind.c walk_thread())? NULL (no walk:
  * the process could not be read), not walked, stopped early or cut at the
  * frame limit: not whole.
  */
@@ -128,6 +147,8 @@ void tally_walk(struct tally *t, const struct ks_walk_result *w);
  * whole: exit 1), or "FAILED".
  */
 void verify_verdict(const struct tally *t, char *buf, size_t len);
+/* --verify's own part of the exit rule: agreement met (tally.c)? */
+bool verify_agreed(const struct tally *c);
 
 /* Count a thread we could not show; loud: also say why on stderr. */
 void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud);
@@ -158,57 +179,48 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
  */
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone);
 
-/* Is /proc mounted for our own pid namespace (its ids are the driver's)? */
-struct ks_error *proc_is_ours(void);
+/*
+ * --all past one SNAPSHOT's bound: say on stderr what follows (one
+ * SNAPSHOT per process: each process one moment, the system not).
+ */
+void say_per_process(void);
 
 /*
- * --all past one SNAPSHOT's bound: every process into l (tgid == tid),
- * from /proc once proc_is_ours() says its ids are the driver's. why: the
- * driver's E2BIG, consumed; with say, what follows is said on stderr (one
- * SNAPSHOT per process: not one moment). An error names why.
+ * listing.c: kstack PID... / -t TID... / --all, -S, --raw and --verify:
+ * the threads the command line names, taken by the capture pipeline
+ * (lib/pipeline.h) on the path run() resolved, each printed (show.c) or
+ * compared (verify_cmd.c) as it comes, and counted in the tally.
  */
-struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool say);
-
-/* frames.c: printing the driver's SNAPSHOT frames (the default path) */
-struct ks_user_half;
-struct frames {
-	struct ks_session *s;		/* the walker is set up only if a thread needs it */
+struct listing {
+	struct ks_session *s;
+	struct ks_symcache *names;
 	struct ks_stack_text *text;
-	struct ks_snapshot *snap;
 	const struct opts *o;
+	enum ks_pipe_path path;
+	bool user;			/* each thread's user half too (resolved: cli_user_half()) */
 	struct tally *tally;
-	struct ks_user_half *user;	/* the user half of each thread too; NULL: not */
 	/*
-	 * --all past one SNAPSHOT's bound (show_per_process()): each process
-	 * shown as the system's SNAPSHOT shows it, threads not the caller's
-	 * summed here and said once at the end.
+	 * --all past one SNAPSHOT's bound: processes and threads not the
+	 * caller's, summed and said once at the end
 	 */
-	bool per_process;
-	size_t denied;
+	size_t denied_procs, denied;
 	size_t no_user;			/* --all --user: kernel threads left out */
 };
 
-/* Does the driver hand out FRAMES records with tails, and names? */
-bool frames_usable(const struct ks_driver *drv);
-/* Every thread of process pid (0: of the system); ESRCH: no such process. */
-struct ks_error *frames_show_process(struct frames *f, uint64_t pid);
-/* Thread tid alone (a missing one is counted and said, not returned). */
-struct ks_error *frames_show_thread(struct frames *f, uint64_t tid);
-
-/*
- * per_process.c: --all after the system's SNAPSHOT said E2BIG (why,
- * consumed): every process of all_processes() in turn, with its FRAMES
- * records (frames) or RAW ones walked here (f->s's walker set up); one
- * gone or a zombie by its turn is left out; one itself past the bound is
- * listed thread by thread (STACK), the kernel half alone (--user: an
- * error). f->o->target is CLI_ALL.
- */
-struct ks_error *show_per_process(struct frames *f, bool frames, struct ks_error *why);
+struct ks_error *listing_run(struct listing *l);
 
 /* user_print.c: a thread's user half, under its kernel half */
 struct ks_user_thread;
 struct ks_user_walk;
 struct ks_user_half_proc;
+struct ks_user_half;
+/*
+ * The command line's say in how user frames are named (names.c): demangled
+ * or not (--no-demangle), and the unwinder's notes (a perf map not used)
+ * on stderr. Call after ks_user_half_init().
+ */
+void cli_user_names(struct ks_user_half *h, const struct opts *o);
+
 /*
  * Its frames (user_line: first the "user mode: ip .. sp .." line) and how
  * the walk ended; false when the user half is not whole (user_walk_whole():
@@ -239,26 +251,23 @@ bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
 			     const struct kstack_thread_context *ctx, bool reached_user);
 
 /*
- * running.c: threads on a CPU, taken where they run (lib/catch.h). Take
- * snap's running threads (only: these tids, nonly 0: all) with
- * max_frames kernel frames and, unless --kernel, --user-stack-bytes of
- * user stack; a driver without CATCH_RUNNING leaves them as they are.
+ * running.c: threads on a CPU, as the pipeline took them where they run
+ * (lib/pipeline.c catches them once, opts.catch_running; lib/kernel/catch.h).
+ * print_running: the line of one on a CPU with no stack taken.
  */
-struct ks_error *catch_running(struct ks_driver *drv, struct ks_snapshot *snap,
-			       const struct opts *o, uint32_t max_frames, const uint64_t *only,
-			       size_t nonly);
+void print_running(uint64_t tid, const char *comm);
 /*
- * A record's header line: "TID comm S [ctxsw V+I]", or for a thread
- * caught running "TID comm R [running on CPU N: caught at IP in user|kernel
+ * A thread's header line: "TID comm S [ctxsw V+I]", or for one caught
+ * running "TID comm R [running on CPU N: caught at IP in user|kernel
  * mode; ctxsw V+I]".
  */
-void print_record_header(const struct kstack_snap_thread *r, const char *comm);
+void print_thread_header(const struct ks_pipe_thread *t);
 /*
- * A record still running (KSTACK_SNAP_F_RUNNING): its line, counted: the
- * caller's own thread and a driver without CATCH_RUNNING as running (no
- * stack to take), one not caught as cut short, with why on stderr.
+ * A thread handed on KS_PIPE_RUNNING: its line, counted: the caller's own
+ * thread and a driver without CATCH_RUNNING as running (no stack to
+ * take), one not caught as cut short, with why on stderr.
  */
-void show_running_record(struct tally *t, const struct kstack_snap_thread *r, const char *comm);
+void show_running_thread(struct tally *c, const struct ks_pipe_thread *t);
 
 /*
  * message.c: "kstack: " and the formatted message on stderr, escaped
@@ -266,44 +275,39 @@ void show_running_record(struct tally *t, const struct kstack_snap_thread *r, co
  */
 void cli_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* show.c */
-/* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
-void print_walk_end(const struct ks_walk_result *w, uint64_t tid);
-void print_walk(struct ks_stack_text *text, const struct ks_walk_result *w, uint64_t tid);
-void print_running(uint64_t tid, const char *comm);
+/* show.c: a thread's stacks as the listing prints them (ctx: a struct listing) */
+struct ks_pipe_thread;
+struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t);
+/* --raw: the walk, the stack's bytes and the kernel's own frames: a self-contained record */
+struct ks_error *raw_thread(void *ctx, const struct ks_pipe_thread *t);
 /* "PID - Z [group leader has exited: ...]": a process whose leader left */
 void print_leader_exited(uint64_t pid);
-void show_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-		 struct tally *c, bool explicit);
-/*
- * show_thread()'s walk of t on its own (our walker): true with *ctx and
- * *w (free with ks_walk_result_fini()); false when it is not shown: a
- * running thread's line printed, a gone or failed one counted and, where
- * it matters, said.
- */
-bool walk_alone(struct ks_session *s, const struct ks_tid *t, struct tally *c, bool explicit,
-		struct kstack_thread_context *ctx, struct ks_walk_result *w);
-void raw_thread(struct ks_session *s, struct ks_stack_text *text, const struct ks_tid *t,
-		struct tally *c);
-struct ks_error *show_snapshot(struct ks_session *s, struct ks_stack_text *text, uint64_t pid,
-			       struct tally *c, struct ks_snapshot *snap);
 
 /*
  * triage.c: --group, the filters, --format/-o, --sample (o->triage.used)
  * over the command line's processes or --all; what was shown in *tally.
  */
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
-			    struct ks_symcache *names, struct tally *tally);
+			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
+			    struct tally *tally);
 
-/* verify_cmd.c */
-void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
-		   const struct opts *o);
+/*
+ * watch.c: --watch: rounds of the kernel half of the command line's
+ * threads (none named: every thread) until SIGINT/SIGTERM; a thread
+ * unchanged for --stuck reported once with both halves (user: the user
+ * half too), once more when it moves; --textfile's metrics every round.
+ */
+struct ks_error *watch_run(const struct opts *o, struct ks_session *s, struct ks_symcache *names,
+			   enum ks_pipe_path path, bool user, struct tally *tally);
+/* --watch's options make sense together (after parsing; false after saying why). */
+bool watch_opts_check(const struct opts *o, int nargs);
+
+/* verify_cmd.c: one thread three ways (ctx: a struct listing) */
+struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);
 /*
  * Print the agreement figures and the verdict (verify_verdict()); with no
  * thread compared, only why (stderr), no figures.
  */
 void verify_summary(const struct tally *c, double secs);
-/* --verify's own part of the exit rule: agreement met? */
-bool verify_agreed(const struct tally *c);
 
 #endif

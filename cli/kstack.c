@@ -2,9 +2,11 @@
 /*
  * kstack: kernel-mode call stacks of Linux threads, through /dev/kstack
  * (kstack.ko). main() parses the command line once (options.c), sets up,
- * dispatches on the action and leaves through one exit path; the work is
- * in show.c, verify_cmd.c, triage.c (--group, filters, formats, --sample)
- * and lib/.
+ * resolves once which path every thread takes and whether its user half
+ * is taken, dispatches on the action and leaves through one exit path;
+ * the work is in listing.c (with show.c, verify_cmd.c), triage.c (--group,
+ * filters, formats, --sample) and lib/ (the capture pipeline:
+ * lib/pipeline.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +19,6 @@
 
 #include "escape.h"
 #include "output.h"
-#include "user_half.h"
 #include "cli.h"
 
 /* Everything a run sets up, torn down in one place. */
@@ -27,11 +28,9 @@ struct run {
 	bool session_open;
 	struct ks_symcache names;
 	struct ks_stack_text text;
-	struct ks_tid_list tids;
-	struct ks_snapshot snap;
 	struct tally tally;
-	struct ks_user_half user;	/* the user half of each thread (lib/user_half.h) */
-	bool user_on;
+	enum ks_pipe_path path;		/* where every thread's kernel half comes from */
+	bool user;			/* and its user half too */
 };
 
 /* Notes name modules and paths: escaped (escape.h). */
@@ -41,6 +40,69 @@ static void note(void *ctx, const char *msg)
 	fputs("kstack: note: ", stderr);
 	ks_escape_write(stderr, msg, strlen(msg));
 	fputc('\n', stderr);
+}
+
+/* Does the driver hand out FRAMES records with tails, and names? */
+static bool frames_usable(const struct ks_driver *drv)
+{
+	uint32_t need = KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SNAP_TAIL | KSTACK_CAP_SYMBOLIZE;
+
+	return (drv->version.caps & need) == need;
+}
+
+/*
+ * The path every thread takes (lib/pipeline.h), decided here once from
+ * the options and what the driver gives: thread by thread where asked
+ * (-S, --raw, --verify); else the driver's frames where it hands them out;
+ * else an older driver's RAW SNAPSHOTs walked here (the reports always,
+ * the listing where the driver has SNAPSHOT at all; -t needs frames),
+ * else thread by thread.
+ */
+static enum ks_pipe_path cli_path(const struct opts *o, const struct ks_driver *drv)
+{
+	if ((o->action != CLI_SHOW && o->action != CLI_WATCH) || o->no_snapshot)
+		return KS_PIPE_THREADS;
+	if (frames_usable(drv))
+		return KS_PIPE_FRAMES;
+	if (o->triage.used || o->action == CLI_WATCH)
+		return KS_PIPE_RAW;
+	if (o->target == CLI_TIDS || !(drv->version.caps & KSTACK_CAP_SNAPSHOT))
+		return KS_PIPE_THREADS;
+	return KS_PIPE_RAW;
+}
+
+/*
+ * Whether each thread's user half is taken too (*on), one rule for the
+ * listing and the reports: both halves by default, the kernel half alone
+ * with --kernel, thread by thread, or with --sample unless --user asks
+ * (each round would cost a stack copy and a libdwfl unwind per thread).
+ * It needs the driver's frames (their tails carry the user registers) and
+ * /proc of our pid namespace (maps and files are found by the driver's
+ * ids): without them --user fails and the default goes on with the
+ * kernel half, with a note.
+ */
+static struct ks_error *cli_user_half(const struct opts *o, enum ks_pipe_path path, bool *on)
+{
+	struct ks_error *why;
+
+	*on = false;
+	if (path == KS_PIPE_THREADS || o->half == CLI_KERNEL ||
+	    (o->triage.sample && o->half != CLI_USER))
+		return NULL;
+	if (o->half == CLI_USER && o->triage.group == KS_GROUP_KERNEL)
+		return ks_error_format(EINVAL, "--user and --group=kernel exclude each other");
+	why = path == KS_PIPE_FRAMES ? ks_proc_is_ours() :
+	      ks_error_format(ENOTSUP, "the driver gives no user registers (SNAPSHOT tails)");
+	if (why) {
+		why = ks_error_wrap(why, "user half");
+		if (o->half == CLI_USER)
+			return why;
+		note(NULL, why->message);
+		ks_error_destroy(why);
+		return NULL;
+	}
+	*on = true;
+	return NULL;
 }
 
 static struct ks_error *run_open(struct run *r)
@@ -56,18 +118,23 @@ static struct ks_error *run_open(struct run *r)
 			      o->action == CLI_VERIFY ? KSTACK_FRAMES_MAX : KS_WALK_DEFAULT_MAX,
 		.note = note,
 	};
-	/* the default path prints the driver's frames: no walker set up unless needed */
-	bool driver_only = o->action == CLI_SHOW && !o->no_snapshot && !o->kallsyms;
-	struct ks_error *err = driver_only ? ks_session_open_driver(&r->s, &so) :
-					     ks_session_open(&r->s, &so);
+	struct ks_error *err = ks_session_open_driver(&r->s, &so);
 
 	if (err)
 		return err;
 	r->session_open = true;
+	/*
+	 * Names from kallsyms (--verify, --tables, -k): the walker's setup
+	 * parses it now; else the pipeline sets the walker up where its path
+	 * walks, and names come from the driver's SYMBOLIZE.
+	 */
+	if (so.need_ksyms || o->kallsyms)
+		err = ks_session_walker(&r->s);
 	ks_symcache_init(&r->names, &r->s.ksyms);
 	ks_symcache_use_driver(&r->names, &r->s.drv);
 	ks_stack_text_init(&r->text, &r->names, 0);
-	return NULL;
+	r->path = cli_path(o, &r->s.drv);
+	return err;
 }
 
 static void run_close(struct run *r)
@@ -77,43 +144,6 @@ static void run_close(struct run *r)
 		ks_symcache_fini(&r->names);
 		ks_session_close(&r->s);
 	}
-	if (r->user_on)
-		ks_user_half_fini(&r->user);
-	ks_snapshot_fini(&r->snap);
-	ks_tid_list_fini(&r->tids);
-}
-
-/*
- * The user half (default, --user) needs /proc of our pid namespace: its
- * maps and files are found by the ids the driver gives. Without it, or
- * with a driver without tails, --user fails and the default shows the
- * kernel half alone, with a note.
- */
-static struct ks_error *user_half_open(struct run *r, bool frames)
-{
-	const struct opts *o = r->o;
-	struct ks_error *why = NULL;
-	uint32_t max = o->max_frames ? o->max_frames : KS_WALK_DEFAULT_MAX;
-
-	if (o->half == CLI_KERNEL)
-		return NULL;
-	if (!frames)
-		why = ks_error_format(ENOTSUP, "the driver gives no user registers (SNAPSHOT tails)");
-	else
-		why = proc_is_ours();
-	if (why) {
-		why = ks_error_wrap(why, "user half");
-		if (o->half == CLI_USER)
-			return why;
-		note(NULL, why->message);
-		ks_error_destroy(why);
-		return NULL;
-	}
-	ks_user_half_init(&r->user, o->user_stack_bytes, max,
-			  max < KSTACK_FRAMES_MAX ? max : KSTACK_FRAMES_MAX);
-	r->user.unwinder.verify = o->verify_user;
-	r->user_on = true;
-	return NULL;
 }
 
 static struct ks_error *run_tables(struct run *r)
@@ -135,138 +165,10 @@ static struct ks_error *run_tables(struct run *r)
 	return NULL;
 }
 
-/*
- * --verify-user's word on stderr: how many user stacks the compiled CFI
- * rules walked, and whether libdwfl walked every one of them the same;
- * one that differs makes the run partial.
- */
-static void verify_user_summary(struct run *r)
-{
-	const struct ks_user_unwinder *u = &r->user.unwinder;
-
-	if (!r->user_on) {
-		cli_message("--verify-user: no user half was taken");
-		r->tally.failed++;
-		return;
-	}
-	if (u->verify_differ) {
-		cli_message("--verify-user: %zu of %zu user stacks differ from libdwfl's walk "
-			    "(first: %s); %zu walked by libdwfl alone", u->verify_differ,
-			    u->verified, u->verify_first, u->dwfl_walks);
-		r->tally.cut++;
-		return;
-	}
-	cli_message("--verify-user: %zu user stacks walked by CFI rules, all equal to "
-		    "libdwfl's walk; %zu walked by libdwfl alone", u->verified, u->dwfl_walks);
-}
-
-/*
- * PID.../--all/-t from SNAPSHOT: the driver's frames, one call per process
- * (or for the system); with a driver whose records have no tails, raw
- * stacks walked here (PID/--all only).
- */
-static struct ks_error *run_snapshot(struct run *r)
-{
-	const struct opts *o = r->o;
-	struct frames f = {
-		.s = &r->s, .text = &r->text, .snap = &r->snap, .o = o, .tally = &r->tally,
-	};
-	bool frames = frames_usable(&r->s.drv);
-	struct ks_error *err = NULL;
-	size_t i;
-
-	err = user_half_open(r, frames);
-	if (err)
-		return err;
-	f.user = r->user_on ? &r->user : NULL;
-	if (!frames) {
-		err = ks_session_walker(&r->s);
-		if (err)
-			return err;
-	}
-	if (o->target == CLI_ALL) {
-		err = frames ? frames_show_process(&f, 0) :
-			       show_snapshot(&r->s, &r->text, 0, &r->tally, &r->snap);
-		/* over one call's bound, before any output: process by process */
-		if (err && err->code == E2BIG)
-			err = show_per_process(&f, frames, err);
-		/* --user asks for user halves: the threads without one, summed */
-		if (!err && f.no_user)
-			cli_message("%zu kernel %s left out: no user half (--user)", f.no_user,
-				    f.no_user == 1 ? "thread" : "threads");
-		return err;
-	}
-	for (i = 0; !err && i < o->nids; i++) {
-		size_t shown = r->tally.whole + r->tally.cut + r->tally.running;
-
-		if (o->target == CLI_TIDS) {
-			err = frames_show_thread(&f, o->ids[i]);
-			continue;
-		}
-		err = frames ? frames_show_process(&f, o->ids[i]) :
-			       show_snapshot(&r->s, &r->text, o->ids[i], &r->tally, &r->snap);
-		if (err && err->code == EPERM) {	/* not the caller's: say which, go on */
-			tally_denied(&r->tally, err);
-			ks_error_destroy(err);
-			err = NULL;
-		} else if (err && err->code == ESRCH) {	/* report, go on */
-			ks_error_destroy(err);
-			err = target_gone(o->ids[i], false, false, 0);
-			tally_missing(&r->tally, err);
-			ks_error_destroy(err);
-			err = NULL;
-		} else if (!err && !frames &&
-			   r->tally.whole + r->tally.cut + r->tally.running == shown &&
-			   r->snap.skipped) {
-			/* found, with every thread gone: a zombie */
-			err = target_gone(o->ids[i], false, true, r->snap.skipped);
-			tally_missing(&r->tally, err);
-			ks_error_destroy(err);
-			err = NULL;
-		}
-	}
-	return err;
-}
-
-/* Thread by thread: -t, -S, --verify, --raw (threads listed by the driver). */
-static struct ks_error *run_threads(struct run *r)
-{
-	const struct opts *o = r->o;
-	struct ks_error *err;
-	size_t i;
-
-	if (o->action == CLI_VERIFY) {
-		/* /proc's stacks are compared by thread id: they must be ours */
-		err = proc_is_ours();
-		if (err)
-			return ks_error_wrap(err, "--verify compares with /proc/PID/task/TID/stack");
-	}
-	err = ks_session_walker(&r->s);
-	if (!err)
-		err = targets_list(&r->s.drv, o, &r->tids, &r->tally);
-	if (err)
-		return err;
-	for (i = 0; i < r->tids.n; i++) {
-		const struct ks_tid *t = &r->tids.v[i];
-
-		switch (o->action) {
-		case CLI_VERIFY:
-			verify_thread(&r->s, t, &r->tally, o);
-			break;
-		case CLI_RAW:
-			raw_thread(&r->s, &r->text, t, &r->tally);
-			break;
-		default:
-			show_thread(&r->s, &r->text, t, &r->tally, o->target == CLI_TIDS);
-			break;
-		}
-	}
-	return NULL;
-}
-
 static int run(const struct opts *o)
 {
 	static struct run r;
+	struct listing l = { .o = o, .tally = &r.tally };
 	struct timespec t0, t1;
 	struct ks_error *err;
 	int rc;
@@ -274,24 +176,25 @@ static int run(const struct opts *o)
 	r.o = o;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = run_open(&r);
+	if (!err)
+		err = cli_user_half(o, r.path, &r.user);
 	if (err)
 		goto out;
-	if (o->triage.used)
-		err = triage_run(o, &r.s, &r.names, &r.tally);
-	else if (o->action == CLI_TABLES)
+	if (o->action == CLI_WATCH) {
+		err = watch_run(o, &r.s, &r.names, r.path, r.user, &r.tally);
+	} else if (o->triage.used) {
+		err = triage_run(o, &r.s, &r.names, r.path, r.user, &r.tally);
+	} else if (o->action == CLI_TABLES) {
 		err = run_tables(&r);
-	else if (o->action == CLI_SHOW && !o->no_snapshot &&
-		 (o->target == CLI_TIDS ? frames_usable(&r.s.drv) :
-					  (r.s.drv.version.caps & KSTACK_CAP_SNAPSHOT)))
-		err = run_snapshot(&r);
-	else if (o->half == CLI_USER)
-		err = ks_error_format(ENOTSUP,
-				      "--user: the driver gives no SNAPSHOT records with user registers");
-	else
-		err = run_threads(&r);
+	} else {
+		l.s = &r.s;
+		l.names = &r.names;
+		l.text = &r.text;
+		l.path = r.path;
+		l.user = r.user;
+		err = listing_run(&l);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!err && o->verify_user)
-		verify_user_summary(&r);
 	if (!err && o->action == CLI_VERIFY)
 		verify_summary(&r.tally, (double)(t1.tv_sec - t0.tv_sec) +
 					 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -312,7 +215,7 @@ out:
  * stdout is an error (exit 2), not a listing silently cut short. gnulib's
  * close_stdout() rule: an error flagged on the stream, or a close that
  * fails. A run that already failed (exit 2) has said why, a report's
- * write error included (lib/report.c): not twice.
+ * write error included (lib/report/report.c): not twice.
  */
 static int close_stdout(int rc)
 {

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "snapshot.h"
 #include "triage.h"
 
 static volatile sig_atomic_t sample_stop;
@@ -65,7 +64,6 @@ struct ks_error *triage_sample(const struct triage_target *tg, const struct tria
 	struct sigaction sa = { .sa_handler = sample_on_signal }, old_int, old_term;
 	bool progress = t->duration_ns > 1000000000ull && isatty(STDERR_FILENO);
 	uint64_t start, next, end, shown_at = 0, last_end;
-	struct ks_snapshot snap = { 0 };
 	struct ks_error *err = NULL;
 	struct ks_capture c;
 
@@ -82,7 +80,7 @@ struct ks_error *triage_sample(const struct triage_target *tg, const struct tria
 	for (next = start; !sample_stop; ) {
 		uint64_t now;
 
-		err = triage_capture(tg, &snap, &c, counts);
+		err = triage_capture(tg, &c, counts);
 		if (err)
 			break;
 		r->walked += c.walked;
@@ -116,6 +114,5 @@ struct ks_error *triage_sample(const struct triage_target *tg, const struct tria
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	ks_capture_fini(&c);
-	ks_snapshot_fini(&snap);
 	return err;
 }

@@ -16,60 +16,10 @@
 
 #include "cli.h"
 
-struct ks_error *proc_is_ours(void)
+void say_per_process(void)
 {
-	char line[256];
-	bool found = false, ours = false;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return ks_error_format(errno, "/proc/self/status: %s (is /proc mounted?)",
-				       strerror(errno));
-	/*
-	 * NSpid (v4.1+) lists our id in each namespace from /proc's down to
-	 * our own: one entry, equal to getpid(), when /proc is our namespace's.
-	 */
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long v;
-		int n;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		found = true;
-		ours = sscanf(line + 6, "%llu %n", &v, &n) == 1 && !line[6 + n] &&
-		       v == (unsigned long long)getpid();
-		break;
-	}
-	fclose(f);
-	if (!found) {
-		char self[32];
-		ssize_t len = readlink("/proc/self", self, sizeof(self) - 1);
-
-		/* an older kernel: /proc's name for us is our pid, or it is not ours */
-		if (len > 0) {
-			self[len] = '\0';
-			ours = strtoull(self, NULL, 10) == (unsigned long long)getpid();
-		}
-	}
-	if (!ours)
-		return ks_error_format(EXDEV, "/proc belongs to another pid namespace than this process (its thread ids are not ours); mount a proc for this namespace (mount -t proc proc /proc) or run outside it");
-	return NULL;
-}
-
-struct ks_error *all_processes(struct ks_tid_list *l, struct ks_error *why, bool say)
-{
-	struct ks_error *err = proc_is_ours();
-
-	if (err) {
-		err = ks_error_wrap(err, "%s; listing the processes", why->message);
-		ks_error_destroy(why);
-		return err;
-	}
-	if (say)
-		cli_message("more than %u threads on the system (one SNAPSHOT's bound): taking one SNAPSHOT per process instead; each process is one moment, the whole system is not",
-			    KSTACK_SNAP_MAX_THREADS);
-	ks_error_destroy(why);
-	return ks_procs_all(l, NULL);
+	cli_message("more than %u threads on the system (one SNAPSHOT's bound): taking one SNAPSHOT per process instead; each process is one moment, the whole system is not",
+		    KSTACK_SNAP_MAX_THREADS);
 }
 
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone)
@@ -101,7 +51,7 @@ static struct ks_error *list_process(struct ks_driver *drv, uint64_t pid, struct
 		return err;
 	}
 	/* a driver without SNAPSHOT: /proc, if it numbers threads as the driver does */
-	err = proc_is_ours();
+	err = ks_proc_is_ours();
 	if (err)
 		return err;
 	return pid ? ks_threads_of(l, NULL, pid) : ks_threads_all(l, NULL);
@@ -170,7 +120,7 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
 			/* past one call's bound: per process, listed from /proc if ours */
 			cli_message("%s; listing from /proc", err->message);
 			ks_error_destroy(err);
-			err = proc_is_ours();
+			err = ks_proc_is_ours();
 			if (!err)
 				err = ks_threads_all(l, NULL);
 		}

@@ -3,9 +3,10 @@
  * kstack's triage mode: --group, the filters (--state, --comm, --match,
  * --min-count), --format/-o, and --sample. The options are rows of
  * options.c's table whose values triage_opts.c parses and checks; the
- * capture and the report are in triage.c (triage_run(), cli.h), the
- * sampling loop in sample.c; the work itself is in lib/ (capture, filter,
- * group, report).
+ * report is in triage.c (triage_run(), cli.h), the capture (a round of
+ * lib/pipeline.h into lib/report/capture.h's model) in triage_capture.c, the
+ * sampling loop in sample.c; the work itself is in lib/ (pipeline,
+ * capture, filter, group, report).
  */
 #ifndef KSTACK_CLI_TRIAGE_H
 #define KSTACK_CLI_TRIAGE_H
@@ -64,19 +65,11 @@ bool triage_parse_duration(const char *s, uint64_t *ns_ret);
 
 /* What to capture: the command line's processes (or all), and how. */
 struct triage_target {
-	struct ks_session *s;		/* driver open; the walker set up when needed */
-	struct ks_symcache *names;
+	/* the capture pipeline, set up for the run (lib/pipeline.h: path, user half, retakes) */
+	struct ks_pipe *pipe;
 	bool all;			/* every thread on the system */
 	const uint64_t *pids;		/* else these processes */
 	size_t npids;
-	uint32_t max_frames;		/* per thread, 1..KSTACK_FRAMES_MAX */
-	bool frames;			/* the driver's FRAMES records with tails (else RAW) */
-	bool retake;			/* take a thread that ran through its capture again */
-	/*
-	 * The user half of each thread (lib/user_half.h; needs frames), NULL:
-	 * none. Its names are the unwinder's: it outlives every report.
-	 */
-	struct ks_user_half *user;
 	bool user_only;			/* --user: no kernel frames, user threads only */
 	bool user_flags;		/* a user half cut short marks the thread partial */
 };
@@ -103,14 +96,16 @@ struct triage_counts {
 	uint64_t denied_threads;
 };
 
-struct ks_snapshot;
 struct ks_capture;
-struct ks_user_half;
 struct ks_cap_pool;
+struct ks_pipe;
 
-/* triage.c: one capture of the target into c (one SNAPSHOT per process, or one). */
-struct ks_error *triage_capture(const struct triage_target *tg, struct ks_snapshot *snap,
-				struct ks_capture *c, struct triage_counts *counts);
+/*
+ * triage_capture.c: one round of the pipeline into c (its threads as the
+ * capture model has them, what could not be shown in *counts).
+ */
+struct ks_error *triage_capture(const struct triage_target *tg, struct ks_capture *c,
+				struct triage_counts *counts);
 
 /* sample.c: rounds of triage_capture until the duration or a signal. */
 struct ks_error *triage_sample(const struct triage_target *tg, const struct triage_opts *t,

@@ -46,16 +46,19 @@ static void print_mismatch(const struct ks_session *s, const struct ks_verify *v
 		       v->walk.nr);
 }
 
-void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c,
-		   const struct opts *o)
+struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t)
 {
+	struct listing *l = ctx;
+	struct ks_session *s = l->s;
+	const struct opts *o = l->o;
+	struct tally *c = l->tally;
 	struct ks_verify v;
 	struct ks_error *err = ks_verify_thread(s, t->tgid, t->tid, &v);
 
 	if (err) {
 		tally_error(c, err, t->tid, err->code == EAGAIN);
 		ks_error_destroy(err);
-		return;
+		return NULL;
 	}
 	c->walked++;
 	c->eq_kernel += v.eq_kernel;
@@ -75,22 +78,15 @@ void verify_thread(struct ks_session *s, const struct ks_tid *t, struct tally *c
 		       /* the others may go on: only the frames both have were compared */
 		       ks_verify_cut_by_limit(&v.walk) ?
 		       " (cut by -n: compared over these frames only)" :
-		       !walk_whole(&v.walk) ? " (stack cut short)" : "");
+		       !ks_walk_whole(&v.walk) ? " (stack cut short)" : "");
 	}
 	ks_verify_fini(&v);
+	return NULL;
 }
 
 static double pct(size_t a, size_t b)
 {
 	return b ? 100.0 * (double)a / (double)b : 0.0;
-}
-
-bool verify_agreed(const struct tally *c)
-{
-	/* a thread we failed to walk for a reason other than running is a
-	 * failure too: it was neither compared nor explained away */
-	return c->walked > 0 && c->eq_kernel == c->walked && !c->failed &&
-	       (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
 }
 
 void verify_summary(const struct tally *c, double secs)

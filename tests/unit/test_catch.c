@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Running threads taken where they run (lib/catch.c, cli/running.c, the
+ * Running threads taken where they run (lib/kernel/catch.c, lib/pipeline.c, cli/running.c, the
  * user half's copy of a caught thread), against a fake driver (ioctl
  * wrapped at link time): its SNAPSHOT of process PID gives a sleeping
  * thread, three running ones and a preempted one (state R); its
@@ -379,11 +379,17 @@ static void listing_says_running(void **state)
 {
 	struct fake *fk = *state;
 	struct ks_session s = { .drv = fk->drv };
-	struct opts o = { .action = CLI_SHOW, .target = CLI_PIDS, .half = CLI_KERNEL };
+	uint64_t pid = PID;
+	struct opts o = {
+		.action = CLI_SHOW, .target = CLI_PIDS, .half = CLI_KERNEL, .ids = &pid, .nids = 1,
+	};
 	struct tally tally = { 0 };
 	struct ks_symcache names;
 	struct ks_stack_text text;
-	struct frames f = { .s = &s, .text = &text, .snap = &fk->snap, .o = &o, .tally = &tally };
+	struct listing l = {
+		.s = &s, .names = &names, .text = &text, .o = &o, .path = KS_PIPE_FRAMES,
+		.tally = &tally,
+	};
 	char path[] = "/tmp/test_catch.XXXXXX", *out;
 	int fd = mkstemp(path), saved = dup(STDOUT_FILENO), errfd = dup(STDERR_FILENO);
 	int null = open("/dev/null", O_WRONLY);
@@ -395,7 +401,8 @@ static void listing_says_running(void **state)
 	fflush(stdout);
 	dup2(fd, STDOUT_FILENO);
 	dup2(null, STDERR_FILENO);
-	assert_no_error(frames_show_process(&f, PID));
+	/* the pipeline catches them (lib/pipeline.c), the listing shows them */
+	assert_no_error(listing_run(&l));
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	dup2(errfd, STDERR_FILENO);
@@ -428,17 +435,18 @@ static void triage_marks_on_cpu(void **state)
 	struct ks_symcache names;
 	struct ks_cap_pool pool;
 	struct ks_capture c;
+	struct ks_pipe pipe;
 	struct triage_counts counts = { 0 };
-	struct triage_target tg = {
-		.s = &s, .names = &names, .pids = &pid, .npids = 1,
-		.max_frames = KS_WALK_DEFAULT_MAX, .frames = true, .retake = false,
-	};
+	struct triage_target tg = { .pipe = &pipe, .pids = &pid, .npids = 1 };
 	size_t i, on = 0, partial = 0;
 
 	ks_symcache_init(&names, &s.ksyms);
 	ks_cap_pool_init(&pool);
 	ks_capture_init(&c, &pool);
-	assert_no_error(triage_capture(&tg, &fk->snap, &c, &counts));
+	/* as a sampling round: not said on stderr */
+	ks_pipe_init(&pipe, &s, &names, &pool,
+		     &(struct ks_pipe_opts){ .path = KS_PIPE_FRAMES, .catch_running = true });
+	assert_no_error(triage_capture(&tg, &c, &counts));
 	assert_int_equal(c.n, 4);
 	for (i = 0; i < c.n; i++) {
 		if (c.v[i].flags & KS_CAP_ON_CPU) {
@@ -456,6 +464,7 @@ static void triage_marks_on_cpu(void **state)
 	}
 	assert_int_equal(on, 1);
 	assert_int_equal(partial, 1);
+	ks_pipe_fini(&pipe);
 	ks_capture_fini(&c);
 	ks_cap_pool_fini(&pool);
 	ks_symcache_fini(&names);

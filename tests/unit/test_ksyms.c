@@ -5,7 +5,9 @@
  */
 #include "helpers.h"
 #include "ksyms.h"
+#include "read_file.h"
 
+#include <unistd.h>
 
 static void expect(const struct ks_ksyms *ks, uint64_t addr, const char *name,
 		   const char *owner, uint64_t off, uint64_t size)
@@ -140,6 +142,41 @@ static void missing_file_reported(void **state)
 	ks_error_destroy(err);
 }
 
+/* The whole-file reader under ks_ksyms_load(): grows past its first buffer, keeps its bound. */
+static void whole_file_read(void **state)
+{
+	char path[] = "/tmp/ks_read_fileXXXXXX", data[10000], *text;
+	struct ks_error *err;
+	size_t len, i;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	assert_int_equal(write(fd, data, sizeof(data)), sizeof(data));
+	close(fd);
+	assert_no_error(ks_read_file(path, 16, 0, &text, &len));
+	assert_int_equal(len, sizeof(data));
+	assert_memory_equal(text, data, len);
+	assert_int_equal(text[len], '\0');
+	free(text);
+	/* one byte over the bound: refused, nothing to free */
+	err = ks_read_file(path, 16, sizeof(data) - 1, &text, &len);
+	assert_non_null(err);
+	assert_int_equal(err->code, EFBIG);
+	assert_null(text);
+	ks_error_destroy(err);
+	assert_no_error(ks_read_file(path, 0, sizeof(data), &text, &len));
+	free(text);
+	unlink(path);
+	err = ks_read_file(path, 0, 0, &text, &len);
+	assert_non_null(err);
+	assert_int_equal(err->code, ENOENT);
+	assert_non_null(strstr(err->message, path));
+	ks_error_destroy(err);
+}
+
 /* Damaged input: an error or a table, never a crash (run under ASan too). */
 static void mutated_input_never_crashes(void **state)
 {
@@ -187,6 +224,7 @@ int main(void)
 		cmocka_unit_test(unprivileged_reader_sees_zeros),
 		cmocka_unit_test(malformed_line_reported),
 		cmocka_unit_test(missing_file_reported),
+		cmocka_unit_test(whole_file_read),
 		cmocka_unit_test(mutated_input_never_crashes),
 	};
 

@@ -4,8 +4,9 @@
  * KSTACK_SNAP_MAX_THREADS threads), without 65,536 threads: a fake driver
  * (ioctl wrapped at link time, -Wl,--wrap=ioctl) answers the whole
  * system's SNAPSHOT with E2BIG and each process's with one whole FRAMES
- * record. The CLI's capture (cli/triage.c: --group, --format, --sample)
- * and listing (cli/per_process.c) must then take every process of this
+ * record. The capture pipeline (lib/pipeline.c), under the reports'
+ * capture (cli/triage_capture.c: --group, --format, --sample) and the
+ * listing (cli/listing.c), must then take every process of this
  * host's /proc one by one; a process gone or a zombie by its turn is left
  * out, one itself past the bound is a clear error for the reports. Also a
  * named zombie in the reports (counted, to be said as a zombie).
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "fake_driver.h"
 #include "capture.h"
 #include "cli.h"
 #include "triage.h"
@@ -23,7 +25,6 @@
 #define NONE UINT64_MAX
 
 /* The fake driver: its fd, which processes it answers how, what it was asked. */
-static int fake_fd = -1;
 static uint64_t e2big_pid = NONE, zombie_pid = NONE, gone_pid = NONE, denied_pid = NONE;
 static size_t fake_records;	/* processes answered with a record */
 static bool whole_asked;	/* the system's SNAPSHOT (pid 0) was asked */
@@ -86,31 +87,12 @@ static int fake_snapshot(struct kstack_snapshot *q)
 	return 0;
 }
 
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
-
-int __wrap_ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd != fake_fd)
-		return __real_ioctl(fd, req, arg);
-	if (req == KSTACK_IOCTL_SNAPSHOT)
-		return fake_snapshot(arg);
-	errno = ENOTTY;		/* SYMBOLIZE and the rest: addresses stay unnamed */
-	return -1;
-}
-
 struct fake {
 	struct ks_session s;
 	struct ks_symcache names;
 	struct ks_cap_pool pool;
 	struct ks_capture c;
-	struct ks_snapshot snap;
+	struct ks_pipe pipe;
 	struct triage_counts counts;
 	struct triage_target tg;
 };
@@ -118,7 +100,7 @@ struct fake {
 static int fake_setup(void **state)
 {
 	static struct fake fk;
-	struct ks_error *err = proc_is_ours();
+	struct ks_error *err = ks_proc_is_ours();
 
 	if (err) {
 		/* /proc of another pid namespace: the fallback refuses it, by design */
@@ -136,10 +118,9 @@ static int fake_setup(void **state)
 	ks_symcache_init(&fk.names, &fk.s.ksyms);
 	ks_cap_pool_init(&fk.pool);
 	ks_capture_init(&fk.c, &fk.pool);
-	fk.tg = (struct triage_target){
-		.s = &fk.s, .names = &fk.names, .all = true,
-		.max_frames = KS_WALK_DEFAULT_MAX, .frames = true, .retake = true,
-	};
+	ks_pipe_init(&fk.pipe, &fk.s, &fk.names, &fk.pool,
+		     &(struct ks_pipe_opts){ .path = KS_PIPE_FRAMES, .retake_ran = true });
+	fk.tg = (struct triage_target){ .pipe = &fk.pipe, .all = true };
 	e2big_pid = zombie_pid = gone_pid = denied_pid = NONE;
 	fake_records = 0;
 	whole_asked = false;
@@ -153,7 +134,7 @@ static int fake_teardown(void **state)
 
 	if (!fk)
 		return 0;
-	ks_snapshot_fini(&fk->snap);
+	ks_pipe_fini(&fk->pipe);
 	ks_capture_fini(&fk->c);
 	ks_cap_pool_fini(&fk->pool);
 	ks_symcache_fini(&fk->names);
@@ -202,7 +183,7 @@ static void triage_all_per_process(void **state)
 	gone_pid = 1;
 	/* one not ours: left out, counted (said once by the tally) */
 	denied_pid = other_pid();
-	assert_no_error(triage_capture(&fk->tg, &fk->snap, &fk->c, &fk->counts));
+	assert_no_error(triage_capture(&fk->tg, &fk->c, &fk->counts));
 	assert_true(whole_asked);
 	assert_int_equal(fk->counts.denied_listed, denied_pid == NONE ? 0 : 1);
 	assert_int_equal(fk->counts.ndenied, 0);
@@ -225,7 +206,7 @@ static void triage_all_per_process(void **state)
 	}
 	/* a second round (--sample) takes them again, and says it no more */
 	fake_records = 0;
-	assert_no_error(triage_capture(&fk->tg, &fk->snap, &fk->c, &fk->counts));
+	assert_no_error(triage_capture(&fk->tg, &fk->c, &fk->counts));
 	assert_int_equal(fk->c.n, fake_records);
 }
 
@@ -238,7 +219,7 @@ static void triage_one_process_past_bound(void **state)
 	if (!fk)
 		skip();
 	e2big_pid = (uint64_t)getpid();
-	err = triage_capture(&fk->tg, &fk->snap, &fk->c, &fk->counts);
+	err = triage_capture(&fk->tg, &fk->c, &fk->counts);
 	assert_non_null(err);
 	assert_int_equal(err->code, E2BIG);
 	assert_non_null(strstr(err->message, "more than 65536 threads"));
@@ -261,8 +242,8 @@ static void triage_named_zombie(void **state)
 	fk->tg.all = false;
 	fk->tg.pids = pids;
 	fk->tg.npids = 2;
-	assert_no_error(triage_capture(&fk->tg, &fk->snap, &fk->c, &fk->counts));
-	assert_no_error(triage_capture(&fk->tg, &fk->snap, &fk->c, &fk->counts));
+	assert_no_error(triage_capture(&fk->tg, &fk->c, &fk->counts));
+	assert_no_error(triage_capture(&fk->tg, &fk->c, &fk->counts));
 	assert_int_equal(fk->c.n, 0);
 	assert_int_equal(fk->counts.ngone, 2);
 	assert_int_equal(fk->counts.gone[0].pid, 4242);
@@ -277,16 +258,19 @@ static struct ks_error *listing(struct fake *fk, enum cli_half half, struct tall
 {
 	struct opts o = { .action = CLI_SHOW, .target = CLI_ALL, .half = half };
 	struct ks_stack_text text;
-	struct frames f = { .s = &fk->s, .text = &text, .snap = &fk->snap, .o = &o, .tally = tally };
-	struct ks_error *err, *why = ks_error_format(E2BIG, "SNAPSHOT: more than %u threads",
-						     KSTACK_SNAP_MAX_THREADS);
+	struct listing l = {
+		.s = &fk->s, .names = &fk->names, .text = &text, .o = &o,
+		.path = KS_PIPE_FRAMES, .tally = tally,
+	};
+	struct ks_error *err;
 	int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
 
 	assert_true(saved >= 0 && null >= 0);
 	ks_stack_text_init(&text, &fk->names, 0);
 	fflush(stdout);
 	dup2(null, STDOUT_FILENO);
-	err = show_per_process(&f, true, why);
+	/* the system's SNAPSHOT says E2BIG: process by process */
+	err = listing_run(&l);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

@@ -252,17 +252,17 @@ void test_pool(void **state)
 void test_pool_named(void **state)
 {
 	static const struct ks_cap_frame prog_a[] = {
-		{ 0x401136, "proga!c+0x6/0x20", KS_CAP_FRAME_EXACT },
-		{ 0x401160, "proga!main+0x10/0x30", 0 },
+		{ 0x401136, "proga!c+0x6/0x20", KS_CAP_FRAME_EXACT, NULL },
+		{ 0x401160, "proga!main+0x10/0x30", 0, NULL },
 	};
 	static const struct ks_cap_frame prog_b[] = {
-		{ 0x401136, "progb!spin+0x6/0x20", KS_CAP_FRAME_EXACT },
-		{ 0x401160, "progb!main+0x10/0x30", 0 },
+		{ 0x401136, "progb!spin+0x6/0x20", KS_CAP_FRAME_EXACT, NULL },
+		{ 0x401160, "progb!main+0x10/0x30", 0, NULL },
 	};
 	char c_copy[] = "proga!c+0x6/0x20", main_copy[] = "proga!main+0x10/0x30";
 	struct ks_cap_frame again[] = {
-		{ 0x401136, c_copy, KS_CAP_FRAME_EXACT },
-		{ 0x401160, main_copy, 0 },
+		{ 0x401136, c_copy, KS_CAP_FRAME_EXACT, NULL },
+		{ 0x401160, main_copy, 0, NULL },
 	};
 	struct ks_cap_stack *a, *b, *a2;
 	struct ks_cap_pool p;
@@ -301,4 +301,54 @@ void test_name_split(void **state)
 	ks_name_split("libx.so!operator+(int)+0x10/0x20", &p);
 	assert_int_equal(p.func_len, strlen("operator+(int)"));
 	assert_int_equal(p.offset, 0x10);
+}
+
+/*
+ * --match on a user frame with a demangled name: it matches the name as
+ * shown or as the file has it (mangled), and a long name whole.
+ */
+void test_match_demangled(void **state)
+{
+	static char longname[2048];
+	struct ks_cap_frame uf[] = {
+		{ 0x401000, "prog!kst::work::Waiter::grab(std::mutex&)+0x18/0x2c", 0,
+		  "prog!_ZN3kst4work6Waiter4grabERSt5mutex+0x18/0x2c" },
+		{ 0x402000, longname, 0, NULL },
+	};
+	struct ks_cap_thread t = { .tid = 7, .tgid = 7, .state = 'S', .flags = KS_CAP_USER };
+	static const char *const hit[] = {
+		"^kst::work::Waiter::grab\\(std::mutex&\\)$", "^_ZN3kst4work6Waiter4grab",
+		"std::vector<int>::tail_end$",
+	};
+	static const char *const miss[] = { "^prog", "0x18", "^Waiter" };
+	struct ks_filter_counts left = { 0 };
+	struct ks_capture c;
+	struct ks_filter f;
+	size_t i;
+
+	(void)state;
+	memset(longname, 0, sizeof(longname));
+	strcpy(longname, "prog!");
+	for (i = 0; strlen(longname) < 1500; i++)
+		strcat(longname, "std::vector<int>::");
+	strcat(longname, "tail_end+0x1/0x2");
+	ks_capture_init(&c, &pool);
+	snprintf(t.comm, sizeof(t.comm), "cxx");
+	assert_non_null(ks_capture_add_frames(&c, &t, NULL, 0, uf, 2));
+	for (i = 0; i < sizeof(hit) / sizeof(hit[0]); i++) {
+		assert_no_error(ks_filter_init(&f, NULL, NULL, hit[i]));
+		if (!ks_filter_keep(&f, &c.v[0], &left))
+			fail_msg("--match '%s' missed", hit[i]);
+		ks_filter_fini(&f);
+	}
+	for (i = 0; i < sizeof(miss) / sizeof(miss[0]); i++) {
+		assert_no_error(ks_filter_init(&f, NULL, NULL, miss[i]));
+		if (ks_filter_keep(&f, &c.v[0], &left))
+			fail_msg("--match '%s' matched", miss[i]);
+		ks_filter_fini(&f);
+	}
+	/* the raw name rides along with the interned stack */
+	assert_string_equal(c.v[0].ustack->f[0].raw, uf[0].raw);
+	assert_null(c.v[0].ustack->f[1].raw);
+	ks_capture_fini(&c);
 }

@@ -224,9 +224,9 @@ void test_pprof_go_empty_comm(void **state)
 void test_pprof_go_unsymbolized(void **state)
 {
 	static const struct ks_cap_frame uf[] = {
-		{ 0x7f0000001000ull, "libx.so!+0x1000", 0 },
-		{ 0x7f0000002000ull, "libx.so!+0x2000", 0 },
-		{ 0x401000ull, "app!main+0x10/0x40", 0 },
+		{ 0x7f0000001000ull, "libx.so!+0x1000", 0, NULL },
+		{ 0x7f0000002000ull, "libx.so!+0x2000", 0, NULL },
+		{ 0x401000ull, "app!main+0x10/0x40", 0, NULL },
 	};
 
 	(void)state;
@@ -242,9 +242,9 @@ void test_pprof_go_unsymbolized(void **state)
 void test_folded_unsymbolized(void **state)
 {
 	static const struct ks_cap_frame uf[] = {
-		{ 0x7f0000001000ull, "libx.so!+0x1000", 0 },
-		{ 0x7f0000002000ull, "[unknown]", 0 },
-		{ 0x401000ull, "app!main+0x10/0x40", 0 },
+		{ 0x7f0000001000ull, "libx.so!+0x1000", 0, NULL },
+		{ 0x7f0000002000ull, "[unknown]", 0, NULL },
+		{ 0x401000ull, "app!main+0x10/0x40", 0, NULL },
 	};
 	struct ks_cap_thread t = { .tid = 41, .tgid = 41, .state = 'S', .flags = KS_CAP_USER };
 	char path[256], *text;
@@ -276,7 +276,7 @@ void test_folded_unsymbolized(void **state)
 void test_pprof_go_unescaped_name(void **state)
 {
 	static const struct ks_cap_frame kf[] = {
-		{ 0xffffffff81000000ull, "vmlinux!raw\x1b[31m\xff\xfe+0x1/0x2", 0 },
+		{ 0xffffffff81000000ull, "vmlinux!raw\x1b[31m\xff\xfe+0x1/0x2", 0, NULL },
 	};
 
 	(void)state;
@@ -293,8 +293,8 @@ void test_pprof_go_hostile(void **state)
 	static char longname[8 + 4000 + sizeof("+0x1/0x2")];
 	static char frames[4200];
 	struct ks_cap_frame kf[] = {
-		{ 0xffffffff81000100ull, "vmlinux!a b]c:[d x 1+0x1/0x2", 0 },
-		{ 0xffffffff81000200ull, longname, 0 },
+		{ 0xffffffff81000100ull, "vmlinux!a b]c:[d x 1+0x1/0x2", 0, NULL },
+		{ 0xffffffff81000200ull, longname, 0, NULL },
 	};
 
 	(void)state;

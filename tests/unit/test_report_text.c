@@ -59,7 +59,7 @@ void test_escaping(void **state)
 {
 	struct ks_capture c;
 	struct ks_grouping g;
-	struct ks_cap_frame named = { 0xffffffff81000000ull, "vmlinux!bad\\033[2J;name+0x1/0x2", 0 };
+	struct ks_cap_frame named = { 0xffffffff81000000ull, "vmlinux!bad\\033[2J;name+0x1/0x2", 0, NULL };
 	struct ks_cap_thread t = { .tid = 1, .tgid = 1, .state = 'S' };
 	char path[256], *text;
 

@@ -15,41 +15,41 @@
 struct ks_cap_pool pool;
 
 const struct ks_cap_frame stack_sleep[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0 },
-	{ 0xffffffff81a5899bull, "vmlinux!do_nanosleep+0x7b/0x140", 0 },
-	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0, NULL },
+	{ 0xffffffff81a5899bull, "vmlinux!do_nanosleep+0x7b/0x140", 0, NULL },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0, NULL },
 };
 
 const struct ks_cap_frame stack_d[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffffc0a0204cull, "kvm!kvm_vcpu_block+0x4c/0xa0", 0 },
-	{ 0xffffffff81300010ull, "vmlinux!vfs_ioctl+0x10/0x40", KS_CAP_FRAME_UNRELIABLE },
-	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffffc0a0204cull, "kvm!kvm_vcpu_block+0x4c/0xa0", 0, NULL },
+	{ 0xffffffff81300010ull, "vmlinux!vfs_ioctl+0x10/0x40", KS_CAP_FRAME_UNRELIABLE, NULL },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0, NULL },
 };
 
 const struct ks_cap_frame stack_pipe[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0 },
-	{ 0xffffffff812f1111ull, "vmlinux!pipe_read+0x2d1/0x470", 0 },
-	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffff81a52e2aull, "vmlinux!schedule+0x5a/0xd0", 0, NULL },
+	{ 0xffffffff812f1111ull, "vmlinux!pipe_read+0x2d1/0x470", 0, NULL },
+	{ 0xffffffff81c00126ull, "vmlinux!entry_SYSCALL_64_after_hwframe+0x6e/0xd8", 0, NULL },
 };
 
 const struct ks_cap_frame stack_kthread[] = {
-	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0 },
-	{ 0xffffffff810c4567ull, "vmlinux!worker_thread+0xb7/0x3c0", 0 },
-	{ 0xffffffff810cd41aull, "vmlinux!kthread+0xda/0x100", 0 },
-	{ 0xffffffff81001f0full, "vmlinux!ret_from_fork+0x1f/0x30", 0 },
+	{ 0xffffffff81a526adull, "vmlinux!__schedule+0x2dd/0x960", 0, NULL },
+	{ 0xffffffff810c4567ull, "vmlinux!worker_thread+0xb7/0x3c0", 0, NULL },
+	{ 0xffffffff810cd41aull, "vmlinux!kthread+0xda/0x100", 0, NULL },
+	{ 0xffffffff81001f0full, "vmlinux!ret_from_fork+0x1f/0x30", 0, NULL },
 };
 
 const struct ks_cap_frame user_a[] = {
-	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0 },
-	{ 0x0000000000401000ull, "zoo!main+0x20/0x80", 0 },
+	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0, NULL },
+	{ 0x0000000000401000ull, "zoo!main+0x20/0x80", 0, NULL },
 };
 
 const struct ks_cap_frame user_b[] = {
-	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0 },
-	{ 0x0000000000402000ull, "zoo!other+0x20/0x80", 0 },
+	{ 0x00007f0000001000ull, "libc.so.6!__nanosleep+0x17/0x40", 0, NULL },
+	{ 0x0000000000402000ull, "zoo!other+0x20/0x80", 0, NULL },
 };
 
 void add(struct ks_capture *c, uint64_t tid, const char *comm, char state, uint32_t flags,

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stack formatter (lib/stack_text.c) writes, for every stack, exactly
+ * The stack formatter (lib/kernel/stack_text.c) writes, for every stack, exactly
  * what formatting it frame by frame gives (ks_format_frame, output.c),
  * whether the stack's text comes from its cache, is formatted into it, or
  * is written past the cache's bound.
  */
 #include "helpers.h"
+#include "capture.h"
 #include "output.h"
 #include "stack_text.h"
 #include "symcache.h"
@@ -198,6 +199,67 @@ static void differing_stacks(void **state)
 	other = put(&fx->text, a, NULL, 0);
 	assert_string_equal(other, "");
 	free(other);
+	fixture_free(fx);
+}
+
+/* What ks_stack_text_put_stack() writes for an interned stack. */
+static char *put_stack(struct ks_stack_text *t, const struct ks_cap_stack *st)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	ks_stack_text_put_stack(t, f, st);
+	fclose(f);
+	return text;
+}
+
+/*
+ * An interned stack (capture.h, named as the pipeline names it) writes
+ * what put writes for its frames, kept by its identity; past the bound,
+ * the same text, not kept.
+ */
+static void interned_stacks(void **state)
+{
+	const uint64_t a[] = { SCHED, KTHREAD, NANOSLEEP };
+	const uint8_t flags[] = { 0, KS_TEXT_UNRELIABLE, KS_TEXT_EXACT };
+	struct fixture *fx = fixture_new(*state, 0), *tiny = fixture_new(*state, 1);
+	char *want = expected(*state, a, flags, 3), *got;
+	struct ks_cap_frame f[3];
+	struct ks_cap_stack *st;
+	struct ks_cap_pool pool;
+	size_t i;
+
+	ks_cap_pool_init(&pool);
+	for (i = 0; i < 3; i++)
+		f[i] = (struct ks_cap_frame){
+			.ip = a[i], .flags = flags[i],
+			.name = ks_symcache_name(&fx->names, a[i], flags[i] & KS_TEXT_EXACT),
+		};
+	st = ks_cap_pool_intern_frames(&pool, f, 3);
+	assert_non_null(st);
+	got = put_stack(&fx->text, st);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(fx->text.misses, 1);
+	got = put_stack(&fx->text, st);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(fx->text.hits, 1);
+	assert_int_equal(fx->text.kept.used, 1);
+	got = put_stack(&tiny->text, st);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(tiny->text.uncached, 1);
+	assert_int_equal(tiny->text.kept.used, 0);
+	/* no stack, no text */
+	got = put_stack(&fx->text, NULL);
+	assert_string_equal(got, "");
+	free(got);
+	ks_cap_pool_fini(&pool);
+	free(want);
+	fixture_free(tiny);
 	fixture_free(fx);
 }
 
@@ -430,6 +492,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lines_of_noted, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(differing_stacks, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(cap_fallback, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(interned_stacks, ksyms_fixture_setup,
+						ksyms_fixture_teardown),
 		cmocka_unit_test(long_names),
 		cmocka_unit_test_setup_teardown(walk_and_stop_lines, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(header_line),

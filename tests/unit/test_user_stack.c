@@ -283,7 +283,10 @@ static void test_frame_limit(void **state)
 	stop_blocked(&b);
 }
 
-/* sp outside every mapping: nothing copied, the walk says why. */
+/*
+ * sp outside every mapping: nothing copied, the walk says why, and its
+ * first frame is still named, from the registers alone (ip).
+ */
 static void test_sp_unmapped(void **state)
 {
 	struct kstack_user_regs r = { .ip = (uint64_t)(uintptr_t)test_sp_unmapped, .sp = 8, .cs = 0x33 };
@@ -300,7 +303,11 @@ static void test_sp_unmapped(void **state)
 	ks_user_unwinder_init(&u);
 	assert_no_error(ks_user_unwind_proc(&u, &p, 8, &w));
 	assert_int_equal(w.stop, KS_USTOP_NONE);
-	assert_int_equal(w.nr, 0);
+	assert_string_equal(w.why, "user sp in no readable mapping");
+	assert_int_equal(w.nr, 1);
+	assert_int_equal(w.frames[0].pc, r.ip);
+	assert_true(w.frames[0].flags & KS_UF_EXACT);
+	assert_non_null(strstr(w.frames[0].name, "!test_sp_unmapped+0x0"));
 	ks_user_walks_fini(&w, 1);
 	ks_user_unwinder_fini(&u);
 	ks_user_proc_fini(&p);

@@ -76,6 +76,34 @@ static void proc_compared_without_sched(void **state)
 	ks_walk_result_fini(&w);
 }
 
+/*
+ * Names formed as the kernel forms them (SYMBOLIZE) are compared with
+ * /proc exactly: a BPF trampoline's size is the image's, which no
+ * kallsyms parse can know; a name that differs in its size alone differs.
+ */
+static void proc_compared_by_kernel_names(void **state)
+{
+	static const uint64_t ips[] = {
+		0xffffffff81a523d0ull + 0x34d,	/* __schedule: sched, dropped */
+		0xffffffffc0580000ull + 0x3e,	/* a BPF trampoline */
+		0xffffffff811566b0ull + 0x5,	/* hrtimer_nanosleep */
+	};
+	char *names[] = {
+		"__schedule+0x34d/0xa00", "bpf_trampoline_6442462463+0x3e/0x1000",
+		"hrtimer_nanosleep+0x5/0x170",
+	};
+	char *proc[] = { "bpf_trampoline_6442462463+0x3e/0x1000", "hrtimer_nanosleep+0x5/0x170" };
+	struct ks_walk_result w = walk_of(ips, 3);
+	size_t diff;
+
+	assert_true(ks_verify_cmp_proc_names(*state, &w, names, proc, 2, &diff));
+	assert_int_equal(diff, 2);
+	names[1] = "bpf_trampoline_6442462463+0x3e/0x2000";
+	assert_false(ks_verify_cmp_proc_names(*state, &w, names, proc, 2, &diff));
+	assert_int_equal(diff, 0);
+	ks_walk_result_fini(&w);
+}
+
 static void proc_depth_limit_respected(void **state)
 {
 	uint64_t ips[70];
@@ -349,6 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kernel_frames_compared_exactly),
 		cmocka_unit_test_setup_teardown(proc_compared_without_sched, ksyms_fixture_setup, ksyms_fixture_teardown),
+		cmocka_unit_test_setup_teardown(proc_compared_by_kernel_names, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(proc_depth_limit_respected, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test_setup_teardown(walk_cut_by_frame_limit_compared_over_its_frames, ksyms_fixture_setup, ksyms_fixture_teardown),
 		cmocka_unit_test(proc_stack_parsed),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent readers of kstack's report formats, for the unit and VM tests.
 
-  check_report.py json FILE [key=value ...]    parse, validate against
+  check_report.py json FILE [key=value ...]    parse (FILE may be gzip'd), validate against
       doc/kstack-report.schema.json, check group counts add up; key=value:
       top-level numbers that must match (threads_walked=330), groups=N,
       group_threads=100,100,100 (the first groups' thread counts),
@@ -10,7 +10,7 @@
   check_report.py folded FILE [total=N] [lines=N]   grammar and counts
   check_report.py pprof FILE [samples=N] [total=N]  gunzip, decode with
       `protoc --decode_raw` (field numbers as pprof's published
-      profile.proto) and `protoc --decode` with lib/profile.proto
+      profile.proto) and `protoc --decode` with lib/report/profile.proto
   check_report.py gopprof FILE [key=value ...]   load with pprof's reference
       reader, `go tool pprof -raw` and `-traces` (Debian's golang-go, offline),
       and check what it reports (see check_gopprof)
@@ -48,7 +48,10 @@ def check_json(path, kv):
     except ImportError:
         sys.stderr.write("SKIP: python3-jsonschema missing\n")
         sys.exit(77)
-    with open(path) as f:
+    # a large document comes gzip'd from the VM (tests/vm/guest/45-report-rss.sh)
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rt") if gz else open(path)) as f:
         doc = json.load(f)
     with open(os.path.join(TOP, "doc", "kstack-report.schema.json")) as f:
         schema = json.load(f)
@@ -102,6 +105,15 @@ def check_json(path, kv):
             n = sum(1 for e in entries if e.get("on_cpu"))
             if n < int(v):
                 fail("%d entries on_cpu, want at least %s" % (n, v))
+        elif k == "raw_function":
+            # a frame that shows function F, its symbol in the file being R
+            fn, _, raw = v.partition("|")
+            frames = [f for e in doc.get("groups") or doc.get("threads") or []
+                      for f in e.get("kernel_frames", []) + e.get("user_frames", [])]
+            if not any(f["function"] == fn and f["raw_function"] == raw for f in frames):
+                fail("no frame with function %r and raw_function %r; seen: %s" %
+                     (fn, raw, sorted({(f["function"], f["raw_function"]) for f in frames
+                                       if f["function"] != f["raw_function"]})[:6]))
         elif k == "kernel_only":
             if any(e.get("user_frames") for e in doc.get("groups") or doc.get("threads") or []):
                 fail("user frames in a report of the kernel half")
@@ -164,7 +176,7 @@ def check_pprof(path, kv):
         if num not in top:
             fail("no top-level field %d (%s) in the raw decoding" % (num, name))
     txt = subprocess.run([protoc, "--decode=perftools.profiles.Profile",
-                          "-I", os.path.join(TOP, "lib"), "profile.proto"],
+                          "-I", os.path.join(TOP, "lib", "report"), "profile.proto"],
                          input=raw, capture_output=True)
     if txt.returncode:
         fail("protoc --decode: %s" % txt.stderr.decode())
@@ -208,6 +220,14 @@ def check_pprof(path, kv):
     for fn in kv.get("functions", "").split(","):
         if fn and fn not in strings:
             fail("function %r not in the string table" % fn)
+    # system_name=NAME|SYS: a Function named NAME whose system_name is SYS
+    if "system_name" in kv:
+        name, _, sys_name = kv["system_name"].partition("|")
+        pairs = [(strings[int(n)], strings[int(sn)]) for n, sn in re.findall(
+            r"^function \{\n  id: \d+\n  name: (\d+)\n  system_name: (\d+)", out, re.M)]
+        if (name, sys_name) not in pairs:
+            fail("no function %r with system_name %r (differing ones: %s)" %
+                 (name, sys_name, [p for p in pairs if p[0] != p[1]][:6]))
 
 
 # The reference consumer. Offline and hermetic: no toolchain download, no
@@ -274,7 +294,8 @@ def parse_raw(text):
                 fail("pprof -raw: location %s has no function: %r" % (m.group(1), line))
             raw["locations"][int(m.group(1))] = {
                 "address": int(m.group(2), 16), "mapping": int(m.group(3) or 0),
-                "name": fn.group(1), "file": fn.group(2)}
+                "name": fn.group(1), "file": fn.group(2),
+                "system_name": fn.group(5) if fn.group(5) is not None else fn.group(1)}
         else:
             m = re.match(r"^(\d+): 0x([0-9a-f]+)/0x([0-9a-f]+)/0x([0-9a-f]+) (\S*) (\S*) ?(\S*)$", line)
             if not m:
@@ -320,6 +341,7 @@ def check_gopprof(path, pairs):
                             "labels": {"comm": "zoo x 100"}}: some sample
                             (after pprof's own merge) reads exactly so
       functions=f,g / user_functions=f,g   names pprof shows (user: in [user])
+      system_name=NAME|SYS  a location whose function NAME has system name SYS
     """
     raw = parse_raw(run_pprof(path, ["-raw"]))
     traces = parse_traces(run_pprof(path, ["-traces", "-sample_index=0"]))
@@ -394,6 +416,13 @@ def check_gopprof(path, pairs):
                 if fn and fn not in have:
                     fail("pprof shows no function %r%s (it has %s)" %
                          (fn, " in [user]" if k == "user_functions" else "", sorted(have)[:16]))
+        elif k == "system_name":
+            # NAME|SYS: pprof shows a function NAME whose system name is SYS
+            name, _, sys_name = v.partition("|")
+            seen = {(loc["name"], loc["system_name"]) for loc in raw["locations"].values()}
+            if (name, sys_name) not in seen:
+                fail("pprof shows no %r with system name %r (differing: %s)" %
+                     (name, sys_name, sorted(p for p in seen if p[0] != p[1])[:6]))
         else:
             fail("unknown check %r" % k)
 

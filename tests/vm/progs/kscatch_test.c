@@ -90,7 +90,7 @@ static void *sleep_main(void *arg)
 	return arg;
 }
 
-/* The record's parts as a tool finds them (lib/catch.c, lib/snapshot.c). */
+/* The record's parts as a tool finds them (lib/kernel/catch.c, lib/kernel/snapshot.c). */
 struct parts {
 	const struct kstack_snap_thread *r;
 	const uint64_t *frames;
