@@ -140,8 +140,12 @@ static bool ks_pipe_raw_usable(const struct kstack_snap_thread *r)
 static bool ks_pipe_alone(const struct ks_pipe *p, const struct kstack_snap_thread *r,
 			  bool walked)
 {
-	/* on a CPU, or taken where it ran (CATCH_RUNNING): its record is its moment */
-	if ((r->flags & (KSTACK_SNAP_F_RUNNING | KSTACK_SNAP_F_CATCH)) || p->o.user_only)
+	/*
+	 * on a CPU, or caught there (CATCH_RUNNING): its record is its moment
+	 * (one CATCH_RUNNING found asleep is a sleeping thread's record)
+	 */
+	if ((r->flags & KSTACK_SNAP_F_RUNNING) || p->o.user_only ||
+	    ks_catch_caught(ks_snapshot_catch(r, NULL)))
 		return false;
 	if (r->flags & KSTACK_SNAP_F_RAN)
 		return p->o.retake_ran;
