@@ -59,3 +59,23 @@ e=$(med eu-stack)
 echo "$k $e" | awk '{ printf "BENCH kstack PID (kernel+user) %.1f ms, eu-stack -p PID %.1f ms (medians of 7)\n", $1, $2
 	printf "BENCH kstack PID (kernel+user) vs eu-stack at 200 threads: %.1fx\n", $2 / $1 }'
 kill "$upid"
+
+# kstack -t of a thread running on a CPU (taken there: CATCH_RUNNING) vs
+# of a sleeping one, both halves, whole commands, interleaved; medians of 11.
+rm -f /tmp/spin-r.txt /tmp/spin-s.txt
+spinner -o /tmp/spin-r.txt -m user &
+rpid=$!
+spinner -o /tmp/spin-s.txt -m sleep &
+spid=$!
+w=600
+while { [ ! -s /tmp/spin-r.txt ] || [ ! -s /tmp/spin-s.txt ]; } && [ $w -gt 0 ]; do sleep 0.1; w=$((w - 1)); done
+sleep 0.5
+for r in 1 2 3 4 5 6 7 8 9 10 11; do
+	runrss running kstack -t "$rpid"
+	runrss sleeping kstack -t "$spid"
+done >/tmp/rs.txt
+kstack -t "$rpid" | head -n 1
+cat /tmp/rs.txt
+medrs() { grep "N=$1 " /tmp/rs.txt | sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' | sort -n | sed -n 6p; }
+echo "$(medrs running) $(medrs sleeping)" | awk '{ printf "BENCH kstack -t RUNNING %.1f ms, kstack -t SLEEPING %.1f ms (both halves, medians of 11): %.2fx (goal <= 2x)\n", $1, $2, $1 / $2 }'
+kill "$rpid" "$spid"

@@ -35,7 +35,8 @@ grep -q KSTACK-GUEST-END "$out/bench-console.txt" || { echo "bench: guest did no
 bad=$(vm_kernel_log_bad "$out/bench-console.txt")
 [ -z "$bad" ] || { echo "bench: kernel log shows errors:"; echo "$bad"; exit 1; }
 
-grep '^BENCH' "$out/bench-console.txt" | sed 's/^BENCH //' | grep -v '^kstack PID (kernel+user) vs' |
+grep '^BENCH' "$out/bench-console.txt" | sed 's/^BENCH //' |
+	grep -v '^kstack PID (kernel+user) vs\|^kstack -t RUNNING' |
 	tee "$out/bench.txt"
 if grep -q FAILED "$out/bench.txt"; then
 	echo "bench: a measurement failed (see above)"
@@ -49,6 +50,8 @@ sed -n '/KSTACK-KALLSYMS-BEGIN/,/KSTACK-KALLSYMS-END/p' "$out/bench-console.txt"
 echo
 # both halves: the user-mode half against eu-stack (ptrace), whole commands
 grep '^BENCH kstack PID (kernel+user) vs eu-stack' "$out/bench-console.txt" | sed 's/^BENCH //'
+# a running thread (taken on its CPU) against a sleeping one, kstack -t both halves
+grep '^BENCH kstack -t RUNNING' "$out/bench-console.txt" | sed 's/^BENCH //'
 # triage: --group at N=4000 (goal within 1.2x of plain --all), sampling at N=1000
 grep -h 'triage: kstack --all ' "$out/bench.txt" | grep '^N=4000 ' |
 	sed 's/.*--group\/plain \([0-9.]*\)x.*/kstack --all --group vs kstack --all at N=4000: \1x (goal <= 1.2x)/'

@@ -347,6 +347,25 @@ bool print_user_part_retaken(struct tally *t, uint64_t tid, const struct ks_user
 			     const struct kstack_thread_context *ctx, bool reached_user);
 
 /*
+ * running.c: threads on a CPU, as the pipeline took them where they run
+ * (lib/pipeline.c catches them once, opts.catch_running; lib/kernel/catch.h).
+ * print_running: the line of one on a CPU with no stack taken.
+ */
+void print_running(uint64_t tid, const char *comm);
+/*
+ * A thread's header line: "TID comm S [ctxsw V+I]", or for one caught
+ * running "TID comm R [running on CPU N: caught at IP in user|kernel
+ * mode; ctxsw V+I]".
+ */
+void print_thread_header(const struct ks_pipe_thread *t);
+/*
+ * A thread handed on KS_PIPE_RUNNING: its line, counted: the caller's own
+ * thread and a driver without CATCH_RUNNING as running (no stack to
+ * take), one not caught as cut short, with why on stderr.
+ */
+void show_running_thread(struct tally *c, const struct ks_pipe_thread *t);
+
+/*
  * message.c: "kstack: " and the formatted message on stderr, escaped
  * (escape.h): messages quote module names, paths and arguments.
  */

@@ -163,6 +163,8 @@ struct ks_error *listing_run(struct listing *l)
 		/* the listing takes every thread whole: again on its own where a record is not */
 		.retake_cut = true,
 		.retake_ran = true,
+		/* a thread on a CPU: taken there (not --raw, --verify: thread by thread) */
+		.catch_running = true,
 		.user = l->user,
 		.user_only = o->half == CLI_USER,
 		.user_stack_bytes = o->user_stack_bytes,

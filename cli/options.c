@@ -341,7 +341,8 @@ static const struct cli_option cli_options[] = {
 	{ "user-stack-bytes", 'u', "N", NULL,
 	  "copy N bytes of each user stack from its sp, within\n"
 	  "its mapping (default 65536; deeper frames are read\n"
-	  "on demand)",
+	  "on demand; a running thread's: at most 262144, by\n"
+	  "the driver where it runs)",
 	  CLI_GROUP_PRINT, opt_user_stack_bytes },
 	{ "no-demangle", KS_OPT_NO_DEMANGLE, NULL, NULL,
 	  "user frames' C++ and Rust names as the files have\n"
@@ -419,8 +420,9 @@ static const struct cli_option cli_options[] = {
 	{ "sample", KS_OPT_SAMPLE, NULL, NULL,
 	  "a snapshot every --interval for --duration, per\n"
 	  "distinct stack: samples (a thread a round), threads,\n"
-	  "and the thread-seconds they stand for (an off-CPU\n"
-	  "profile); Ctrl-C ends early, still writes; both\n"
+	  "and the thread-seconds they stand for; threads on a\n"
+	  "CPU are taken there (on- and off-CPU samples, each\n"
+	  "marked); Ctrl-C ends early, still writes; both\n"
 	  "halves, as the listing (--kernel: the kernel half\n"
 	  "alone, rounds several times cheaper)",
 	  CLI_GROUP_TRIAGE, opt_sample },
@@ -547,11 +549,13 @@ static void usage(FILE *f)
 "Needs root and the driver: insmod kstack.ko (or modprobe kstack).\n"
 "\n"
 "Exit status:\n"
-"  0   every requested thread shown whole (a running thread is shown as such;\n"
+"  0   every requested thread shown whole (a thread running on a CPU is taken\n"
+"      there; with a driver too old to, or kstack's own, shown as running;\n"
 "      --verify: the walker equals the kernel's unwinder for every sleeping\n"
 "      thread, and /proc for at least 99%% of them)\n"
 "  1   partial: something shown, but a stack was cut short, a thread kept\n"
-"      running (also: ran while its user stack was copied, twice), a\n"
+"      running (also: ran while its user stack was copied, twice; on a CPU\n"
+"      and not caught there: it moved twice, its CPU went offline), a\n"
 "      requested id has no thread, a thread failed, or a process or thread\n"
 "      was not the caller's to trace (named on stderr; --all: counted);\n"
 "      every exit 1 says why on stderr. A user half that ends in a\n"

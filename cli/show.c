@@ -29,7 +29,7 @@ static void print_walk_end(struct tally *c, const struct ks_walk_result *w, uint
 /* The thread's header and kernel half: frames one a line (lib/kernel/stack_text.h), then how the walk ended. */
 static void print_kernel_half(const struct listing *l, const struct ks_pipe_thread *t)
 {
-	ks_stack_text_put_header(stdout, t->tid, t->comm, t->state, t->nvcsw, t->nivcsw);
+	print_thread_header(t);
 	ks_stack_text_put_stack(l->text, stdout, t->kstack);
 	print_walk_end(l->tally, &t->end, t->tid);
 }
@@ -50,15 +50,6 @@ static void show_process(struct listing *l, const struct ks_pipe_thread *t)
 	l->nprocs++;
 	p = cli_procs_get(&l->procs, t->tgid, t->tid == t->tgid ? t->comm : NULL, kthread);
 	ks_stack_text_put_process(stdout, t->tgid, p ? p->name : NULL, p ? p->cmdline : NULL);
-}
-
-/* A thread on a CPU has no saved stack: say so, under its escaped name. */
-static void print_running(uint64_t tid, const char *comm)
-{
-	char esc[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
-
-	ks_escape_str(esc, sizeof(esc), comm && comm[0] ? comm : "-");
-	printf("%" PRIu64 " %s R [running on a CPU: no saved kernel stack]\n\n", tid, esc);
 }
 
 /*
@@ -138,8 +129,8 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 	switch (t->kind) {
 	case KS_PIPE_RUNNING:
 		show_process(l, t);
-		print_running(t->tid, t->comm);
-		l->tally->running++;
+		/* on a CPU, not taken there (running.c says why) */
+		show_running_thread(l->tally, t);
 		return NULL;
 	case KS_PIPE_FAILED:
 		show_failed(l, t);
@@ -168,7 +159,7 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 	show_process(l, t);
 	if (user_only) {
 		/* no kernel half shown: its user half is printed as it is */
-		ks_stack_text_put_header(stdout, t->tid, t->comm, t->state, t->nvcsw, t->nivcsw);
+		print_thread_header(t);
 		whole = true;
 	} else {
 		print_kernel_half(l, t);

@@ -36,10 +36,11 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	size_t i;
 
 	for (i = 0; !sampled && i < c->n; i++) {
-		if (c->v[i].flags & KS_CAP_RUNNING)
-			tally->running++;
-		else if (c->v[i].flags & KS_CAP_PARTIAL)
+		/* partial first: a running thread that was not caught is */
+		if (c->v[i].flags & KS_CAP_PARTIAL)
 			tally->cut++;
+		else if (c->v[i].flags & KS_CAP_RUNNING)
+			tally->running++;
 		else
 			tally->whole++;
 	}
@@ -104,6 +105,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		.max_frames = o->max_frames,
 		/* a sampling round takes no thread twice: one that ran is a cut sample */
 		.retake_ran = !t->sample,
+		/* a thread on a CPU: taken there, an on-CPU sample (marked in every report) */
+		.catch_running = true,
 		.user = user,
 		.user_only = user && o->half == CLI_USER,
 		.user_stack_bytes = o->user_stack_bytes,

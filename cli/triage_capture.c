@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "catch.h"
 #include "output.h"
 #include "vec.h"
 #include "cli.h"
@@ -96,6 +97,32 @@ static void cap_set_end(struct triage_cap *k, struct ks_cap_thread *t,
 }
 
 /*
+ * A thread the pipeline took where it ran (pt->caught, catch.h): marked,
+ * with where (an on-CPU sample, told apart from the off-CPU ones in every
+ * report); one on a CPU and not caught there is not whole, said once (not
+ * every sampling round).
+ */
+static void cap_set_caught(struct triage_cap *k, const struct ks_pipe_thread *pt,
+			   struct ks_cap_thread *t)
+{
+	const struct kstack_snap_catch *c = pt->caught;
+
+	if (c && c->how == KSTACK_CATCH_MISSED) {
+		t->flags |= KS_CAP_PARTIAL;
+		t->why = "running, not caught on its CPU";
+		if (k->tg->pipe->o.retake_ran)
+			cli_message("thread %" PRIu64 ": running on CPU %u, not caught: %s", pt->tid,
+				    c->cpu, ks_catch_missed_why(c->missed));
+	}
+	if (!ks_catch_caught(c))
+		return;
+	t->flags |= KS_CAP_ON_CPU;
+	t->state = 'R';
+	t->cpu = c->cpu;
+	t->caught_ip = c->ip;
+}
+
+/*
  * t's user half from pt: its walk interned in the pool, and with
  * tg->user_flags a user half that is not whole (user_walk_whole(): cut at
  * the frame limit, stopped before its outermost frame, not walked or not
@@ -115,9 +142,9 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 	if (!pt->ut)
 		return NULL;
 	if (tg->user_only) {
-		/* the kernel half is not shown: nor is how it ended */
+		/* the kernel half is not shown: nor is how it ended (where it ran is) */
 		t->kstack = NULL;
-		t->flags = KS_CAP_USER | (t->flags & KS_CAP_KTHREAD);
+		t->flags = KS_CAP_USER | (t->flags & (KS_CAP_KTHREAD | KS_CAP_ON_CPU));
 		t->why = NULL;
 		t->stop_ip = 0;
 		t->user_ip = pt->ut->regs.ip;
@@ -206,6 +233,7 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 	case KS_PIPE_RUNNING:
 		t.state = 'R';
 		t.flags |= KS_CAP_RUNNING;
+		cap_set_caught(k, pt, &t);
 		return cap_add(k, &t);
 	case KS_PIPE_FAILED:
 		if (pt->err->code == EBUSY) {
@@ -233,6 +261,7 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 	} else {
 		cap_set_end(k, &t, &pt->end);
 	}
+	cap_set_caught(k, pt, &t);
 	err = cap_user_apply(k, pt, &t);
 	return err ? err : cap_add(k, &t);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catch.h"
 #include "pipeline.h"
 #include "vec.h"
 
@@ -139,7 +140,12 @@ static bool ks_pipe_raw_usable(const struct kstack_snap_thread *r)
 static bool ks_pipe_alone(const struct ks_pipe *p, const struct kstack_snap_thread *r,
 			  bool walked)
 {
-	if ((r->flags & KSTACK_SNAP_F_RUNNING) || p->o.user_only)
+	/*
+	 * on a CPU, or caught there (CATCH_RUNNING): its record is its moment
+	 * (one CATCH_RUNNING found asleep is a sleeping thread's record)
+	 */
+	if ((r->flags & KSTACK_SNAP_F_RUNNING) || p->o.user_only ||
+	    ks_catch_caught(ks_snapshot_catch(r, NULL)))
 		return false;
 	if (r->flags & KSTACK_SNAP_F_RAN)
 		return p->o.retake_ran;
@@ -163,7 +169,8 @@ static struct ks_error *ks_pipe_note(struct ks_pipe *p, size_t i, size_t pos,
 	if (p->o.path == KS_PIPE_FRAMES) {
 		if (ks_pipe_alone(p, r, false))
 			return NULL;	/* its frames come from the walk alone */
-		err = ks_pipe_intern(p, hint, data, NULL, r->nr_frames, &p->stacks[i]);
+		err = ks_pipe_intern(p, hint, data, ks_catch_frame_flags(r), r->nr_frames,
+				     &p->stacks[i]);
 		if (!err && p->stacks[i] && pos < p->nhints)
 			p->hints[pos] = p->stacks[i];
 		return err;
@@ -195,6 +202,7 @@ static void ks_pipe_thread_of(struct ks_pipe_thread *t, const struct kstack_snap
 	t->state = r->state;
 	t->nvcsw = r->nvcsw_after;
 	t->nivcsw = r->nivcsw_after;
+	t->caught = ks_snapshot_catch(r, NULL);
 }
 
 static struct ks_error *ks_pipe_hand(struct ks_pipe *p, const struct ks_pipe_thread *t)
@@ -398,7 +406,7 @@ static struct ks_error *ks_pipe_record(struct ks_pipe *p, size_t i,
 		r = shown;
 		data = shown + 1;
 		walked = false;
-		err = ks_pipe_intern(p, NULL, data, NULL, r->nr_frames, &st);
+		err = ks_pipe_intern(p, NULL, data, ks_catch_frame_flags(r), r->nr_frames, &st);
 		if (err)
 			return err;
 		if (p->pool->n > from) {
@@ -519,12 +527,34 @@ static struct ks_error *ks_pipe_take(struct ks_pipe *p, uint64_t pid)
 				frames ? ks_pipe_record_frames(p) : 0, &p->snap);
 }
 
+/*
+ * The running threads of a SNAPSHOT just taken (only: these nonly of them;
+ * 0: all), taken where they run (catch.h): each record replaced in place
+ * by CATCH_RUNNING's, its user stack copied with its registers when a
+ * user half is wanted (and then the runnable threads too). The one place
+ * a thread on a CPU is caught; the user half's retake catches the threads
+ * it finds ran (user_half.c).
+ */
+static struct ks_error *ks_pipe_catch(struct ks_pipe *p, const uint64_t *only, size_t nonly)
+{
+	size_t bytes = 0;
+
+	if (!p->o.catch_running || p->o.path != KS_PIPE_FRAMES)
+		return NULL;
+	if (p->o.user)
+		bytes = p->o.user_stack_bytes ? p->o.user_stack_bytes : KS_USER_STACK_BYTES_DEFAULT;
+	return ks_catch_running(&p->s->drv, &p->snap, ks_pipe_record_frames(p), bytes, only,
+				nonly);
+}
+
 /* The threads of a snapshot just taken, then its outcome. */
 static struct ks_error *ks_pipe_taken(struct ks_pipe *p, struct ks_pipe_target *tg,
 				      const uint64_t *only, size_t nonly)
 {
-	struct ks_error *err;
+	struct ks_error *err = ks_pipe_catch(p, only, nonly);
 
+	if (err)
+		return err;
 	if (p->o.user)
 		ks_user_half_only(&p->user, nonly ? only : NULL, nonly);
 	err = ks_pipe_records(p, only, nonly, &tg->found);

@@ -15,6 +15,12 @@
  *   process's user half (user_half.h: stack copies, walks, the threads that
  *   ran meanwhile taken again) taken as its records come and dropped once
  *   they are handed on: one process's user state at a time;
+ * - the threads on a CPU (opts.catch_running): taken where they run,
+ *   once per SNAPSHOT before its passes (catch.h: each record replaced by
+ *   CATCH_RUNNING's; with a user half, runnable threads too), the one
+ *   place they are caught (the user half catches the threads its retake
+ *   finds ran, user_half.h); a caught thread is handed on as its record,
+ *   with t->caught; one not caught as KS_PIPE_RUNNING;
  * - the threads taken again on their own, by our walker in a quiet moment
  *   of their own (session.h): one that ran through its capture, a RAW
  *   record the first pass could not walk, a record cut at its bound where
@@ -74,6 +80,13 @@ struct ks_pipe_opts {
 	bool retake_cut;
 	/* a thread that ran through its capture is taken again on its own (not while sampling) */
 	bool retake_ran;
+	/*
+	 * A thread on a CPU is taken where it runs (KS_PIPE_FRAMES, a driver
+	 * with CATCH_RUNNING: catch.h), once its SNAPSHOT has taken the
+	 * sleeping ones; with a user half, the runnable ones too. Else it is
+	 * handed on KS_PIPE_RUNNING.
+	 */
+	bool catch_running;
 	bool user;			/* each thread's user half too (KS_PIPE_FRAMES only) */
 	bool user_only;			/* the kernel half is not shown: never taken again for it */
 	size_t user_stack_bytes;	/* per thread (0: KS_USER_STACK_BYTES_DEFAULT) */
@@ -89,7 +102,7 @@ struct ks_pipe_opts {
 /* How a thread handed on was taken. */
 enum ks_pipe_kind {
 	KS_PIPE_RECORD,		/* its SNAPSHOT record (the user half's retake of it, if any) */
-	KS_PIPE_RUNNING,	/* its record: on a CPU, no saved stack */
+	KS_PIPE_RUNNING,	/* its record: on a CPU, no saved stack (caught says why, if asked) */
 	KS_PIPE_ALONE,		/* walked on its own (ctx: that moment) */
 	KS_PIPE_FAILED,		/* to be walked on its own, which failed: err */
 	KS_PIPE_IDS,		/* KS_PIPE_TAKE_NONE: its ids alone */
@@ -114,6 +127,13 @@ struct ks_pipe_thread {
 	char comm[KSTACK_COMM_LEN];	/* raw, NUL-ended */
 	uint32_t state;			/* task __state */
 	uint64_t nvcsw, nivcsw;		/* context switches when its kernel half was taken */
+	/*
+	 * RECORD, RUNNING: its record's CATCH_RUNNING part (catch.h), NULL:
+	 * none. RECORD with ks_catch_caught(): taken on CPU caught->cpu at
+	 * caught->ip (an on-CPU sample); RUNNING: kstack's own thread
+	 * (KSTACK_CATCH_SELF), or not caught (KSTACK_CATCH_MISSED: ->missed).
+	 */
+	const struct kstack_snap_catch *caught;
 	/* RECORD, RUNNING: the record; ALONE, FAILED: the record that sent it there (NULL: none) */
 	const struct kstack_snap_thread *rec;
 	/* RECORD, ALONE: the kernel half, interned and named (NULL: no frames) */

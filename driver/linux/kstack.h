@@ -63,6 +63,12 @@ int kstack_quiet_stack(struct task_struct *task, struct kstack_capture *cap,
 		       unsigned long *stack);
 void kstack_user_regs(struct task_struct *task, unsigned long stack,
 		      struct kstack_user_regs *user, struct kstack_capture *cap);
+struct pt_regs;
+/* A struct pt_regs as the protocol carries it (no check of its mode). */
+void kstack_regs_to_user(const struct pt_regs *regs, struct kstack_user_regs *user);
+struct unwind_state;
+void kstack_unwind_frames(struct unwind_state *state, u64 *frames, u32 n, u32 max,
+			  struct kstack_capture *cap);
 u32 kstack_ret_fixups(struct task_struct *task, const u8 *data, unsigned long sp,
 		      unsigned long len, struct kstack_ret_fixup *fix, u32 max);
 struct kstack_walk_cache;
@@ -92,6 +98,27 @@ long kstack_user_maps(void __user *uarg);
 /* kstack_snapshot.c: many threads in one call */
 void kstack_snapshot_init(kstack_lookup_t lookup);
 long kstack_snapshot(void __user *uarg);
+/*
+ * One thread's record into rec, as a SNAPSHOT of its process in FRAMES
+ * mode with tails takes it (the kernel's unwinder; retaken once if it
+ * ran; KSTACK_SNAP_F_RUNNING on a CPU). rec holds at least
+ * sizeof(*rec) + max_frames * 8 + sizeof(struct kstack_snap_tail) bytes.
+ * 0, -ESRCH (exited), -EACCES (not the caller's to see), -ENOENT
+ * (outside the caller's pid namespace).
+ */
+int kstack_snap_record(struct task_struct *task, u32 max_frames,
+		       struct kstack_snap_thread *rec);
+/*
+ * Write the tail of rec at ALIGN(len, 8) plus cap->nr_fixups fixups
+ * (user: the registers, copied when rec has KSTACK_SNAP_F_USER_REGS);
+ * returns the record's size.
+ */
+u32 kstack_snap_put_tail(struct task_struct *task, struct kstack_snap_thread *rec,
+			 u32 len, const struct kstack_capture *cap,
+			 const struct kstack_user_regs *user);
+
+/* kstack_catch.c: a thread on a CPU, taken where it runs */
+long kstack_catch_running(void __user *uarg);
 
 /* kstack_access.c: the caller, the target, kernel lockdown (each request) */
 /* 0, or -EINVAL (said in the log): the group= parameter is not a gid or -1 */

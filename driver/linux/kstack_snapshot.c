@@ -202,9 +202,9 @@ static u64 kstack_mm_id(struct task_struct *task)
  * With KSTACK_SNAP_WANT_TAIL: the tail after the record's data (padded to
  * 8 bytes at len), then the record's final size.
  */
-static u32 kstack_put_tail(struct task_struct *task, struct kstack_snap_thread *rec,
-			   u32 len, const struct kstack_capture *cap,
-			   const struct kstack_user_regs *user)
+u32 kstack_snap_put_tail(struct task_struct *task, struct kstack_snap_thread *rec,
+			 u32 len, const struct kstack_capture *cap,
+			 const struct kstack_user_regs *user)
 {
 	u32 fixups = cap->nr_fixups * sizeof(struct kstack_ret_fixup);
 	struct kstack_snap_tail *tail = (void *)((u8 *)rec + ALIGN(len, 8) + fixups);
@@ -307,8 +307,22 @@ static int kstack_capture_one(struct task_struct *task, const struct kstack_snap
 			      rec->nr_frames * sizeof(u64));
 	/* no stale heap bytes out: the padding is zeroed, the tail written whole */
 	memset((u8 *)rec + len, 0, ALIGN(len, 8) - len);
-	rec->rec_size = want_tail ? kstack_put_tail(task, rec, len, &cap, &user) : ALIGN(len, 8);
+	rec->rec_size = want_tail ? kstack_snap_put_tail(task, rec, len, &cap, &user) :
+				    ALIGN(len, 8);
 	return 0;
+}
+
+int kstack_snap_record(struct task_struct *task, u32 max_frames,
+		       struct kstack_snap_thread *rec)
+{
+	const struct kstack_snapshot req = {
+		.mode = KSTACK_SNAP_FRAMES,
+		.max_frames = max_frames,
+		.flags = KSTACK_SNAP_WANT_TAIL,
+	};
+
+	return kstack_capture_one(task, &req, NULL, task_active_pid_ns(current) == &init_pid_ns,
+				  NULL, rec);
 }
 
 static int kstack_snap_check(const struct kstack_snapshot *req)

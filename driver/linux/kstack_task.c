@@ -186,29 +186,34 @@ void kstack_user_regs(struct task_struct *task, unsigned long stack,
 		return;
 	if (copy_from_kernel_nofault(&regs, src, sizeof(regs)) || !user_mode(&regs))
 		return;
-	/* field by field: struct pt_regs's cs/ss became unions (FRED, v6.9) */
-	user->r15 = regs.r15;
-	user->r14 = regs.r14;
-	user->r13 = regs.r13;
-	user->r12 = regs.r12;
-	user->bp = regs.bp;
-	user->bx = regs.bx;
-	user->r11 = regs.r11;
-	user->r10 = regs.r10;
-	user->r9 = regs.r9;
-	user->r8 = regs.r8;
-	user->ax = regs.ax;
-	user->cx = regs.cx;
-	user->dx = regs.dx;
-	user->si = regs.si;
-	user->di = regs.di;
-	user->orig_ax = regs.orig_ax;
-	user->ip = regs.ip;
-	user->cs = regs.cs;
-	user->flags = regs.flags;
-	user->sp = regs.sp;
-	user->ss = regs.ss;
+	kstack_regs_to_user(&regs, user);
 	cap->flags |= KSTACK_SF_USER_REGS;
+}
+
+void kstack_regs_to_user(const struct pt_regs *regs, struct kstack_user_regs *user)
+{
+	/* field by field: struct pt_regs's cs/ss became unions (FRED, v6.9) */
+	user->r15 = regs->r15;
+	user->r14 = regs->r14;
+	user->r13 = regs->r13;
+	user->r12 = regs->r12;
+	user->bp = regs->bp;
+	user->bx = regs->bx;
+	user->r11 = regs->r11;
+	user->r10 = regs->r10;
+	user->r9 = regs->r9;
+	user->r8 = regs->r8;
+	user->ax = regs->ax;
+	user->cx = regs->cx;
+	user->dx = regs->dx;
+	user->si = regs->si;
+	user->di = regs->di;
+	user->orig_ax = regs->orig_ax;
+	user->ip = regs->ip;
+	user->cs = regs->cs;
+	user->flags = regs->flags;
+	user->sp = regs->sp;
+	user->ss = regs->ss;
 }
 
 /*
@@ -245,37 +250,18 @@ u32 kstack_ret_fixups(struct task_struct *task, const u8 *data, unsigned long sp
 }
 
 /*
- * Unwind a sleeping task: up to max frames into frames[], their count, the
- * end reason and the ctxsw counts around the walk into *cap; with user, its
- * user-mode registers too (KSTACK_SF_USER_REGS), under the same check. With
- * a cache, the fast walk (kstack_walk.c) first; the kernel's unwinder when
- * it declines or without one (then KSTACK_SF_KERNEL_UNWINDER is set).
+ * The kernel's unwinder from a started state: return addresses into
+ * frames[n..max), then cap->nr_frames, why the walk ended (cap->end) and
+ * KSTACK_SF_TRUNCATED / _UNRELIABLE. Reads only what the unwinder reads:
+ * any context, an interrupt handler's too (CATCH_RUNNING).
  */
-int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
-		       struct kstack_walk_cache *cache, struct kstack_user_regs *user,
-		       struct kstack_capture *cap)
+void kstack_unwind_frames(struct unwind_state *state, u64 *frames, u32 n, u32 max,
+			  struct kstack_capture *cap)
 {
-	struct unwind_state state;
-	unsigned long addr, stack;
-	u32 n = 0;
-	int ret;
+	unsigned long addr;
 
-	cap->flags = 0;
-	cap->end = KSTACK_END_UNKNOWN;
-	cap->nr_fixups = 0;
-	rcu_read_lock();
-	ret = kstack_quiet_stack(task, cap, &stack);
-	if (ret)
-		goto out;
-	if (user)
-		kstack_user_regs(task, stack, user, cap);
-	if (cache && !kstack_fast_walk(cache, stack, READ_ONCE(task->thread.sp), frames,
-				       max, cap))
-		goto check;
-	cap->flags = (cap->flags & KSTACK_SF_USER_REGS) | KSTACK_SF_KERNEL_UNWINDER;
-	for (unwind_start(&state, task, NULL, NULL); !unwind_done(&state);
-	     unwind_next_frame(&state)) {
-		addr = unwind_get_return_address(&state);
+	for (; !unwind_done(state); unwind_next_frame(state)) {
+		addr = unwind_get_return_address(state);
 		if (!addr)
 			break;
 		if (n == max) {
@@ -292,22 +278,54 @@ int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
 	 * entry, an error or a stop before the end (a return address outside
 	 * kernel text) cuts the stack short.
 	 */
-	if (unwind_error(&state))
+	if (unwind_error(state))
 		cap->flags |= KSTACK_SF_UNRELIABLE;
 	if (cap->flags & KSTACK_SF_TRUNCATED)
 		cap->end = KSTACK_END_LIMIT;
-	else if (state.regs && user_mode(state.regs))
+	else if (state->regs && user_mode(state->regs))
 		/*
 		 * the user-mode entry frame: its ip is no kernel text (the
 		 * loop stopped there), or the next step ended the walk
 		 */
 		cap->end = KSTACK_END_USER;
-	else if (unwind_error(&state) || !unwind_done(&state))
+	else if (unwind_error(state) || !unwind_done(state))
 		cap->end = KSTACK_END_UNRELIABLE;
 	else
 		cap->end = KSTACK_END_KTHREAD;	/* ORC end of stack */
 	if (cap->end == KSTACK_END_UNRELIABLE)
 		cap->flags |= KSTACK_SF_UNRELIABLE;
+}
+
+/*
+ * Unwind a sleeping task: up to max frames into frames[], their count, the
+ * end reason and the ctxsw counts around the walk into *cap; with user, its
+ * user-mode registers too (KSTACK_SF_USER_REGS), under the same check. With
+ * a cache, the fast walk (kstack_walk.c) first; the kernel's unwinder when
+ * it declines or without one (then KSTACK_SF_KERNEL_UNWINDER is set).
+ */
+int kstack_unwind_task(struct task_struct *task, u64 *frames, u32 max,
+		       struct kstack_walk_cache *cache, struct kstack_user_regs *user,
+		       struct kstack_capture *cap)
+{
+	struct unwind_state state;
+	unsigned long stack;
+	int ret;
+
+	cap->flags = 0;
+	cap->end = KSTACK_END_UNKNOWN;
+	cap->nr_fixups = 0;
+	rcu_read_lock();
+	ret = kstack_quiet_stack(task, cap, &stack);
+	if (ret)
+		goto out;
+	if (user)
+		kstack_user_regs(task, stack, user, cap);
+	if (cache && !kstack_fast_walk(cache, stack, READ_ONCE(task->thread.sp), frames,
+				       max, cap))
+		goto check;
+	cap->flags = (cap->flags & KSTACK_SF_USER_REGS) | KSTACK_SF_KERNEL_UNWINDER;
+	unwind_start(&state, task, NULL, NULL);
+	kstack_unwind_frames(&state, frames, 0, max, cap);
 check:
 	/* the walk's reads before the counts after it */
 	smp_rmb();

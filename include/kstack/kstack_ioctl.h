@@ -109,6 +109,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_SNAP_DENIED		(1u << 9)	/* SNAPSHOT fills nr_denied (hdr.size >= 80) */
 #define KSTACK_CAP_SNAP_MM_ID		(1u << 10)	/* kstack_snap_tail.mm_id is filled */
 #define KSTACK_CAP_USER_MAPS		(1u << 11)	/* Linux: USER_MAPS */
+#define KSTACK_CAP_CATCH_RUNNING	(1u << 12)	/* Linux: CATCH_RUNNING */
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -246,7 +247,8 @@ struct kstack_stack {
  * (KSTACK_SNAP_RAW: for a user-space walker), padded to 8 bytes. rec_size
  * steps to the next record. A thread that ran while it was captured is
  * taken again once, then flagged KSTACK_SNAP_F_RAN. A running thread has
- * KSTACK_SNAP_F_RUNNING and no data. If the buffer is too small: -ENOSPC /
+ * KSTACK_SNAP_F_RUNNING and no data (Linux: CATCH_RUNNING takes it where
+ * it runs, as a record of this format). If the buffer is too small: -ENOSPC /
  * STATUS_BUFFER_TOO_SMALL, with bytes_needed set (the records that fit are
  * written; nr_threads counts them). Threads outside the caller's pid
  * namespace are left out; ids are as that namespace numbers them.
@@ -269,6 +271,7 @@ struct kstack_stack {
 #define KSTACK_SNAP_F_KERNEL_UNWINDER (1u << 21) /* frames by the kernel's unwinder */
 #define KSTACK_SNAP_F_TAIL	(1u << 22)	/* a struct kstack_snap_tail ends the record */
 #define KSTACK_SNAP_F_USER_REGS	(1u << 23)	/* tail.user holds the user-mode registers */
+#define KSTACK_SNAP_F_CATCH	(1u << 24)	/* CATCH_RUNNING's: a kstack_snap_catch before the tail */
 
 /* kstack_snapshot.flags (in; present when hdr.size >= 72) */
 #define KSTACK_SNAP_WANT_TAIL	(1u << 0)	/* end each record with a kstack_snap_tail */
@@ -538,13 +541,114 @@ struct kstack_user_maps {
 };
 
 /*
+ * CATCH_RUNNING (Linux): one thread as a SNAPSHOT record (FRAMES, with a
+ * tail), taken where it runs if it is on a CPU. A sleeping thread has a
+ * saved kernel stack; a running one has none, and its user stack changes
+ * as it runs. The driver asks the CPU the thread runs on
+ * (smp_call_function_single() to task_cpu(), after the same checks as
+ * every request about a thread: the caller, then the target as
+ * /proc/PID/stack checks it); its handler, when the thread is the one
+ * that CPU interrupted, takes the interrupted registers (the entry frame
+ * of the call's interrupt, found by the kernel's unwinder from the
+ * handler: the call-function interrupt does not set get_irq_regs()):
+ *   interrupted in kernel mode (KSTACK_CATCH_KERNEL): the kernel half
+ *     from them, the interrupted ip first (an exact ip, not a return
+ *     address), then the kernel's unwinder from those registers; the
+ *     user registers are task_pt_regs(), as for a sleeping thread;
+ *   interrupted in user mode (KSTACK_CATCH_USER): no kernel frames (end
+ *     KSTACK_END_USER), the user registers are the interrupted ones.
+ * Either way the top of the user stack, up to stack_bytes from the user
+ * sp, is copied right there (copy_from_user_nofault(), page by page: the
+ * first page that faults ends the copy), into memory allocated before the
+ * call: the thread changes it as soon as the handler returns. The handler
+ * takes no lock, copies nothing unbounded and writes only that memory.
+ *
+ * A caught record is flagged KSTACK_SNAP_F_CATCH (not _RUNNING) and laid
+ * out as
+ *   struct kstack_snap_thread | u64 frames[nr_frames] |
+ *   user stack bytes (catch.stack_len, padded to 8) |
+ *   struct kstack_snap_catch | struct kstack_snap_tail
+ * (no return-address fixups: tail.nr_ret_fixups is 0). Its counts
+ * (*_before = *_after) and state (TASK_RUNNING) are those the handler saw;
+ * ip is the interrupted ip, sp the interrupted kernel sp (0 in user mode).
+ *
+ * A thread that is not on a CPU when asked, or that went to sleep before
+ * the call reached its CPU, is taken as SNAPSHOT takes a sleeping thread
+ * (KSTACK_CATCH_ASLEEP: the same record). With stack_bytes, the top of its
+ * user stack is copied then too (access_process_vm(), in the requester's
+ * context), and kept only if the thread did not run from its record to
+ * the end of the copy (switch counts unchanged, not on a CPU): then the
+ * record carries it as a caught one does (F_CATCH, how ASLEEP), registers
+ * and copy of one moment, which a preempted CPU hog seldom gives a later
+ * copy. A thread that ran is taken again (twice at most; then the record
+ * alone, without F_CATCH, as SNAPSHOT gives it). One that moved to
+ * another CPU meanwhile is asked again once; then, or when its CPU is
+ * offline, it is KSTACK_CATCH_MISSED: a record flagged _RUNNING | _CATCH
+ * with no frames and a kstack_snap_catch saying why. The caller's own
+ * thread (it runs this request) is KSTACK_CATCH_SELF, the same way.
+ * Idle CPUs are never asked (an idle task is no thread of any process).
+ *
+ * Under kernel lockdown (confidentiality) the registers and return
+ * addresses are given as for a sleeping thread, and no stack bytes
+ * (stack_len 0). Errors: EINVAL (a field out of range, flags or reserved
+ * not 0), ESRCH (no such thread, or it exited), EPERM (the caller or the
+ * target refused), ENOSPC (record_size too small: rec_size says how many
+ * bytes the record needs), EFAULT.
+ */
+/* user stack bytes one call copies at most: ~30 us of copying natively, IRQs off */
+#define KSTACK_CATCH_STACK_MAX	(256u << 10)
+
+/* kstack_catch_running.how and kstack_snap_catch.how */
+#define KSTACK_CATCH_ASLEEP	0u	/* not on a CPU: a sleeping thread's record */
+#define KSTACK_CATCH_KERNEL	1u	/* caught on a CPU, in kernel mode */
+#define KSTACK_CATCH_USER	2u	/* caught on a CPU, in user mode */
+#define KSTACK_CATCH_SELF	3u	/* the caller's own thread: no frames */
+#define KSTACK_CATCH_MISSED	4u	/* on a CPU, not caught: kstack_snap_catch.missed */
+
+/* kstack_snap_catch.missed */
+#define KSTACK_MISS_NONE	0u
+#define KSTACK_MISS_MIGRATED	1u	/* it moved to another CPU before each call */
+#define KSTACK_MISS_OFFLINE	2u	/* its CPU was going offline */
+#define KSTACK_MISS_NO_REGS	3u	/* no interrupted registers found */
+
+struct kstack_snap_catch {
+	kstack_u32 how;		/* KSTACK_CATCH_* */
+	kstack_u32 cpu;		/* the CPU it was caught on (others: it was last on) */
+	kstack_u64 ip;		/* the interrupted ip: a kernel (KERNEL) or user (USER) address; else 0 */
+	kstack_u64 stack_start;	/* user address of the stack bytes: the user sp */
+	kstack_u32 stack_len;	/* bytes of user stack in the record */
+	kstack_u32 missed;	/* KSTACK_MISS_* */
+};
+
+/* A record buffer large enough for any answer to this request. */
+#define KSTACK_CATCH_RECORD_SIZE(max_frames, stack_bytes) \
+	(sizeof(struct kstack_snap_thread) + 8u * (max_frames) + \
+	 (((stack_bytes) + 7u) & ~7u) + sizeof(struct kstack_snap_catch) + \
+	 sizeof(struct kstack_snap_tail))
+
+struct kstack_catch_running {
+	struct kstack_hdr hdr;
+	kstack_u64 tid;		/* in: thread id (the caller's pid namespace) */
+	kstack_u64 record;	/* in: Linux: user buffer of record_size bytes */
+	kstack_u32 record_size;	/* in: bytes at record */
+	kstack_u32 max_frames;	/* in: 1 .. KSTACK_FRAMES_MAX */
+	kstack_u32 stack_bytes;	/* in: user stack to copy, 0 .. KSTACK_CATCH_STACK_MAX */
+	kstack_u32 flags;	/* in: 0 */
+	kstack_u32 how;		/* out: KSTACK_CATCH_* */
+	kstack_u32 tries;	/* out: calls sent to a CPU (0 .. 2) */
+	kstack_u32 rec_size;	/* out: bytes of the record; with -ENOSPC: bytes needed */
+	kstack_u32 reserved;	/* in: 0 */
+};
+
+/*
  * Command numbers, shared by both transports.
  *
  * Linux: every request first checks its caller, not whoever opened the
  * device: EPERM without CAP_SYS_ADMIN at the time of the call (an fd kept
  * across a drop of privileges or passed to another process is refused).
  * Requests about one thread (THREAD_CONTEXT, STACK, SNAPSHOT of a pid,
- * READ_MEMORY of a thread's stack) also need the access /proc/PID/stack
+ * READ_MEMORY of a thread's stack, CATCH_RUNNING: before any CPU is
+ * asked) also need the access /proc/PID/stack
  * needs (ptrace_may_access, PTRACE_MODE_ATTACH_FSCREDS): EPERM; a
  * whole-system SNAPSHOT leaves such threads out (counted in nr_skipped,
  * and apart in nr_denied).
@@ -561,6 +665,7 @@ struct kstack_user_maps {
 #define KSTACK_NR_KERNEL_INFO		7
 #define KSTACK_NR_MODULE_ORC		8
 #define KSTACK_NR_USER_MAPS		9
+#define KSTACK_NR_CATCH_RUNNING		10
 
 #if defined(_WIN32)
 /*
@@ -596,6 +701,8 @@ struct kstack_user_maps {
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_MODULE_ORC, struct kstack_module_orcs)
 #define KSTACK_IOCTL_USER_MAPS \
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_USER_MAPS, struct kstack_user_maps)
+#define KSTACK_IOCTL_CATCH_RUNNING \
+	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_CATCH_RUNNING, struct kstack_catch_running)
 #endif
 
 /*
@@ -620,5 +727,7 @@ KSTACK_ASSERT(module_orc, sizeof(struct kstack_module_orc) == 96);
 KSTACK_ASSERT(module_orcs, sizeof(struct kstack_module_orcs) == 24);
 KSTACK_ASSERT(user_map, sizeof(struct kstack_user_map) == 48);
 KSTACK_ASSERT(user_maps, sizeof(struct kstack_user_maps) == 64);
+KSTACK_ASSERT(snap_catch, sizeof(struct kstack_snap_catch) == 32);
+KSTACK_ASSERT(catch_running, sizeof(struct kstack_catch_running) == 56);
 
 #endif /* KSTACK_KSTACK_IOCTL_H */

@@ -95,6 +95,20 @@ struct ks_error *ks_snapshot_take(struct ks_driver *drv, uint64_t pid, uint32_t 
 			       KS_SNAPSHOT_TRIES);
 }
 
+/*
+ * CATCH_RUNNING's records: its kstack_snap_catch right before the tail
+ * (no fixups), its user stack bytes before that, within the after bytes
+ * that follow the frames.
+ */
+static bool catch_fits(const struct kstack_snap_tail *t, size_t after)
+{
+	const struct kstack_snap_catch *k = (const struct kstack_snap_catch *)t - 1;
+
+	if (t->nr_ret_fixups || after < sizeof(*t) + sizeof(*k))
+		return false;
+	return ((uint64_t)k->stack_len + 7) / 8 * 8 <= after - sizeof(*t) - sizeof(*k);
+}
+
 const struct kstack_snap_thread *ks_snapshot_next(const struct ks_snapshot *snap, size_t *off,
 						  const void **data_ret, struct ks_error **err_ret)
 {
@@ -125,7 +139,8 @@ const struct kstack_snap_thread *ks_snapshot_next(const struct ks_snapshot *snap
 		t = (const void *)((const uint8_t *)r + r->rec_size - sizeof(*t));
 		/* rec_size and the header are multiples of 8: after cannot wrap */
 		if (after < sizeof(*t) ||
-		    t->nr_ret_fixups > (after - sizeof(*t)) / sizeof(struct kstack_ret_fixup)) {
+		    t->nr_ret_fixups > (after - sizeof(*t)) / sizeof(struct kstack_ret_fixup) ||
+		    ((r->flags & KSTACK_SNAP_F_CATCH) && !catch_fits(t, after))) {
 			*err_ret = ks_error_format(EPROTO,
 						   "SNAPSHOT record of thread %llu: tail overruns it",
 						   (unsigned long long)r->tid);

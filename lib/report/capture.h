@@ -108,6 +108,7 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
  * half alone, said so
  */
 #define KS_CAP_USER_RAN	64u
+#define KS_CAP_ON_CPU	128u	/* caught running on a CPU: its stack where it ran */
 
 struct ks_cap_thread {
 	uint64_t tid, tgid;
@@ -118,6 +119,8 @@ struct ks_cap_thread {
 	uint64_t nvcsw, nivcsw;		/* context switches: voluntary, involuntary */
 	uint64_t user_ip, user_sp;	/* KS_CAP_USER: where user mode was left */
 	uint64_t stop_ip;		/* PARTIAL, not TRUNCATED: where the walk gave up (0: unknown) */
+	uint32_t cpu;			/* ON_CPU: the CPU it was caught on */
+	uint64_t caught_ip;		/* ON_CPU: the ip it was caught at */
 	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
 	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
 	/*

@@ -35,7 +35,7 @@ struct ks_group_key {
 };
 
 #define KS_GROUP_KEY_FLAGS (KS_CAP_RUNNING | KS_CAP_PARTIAL | KS_CAP_TRUNCATED | KS_CAP_USER | \
-			    KS_CAP_NO_CFI | KS_CAP_USER_RAN)
+			    KS_CAP_NO_CFI | KS_CAP_USER_RAN | KS_CAP_ON_CPU)
 
 static uint64_t ks_group_key_hash(const struct ks_group_key *k)
 {
@@ -235,6 +235,8 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	m->pname = t->pname;
 	m->pcmd = t->pcmd;
 	m->kthread = t->flags & KS_CAP_KTHREAD;
+	m->cpu = t->cpu;
+	m->caught_ip = t->caught_ip;
 	gr->samples++;
 	letter = t->state ? strchr(KS_STATE_LETTERS, t->state) : NULL;
 	if (letter)

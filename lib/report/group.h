@@ -40,11 +40,13 @@ struct ks_group_member {
 	uint64_t stop_ip;		/* as last seen (KS_CAP_PARTIAL) */
 	const char *pname, *pcmd;	/* its process's name and command line (capture.h) */
 	bool kthread;			/* a kernel thread (KS_CAP_KTHREAD) */
+	uint32_t cpu;			/* as last seen (KS_CAP_ON_CPU) */
+	uint64_t caught_ip;		/* as last seen (KS_CAP_ON_CPU) */
 };
 
 struct ks_group {
 	const struct ks_cap_stack *kstack, *ustack;	/* from the pool; NULL: none */
-	uint32_t flags;			/* KS_CAP_RUNNING/PARTIAL/TRUNCATED/USER/NO_CFI: the key's */
+	uint32_t flags;			/* KS_CAP_RUNNING/PARTIAL/TRUNCATED/USER/NO_CFI/ON_CPU: the key's */
 	const char *why;		/* KS_CAP_PARTIAL */
 	uint64_t hash;
 	uint64_t samples;		/* observations; one capture: threads */

@@ -369,6 +369,7 @@ static void ks_json_stack(struct ks_json_out *o, const struct ks_group *gr)
 		ks_json_set(end, "end", json_string(ks_json_end(gr)), &ok);
 		ks_json_set(end, "partial",
 			    json_boolean(gr->flags & (KS_CAP_PARTIAL | KS_CAP_RUNNING)), &ok);
+		ks_json_set(end, "on_cpu", json_boolean(gr->flags & KS_CAP_ON_CPU), &ok);
 		if (gr->flags & KS_CAP_PARTIAL)
 			ks_json_set(end, "stop_reason", json_string(gr->why ? gr->why : "cut short"),
 				    &ok);

@@ -363,6 +363,8 @@ static void ks_pp_sample(struct ks_pp *pp, const struct ks_report *r, const stru
 	}
 	/* labels: indices into pp->labels until the pointers are made */
 	s->n_label = pp->nlabels;
+	/* on-CPU (caught running) or off-CPU (a saved stack): pprof -tagfocus=cpu_state=on-cpu */
+	ks_pp_label(pp, "cpu_state", gr->flags & KS_CAP_ON_CPU ? "on-cpu" : "off-cpu", 0);
 	if (r->g->by == KS_GROUP_NONE) {
 		char state[2] = { gr->m[0].state ? gr->m[0].state : '?', '\0' };
 

@@ -57,8 +57,14 @@ static void ks_text_thread(const struct ks_report *r, FILE *out, const struct ks
 		fputs("]\n\n", out);
 		return;
 	}
-	fprintf(out, "%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]", m->tid, comm,
-		m->state ? m->state : '?', m->nvcsw, m->nivcsw);
+	if (gr->flags & KS_CAP_ON_CPU)
+		/* kstack's own header for a thread caught running (cli/running.c) */
+		fprintf(out, "%" PRIu64 " %s R [running on CPU %u: caught at %016" PRIx64
+			" in %s mode; ctxsw %" PRIu64 "+%" PRIu64 "]", m->tid, comm, m->cpu,
+			m->caught_ip, m->caught_ip >> 63 ? "kernel" : "user", m->nvcsw, m->nivcsw);
+	else
+		fprintf(out, "%" PRIu64 " %s %c [ctxsw %" PRIu64 "+%" PRIu64 "]", m->tid, comm,
+			m->state ? m->state : '?', m->nvcsw, m->nivcsw);
 	if (r->sampled)
 		fprintf(out, " [%" PRIu64 " samples, ~%.3f s]", gr->samples,
 			(double)ks_report_wall_ns(r, gr->samples) / 1e9);
@@ -225,6 +231,8 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 	ks_report_procs_fini(&pc);
 	if (gr->flags & KS_CAP_RUNNING)
 		fputs("[running on a CPU: no saved kernel stack]\n", out);
+	if (gr->flags & KS_CAP_ON_CPU)
+		fputs("[on CPU: caught running there]\n", out);
 	ks_text_stack(out, gr->kstack);
 	/* where the halves meet (each thread left user mode at its own sp) */
 	if ((gr->flags & KS_CAP_USER) && gr->ustack)

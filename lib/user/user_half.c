@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catch.h"
 #include "user_half.h"
 #include "vec.h"
 
@@ -16,6 +17,9 @@ void ks_user_half_init(struct ks_user_half *h, size_t stack_bytes, uint32_t max_
 	h->max_frames = max_frames;
 	h->kernel_max_frames = kernel_max_frames;
 }
+
+static void caught_stack(struct ks_user_half_proc *hp, size_t i,
+			 const struct kstack_snap_thread *r);
 
 /* The process taken, if it is tgid. */
 static struct ks_user_half_proc *proc_of(struct ks_user_half *h, uint64_t tgid)
@@ -89,7 +93,8 @@ static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv
 		struct ks_user_thread *t = r->tgid == hp->proc.pid ?
 					   ks_user_proc_thread(&hp->proc, r->tid) : NULL;
 
-		if (!t || (only_retaken && !(t->flags & KS_UT_RETAKEN)))
+		/* a caught thread's halves are of one instant: nothing to check */
+		if (!t || (only_retaken && !(t->flags & KS_UT_RETAKEN)) || (t->flags & KS_UT_CAUGHT))
 			continue;
 		if (!(r->flags & KSTACK_SNAP_F_RUNNING) && r->nvcsw_before == t->nvcsw &&
 		    r->nivcsw_before == t->nivcsw)
@@ -122,6 +127,10 @@ static void retake(struct ks_user_half *h, struct ks_driver *drv, struct ks_user
 		return;
 	err = ks_snapshot_take(drv, hp->proc.pid, KSTACK_SNAP_FRAMES, h->kernel_max_frames,
 			       &h->retake);
+	/* the driver copies their stacks with their registers, on a CPU or off it */
+	if (!err)
+		err = ks_catch_threads(drv, &h->retake, h->kernel_max_frames, h->stack_bytes, moved,
+				       n);
 	if (err) {
 		hp->err = ks_error_wrap(err, "retake");
 		return;
@@ -142,6 +151,7 @@ static void retake(struct ks_user_half *h, struct ks_driver *drv, struct ks_user
 		if (regs) {
 			ks_user_thread_retake(&hp->proc, (size_t)(t - hp->proc.v), regs,
 					      r->nvcsw_after, r->nivcsw_after, r);
+			caught_stack(hp, (size_t)(t - hp->proc.v), r);
 		} else {
 			/* running now: its old half stays, marked */
 			t->flags |= KS_UT_RETAKEN | KS_UT_RAN;
@@ -195,6 +205,19 @@ static void share_maps_out(struct ks_user_half *h, struct ks_user_half_proc *hp)
 	h->mms.maps_read++;
 }
 
+/*
+ * Thread i's record came with its user stack, copied by the driver with
+ * its registers (catch.h): that is its copy.
+ */
+static void caught_stack(struct ks_user_half_proc *hp, size_t i, const struct kstack_snap_thread *r)
+{
+	size_t len;
+	const uint8_t *bytes = ks_catch_stack(r, &len);
+
+	if (bytes)
+		ks_user_thread_caught(&hp->proc, i, bytes, len);
+}
+
 static uint64_t mm_id_of(const struct kstack_snap_thread *r)
 {
 	const struct kstack_snap_tail *t = ks_snapshot_tail(r, NULL);
@@ -235,6 +258,7 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 		err = ks_user_proc_add(&hp->proc, r->tid, regs, r->nvcsw_after, r->nivcsw_after, r);
 		if (err)
 			return err;
+		caught_stack(hp, hp->proc.n - 1, r);
 	}
 	if (err || !h->taken)
 		return err;	/* none of its threads left user mode: kernel threads */

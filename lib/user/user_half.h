@@ -15,8 +15,11 @@
  * a new walk) and checked again; a thread that ran again is flagged
  * KS_UT_RAN: shown, but as possibly inconsistent. A thread asleep in the
  * kernel does not touch its user stack, so a copy made later than the
- * registers is still theirs when the counts did not move. Nothing is
- * stopped, signalled or ptrace-attached.
+ * registers is still theirs when the counts did not move. A thread the
+ * driver took with its user stack (lib/kernel/catch.h: caught on its CPU, or
+ * asleep with a quiet copy) brings its copy in its record: it is neither
+ * copied again nor checked. Nothing is stopped, signalled or
+ * ptrace-attached.
  */
 #ifndef KSTACK_USER_HALF_H
 #define KSTACK_USER_HALF_H

@@ -51,6 +51,13 @@ struct ks_error *ks_user_proc_add(struct ks_user_proc *p, uint64_t tid,
 	return NULL;
 }
 
+void ks_user_thread_caught(struct ks_user_proc *p, size_t i, const uint8_t *bytes, size_t len)
+{
+	p->v[i].flags |= KS_UT_CAUGHT;
+	p->v[i].caught = bytes;
+	p->v[i].caught_len = len;
+}
+
 void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack_user_regs *regs,
 			   uint64_t nvcsw, uint64_t nivcsw, const void *rec)
 {
@@ -185,7 +192,7 @@ struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, s
 					 size_t *next)
 {
 	struct ks_error *err;
-	size_t *idx, n = 0, total = 0, i, done;
+	size_t *idx, n = 0, total = 0, i, k, done;
 
 	for (i = 0; i < p->nlive; i++)
 		p->v[p->live[i]].flags &= ~KS_UT_LIVE;
@@ -210,7 +217,12 @@ struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, s
 		if (!(t->flags & KS_UT_PENDING))
 			continue;
 		t->flags = (t->flags & ~KS_UT_PENDING) | KS_UT_LIVE;
-		t->stack_len = copy_len(p, t, bytes);
+		if (t->flags & KS_UT_CAUGHT) {
+			t->stack_start = t->regs.sp;
+			t->stack_len = t->caught_len < bytes ? t->caught_len : bytes;
+		} else {
+			t->stack_len = copy_len(p, t, bytes);
+		}
 		p->live[p->nlive++] = i;
 		if (t->stack_len)
 			idx[n++] = i;
@@ -222,11 +234,18 @@ struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, s
 		free(idx);
 		return err;
 	}
-	for (i = 0; i < n; i++) {
-		p->v[idx[i]].buf_off = p->buf_len;
-		p->buf_len += p->v[idx[i]].stack_len;
+	for (i = 0, k = 0; i < n; i++) {
+		struct ks_user_thread *t = &p->v[idx[i]];
+
+		t->buf_off = p->buf_len;
+		p->buf_len += t->stack_len;
+		/* a caught thread's copy is the driver's, of the moment it was caught */
+		if (t->flags & KS_UT_CAUGHT)
+			memcpy(p->buf + t->buf_off, t->caught, t->stack_len);
+		else
+			idx[k++] = idx[i];
 	}
-	for (i = 0; i < n; i += done) {
+	for (n = k, i = 0; i < n; i += done) {
 		err = readv_batch(p, idx + i, n - i < IOV_MAX ? n - i : IOV_MAX, &done);
 		if (err)
 			break;

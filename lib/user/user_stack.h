@@ -37,6 +37,7 @@
 #define KS_UT_RAN	(1u << 4)	/* ran again after the retake: regs/copy may disagree */
 #define KS_UT_PENDING	(1u << 5)	/* regs newer than the copy (internal) */
 #define KS_UT_LIVE	(1u << 6)	/* its copy is in buf now (in p->live) */
+#define KS_UT_CAUGHT	(1u << 7)	/* caught running: its copy is the driver's (caught) */
 
 struct ks_user_thread {
 	uint64_t tid;
@@ -47,6 +48,13 @@ struct ks_user_thread {
 	size_t buf_off;			/* where the copy is in ks_user_proc.buf */
 	uint32_t flags;			/* KS_UT_* */
 	const void *rec;		/* caller's: the record the regs came from */
+	/*
+	 * KS_UT_CAUGHT: the top of its stack as the driver copied it when it
+	 * caught the thread running (the caller's memory, caught_len bytes
+	 * from regs.sp): copied from here, not from the process.
+	 */
+	const uint8_t *caught;
+	size_t caught_len;
 };
 
 struct ks_user_proc {
@@ -96,6 +104,13 @@ void ks_user_proc_init(struct ks_user_proc *p, uint64_t pid);
 struct ks_error *ks_user_proc_add(struct ks_user_proc *p, uint64_t tid,
 				  const struct kstack_user_regs *regs, uint64_t nvcsw,
 				  uint64_t nivcsw, const void *rec);
+
+/*
+ * Thread i was caught running (catch.h): its stack copy is these len
+ * bytes from its sp, taken with its registers, not copied later from the
+ * process (kept by pointer: they must live as long as p's copies).
+ */
+void ks_user_thread_caught(struct ks_user_proc *p, size_t i, const uint8_t *bytes, size_t len);
 
 /* New registers for thread i (a retake): its stack is copied again next time. */
 void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack_user_regs *regs,

@@ -52,6 +52,15 @@ klog_check "$walks walks in every mode"
 counters_idle "$walks walks in every mode"
 unload_check "$walks walks in every mode"
 
+# Running threads taken where they run (CATCH_RUNNING), as many as walks
+insmod /kstack.ko || fail "stress: insmod"
+t0=$(date +%s)
+ksstress catch "$walks"
+echo "stress: catches took $(($(date +%s) - t0)) s"
+klog_check "$walks catches of running threads"
+counters_idle "$walks catches of running threads"
+unload_check "$walks catches of running threads"
+
 # Exit races
 insmod /kstack.ko || fail "stress: insmod"
 t0=$(date +%s)

@@ -4,7 +4,9 @@
   check_report.py json FILE [key=value ...]    parse (FILE may be gzip'd), validate against
       doc/kstack-report.schema.json, check group counts add up; key=value:
       top-level numbers that must match (threads_walked=330), groups=N,
-      group_threads=100,100,100 (the first groups' thread counts)
+      group_threads=100,100,100 (the first groups' thread counts),
+      user_chain=f,g (user frames in order), on_cpu=N (at least N entries
+      caught running on a CPU), kernel_only=1
   check_report.py folded FILE [total=N] [lines=N]   grammar and counts
   check_report.py pprof FILE [samples=N] [total=N]  gunzip, decode with
       `protoc --decode_raw` (field numbers as pprof's published
@@ -111,6 +113,12 @@ def check_json(path, kv):
             if not any(c[i:i + len(want)] == want for c in chains for i in range(len(c))):
                 fail("no entry with user frames %s; user functions seen: %s" %
                      (want, [c for c in chains if c][:4]))
+        elif k == "on_cpu":
+            # at least this many entries caught running on a CPU
+            entries = doc.get("groups") or doc.get("threads") or []
+            n = sum(1 for e in entries if e.get("on_cpu"))
+            if n < int(v):
+                fail("%d entries on_cpu, want at least %s" % (n, v))
         elif k == "raw_function":
             # a frame that shows function F, its symbol in the file being R
             fn, _, raw = v.partition("|")
@@ -342,6 +350,7 @@ def check_gopprof(path, pairs):
       types=threads/count | types=samples/count,wall/nanoseconds
       period=TYPE/UNIT/N    samples=N    total=N (first values)   total2=N
       labels=comm,state     every sample carries these label keys
+      label=KEY:VALUE       some sample carries this label with this value
       trace=JSON            {"value": N, "frames": [leaf, ..., root],
                             "labels": {"comm": "zoo x 100"}}: some sample
                             (after pprof's own merge) reads exactly so
@@ -402,6 +411,11 @@ def check_gopprof(path, pairs):
                 for key in v.split(","):
                     if key not in t["labels"]:
                         fail("a sample without label %r: %s %s" % (key, t["labels"], t["frames"][:2]))
+        elif k == "label":
+            # KEY:VALUE: some sample carries this label with this value
+            key, _, val = v.partition(":")
+            if not any(t["labels"].get(key) == val for t in traces):
+                fail("no sample with label %s=%r: %s" % (key, val, [t["labels"] for t in traces][:4]))
         elif k == "trace":
             want = json.loads(v)
             ok = [t for t in traces if t["frames"] == want["frames"] and

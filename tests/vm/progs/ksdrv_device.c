@@ -127,9 +127,18 @@ int cmd_context(void)
 	while (!tid)
 		usleep(1000);
 	wait_sleeping(tid);
-	HDR(c);
-	c.tid = tid;
-	r = ioctl(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c);
+	/*
+	 * /proc says S once its state is set, a moment before its switch
+	 * completes (on_cpu still 1: EBUSY): under TCG that moment is seen
+	 */
+	for (int tries = 0; tries < 50; tries++) {
+		HDR(c);
+		c.tid = tid;
+		r = ioctl(fd, KSTACK_IOCTL_THREAD_CONTEXT, &c);
+		if (r == 0 || errno != EBUSY)
+			break;
+		usleep(10000);
+	}
 	result(r == 0, "THREAD_CONTEXT of a nanosleep thread", "errno %s", strerror(errno));
 	result(r == 0 && c.ip >= sched && c.ip < sched_end, "THREAD_CONTEXT ip inside __schedule",
 	       "ip=%#" PRIx64 " __schedule=[%#" PRIx64 ",%#" PRIx64 ")", c.ip, sched, sched_end);

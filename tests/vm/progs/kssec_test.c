@@ -89,7 +89,8 @@ static int try_all(int fd, const struct targets *t, int want, const char *who)
 	struct kstack_kernel_info ki;
 	struct kstack_stack st;
 	struct kstack_snapshot s;
-	struct { const char *name; int r, e; } res[12];
+	struct kstack_catch_running cr;
+	struct { const char *name; int r, e; } res[13];
 	int n = 0, ok = 0, i;
 
 #define TRY(label, call) do { int r_ = (call); res[n].name = (label); res[n].r = r_; \
@@ -112,6 +113,8 @@ static int try_all(int fd, const struct targets *t, int want, const char *who)
 	TRY("SNAPSHOT raw of the system",
 	    tu_snap(fd, 0, KSTACK_SNAP_RAW, snapbuf, sizeof(snapbuf), &s));
 	TRY("SYMBOLIZE", tu_symbolize(fd, &t->text, 1, names));
+	TRY("CATCH_RUNNING", tu_catch(fd, t->sleeper, snapbuf, sizeof(snapbuf), KSTACK_FRAMES_MAX,
+				      4096, &cr));
 #undef TRY
 	for (i = 0; i < n; i++) {
 		char name[200];
@@ -273,13 +276,13 @@ static int cmd_creds(void)
 	}
 	try_all(fd, &t, 0, "root");
 	e = in_child(child_keep_uid, NULL);
-	refusals += 11;	/* tried in the child */
-	tu_result(e == 11, "creds: fd kept across setresuid(1000): every request refused",
-		  "%d of 11 refused (exit %d)", e, e);
+	refusals += 12;	/* tried in the child */
+	tu_result(e == 12, "creds: fd kept across setresuid(1000): every request refused",
+		  "%d of 12 refused (exit %d)", e, e);
 	e = in_child(child_keep_nocaps, NULL);
-	refusals += 11;
-	tu_result(e == 11, "creds: fd kept after dropping every capability: every request refused",
-		  "%d of 11 refused", e);
+	refusals += 12;
+	tu_result(e == 12, "creds: fd kept after dropping every capability: every request refused",
+		  "%d of 12 refused", e);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
 		tu_result(0, "creds: socketpair", "%s", strerror(errno));
 		return 1;
@@ -295,9 +298,9 @@ static int cmd_creds(void)
 		send_fd(sv[0], fd);
 	waitpid(p, &e, 0);
 	e = WIFEXITED(e) ? WEXITSTATUS(e) : 101;
-	refusals += 11;
-	tu_result(e == 11, "creds: fd passed over SCM_RIGHTS to uid 1000: every request refused",
-		  "%d of 11 refused", e);
+	refusals += 12;
+	tu_result(e == 12, "creds: fd passed over SCM_RIGHTS to uid 1000: every request refused",
+		  "%d of 12 refused", e);
 	close(sv[0]);
 	/* the same fd still serves root: the refusals were about the caller */
 	e = try_all(fd, &t, 0, "root, after passing its fd");
@@ -350,6 +353,7 @@ static int child_no_ptrace(void *arg)
 	uint64_t frames[KSTACK_FRAMES_MAX], buf[8];
 	struct kstack_thread_context c;
 	struct kstack_snapshot s;
+	struct kstack_catch_running cr;
 	struct kstack_stack st;
 	int fd = tu_open(), ok = 0, r1;
 	long n;
@@ -367,6 +371,8 @@ static int child_no_ptrace(void *arg)
 	DENIED("SNAPSHOT raw", tu_snap(fd, t->sleeper, KSTACK_SNAP_RAW, snapbuf,
 				       sizeof(snapbuf), &s));
 	DENIED("READ_MEMORY of its stack", tu_read_mem(fd, t->stack_top - 64, buf, 64));
+	DENIED("CATCH_RUNNING", tu_catch(fd, t->sleeper, snapbuf, sizeof(snapbuf),
+					 KSTACK_FRAMES_MAX, 4096, &cr));
 #undef DENIED
 	r1 = tu_snap(fd, 0, KSTACK_SNAP_FRAMES, snapbuf, sizeof(snapbuf), &s);
 	n = r1 == 0 ? tu_snap_records(snapbuf, &s, (uint64_t)t->sleeper, &r) : -1;
@@ -430,7 +436,7 @@ static int cmd_target(void)
 	t.stack_top = c.stack_base + c.stack_size;
 	e = in_child(child_no_ptrace, &t);
 	refusals += 6;	/* tried in the child */
-	tu_result(e == 5, "target: every request about the uid-1000 thread refused", "%d of 5", e);
+	tu_result(e == 6, "target: every request about the uid-1000 thread refused", "%d of 6", e);
 	kill(other, SIGKILL);
 	waitpid(other, NULL, 0);
 	close(fd);

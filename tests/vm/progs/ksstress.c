@@ -22,6 +22,9 @@
  *                         request struct) on buffers that end exactly at an
  *                         unmapped page or sit on a read-only page: EFAULT
  *   walks N               N walks in every mode (for the allocation counter)
+ *   catch N               N CATCH_RUNNING of threads running in user code, in
+ *                         the kernel, alternating, asleep, the caller, and
+ *                         short-lived ones: every answer whole
  *   execchain N           (internal) exec itself N times, with a second thread
  *
  * One program, a file a concern (ksstress.h names them); this one holds
@@ -74,10 +77,12 @@ int main(int argc, char **argv)
 		cmd_badbuf();
 	else if (argc >= 3 && !strcmp(argv[1], "walks"))
 		cmd_walks(atol(argv[2]));
+	else if (argc >= 3 && !strcmp(argv[1], "catch"))
+		cmd_catch(atol(argv[2]));
 	else if (argc >= 3 && !strcmp(argv[1], "execchain"))
 		return cmd_execchain(atol(argv[2]));
 	else {
-		fprintf(stderr, "usage: ksstress races THREADS PROCS|clients N SECS OPENERS|badbuf|walks N\n");
+		fprintf(stderr, "usage: ksstress races THREADS PROCS|clients N SECS OPENERS|badbuf|walks N|catch N\n");
 		return 2;
 	}
 	return tu_failures ? 1 : 0;

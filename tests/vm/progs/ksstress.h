@@ -2,7 +2,8 @@
 /*
  * ksstress's parts: what they share (ksstress.c, which also holds main),
  * the exit races (ksstress_races.c), clients and walks under load
- * (ksstress_load.c) and bad user buffers (ksstress_badbuf.c).
+ * (ksstress_load.c), bad user buffers (ksstress_badbuf.c) and running
+ * threads taken where they run (ksstress_catch.c).
  */
 #ifndef KSSTRESS_H
 #define KSSTRESS_H
@@ -27,7 +28,7 @@ struct shared {
 	atomic_int churn_pid, exec_pid, pingpong_pid, pong_tid;
 	/* walkers' figures */
 	atomic_long calls, ok, esrch, eagain, ebusy, eperm_gone, unexpected, wrong;
-	atomic_long records, ran_flagged, running_flagged;
+	atomic_long records, ran_flagged, running_flagged, caught;
 	char why[256];			/* first unexpected/wrong result */
 };
 
@@ -46,5 +47,9 @@ int cmd_execchain(long n);
 int cmd_clients(int n, int secs, int openers);
 int cmd_walks(long n);
 int cmd_badbuf(void);
+int cmd_catch(long n);
+/* A CATCH_RUNNING answer as a tool reads it: NULL if whole, else what is wrong. */
+const char *catch_check(const struct kstack_catch_running *c, const uint8_t *rec,
+			uint32_t max_frames, uint32_t stack_bytes);
 
 #endif

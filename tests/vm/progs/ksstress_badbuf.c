@@ -120,6 +120,32 @@ int cmd_badbuf(void)
 	free(buf);
 	tu_edge_free(addrs, 8, 0);
 
+	/* CATCH_RUNNING: the record exactly fits before the page, or runs into it */
+	{
+		static char rec[KSTACK_CATCH_RECORD_SIZE(KSTACK_FRAMES_MAX, 4096)];
+		struct kstack_catch_running c;
+		uint32_t need;
+
+		/* this thread: SELF, a record of a fixed size */
+		if (tu_catch(fd, (uint64_t)tu_gettid(), rec, sizeof(rec), 8, 0, &c)) {
+			tu_result(0, "badbuf: CATCH_RUNNING of this thread", "%s", strerror(errno));
+		} else {
+			need = c.rec_size;
+			buf = tu_edge_alloc(need, 0);
+			want_ok(tu_catch(fd, (uint64_t)tu_gettid(), buf, need, 8, 0, &c),
+				"badbuf: CATCH_RUNNING record ending exactly at an unmapped page (fits)");
+			tu_edge_free(buf, need, 0);
+			buf = tu_edge_alloc(need - 8, 0);
+			want_efault(tu_catch(fd, (uint64_t)tu_gettid(), buf, need, 8, 0, &c),
+				    "badbuf: CATCH_RUNNING record running 8 bytes into an unmapped page -> EFAULT");
+			tu_edge_free(buf, need - 8, 0);
+			ro = tu_edge_alloc(4096, 1);
+			want_efault(tu_catch(fd, (uint64_t)tu_gettid(), ro, 4096, 8, 0, &c),
+				    "badbuf: CATCH_RUNNING record into a read-only page -> EFAULT");
+			tu_edge_free(ro, 4096, 1);
+		}
+	}
+
 	/* every request struct: whole at the page's end works, one byte short faults */
 	{
 		EDGE_REQ(struct kstack_version, v);
@@ -161,6 +187,8 @@ int cmd_badbuf(void)
 			{ KSTACK_IOCTL_READ_MEMORY, sizeof(struct kstack_read_memory), "READ_MEMORY", true },
 			{ KSTACK_IOCTL_SNAPSHOT, sizeof(struct kstack_snapshot), "SNAPSHOT", true },
 			{ KSTACK_IOCTL_SYMBOLIZE, sizeof(struct kstack_symbolize), "SYMBOLIZE", false },
+			{ KSTACK_IOCTL_CATCH_RUNNING, sizeof(struct kstack_catch_running),
+			  "CATCH_RUNNING", true },
 		};
 		static uint64_t fr[KSTACK_FRAMES_MAX];
 		static char snapb[1 << 20], names[KSTACK_SYM_LEN];
@@ -197,6 +225,13 @@ int cmd_badbuf(void)
 				q->max_frames = 16;
 				q->buffer = (uintptr_t)snapb;
 				q->buffer_size = sizeof(snapb);
+			} else if (reqs[i].cmd == KSTACK_IOCTL_CATCH_RUNNING) {
+				struct kstack_catch_running *q = (void *)tmpl;
+
+				q->tid = (uint64_t)tu_gettid();
+				q->record = (uintptr_t)snapb;
+				q->record_size = sizeof(snapb);
+				q->max_frames = 8;
 			} else if (reqs[i].cmd == KSTACK_IOCTL_SYMBOLIZE) {
 				struct kstack_symbolize *q = (void *)tmpl;
 

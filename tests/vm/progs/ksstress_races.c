@@ -271,6 +271,27 @@ static void walk_thread(int fd, pid_t tid)
 		note_bad(&sh->wrong, "STACK of %d: malformed frames", tid);
 }
 
+/* A thread taken where it is (CATCH_RUNNING), as it comes and goes. */
+static void walk_catch(int fd, pid_t tid, unsigned int *seed)
+{
+	static uint8_t rec[KSTACK_CATCH_RECORD_SIZE(KSTACK_FRAMES_MAX, 16384)];
+	struct kstack_catch_running c;
+	uint32_t bytes = rand_r(seed) % 2 ? 16384 : 0;
+	const char *why;
+
+	atomic_fetch_add(&sh->calls, 1);
+	if (tu_catch(fd, (uint64_t)tid, rec, sizeof(rec), KSTACK_FRAMES_MAX, bytes, &c)) {
+		count_err(errno, "CATCH_RUNNING", false);
+		return;
+	}
+	atomic_fetch_add(&sh->ok, 1);
+	why = catch_check(&c, rec, KSTACK_FRAMES_MAX, bytes);
+	if (why)
+		note_bad(&sh->wrong, "CATCH_RUNNING of %d: %s", tid, why);
+	if (c.how == KSTACK_CATCH_KERNEL || c.how == KSTACK_CATCH_USER)
+		atomic_fetch_add(&sh->caught, 1);
+}
+
 /* kind 0: single threads; 1: processes; 2: the whole system */
 static void walker(int kind)
 {
@@ -289,6 +310,9 @@ static void walker(int kind)
 		if (kind == 0) {
 			walk_thread(fd, pick_tid(&seed));
 			walk_thread(fd, atomic_load(&sh->pong_tid));	/* switches all the time */
+			walk_catch(fd, pick_tid(&seed), &seed);
+			walk_catch(fd, atomic_load(&sh->pong_tid), &seed);
+			walk_catch(fd, atomic_load(&sh->exec_pid), &seed);
 		} else if (kind == 1) {
 			walk_snapshot(fd, buf, sizeof(buf), atomic_load(&sh->churn_pid), mode);
 			walk_snapshot(fd, buf, sizeof(buf), atomic_load(&sh->exec_pid), mode);
@@ -349,12 +373,12 @@ int cmd_races(long threads, long procs)
 	printf("figures: races: %ld threads and %ld processes created and exited, %ld execs, %ld switches of the ping-pong pair, in %.1f s\n",
 	       atomic_load(&sh->threads), atomic_load(&sh->procs), atomic_load(&sh->execs),
 	       atomic_load(&sh->switches), (double)(now_ms() - t0) / 1000);
-	printf("figures: races: %ld calls: %ld served, %ld ESRCH, %ld EAGAIN, %ld EBUSY, %ld EPERM (stack gone), %ld other errors; %ld records checked (%ld flagged ran, %ld running), %ld wrong results\n",
+	printf("figures: races: %ld calls: %ld served, %ld ESRCH, %ld EAGAIN, %ld EBUSY, %ld EPERM (stack gone), %ld other errors; %ld records checked (%ld flagged ran, %ld running), %ld caught running on a CPU, %ld wrong results\n",
 	       atomic_load(&sh->calls), atomic_load(&sh->ok), atomic_load(&sh->esrch),
 	       atomic_load(&sh->eagain), atomic_load(&sh->ebusy), atomic_load(&sh->eperm_gone),
 	       atomic_load(&sh->unexpected), atomic_load(&sh->records),
 	       atomic_load(&sh->ran_flagged), atomic_load(&sh->running_flagged),
-	       atomic_load(&sh->wrong));
+	       atomic_load(&sh->caught), atomic_load(&sh->wrong));
 	tu_result(atomic_load(&sh->threads) >= threads && atomic_load(&sh->procs) >= procs,
 		  "races: the churn ran to its count", "%ld/%ld threads, %ld/%ld processes",
 		  atomic_load(&sh->threads), threads, atomic_load(&sh->procs), procs);

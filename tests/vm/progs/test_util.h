@@ -111,6 +111,19 @@ static inline int tu_symbolize(int fd, const uint64_t *addrs, uint32_t n, void *
 	return ioctl(fd, KSTACK_IOCTL_SYMBOLIZE, &r);
 }
 
+/* CATCH_RUNNING of tid into rec (cap bytes); stack_bytes of its user stack. */
+static inline int tu_catch(int fd, uint64_t tid, void *rec, uint32_t cap, uint32_t max_frames,
+			   uint32_t stack_bytes, struct kstack_catch_running *c)
+{
+	TU_HDR(*c);
+	c->tid = tid;
+	c->record = (uintptr_t)rec;
+	c->record_size = cap;
+	c->max_frames = max_frames;
+	c->stack_bytes = stack_bytes;
+	return ioctl(fd, KSTACK_IOCTL_CATCH_RUNNING, c);
+}
+
 /*
  * Records of a snapshot, checked: each whole, inside bytes_used, as many as
  * nr_threads. -1 if malformed, else the count; *found: the record of tid.
