@@ -437,7 +437,8 @@ static void triage_marks_on_cpu(void **state)
 	struct ks_capture c;
 	struct ks_pipe pipe;
 	struct triage_counts counts = { 0 };
-	struct triage_target tg = { .pipe = &pipe, .pids = &pid, .npids = 1 };
+	struct cli_procs procs = { 0 };
+	struct triage_target tg = { .pipe = &pipe, .pids = &pid, .npids = 1, .procs = &procs };
 	size_t i, on = 0, partial = 0;
 
 	ks_symcache_init(&names, &s.ksyms);
@@ -466,6 +467,7 @@ static void triage_marks_on_cpu(void **state)
 	assert_int_equal(partial, 1);
 	ks_pipe_fini(&pipe);
 	ks_capture_fini(&c);
+	cli_procs_fini(&procs);
 	ks_cap_pool_fini(&pool);
 	ks_symcache_fini(&names);
 	free(counts.gone);
