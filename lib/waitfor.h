@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Who holds it: for a thread blocked on a lock, the lock and the thread
+ * that holds it, found without stopping anything.
+ *
+ * Where each kind comes from:
+ * - user locks (waitfor_user.c): a thread asleep in futex(2) has the
+ *   futex's address and operation in its user registers at kernel entry
+ *   (the SNAPSHOT record's tail); its user frames say whose futex word it
+ *   is (__lll_lock_wait under pthread_mutex_lock, pthread_rwlock_wrlock,
+ *   pthread_cond_wait, sem_wait), the object's own layout confirms it, and
+ *   the owner is read beside the word with process_vm_readv: a PI futex's
+ *   owner is in the word, a glibc mutex's in __owner, a rwlock's writer in
+ *   __cur_writer; a condvar, a semaphore or an unknown futex records none;
+ * - file locks (waitfor_file.c): a thread asleep in flock(2) or
+ *   fcntl(F_SETLKW, F_OFD_SETLKW) waits behind a lock /proc/locks lists
+ *   ("->" lines under their blocker), or the driver's LOCK_WAIT follows
+ *   its fl_blocker;
+ * - kernel locks (waitfor_kernel.c): a thread asleep in __mutex_lock,
+ *   rwsem_down_*_slowpath or __down*: the driver's LOCK_WAIT finds its
+ *   waiter record on its stack and the lock whose wait list holds it,
+ *   and names the lock's owner.
+ * Which of them applies is decided from the thread's kernel frames (the
+ * innermost wait function) and its user registers.
+ *
+ * Thread ids are the caller's pid namespace's (the driver's, /proc's).
+ */
+#ifndef KSTACK_WAITFOR_H
+#define KSTACK_WAITFOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kstack/kstack_ioctl.h"
+#include "hashtab.h"
+#include "kdriver.h"
+#include "ks_error.h"
+
+struct ks_pipe_thread;
+struct ks_user_walk;
+
+/* What a thread waits for; the names are the text and JSON's KIND. */
+enum ks_wait_kind {
+	KS_WAIT_NONE,		/* nothing we can name: no line */
+	KS_WAIT_PTHREAD_MUTEX,	/* "pthread_mutex": glibc's pthread_mutex_t */
+	KS_WAIT_PI_FUTEX,	/* "pi_futex": FUTEX_LOCK_PI(2), its owner in the word */
+	KS_WAIT_PTHREAD_RWLOCK,	/* "pthread_rwlock": glibc's pthread_rwlock_t */
+	KS_WAIT_FUTEX,		/* "futex": a condvar, semaphore or unknown futex */
+	KS_WAIT_MUTEX,		/* "mutex": a kernel struct mutex */
+	KS_WAIT_RWSEM,		/* "rwsem": a kernel struct rw_semaphore */
+	KS_WAIT_SEMAPHORE,	/* "semaphore": a kernel struct semaphore */
+	KS_WAIT_FLOCK,		/* "flock": flock(2) */
+	KS_WAIT_POSIX_LOCK,	/* "posix_lock": fcntl(2) record locks, OFD ones too */
+	KS_WAIT_NKINDS
+};
+
+/* Why the holder is not named (KS_WHY_HELD: it is). */
+enum ks_wait_why {
+	KS_WHY_HELD,		/* held by tid (comm) */
+	KS_WHY_NO_OWNER,	/* the object records no owner: "no owner recorded" */
+	KS_WHY_READERS,		/* read-held: "held by readers" */
+	KS_WHY_SEM,		/* "a semaphore has no owner" */
+	KS_WHY_EXITED,		/* "owner N has exited" (arg: N) */
+	KS_WHY_OTHER_NS,	/* "owner N is in another pid namespace" (arg: N) */
+	KS_WHY_OWNER_DIED,	/* robust/PI: "owner died" (FUTEX_OWNER_DIED) */
+	KS_WHY_NO_FRAMES,	/* futex, no user frames to tell which object */
+	KS_WHY_UNREADABLE,	/* "memory not readable: ERRNO" (arg: errno) */
+	KS_WHY_OFD,		/* "an OFD lock: owned by an open file, not a process" */
+	KS_WHY_NOT_FOUND,	/* file lock: "blocker not found" */
+	KS_WHY_NO_DRIVER,	/* kernel lock: "the driver has no LOCK_WAIT" */
+	KS_WHY_LAYOUT,		/* kernel lock: "lock layouts failed the driver's check at load" */
+	KS_WHY_LOCK_NOT_FOUND,	/* kernel lock: "waiter record not found" */
+	KS_WHY_RAN,		/* "ran while it was looked at" */
+	KS_WHY_FAILED,		/* "lookup failed: ERRNO" (arg: errno) */
+	KS_WHY_NKINDS
+};
+
+/* ks_wait.flags */
+#define KS_WAIT_F_RAN		(1u << 0)	/* the thread ran during its capture: in no cycle */
+#define KS_WAIT_F_PROCESS	(1u << 1)	/* holder is a process (flock, POSIX lock): its tgid */
+#define KS_WAIT_F_WRITE		(1u << 2)	/* waits to write (rwlock, rwsem) */
+#define KS_WAIT_F_SHARED	(1u << 3)	/* a process-shared user lock: its holder may be in another process */
+
+struct ks_wait {
+	uint8_t kind;		/* enum ks_wait_kind */
+	uint8_t why;		/* enum ks_wait_why */
+	uint16_t flags;		/* KS_WAIT_F_* */
+	uint32_t reserved;
+	uint64_t addr;		/* the lock: a user or kernel address (0: none known) */
+	uint64_t tid;		/* KS_WHY_HELD: the holder; else what the reason names */
+	char comm[KSTACK_COMM_LEN];	/* KS_WHY_HELD: the holder's name, raw; "" unknown */
+};
+
+const char *ks_wait_kind_name(enum ks_wait_kind k);
+
+/* The reason's words (KS_WHY_HELD: NULL), into buf. */
+const char *ks_wait_reason(const struct ks_wait *w, char *buf, size_t len);
+
+/*
+ * "waiting for KIND at 0xADDR, held by TID COMM" or "waiting for KIND at
+ * 0xADDR, holder unknown (REASON)", COMM escaped (escape.h), no newline;
+ * "" for KS_WAIT_NONE. Returns buf.
+ */
+#define KS_WAIT_LINE_LEN 160
+const char *ks_wait_line(const struct ks_wait *w, char *buf, size_t len);
+
+/* Two waits for the same object (kind and address; a file lock: and holder). */
+bool ks_wait_same(const struct ks_wait *a, const struct ks_wait *b);
+
+/*
+ * The context of one run: the driver (kernel and file locks), caches of
+ * what several threads ask (a holder's name, /proc/locks of this moment,
+ * whether a process is in our pid namespace).
+ */
+struct ks_waitfor {
+	struct ks_driver *drv;	/* NULL: no driver questions */
+	bool have_lock_wait;	/* the driver has LOCK_WAIT */
+	char self_ns[64];	/* readlink /proc/self/ns/pid */
+	uint64_t ns_tgid;	/* the process asked last, and whether it is ours */
+	bool ns_ours;
+	struct ks_hashtab comms;	/* tid -> struct ks_waitfor_comm */
+	char *locks;		/* /proc/locks, read at first need */
+	size_t locks_len;
+	bool locks_read;
+	size_t waiting;		/* threads that wait for something named */
+	size_t held;		/* of them, with a holder named */
+};
+
+void ks_waitfor_init(struct ks_waitfor *wf, struct ks_driver *drv);
+void ks_waitfor_fini(struct ks_waitfor *wf);
+
+/*
+ * Forget what is of one moment (/proc/locks, holders' names): between
+ * two captures (rounds).
+ */
+void ks_waitfor_reset(struct ks_waitfor *wf);
+
+/*
+ * What thread t (as the pipeline hands it on: kernel frames named, user
+ * registers, user frames where taken) waits for, into *w (KS_WAIT_NONE:
+ * nothing we can name). Errors only without memory.
+ */
+struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_pipe_thread *t,
+				   struct ks_wait *w);
+
+/*
+ * Whether a thread's user half is needed to tell what it waits for: its
+ * registers show it asleep in futex(2) (a pipeline's user_want: the
+ * threads whose frames must be walked when no user half is shown).
+ */
+bool ks_waitfor_user_wanted(const struct kstack_snap_thread *r,
+			    const struct kstack_user_regs *regs);
+
+/* --- parts, for the tests --- */
+
+/* What a record's kernel frames say a thread is asleep in. */
+enum ks_wait_site {
+	KS_SITE_NONE,
+	KS_SITE_FUTEX,		/* futex(2) */
+	KS_SITE_MUTEX,		/* __mutex_lock* */
+	KS_SITE_RWSEM_READ,	/* rwsem_down_read_slowpath */
+	KS_SITE_RWSEM_WRITE,	/* rwsem_down_write_slowpath */
+	KS_SITE_SEMAPHORE,	/* __down* */
+	KS_SITE_FILE_LOCK,	/* flock(2), fcntl(2) F_SETLKW, F_OFD_SETLKW: the call tells */
+};
+
+/*
+ * The innermost wait function among n kernel frame names (innermost
+ * first, "module!function+0xoff/0xsize" as the symbolizer gives them).
+ */
+enum ks_wait_site ks_wait_site_of(const char *const *names, size_t n);
+
+/* A futex(2) call as the user registers at kernel entry show it. */
+struct ks_futex_call {
+	uint64_t uaddr;
+	uint32_t op;		/* FUTEX_* command, flags masked off */
+	bool compat;		/* an i386 task: its layouts are i386's */
+	bool shared;		/* no FUTEX_PRIVATE_FLAG: may be shared between processes */
+};
+
+/* Is regs a futex(2) call (x86_64: nr 202; i386: 240, futex_time64 422)? */
+bool ks_futex_call_of(const struct kstack_user_regs *regs, struct ks_futex_call *c);
+
+/* Reads len bytes of the target process at addr (0, or an errno). */
+typedef int ks_wait_read_fn(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/*
+ * What a thread in futex call c waits for, from its user frame names
+ * (innermost first; NULL/0: none walked) and the process's memory: *w's
+ * kind, addr, why and tid (a holder's comm is not set here).
+ */
+void ks_wait_futex(const struct ks_futex_call *c, const char *const *ufuncs, size_t nu,
+		   ks_wait_read_fn *read, void *read_ctx, struct ks_wait *w);
+
+/*
+ * File locks from /proc/locks text: the holder of the lock the waiter of
+ * process pid blocks on, for a lock on device dev (major, minor) and
+ * inode ino (a waiter's "->" line, its blocker the line one level up).
+ * *w: kind (flock or posix_lock), why, tid (the holder's process id).
+ * false: no such waiting line.
+ */
+bool ks_wait_proc_locks(const char *text, uint64_t pid, uint32_t major, uint32_t minor,
+			uint64_t ino, bool flock, struct ks_wait *w);
+
+#endif
