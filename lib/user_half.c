@@ -222,7 +222,7 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 		first = false;
 		if (r->tgid != tgid)
 			break;	/* the next process's records */
-		if (!regs || !wanted(h, r->tid))
+		if (!regs || !wanted(h, r->tid) || (h->want && !h->want(r, regs)))
 			continue;
 		if (!h->taken) {
 			ks_user_proc_init(&hp->proc, tgid);

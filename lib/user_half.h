@@ -58,6 +58,8 @@ struct ks_user_half {
 	struct ks_user_mms mms;	/* address spaces shared in the snapshot taken from */
 	const uint64_t *only;	/* ks_user_half_only() */
 	size_t nonly;
+	/* the threads taken: those this accepts (NULL: all; pipeline.h's user_want) */
+	bool (*want)(const struct kstack_snap_thread *r, const struct kstack_user_regs *regs);
 };
 
 /* stack_bytes 0: KS_USER_STACK_BYTES_DEFAULT. */
