@@ -25,6 +25,7 @@
 #define EXIT_ALL	0	/* every requested thread shown whole (--verify: agreement met) */
 #define EXIT_PARTIAL	1	/* something shown, not all of it whole */
 #define EXIT_NOTHING	2	/* nothing shown: setup failed or no thread */
+#define EXIT_DEADLOCK	3	/* --deadlocks: a cycle found */
 #define EXIT_USAGE	64	/* bad command line */
 
 /* --verify passes when /proc agrees for at least this share of threads */
@@ -36,6 +37,7 @@ enum cli_action {
 	CLI_VERIFY,	/* --verify */
 	CLI_RAW,	/* --raw */
 	CLI_TABLES,	/* --tables: no threads */
+	CLI_DEADLOCKS,	/* --deadlocks: cycles of the wait-for graph (deadlocks.c) */
 };
 
 /* Which threads: the command line's ids name processes, threads, or nothing (--all). */
@@ -76,6 +78,7 @@ struct opts {
 /* getopt values of long-only options outside triage's (triage.h: 0x100...) */
 enum {
 	KS_OPT_NO_DEMANGLE = 0x200,
+	KS_OPT_DEADLOCKS,
 };
 
 /* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
@@ -102,6 +105,7 @@ struct tally {
 	size_t denied;
 	/* --verify: threads compared, and how they agreed */
 	size_t walked, eq_kernel, eq_proc, unreliable;
+	size_t deadlocks;	/* --deadlocks: cycles found (exit 3) */
 };
 
 /*
@@ -189,6 +193,8 @@ struct listing {
 	 */
 	size_t denied_procs, denied;
 	size_t no_user;			/* --all --user: kernel threads left out */
+	/* who holds it (deadlocks.c): each blocked thread's "waiting for" line; NULL: none */
+	struct ks_waitfor *wf;
 };
 
 struct ks_error *listing_run(struct listing *l);
@@ -255,6 +261,24 @@ void print_leader_exited(uint64_t pid);
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
 			    struct tally *tally);
+
+/*
+ * deadlocks.c: the "waiting for ..." line under a thread's header, for a
+ * thread that waits for a lock we can name (l->wf set).
+ */
+void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t);
+/*
+ * Whether the listing takes the user half of futex waiters alone (their
+ * frames tell which lock) where it shows none (--kernel): set up in *po.
+ */
+void listing_wait_user(struct listing *l, struct ks_pipe_opts *po);
+/*
+ * --deadlocks: the wait-for graph of the command line's threads, one line
+ * per cycle, then the listings of the threads in it; tally->deadlocks.
+ */
+struct ks_error *deadlocks_run(const struct opts *o, struct ks_session *s,
+			       struct ks_symcache *names, struct ks_stack_text *text,
+			       enum ks_pipe_path path, bool user, struct tally *tally);
 
 /* verify_cmd.c: one thread three ways (ctx: a struct listing) */
 struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);

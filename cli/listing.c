@@ -18,6 +18,7 @@
 #include <inttypes.h>
 
 #include "cli.h"
+#include "waitfor.h"
 
 /* A target's outcome: what its SNAPSHOT could not show, said and counted. */
 static struct ks_error *listing_target(void *ctx, const struct ks_pipe_target *tg)
@@ -156,6 +157,7 @@ struct ks_error *listing_run(struct listing *l)
 	};
 	struct ks_tid_list tids = { 0 };
 	struct ks_cap_pool pool;
+	struct ks_waitfor wf;
 	struct ks_error *err;
 	struct ks_pipe p;
 
@@ -167,6 +169,12 @@ struct ks_error *listing_run(struct listing *l)
 		err = ks_proc_is_ours();
 		if (err)
 			return ks_error_wrap(err, "--verify compares with /proc/PID/task/TID/stack");
+	}
+	/* the listing says what each blocked thread waits for, and who holds it */
+	if (o->action == CLI_SHOW) {
+		ks_waitfor_init(&wf, &l->s->drv);
+		l->wf = &wf;
+		listing_wait_user(l, &po);
 	}
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&p, l->s, l->names, &pool, &po);
@@ -187,5 +195,9 @@ struct ks_error *listing_run(struct listing *l)
 	ks_tid_list_fini(&tids);
 	ks_pipe_fini(&p);
 	ks_cap_pool_fini(&pool);
+	if (l->wf) {
+		ks_waitfor_fini(l->wf);
+		l->wf = NULL;
+	}
 	return err;
 }

@@ -28,6 +28,7 @@ static void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
 static void print_kernel_half(const struct listing *l, const struct ks_pipe_thread *t)
 {
 	ks_stack_text_put_header(stdout, t->tid, t->comm, t->state, t->nvcsw, t->nivcsw);
+	print_wait_line(l, t);
 	ks_stack_text_put_stack(l->text, stdout, t->kstack);
 	print_walk_end(&t->end, t->tid);
 }
@@ -144,6 +145,7 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 	if (user_only) {
 		/* no kernel half shown: its user half is printed as it is */
 		ks_stack_text_put_header(stdout, t->tid, t->comm, t->state, t->nvcsw, t->nivcsw);
+		print_wait_line(l, t);
 		whole = true;
 	} else {
 		print_kernel_half(l, t);
