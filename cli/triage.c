@@ -14,6 +14,8 @@
 #include "output.h"
 #include "cli.h"
 #include "triage.h"
+#include "waitfor.h"
+#include "waitgraph.h"
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -77,6 +79,48 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	}
 }
 
+/* /proc is ours: user stacks can be read by thread id (0), else not (-1). */
+static int triage_proc_ours(void)
+{
+	struct ks_error *err = ks_proc_is_ours();
+
+	ks_error_destroy(err);
+	return err ? -1 : 0;
+}
+
+/*
+ * The capture's deadlocks: its wait-for graph's cycles, each confirmed by
+ * a new look at its threads (waitgraph.h), into *wg for the report.
+ */
+static struct ks_error *triage_deadlocks(const struct ks_capture *c, struct ks_driver *drv,
+					 struct ks_waitgraph *wg)
+{
+	struct ks_snapshot snap = { 0 };
+	struct ks_error *err = NULL;
+	size_t i;
+
+	for (i = 0; !err && i < c->n; i++) {
+		const struct ks_cap_thread *t = &c->v[i];
+
+		err = ks_waitgraph_add(wg, t->tid, t->tgid, t->nvcsw, t->nivcsw,
+				       t->flags & KS_CAP_RUNNING ? NULL : &t->wait);
+	}
+	if (!err)
+		err = ks_waitgraph_cycles(wg);
+	for (i = 0; !err && i < wg->ncycles;) {
+		uint64_t moved;
+		bool ok;
+
+		err = ks_waitgraph_confirm(wg, &wg->cycles[i], drv, &snap, &ok, &moved);
+		if (!err && !ok)
+			ks_waitgraph_drop(wg, i);
+		else
+			i++;
+	}
+	ks_snapshot_fini(&snap);
+	return err;
+}
+
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
 			    struct tally *tally)
@@ -109,7 +153,22 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	struct ks_capture c;
 	struct ks_filter f;
 	struct ks_error *err;
+	struct ks_waitfor wf;
+	struct ks_waitgraph wg;
 	FILE *out = stdout;
+
+	/* a capture says what each thread waits for (not each round of --sample) */
+	ks_waitfor_init(&wf, &s->drv);
+	ks_waitgraph_init(&wg);
+	if (!t->sample) {
+		tg.wf = &wf;
+		if (!po.user && path == KS_PIPE_FRAMES && !triage_proc_ours()) {
+			/* futex waiters' frames tell their locks: taken, not shown */
+			po.user = true;
+			po.user_want = ks_waitfor_user_wanted;
+			tg.user_for_waits = true;
+		}
+	}
 
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&pipe, s, names, &pool, &po);
@@ -136,7 +195,10 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		err = triage_sample(&tg, t, &f, &pool, &g, &r, &counts);
 	} else {
 		err = triage_capture(&tg, &c, &counts);
+		if (!err)
+			err = triage_deadlocks(&c, &s->drv, &wg);
 		if (!err) {
+			r.waits = &wg;
 			r.walked = c.walked;
 			ks_filter_capture(&f, &c, &r.left);
 			err = ks_grouping_add(&g, &c);
@@ -157,6 +219,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
 	ks_capture_fini(&c);
 	ks_grouping_fini(&g);
+	ks_waitgraph_fini(&wg);
+	ks_waitfor_fini(&wf);
 out_filter:
 	ks_filter_fini(&f);
 	free(counts.gone);

@@ -72,6 +72,12 @@ struct triage_target {
 	size_t npids;
 	bool user_only;			/* --user: no kernel frames, user threads only */
 	bool user_flags;		/* a user half cut short marks the thread partial */
+	/*
+	 * what each thread waits for (waitfor.h; NULL: not asked, --sample);
+	 * user_for_waits: user halves taken for that alone, not shown
+	 */
+	struct ks_waitfor *wf;
+	bool user_for_waits;
 };
 
 /* A named process with no thread to show: gone, or a zombie. */

@@ -162,7 +162,9 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 	}
 	t.kstack = pt->kstack;
 	cap_set_end(&t, &pt->end);
-	err = cap_user_apply(k, pt, &t);
+	err = k->tg->user_for_waits ? NULL : cap_user_apply(k, pt, &t);
+	if (!err && k->tg->wf)
+		err = ks_waitfor_thread(k->tg->wf, pt, &t.wait);
 	return err ? err : cap_add(k, &t);
 }
 

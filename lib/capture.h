@@ -22,6 +22,7 @@
 #include "kstack/kstack_ioctl.h"
 #include "hashtab.h"
 #include "ks_error.h"
+#include "waitfor.h"
 
 /* ks_cap_frame.flags: the same bits as stack_text.h's KS_TEXT_* */
 #define KS_CAP_FRAME_UNRELIABLE	1u	/* found by a fallback: "? " in text */
@@ -108,6 +109,7 @@ struct ks_cap_thread {
 	uint64_t stop_ip;		/* PARTIAL, not TRUNCATED: where the walk gave up (0: unknown) */
 	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
 	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
+	struct ks_wait wait;		/* what it waits for (waitfor.h); kind NONE: nothing named */
 };
 
 struct ks_capture {

@@ -231,6 +231,7 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	m->user_ip = t->user_ip;
 	m->user_sp = t->user_sp;
 	m->stop_ip = t->stop_ip;
+	m->wait = t->wait;
 	gr->samples++;
 	letter = t->state ? strchr(KS_STATE_LETTERS, t->state) : NULL;
 	if (letter)

@@ -20,6 +20,7 @@
 #include "escape.h"
 #include "filter.h"
 #include "group.h"
+#include "waitgraph.h"
 
 enum ks_format {
 	KS_FORMAT_TEXT,
@@ -47,6 +48,8 @@ struct ks_report {
 	 */
 	uint64_t not_permitted, not_permitted_processes;
 	bool interrupted;		/* ended early by a signal */
+	/* the capture's wait-for graph, its cycles confirmed; NULL: not looked for (--sample) */
+	const struct ks_waitgraph *waits;
 };
 
 /*

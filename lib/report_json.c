@@ -118,6 +118,58 @@ static const char *ks_json_end(const struct ks_group *gr)
 	return "kernel_thread";
 }
 
+/*
+ * "waiting_for": what a thread waits for (waitfor.h), null when nothing
+ * we can name; left out where not looked for (--sample).
+ */
+static void ks_json_wait(json_t *o, const struct ks_report *r, const struct ks_wait *w, bool *ok)
+{
+	json_t *j;
+	char why[96];
+
+	if (!r->waits)
+		return;
+	if (w->kind == KS_WAIT_NONE) {
+		ks_json_set(o, "waiting_for", json_null(), ok);
+		return;
+	}
+	j = json_object();
+	if (!j) {
+		*ok = false;
+		return;
+	}
+	ks_json_set(j, "kind", json_string(ks_wait_kind_name((enum ks_wait_kind)w->kind)), ok);
+	ks_json_set(j, "address", ks_json_hex(w->addr), ok);
+	ks_json_set(j, "holder_tid", w->why == KS_WHY_HELD ? ks_json_u64(w->tid) : json_null(), ok);
+	ks_json_set(j, "reason", w->why == KS_WHY_HELD ? json_null() :
+		    json_string(ks_wait_reason(w, why, sizeof(why))), ok);
+	ks_json_set(o, "waiting_for", j, ok);
+}
+
+/* "deadlocks": the capture's confirmed cycles, each its thread ids in wait-for order. */
+static void ks_json_deadlocks(json_t *doc, const struct ks_report *r, bool *ok)
+{
+	const struct ks_waitgraph *wg = r->waits;
+	json_t *a;
+	size_t i, j;
+
+	if (!wg)
+		return;
+	a = json_array();
+	if (!a) {
+		*ok = false;
+		return;
+	}
+	for (i = 0; i < wg->ncycles; i++) {
+		json_t *c = json_array();
+
+		for (j = 0; c && j < wg->cycles[i].n; j++)
+			ks_json_push(c, ks_json_u64(wg->v[wg->cycles[i].v[j]].tid), ok);
+		ks_json_push(a, c, ok);
+	}
+	ks_json_set(doc, "deadlocks", a, ok);
+}
+
 /* What a thread and a group both carry: the stack and how it ended. */
 static void ks_json_stack(json_t *o, const struct ks_group *gr, bool *ok)
 {
@@ -159,6 +211,7 @@ static json_t *ks_json_thread(const struct ks_report *r, const struct ks_group *
 	ks_json_set(cs, "voluntary", ks_json_u64(m->nvcsw), ok);
 	ks_json_set(cs, "involuntary", ks_json_u64(m->nivcsw), ok);
 	ks_json_set(o, "ctxsw", cs, ok);
+	ks_json_wait(o, r, &m->wait, ok);
 	ks_json_samples(o, r, gr, ok);
 	ks_json_stack(o, gr, ok);
 	if ((gr->flags & KS_CAP_USER) && !(gr->flags & KS_CAP_PARTIAL)) {
@@ -217,6 +270,7 @@ static json_t *ks_json_group(const struct ks_report *r, const struct ks_group *g
 			ks_json_set(t, "comm", ks_json_comm(m->comm), ok);
 			ks_json_set(t, "state", json_string(state), ok);
 			ks_json_set(t, "samples", ks_json_u64(m->samples), ok);
+			ks_json_wait(t, r, &m->wait, ok);
 		}
 		ks_json_push(members, t, ok);
 	}
@@ -281,6 +335,7 @@ struct ks_error *ks_report_json(const struct ks_report *r, FILE *out)
 		ks_json_push(list, g->by == KS_GROUP_NONE ? ks_json_thread(r, &g->v[i], &ok) :
 				   ks_json_group(r, &g->v[i], &ok), &ok);
 	ks_json_set(doc, g->by == KS_GROUP_NONE ? "threads" : "groups", list, &ok);
+	ks_json_deadlocks(doc, r, &ok);
 	if (!ok) {
 		json_decref(doc);
 		return &ks_error_nomem;
