@@ -183,6 +183,13 @@ else
 fi
 wf_stop
 
+# --- the driver's LOCK_WAIT asked directly (waitfor_zoo prints PASS/FAIL),
+# from a 64-bit and a 32-bit client (compat_ioctl)
+for prog in waitfor_zoo waitfor_zoo32; do
+	wf_start driver "$prog" || fail "waitfor: $prog driver did not start"
+	wf_stop
+done
+
 # --- flock(2) and fcntl(F_SETLKW): held by one process, waited for by others
 if wf_start flock; then
 	procs=$(awk '$1 == "P" { printf "%s ", $2 }' "$WFREC")

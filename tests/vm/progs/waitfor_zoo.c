@@ -25,6 +25,10 @@
  *                              (holding the inode's i_rwsem) and another
  *                              into a pipe (holding the pipe's mutex); a
  *                              second writer of each waits
+ *   waitfor_zoo driver OUT     the kernel scenario, then the driver's
+ *                              LOCK_WAIT asked directly (PASS/FAIL lines):
+ *                              any kind, the wrong kind, nothing waited
+ *                              for, no such thread, bad requests
  *   waitfor_zoo flock OUT      flock(2) and fcntl(F_SETLKW) locks held by
  *                              one process, waited for by another
  *   waitfor_zoo crowd OUT      four threads wait for one mutex (one group)
@@ -39,6 +43,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
@@ -54,6 +59,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "kstack/kstack_ioctl.h"
 
 static FILE *out;
 static pid_t others[8];
@@ -458,7 +465,76 @@ static void wait_wchan(pid_t tid, const char *fn)
 	}
 }
 
-static void kernel(void)
+/* LOCK_WAIT for tid: 0 or an errno; *r filled. */
+static int lock_wait(int fd, uint64_t tid, uint32_t kind, uint32_t reserved,
+		     struct kstack_lock_wait *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.size = sizeof(*r);
+	r->hdr.version = KSTACK_PROTO_VERSION;
+	r->tid = tid;
+	r->kind = kind;
+	r->reserved = reserved;
+	return ioctl(fd, KSTACK_IOCTL_LOCK_WAIT, r) ? errno : 0;
+}
+
+static int failures;
+
+static void result(int ok, const char *what, const char *detail)
+{
+	if (!ok)
+		failures++;
+	printf("%s: waitfor: driver LOCK_WAIT%s: %s%s%s\n", ok ? "PASS" : "FAIL",
+	       sizeof(long) == 4 ? " (i386 client)" : "", what, ok ? "" : ": ", ok ? "" : detail);
+}
+
+/* tids[0] holds the file's i_rwsem (stalled), [1] waits for it; [2], [3] the pipe's mutex. */
+static void driver_checks(void)
+{
+	struct kstack_lock_wait r;
+	char d[160];
+	int fd = open(KSTACK_DEVICE_LINUX, O_RDONLY), e;
+
+	if (fd < 0) {
+		result(0, "open", strerror(errno));
+		return;
+	}
+	e = lock_wait(fd, tids[3], KSTACK_LOCK_ANY, 0, &r);
+	snprintf(d, sizeof(d), "err %d kind %u flags %#x owner %llu lock %#llx", e, r.kind, r.flags,
+		 (unsigned long long)r.owner_tid, (unsigned long long)r.lock);
+	result(!e && r.kind == KSTACK_LOCK_MUTEX && (r.flags & KSTACK_LW_OWNER) &&
+	       r.owner_tid == (uint64_t)tids[2] && r.lock && r.waiter,
+	       "a pipe writer's mutex and its holder, kind asked: any", d);
+	e = lock_wait(fd, tids[1], KSTACK_LOCK_RWSEM, 0, &r);
+	snprintf(d, sizeof(d), "err %d kind %u flags %#x owner %llu", e, r.kind, r.flags,
+		 (unsigned long long)r.owner_tid);
+	result(!e && r.kind == KSTACK_LOCK_RWSEM && (r.flags & KSTACK_LW_WRITE) &&
+	       r.owner_tid == (uint64_t)tids[0],
+	       "a file writer's i_rwsem, written to, and its writer", d);
+	e = lock_wait(fd, tids[1], KSTACK_LOCK_SEMAPHORE, 0, &r);
+	snprintf(d, sizeof(d), "err %d kind %u", e, r.kind);
+	result(e == ENOENT, "the wrong kind asked: ENOENT", d);
+	e = lock_wait(fd, tids[0], KSTACK_LOCK_ANY, 0, &r);
+	snprintf(d, sizeof(d), "err %d kind %u lock %#llx", e, r.kind, (unsigned long long)r.lock);
+	result(e == ENOENT, "a thread stalled in a page fault waits for no lock: ENOENT", d);
+	e = lock_wait(fd, 0x3fffffff, KSTACK_LOCK_ANY, 0, &r);
+	snprintf(d, sizeof(d), "err %d", e);
+	result(e == ESRCH, "no such thread: ESRCH", d);
+	e = lock_wait(fd, tids[1], KSTACK_LOCK_FILE + 1, 0, &r);
+	snprintf(d, sizeof(d), "err %d", e);
+	result(e == EINVAL, "an unknown kind: EINVAL", d);
+	e = lock_wait(fd, tids[1], KSTACK_LOCK_ANY, 1, &r);
+	snprintf(d, sizeof(d), "err %d", e);
+	result(e == EINVAL, "reserved not 0: EINVAL", d);
+	e = lock_wait(fd, tids[3], KSTACK_LOCK_MUTEX, 0, &r);
+	snprintf(d, sizeof(d), "err %d checked %#x", e, r.checked);
+	result(!e && r.checked == (1u << KSTACK_LOCK_MUTEX | 1u << KSTACK_LOCK_RWSEM |
+				   1u << KSTACK_LOCK_SEMAPHORE | 1u << KSTACK_LOCK_FILE),
+	       "every kind's layout passed its check at load", d);
+	close(fd);
+}
+
+static void kernel(bool checks)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
@@ -499,6 +575,10 @@ static void kernel(void)
 	}
 	waiter(tids[1], "rwsem", NULL, 0, tids[0]);
 	waiter(tids[3], "mutex", NULL, 0, tids[2]);
+	if (checks) {
+		driver_checks();
+		fflush(stdout);
+	}
 	ready();
 	forever();
 }
@@ -621,7 +701,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_term };
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: waitfor_zoo abba|cycle3|pi|rwlock|noowner|kernel|flock|crowd|churn OUT\n");
+		fprintf(stderr, "usage: waitfor_zoo abba|cycle3|pi|rwlock|noowner|kernel|driver|flock|crowd|churn OUT\n");
 		return 64;
 	}
 	sigaction(SIGTERM, &sa, NULL);
@@ -639,7 +719,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "noowner"))
 		noowner();
 	else if (!strcmp(argv[1], "kernel"))
-		kernel();
+		kernel(false);
+	else if (!strcmp(argv[1], "driver"))
+		kernel(true);
 	else if (!strcmp(argv[1], "flock"))
 		flocks();
 	else if (!strcmp(argv[1], "crowd"))
