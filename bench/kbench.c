@@ -24,7 +24,7 @@
  *   snapshot+tails+print  snapshot+print with record tails (end reason,
  *               user registers), what kstack asks the driver for
  *   ...+sym     the same, plus symbolization with kstack's code
- *               (lib/stack_text.c): each distinct address named once through
+ *               (lib/kernel/stack_text.c): each distinct address named once through
  *               SYMBOLIZE, each distinct stack's lines formatted once, every
  *               thread given its frames' names (as /proc gives its text)
  *   ...+print   +sym, and every thread's header and frame lines written (to

@@ -122,7 +122,7 @@ int exit_status(const struct tally *t, enum cli_action action);
 struct ks_user_walk;
 /*
  * Did user walk w reach the outermost frame (libdwfl's end, or the
- * frame-pointer chain's: lib/user_unwind.c walk_thread())? NULL (no walk:
+ * frame-pointer chain's: lib/user/user_unwind.c walk_thread())? NULL (no walk:
  * the process could not be read), not walked, stopped early or cut at the
  * frame limit: not whole.
  */
@@ -137,6 +137,8 @@ void tally_walk(struct tally *t, const struct ks_walk_result *w);
  * whole: exit 1), or "FAILED".
  */
 void verify_verdict(const struct tally *t, char *buf, size_t len);
+/* --verify's own part of the exit rule: agreement met (tally.c)? */
+bool verify_agreed(const struct tally *c);
 
 /* Count a thread we could not show; loud: also say why on stderr. */
 void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud);
@@ -263,8 +265,16 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct tally *tally);
 
 /*
- * deadlocks.c: the "waiting for ..." line under a thread's header, for a
- * thread that waits for a lock we can name (l->wf set).
+ * deadlocks.c: what a thread the pipeline handed on waits for
+ * (lib/waitfor/waitfor.h), into *w.
+ */
+struct ks_waitfor;
+struct ks_wait;
+struct ks_error *cli_waitfor(struct ks_waitfor *wf, const struct ks_pipe_thread *t,
+			     struct ks_wait *w);
+/*
+ * The "waiting for ..." line under a thread's header, for a thread that
+ * waits for a lock we can name (l->wf set).
  */
 void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t);
 /*
@@ -287,7 +297,5 @@ struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);
  * thread compared, only why (stderr), no figures.
  */
 void verify_summary(const struct tally *c, double secs);
-/* --verify's own part of the exit rule: agreement met? */
-bool verify_agreed(const struct tally *c);
 
 #endif

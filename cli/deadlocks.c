@@ -12,11 +12,44 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "vec.h"
 #include "waitfor.h"
 #include "waitgraph.h"
+
+/* The user registers of t's kernel entry: its user half's, else its record's tail. */
+static const struct kstack_user_regs *regs_of(const struct ks_pipe_thread *t)
+{
+	const struct kstack_snap_tail *tail;
+
+	if (t->ut)
+		return &t->ut->regs;
+	if (!t->rec || !(t->rec->flags & KSTACK_SNAP_F_USER_REGS))
+		return NULL;
+	tail = ks_snapshot_tail(t->rec, NULL);
+	return tail ? &tail->user : NULL;
+}
+
+struct ks_error *cli_waitfor(struct ks_waitfor *wf, const struct ks_pipe_thread *t,
+			     struct ks_wait *w)
+{
+	struct ks_waitfor_thread in = {
+		.tid = t->tid,
+		.tgid = t->tgid,
+		.kstack = t->kstack,
+		.regs = regs_of(t),
+		.uw = t->uw,
+		/* a record that ran, or a user half taken twice that ran again */
+		.ran = t->ran || (t->ut && (t->ut->flags & KS_UT_RAN)),
+	};
+
+	memset(w, 0, sizeof(*w));
+	if (t->kind != KS_PIPE_RECORD && t->kind != KS_PIPE_ALONE)
+		return NULL;
+	return ks_waitfor_thread(wf, &in, w);
+}
 
 void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t)
 {
@@ -26,7 +59,7 @@ void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t)
 
 	if (!l->wf)
 		return;
-	err = ks_waitfor_thread(l->wf, t, &w);
+	err = cli_waitfor(l->wf, t, &w);
 	if (err) {
 		ks_error_destroy(err);	/* no memory: the stack is still shown */
 		return;
@@ -86,7 +119,7 @@ static struct ks_error *dl_thread(void *ctx, const struct ks_pipe_thread *t)
 	default:
 		break;
 	}
-	err = ks_waitfor_thread(&d->wf, t, &w);
+	err = cli_waitfor(&d->wf, t, &w);
 	if (err)
 		return err;
 	d->threads++;
@@ -195,31 +228,12 @@ static struct ks_error *dl_capture(struct dl_run *d, struct ks_session *s,
 	return err;
 }
 
-/* Keep the cycles a second look confirms; say which were not. */
-static struct ks_error *dl_confirm(struct dl_run *d, struct ks_driver *drv)
+/* A cycle a second look did not confirm: said. */
+static void dl_unconfirmed(void *arg, uint64_t first, uint64_t moved)
 {
-	struct ks_snapshot snap = { 0 };
-	struct ks_error *err = NULL;
-	size_t i = 0;
-
-	while (i < d->g.ncycles) {
-		const struct ks_wg_cycle *c = &d->g.cycles[i];
-		uint64_t moved;
-		bool ok;
-
-		err = ks_waitgraph_confirm(&d->g, c, drv, &snap, &ok, &moved);
-		if (err)
-			break;
-		if (ok) {
-			i++;
-			continue;
-		}
-		cli_message("a cycle through thread %" PRIu64 " is not a deadlock: thread %" PRIu64
-			    " ran since it was captured", d->g.v[c->v[0]].tid, moved);
-		ks_waitgraph_drop(&d->g, i);
-	}
-	ks_snapshot_fini(&snap);
-	return err;
+	(void)arg;
+	cli_message("a cycle through thread %" PRIu64 " is not a deadlock: thread %" PRIu64
+		    " ran since it was captured", first, moved);
 }
 
 /* "deadlock: A -> B -> A" for each cycle; the ids of their threads into *ids. */
@@ -257,9 +271,7 @@ struct ks_error *deadlocks_run(const struct opts *o, struct ks_session *s,
 	ks_waitgraph_init(&d.g);
 	err = dl_capture(&d, s, names, path);
 	if (!err)
-		err = ks_waitgraph_cycles(&d.g);
-	if (!err)
-		err = dl_confirm(&d, &s->drv);
+		err = ks_waitfor_cycles(&d.g, &s->drv, dl_unconfirmed, NULL);
 	if (!err && d.g.ran)
 		cli_message("%zu %s ran during the capture: not part of any cycle", d.g.ran,
 			    d.g.ran == 1 ? "waiting thread" : "waiting threads");

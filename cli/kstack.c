@@ -215,7 +215,7 @@ out:
  * stdout is an error (exit 2), not a listing silently cut short. gnulib's
  * close_stdout() rule: an error flagged on the stream, or a close that
  * fails. A run that already failed (exit 2) has said why, a report's
- * write error included (lib/report.c): not twice.
+ * write error included (lib/report/report.c): not twice.
  */
 static int close_stdout(int rc)
 {

@@ -2,7 +2,7 @@
 /*
  * kstack: a thread's stacks as the listing prints them, one block a
  * thread: its header, its kernel frames (names from the pipeline,
- * lib/stack_text.c's line form), how the walk ended, its user half
+ * lib/kernel/stack_text.c's line form), how the walk ended, its user half
  * (user_print.c), a blank line; or a --raw record. The pipeline
  * (lib/pipeline.h) hands each thread here whole; nothing is taken here.
  */
@@ -24,7 +24,7 @@ static void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
 			tid, w->nr);
 }
 
-/* The thread's header and kernel half: frames one a line (lib/stack_text.h), then how the walk ended. */
+/* The thread's header and kernel half: frames one a line (lib/kernel/stack_text.h), then how the walk ended. */
 static void print_kernel_half(const struct listing *l, const struct ks_pipe_thread *t)
 {
 	ks_stack_text_put_header(stdout, t->tid, t->comm, t->state, t->nvcsw, t->nivcsw);

@@ -21,6 +21,15 @@ void tally_walk(struct tally *t, const struct ks_walk_result *w)
 		t->cut++;
 }
 
+/* --verify's bar (here with the rule it feeds; verify_cmd.c prints the figures) */
+bool verify_agreed(const struct tally *c)
+{
+	/* a thread we failed to walk for a reason other than running is a
+	 * failure too: it was neither compared nor explained away */
+	return c->walked > 0 && c->eq_kernel == c->walked && !c->failed &&
+	       (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
+}
+
 void verify_verdict(const struct tally *t, char *buf, size_t len)
 {
 	struct tally uncut = *t;
@@ -89,7 +98,7 @@ void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool
 	}
 	if (!loud)
 		return;
-	/* the driver's errors (lib/kdriver.c) name their thread already */
+	/* the driver's errors (lib/driver/kdriver.c) name their thread already */
 	snprintf(prefix, sizeof(prefix), "thread %" PRIu64 ": ", tid);
 	if (!strncmp(err->message, prefix, strlen(prefix)))
 		cli_message("%s", err->message);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kstack's triage mode: capture the threads (triage_capture.c: the
- * pipeline's rounds), filter, group, and write the report (lib/report.h).
+ * pipeline's rounds), filter, group, and write the report (lib/report/report.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -95,7 +95,6 @@ static int triage_proc_ours(void)
 static struct ks_error *triage_deadlocks(const struct ks_capture *c, struct ks_driver *drv,
 					 struct ks_waitgraph *wg)
 {
-	struct ks_snapshot snap = { 0 };
 	struct ks_error *err = NULL;
 	size_t i;
 
@@ -105,20 +104,7 @@ static struct ks_error *triage_deadlocks(const struct ks_capture *c, struct ks_d
 		err = ks_waitgraph_add(wg, t->tid, t->tgid, t->nvcsw, t->nivcsw,
 				       t->flags & KS_CAP_RUNNING ? NULL : &t->wait);
 	}
-	if (!err)
-		err = ks_waitgraph_cycles(wg);
-	for (i = 0; !err && i < wg->ncycles;) {
-		uint64_t moved;
-		bool ok;
-
-		err = ks_waitgraph_confirm(wg, &wg->cycles[i], drv, &snap, &ok, &moved);
-		if (!err && !ok)
-			ks_waitgraph_drop(wg, i);
-		else
-			i++;
-	}
-	ks_snapshot_fini(&snap);
-	return err;
+	return err ? err : ks_waitfor_cycles(wg, drv, NULL, NULL);
 }
 
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,

@@ -4,7 +4,7 @@
  * --min-count), --format/-o, and --sample. The options are rows of
  * options.c's table whose values triage_opts.c parses and checks; the
  * report is in triage.c (triage_run(), cli.h), the capture (a round of
- * lib/pipeline.h into lib/capture.h's model) in triage_capture.c, the
+ * lib/pipeline.h into lib/report/capture.h's model) in triage_capture.c, the
  * sampling loop in sample.c; the work itself is in lib/ (pipeline,
  * capture, filter, group, report).
  */

@@ -2,7 +2,7 @@
 /*
  * The reports' capture: one round of the capture pipeline (lib/pipeline.h:
  * SNAPSHOTs, names, user halves, retakes) turned into the capture model
- * every report reads (lib/capture.h): each thread handed on becomes a
+ * every report reads (lib/report/capture.h): each thread handed on becomes a
  * ks_cap_thread whose kernel stack is the pipeline's interned one and
  * whose user walk is interned beside it (names as the unwinder made them,
  * kept until the pipeline's fini); what a target could not show (gone, a
@@ -164,7 +164,7 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 	cap_set_end(&t, &pt->end);
 	err = k->tg->user_for_waits ? NULL : cap_user_apply(k, pt, &t);
 	if (!err && k->tg->wf)
-		err = ks_waitfor_thread(k->tg->wf, pt, &t.wait);
+		err = cli_waitfor(k->tg->wf, pt, &t.wait);
 	return err ? err : cap_add(k, &t);
 }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The user-mode half of a thread (lib/user_half.h), printed under its
+ * The user-mode half of a thread (lib/user/user_half.h), printed under its
  * kernel half in the same line form:
  *   user mode: ip 00007f3a1c2e5a3d sp 00007ffd5e6f7a80
  *   00007f3a1c2e5a3d : libc.so.6!__clock_nanosleep+0x4d/0x80
  *   000055d0c1a2b10f : ? myprog!worker+0x1f/0x60      (found without CFI)
- * Names were escaped when they were made (lib/user_unwind.c); the
+ * Names were escaped when they were made (lib/user/user_unwind.c); the
  * process's error, which may name a path, is escaped here.
  */
 #include <inttypes.h>

@@ -89,14 +89,6 @@ static double pct(size_t a, size_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
-bool verify_agreed(const struct tally *c)
-{
-	/* a thread we failed to walk for a reason other than running is a
-	 * failure too: it was neither compared nor explained away */
-	return c->walked > 0 && c->eq_kernel == c->walked && !c->failed &&
-	       (double)c->eq_proc >= KS_PROC_AGREEMENT_MIN * (double)c->walked;
-}
-
 void verify_summary(const struct tally *c, double secs)
 {
 	char verdict[96];

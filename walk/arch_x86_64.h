@@ -3,7 +3,7 @@
  * x86_64 knowledge of the walker: the registers it tracks, struct pt_regs
  * and struct inactive_task_frame offsets, and how one ORC entry turns a
  * frame's registers into its caller's. No loop, no fallbacks: the tool's
- * lib/unwind.c and kstack.ko's kstack_walk.c each have theirs.
+ * lib/kernel/unwind.c and kstack.ko's kstack_walk.c each have theirs.
  * Addresses are the target kernel's, offsets bytes (the kernel's own
  * struct layouts, named below); every stack read goes through
  * ks_stack_read_u64(), and a step that cannot be taken says why (enum

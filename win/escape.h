@@ -4,7 +4,7 @@
  * symbol names, thread descriptions, paths, the driver's release text)
  * before they reach a terminal or a file.
  *
- * One policy for both tools (kstack on Linux: lib/escape.h; README.md
+ * One policy for both tools (kstack on Linux: lib/util/escape.h; README.md
  * says it for users): every string from outside is escaped in every output, so a
  * name cannot move the cursor, colour the screen, start a new line or pass
  * for the tool's own output; printable ASCII passes, '\' doubles (a '\'

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host micro-benchmark of the two lookups on the user-space walker's hot
- * path: ORC entry for a pc (lib/orc_table.c) and symbol for a return
- * address (lib/ksyms.c), on one core, over full-size tables of the kernel
+ * path: ORC entry for a pc (lib/kernel/orc_table.c) and symbol for a return
+ * address (lib/kernel/ksyms.c), on one core, over full-size tables of the kernel
  * the VM boots. Each lookup's answer is also checked against a plain
  * binary search first, so a fast wrong answer cannot pass.
  *

@@ -2,14 +2,14 @@
 /*
  * USER_MAPS: the mappings a user-stack walker needs from a process's
  * address space (kstack_ioctl.h): every file's mapping and every
- * kernel-named one, and of the anonymous mappings only those holding an
- * address the caller asks about. /proc/PID/maps formats every mapping as
- * text, two lines a thread in a big process, and the tool parsed them all
- * to use a few dozen. Read under mmap_read_lock_killable(), as
- * /proc/PID/maps reads them; entries and names are gathered into kernel
- * buffers and copied out after the lock is dropped (a fault on the
- * caller's buffer must not nest in the target's mm lock, which may be the
- * caller's own).
+ * kernel-named one, and of the anonymous mappings the executable ones
+ * (JIT code) and those holding an address the caller asks about.
+ * /proc/PID/maps formats every mapping as text, two lines a thread in a
+ * big process, and the tool parsed them all to use a few dozen.
+ * Read under mmap_read_lock_killable(), as /proc/PID/maps reads them;
+ * entries and names are gathered into kernel buffers and copied out
+ * after the lock is dropped (a fault on the caller's buffer must not
+ * nest in the target's mm lock, which may be the caller's own).
  */
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
@@ -124,7 +124,9 @@ static int kstack_maps_add(struct kstack_maps_out *o, struct vm_area_struct *vma
 	void *v = o->v;
 	int ret = 0;
 
-	if (!file && !kname && !kstack_holds_addr(addrs, naddrs, vma->vm_start, vma->vm_end))
+	/* anonymous: only where a thread's sp is, or code (JIT: named from perf maps) */
+	if (!file && !kname && !(vma->vm_flags & VM_EXEC) &&
+	    !kstack_holds_addr(addrs, naddrs, vma->vm_start, vma->vm_end))
 		return 0;
 	e.flags = (vma->vm_flags & VM_READ ? KSTACK_UMAP_READ : 0) |
 		  (vma->vm_flags & VM_WRITE ? KSTACK_UMAP_WRITE : 0) |

@@ -487,8 +487,9 @@ struct kstack_module_orcs {
  * reads them (fs/proc/task_mmu.c, show_map_vma()) but without text to
  * format and parse: every mapping of a file and every one the kernel
  * names ([vdso], [vvar], [heap], [stack]), and of the anonymous ones only
- * those holding one of the nr_addrs addresses given (the threads' user
- * sps): a process of thousands of threads has two anonymous mappings a
+ * the executable ones (JIT code) and those holding one of the nr_addrs
+ * addresses given (the threads' user sps): a process of thousands of
+ * threads has two anonymous mappings a
  * thread (its stack and guard), which /proc makes every reader format.
  * Entries in address order. A file's path is d_path()'s, " (deleted)"
  * appended as /proc appends it, not mangled (a newline stays one); a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Demangling (lib/demangle.h): C++ as __cxa_demangle (eu-stack, gdb)
+ * Demangling (lib/user/demangle.h): C++ as __cxa_demangle (eu-stack, gdb)
  * prints it, Rust legacy and v0 as rustc-demangle's "{:#}" form, symbol
  * versions kept, plain names left alone, and a name whose text would be
  * too long left mangled.

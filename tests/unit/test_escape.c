@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The escaper of strings from outside (lib/escape.h): every byte value, multi-byte input. */
+/* The escaper of strings from outside (lib/util/escape.h): every byte value, multi-byte input. */
 #include "helpers.h"
 #include "escape.h"
 

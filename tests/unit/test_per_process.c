@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "fake_driver.h"
 #include "capture.h"
 #include "cli.h"
 #include "triage.h"
@@ -24,7 +25,6 @@
 #define NONE UINT64_MAX
 
 /* The fake driver: its fd, which processes it answers how, what it was asked. */
-static int fake_fd = -1;
 static uint64_t e2big_pid = NONE, zombie_pid = NONE, gone_pid = NONE, denied_pid = NONE;
 static size_t fake_records;	/* processes answered with a record */
 static bool whole_asked;	/* the system's SNAPSHOT (pid 0) was asked */
@@ -85,25 +85,6 @@ static int fake_snapshot(struct kstack_snapshot *q)
 	q->bytes_needed = need;
 	fake_records++;
 	return 0;
-}
-
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
-
-int __wrap_ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd != fake_fd)
-		return __real_ioctl(fd, req, arg);
-	if (req == KSTACK_IOCTL_SNAPSHOT)
-		return fake_snapshot(arg);
-	errno = ENOTTY;		/* SYMBOLIZE and the rest: addresses stay unnamed */
-	return -1;
 }
 
 struct fake {

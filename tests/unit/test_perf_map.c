@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Perf maps (lib/perf_map.h): the format as runtimes write it, a later
+ * Perf maps (lib/user/perf_map.h): the format as runtimes write it, a later
  * line winning over an earlier one, hostile text (malformed lines, ranges
  * past the end of memory, long names, control bytes), and the checks on
  * the file (owner, kind, size) on a map of this very process; then the

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "fake_driver.h"
 #include "pipeline.h"
 
 #define IP0 0xffffffff81000100ull
@@ -41,7 +42,6 @@ static const struct fake_rec fake_sys[] = {
 
 #define NSYS (sizeof(fake_sys) / sizeof(fake_sys[0]))
 
-static int fake_fd = -1;
 static size_t snapshots;	/* SNAPSHOT calls answered */
 
 static int fake_snapshot(struct kstack_snapshot *q)
@@ -99,25 +99,6 @@ static int fake_snapshot(struct kstack_snapshot *q)
 	q->bytes_used = need;
 	snapshots++;
 	return 0;
-}
-
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
-
-int __wrap_ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd != fake_fd)
-		return __real_ioctl(fd, req, arg);
-	if (req == KSTACK_IOCTL_SNAPSHOT)
-		return fake_snapshot(arg);
-	errno = ENOTTY;		/* SYMBOLIZE, THREAD_CONTEXT and the rest */
-	return -1;
 }
 
 /* What a round handed on, in order. */

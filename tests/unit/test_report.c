@@ -49,6 +49,9 @@ int main(void)
 		cmocka_unit_test(test_pprof_go_hostile),
 		cmocka_unit_test(test_user_half_formats),
 		cmocka_unit_test(test_match_demangled),
+		cmocka_unit_test(test_json_streamed_bytes),
+		cmocka_unit_test(test_json_streamed_distinct_stacks),
+		cmocka_unit_test(test_json_write_error),
 	};
 
 	int rc;

@@ -59,6 +59,11 @@ void test_group_rounds(void **state);
 void test_group_rounds_shifting(void **state);
 void test_filters(void **state);
 void test_match_demangled(void **state);
+
+/* test_report_json.c: the streamed JSON document */
+void test_json_streamed_bytes(void **state);
+void test_json_streamed_distinct_stacks(void **state);
+void test_json_write_error(void **state);
 void test_pool(void **state);
 void test_pool_named(void **state);
 void test_name_split(void **state);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stack formatter (lib/stack_text.c) writes, for every stack, exactly
+ * The stack formatter (lib/kernel/stack_text.c) writes, for every stack, exactly
  * what formatting it frame by frame gives (ks_format_frame, output.c),
  * whether the stack's text comes from its cache, is formatted into it, or
  * is written past the cache's bound.

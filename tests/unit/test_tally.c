@@ -10,12 +10,6 @@
 
 #include <unistd.h>
 
-/* verify_cmd.c's bar, reduced to what the rule needs from it */
-bool verify_agreed(const struct tally *c)
-{
-	return c->walked && c->eq_kernel == c->walked && !c->failed;
-}
-
 static void show_rule(void **state)
 {
 	struct tally t;
@@ -60,7 +54,7 @@ static void denied_rule(void **state)
 	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
 	assert_int_equal(exit_status(&t, CLI_RAW), EXIT_PARTIAL);
 	memset(&t, 0, sizeof(t));
-	t.walked = t.eq_kernel = 1;
+	t.walked = t.eq_kernel = t.eq_proc = 1;
 	tally_denied_threads(&t, 0);	/* none left out: nothing said, nothing counted */
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
 	tally_denied_threads(&t, 95);
@@ -83,7 +77,7 @@ static void verify_rule(void **state)
 	(void)state;
 	memset(&t, 0, sizeof(t));
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_NOTHING);
-	t.walked = t.eq_kernel = 3;
+	t.walked = t.eq_kernel = t.eq_proc = 3;
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
 	t.ran = 2;		/* --verify skips threads that kept running */
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
@@ -92,9 +86,12 @@ static void verify_rule(void **state)
 	t.missing = 0;
 	t.eq_kernel = 2;	/* below the bar */
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_PARTIAL);
+	t.eq_kernel = 3;
+	t.eq_proc = 2;		/* /proc below its 99% */
+	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_PARTIAL);
 	/* the exited leader's process: its worker walked, nothing missing */
 	memset(&t, 0, sizeof(t));
-	t.walked = t.eq_kernel = 1;
+	t.walked = t.eq_kernel = t.eq_proc = 1;
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);
 }
 
@@ -119,7 +116,7 @@ static void verify_cut_stack_is_partial(void **state)
 	assert_string_equal(v, "PASSED (1 stack cut short: partial)");
 	/* cut by the frame limit (-n) is cut too */
 	w.stop = KS_STOP_MAX_FRAMES;
-	t.walked = t.eq_kernel = 2;
+	t.walked = t.eq_kernel = t.eq_proc = 2;
 	tally_walk(&t, &w);
 	verify_verdict(&t, v, sizeof(v));
 	assert_string_equal(v, "PASSED (2 stacks cut short: partial)");
@@ -129,7 +126,7 @@ static void verify_cut_stack_is_partial(void **state)
 	assert_string_equal(v, "FAILED");
 	/* every walk whole: PASSED alone, exit 0 */
 	memset(&t, 0, sizeof(t));
-	t.walked = t.eq_kernel = 1;
+	t.walked = t.eq_kernel = t.eq_proc = 1;
 	w.stop = KS_STOP_USER;
 	tally_walk(&t, &w);
 	assert_int_equal(exit_status(&t, CLI_VERIFY), EXIT_ALL);

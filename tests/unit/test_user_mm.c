@@ -17,13 +17,13 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "fake_driver.h"
 #include "user_half.h"
 
 #define KIDS 3
 #define MM_SHARED 0x5eed0001ull
 #define MM_OTHER 0x5eed0002ull
 
-static int fake_fd = -1;
 static size_t maps_opened;
 static pid_t kids[KIDS];
 static int block_pipe[2];
@@ -79,25 +79,6 @@ static int fake_snapshot(struct kstack_snapshot *q)
 	q->nr_skipped = 0;
 	q->bytes_used = q->bytes_needed = len;
 	return 0;
-}
-
-int __real_ioctl(int fd, unsigned long req, ...);
-int __wrap_ioctl(int fd, unsigned long req, ...);
-
-int __wrap_ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd != fake_fd)
-		return __real_ioctl(fd, req, arg);
-	if (req == KSTACK_IOCTL_SNAPSHOT)
-		return fake_snapshot(arg);
-	errno = ENOTTY;
-	return -1;
 }
 
 /* A CLONE_VM child: blocks on the pipe, in our address space, until killed. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent readers of kstack's report formats, for the unit and VM tests.
 
-  check_report.py json FILE [key=value ...]    parse, validate against
+  check_report.py json FILE [key=value ...]    parse (FILE may be gzip'd), validate against
       doc/kstack-report.schema.json, check group counts add up; key=value:
       top-level numbers that must match (threads_walked=330), groups=N,
       group_threads=100,100,100 (the first groups' thread counts),
@@ -10,7 +10,7 @@
   check_report.py folded FILE [total=N] [lines=N]   grammar and counts
   check_report.py pprof FILE [samples=N] [total=N]  gunzip, decode with
       `protoc --decode_raw` (field numbers as pprof's published
-      profile.proto) and `protoc --decode` with lib/profile.proto
+      profile.proto) and `protoc --decode` with lib/report/profile.proto
   check_report.py gopprof FILE [key=value ...]   load with pprof's reference
       reader, `go tool pprof -raw` and `-traces` (Debian's golang-go, offline),
       and check what it reports (see check_gopprof)
@@ -48,7 +48,10 @@ def check_json(path, kv):
     except ImportError:
         sys.stderr.write("SKIP: python3-jsonschema missing\n")
         sys.exit(77)
-    with open(path) as f:
+    # a large document comes gzip'd from the VM (tests/vm/guest/45-report-rss.sh)
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rt") if gz else open(path)) as f:
         doc = json.load(f)
     with open(os.path.join(TOP, "doc", "kstack-report.schema.json")) as f:
         schema = json.load(f)
@@ -197,7 +200,7 @@ def check_pprof(path, kv):
         if num not in top:
             fail("no top-level field %d (%s) in the raw decoding" % (num, name))
     txt = subprocess.run([protoc, "--decode=perftools.profiles.Profile",
-                          "-I", os.path.join(TOP, "lib"), "profile.proto"],
+                          "-I", os.path.join(TOP, "lib", "report"), "profile.proto"],
                          input=raw, capture_output=True)
     if txt.returncode:
         fail("protoc --decode: %s" % txt.stderr.decode())

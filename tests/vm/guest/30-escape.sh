@@ -1,4 +1,4 @@
-# Names chosen by other processes reach the terminal escaped (lib/escape.h),
+# Names chosen by other processes reach the terminal escaped (lib/util/escape.h),
 # in every output mode: a comm holding a newline, ESC or TAB (issue 14).
 . /tests/guest-lib.sh
 

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,64 +174,6 @@ struct ks_error *ks_waitgraph_cycles(struct ks_waitgraph *g)
 			g->v[at].mark = KS_WG_DONE;
 	}
 	cycles_sort(g);
-	return NULL;
-}
-
-struct ks_error *ks_waitgraph_confirm(struct ks_waitgraph *g, const struct ks_wg_cycle *c,
-				      struct ks_driver *drv, struct ks_snapshot *snap,
-				      bool *ok_ret, uint64_t *moved_ret)
-{
-	size_t i, j;
-
-	*ok_ret = true;
-	*moved_ret = 0;
-	for (i = 0; i < c->n; i++) {
-		const struct ks_wg_node *nd = &g->v[c->v[i]];
-		const struct kstack_snap_thread *r;
-		struct ks_error *err;
-		const void *data;
-		size_t off = 0, want = 0, seen = 0;
-
-		/* one SNAPSHOT per process: members of one taken before were checked with it */
-		for (j = 0; j < i; j++)
-			if (g->v[c->v[j]].tgid == nd->tgid)
-				break;
-		if (j < i)
-			continue;
-		err = ks_snapshot_take(drv, nd->tgid, KSTACK_SNAP_FRAMES, 1, snap);
-		if (err && (err->code == ESRCH || err->code == EPERM)) {
-			ks_error_destroy(err);
-			*ok_ret = false;
-			*moved_ret = nd->tid;
-			return NULL;
-		}
-		if (err)
-			return err;
-		for (j = 0; j < c->n; j++)
-			want += g->v[c->v[j]].tgid == nd->tgid;
-		while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
-			for (j = 0; j < c->n; j++) {
-				const struct ks_wg_node *m = &g->v[c->v[j]];
-
-				if (m->tid != r->tid || m->tgid != nd->tgid)
-					continue;
-				seen++;
-				if ((r->flags & KSTACK_SNAP_F_RUNNING) || r->nvcsw_before != m->nvcsw ||
-				    r->nivcsw_before != m->nivcsw) {
-					*ok_ret = false;
-					*moved_ret = m->tid;
-					return NULL;
-				}
-			}
-		}
-		if (err)
-			return err;
-		if (seen != want) {
-			*ok_ret = false;
-			*moved_ret = nd->tid;
-			return NULL;
-		}
-	}
 	return NULL;
 }
 

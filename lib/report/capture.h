@@ -22,7 +22,7 @@
 #include "kstack/kstack_ioctl.h"
 #include "hashtab.h"
 #include "ks_error.h"
-#include "waitfor.h"
+#include "wait.h"
 
 /* ks_cap_frame.flags: the same bits as stack_text.h's KS_TEXT_* */
 #define KS_CAP_FRAME_UNRELIABLE	1u	/* found by a fallback: "? " in text */

@@ -9,53 +9,8 @@
 #include <unistd.h>
 
 #include "proc_maps.h"
-
-/* Slurp a /proc file (its size is unknown until read). */
-static struct ks_error *read_all(const char *path, char **text_ret)
-{
-	size_t cap = 16384, len = 0;
-	char *buf = malloc(cap), *nb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
-
-	if (fd < 0 || !buf) {
-		int e = fd < 0 ? errno : ENOMEM;
-
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return ks_error_format(e == ENOENT ? ESRCH : e, "%s: %s", path, strerror(e));
-	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				close(fd);
-				return &ks_error_nomem;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-
-			free(buf);
-			close(fd);
-			return ks_error_format(e == ESRCH ? ESRCH : e, "%s: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*text_ret = buf;
-	return NULL;
-}
+#include "walk/search.h"
+#include "read_file.h"
 
 /*
  * The kernel writes a path's newlines as "\012" (show_map_vma():
@@ -181,12 +136,19 @@ struct ks_error *ks_maps_read(struct ks_maps *m, const char *proc, uint64_t pid)
 {
 	char path[64], *text = NULL;
 	struct ks_error *err;
+	size_t len;
 
 	memset(m, 0, sizeof(*m));
 	snprintf(path, sizeof(path), "%s/%" PRIu64 "/maps", proc ? proc : "/proc", pid);
-	err = read_all(path, &text);
-	if (err)
+	err = ks_read_file(path, 16384, 0, &text, &len);
+	if (err) {
+		/* a process gone between the listing and the read: ESRCH, as elsewhere */
+		if (err->code == ENOENT) {
+			ks_error_destroy(err);
+			return ks_error_format(ESRCH, "%s: %s", path, strerror(ENOENT));
+		}
 		return err;
+	}
 	err = ks_maps_parse(m, text);
 	return err ? ks_error_wrap(err, "process %" PRIu64, pid) : NULL;
 }
@@ -291,22 +253,19 @@ fail:
 	return err;
 }
 
+static uint64_t map_start(const void *v, size_t i)
+{
+	return ((const struct ks_map *)v)[i].start;
+}
+
 const struct ks_map *ks_maps_find(const struct ks_maps *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->n;
+	size_t i;
 
-	/* the last mapping starting at or below addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || addr >= m->v[lo - 1].end)
+	/* the last mapping starting at or below addr, if it reaches addr */
+	if (!ks_search_last_le(m->v, 0, m->n, addr, map_start, &i) || addr >= m->v[i].end)
 		return NULL;
-	return &m->v[lo - 1];
+	return &m->v[i];
 }
 
 void ks_maps_fini(struct ks_maps *m)

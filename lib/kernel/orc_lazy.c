@@ -203,6 +203,8 @@ struct ks_error *ks_orc_lazy_table(const char *name, enum ks_orc_layout layout,
 	t->end = ki->text_end;
 	t->n = lz->n;
 	t->lazy = lz;
+	t->lazy_find = ks_orc_lazy_find;
+	t->lazy_destroy = ks_orc_lazy_destroy;
 	*ret = t;
 	return NULL;
 fail:

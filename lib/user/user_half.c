@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "user_half.h"
+#include "vec.h"
 
 void ks_user_half_init(struct ks_user_half *h, size_t stack_bytes, uint32_t max_frames,
 		       uint32_t kernel_max_frames)
@@ -84,16 +85,9 @@ static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv
 		if (!(r->flags & KSTACK_SNAP_F_RUNNING) && r->nvcsw_before == t->nvcsw &&
 		    r->nivcsw_before == t->nivcsw)
 			continue;
-		if (n == cap) {
-			uint64_t *nm;
-
-			cap = cap ? cap * 2 : 16;
-			nm = realloc(moved, cap * sizeof(*nm));
-			if (!nm) {
-				free(moved);
-				return &ks_error_nomem;
-			}
-			moved = nm;
+		if (!ks_vec_grow(&moved, &cap, n + 1, sizeof(*moved), 16)) {
+			free(moved);
+			return &ks_error_nomem;
 		}
 		moved[n++] = r->tid;
 	}

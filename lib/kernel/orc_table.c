@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "orc_lazy.h"
 #include "orc_table.h"
 #include "vec.h"
 #include "walk/search.h"
@@ -189,7 +188,7 @@ const struct ks_orc *ks_orc_table_find(const struct ks_orc_table *t, uint64_t pc
 	size_t lo = 0, hi = t->n - 1, i;
 
 	if (t->lazy)
-		return ks_orc_lazy_find(t->lazy, pc);
+		return t->lazy_find(t->lazy, pc);
 	if (pc < t->ips[0])
 		return NULL;
 	if (pc >= t->start && pc < t->end) {
@@ -209,7 +208,8 @@ void ks_orc_table_destroy(struct ks_orc_table *t)
 {
 	if (!t)
 		return;
-	ks_orc_lazy_destroy(t->lazy);
+	if (t->lazy)
+		t->lazy_destroy(t->lazy);
 	free(t->name);
 	free(t->ips);
 	free(t->entries);

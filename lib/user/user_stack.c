@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include "user_stack.h"
+#include "vec.h"
 
 #ifndef IOV_MAX
 #define IOV_MAX 1024	/* UIO_MAXIOV, include/uapi/linux/uio.h */
@@ -41,15 +42,8 @@ struct ks_error *ks_user_proc_add(struct ks_user_proc *p, uint64_t tid,
 {
 	struct ks_user_thread *t;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct ks_user_thread *nv = realloc(p->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return &ks_error_nomem;
-		p->v = nv;
-		p->cap = cap;
-	}
+	if (!ks_vec_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 16))
+		return &ks_error_nomem;
 	t = &p->v[p->n++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
@@ -96,19 +90,8 @@ static size_t copy_len(const struct ks_user_proc *p, struct ks_user_thread *t, s
 /* Grow buf for a batch of copies: total more bytes. */
 static struct ks_error *reserve(struct ks_user_proc *p, size_t total)
 {
-	size_t need = p->buf_len + total, cap = p->buf_cap ? p->buf_cap : 65536;
-	uint8_t *nb;
-
-	if (need <= p->buf_cap)
-		return NULL;
-	while (cap < need)
-		cap *= 2;
-	nb = realloc(p->buf, cap);
-	if (!nb)
-		return &ks_error_nomem;
-	p->buf = nb;
-	p->buf_cap = cap;
-	return NULL;
+	return ks_vec_grow(&p->buf, &p->buf_cap, p->buf_len + total, 1, 65536) ? NULL :
+									       &ks_error_nomem;
 }
 
 /*
@@ -216,14 +199,8 @@ struct ks_error *ks_user_proc_copy_batch(struct ks_user_proc *p, size_t bytes, s
 		if (err)
 			return err;
 	}
-	if (p->live_cap < p->n) {
-		size_t *nl = realloc(p->live, p->n * sizeof(*nl));
-
-		if (!nl)
-			return &ks_error_nomem;
-		p->live = nl;
-		p->live_cap = p->n;
-	}
+	if (!ks_vec_grow(&p->live, &p->live_cap, p->n, sizeof(*p->live), 16))
+		return &ks_error_nomem;
 	idx = malloc((p->n ? p->n : 1) * sizeof(*idx));
 	if (!idx)
 		return &ks_error_nomem;

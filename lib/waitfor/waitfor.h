@@ -21,7 +21,9 @@
  *   waiter record on its stack and the lock whose wait list holds it,
  *   and names the lock's owner.
  * Which of them applies is decided from the thread's kernel frames (the
- * innermost wait function) and its user registers.
+ * innermost wait function) and its user registers. The answer is the
+ * reports' struct ks_wait (wait.h); the wait-for graph's cycles
+ * (waitgraph.h) are confirmed here, where the driver is.
  *
  * Thread ids are the caller's pid namespace's (the driver's, /proc's).
  */
@@ -33,80 +35,14 @@
 #include <stdint.h>
 
 #include "kstack/kstack_ioctl.h"
+#include "capture.h"
 #include "hashtab.h"
 #include "kdriver.h"
 #include "ks_error.h"
-
-struct ks_pipe_thread;
-struct ks_user_walk;
-
-/* What a thread waits for; the names are the text and JSON's KIND. */
-enum ks_wait_kind {
-	KS_WAIT_NONE,		/* nothing we can name: no line */
-	KS_WAIT_PTHREAD_MUTEX,	/* "pthread_mutex": glibc's pthread_mutex_t */
-	KS_WAIT_PI_FUTEX,	/* "pi_futex": FUTEX_LOCK_PI(2), its owner in the word */
-	KS_WAIT_PTHREAD_RWLOCK,	/* "pthread_rwlock": glibc's pthread_rwlock_t */
-	KS_WAIT_FUTEX,		/* "futex": a condvar, semaphore or unknown futex */
-	KS_WAIT_MUTEX,		/* "mutex": a kernel struct mutex */
-	KS_WAIT_RWSEM,		/* "rwsem": a kernel struct rw_semaphore */
-	KS_WAIT_SEMAPHORE,	/* "semaphore": a kernel struct semaphore */
-	KS_WAIT_FLOCK,		/* "flock": flock(2) */
-	KS_WAIT_POSIX_LOCK,	/* "posix_lock": fcntl(2) record locks, OFD ones too */
-	KS_WAIT_NKINDS
-};
-
-/* Why the holder is not named (KS_WHY_HELD: it is). */
-enum ks_wait_why {
-	KS_WHY_HELD,		/* held by tid (comm) */
-	KS_WHY_NO_OWNER,	/* the object records no owner: "no owner recorded" */
-	KS_WHY_READERS,		/* read-held: "held by readers" */
-	KS_WHY_SEM,		/* "a semaphore has no owner" */
-	KS_WHY_EXITED,		/* "owner N has exited" (arg: N) */
-	KS_WHY_OTHER_NS,	/* "owner N is in another pid namespace" (arg: N) */
-	KS_WHY_OWNER_DIED,	/* robust/PI: "owner died" (FUTEX_OWNER_DIED) */
-	KS_WHY_NO_FRAMES,	/* futex, no user frames to tell which object */
-	KS_WHY_UNREADABLE,	/* "memory not readable: ERRNO" (arg: errno) */
-	KS_WHY_OFD,		/* "an OFD lock: owned by an open file, not a process" */
-	KS_WHY_NOT_FOUND,	/* file lock: "blocker not found" */
-	KS_WHY_NO_DRIVER,	/* kernel lock: "the driver has no LOCK_WAIT" */
-	KS_WHY_LAYOUT,		/* kernel lock: "lock layouts failed the driver's check at load" */
-	KS_WHY_LOCK_NOT_FOUND,	/* kernel lock: "waiter record not found" */
-	KS_WHY_RAN,		/* "ran while it was looked at" */
-	KS_WHY_FAILED,		/* "lookup failed: ERRNO" (arg: errno) */
-	KS_WHY_NKINDS
-};
-
-/* ks_wait.flags */
-#define KS_WAIT_F_RAN		(1u << 0)	/* the thread ran during its capture: in no cycle */
-#define KS_WAIT_F_PROCESS	(1u << 1)	/* holder is a process (flock, POSIX lock): its tgid */
-#define KS_WAIT_F_WRITE		(1u << 2)	/* waits to write (rwlock, rwsem) */
-#define KS_WAIT_F_SHARED	(1u << 3)	/* a process-shared user lock: its holder may be in another process */
-
-struct ks_wait {
-	uint8_t kind;		/* enum ks_wait_kind */
-	uint8_t why;		/* enum ks_wait_why */
-	uint16_t flags;		/* KS_WAIT_F_* */
-	uint32_t reserved;
-	uint64_t addr;		/* the lock: a user or kernel address (0: none known) */
-	uint64_t tid;		/* KS_WHY_HELD: the holder; else what the reason names */
-	char comm[KSTACK_COMM_LEN];	/* KS_WHY_HELD: the holder's name, raw; "" unknown */
-};
-
-const char *ks_wait_kind_name(enum ks_wait_kind k);
-
-/* The reason's words (KS_WHY_HELD: NULL), into buf. */
-const char *ks_wait_reason(const struct ks_wait *w, char *buf, size_t len);
-
-/*
- * "waiting for KIND at 0xADDR, held by TID COMM" or "waiting for KIND at
- * 0xADDR, holder unknown (REASON)", COMM escaped (escape.h), no newline;
- * "" for KS_WAIT_NONE. Returns buf.
- */
-#define KS_WAIT_LINE_LEN 160
-const char *ks_wait_line(const struct ks_wait *w, char *buf, size_t len);
-
-/* Two waits for the same object (kind and address; a file lock: and holder). */
-bool ks_wait_same(const struct ks_wait *a, const struct ks_wait *b);
+#include "snapshot.h"
+#include "user_unwind.h"
+#include "wait.h"
+#include "waitgraph.h"
 
 /*
  * The context of one run: the driver (kernel and file locks), caches of
@@ -136,13 +72,38 @@ void ks_waitfor_fini(struct ks_waitfor *wf);
  */
 void ks_waitfor_reset(struct ks_waitfor *wf);
 
+/* A thread as a capture saw it: what the lookup reads. */
+struct ks_waitfor_thread {
+	uint64_t tid, tgid;
+	const struct ks_cap_stack *kstack;	/* its kernel frames, named; NULL: none */
+	const struct kstack_user_regs *regs;	/* at its kernel entry; NULL: none */
+	const struct ks_user_walk *uw;		/* its user frames; NULL: not walked */
+	bool ran;			/* ran during its capture: in no cycle */
+};
+
 /*
- * What thread t (as the pipeline hands it on: kernel frames named, user
- * registers, user frames where taken) waits for, into *w (KS_WAIT_NONE:
- * nothing we can name). Errors only without memory.
+ * What thread t waits for, into *w (KS_WAIT_NONE: nothing we can name).
+ * Errors only without memory.
  */
-struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_pipe_thread *t,
+struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_waitfor_thread *t,
 				   struct ks_wait *w);
+
+/*
+ * Is cycle c of g still there: every member asleep with the counts of its
+ * capture, in a new SNAPSHOT of each of its processes (snap: a buffer for
+ * them)? false with *moved_ret: the first member that ran (or is gone).
+ */
+struct ks_error *ks_waitfor_confirm(const struct ks_waitgraph *g, const struct ks_wg_cycle *c,
+				    struct ks_driver *drv, struct ks_snapshot *snap,
+				    bool *ok_ret, uint64_t *moved_ret);
+
+/*
+ * The cycles of g (ks_waitgraph_cycles()) that a new look confirms; each
+ * one that does not is dropped, and said to note (NULL: silently).
+ */
+struct ks_error *ks_waitfor_cycles(struct ks_waitgraph *g, struct ks_driver *drv,
+				   void (*note)(void *arg, uint64_t first, uint64_t moved),
+				   void *note_arg);
 
 /*
  * Whether a thread's user half is needed to tell what it waits for: its

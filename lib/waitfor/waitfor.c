@@ -3,7 +3,7 @@
  * Who holds it (waitfor.h): which kind of wait a thread is in, from its
  * kernel frames, handed to the lookup of that kind (waitfor_user.c,
  * waitfor_file.c, waitfor_kernel.c); the holder checked and named; the
- * line the listing prints.
+ * wait-for graph's cycles confirmed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,118 +14,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "escape.h"
-#include "pipeline.h"
 #include "waitfor.h"
 #include "waitfor_int.h"
-
-static const char *const ks_wait_kinds[KS_WAIT_NKINDS] = {
-	[KS_WAIT_NONE] = "none",
-	[KS_WAIT_PTHREAD_MUTEX] = "pthread_mutex",
-	[KS_WAIT_PI_FUTEX] = "pi_futex",
-	[KS_WAIT_PTHREAD_RWLOCK] = "pthread_rwlock",
-	[KS_WAIT_FUTEX] = "futex",
-	[KS_WAIT_MUTEX] = "mutex",
-	[KS_WAIT_RWSEM] = "rwsem",
-	[KS_WAIT_SEMAPHORE] = "semaphore",
-	[KS_WAIT_FLOCK] = "flock",
-	[KS_WAIT_POSIX_LOCK] = "posix_lock",
-};
-
-const char *ks_wait_kind_name(enum ks_wait_kind k)
-{
-	return (unsigned int)k < KS_WAIT_NKINDS ? ks_wait_kinds[k] : "none";
-}
-
-const char *ks_wait_reason(const struct ks_wait *w, char *buf, size_t len)
-{
-	switch ((enum ks_wait_why)w->why) {
-	case KS_WHY_HELD:
-		return NULL;
-	case KS_WHY_NO_OWNER:
-		snprintf(buf, len, "no owner recorded");
-		break;
-	case KS_WHY_READERS:
-		snprintf(buf, len, "held by readers");
-		break;
-	case KS_WHY_SEM:
-		snprintf(buf, len, "a semaphore has no owner");
-		break;
-	case KS_WHY_EXITED:
-		if (w->tid)
-			snprintf(buf, len, "owner %" PRIu64 " has exited", w->tid);
-		else
-			snprintf(buf, len, "its owner has exited");
-		break;
-	case KS_WHY_OTHER_NS:
-		if (w->tid)
-			snprintf(buf, len, "owner %" PRIu64 " is in another pid namespace", w->tid);
-		else
-			snprintf(buf, len, "its owner is not in this pid namespace");
-		break;
-	case KS_WHY_OWNER_DIED:
-		snprintf(buf, len, "its owner died holding it");
-		break;
-	case KS_WHY_NO_FRAMES:
-		snprintf(buf, len, "no user frames to tell which object");
-		break;
-	case KS_WHY_UNREADABLE:
-		snprintf(buf, len, "its memory is not readable: %s", strerror((int)w->tid));
-		break;
-	case KS_WHY_OFD:
-		snprintf(buf, len, "an OFD lock: owned by an open file, not a process");
-		break;
-	case KS_WHY_NOT_FOUND:
-		snprintf(buf, len, "its blocker is not in /proc/locks");
-		break;
-	case KS_WHY_NO_DRIVER:
-		snprintf(buf, len, "the driver has no LOCK_WAIT");
-		break;
-	case KS_WHY_LAYOUT:
-		snprintf(buf, len, "the driver's check of this kernel's lock layouts failed at load");
-		break;
-	case KS_WHY_LOCK_NOT_FOUND:
-		snprintf(buf, len, "its waiter record was not found");
-		break;
-	case KS_WHY_RAN:
-		snprintf(buf, len, "it ran while it was looked at");
-		break;
-	default:
-		snprintf(buf, len, "lookup failed: %s", strerror((int)w->tid));
-		break;
-	}
-	return buf;
-}
-
-const char *ks_wait_line(const struct ks_wait *w, char *buf, size_t len)
-{
-	char why[96], comm[KS_ESCAPE_SIZE(KSTACK_COMM_LEN)];
-	const char *kind = ks_wait_kind_name((enum ks_wait_kind)w->kind);
-
-	if (w->kind == KS_WAIT_NONE) {
-		if (len)
-			buf[0] = '\0';
-		return buf;
-	}
-	if (w->why == KS_WHY_HELD) {
-		ks_escape_str(comm, sizeof(comm), w->comm[0] ? w->comm : "-");
-		snprintf(buf, len, "waiting for %s at 0x%" PRIx64 ", held by %" PRIu64 " %s", kind,
-			 w->addr, w->tid, comm);
-	} else {
-		snprintf(buf, len, "waiting for %s at 0x%" PRIx64 ", holder unknown (%s)", kind,
-			 w->addr, ks_wait_reason(w, why, sizeof(why)));
-	}
-	return buf;
-}
-
-bool ks_wait_same(const struct ks_wait *a, const struct ks_wait *b)
-{
-	if (a->kind != b->kind || a->addr != b->addr || a->why != b->why)
-		return false;
-	/* the /proc/locks fallback has no address: its holder tells the locks apart */
-	return a->why != KS_WHY_HELD || a->tid == b->tid;
-}
 
 /* A holder's name, looked up once a round. */
 struct ks_waitfor_comm {
@@ -244,18 +134,6 @@ static int read_process(void *ctx, uint64_t addr, void *buf, size_t len)
 	return n < 0 ? errno : EFAULT;
 }
 
-static const struct kstack_user_regs *regs_of(const struct ks_pipe_thread *t)
-{
-	const struct kstack_snap_tail *tail;
-
-	if (t->ut)
-		return &t->ut->regs;
-	if (!t->rec || !(t->rec->flags & KSTACK_SNAP_F_USER_REGS))
-		return NULL;
-	tail = ks_snapshot_tail(t->rec, NULL);
-	return tail ? &tail->user : NULL;
-}
-
 /* Is process tgid in our pid namespace (the TIDs its memory records are ours)? */
 static bool ns_ours(struct ks_waitfor *wf, uint64_t tgid)
 {
@@ -332,18 +210,18 @@ static void check_user_holder(struct ks_waitfor *wf, uint64_t tgid, struct ks_wa
 	w->why = KS_WHY_EXITED;
 }
 
-struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_pipe_thread *t,
+struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_waitfor_thread *t,
 				   struct ks_wait *w)
 {
 	const char *names[64], *unames[8];
-	const struct kstack_user_regs *regs;
+	const struct kstack_user_regs *regs = t->regs;
 	struct ks_futex_call fc;
 	enum ks_wait_site site;
 	uint64_t tid = t->tid;
 	size_t n, nu = 0, i;
 
 	memset(w, 0, sizeof(*w));
-	if ((t->kind != KS_PIPE_RECORD && t->kind != KS_PIPE_ALONE) || !t->kstack)
+	if (!t->kstack)
 		return NULL;
 	n = ks_cap_stack_n(t->kstack);
 	if (n > sizeof(names) / sizeof(names[0]))
@@ -351,7 +229,6 @@ struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_pipe_t
 	for (i = 0; i < n; i++)
 		names[i] = t->kstack->f[i].name;
 	site = ks_wait_site_of(names, n);
-	regs = regs_of(t);
 	switch (site) {
 	case KS_SITE_NONE:
 		return NULL;
@@ -378,10 +255,93 @@ struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_pipe_t
 	}
 	if (w->kind == KS_WAIT_NONE)
 		return NULL;
-	if (t->ran || (t->ut && (t->ut->flags & KS_UT_RAN)))
+	if (t->ran)
 		w->flags |= KS_WAIT_F_RAN;
 	wf->waiting++;
 	if (w->why == KS_WHY_HELD)
 		wf->held++;
 	return NULL;
+}
+
+struct ks_error *ks_waitfor_confirm(const struct ks_waitgraph *g, const struct ks_wg_cycle *c,
+				    struct ks_driver *drv, struct ks_snapshot *snap,
+				    bool *ok_ret, uint64_t *moved_ret)
+{
+	size_t i, j;
+
+	*ok_ret = true;
+	*moved_ret = 0;
+	for (i = 0; i < c->n; i++) {
+		const struct ks_wg_node *nd = &g->v[c->v[i]];
+		const struct kstack_snap_thread *r;
+		struct ks_error *err;
+		const void *data;
+		size_t off = 0, want = 0, seen = 0;
+
+		/* one SNAPSHOT per process: members of one taken before were checked with it */
+		for (j = 0; j < i; j++)
+			if (g->v[c->v[j]].tgid == nd->tgid)
+				break;
+		if (j < i)
+			continue;
+		err = ks_snapshot_take(drv, nd->tgid, KSTACK_SNAP_FRAMES, 1, snap);
+		if (err && (err->code == ESRCH || err->code == EPERM)) {
+			ks_error_destroy(err);
+			*ok_ret = false;
+			*moved_ret = nd->tid;
+			return NULL;
+		}
+		if (err)
+			return err;
+		for (j = 0; j < c->n; j++)
+			want += g->v[c->v[j]].tgid == nd->tgid;
+		while ((r = ks_snapshot_next(snap, &off, &data, &err))) {
+			for (j = 0; j < c->n; j++) {
+				const struct ks_wg_node *m = &g->v[c->v[j]];
+
+				if (m->tid != r->tid || m->tgid != nd->tgid)
+					continue;
+				seen++;
+				if ((r->flags & KSTACK_SNAP_F_RUNNING) || r->nvcsw_before != m->nvcsw ||
+				    r->nivcsw_before != m->nivcsw) {
+					*ok_ret = false;
+					*moved_ret = m->tid;
+					return NULL;
+				}
+			}
+		}
+		if (err)
+			return err;
+		if (seen != want) {
+			*ok_ret = false;
+			*moved_ret = nd->tid;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+struct ks_error *ks_waitfor_cycles(struct ks_waitgraph *g, struct ks_driver *drv,
+				   void (*note)(void *arg, uint64_t first, uint64_t moved),
+				   void *note_arg)
+{
+	struct ks_snapshot snap = { 0 };
+	struct ks_error *err = ks_waitgraph_cycles(g);
+	size_t i = 0;
+
+	while (!err && i < g->ncycles) {
+		uint64_t moved;
+		bool ok;
+
+		err = ks_waitfor_confirm(g, &g->cycles[i], drv, &snap, &ok, &moved);
+		if (err || ok) {
+			i++;
+			continue;
+		}
+		if (note)
+			note(note_arg, g->v[g->cycles[i].v[0]].tid, moved);
+		ks_waitgraph_drop(g, i);
+	}
+	ks_snapshot_fini(&snap);
+	return err;
 }

@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "user_names.h"
 #include "user_unwind.h"
+#include "vec.h"
 
 /*
  * One ELF file (or vDSO image) of the run, shared by every process's Dwfl.
@@ -248,15 +249,8 @@ static struct ks_user_elf *file_of(struct ks_user_mod *m)
 			return NULL;
 		}
 	}
-	if (m->u->nopen == m->u->open_cap) {
-		size_t cap = m->u->open_cap ? m->u->open_cap * 2 : 16;
-		struct ks_user_elf **nv = realloc(m->u->open, cap * sizeof(*nv));
-
-		if (!nv)
-			return f;	/* not opened: its frames go unnamed */
-		m->u->open = nv;
-		m->u->open_cap = cap;
-	}
+	if (!ks_vec_grow(&m->u->open, &m->u->open_cap, m->u->nopen + 1, sizeof(*m->u->open), 16))
+		return f;	/* not opened: its frames go unnamed */
 	f->used = m->u->dwfls_made;
 	m->u->files_opened++;
 	f->fd = open_mapped(m);
@@ -690,16 +684,9 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		w->stop = KS_USTOP_LIMIT;
 		return DWARF_CB_ABORT;
 	}
-	if (w->nr == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 32;
-		struct ks_user_frame *nf = realloc(w->frames, cap * sizeof(*nf));
-
-		if (!nf) {
-			snprintf(w->why, sizeof(w->why), "out of memory");
-			return DWARF_CB_ABORT;
-		}
-		w->frames = nf;
-		a->cap = cap;
+	if (!ks_vec_grow(&w->frames, &a->cap, w->nr + 1, sizeof(*w->frames), 32)) {
+		snprintf(w->why, sizeof(w->why), "out of memory");
+		return DWARF_CB_ABORT;
 	}
 	w->frames[w->nr++] = (struct ks_user_frame){
 		.pc = pc, .flags = activation ? KS_UF_EXACT : 0,

@@ -8,11 +8,12 @@
  * one moment. A file lock's holder is a process: the edge goes to the one
  * thread of it that waits (its leader when several do).
  *
- * A cycle found in a capture is then confirmed (ks_waitgraph_confirm()):
- * a deadlocked thread never runs again, so each member's context-switch
- * counts must be the same in a new SNAPSHOT of its process as in the
- * capture; a member that moved breaks it (threads that keep changing
- * locks, caught at different moments, never make a cycle).
+ * A cycle found in a capture is then confirmed where the driver is
+ * (waitfor.h, ks_waitfor_confirm()): a deadlocked thread never runs
+ * again, so each member's context-switch counts must be the same in a new
+ * SNAPSHOT of its process as in the capture; a member that moved breaks
+ * it (threads that keep changing locks, caught at different moments,
+ * never make a cycle).
  */
 #ifndef KSTACK_WAITGRAPH_H
 #define KSTACK_WAITGRAPH_H
@@ -22,10 +23,8 @@
 #include <stdint.h>
 
 #include "hashtab.h"
-#include "kdriver.h"
 #include "ks_error.h"
-#include "snapshot.h"
-#include "waitfor.h"
+#include "wait.h"
 
 struct ks_wg_node {
 	uint64_t tid, tgid;
@@ -64,15 +63,6 @@ struct ks_error *ks_waitgraph_add(struct ks_waitgraph *g, uint64_t tid, uint64_t
 
 /* Every cycle, into g->cycles (ordered by their first tid). */
 struct ks_error *ks_waitgraph_cycles(struct ks_waitgraph *g);
-
-/*
- * Is cycle c still there: every member asleep with the counts of its
- * capture, in a new SNAPSHOT of each of its processes? false with
- * *moved_ret: the first member that ran (or is gone).
- */
-struct ks_error *ks_waitgraph_confirm(struct ks_waitgraph *g, const struct ks_wg_cycle *c,
-				      struct ks_driver *drv, struct ks_snapshot *snap,
-				      bool *ok_ret, uint64_t *moved_ret);
 
 /* Drop cycle i (one that was not confirmed). */
 void ks_waitgraph_drop(struct ks_waitgraph *g, size_t i);

@@ -6,6 +6,7 @@
 #include <libiberty/demangle.h>
 
 #include "demangle.h"
+#include "vec.h"
 
 /*
  * The demanglers write through a callback into this buffer, so that the
@@ -29,19 +30,9 @@ static void dm_put(const char *s, size_t n, void *arg)
 		b->bad = true;
 		return;
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *ns;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (!ns) {
-			b->bad = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
+	if (!ks_vec_grow(&b->s, &b->cap, b->len + n + 1, 1, 256)) {
+		b->bad = true;
+		return;
 	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;

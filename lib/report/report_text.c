@@ -40,7 +40,7 @@ static void ks_text_end(FILE *out, const struct ks_group *gr, const struct ks_gr
 			m->user_sp);
 }
 
-/* A thread's "waiting for ..." line (waitfor.h), under its header. */
+/* A thread's "waiting for ..." line (wait.h), under its header. */
 static void ks_text_wait(FILE *out, const struct ks_wait *w)
 {
 	char line[KS_WAIT_LINE_LEN];

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "perf_map.h"
+#include "walk/search.h"
+#include "vec.h"
 
 /* A hex number of at most 16 digits, "0x" optional; advances *p. */
 static bool parse_hex(const char **p, const char *end, uint64_t *ret)
@@ -101,16 +103,9 @@ struct ks_error *ks_perf_map_parse(struct ks_perf_map *m, char *text, size_t len
 			ks_perf_map_fini(m);
 			return ks_error_format(E2BIG, "more than %u entries", KS_PERF_MAP_MAX_SYMS);
 		} else {
-			if (m->n == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				struct ks_perf_sym *nv = realloc(m->v, nc * sizeof(*nv));
-
-				if (!nv) {
-					ks_perf_map_fini(m);
-					return &ks_error_nomem;
-				}
-				m->v = nv;
-				cap = nc;
+			if (!ks_vec_grow(&m->v, &cap, m->n + 1, sizeof(*m->v), 256)) {
+				ks_perf_map_fini(m);
+				return &ks_error_nomem;
 			}
 			sym.line = (uint32_t)m->n;
 			m->v[m->n++] = sym;
@@ -129,20 +124,19 @@ struct ks_error *ks_perf_map_parse(struct ks_perf_map *m, char *text, size_t len
 	return NULL;
 }
 
+static uint64_t sym_start(const void *v, size_t i)
+{
+	return ((const struct ks_perf_sym *)v)[i].start;
+}
+
 const struct ks_perf_sym *ks_perf_map_find(const struct ks_perf_map *m, uint64_t addr)
 {
 	const struct ks_perf_sym *best = NULL;
-	size_t lo = 0, hi = m->n;
+	size_t lo = 0;
 
 	/* the entries starting at or below addr: v[0..lo) */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	if (ks_search_last_le(m->v, 0, m->n, addr, sym_start, &lo))
+		lo++;
 	/*
 	 * Of those, the ones that reach past addr, the latest line first;
 	 * max_end tells when no earlier entry can reach it.

@@ -23,8 +23,14 @@ struct ks_orc_table {
 	/* block index: entries for pc in block b lie in [blocks[b], blocks[b+1]] */
 	uint32_t *blocks;
 	size_t nblocks;
-	/* vmlinux read on demand (orc_lazy.c): ips/entries/blocks unused */
+	/*
+	 * vmlinux read on demand (orc_lazy.c): ips/entries/blocks unused,
+	 * lookups and the end go to the reader's own find and destroy,
+	 * which orc_lazy.c sets (this file then never calls back into it)
+	 */
 	struct ks_orc_lazy *lazy;
+	const struct ks_orc *(*lazy_find)(struct ks_orc_lazy *lz, uint64_t pc);
+	void (*lazy_destroy)(struct ks_orc_lazy *lz);
 };
 
 /* What ks_orc_table_check() counted, for messages and tests. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A process's memory mappings, from the driver's USER_MAPS (the files'
- * mappings, the kernel-named ones and the anonymous ones holding the
- * threads' sps: what a walker needs, unformatted) or from /proc/PID/maps
+ * mappings, the kernel-named ones, anonymous code and the anonymous ones
+ * holding the threads' sps: what a walker needs, unformatted) or from /proc/PID/maps
  * (format: fs/proc/task_mmu.c show_map_vma(), "start-end perms offset
  * major:minor inode path", unchanged since v2.6), read once per process
  * (or address space: user_mm.h); used to bound the user-stack copies
