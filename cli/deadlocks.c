@@ -74,20 +74,21 @@ void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t)
  * It needs the driver's tails (the user registers) and /proc of our pid
  * namespace (the stacks are read by thread id).
  */
-void listing_wait_user(struct listing *l, struct ks_pipe_opts *po)
+bool listing_wait_user(struct ks_pipe_opts *po)
 {
 	struct ks_error *err;
 
 	if (po->user || po->path != KS_PIPE_FRAMES)
-		return;
+		return false;
 	err = ks_proc_is_ours();
 	if (err) {
 		ks_error_destroy(err);
-		return;
+		return false;
 	}
-	(void)l;
 	po->user = true;
 	po->user_want = ks_waitfor_user_wanted;
+	po->user_stack_bytes = KS_WAITFOR_USER_BYTES;
+	return true;
 }
 
 /* A --deadlocks round's state. */
@@ -194,7 +195,7 @@ static struct ks_error *dl_capture(struct dl_run *d, struct ks_session *s,
 		/* its frames tell a futex waiter's lock: its user half alone */
 		.user = true,
 		.user_want = ks_waitfor_user_wanted,
-		.user_stack_bytes = 8192,
+		.user_stack_bytes = KS_WAITFOR_USER_BYTES,
 	};
 	struct ks_pipe_ops ops = { .thread = dl_thread, .target = dl_target, .ctx = d };
 	struct ks_pipe_targets tg = {
@@ -216,7 +217,7 @@ static struct ks_error *dl_capture(struct dl_run *d, struct ks_session *s,
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&p, s, names, &pool, &po);
 	if (po.user)
-		p.user.max_frames = 8;	/* the futex helpers and the lock's function */
+		p.user.max_frames = KS_WAITFOR_USER_FRAMES;
 	err = ks_pipe_run(&p, &tg, &ops);
 	ks_pipe_fini(&p);
 	ks_cap_pool_fini(&pool);

@@ -160,6 +160,7 @@ struct ks_error *listing_run(struct listing *l)
 	struct ks_waitfor wf;
 	struct ks_error *err;
 	struct ks_pipe p;
+	bool wait_user = false;
 
 	if (l->path == KS_PIPE_THREADS && o->half == CLI_USER)
 		return ks_error_format(ENOTSUP,
@@ -174,10 +175,12 @@ struct ks_error *listing_run(struct listing *l)
 	if (o->action == CLI_SHOW) {
 		ks_waitfor_init(&wf, &l->s->drv);
 		l->wf = &wf;
-		listing_wait_user(l, &po);
+		wait_user = listing_wait_user(&po);
 	}
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&p, l->s, l->names, &pool, &po);
+	if (wait_user)
+		p.user.max_frames = KS_WAITFOR_USER_FRAMES;
 	if (po.user)
 		cli_user_names(&p.user, o);
 	err = ks_pipe_prepare(&p);

@@ -79,15 +79,6 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	}
 }
 
-/* /proc is ours: user stacks can be read by thread id (0), else not (-1). */
-static int triage_proc_ours(void)
-{
-	struct ks_error *err = ks_proc_is_ours();
-
-	ks_error_destroy(err);
-	return err ? -1 : 0;
-}
-
 /*
  * The capture's deadlocks: its wait-for graph's cycles, each confirmed by
  * a new look at its threads (waitgraph.h), into *wg for the report.
@@ -148,16 +139,14 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	ks_waitgraph_init(&wg);
 	if (!t->sample) {
 		tg.wf = &wf;
-		if (!po.user && path == KS_PIPE_FRAMES && !triage_proc_ours()) {
-			/* futex waiters' frames tell their locks: taken, not shown */
-			po.user = true;
-			po.user_want = ks_waitfor_user_wanted;
-			tg.user_for_waits = true;
-		}
+		/* futex waiters' frames tell their locks: taken, not shown */
+		tg.user_for_waits = listing_wait_user(&po);
 	}
 
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&pipe, s, names, &pool, &po);
+	if (tg.user_for_waits)
+		pipe.user.max_frames = KS_WAITFOR_USER_FRAMES;
 	if (po.user)
 		cli_user_names(&pipe.user, o);
 	/* the options were checked (triage_opts_check): this compiles */

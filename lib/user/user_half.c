@@ -232,7 +232,14 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 	hp->walks = calloc(hp->proc.n, sizeof(*hp->walks));
 	if (!hp->walks)
 		return &ks_error_nomem;
-	share_maps_in(h, hp, snap, mm_id);
+	/*
+	 * Only some threads taken (h->want: a few futex waiters): each
+	 * process's maps of its own, from USER_MAPS with those threads' sps,
+	 * not the whole /proc/PID/maps of an address space that other
+	 * processes share (thousands of lines for a vfork parent's threads)
+	 */
+	if (!h->want)
+		share_maps_in(h, hp, snap, mm_id);
 	/*
 	 * The driver's USER_MAPS where it has it, but for an address space
 	 * shared with other processes: their threads' sps are not known

@@ -52,6 +52,12 @@ void ks_waitfor_reset(struct ks_waitfor *wf)
 		free(v);
 	ks_hashtab_fini(&wf->comms);
 	memset(&wf->comms, 0, sizeof(wf->comms));
+	/* the stacks of a pool outlive a round, but not the pool's own fini: forget them */
+	pos = 0;
+	while ((v = ks_hashtab_next(&wf->sites, &pos)))
+		free(v);
+	ks_hashtab_fini(&wf->sites);
+	memset(&wf->sites, 0, sizeof(wf->sites));
 	free(wf->locks);
 	wf->locks = NULL;
 	wf->locks_len = 0;
@@ -65,61 +71,112 @@ void ks_waitfor_fini(struct ks_waitfor *wf)
 	memset(wf, 0, sizeof(*wf));
 }
 
-/* A frame name's function without a compiler suffix (".constprop.0", ".isra.0", ".cold"). */
-static bool func_is(const struct ks_name_parts *p, const char *name)
+/* A wait function of the kernel's, and what a thread asleep under it waits for. */
+struct ks_site_fn {
+	const char *name;
+	size_t len;
+	uint8_t site;		/* enum ks_wait_site, or KS_SITE_STOP */
+	bool prefix;		/* any function whose name starts so */
+};
+
+/* asleep in a page fault (a userfaultfd, a slow disk): not a lock of these */
+#define KS_SITE_STOP	0xff
+#define KS_FN(n, s, pre) { n, sizeof(n) - 1, s, pre }
+
+static const struct ks_site_fn ks_site_fns[] = {
+	KS_FN("asm_exc_page_fault", KS_SITE_STOP, false),
+	KS_FN("exc_page_fault", KS_SITE_STOP, false),
+	KS_FN("handle_userfault", KS_SITE_STOP, false),
+	KS_FN("__mutex_lock", KS_SITE_MUTEX, true),
+	KS_FN("rwsem_down_write_slowpath", KS_SITE_RWSEM_WRITE, false),
+	KS_FN("rwsem_down_read_slowpath", KS_SITE_RWSEM_READ, false),
+	KS_FN("__down", KS_SITE_SEMAPHORE, false),
+	KS_FN("__down_common", KS_SITE_SEMAPHORE, false),
+	KS_FN("__down_interruptible", KS_SITE_SEMAPHORE, false),
+	KS_FN("__down_killable", KS_SITE_SEMAPHORE, false),
+	KS_FN("__down_timeout", KS_SITE_SEMAPHORE, false),
+	KS_FN("flock_lock_inode_wait", KS_SITE_FILE_LOCK, false),
+	KS_FN("locks_lock_inode_wait", KS_SITE_FILE_LOCK, false),
+	KS_FN("locks_lock_file_wait", KS_SITE_FILE_LOCK, false),
+	KS_FN("__do_sys_flock", KS_SITE_FILE_LOCK, false),
+	KS_FN("__x64_sys_flock", KS_SITE_FILE_LOCK, false),
+	KS_FN("__ia32_sys_flock", KS_SITE_FILE_LOCK, false),
+	KS_FN("do_lock_file_wait", KS_SITE_FILE_LOCK, false),
+	KS_FN("fcntl_setlk", KS_SITE_FILE_LOCK, false),
+	KS_FN("fcntl_setlk64", KS_SITE_FILE_LOCK, false),
+	KS_FN("futex_wait_queue", KS_SITE_FUTEX, false),
+	KS_FN("futex_wait", KS_SITE_FUTEX, false),
+	KS_FN("futex_lock_pi", KS_SITE_FUTEX, false),
+	KS_FN("futex_wait_requeue_pi", KS_SITE_FUTEX, false),
+	KS_FN("do_futex", KS_SITE_FUTEX, false),
+};
+
+/*
+ * Does function f (without its module and offset) name fn? A compiler
+ * suffix (".constprop.0", ".isra.0", ".cold") is the same function.
+ */
+static bool site_fn_is(const struct ks_site_fn *fn, const char *f, size_t len)
 {
-	size_t n = strlen(name);
-
-	return p->func_len >= n && !memcmp(p->func, name, n) &&
-	       (p->func_len == n || p->func[n] == '.');
-}
-
-static bool func_starts(const struct ks_name_parts *p, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return p->func_len >= n && !memcmp(p->func, prefix, n);
+	return len >= fn->len && !memcmp(f, fn->name, fn->len) &&
+	       (fn->prefix || len == fn->len || f[fn->len] == '.');
 }
 
 enum ks_wait_site ks_wait_site_of(const char *const *names, size_t n)
 {
-	static const char *const sems[] = {
-		"__down", "__down_common", "__down_interruptible", "__down_killable",
-		"__down_timeout",
-	};
-	static const char *const files[] = {
-		"flock_lock_inode_wait", "locks_lock_inode_wait", "locks_lock_file_wait",
-		"__do_sys_flock", "__x64_sys_flock", "__ia32_sys_flock", "do_lock_file_wait",
-		"fcntl_setlk", "fcntl_setlk64",
-	};
 	size_t i, k;
 
 	for (i = 0; i < n; i++) {
 		struct ks_name_parts p;
 
 		ks_name_split(names[i], &p);
-		/* asleep in a page fault (a userfaultfd, a slow disk): not a lock of these */
-		if (func_is(&p, "asm_exc_page_fault") || func_is(&p, "exc_page_fault") ||
-		    func_is(&p, "handle_userfault"))
-			return KS_SITE_NONE;
-		if (func_starts(&p, "__mutex_lock"))
-			return KS_SITE_MUTEX;
-		if (func_is(&p, "rwsem_down_write_slowpath"))
-			return KS_SITE_RWSEM_WRITE;
-		if (func_is(&p, "rwsem_down_read_slowpath"))
-			return KS_SITE_RWSEM_READ;
-		for (k = 0; k < sizeof(sems) / sizeof(sems[0]); k++)
-			if (func_is(&p, sems[k]))
-				return KS_SITE_SEMAPHORE;
-		for (k = 0; k < sizeof(files) / sizeof(files[0]); k++)
-			if (func_is(&p, files[k]))
-				return KS_SITE_FILE_LOCK;
-		if (func_is(&p, "futex_wait_queue") || func_is(&p, "futex_wait") ||
-		    func_is(&p, "futex_lock_pi") || func_is(&p, "futex_wait_requeue_pi") ||
-		    func_is(&p, "do_futex"))
-			return KS_SITE_FUTEX;
+		/* every wait function starts with one of these letters */
+		if (!p.func_len || !strchr("_aehrfld", p.func[0]))
+			continue;
+		for (k = 0; k < sizeof(ks_site_fns) / sizeof(ks_site_fns[0]); k++) {
+			const struct ks_site_fn *fn = &ks_site_fns[k];
+
+			if (site_fn_is(fn, p.func, p.func_len))
+				return fn->site == KS_SITE_STOP ? KS_SITE_NONE :
+								  (enum ks_wait_site)fn->site;
+		}
 	}
 	return KS_SITE_NONE;
+}
+
+/* A kernel stack's site, found once: stacks are interned (capture.h). */
+struct ks_waitfor_site {
+	const struct ks_cap_stack *stack;
+	enum ks_wait_site site;
+};
+
+static bool site_eq(const void *val, const void *key)
+{
+	return ((const struct ks_waitfor_site *)val)->stack == key;
+}
+
+static enum ks_wait_site site_of_stack(struct ks_waitfor *wf, const struct ks_cap_stack *st)
+{
+	uint64_t h = ks_hash_u64((uint64_t)(uintptr_t)st);
+	struct ks_waitfor_site *c = ks_hashtab_get(&wf->sites, h, site_eq, st);
+	const char *names[64];
+	size_t n = ks_cap_stack_n(st), i;
+	enum ks_wait_site site;
+
+	if (c)
+		return c->site;
+	if (n > sizeof(names) / sizeof(names[0]))
+		n = sizeof(names) / sizeof(names[0]);
+	for (i = 0; i < n; i++)
+		names[i] = st->f[i].name;
+	site = ks_wait_site_of(names, n);
+	c = malloc(sizeof(*c));
+	if (c) {
+		c->stack = st;
+		c->site = site;
+		if (!ks_hashtab_add(&wf->sites, h, c))
+			free(c);	/* found again next time */
+	}
+	return site;
 }
 
 /* Reads of the waiting thread's process, without stopping it. */
@@ -213,22 +270,17 @@ static void check_user_holder(struct ks_waitfor *wf, uint64_t tgid, struct ks_wa
 struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_waitfor_thread *t,
 				   struct ks_wait *w)
 {
-	const char *names[64], *unames[8];
 	const struct kstack_user_regs *regs = t->regs;
+	const char *unames[8];
 	struct ks_futex_call fc;
 	enum ks_wait_site site;
 	uint64_t tid = t->tid;
-	size_t n, nu = 0, i;
+	size_t nu = 0, i;
 
 	memset(w, 0, sizeof(*w));
 	if (!t->kstack)
 		return NULL;
-	n = ks_cap_stack_n(t->kstack);
-	if (n > sizeof(names) / sizeof(names[0]))
-		n = sizeof(names) / sizeof(names[0]);
-	for (i = 0; i < n; i++)
-		names[i] = t->kstack->f[i].name;
-	site = ks_wait_site_of(names, n);
+	site = site_of_stack(wf, t->kstack);
 	switch (site) {
 	case KS_SITE_NONE:
 		return NULL;

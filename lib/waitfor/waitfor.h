@@ -56,6 +56,7 @@ struct ks_waitfor {
 	uint64_t ns_tgid;	/* the process asked last, and whether it is ours */
 	bool ns_ours;
 	struct ks_hashtab comms;	/* tid -> struct ks_waitfor_comm */
+	struct ks_hashtab sites;	/* interned kernel stack -> its wait site */
 	char *locks;		/* /proc/locks, read at first need */
 	size_t locks_len;
 	bool locks_read;
@@ -104,6 +105,14 @@ struct ks_error *ks_waitfor_confirm(const struct ks_waitgraph *g, const struct k
 struct ks_error *ks_waitfor_cycles(struct ks_waitgraph *g, struct ks_driver *drv,
 				   void (*note)(void *arg, uint64_t first, uint64_t moved),
 				   void *note_arg);
+
+/*
+ * A user half taken only to tell a futex waiter's lock (pipeline.h's
+ * user_want): the frames of glibc's futex helpers and the lock's
+ * function, from the top of the stack (deeper reads are made on demand).
+ */
+#define KS_WAITFOR_USER_FRAMES	8
+#define KS_WAITFOR_USER_BYTES	2048
 
 /*
  * Whether a thread's user half is needed to tell what it waits for: its
