@@ -279,10 +279,10 @@ struct ks_error *cli_waitfor(struct ks_waitfor *wf, const struct ks_pipe_thread 
 void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t);
 /*
  * Where a listing or report shows no user half (--kernel), it takes that
- * of futex waiters alone (their frames tell which lock), set up in *po:
- * true. Their walks are short: KS_WAITFOR_USER_FRAMES (waitfor.h).
+ * of futex waiters alone (their frames tell which lock), one a futex
+ * word (wf tells the others: lib/waitfor/waitfor.h), set up in *po: true. Their walks are short: KS_WAITFOR_USER_FRAMES (waitfor.h).
  */
-bool listing_wait_user(struct ks_pipe_opts *po);
+bool listing_wait_user(struct ks_pipe_opts *po, struct ks_waitfor *wf);
 /*
  * --deadlocks: the wait-for graph of the command line's threads, one line
  * per cycle, then the listings of the threads in it; tally->deadlocks.

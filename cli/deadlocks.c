@@ -74,7 +74,7 @@ void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t)
  * It needs the driver's tails (the user registers) and /proc of our pid
  * namespace (the stacks are read by thread id).
  */
-bool listing_wait_user(struct ks_pipe_opts *po)
+bool listing_wait_user(struct ks_pipe_opts *po, struct ks_waitfor *wf)
 {
 	struct ks_error *err;
 
@@ -87,6 +87,7 @@ bool listing_wait_user(struct ks_pipe_opts *po)
 	}
 	po->user = true;
 	po->user_want = ks_waitfor_user_wanted;
+	po->user_want_arg = wf;
 	po->user_stack_bytes = KS_WAITFOR_USER_BYTES;
 	return true;
 }
@@ -195,6 +196,7 @@ static struct ks_error *dl_capture(struct dl_run *d, struct ks_session *s,
 		/* its frames tell a futex waiter's lock: its user half alone */
 		.user = true,
 		.user_want = ks_waitfor_user_wanted,
+		.user_want_arg = &d->wf,
 		.user_stack_bytes = KS_WAITFOR_USER_BYTES,
 	};
 	struct ks_pipe_ops ops = { .thread = dl_thread, .target = dl_target, .ctx = d };

@@ -175,7 +175,7 @@ struct ks_error *listing_run(struct listing *l)
 	if (o->action == CLI_SHOW) {
 		ks_waitfor_init(&wf, &l->s->drv);
 		l->wf = &wf;
-		wait_user = listing_wait_user(&po);
+		wait_user = listing_wait_user(&po, &wf);
 	}
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&p, l->s, l->names, &pool, &po);

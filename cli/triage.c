@@ -140,7 +140,7 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	if (!t->sample) {
 		tg.wf = &wf;
 		/* futex waiters' frames tell their locks: taken, not shown */
-		tg.user_for_waits = listing_wait_user(&po);
+		tg.user_for_waits = listing_wait_user(&po, &wf);
 	}
 
 	ks_cap_pool_init(&pool);

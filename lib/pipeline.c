@@ -31,6 +31,7 @@ void ks_pipe_init(struct ks_pipe *p, struct ks_session *s, struct ks_symcache *n
 				  max < KSTACK_FRAMES_MAX ? max : KSTACK_FRAMES_MAX);
 		p->user.unwinder.verify = o->verify_user;
 		p->user.want = o->user_want;
+		p->user.want_arg = o->user_want_arg;
 	}
 }
 
@@ -379,22 +380,6 @@ static struct ks_error *ks_pipe_process(struct ks_pipe *p, size_t at, size_t i, 
 	return p->ops.process ? p->ops.process(p->ops.ctx, &pp) : NULL;
 }
 
-/*
- * Has r a user half to look for: opts.user, and where only some threads'
- * are taken (opts.user_want), one of those (a miss would search them all)?
- */
-static bool ks_pipe_user_of(const struct ks_pipe *p, const struct kstack_snap_thread *r)
-{
-	const struct kstack_snap_tail *tail;
-
-	if (!p->o.user)
-		return false;
-	if (!p->o.user_want)
-		return true;
-	tail = (r->flags & KSTACK_SNAP_F_USER_REGS) ? ks_snapshot_tail(r, NULL) : NULL;
-	return tail && p->o.user_want(r, &tail->user);
-}
-
 /* The second pass over record i: the thread, whole, handed on. */
 static struct ks_error *ks_pipe_record(struct ks_pipe *p, size_t i,
 				       const struct kstack_snap_thread *r, const void *data)
@@ -406,7 +391,7 @@ static struct ks_error *ks_pipe_record(struct ks_pipe *p, size_t i,
 	struct ks_error *err;
 
 	memset(&t, 0, sizeof(t));
-	if (ks_pipe_user_of(p, r))
+	if (p->o.user)
 		t.ut = ks_user_half_find(&p->user, r->tgid, r->tid, &t.uw, &shown, &t.hp);
 	if (t.ut && shown && shown != r) {
 		/* taken again by the user half: the kernel frames of its registers' moment */

@@ -80,11 +80,14 @@ struct ks_pipe_opts {
 	bool verify_user;		/* libdwfl walks each user stack too (user_unwind.h) */
 	/*
 	 * With user: the user half of the threads this accepts alone (NULL:
-	 * every thread's), from a record and its user registers: the futex
-	 * waiters whose frames tell which lock they wait for (waitfor.h),
-	 * where no user half is shown.
+	 * every thread's), asked once per record in record order, with its
+	 * user registers: one futex waiter of each futex word, whose frames
+	 * tell which lock they all wait for (waitfor.h), where no user half
+	 * is shown.
 	 */
-	bool (*user_want)(const struct kstack_snap_thread *r, const struct kstack_user_regs *regs);
+	bool (*user_want)(void *arg, const struct kstack_snap_thread *r,
+			  const struct kstack_user_regs *regs);
+	void *user_want_arg;
 	/*
 	 * A process of /proc itself past one SNAPSHOT's bound: its threads
 	 * taken one by one (our walk, the kernel half alone), after its

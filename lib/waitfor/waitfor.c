@@ -52,6 +52,11 @@ void ks_waitfor_reset(struct ks_waitfor *wf)
 		free(v);
 	ks_hashtab_fini(&wf->comms);
 	memset(&wf->comms, 0, sizeof(wf->comms));
+	pos = 0;
+	while ((v = ks_hashtab_next(&wf->words, &pos)))
+		free(v);
+	ks_hashtab_fini(&wf->words);
+	memset(&wf->words, 0, sizeof(wf->words));
 	/* the stacks of a pool outlive a round, but not the pool's own fini: forget them */
 	pos = 0;
 	while ((v = ks_hashtab_next(&wf->sites, &pos)))
@@ -179,6 +184,54 @@ static enum ks_wait_site site_of_stack(struct ks_waitfor *wf, const struct ks_ca
 	return site;
 }
 
+/* A futex word of a process: the thread whose frames tell its object, and the answer. */
+struct ks_waitfor_word {
+	uint64_t tgid, uaddr;
+	uint64_t tid;		/* whose user half is taken */
+	bool done;		/* w is its answer */
+	struct ks_wait w;
+};
+
+static bool word_eq(const void *val, const void *key)
+{
+	const struct ks_waitfor_word *x = val;
+	const uint64_t *k = key;
+
+	return x->tgid == k[0] && x->uaddr == k[1];
+}
+
+static struct ks_waitfor_word *word_of(struct ks_waitfor *wf, uint64_t tgid, uint64_t uaddr,
+				       uint64_t *hash_ret)
+{
+	uint64_t key[2] = { tgid, uaddr };
+
+	*hash_ret = ks_hash_mix(ks_hash_u64(tgid), uaddr);
+	return ks_hashtab_get(&wf->words, *hash_ret, word_eq, key);
+}
+
+bool ks_waitfor_user_wanted(void *arg, const struct kstack_snap_thread *r,
+			    const struct kstack_user_regs *regs)
+{
+	struct ks_waitfor *wf = arg;
+	struct ks_waitfor_word *wd;
+	struct ks_futex_call c;
+	uint64_t h;
+
+	if (!regs || !ks_futex_call_of(regs, &c))
+		return false;
+	if (!wf || word_of(wf, r->tgid, c.uaddr, &h))
+		return !wf;
+	wd = calloc(1, sizeof(*wd));
+	if (!wd)
+		return true;	/* its own walk, then */
+	wd->tgid = r->tgid;
+	wd->uaddr = c.uaddr;
+	wd->tid = r->tid;
+	if (!ks_hashtab_add(&wf->words, h, wd))
+		free(wd);
+	return true;
+}
+
 /* Reads of the waiting thread's process, without stopping it. */
 static int read_process(void *ctx, uint64_t addr, void *buf, size_t len)
 {
@@ -272,9 +325,10 @@ struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_waitfo
 {
 	const struct kstack_user_regs *regs = t->regs;
 	const char *unames[8];
+	struct ks_waitfor_word *wd;
 	struct ks_futex_call fc;
 	enum ks_wait_site site;
-	uint64_t tid = t->tid;
+	uint64_t tid = t->tid, h;
 	size_t nu = 0, i;
 
 	memset(w, 0, sizeof(*w));
@@ -287,11 +341,22 @@ struct ks_error *ks_waitfor_thread(struct ks_waitfor *wf, const struct ks_waitfo
 	case KS_SITE_FUTEX:
 		if (!regs || !ks_futex_call_of(regs, &fc))
 			return NULL;
+		wd = word_of(wf, t->tgid, fc.uaddr, &h);
+		if (wd && wd->done && !t->uw && wd->tid != t->tid) {
+			/* the same word as a thread whose frames told it: the same answer */
+			*w = wd->w;
+			w->flags &= (uint16_t)~KS_WAIT_F_RAN;
+			break;
+		}
 		for (i = 0; t->uw && i < t->uw->nr && nu < sizeof(unames) / sizeof(unames[0]); i++)
 			unames[nu++] = t->uw->frames[i].name;
 		ks_wait_futex(&fc, unames, nu, read_process, &tid, w);
 		if (w->why == KS_WHY_HELD)
 			check_user_holder(wf, t->tgid, w);
+		if (wd && wd->tid == t->tid) {
+			wd->w = *w;
+			wd->done = true;
+		}
 		break;
 	case KS_SITE_FILE_LOCK:
 		ks_waitfor_file(wf, t->tid, t->tgid, regs, w);

@@ -57,6 +57,8 @@ struct ks_waitfor {
 	bool ns_ours;
 	struct ks_hashtab comms;	/* tid -> struct ks_waitfor_comm */
 	struct ks_hashtab sites;	/* interned kernel stack -> its wait site */
+	/* (process, futex word) -> the thread whose frames tell it, and its answer */
+	struct ks_hashtab words;
 	char *locks;		/* /proc/locks, read at first need */
 	size_t locks_len;
 	bool locks_read;
@@ -115,11 +117,13 @@ struct ks_error *ks_waitfor_cycles(struct ks_waitgraph *g, struct ks_driver *drv
 #define KS_WAITFOR_USER_BYTES	2048
 
 /*
- * Whether a thread's user half is needed to tell what it waits for: its
- * registers show it asleep in futex(2) (a pipeline's user_want: the
- * threads whose frames must be walked when no user half is shown).
+ * Whether a thread's user half is needed to tell what it waits for (a
+ * pipeline's user_want, arg: the struct ks_waitfor, asked once a record
+ * in the order the threads are handed on): it is asleep in futex(2) and
+ * the first of its process on that futex word. The others of that word
+ * wait for the same object: ks_waitfor_thread() gives them its answer.
  */
-bool ks_waitfor_user_wanted(const struct kstack_snap_thread *r,
+bool ks_waitfor_user_wanted(void *arg, const struct kstack_snap_thread *r,
 			    const struct kstack_user_regs *regs);
 
 /* --- parts, for the tests --- */

@@ -96,15 +96,6 @@ bool ks_futex_call_of(const struct kstack_user_regs *regs, struct ks_futex_call 
 	return true;
 }
 
-bool ks_waitfor_user_wanted(const struct kstack_snap_thread *r,
-			    const struct kstack_user_regs *regs)
-{
-	struct ks_futex_call c;
-
-	(void)r;
-	return regs && ks_futex_call_of(regs, &c);
-}
-
 /* What a user frame's function is to a futex wait. */
 enum ks_ufunc {
 	KS_UF_OTHER,		/* not glibc's: the futex's object is not known */

@@ -106,7 +106,7 @@ static void futex_call_from_registers(void **state)
 	r.cs = 0x33;
 	r.orig_ax = 0;		/* read(2) */
 	assert_false(ks_futex_call_of(&r, &c));
-	assert_false(ks_waitfor_user_wanted(NULL, &r));
+	assert_false(ks_waitfor_user_wanted(NULL, NULL, &r));
 }
 
 static void mutex_owner_beside_the_word(void **state)

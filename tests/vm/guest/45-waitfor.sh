@@ -212,6 +212,9 @@ if wf_start crowd; then
 	fi
 	kstack "$WFPID" >/tmp/wf.out 2>&1
 	check_waits "crowd: kstack PID" /tmp/wf.out
+	# --kernel: one waiter's frames tell the word, the others share its answer
+	kstack --kernel "$WFPID" >/tmp/wf.out 2>&1
+	check_waits "crowd: kstack --kernel PID (one user half for the four)" /tmp/wf.out
 else
 	fail "waitfor: crowd did not start"
 fi
