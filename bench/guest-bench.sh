@@ -36,6 +36,11 @@ for n in ${sizes:-100 1000 4000}; do
 	# triage (issue 12): --group's cost over the plain listing; sampling rate
 	triage_bench group "$n" 11
 	[ "$n" = 1000 ] && triage_bench sample "$n"
+	# --watch at its default --interval 1s on the whole box: 20 s of rounds
+	# (no thread stuck for the default 30 s yet: the steady cost), then SIGTERM
+	rm -rf /tmp/wb && mkdir -p /tmp/wb
+	watch_cpu "$n" 20 kstack --watch --textfile /tmp/wb
+	echo "BENCH N=$n watch: rounds=$(sed -n 's/^kstack_watch_rounds_total //p' /tmp/wb/kstack.prom) snapshot_seconds=$(sed -n 's/^kstack_snapshot_seconds //p' /tmp/wb/kstack.prom)"
 	for p in $(pidof zoo); do kill -9 "$p"; done
 	sleep 1
 done

@@ -38,6 +38,7 @@ enum cli_action {
 	CLI_RAW,	/* --raw */
 	CLI_TABLES,	/* --tables: no threads */
 	CLI_DEADLOCKS,	/* --deadlocks: cycles of the wait-for graph (deadlocks.c) */
+	CLI_WATCH,	/* --watch: rounds until SIGINT/SIGTERM, stuck threads reported */
 };
 
 /* Which threads: the command line's ids name processes, threads, or nothing (--all). */
@@ -73,12 +74,25 @@ struct opts {
 	bool no_demangle;		/* --no-demangle: user names as the files have them */
 	const char *device, *kallsyms;
 	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
+	struct watch_opts {		/* --watch (watch.c) */
+		uint64_t stuck_ns;	/* --stuck */
+		const char *textfile;	/* --textfile DIR; NULL: none */
+		bool interval_given;	/* --interval (else KS_WATCH_INTERVAL_NS) */
+		bool duration_given;	/* --duration: not with --watch */
+		bool used;		/* --stuck or --textfile: need --watch */
+	} watch;
 };
+
+#define KS_WATCH_STUCK_NS	30000000000ull	/* --stuck default: 30 s */
+#define KS_WATCH_INTERVAL_NS	1000000000ull	/* --watch's --interval default: 1 s */
 
 /* getopt values of long-only options outside triage's (triage.h: 0x100...) */
 enum {
 	KS_OPT_NO_DEMANGLE = 0x200,
 	KS_OPT_DEADLOCKS,
+	KS_OPT_WATCH = 0x220,
+	KS_OPT_STUCK,
+	KS_OPT_TEXTFILE,
 };
 
 /* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
@@ -280,7 +294,8 @@ void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t);
 /*
  * Where a listing or report shows no user half (--kernel), it takes that
  * of futex waiters alone (their frames tell which lock), one a futex
- * word (wf tells the others: lib/waitfor/waitfor.h), set up in *po: true. Their walks are short: KS_WAITFOR_USER_FRAMES (waitfor.h).
+ * word (wf tells the others: lib/waitfor/waitfor.h), set up in *po:
+ * true. Their walks are short: KS_WAITFOR_USER_FRAMES (waitfor.h).
  */
 bool listing_wait_user(struct ks_pipe_opts *po, struct ks_waitfor *wf);
 /*
@@ -290,6 +305,17 @@ bool listing_wait_user(struct ks_pipe_opts *po, struct ks_waitfor *wf);
 struct ks_error *deadlocks_run(const struct opts *o, struct ks_session *s,
 			       struct ks_symcache *names, struct ks_stack_text *text,
 			       enum ks_pipe_path path, bool user, struct tally *tally);
+
+/*
+ * watch.c: --watch: rounds of the kernel half of the command line's
+ * threads (none named: every thread) until SIGINT/SIGTERM; a thread
+ * unchanged for --stuck reported once with both halves (user: the user
+ * half too), once more when it moves; --textfile's metrics every round.
+ */
+struct ks_error *watch_run(const struct opts *o, struct ks_session *s, struct ks_symcache *names,
+			   enum ks_pipe_path path, bool user, struct tally *tally);
+/* --watch's options make sense together (after parsing; false after saying why). */
+bool watch_opts_check(const struct opts *o, int nargs);
 
 /* verify_cmd.c: one thread three ways (ctx: a struct listing) */
 struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t);

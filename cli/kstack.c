@@ -60,11 +60,12 @@ static bool frames_usable(const struct ks_driver *drv)
  */
 static enum ks_pipe_path cli_path(const struct opts *o, const struct ks_driver *drv)
 {
-	if ((o->action != CLI_SHOW && o->action != CLI_DEADLOCKS) || o->no_snapshot)
+	if ((o->action != CLI_SHOW && o->action != CLI_WATCH && o->action != CLI_DEADLOCKS) ||
+	    o->no_snapshot)
 		return KS_PIPE_THREADS;
 	if (frames_usable(drv))
 		return KS_PIPE_FRAMES;
-	if (o->triage.used)
+	if (o->triage.used || o->action == CLI_WATCH)
 		return KS_PIPE_RAW;
 	if (o->target == CLI_TIDS || !(drv->version.caps & KSTACK_CAP_SNAPSHOT))
 		return KS_PIPE_THREADS;
@@ -180,7 +181,9 @@ static int run(const struct opts *o)
 		err = cli_user_half(o, r.path, &r.user);
 	if (err)
 		goto out;
-	if (o->triage.used) {
+	if (o->action == CLI_WATCH) {
+		err = watch_run(o, &r.s, &r.names, r.path, r.user, &r.tally);
+	} else if (o->triage.used) {
 		err = triage_run(o, &r.s, &r.names, r.path, r.user, &r.tally);
 	} else if (o->action == CLI_TABLES) {
 		err = run_tables(&r);

@@ -25,7 +25,7 @@ struct cli_option {
 	int (*set)(struct opts *o, const char *arg);
 };
 
-enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT, CLI_GROUP_TRIAGE };
+enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT, CLI_GROUP_TRIAGE, CLI_GROUP_WATCH };
 
 static int set_action(struct opts *o, enum cli_action a, const char *name)
 {
@@ -242,12 +242,36 @@ static int opt_sample(struct opts *o, const char *arg)
 
 static int opt_interval(struct opts *o, const char *arg)
 {
+	o->watch.interval_given = true;
 	return opt_triage(o, KS_OPT_INTERVAL, arg);
 }
 
 static int opt_duration(struct opts *o, const char *arg)
 {
+	o->watch.duration_given = true;
 	return opt_triage(o, KS_OPT_DURATION, arg);
+}
+
+static int opt_watch(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_action(o, CLI_WATCH, "--watch");
+}
+
+static int opt_stuck(struct opts *o, const char *arg)
+{
+	o->watch.used = true;
+	if (triage_parse_duration(arg, &o->watch.stuck_ns))
+		return 0;
+	cli_message("--stuck: need a duration such as 30s, 2m, 500ms, got \"%s\"", arg);
+	return EXIT_USAGE;
+}
+
+static int opt_textfile(struct opts *o, const char *arg)
+{
+	o->watch.used = true;
+	o->watch.textfile = arg;
+	return opt_path("--textfile", arg);
 }
 
 static const struct cli_option cli_options[] = {
@@ -332,9 +356,31 @@ static const struct cli_option cli_options[] = {
 	  "stack copy and an unwind per thread every round)",
 	  CLI_GROUP_TRIAGE, opt_sample },
 	{ "interval", KS_OPT_INTERVAL, "DUR", NULL,
-	  "between snapshots (default 10ms; ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },
+	  "between snapshots (default 10ms; --watch: 1s;\n"
+	  "ns, us, ms, s, m)", CLI_GROUP_TRIAGE, opt_interval },
 	{ "duration", KS_OPT_DURATION, "DUR", NULL, "how long to sample (default 5s)",
 	  CLI_GROUP_TRIAGE, opt_duration },
+	{ "watch", KS_OPT_WATCH, NULL, NULL,
+	  "a round every --interval (default 1s) until SIGINT or\n"
+	  "SIGTERM (exit 0), the kernel half of PID... (none:\n"
+	  "every thread); a thread unchanged (state, kernel stack,\n"
+	  "context switches) for --stuck is reported once:\n"
+	  "\"stuck: TID COMM STATE for SECONDSs\" and its whole\n"
+	  "stack, both halves, taken then; once it moves or exits,\n"
+	  "\"unstuck: TID COMM after SECONDSs\"; --state, --comm,\n"
+	  "--match (kernel frames) pick the threads watched;\n"
+	  "--format json: one JSON object a line ({\"event\": ...})",
+	  CLI_GROUP_WATCH, opt_watch },
+	{ "stuck", KS_OPT_STUCK, "DUR", NULL,
+	  "with --watch: unchanged this long is stuck (default 30s)",
+	  CLI_GROUP_WATCH, opt_stuck },
+	{ "textfile", KS_OPT_TEXTFILE, "DIR", NULL,
+	  "with --watch: rewrite DIR/kstack.prom every round,\n"
+	  "atomically, for node_exporter's textfile collector\n"
+	  "(kstack_threads, kstack_stuck_threads{state,function},\n"
+	  "kstack_deadlocks, kstack_snapshot_seconds,\n"
+	  "kstack_watch_rounds_total)",
+	  CLI_GROUP_WATCH, opt_textfile },
 };
 
 #define CLI_NOPTS (sizeof(cli_options) / sizeof(cli_options[0]))
@@ -384,6 +430,7 @@ static void usage(FILE *f, const char *prog)
 "Usage: %s [OPTION]... PID...\n"
 "       %s [OPTION]... -t TID...\n"
 "       %s [OPTION]... --all\n"
+"       %s --watch [OPTION]... [PID...]\n"
 "Show the call stacks of Linux threads, kernel half and user half, without\n"
 "stopping, signalling or ptrace-attaching them: kernel frames unwound by the\n"
 "kstack driver (/dev/kstack) or walked in user space with the kernel's ORC\n"
@@ -391,13 +438,15 @@ static void usage(FILE *f, const char *prog)
 "at kernel entry and a copy of the top of the user stack.\n"
 "\n"
 "What to inspect:\n"
-"  PID...                 every thread of these processes\n", prog, prog, prog);
+"  PID...                 every thread of these processes\n", prog, prog, prog, prog);
 	usage_group(f, CLI_GROUP_INSPECT);
 	fprintf(f, "\nWhat to print:\n");
 	usage_group(f, CLI_GROUP_PRINT);
 	fprintf(f, "\nTriage (PID... or --all; the filters apply before grouping, and the\n"
 		"report counts the threads they left out):\n");
 	usage_group(f, CLI_GROUP_TRIAGE);
+	fprintf(f, "\nHang watch (runs until SIGINT or SIGTERM; PID... or -t TID..., none: all):\n");
+	usage_group(f, CLI_GROUP_WATCH);
 	fprintf(f, "  -h, --help             this help\n"
 "\n"
 "Output: per thread a header \"TID comm state [ctxsw V+I]\" (state as in ps;\n"
@@ -443,7 +492,8 @@ static void usage(FILE *f, const char *prog)
 "      reads \"verify: PASSED (N stacks cut short: partial)\")\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
 "  3   --deadlocks: a deadlock found (one line per cycle)\n"
-"  64  usage error\n");
+"  64  usage error\n"
+"  --watch: 0 when SIGINT or SIGTERM ends it; 2 when it cannot start or go on\n");
 }
 
 /* The letters and long options getopt wants, from the table. */
@@ -474,6 +524,12 @@ static void getopt_spec(char *letters, struct option *longopts)
 /* The combination of options and arguments makes sense. */
 static int opts_check(struct opts *o, int nargs)
 {
+	if (o->action == CLI_WATCH)
+		return watch_opts_check(o, nargs) ? -1 : EXIT_USAGE;
+	if (o->watch.used) {
+		fprintf(stderr, "kstack: --stuck and --textfile go with --watch\n");
+		return EXIT_USAGE;
+	}
 	if (o->triage.used) {
 		if (o->action != CLI_SHOW || o->target == CLI_TIDS || o->no_snapshot) {
 			fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take "
@@ -530,6 +586,7 @@ int opts_parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	triage_opts_init(&o->triage);
+	o->watch.stuck_ns = KS_WATCH_STUCK_NS;
 	getopt_spec(letters, longopts);
 	while ((opt = getopt_long(argc, argv, letters, longopts, NULL)) != -1) {
 		size_t k;

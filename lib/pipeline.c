@@ -430,13 +430,24 @@ static struct ks_error *ks_pipe_record(struct ks_pipe *p, size_t i,
 }
 
 /*
- * The records of p->snap (only_tid 0: all of them, else that thread's
- * alone) in two passes: the first notes every stack, so that one batch
+ * The records of p->snap (nonly 0: all of them, else those of the
+ * nonly threads in only[] alone) in two passes: the first notes every stack, so that one batch
  * of SYMBOLIZE calls names all their addresses; the second hands the
  * threads on, taking each process's user half as its records come (they
  * come together) and forgetting it once they are handed on.
  */
-static struct ks_error *ks_pipe_records(struct ks_pipe *p, uint64_t only_tid, bool *found)
+static bool ks_pipe_wanted(const uint64_t *only, size_t nonly, uint64_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < nonly; i++)
+		if (only[i] == tid)
+			return true;
+	return !nonly;
+}
+
+static struct ks_error *ks_pipe_records(struct ks_pipe *p, const uint64_t *only, size_t nonly,
+				       bool *found)
 {
 	const struct ks_snapshot *snap = &p->snap;
 	const struct kstack_snap_thread *r;
@@ -463,7 +474,7 @@ static struct ks_error *ks_pipe_records(struct ks_pipe *p, uint64_t only_tid, bo
 	}
 	off = 0;
 	for (i = 0; i < nr && (r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
-		if ((only_tid && r->tid != only_tid) || (r->flags & KSTACK_SNAP_F_RUNNING))
+		if (!ks_pipe_wanted(only, nonly, r->tid) || (r->flags & KSTACK_SNAP_F_RUNNING))
 			continue;
 		err = ks_pipe_note(p, i, pos0 + i, r, data);
 		if (err)
@@ -476,7 +487,7 @@ static struct ks_error *ks_pipe_records(struct ks_pipe *p, uint64_t only_tid, bo
 	ks_pipe_name_new(p, from);
 	off = 0;
 	for (i = 0; i < nr && (at = off, r = ks_snapshot_next(snap, &off, &data, &err)); i++) {
-		if (only_tid && r->tid != only_tid)
+		if (!ks_pipe_wanted(only, nonly, r->tid))
 			continue;
 		*found = true;
 		if (!taken || r->tgid != tgid) {
@@ -512,13 +523,13 @@ static struct ks_error *ks_pipe_take(struct ks_pipe *p, uint64_t pid)
 
 /* The threads of a snapshot just taken, then its outcome. */
 static struct ks_error *ks_pipe_taken(struct ks_pipe *p, struct ks_pipe_target *tg,
-				      uint64_t only_tid)
+				      const uint64_t *only, size_t nonly)
 {
 	struct ks_error *err;
 
 	if (p->o.user)
-		ks_user_half_only(&p->user, only_tid ? &only_tid : NULL, only_tid ? 1 : 0);
-	err = ks_pipe_records(p, only_tid, &tg->found);
+		ks_user_half_only(&p->user, nonly ? only : NULL, nonly);
+	err = ks_pipe_records(p, only, nonly, &tg->found);
 	if (p->o.user)
 		ks_user_half_only(&p->user, NULL, 0);
 	if (err)
@@ -604,7 +615,7 @@ static struct ks_error *ks_pipe_process_target(struct ks_pipe *p, uint64_t pid,
 		ks_error_destroy(err);
 		return ret;
 	}
-	return err ? err : ks_pipe_taken(p, &tg, 0);
+	return err ? err : ks_pipe_taken(p, &tg, NULL, 0);
 }
 
 /* Thread tid: its process's SNAPSHOT, that thread alone handed on. */
@@ -645,7 +656,7 @@ static struct ks_error *ks_pipe_thread_target(struct ks_pipe *p, uint64_t tid)
 		tg.denied = p->snap.denied;
 		return ks_pipe_outcome(p, &tg);
 	}
-	return ks_pipe_taken(p, &tg, tid);
+	return ks_pipe_taken(p, &tg, &tid, 1);
 }
 
 /*
@@ -695,7 +706,7 @@ struct ks_error *ks_pipe_run(struct ks_pipe *p, const struct ks_pipe_targets *tg
 		err = ks_pipe_take(p, 0);
 		if (err && err->code == E2BIG)
 			return ks_pipe_per_process(p, err);
-		return err ? err : ks_pipe_taken(p, &sys, 0);
+		return err ? err : ks_pipe_taken(p, &sys, NULL, 0);
 	}
 	for (i = 0; !err && i < tg->nids; i++)
 		err = tg->threads ? ks_pipe_thread_target(p, tg->ids[i]) :
@@ -703,9 +714,41 @@ struct ks_error *ks_pipe_run(struct ks_pipe *p, const struct ks_pipe_targets *tg
 	return err;
 }
 
+struct ks_error *ks_pipe_threads_of(struct ks_pipe *p, uint64_t pid, const uint64_t *tids,
+				    size_t n, const struct ks_pipe_ops *ops)
+{
+	struct ks_pipe_target tg = { .scope = KS_PIPE_PROCESS, .id = pid };
+	struct ks_error *err;
+
+	p->ops = *ops;
+	p->pos = 0;
+	p->per_process = false;
+	if (p->o.path == KS_PIPE_THREADS)
+		return ks_error_format(EINVAL, "pipeline: thread by thread takes a thread list");
+	if (!n)
+		return NULL;
+	err = ks_pipe_prepare(p);
+	if (!err)
+		err = ks_pipe_take(p, pid);
+	if (err && (err->code == ESRCH || err->code == EPERM)) {
+		struct ks_error *ret;
+
+		tg.err = err;
+		ret = ks_pipe_outcome(p, &tg);
+		ks_error_destroy(err);
+		return ret;
+	}
+	return err ? err : ks_pipe_taken(p, &tg, tids, n);
+}
+
 struct ks_error *ks_pipe_threads(struct ks_pipe *p, const struct ks_tid_list *l,
 				 const struct ks_pipe_ops *ops)
 {
 	p->ops = *ops;
 	return ks_pipe_each(p, l);
+}
+
+void ks_pipe_forget_stacks(struct ks_pipe *p)
+{
+	p->nhints = 0;
 }

@@ -241,9 +241,27 @@ struct ks_error *ks_pipe_prepare(struct ks_pipe *p);
 struct ks_error *ks_pipe_run(struct ks_pipe *p, const struct ks_pipe_targets *tg,
 			     const struct ks_pipe_ops *ops);
 
+/*
+ * These n threads of process pid (KS_PIPE_FRAMES, KS_PIPE_RAW), from one
+ * SNAPSHOT of it: each handed on whole as -t hands a thread on (its user
+ * half alone taken), then the process's outcome (scope KS_PIPE_PROCESS;
+ * found: one of them was there). Many threads of one process cost one
+ * SNAPSHOT, not one each (kstack --watch's first reports); n is kept
+ * small by the caller (each record is looked for among the n).
+ */
+struct ks_error *ks_pipe_threads_of(struct ks_pipe *p, uint64_t pid, const uint64_t *tids,
+				    size_t n, const struct ks_pipe_ops *ops);
+
 /* KS_PIPE_THREADS: these threads, each taken on its own (opts.take), to ops. */
 struct ks_error *ks_pipe_threads(struct ks_pipe *p, const struct ks_tid_list *l,
 				 const struct ks_pipe_ops *ops);
+
+/*
+ * The caller's pool is about to be emptied (its stacks freed, a long
+ * run's memory kept flat): forget the stacks the last round left at each
+ * position, which the next round would try first.
+ */
+void ks_pipe_forget_stacks(struct ks_pipe *p);
 
 /*
  * The end: the user half's unwinder too, whose names the user frames a

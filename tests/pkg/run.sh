@@ -223,6 +223,41 @@ $x/dkms/usr/src/kstack-$version/dkms.conf $x/dkms/lib/udev/rules.d/60-kstack.rul
 			pass "lintian: no errors ($(grep -c '^W: ' "$out/lintian.txt") warnings) on kstack and kstack-dkms"
 		fi
 	fi
+	# kstack-watch.service (issue 22): in the package, disabled by default,
+	# clean for systemd-analyze verify (in a root of the package's files and
+	# this host's targets: ExecStart's binary is the packaged one)
+	unit=$x/tool/lib/systemd/system/kstack-watch.service
+	if [ -f "$unit" ] && grep -q '^ExecStart=/usr/bin/kstack --watch --textfile /var/lib/prometheus/node-exporter$' "$unit" &&
+		grep -q '^ProtectSystem=strict$' "$unit" && grep -q '^StandardOutput=journal$' "$unit"; then
+		pass "deb: kstack ships lib/systemd/system/kstack-watch.service (--watch --textfile /var/lib/prometheus/node-exporter, ProtectSystem=strict, stdout to the journal)"
+	else
+		fail "deb: kstack-watch.service missing or not as it should be: $(ls "$x/tool/lib/systemd/system" 2>&1)"
+	fi
+	mkdir -p "$x/ctl"
+	dpkg-deb -e "build/deb/kstack_${version}_amd64.deb" "$x/ctl"
+	# dh_installsystemd --no-enable: the unit is enabled only where it was before
+	if grep -q "deb-systemd-helper debian-installed 'kstack-watch.service'" "$x/ctl/postinst" &&
+		! grep -q "systemctl.* enable" "$x/ctl/postinst"; then
+		pass "deb: kstack-watch.service disabled by default (postinst enables it only where an admin had)"
+	else
+		fail "deb: kstack-watch.service enabled by the postinst: $(grep -n enable "$x/ctl/postinst" | head -n 3 | tr '\n' ' ')"
+	fi
+	if ! command -v systemd-analyze >/dev/null; then
+		skip "systemd-analyze verify kstack-watch.service: systemd-analyze not installed"
+	else
+		sroot=$out/unit-root
+		mkdir -p "$sroot/lib/systemd/system" "$sroot/usr/bin"
+		cp "$unit" "$sroot/lib/systemd/system/"
+		cp "$x/tool/usr/bin/kstack" "$sroot/usr/bin/"
+		cp -a /lib/systemd/system/*.target /lib/systemd/system/*.slice "$sroot/lib/systemd/system/" 2>/dev/null
+		res=$(systemd-analyze verify --man=no --root="$sroot" kstack-watch.service 2>&1)
+		vrc=$?
+		if [ "$vrc" = 0 ] && [ -z "$res" ]; then
+			pass "systemd-analyze verify kstack-watch.service: clean (no warnings)"
+		else
+			fail "systemd-analyze verify kstack-watch.service (exit $vrc): $res"
+		fi
+	fi
 	# What a user of the package gets: DKMS building the kstack-dkms package's source
 	if command -v dkms >/dev/null && [ -d "/lib/modules/$KVER/build" ]; then
 		if dkms_route deb "$x/dkms/usr/src"; then
@@ -256,7 +291,13 @@ if [ "$debs_ok" = 1 ]; then
 else
 	cp driver/linux/60-kstack.rules "$root/lib/udev/rules.d/"
 fi
-VM_EXTRA_ROOT=$root vm_build_initramfs "$out/vm.cpio.gz" "$here/guest/modprobe.sh"
+# kstack-watch.service: its command run with the unit's capabilities (watch-unit.sh)
+if [ "$debs_ok" = 1 ]; then
+	mkdir -p "$root/lib/systemd/system"
+	cp "$out/deb-x/tool/lib/systemd/system/kstack-watch.service" "$root/lib/systemd/system/"
+fi
+VM_EXTRA_ROOT=$root vm_build_initramfs "$out/vm.cpio.gz" "$here/guest/modprobe.sh" \
+	"$here/guest/watch-unit.sh"
 start=$(date +%s)
 vm_boot "$out/vm.cpio.gz" "$out/console.log" "${KSTACK_VM_TIMEOUT:-600}"
 qrc=$?

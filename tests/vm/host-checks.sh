@@ -36,6 +36,13 @@ grep '^KSTACK-CHECK ' "$console" | while read -r _ kind name args; do
 	file="$dir/$name"
 	sed -n "/^KSTACK-FILE-BEGIN $name\$/,/^KSTACK-FILE-END\$/p" "$console" | sed '1d;$d' |
 		base64 -d >"$file" 2>/dev/null
+	# --watch's textfile and JSON lines: promtool, node_exporter (watch_check.py)
+	case $kind in
+	prom|watchjson)
+		# shellcheck disable=SC2086
+		python3 "$here/watch_check.py" "$kind" "$file" $args
+		continue ;;
+	esac
 	# shellcheck disable=SC2086
 	err=$(python3 "$checker" "$kind" "$file" $args 2>&1)
 	case $? in

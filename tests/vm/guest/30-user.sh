@@ -7,20 +7,7 @@
 grep -q '^kstack ' /proc/modules || insmod /kstack.ko
 type skip >/dev/null 2>&1 || skip() { echo "SKIP: $*"; }
 
-# start PROG ARGS...: run it with -o FILE, wait for "ready"; sets $upid, $ready
-start() {
-	prog=$1
-	shift
-	ready=/tmp/ready-$(basename "$prog")-$$-$RANDOM
-	rm -f "$ready"
-	"$prog" -o "$ready" "$@" &
-	upid=$!
-	wait_file "$ready" 300 || { fail "user: $prog did not start"; return 1; }
-	sleep 0.3	# every thread parked in the kernel
-}
 
-# The block of thread TID in a kstack output (paragraph mode).
-block() { awk -v RS= -v tid="$2" '$1 == tid { print; exit }' "$1"; }
 
 # Function names of TID's user frames, one a line (versions, offsets cut).
 usyms() {

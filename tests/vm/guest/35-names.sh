@@ -8,21 +8,8 @@
 
 grep -q '^kstack ' /proc/modules || insmod /kstack.ko
 
-# start PROG ARGS...: run it with -o FILE, wait for "ready"; sets $upid, $ready
-start() {
-	prog=$1
-	shift
-	ready=/tmp/ready-$(basename "$prog")-$$-$RANDOM
-	rm -f "$ready"
-	"$prog" -o "$ready" "$@" &
-	upid=$!
-	wait_file "$ready" 300 || { fail "names: $prog did not start"; return 1; }
-	sleep 0.3	# every thread parked in the kernel
-}
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
-# The block of thread TID in a kstack output (paragraph mode).
-block() { awk -v RS= -v tid="$2" '$1 == tid { print; exit }' "$1"; }
 
 tid_of() { # PID COMM: the first thread with this name
 	for t in /proc/$1/task/*; do

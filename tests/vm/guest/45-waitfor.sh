@@ -212,6 +212,13 @@ if wf_start crowd; then
 	fi
 	kstack "$WFPID" >/tmp/wf.out 2>&1
 	check_waits "crowd: kstack PID" /tmp/wf.out
+	# --watch: a stuck waiter's block says who holds its mutex, under its header
+	kstack --watch --stuck 1s --interval 300ms "$WFPID" >/tmp/wfw.out 2>&1 &
+	kp=$!
+	sleep 4
+	kill -TERM "$kp"
+	wait "$kp"
+	check_waits "crowd: kstack --watch PID (stuck waiters' blocks)" /tmp/wfw.out
 	# --kernel: one waiter's frames tell the word, the others share its answer
 	kstack --kernel "$WFPID" >/tmp/wf.out 2>&1
 	check_waits "crowd: kstack --kernel PID (one user half for the four)" /tmp/wf.out
