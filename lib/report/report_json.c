@@ -575,6 +575,9 @@ static json_t *ks_json_head(const struct ks_report *r)
 		}
 		ks_json_set(doc, "sampling", s, &ok);
 	}
+	/* known before the threads are written: the cycles come first */
+	if (r->waits)
+		ks_json_set(doc, "deadlocks", ks_json_deadlocks(r), &ok);
 	if (!ok) {
 		json_decref(doc);
 		return NULL;
@@ -603,12 +606,6 @@ struct ks_error *ks_report_json(const struct ks_report *r, FILE *out)
 			ks_json_group(o, r, &g->v[i]);
 	}
 	ks_json_close(o, ']');
-	if (r->waits && !o->err && !o->nomem) {
-		json_t *d = ks_json_deadlocks(r);
-
-		ks_json_value(o, "deadlocks", d);
-		json_decref(d);
-	}
 	ks_json_close(o, '}');
 	ks_json_write(o, "\n", 1);
 	ks_json_flush(o);
