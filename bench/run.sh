@@ -53,7 +53,7 @@ grep '^BENCH kstack PID (kernel+user) vs eu-stack' "$out/bench-console.txt" | se
 grep -h 'triage: kstack --all ' "$out/bench.txt" | grep '^N=4000 ' |
 	sed 's/.*--group\/plain \([0-9.]*\)x.*/kstack --all --group vs kstack --all at N=4000: \1x (goal <= 1.2x)/'
 grep -h 'triage: kstack --sample' "$out/bench.txt" |
-	sed 's/^N=\([0-9]*\) triage: kstack --sample[^:]*: /--sample --interval 10ms at N=\1: /'
+	sed 's/^N=\([0-9]*\) triage: kstack --sample --all --interval 10ms --duration 5s\([^:]*\): /--sample --interval 10ms\2 at N=\1: /'
 # --watch (issue 22): CPU of a run at --interval 1s on the whole box (goal <= 1%)
 for n in ${BENCH_SIZES:-100 1000 4000}; do
 	pct=$(grep "^N=$n watch: cpu_ms=" "$out/bench.txt" | sed -n 's/.*cpu_pct=\([0-9.]*\).*/\1/p')

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashtab.h"
 #include "pipeline.h"
 #include "session.h"
 #include "snapshot.h"
@@ -63,8 +64,10 @@ enum cli_half {
 struct opts {
 	enum cli_action action;
 	enum cli_target target;
-	uint64_t *ids;		/* PIDs or TIDs, as given */
+	uint64_t *ids;		/* PIDs or TIDs, as given, each once (the first time) */
 	size_t nids;
+	uint64_t *pids;		/* -p's, before the arguments join them */
+	size_t npids;
 	bool quiet;		/* --verify: mismatches and summary only */
 	bool no_snapshot;	/* -S: thread by thread */
 	uint32_t max_frames;	/* 0: the action's default */
@@ -72,6 +75,8 @@ struct opts {
 	size_t user_stack_bytes;	/* --user-stack-bytes (0: the default) */
 	bool verify_user;	/* --verify-user: libdwfl walks each user stack too */
 	bool no_demangle;		/* --no-demangle: user names as the files have them */
+	bool verbose;		/* --verbose: every problem as it happens, whole tid lists */
+	bool strict;		/* --strict: a user half without unwind information is partial */
 	const char *device, *kallsyms;
 	struct triage_opts triage;	/* --group, filters, --format, -o, --sample */
 	struct watch_opts {		/* --watch (watch.c) */
@@ -90,6 +95,7 @@ struct opts {
 enum {
 	KS_OPT_NO_DEMANGLE = 0x200,
 	KS_OPT_DEADLOCKS,
+	KS_OPT_STRICT,
 	KS_OPT_WATCH = 0x220,
 	KS_OPT_STUCK,
 	KS_OPT_TEXTFILE,
@@ -98,6 +104,45 @@ enum {
 /* Parse argv into *o: -1 to run, else the exit code (help, usage error). */
 int opts_parse(int argc, char **argv, struct opts *o);
 void opts_fini(struct opts *o);
+
+/*
+ * problems.c: what went wrong with threads, one line per kind of problem
+ * on stderr at the end of a run, with a count and a few example thread
+ * ids; with verbose, each occurrence is said as it happens too.
+ */
+#define CLI_PROBLEM_EXAMPLES 3
+
+struct cli_problem {
+	const char *noun, *nouns;	/* "stack", "stacks" (static text) */
+	char *detail;			/* "truncated at -n 3" */
+	bool partial;			/* it cut a shown thread short (else: one not shown) */
+	size_t count;
+	uint64_t ex[CLI_PROBLEM_EXAMPLES];	/* the first thread ids */
+	size_t ntids;			/* distinct thread ids (exact up to the examples) */
+	uint64_t last;
+};
+
+struct cli_problems {
+	struct cli_problem *v;
+	size_t n, cap;
+	bool verbose;			/* --verbose: each occurrence said too */
+};
+
+/*
+ * Thread tid met a problem: "NOUN DETAIL" (fmt) for one, "NOUNS DETAIL"
+ * for several; partial: the thread is shown, cut short.
+ */
+void cli_problem(struct cli_problems *p, uint64_t tid, bool partial, const char *noun,
+		 const char *nouns, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* "kstack: 579 stacks truncated at -n 3 (e.g. 362, 363, 364, ...)", one line a kind */
+void cli_problems_say(const struct cli_problems *p);
+/*
+ * The partial (or, partial false, the other) problems as a list for a
+ * closing line ("579 stacks truncated at -n 3, 2 user stacks cut short:
+ * ..."), into buf; returns how many kinds.
+ */
+size_t cli_problems_why(const struct cli_problems *p, bool partial, char *buf, size_t len);
+void cli_problems_fini(struct cli_problems *p);
 
 /*
  * What a run showed, counted per thread; exit_status() turns it into the
@@ -120,6 +165,13 @@ struct tally {
 	/* --verify: threads compared, and how they agreed */
 	size_t walked, eq_kernel, eq_proc, unreliable;
 	size_t deadlocks;	/* --deadlocks: cycles found (exit 3) */
+	/*
+	 * user halves that end in a binary's code without unwind information:
+	 * whole as far as the binary allows (cut, and a problem, with --strict)
+	 */
+	size_t no_cfi;
+	bool strict;			/* --strict */
+	struct cli_problems problems;	/* why threads are cut or not shown: said once a kind */
 };
 
 /*
@@ -154,8 +206,14 @@ void verify_verdict(const struct tally *t, char *buf, size_t len);
 /* --verify's own part of the exit rule: agreement met (tally.c)? */
 bool verify_agreed(const struct tally *c);
 
-/* Count a thread we could not show; loud: also say why on stderr. */
-void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud);
+/* err's message without its "thread TID: " (the driver's errors name their thread). */
+const char *tally_detail(const struct ks_error *err, uint64_t tid);
+
+/*
+ * Count a thread we could not show (on a CPU: shown as running; gone:
+ * left out); any other reason is a problem (cli_problem()).
+ */
+void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid);
 
 /* A requested id that has no thread: say why (stderr) and count it. */
 void tally_missing(struct tally *t, const struct ks_error *why);
@@ -190,6 +248,31 @@ struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone
 void say_per_process(void);
 
 /*
+ * procs.c: the processes a run meets, named as ps names them, each read
+ * once per run: its name (the group leader's comm: leader_comm where the
+ * caller has the leader's record, else /proc/PID/comm) and command line
+ * (/proc/PID/cmdline, arguments joined by spaces; none for a kernel
+ * thread), read only where /proc is our pid namespace's. Raw strings, kept
+ * until cli_procs_fini(); NULL without memory.
+ */
+struct cli_proc {
+	uint64_t tgid;
+	char *name;		/* NULL: unknown */
+	char *cmdline;		/* NULL: none (a kernel thread, a zombie) or unknown */
+	bool kthread;
+};
+
+struct cli_procs {
+	struct ks_hashtab tab;	/* tgid -> struct cli_proc */
+	struct cli_proc *last;	/* threads of a process come together */
+	bool checked, ours;	/* /proc is our pid namespace's */
+};
+
+const struct cli_proc *cli_procs_get(struct cli_procs *ps, uint64_t tgid,
+				     const char *leader_comm, bool kthread);
+void cli_procs_fini(struct cli_procs *ps);
+
+/*
  * listing.c: kstack PID... / -t TID... / --all, -S, --raw and --verify:
  * the threads the command line names, taken by the capture pipeline
  * (lib/pipeline.h) on the path run() resolved, each printed (show.c) or
@@ -211,6 +294,15 @@ struct listing {
 	size_t no_user;			/* --all --user: kernel threads left out */
 	/* who holds it (deadlocks.c): each blocked thread's "waiting for" line; NULL: none */
 	struct ks_waitfor *wf;
+	/*
+	 * the listing's process lines (listing_run() sets process_lines; a
+	 * block printed alone, --watch's, has none): the process of the
+	 * thread printed last
+	 */
+	bool process_lines;
+	struct cli_procs procs;
+	uint64_t cur_tgid;
+	size_t nprocs;			/* process lines printed */
 };
 
 struct ks_error *listing_run(struct listing *l);
@@ -231,19 +323,23 @@ void cli_user_names(struct ks_user_half *h, const struct opts *o);
  * Its frames (user_line: first the "user mode: ip .. sp .." line) and how
  * the walk ended; false when the user half is not whole (user_walk_whole():
  * cut at the frame limit, stopped before the outermost frame, not walked,
- * not taken, said on stderr) or may not be one moment (the thread ran
- * while it was taken, twice).
+ * not taken; a problem in t, said at the end) or may not be one moment
+ * (the thread ran while it was taken, twice). A walk that stopped in a
+ * binary's code without unwind information is whole as far as the binary
+ * allows (counted in t->no_cfi), cut short with t->strict (--strict).
  */
-bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
-		     const struct ks_user_half_proc *hp, bool user_line);
+bool print_user_half(struct tally *t, uint64_t tid, const struct ks_user_thread *ut,
+		     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
+		     bool user_line);
 /*
  * print_user_half() for a thread that may have none (ut NULL): nothing
  * for one whose kernel walk did not reach user mode (a kernel thread);
  * one whose walk reached it but that came without user registers gets a
  * line that says so, and is not whole.
  */
-bool print_user_part(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
-		     const struct ks_user_half_proc *hp, bool user_line, bool reached_user);
+bool print_user_part(struct tally *t, uint64_t tid, const struct ks_user_thread *ut,
+		     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
+		     bool user_line, bool reached_user);
 /*
  * print_user_part() under a kernel half walked again on its own (ctx: that
  * walk's context; reached_user: it ended at user mode, its "user mode"
@@ -252,7 +348,7 @@ bool print_user_part(uint64_t tid, const struct ks_user_thread *ut, const struct
  * halves: the user half is still printed, under a note that it is of an
  * earlier moment and its own "user mode" line, and it is not whole.
  */
-bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
+bool print_user_part_retaken(struct tally *t, uint64_t tid, const struct ks_user_thread *ut,
 			     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
 			     const struct kstack_thread_context *ctx, bool reached_user);
 

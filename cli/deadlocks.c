@@ -112,7 +112,7 @@ static struct ks_error *dl_thread(void *ctx, const struct ks_pipe_thread *t)
 	case KS_PIPE_FAILED:
 		/* gone, or kept running: in no cycle */
 		if (t->err->code != ESRCH && t->err->code != EAGAIN && t->err->code != EBUSY)
-			tally_error(d->tally, t->err, t->tid, true);
+			tally_error(d->tally, t->err, t->tid);
 		return NULL;
 	case KS_PIPE_RUNNING:
 		d->tally->running++;

@@ -74,9 +74,11 @@ static enum ks_pipe_path cli_path(const struct opts *o, const struct ks_driver *
 
 /*
  * Whether each thread's user half is taken too (*on), one rule for the
- * listing and the reports: both halves by default, the kernel half alone
- * with --kernel, thread by thread, or with --sample unless --user asks
- * (each round would cost a stack copy and a libdwfl unwind per thread).
+ * listing, the reports and --sample: both halves by default, the kernel
+ * half alone with --kernel or thread by thread. (--sample took the kernel
+ * half alone by default, which merged threads that wait in the same
+ * kernel place for different reasons, a mutex and a condition variable;
+ * a round with user halves costs more, README's "--sample" says how much.)
  * It needs the driver's frames (their tails carry the user registers) and
  * /proc of our pid namespace (maps and files are found by the driver's
  * ids): without them --user fails and the default goes on with the
@@ -87,8 +89,7 @@ static struct ks_error *cli_user_half(const struct opts *o, enum ks_pipe_path pa
 	struct ks_error *why;
 
 	*on = false;
-	if (path == KS_PIPE_THREADS || o->half == CLI_KERNEL ||
-	    (o->triage.sample && o->half != CLI_USER))
+	if (path == KS_PIPE_THREADS || o->half == CLI_KERNEL)
 		return NULL;
 	if (o->half == CLI_USER && o->triage.group == KS_GROUP_KERNEL)
 		return ks_error_format(EINVAL, "--user and --group=kernel exclude each other");
@@ -175,6 +176,8 @@ static int run(const struct opts *o)
 	int rc;
 
 	r.o = o;
+	r.tally.strict = o->strict;
+	r.tally.problems.verbose = o->verbose;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = run_open(&r);
 	if (!err)
@@ -208,6 +211,9 @@ out:
 		/* what was printed before the error still counts */
 		r.tally.failed++;
 	}
+	/* what went wrong with threads: one line a kind (problems.c) */
+	cli_problems_say(&r.tally.problems);
+	cli_problems_fini(&r.tally.problems);
 	rc = exit_status(&r.tally, o->action);
 	run_close(&r);
 	return rc;

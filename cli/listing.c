@@ -84,6 +84,33 @@ static struct ks_error *listing_target(void *ctx, const struct ks_pipe_target *t
 	return NULL;
 }
 
+/*
+ * The listing's closing line, as the reports end theirs: how many threads
+ * of how many processes it showed, how many of them partial and why (the
+ * problems, problems.c), the user halves that end where a binary has no
+ * unwind information, and how many were not shown (said on stderr).
+ *   -- 258 threads in 1 process shown; 1 partial (why: 1 user half ...)
+ */
+static void listing_closing(struct listing *l)
+{
+	const struct tally *t = l->tally;
+	size_t shown = t->whole + t->cut + t->running;
+	size_t gone = t->missing + t->failed + t->denied + t->ran;
+	char why[1024];
+
+	printf("-- %zu %s in %zu %s shown; %zu partial", shown, shown == 1 ? "thread" : "threads",
+	       l->nprocs, l->nprocs == 1 ? "process" : "processes", t->cut);
+	if (t->cut && cli_problems_why(&t->problems, true, why, sizeof(why)))
+		printf(" (why: %s)", why);
+	if (t->no_cfi)
+		printf("; %zu user %s in code without unwind information (whole as far as the binary allows; --strict: partial)",
+		       t->no_cfi, t->no_cfi == 1 ? "stack ends" : "stacks end");
+	/* requested ids with no thread, threads not permitted, failed: named on stderr */
+	if (gone)
+		printf("; %zu not shown (see stderr)", gone);
+	putchar_unlocked('\n');
+}
+
 /* What is said once a listing is done: threads and processes it left out. */
 static void listing_done(struct listing *l, bool per_process, bool ok)
 {
@@ -171,6 +198,7 @@ struct ks_error *listing_run(struct listing *l)
 		if (err)
 			return ks_error_wrap(err, "--verify compares with /proc/PID/task/TID/stack");
 	}
+	l->process_lines = true;
 	/* the listing says what each blocked thread waits for, and who holds it */
 	if (o->action == CLI_SHOW) {
 		ks_waitfor_init(&wf, &l->s->drv);
@@ -195,6 +223,9 @@ struct ks_error *listing_run(struct listing *l)
 	}
 	if (!err && o->verify_user)
 		verify_user_summary(l, &p);
+	if (!err && o->action == CLI_SHOW)
+		listing_closing(l);
+	cli_procs_fini(&l->procs);
 	ks_tid_list_fini(&tids);
 	ks_pipe_fini(&p);
 	ks_cap_pool_fini(&pool);

@@ -30,7 +30,7 @@ enum { CLI_GROUP_INSPECT, CLI_GROUP_PRINT, CLI_GROUP_TRIAGE, CLI_GROUP_WATCH };
 static int set_action(struct opts *o, enum cli_action a, const char *name)
 {
 	if (o->action != CLI_SHOW && o->action != a) {
-		fprintf(stderr, "kstack: %s and an earlier action option exclude each other\n", name);
+		cli_message("%s and an earlier action option exclude each other", name);
 		return EXIT_USAGE;
 	}
 	o->action = a;
@@ -39,8 +39,9 @@ static int set_action(struct opts *o, enum cli_action a, const char *name)
 
 static int set_target(struct opts *o, enum cli_target t)
 {
-	if (o->target != CLI_PIDS && o->target != t) {
-		fprintf(stderr, "kstack: --all and --thread exclude each other\n");
+	if ((o->target != CLI_PIDS && o->target != t) || (t != CLI_PIDS && o->npids)) {
+		cli_message("%s", o->npids ? "-p names processes: not with -t or --all" :
+			    "--all and --thread exclude each other");
 		return EXIT_USAGE;
 	}
 	o->target = t;
@@ -68,6 +69,43 @@ static int opt_all(struct opts *o, const char *arg)
 {
 	(void)arg;
 	return set_target(o, CLI_ALL);
+}
+
+/* -p PID[,PID...]: the PID form, as eu-stack, gdb, perf and py-spy take it */
+static int opt_pid(struct opts *o, const char *arg)
+{
+	const char *p = arg;
+	uint64_t *ids;
+	size_t n = 1;
+	char *end;
+
+	if (o->target != CLI_PIDS) {
+		cli_message("-p names processes: not with -t or --all");
+		return EXIT_USAGE;
+	}
+	for (; *p; p++)
+		n += *p == ',';
+	ids = realloc(o->pids, (o->npids + n) * sizeof(*ids));
+	if (!ids) {
+		cli_message("out of memory");
+		return EXIT_NOTHING;
+	}
+	o->pids = ids;
+	for (p = arg; ; p = end + 1) {
+		if (*p < '0' || *p > '9') {
+			cli_message("-p: \"%s\" is not a PID", arg);
+			return EXIT_USAGE;
+		}
+		errno = 0;
+		ids[o->npids] = strtoull(p, &end, 10);
+		if (errno || !ids[o->npids] || (*end && *end != ',')) {
+			cli_message("-p: \"%s\" is not a PID", arg);
+			return EXIT_USAGE;
+		}
+		o->npids++;
+		if (!*end)
+			return 0;
+	}
 }
 
 static int opt_max_frames(struct opts *o, const char *arg)
@@ -124,7 +162,7 @@ static int opt_no_snapshot(struct opts *o, const char *arg)
 static int set_half(struct opts *o, enum cli_half h)
 {
 	if (o->half != CLI_BOTH && o->half != h) {
-		fprintf(stderr, "kstack: --kernel and --user exclude each other\n");
+		cli_message("--kernel and --user exclude each other");
 		return EXIT_USAGE;
 	}
 	o->half = h;
@@ -148,8 +186,7 @@ static int opt_user_stack_bytes(struct opts *o, const char *arg)
 	uint64_t v;
 
 	if (!parse_u64(arg, &v) || v > KS_USER_STACK_BYTES_MAX) {
-		fprintf(stderr, "kstack: --user-stack-bytes: need 1..%u, got \"%s\"\n",
-			KS_USER_STACK_BYTES_MAX, arg);
+		cli_message("--user-stack-bytes: need 1..%u, got \"%s\"", KS_USER_STACK_BYTES_MAX, arg);
 		return EXIT_USAGE;
 	}
 	o->user_stack_bytes = (size_t)v;
@@ -169,12 +206,26 @@ static int opt_no_demangle(struct opts *o, const char *arg)
 	return 0;
 }
 
+static int opt_verbose(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->verbose = true;
+	return 0;
+}
+
+static int opt_strict(struct opts *o, const char *arg)
+{
+	(void)arg;
+	o->strict = true;
+	return 0;
+}
+
 /* An empty path would open nothing and read as "driver not loaded". */
 static int opt_path(const char *opt, const char *arg)
 {
 	if (*arg)
 		return 0;
-	fprintf(stderr, "kstack: %s: need a file name, got \"\"\n", opt);
+	cli_message("%s: need a file name, got \"\"", opt);
 	return EXIT_USAGE;
 }
 
@@ -218,6 +269,11 @@ static int opt_comm(struct opts *o, const char *arg)
 static int opt_match(struct opts *o, const char *arg)
 {
 	return opt_triage(o, KS_OPT_MATCH, arg);
+}
+
+static int opt_process(struct opts *o, const char *arg)
+{
+	return opt_triage(o, KS_OPT_PROCESS, arg);
 }
 
 static int opt_min_count(struct opts *o, const char *arg)
@@ -275,6 +331,10 @@ static int opt_textfile(struct opts *o, const char *arg)
 }
 
 static const struct cli_option cli_options[] = {
+	{ "pid", 'p', "PID", NULL,
+	  "this process (PID[,PID...], or again): the PID form,\n"
+	  "as eu-stack, gdb and perf take it",
+	  CLI_GROUP_INSPECT, opt_pid },
 	{ "thread", 't', NULL, "TID...", "these threads", CLI_GROUP_INSPECT, opt_thread },
 	{ "all", 'a', NULL, NULL, "every thread on the system, kernel threads included",
 	  CLI_GROUP_INSPECT, opt_all },
@@ -300,6 +360,18 @@ static const struct cli_option cli_options[] = {
 	  CLI_GROUP_PRINT, opt_no_demangle },
 	{ "max-frames", 'n', "N", NULL, "walk at most N frames a half (default 128, 1..4096)",
 	  CLI_GROUP_PRINT, opt_max_frames },
+	{ "strict", KS_OPT_STRICT, NULL, NULL,
+	  "a user half that ends in a binary's code without\n"
+	  "unwind information (no CFI, no frame pointers) is\n"
+	  "partial, exit 1, as eu-stack counts it (default: whole\n"
+	  "as far as the binary allows, as perf shows it)",
+	  CLI_GROUP_PRINT, opt_strict },
+	{ "verbose", 'v', NULL, NULL,
+	  "say every problem of every thread on stderr as it\n"
+	  "happens (default: one line a kind, with a count and\n"
+	  "example thread ids, at the end), and whole thread id\n"
+	  "lists in group headers",
+	  CLI_GROUP_PRINT, opt_verbose },
 	{ "verify", 'V', NULL, NULL,
 	  "walk each thread three ways (this walker, the kernel's\n"
 	  "unwinder via the driver's STACK, /proc/PID/task/TID/stack)\n"
@@ -334,9 +406,16 @@ static const struct cli_option cli_options[] = {
 	  CLI_GROUP_TRIAGE, opt_group },
 	{ "state", KS_OPT_STATE, "LETTERS", NULL, "only threads in these ps states (e.g. D, DR)",
 	  CLI_GROUP_TRIAGE, opt_state },
-	{ "comm", KS_OPT_COMM, "REGEX", NULL, "only threads whose name matches (POSIX ERE)",
+	{ "process", KS_OPT_PROCESS, "REGEX", NULL,
+	  "only threads of processes whose name or command\n"
+	  "line matches (POSIX ERE; pgrep's name, and -f)",
+	  CLI_GROUP_TRIAGE, opt_process },
+	{ "comm", KS_OPT_COMM, "REGEX", NULL, "only threads whose own name matches (POSIX ERE)",
 	  CLI_GROUP_TRIAGE, opt_comm },
-	{ "match", KS_OPT_MATCH, "REGEX", NULL, "only threads with a frame whose function matches",
+	{ "match", KS_OPT_MATCH, "REGEX", NULL,
+	  "only threads with a frame that matches, as printed\n"
+	  "(module!function: 'svc!db_query', 'libc') or by its\n"
+	  "function alone ('^mutex_lock$')",
 	  CLI_GROUP_TRIAGE, opt_match },
 	{ "min-count", KS_OPT_MIN_COUNT, "N", NULL,
 	  "with --group/--sample: leave out smaller groups\n"
@@ -350,10 +429,11 @@ static const struct cli_option cli_options[] = {
 	{ "output", 'o', "FILE", NULL, "write the report to FILE", CLI_GROUP_TRIAGE, opt_output },
 	{ "sample", KS_OPT_SAMPLE, NULL, NULL,
 	  "a snapshot every --interval for --duration, per\n"
-	  "distinct stack: samples and estimated wall time (an\n"
-	  "off-CPU profile); Ctrl-C ends early, still writes;\n"
-	  "the kernel half unless --user (a user half costs a\n"
-	  "stack copy and an unwind per thread every round)",
+	  "distinct stack: samples (a thread a round), threads,\n"
+	  "and the thread-seconds they stand for (an off-CPU\n"
+	  "profile); Ctrl-C ends early, still writes; both\n"
+	  "halves, as the listing (--kernel: the kernel half\n"
+	  "alone, rounds several times cheaper)",
 	  CLI_GROUP_TRIAGE, opt_sample },
 	{ "interval", KS_OPT_INTERVAL, "DUR", NULL,
 	  "between snapshots (default 10ms; --watch: 1s;\n"
@@ -424,13 +504,14 @@ static void usage_group(FILE *f, int group)
 #define KS_DEBUGINFOD_HELP ", or debuginfod when DEBUGINFOD_URLS is set"
 #endif
 
-static void usage(FILE *f, const char *prog)
+static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s [OPTION]... PID...\n"
-"       %s [OPTION]... -t TID...\n"
-"       %s [OPTION]... --all\n"
-"       %s --watch [OPTION]... [PID...]\n"
+"Usage: kstack [OPTION]... PID...\n"
+"       kstack [OPTION]... -p PID[,PID...]\n"
+"       kstack [OPTION]... -t TID...\n"
+"       kstack [OPTION]... --all\n"
+"       kstack --watch [OPTION]... [PID...]\n"
 "Show the call stacks of Linux threads, kernel half and user half, without\n"
 "stopping, signalling or ptrace-attaching them: kernel frames unwound by the\n"
 "kstack driver (/dev/kstack) or walked in user space with the kernel's ORC\n"
@@ -438,18 +519,19 @@ static void usage(FILE *f, const char *prog)
 "at kernel entry and a copy of the top of the user stack.\n"
 "\n"
 "What to inspect:\n"
-"  PID...                 every thread of these processes\n", prog, prog, prog, prog);
+"  PID...                 every thread of these processes (each once)\n");
 	usage_group(f, CLI_GROUP_INSPECT);
 	fprintf(f, "\nWhat to print:\n");
 	usage_group(f, CLI_GROUP_PRINT);
-	fprintf(f, "\nTriage (PID... or --all; the filters apply before grouping, and the\n"
-		"report counts the threads they left out):\n");
+	fprintf(f, "\nTriage (PID..., -t TID... or --all; the filters apply before grouping,\n"
+		"and the report counts the threads they left out):\n");
 	usage_group(f, CLI_GROUP_TRIAGE);
 	fprintf(f, "\nHang watch (runs until SIGINT or SIGTERM; PID... or -t TID..., none: all):\n");
 	usage_group(f, CLI_GROUP_WATCH);
 	fprintf(f, "  -h, --help             this help\n"
 "\n"
-"Output: per thread a header \"TID comm state [ctxsw V+I]\" (state as in ps;\n"
+"Output: before each process's threads a line \"PID pid name: command line\",\n"
+"then per thread a header \"TID comm state [ctxsw V+I]\" (state as in ps;\n"
 "V/I: voluntary/involuntary context switches), then one frame a line\n"
 "  ffffffff9c05271d : vmlinux!__schedule+0x2dd/0x960\n"
 "(module frames name the module: kvm!kvm_vcpu_block+0x4c/0xa0). A frame found\n"
@@ -467,8 +549,10 @@ static void usage(FILE *f, const char *prog)
 "first frame is named from the registers even where the stack cannot be\n"
 "read; a Go goroutine's stack ends at runtime.goexit. A thread that ran\n"
 "between the capture of its registers and the copy of its user stack is\n"
-"taken again once, then flagged. A walk cut short says why, and a\n"
-"frame-limit cut is also reported on stderr.\n"
+"taken again once, then flagged. A walk cut short says why under its\n"
+"frames. The listing ends in \"-- N threads in M processes shown; K partial\n"
+"(why: ...)\". On stderr, at the end, one line a kind of problem with a\n"
+"count and example thread ids (--verbose: each as it happens).\n"
 "Under the header of a thread blocked on a lock kstack can name, one line\n"
 "  waiting for KIND at 0xADDR, held by TID COMM\n"
 "or \"..., holder unknown (REASON)\"; KIND: pthread_mutex, pi_futex,\n"
@@ -485,7 +569,11 @@ static void usage(FILE *f, const char *prog)
 "  1   partial: something shown, but a stack was cut short, a thread kept\n"
 "      running (also: ran while its user stack was copied, twice), a\n"
 "      requested id has no thread, a thread failed, or a process or thread\n"
-"      was not the caller's to trace (named on stderr; --all: counted)\n"
+"      was not the caller's to trace (named on stderr; --all: counted);\n"
+"      every exit 1 says why on stderr. A user half that ends in a\n"
+"      binary's code without unwind information (no CFI, no frame\n"
+"      pointers: busybox, say) is whole as far as the binary allows, as\n"
+"      perf shows it; with --strict it is partial, as eu-stack counts it\n"
 "      (--verify: agreement below that bar; where the walkers agree but a\n"
 "      stack was cut short,\n"
 "      by -n or where the kernel's own unwinder stops too, the verdict\n"
@@ -502,6 +590,7 @@ static void getopt_spec(char *letters, struct option *longopts)
 	size_t i;
 	char *p = letters;
 
+	*p++ = ':';	/* a missing argument returns ':', not '?' */
 	for (i = 0; i < CLI_NOPTS; i++) {
 		const struct cli_option *c = &cli_options[i];
 
@@ -521,9 +610,12 @@ static void getopt_spec(char *letters, struct option *longopts)
 	longopts[i + 1] = (struct option){ NULL, 0, NULL, 0 };
 }
 
-/* The combination of options and arguments makes sense. */
+/* The combination of options and arguments makes sense; else say why (usage). */
 static int opts_check(struct opts *o, int nargs)
 {
+	/* a run that takes no user half: options about it would be ignored */
+	bool no_user_half = o->half == CLI_KERNEL || o->action != CLI_SHOW || o->no_snapshot;
+
 	if (o->action == CLI_WATCH)
 		return watch_opts_check(o, nargs) ? -1 : EXIT_USAGE;
 	if (o->watch.used) {
@@ -531,9 +623,9 @@ static int opts_check(struct opts *o, int nargs)
 		return EXIT_USAGE;
 	}
 	if (o->triage.used) {
-		if (o->action != CLI_SHOW || o->target == CLI_TIDS || o->no_snapshot) {
-			fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take "
-				"PID... or --all, without -t, -V, -r, -T or -S\n");
+		if (o->action != CLI_SHOW || o->no_snapshot) {
+			cli_message("--group, the filters, --format, -o and --sample take PID..., "
+				    "-t TID... or --all, without -V, -r, -T or -S");
 			return EXIT_USAGE;
 		}
 		if (!triage_opts_check(&o->triage, o->target == CLI_ALL, nargs))
@@ -550,79 +642,133 @@ static int opts_check(struct opts *o, int nargs)
 	}
 	if (o->action == CLI_TABLES) {
 		if (o->target == CLI_ALL || nargs) {
-			fprintf(stderr, "kstack: --tables takes no threads\n");
+			cli_message("--tables takes no threads");
 			return EXIT_USAGE;
 		}
 		return -1;
 	}
 	if (o->quiet && o->action != CLI_VERIFY) {
-		fprintf(stderr, "kstack: -q quiets --verify: use it with --verify\n");
+		cli_message("-q quiets --verify: use it with --verify");
 		return EXIT_USAGE;
 	}
 	if (o->verify_user && (o->half == CLI_KERNEL || o->action != CLI_SHOW || o->no_snapshot ||
 			       o->triage.used)) {
-		fprintf(stderr, "kstack: --verify-user checks the user halves of a listing: "
-			"not with --kernel, -V, -r, -S or the report options\n");
+		cli_message("--verify-user checks the user halves of a listing: "
+			    "not with --kernel, -V, -r, -S or the report options");
 		return EXIT_USAGE;
 	}
 	if (o->half == CLI_USER && (o->action != CLI_SHOW || o->no_snapshot)) {
-		fprintf(stderr, "kstack: --user excludes --verify, --raw and -S\n");
+		cli_message("--user excludes --verify, --raw and -S");
+		return EXIT_USAGE;
+	}
+	if (no_user_half && (o->user_stack_bytes || o->no_demangle || o->strict)) {
+		cli_message("%s concerns the user half, which --kernel, -V, -r and -S do not take",
+			    o->user_stack_bytes ? "--user-stack-bytes" :
+			    o->no_demangle ? "--no-demangle" : "--strict");
 		return EXIT_USAGE;
 	}
 	if ((o->target == CLI_ALL) == (nargs > 0)) {
-		fprintf(stderr, "kstack: %s\n",
-			o->target == CLI_ALL ? "--all takes no PID/TID arguments" :
-					       "name a PID, -t TID, or --all");
+		cli_message("%s", o->target == CLI_ALL ? "--all takes no PID/TID arguments" :
+			    "name a PID (or -p PID), -t TID, or --all");
 		return EXIT_USAGE;
 	}
 	return -1;
 }
 
+/* What getopt refused (arg: the word it was reading), said as kstack says everything. */
+static void opts_refused(int opt, const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+
+	if (!strncmp(arg, "--", 2)) {
+		if (opt == ':')
+			cli_message("option '%.*s' requires an argument", (int)len, arg);
+		else if (optopt)
+			cli_message("option '%.*s' takes no argument", (int)len, arg);
+		else
+			cli_message("unrecognized option '%.*s'", (int)len, arg);
+	} else if (opt == ':') {
+		cli_message("option requires an argument -- '%c'", optopt);
+	} else {
+		cli_message("invalid option -- '%c'", optopt);
+	}
+}
+
+/* Add id to o->ids unless it is there: "kstack 1 1" shows process 1 once. */
+static void opts_add_id(struct opts *o, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < o->nids; i++)
+		if (o->ids[i] == id)
+			return;
+	o->ids[o->nids++] = id;
+}
+
+/* Every usage error ends the same way, as GNU tools end theirs. */
+static int opts_usage_error(void)
+{
+	fputs("Try 'kstack --help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
 int opts_parse(int argc, char **argv, struct opts *o)
 {
 	struct option longopts[CLI_NOPTS + 2];
-	char letters[2 * CLI_NOPTS + 2];
+	char letters[2 * CLI_NOPTS + 3];
 	int opt, rc, i;
+	size_t j;
 
 	memset(o, 0, sizeof(*o));
 	triage_opts_init(&o->triage);
 	o->watch.stuck_ns = KS_WATCH_STUCK_NS;
 	getopt_spec(letters, longopts);
+	/* getopt's own messages name argv[0]: ours name kstack */
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, letters, longopts, NULL)) != -1) {
 		size_t k;
 
 		if (opt == 'h') {
-			usage(stdout, argv[0]);
+			usage(stdout);
 			return EXIT_ALL;
 		}
 		for (k = 0; k < CLI_NOPTS && cli_options[k].letter != opt; k++)
 			;
 		if (k == CLI_NOPTS) {
-			fprintf(stderr, "Try '%s --help'.\n", argv[0]);
-			return EXIT_USAGE;
+			opts_refused(opt, argv[optind - 1]);
+			opts_fini(o);
+			return opts_usage_error();
 		}
 		rc = cli_options[k].set(o, optarg);
-		if (rc)
-			return rc;
+		if (rc) {
+			opts_fini(o);
+			return rc == EXIT_USAGE ? opts_usage_error() : rc;
+		}
 	}
-	rc = opts_check(o, argc - optind);
+	rc = opts_check(o, argc - optind + (int)o->npids);
 	if (rc >= 0) {
-		fprintf(stderr, "Try '%s --help'.\n", argv[0]);
-		return rc;
+		opts_fini(o);
+		return rc == EXIT_USAGE ? opts_usage_error() : rc;
 	}
-	/* the ids, checked before the system is touched */
-	o->ids = calloc((size_t)(argc - optind) + 1, sizeof(*o->ids));
+	/* the ids (-p's first), each once, checked before the system is touched */
+	o->ids = calloc((size_t)(argc - optind) + o->npids + 1, sizeof(*o->ids));
 	if (!o->ids) {
-		fprintf(stderr, "kstack: out of memory\n");
+		cli_message("out of memory");
+		opts_fini(o);
 		return EXIT_NOTHING;
 	}
+	for (j = 0; j < o->npids; j++)
+		opts_add_id(o, o->pids[j]);
 	for (i = optind; i < argc; i++) {
-		if (!parse_u64(argv[i], &o->ids[o->nids++])) {
+		uint64_t id;
+
+		if (!parse_u64(argv[i], &id)) {
 			cli_message("\"%s\" is not a %s", argv[i],
 				    o->target == CLI_TIDS ? "TID" : "PID");
 			opts_fini(o);
-			return EXIT_USAGE;
+			return opts_usage_error();
 		}
+		opts_add_id(o, id);
 	}
 	return -1;
 }
@@ -630,6 +776,7 @@ int opts_parse(int argc, char **argv, struct opts *o)
 void opts_fini(struct opts *o)
 {
 	free(o->ids);
-	o->ids = NULL;
-	o->nids = 0;
+	free(o->pids);
+	o->ids = o->pids = NULL;
+	o->nids = o->npids = 0;
 }

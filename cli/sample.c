@@ -8,9 +8,12 @@
  * Rounds are scheduled on a fixed grid (start + k * interval) on the
  * monotonic clock, so a slow round delays the next one instead of shifting
  * every later one; a round that overran the grid starts right away (no
- * burst of rounds to catch up). Frames come from the driver's walk
- * (KSTACK_SNAP_FRAMES): no stack bytes copied out, a few µs a thread; a
- * thread that ran through its capture counts as a cut sample, not retaken.
+ * burst of rounds to catch up). Kernel frames come from the driver's walk
+ * (KSTACK_SNAP_FRAMES): no stack bytes copied out, a few µs a thread; the
+ * user half, unless --kernel, as the listing takes it (a stack copy and a
+ * walk by compiled CFI rules per thread); a thread that ran through its
+ * capture counts as a cut sample, not retaken. Samples count (thread,
+ * round) pairs; the report counts threads apart (each once).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "hashtab.h"
 #include "triage.h"
 
 static volatile sig_atomic_t sample_stop;
@@ -56,6 +60,30 @@ static void sample_count_cut(const struct ks_capture *c, struct triage_counts *c
 			counts->cut++;
 }
 
+static bool sample_tid_eq(const void *val, const void *key)
+{
+	return (uintptr_t)val == (uintptr_t)*(const uint64_t *)key;
+}
+
+/* The threads of this round not seen in an earlier one, counted in *threads. */
+static struct ks_error *sample_count_threads(const struct ks_capture *c, struct ks_hashtab *seen,
+					     uint64_t *threads)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		uint64_t tid = c->v[i].tid, h = ks_hash_u64(tid);
+
+		/* a tid is never 0: the value itself is the key */
+		if (ks_hashtab_get(seen, h, sample_tid_eq, &tid))
+			continue;
+		if (!ks_hashtab_add(seen, h, (void *)(uintptr_t)tid))
+			return &ks_error_nomem;
+		(*threads)++;
+	}
+	return NULL;
+}
+
 struct ks_error *triage_sample(const struct triage_target *tg, const struct triage_opts *t,
 			       const struct ks_filter *f, struct ks_cap_pool *pool,
 			       struct ks_grouping *g, struct ks_report *r,
@@ -65,6 +93,7 @@ struct ks_error *triage_sample(const struct triage_target *tg, const struct tria
 	bool progress = t->duration_ns > 1000000000ull && isatty(STDERR_FILENO);
 	uint64_t start, next, end, shown_at = 0, last_end;
 	struct ks_error *err = NULL;
+	struct ks_hashtab seen = { 0 };	/* tids walked: threads, not (thread, round) pairs */
 	struct ks_capture c;
 
 	/* no SA_RESTART: Ctrl-C cuts the sleep short, the report is still written */
@@ -83,7 +112,10 @@ struct ks_error *triage_sample(const struct triage_target *tg, const struct tria
 		err = triage_capture(tg, &c, counts);
 		if (err)
 			break;
-		r->walked += c.walked;
+		r->samples_walked += c.walked;
+		err = sample_count_threads(&c, &seen, &r->walked);
+		if (err)
+			break;
 		ks_filter_capture(f, &c, &r->left);
 		sample_count_cut(&c, counts);
 		err = ks_grouping_add(g, &c);
@@ -114,5 +146,6 @@ struct ks_error *triage_sample(const struct triage_target *tg, const struct tria
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	ks_capture_fini(&c);
+	ks_hashtab_fini(&seen);
 	return err;
 }

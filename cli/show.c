@@ -15,13 +15,15 @@
 #include "escape.h"
 #include "output.h"
 
-/* How a walk ended (w->frames unused); a frame-limit cut also on stderr. */
-static void print_walk_end(const struct ks_walk_result *w, uint64_t tid)
+/* How a walk ended (w->frames unused); one cut short is a problem, said at the end. */
+static void print_walk_end(struct tally *c, const struct ks_walk_result *w, uint64_t tid)
 {
 	ks_stack_text_put_stop(stdout, w);
 	if (w->stop == KS_STOP_MAX_FRAMES)
-		fprintf(stderr, "kstack: thread %" PRIu64 ": stack truncated at %zu frames\n",
-			tid, w->nr);
+		cli_problem(&c->problems, tid, true, "stack", "stacks", "truncated at -n %zu", w->nr);
+	else if (!ks_walk_whole(w))
+		cli_problem(&c->problems, tid, true, "kernel stack", "kernel stacks",
+			    "cut short: %s", ks_walk_stop_name(w->stop));
 }
 
 /* The thread's header and kernel half: frames one a line (lib/kernel/stack_text.h), then how the walk ended. */
@@ -30,7 +32,25 @@ static void print_kernel_half(const struct listing *l, const struct ks_pipe_thre
 	ks_stack_text_put_header(stdout, t->tid, t->comm, t->state, t->nvcsw, t->nivcsw);
 	print_wait_line(l, t);
 	ks_stack_text_put_stack(l->text, stdout, t->kstack);
-	print_walk_end(&t->end, t->tid);
+	print_walk_end(l->tally, &t->end, t->tid);
+}
+
+/*
+ * Before the first thread of each process, its line (stack_text.h), a
+ * paragraph of its own: scripts that read threads as paragraphs see only
+ * threads.
+ */
+static void show_process(struct listing *l, const struct ks_pipe_thread *t)
+{
+	bool kthread = t->rec && (t->rec->flags & KSTACK_TF_KTHREAD);
+	const struct cli_proc *p;
+
+	if (!l->process_lines || (l->nprocs && t->tgid == l->cur_tgid))
+		return;
+	l->cur_tgid = t->tgid;
+	l->nprocs++;
+	p = cli_procs_get(&l->procs, t->tgid, t->tid == t->tgid ? t->comm : NULL, kthread);
+	ks_stack_text_put_process(stdout, t->tgid, p ? p->name : NULL, p ? p->cmdline : NULL);
 }
 
 /* A thread on a CPU has no saved stack: say so, under its escaped name. */
@@ -73,12 +93,14 @@ static void show_failed(struct listing *l, const struct ks_pipe_thread *t)
 {
 	bool explicit = l->o->target == CLI_TIDS;
 
-	if (t->err->code == EBUSY)
+	if (t->err->code == EBUSY) {
+		show_process(l, t);
 		print_running(t->tid, t->comm);
+	}
 	if (t->err->code == ESRCH && explicit)
 		tally_missing(l->tally, t->err);
 	else
-		tally_error(l->tally, t->err, t->tid, explicit || t->err->code == EAGAIN);
+		tally_error(l->tally, t->err, t->tid);
 }
 
 /*
@@ -101,10 +123,10 @@ static void show_no_user_half(struct listing *l, const struct ks_pipe_thread *t)
 				      t->tid);
 		tally_missing(l->tally, why);
 	} else {
-		why = ks_error_format(ENODATA, "thread %" PRIu64 ": no user-mode registers: no user half",
-				      t->tid);
-		cli_message("%s", why->message);
+		cli_problem(&l->tally->problems, t->tid, true, "user half", "user halves",
+			    "missing: no user-mode registers");
 		l->tally->cut++;
+		return;
 	}
 	ks_error_destroy(why);
 }
@@ -116,6 +138,7 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 
 	switch (t->kind) {
 	case KS_PIPE_RUNNING:
+		show_process(l, t);
 		print_running(t->tid, t->comm);
 		l->tally->running++;
 		return NULL;
@@ -123,6 +146,7 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 		show_failed(l, t);
 		return NULL;
 	case KS_PIPE_ALONE:
+		show_process(l, t);
 		/*
 		 * walked again on its own: its user half after it, said to be
 		 * of an earlier moment (and not whole) if the thread ran since
@@ -130,8 +154,8 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 		 */
 		print_kernel_half(l, t);
 		whole = ks_walk_whole(&t->end);
-		if (l->user && !print_user_part_retaken(t->tid, t->ut, t->uw, t->hp, &t->ctx,
-							t->end.stop == KS_STOP_USER))
+		if (l->user && !print_user_part_retaken(l->tally, t->tid, t->ut, t->uw, t->hp,
+							&t->ctx, t->end.stop == KS_STOP_USER))
 			whole = false;
 		show_done(l->tally, whole);
 		return NULL;
@@ -142,6 +166,7 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 		show_no_user_half(l, t);
 		return NULL;
 	}
+	show_process(l, t);
 	if (user_only) {
 		/* no kernel half shown: its user half is printed as it is */
 		ks_stack_text_put_header(stdout, t->tid, t->comm, t->state, t->nvcsw, t->nivcsw);
@@ -153,7 +178,7 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 	}
 	/* the halves meet at the user-mode line (printed above if the walk reached it) */
 	reached = !user_only && t->end.stop == KS_STOP_USER;
-	if (l->user && !print_user_part(t->tid, t->ut, t->uw, t->hp, !reached, reached))
+	if (l->user && !print_user_part(l->tally, t->tid, t->ut, t->uw, t->hp, !reached, reached))
 		whole = false;
 	show_done(l->tally, whole);
 	return NULL;
@@ -170,7 +195,7 @@ struct ks_error *raw_thread(void *ctx, const struct ks_pipe_thread *t)
 	if (t->kind == KS_PIPE_FAILED) {
 		if (t->err->code == EBUSY)
 			print_running(t->tid, t->comm);
-		tally_error(l->tally, t->err, t->tid, true);
+		tally_error(l->tally, t->err, t->tid);
 		return NULL;
 	}
 	print_kernel_half(l, t);

@@ -64,46 +64,46 @@ int exit_status(const struct tally *t, enum cli_action action)
 	return t->ran ? EXIT_PARTIAL : EXIT_ALL;
 }
 
+const char *tally_detail(const struct ks_error *err, uint64_t tid)
+{
+	char prefix[40];
+	size_t n;
+
+	n = (size_t)snprintf(prefix, sizeof(prefix), "thread %" PRIu64 ": ", tid);
+	return strncmp(err->message, prefix, n) ? err->message : err->message + n;
+}
+
 /*
  * A thread met while listing a process (or the system) that is running
  * or gone by its turn is a fact of the moment, not a failure: it counts as
  * running (shown as such) or is left out. An explicitly named one that is
- * gone is counted missing by the caller.
+ * gone is counted missing by the caller. A thread not shown for any other
+ * reason is a problem, said once a kind at the end (problems.c).
  */
-void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid, bool loud)
+void tally_error(struct tally *t, const struct ks_error *err, uint64_t tid)
 {
-	char prefix[40];
-
 	switch (err->code) {
 	case EBUSY:
-		t->running++;
-		break;
+		t->running++;	/* shown as running: its line says so */
+		return;
 	case ESRCH:
-		break;
+		return;
 	case EAGAIN:
 		t->ran++;
-		break;
+		cli_problem(&t->problems, tid, false, "thread", "threads",
+			    "not shown: kept running through every try");
+		return;
 	case EPERM:
-		/* the driver's refusals name the thread (kdriver.c); others get its id */
 		t->denied++;
-		if (strncmp(err->message, "thread ", 7))
-			cli_message("thread %" PRIu64 ": %s", tid, err->message);
-		else
-			cli_message("%s", err->message);
+		cli_problem(&t->problems, tid, false, "thread", "threads", "not shown: %s",
+			    tally_detail(err, tid));
 		return;
 	default:
 		t->failed++;
-		loud = true;
-		break;
-	}
-	if (!loud)
+		cli_problem(&t->problems, tid, false, "thread", "threads", "not shown: %s",
+			    tally_detail(err, tid));
 		return;
-	/* the driver's errors (lib/driver/kdriver.c) name their thread already */
-	snprintf(prefix, sizeof(prefix), "thread %" PRIu64 ": ", tid);
-	if (!strncmp(err->message, prefix, strlen(prefix)))
-		cli_message("%s", err->message);
-	else
-		cli_message("%s%s", prefix, err->message);
+	}
 }
 
 void tally_missing(struct tally *t, const struct ks_error *why)

@@ -52,15 +52,17 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 	tally->failed += counts->failed;
 	for (i = 0; i < counts->ngone; i++) {
 		const struct triage_gone *gp = &counts->gone[i];
-		struct ks_error *why = target_gone(gp->pid, false, gp->zombie, gp->zombie);
+		struct ks_error *why = target_gone(gp->pid, gp->thread, gp->zombie || gp->thread,
+						   gp->zombie);
 
 		tally_missing(tally, why);
 		ks_error_destroy(why);
 	}
 	for (i = 0; i < counts->ndenied; i++) {
-		struct ks_error *why = ks_error_format(EPERM, "process %" PRIu64
+		struct ks_error *why = ks_error_format(EPERM, "%s %" PRIu64
 						       ": permission denied (%s)",
-						       counts->denied[i], KS_DENIED_WHY);
+						       counts->denied[i].thread ? "thread" : "process",
+						       counts->denied[i].pid, KS_DENIED_WHY);
 
 		tally_denied(tally, why);
 		ks_error_destroy(why);
@@ -98,6 +100,19 @@ static struct ks_error *triage_deadlocks(const struct ks_capture *c, struct ks_d
 	return err ? err : ks_waitfor_cycles(wg, drv, NULL, NULL);
 }
 
+/*
+ * Why a group whose kernel half reached user mode shows no user frames
+ * (said under it: "user mode (...)"); NULL: its user frames are there.
+ */
+static const char *triage_no_user_why(const struct opts *o, bool user)
+{
+	if (o->half == CLI_KERNEL)
+		return "user half not taken: --kernel";
+	if (o->triage.group == KS_GROUP_KERNEL)
+		return "user halves not grouped on: --group=kernel";
+	return user ? NULL : "user half not taken";
+}
+
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
 			    struct tally *tally)
@@ -115,14 +130,20 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		.user_stack_bytes = o->user_stack_bytes,
 	};
 	struct ks_pipe pipe;
+	/* each thread's process, named: the report's strings point here until its end */
+	struct cli_procs procs = { 0 };
 	struct triage_target tg = {
 		.pipe = &pipe,
 		.all = o->target == CLI_ALL,
+		.threads = o->target == CLI_TIDS,
 		.pids = o->ids,
 		.npids = o->nids,
 		.user_only = po.user_only,
 		/* grouped on the kernel half: the user half only filters (--match) */
 		.user_flags = user && t->group != KS_GROUP_KERNEL,
+		.sampled = t->sample,
+		.tally = tally,
+		.procs = &procs,
 	};
 	struct triage_counts counts = { 0 };
 	struct ks_cap_pool pool;
@@ -151,8 +172,19 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		cli_user_names(&pipe.user, o);
 	/* the options were checked (triage_opts_check): this compiles */
 	err = ks_filter_init(&f, t->states, t->comm, t->match);
+	if (!err) {
+		err = ks_filter_set_process(&f, t->process);
+		if (err)
+			ks_filter_fini(&f);
+	}
 	if (err)
 		goto out_pipe;
+	r.verbose = o->verbose;
+	r.no_user_why = triage_no_user_why(o, user);
+	r.has_state = t->states;
+	r.has_comm = t->comm;
+	r.has_match = t->match;
+	r.has_process = t->process;
 	/* an older driver's RAW stacks are walked here: the walker first */
 	err = ks_pipe_prepare(&pipe);
 	if (!err && t->output) {
@@ -183,19 +215,19 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		ks_grouping_finish(&g, t->min_count);
 		r.g = &g;
 		r.not_permitted = counts.denied_threads;
+		r.samples_user_ran = counts.user_ran;
 		r.not_permitted_processes = counts.ndenied + counts.denied_listed;
 		err = ks_report_write(&r, t->format, out);
 	}
 	if (!err)
 		triage_tally(tally, &c, r.walked, t->sample, &counts);
-	if (counts.failed)
-		fprintf(stderr, "kstack: %" PRIu64 " threads could not be walked\n", counts.failed);
 	if (out != stdout && fclose(out) && !err)
 		err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
 	ks_capture_fini(&c);
 	ks_grouping_fini(&g);
 	ks_waitgraph_fini(&wg);
 	ks_waitfor_fini(&wf);
+	cli_procs_fini(&procs);
 out_filter:
 	ks_filter_fini(&f);
 	free(counts.gone);

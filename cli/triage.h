@@ -32,12 +32,14 @@ enum {
 	KS_OPT_INTERVAL,
 	KS_OPT_DURATION,
 	KS_OPT_VERIFY_USER,
+	KS_OPT_PROCESS,
 };
 
 struct triage_opts {
 	bool used;			/* any triage option given */
 	enum ks_group_by group;		/* KS_GROUP_NONE: not grouped */
 	const char *states, *comm, *match;
+	const char *process;		/* --process: its process's name or command line */
 	uint64_t min_count;
 	enum ks_format format;
 	const char *output;		/* NULL: stdout */
@@ -68,7 +70,8 @@ struct triage_target {
 	/* the capture pipeline, set up for the run (lib/pipeline.h: path, user half, retakes) */
 	struct ks_pipe *pipe;
 	bool all;			/* every thread on the system */
-	const uint64_t *pids;		/* else these processes */
+	bool threads;			/* -t: ids are threads (else processes) */
+	const uint64_t *pids;		/* else these processes (threads) */
 	size_t npids;
 	bool user_only;			/* --user: no kernel frames, user threads only */
 	bool user_flags;		/* a user half cut short marks the thread partial */
@@ -78,25 +81,31 @@ struct triage_target {
 	 */
 	struct ks_waitfor *wf;
 	bool user_for_waits;
+	bool sampled;			/* --sample: rounds, what is cut is a sample */
+	/* the run's: problems said once a kind at the end, --strict, no_cfi */
+	struct tally *tally;
+	struct cli_procs *procs;	/* each thread's process, named (procs.c) */
 };
 
-/* A named process with no thread to show: gone, or a zombie. */
+/* A named process (or -t thread) with no thread to show: gone, or a zombie. */
 struct triage_gone {
 	uint64_t pid;
 	uint32_t zombie;	/* threads the driver found but left out (0: no such process) */
+	bool thread;		/* -t: pid is a thread id */
 };
 
 /* What a capture could not show. */
 struct triage_counts {
 	uint64_t failed;	/* threads not shown (said on stderr) */
 	uint64_t cut;		/* --sample: samples cut short, over every round */
+	uint64_t user_ran;	/* --sample: samples kept without their user half (it ran, or exited) */
 	struct triage_gone *gone;	/* named processes with nothing to show (each once), malloc'd */
 	size_t ngone, gone_cap;
 	bool per_process_said;	/* --all past one SNAPSHOT's bound: said once */
 	/* --all past the bound: processes the caller may not trace (sampling: summed) */
 	uint64_t denied_listed;
-	/* named processes the caller may not trace (each once), malloc'd */
-	uint64_t *denied;
+	/* named processes (-t: threads) the caller may not trace (each once), malloc'd */
+	struct triage_gone *denied;
 	size_t ndenied, denied_cap;
 	/* threads the driver left out as not the caller's (sampling: summed over rounds) */
 	uint64_t denied_threads;
@@ -104,6 +113,7 @@ struct triage_counts {
 
 struct ks_capture;
 struct ks_cap_pool;
+struct cli_procs;
 struct ks_pipe;
 
 /*

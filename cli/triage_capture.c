@@ -29,9 +29,20 @@ struct triage_cap {
 	size_t ucap;
 };
 
-static void cap_thread_init(struct ks_cap_thread *t, const struct ks_pipe_thread *pt)
+static void cap_thread_init(struct triage_cap *k, struct ks_cap_thread *t,
+			    const struct ks_pipe_thread *pt)
 {
+	/* a record says it; a thread walked on its own ends its kernel stack as only they do */
+	bool kthread = pt->rec ? pt->rec->flags & KSTACK_TF_KTHREAD :
+		       pt->kind == KS_PIPE_ALONE && pt->end.stop == KS_STOP_END_OF_STACK;
+	const struct cli_proc *p = cli_procs_get(k->tg->procs, pt->tgid,
+						 pt->tid == pt->tgid ? pt->comm : NULL, kthread);
+
 	memset(t, 0, sizeof(*t));
+	if (kthread)
+		t->flags = KS_CAP_KTHREAD;
+	t->pname = p ? p->name : NULL;
+	t->pcmd = p ? p->cmdline : NULL;
 	t->tid = pt->tid;
 	t->tgid = pt->tgid;
 	memcpy(t->comm, pt->comm, sizeof(t->comm));
@@ -41,9 +52,26 @@ static void cap_thread_init(struct ks_cap_thread *t, const struct ks_pipe_thread
 	t->nivcsw = pt->nivcsw;
 }
 
-/* How a walk ended (ours, or the driver's from its tail), as the capture says it. */
-static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *end)
+/*
+ * A thread of this round cut short (partial), said once a kind at the end
+ * (problems.c): a stack (sampling: a sample) and why.
+ */
+static void cap_problem(struct triage_cap *k, uint64_t tid, const char *fmt, const char *what)
 {
+	struct cli_problems *p = &k->tg->tally->problems;
+
+	if (k->tg->sampled)
+		cli_problem(p, tid, true, "sample", "samples", fmt, what);
+	else
+		cli_problem(p, tid, true, "stack", "stacks", fmt, what);
+}
+
+/* How a walk ended (ours, or the driver's from its tail), as the capture says it. */
+static void cap_set_end(struct triage_cap *k, struct ks_cap_thread *t,
+			const struct ks_walk_result *end)
+{
+	char n[24];
+
 	switch (end->stop) {
 	case KS_STOP_USER:
 		t->flags |= KS_CAP_USER;
@@ -55,11 +83,14 @@ static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *en
 	case KS_STOP_MAX_FRAMES:
 		t->flags |= KS_CAP_PARTIAL | KS_CAP_TRUNCATED;
 		t->why = "frame limit";
+		snprintf(n, sizeof(n), "%zu", end->nr);
+		cap_problem(k, t->tid, "truncated at -n %s", n);
 		break;
 	default:
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = ks_walk_stop_name(end->stop);
 		t->stop_ip = end->stop_ip;
+		cap_problem(k, t->tid, "cut short: kernel walk stopped: %s", t->why);
 		break;
 	}
 }
@@ -69,7 +100,9 @@ static void cap_set_end(struct ks_cap_thread *t, const struct ks_walk_result *en
  * tg->user_flags a user half that is not whole (user_walk_whole(): cut at
  * the frame limit, stopped before its outermost frame, not walked or not
  * taken) or a thread that ran while its user half was taken marks t
- * partial, as the listing counts them. NULL, or without memory.
+ * partial, as the listing counts them; one that ends in a binary's code
+ * without unwind information is whole as far as the binary allows
+ * (KS_CAP_NO_CFI), partial with --strict. NULL, or without memory.
  */
 static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pipe_thread *pt,
 				       struct ks_cap_thread *t)
@@ -77,13 +110,14 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 	const struct triage_target *tg = k->tg;
 	const struct ks_user_walk *w = pt->uw;
 	size_t i, n;
+	char lim[24];
 
 	if (!pt->ut)
 		return NULL;
 	if (tg->user_only) {
 		/* the kernel half is not shown: nor is how it ended */
 		t->kstack = NULL;
-		t->flags = KS_CAP_USER;
+		t->flags = KS_CAP_USER | (t->flags & KS_CAP_KTHREAD);
 		t->why = NULL;
 		t->stop_ip = 0;
 		t->user_ip = pt->ut->regs.ip;
@@ -109,15 +143,44 @@ static struct ks_error *cap_user_apply(struct triage_cap *k, const struct ks_pip
 	if (!tg->user_flags || (t->flags & KS_CAP_PARTIAL))
 		return NULL;
 	if (w && w->stop == KS_USTOP_LIMIT) {
-		t->flags |= KS_CAP_PARTIAL;
+		t->flags |= KS_CAP_PARTIAL | KS_CAP_TRUNCATED;
 		t->why = "user frame limit";
+		snprintf(lim, sizeof(lim), "%zu", w->nr);
+		cap_problem(k, t->tid, "truncated at -n %s", lim);
+	} else if (!w && tg->sampled && !tg->user_only && pt->hp && pt->hp->err &&
+		   pt->hp->err->code == ESRCH) {
+		/* a sample of a process that exited while its user half was taken: as below */
+		t->flags |= KS_CAP_USER_RAN;
+		k->counts->user_ran++;
+	} else if (w && w->stop == KS_USTOP_ERROR && w->no_cfi && !tg->tally->strict) {
+		/* whole as far as the binary allows: a group of its own, said so */
+		t->flags |= KS_CAP_NO_CFI;
+		if (!tg->sampled)
+			tg->tally->no_cfi++;
 	} else if (!user_walk_whole(w)) {
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = !w ? "no user half" : w->stop == KS_USTOP_NONE ? "no user stack" :
 			 "user walk stopped";
+		if (w && w->no_cfi)
+			cap_problem(k, t->tid, "cut short: %s (--strict)", w->why);
+		else
+			cap_problem(k, t->tid, "cut short: %s",
+				    !w ? (pt->hp && pt->hp->err ? pt->hp->err->message :
+					  "no user half") : w->why);
+	} else if ((pt->ut->flags & KS_UT_RAN) && tg->sampled && !tg->user_only) {
+		/*
+		 * a sample of a thread that ran while its user half was copied,
+		 * twice: its kernel half is of one moment, kept; its user half
+		 * is not, left out and said (an off-CPU profile meets running
+		 * threads all the time: no reason to call the profile partial)
+		 */
+		t->ustack = NULL;
+		t->flags |= KS_CAP_USER_RAN;
+		k->counts->user_ran++;
 	} else if (pt->ut->flags & KS_UT_RAN) {
 		t->flags |= KS_CAP_PARTIAL;
 		t->why = "ran while its user half was taken";
+		cap_problem(k, t->tid, "cut short: %s", t->why);
 	}
 	return NULL;
 }
@@ -138,30 +201,38 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 	/* --user: a thread without a user half (a kernel thread) is not shown */
 	if (k->tg->user_only && !pt->ut && pt->kind != KS_PIPE_RUNNING)
 		return NULL;
-	cap_thread_init(&t, pt);
+	cap_thread_init(k, &t, pt);
 	switch (pt->kind) {
 	case KS_PIPE_RUNNING:
 		t.state = 'R';
-		t.flags = KS_CAP_RUNNING;
+		t.flags |= KS_CAP_RUNNING;
 		return cap_add(k, &t);
 	case KS_PIPE_FAILED:
 		if (pt->err->code == EBUSY) {
 			/* on a CPU by its turn: running, as its record would say */
 			t.state = 'R';
-			t.flags = KS_CAP_RUNNING;
+			t.flags |= KS_CAP_RUNNING;
 			return cap_add(k, &t);
 		}
 		/* exited meanwhile: not a failure (it is no longer there to show) */
 		if (pt->err->code != ESRCH) {
 			k->counts->failed++;
-			fprintf(stderr, "kstack: thread %" PRIu64 ": %s\n", pt->tid, pt->err->message);
+			cli_problem(&k->tg->tally->problems, pt->tid, false, "thread", "threads",
+				    "not shown: %s", tally_detail(pt->err, pt->tid));
 		}
 		return NULL;
 	default:
 		break;
 	}
 	t.kstack = pt->kstack;
-	cap_set_end(&t, &pt->end);
+	if (pt->ran) {
+		/* a sampling round takes no thread twice: what it holds is of no one moment */
+		t.flags |= KS_CAP_PARTIAL;
+		t.why = "ran during its capture";
+		cap_problem(k, t.tid, "cut short: %s", t.why);
+	} else {
+		cap_set_end(k, &t, &pt->end);
+	}
 	err = k->tg->user_for_waits ? NULL : cap_user_apply(k, pt, &t);
 	if (!err && k->tg->wf)
 		err = cli_waitfor(k->tg->wf, pt, &t.wait);
@@ -179,33 +250,34 @@ static struct ks_error *cap_process(void *ctx, const struct ks_pipe_proc *pp)
 	return ks_capture_reserve(k->c, pp->left) ? NULL : &ks_error_nomem;
 }
 
-/* A named process with nothing to show (zombie: threads found but left out), once. */
-static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, uint32_t zombie)
+/* A named process or thread with nothing to show (zombie: threads found but left out), once. */
+static struct ks_error *counts_gone(struct triage_counts *counts, uint64_t pid, uint32_t zombie,
+				    bool thread)
 {
 	size_t i;
 
 	for (i = 0; i < counts->ngone; i++)
-		if (counts->gone[i].pid == pid)
+		if (counts->gone[i].pid == pid && counts->gone[i].thread == thread)
 			return NULL;
 	if (!ks_vec_grow(&counts->gone, &counts->gone_cap, counts->ngone + 1,
 			 sizeof(*counts->gone), 8))
 		return &ks_error_nomem;
-	counts->gone[counts->ngone++] = (struct triage_gone){ pid, zombie };
+	counts->gone[counts->ngone++] = (struct triage_gone){ pid, zombie, thread };
 	return NULL;
 }
 
-/* A named process not the caller's (each once: sampling meets it every round). */
-static struct ks_error *counts_denied(struct triage_counts *counts, uint64_t pid)
+/* A named process or thread not the caller's (each once: sampling meets it every round). */
+static struct ks_error *counts_denied(struct triage_counts *counts, uint64_t pid, bool thread)
 {
 	size_t i;
 
 	for (i = 0; i < counts->ndenied; i++)
-		if (counts->denied[i] == pid)
+		if (counts->denied[i].pid == pid && counts->denied[i].thread == thread)
 			return NULL;
 	if (!ks_vec_grow(&counts->denied, &counts->denied_cap, counts->ndenied + 1,
 			 sizeof(*counts->denied), 8))
 		return &ks_error_nomem;
-	counts->denied[counts->ndenied++] = pid;
+	counts->denied[counts->ndenied++] = (struct triage_gone){ .pid = pid, .thread = thread };
 	return NULL;
 }
 
@@ -243,17 +315,22 @@ static struct ks_error *cap_target(void *ctx, const struct ks_pipe_target *tg)
 		break;
 	case KS_PIPE_PROCESS:
 		if (tg->err && tg->err->code == EPERM)
-			return counts_denied(counts, tg->id);
+			return counts_denied(counts, tg->id, false);
 		if (tg->err)
-			return counts_gone(counts, tg->id, 0);
+			return counts_gone(counts, tg->id, 0, false);
 		/* found, with every thread gone: a zombie, said as the listing says it */
 		if (!tg->found && tg->skipped) {
 			counts->denied_threads += tg->denied;
-			return counts_gone(counts, tg->id, tg->skipped);
+			return counts_gone(counts, tg->id, tg->skipped, false);
 		}
 		break;
-	case KS_PIPE_THREAD:	/* the reports take processes */
-		break;
+	case KS_PIPE_THREAD:
+		/* -t: a thread not the caller's, or gone (its process a zombie), as the listing says */
+		if (tg->refused)
+			return counts_denied(counts, tg->id, true);
+		if (tg->err || !tg->found)
+			return counts_gone(counts, tg->id, tg->err ? 0 : tg->skipped, true);
+		return NULL;
 	}
 	counts->denied_threads += tg->denied;
 	return NULL;
@@ -267,7 +344,7 @@ struct ks_error *triage_capture(const struct triage_target *tg, struct ks_captur
 		.thread = cap_thread, .process = cap_process, .target = cap_target, .ctx = &k,
 	};
 	struct ks_pipe_targets targets = {
-		.all = tg->all, .ids = tg->pids, .nids = tg->npids,
+		.all = tg->all, .threads = tg->threads, .ids = tg->pids, .nids = tg->npids,
 	};
 	struct ks_error *err;
 

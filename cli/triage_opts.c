@@ -74,6 +74,9 @@ int triage_opt(struct triage_opts *t, int opt, const char *arg)
 	case KS_OPT_MATCH:
 		t->match = arg;
 		break;
+	case KS_OPT_PROCESS:
+		t->process = arg;
+		break;
 	case KS_OPT_MIN_COUNT:
 		errno = 0;
 		if (*arg < '0' || *arg > '9')
@@ -116,6 +119,11 @@ bool triage_opts_check(const struct triage_opts *t, bool all, int npids)
 	struct ks_filter f;
 	struct ks_error *err = ks_filter_init(&f, t->states, t->comm, t->match);
 
+	if (!err) {
+		err = ks_filter_set_process(&f, t->process);
+		if (err)
+			ks_filter_fini(&f);
+	}
 	/* bad letters or regexes: say so before touching the system */
 	if (err) {
 		fprintf(stderr, "kstack: %s\n", err->message);
@@ -131,9 +139,15 @@ bool triage_opts_check(const struct triage_opts *t, bool all, int npids)
 		fprintf(stderr, "kstack: --interval and --duration time --sample: use them with --sample\n");
 		return false;
 	}
+	if (t->sample && t->interval_ns > t->duration_ns) {
+		fprintf(stderr, "kstack: --interval (%.3f s) is longer than --duration (%.3f s): "
+			"one snapshot would be all\n", (double)t->interval_ns / 1e9,
+			(double)t->duration_ns / 1e9);
+		return false;
+	}
 	if (!all && npids <= 0) {
 		fprintf(stderr, "kstack: --group, the filters, --format, -o and --sample take "
-			"PID... or --all\n");
+			"PID..., -t TID... or --all\n");
 		return false;
 	}
 	if (t->format == KS_FORMAT_PPROF && !t->output && isatty(STDOUT_FILENO)) {

@@ -16,8 +16,25 @@
 #include "escape.h"
 #include "user_half.h"
 
-bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
-		     const struct ks_user_half_proc *hp, bool user_line)
+/*
+ * A walk that ended where a binary has no unwind information: whole as
+ * far as the binary allows (counted apart, for the closing line), or with
+ * --strict cut short, as eu-stack counts it.
+ */
+static bool user_no_cfi(struct tally *t, uint64_t tid, const struct ks_user_walk *w)
+{
+	if (!t->strict) {
+		t->no_cfi++;
+		return true;
+	}
+	cli_problem(&t->problems, tid, true, "user stack", "user stacks",
+		    "cut short: %s (--strict)", w->why);
+	return false;
+}
+
+bool print_user_half(struct tally *t, uint64_t tid, const struct ks_user_thread *ut,
+		     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
+		     bool user_line)
 {
 	size_t i;
 
@@ -30,7 +47,7 @@ bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct
 		ks_escape_write(stdout, why, strlen(why));
 		fputs(")\n", stdout);
 		/* a thread shown without half its stack is not whole (tally.c) */
-		cli_message("thread %" PRIu64 ": no user half: %s", tid, why);
+		cli_problem(&t->problems, tid, true, "user half", "user halves", "missing: %s", why);
 		return false;
 	}
 	for (i = 0; i < w->nr; i++)
@@ -41,40 +58,45 @@ bool print_user_half(uint64_t tid, const struct ks_user_thread *ut, const struct
 		break;
 	case KS_USTOP_LIMIT:
 		printf("... user stack truncated at %zu frames (raise with -n)\n", w->nr);
-		fprintf(stderr, "kstack: thread %" PRIu64 ": user stack truncated at %zu frames\n",
-			tid, w->nr);
+		cli_problem(&t->problems, tid, true, "stack", "stacks", "truncated at -n %zu", w->nr);
 		return false;
 	case KS_USTOP_ERROR:
 		printf("(user walk stopped: %s)\n", w->why);
-		cli_message("thread %" PRIu64 ": user stack cut short: %s", tid, w->why);
+		if (w->no_cfi)
+			return user_no_cfi(t, tid, w);
+		cli_problem(&t->problems, tid, true, "user stack", "user stacks", "cut short: %s",
+			    w->why);
 		return false;
 	case KS_USTOP_NONE:
 		printf("(no user stack: %s)\n", w->why);
-		cli_message("thread %" PRIu64 ": no user stack: %s", tid, w->why);
+		cli_problem(&t->problems, tid, true, "user stack", "user stacks", "missing: %s",
+			    w->why);
 		return false;
 	}
 	if (ut->flags & KS_UT_RAN) {
 		printf("(the thread ran while its user half was taken, twice: frames may not match)\n");
-		fprintf(stderr, "kstack: thread %" PRIu64 ": ran while its user stack was copied\n",
-			tid);
+		cli_problem(&t->problems, tid, true, "user half", "user halves",
+			    "taken while the thread ran, twice: frames may not match");
 		return false;
 	}
 	return true;
 }
 
-bool print_user_part(uint64_t tid, const struct ks_user_thread *ut, const struct ks_user_walk *w,
-		     const struct ks_user_half_proc *hp, bool user_line, bool reached_user)
+bool print_user_part(struct tally *t, uint64_t tid, const struct ks_user_thread *ut,
+		     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
+		     bool user_line, bool reached_user)
 {
 	if (ut)
-		return print_user_half(tid, ut, w, hp, user_line);
+		return print_user_half(t, tid, ut, w, hp, user_line);
 	if (!reached_user)
 		return true;	/* no user mode to show: a kernel thread */
 	printf("(no user half: no user registers came with its kernel stack)\n");
-	cli_message("thread %" PRIu64 ": no user half: no user registers", tid);
+	cli_problem(&t->problems, tid, true, "user half", "user halves",
+		    "missing: no user registers");
 	return false;
 }
 
-bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
+bool print_user_part_retaken(struct tally *t, uint64_t tid, const struct ks_user_thread *ut,
 			     const struct ks_user_walk *w, const struct ks_user_half_proc *hp,
 			     const struct kstack_thread_context *ctx, bool reached_user)
 {
@@ -82,8 +104,9 @@ bool print_user_part_retaken(uint64_t tid, const struct ks_user_thread *ut,
 
 	if (moved) {
 		printf("(the thread ran since its user half was taken: the user half below is of an earlier moment)\n");
-		cli_message("thread %" PRIu64 ": ran between its kernel and user halves", tid);
+		cli_problem(&t->problems, tid, true, "user half", "user halves",
+			    "of an earlier moment: the thread ran between its kernel and user halves");
 	}
 	/* moved: its own "user mode" line, the walk's above may be of another moment */
-	return print_user_part(tid, ut, w, hp, moved || !reached_user, reached_user) && !moved;
+	return print_user_part(t, tid, ut, w, hp, moved || !reached_user, reached_user) && !moved;
 }

@@ -56,7 +56,7 @@ struct ks_error *verify_thread(void *ctx, const struct ks_pipe_thread *t)
 	struct ks_error *err = ks_verify_thread(s, t->tgid, t->tid, &v);
 
 	if (err) {
-		tally_error(c, err, t->tid, err->code == EAGAIN);
+		tally_error(c, err, t->tid);
 		ks_error_destroy(err);
 		return NULL;
 	}

@@ -424,7 +424,8 @@ static struct ks_error *watch_report(struct watch *w)
 	struct ks_stack_text text;
 	struct ks_cap_pool pool;
 	struct ks_error *err = NULL;
-	struct tally tally = { 0 };
+	/* a block's problems (a stack cut short) said with it, as it is printed */
+	struct tally tally = { .problems.verbose = true };
 	struct ks_pipe p;
 	size_t i, j;
 
@@ -450,6 +451,7 @@ static struct ks_error *watch_report(struct watch *w)
 	ks_pipe_fini(&p);
 	ks_stack_text_fini(&text);
 	ks_cap_pool_fini(&pool);
+	cli_problems_fini(&tally.problems);
 	w->npending = 0;
 	return err;
 }

@@ -407,6 +407,20 @@ static char *ks_put_dec(char *p, uint64_t v)
 	return p;
 }
 
+void ks_stack_text_put_process(FILE *out, uint64_t tgid, const char *name, const char *cmdline)
+{
+	fprintf(out, "PID %" PRIu64, tgid);
+	if (name) {
+		fputc(' ', out);
+		ks_escape_write(out, name, strlen(name));
+	}
+	if (cmdline) {
+		fputs(": ", out);
+		ks_escape_write(out, cmdline, strlen(cmdline));
+	}
+	fputs("\n\n", out);
+}
+
 void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_t state,
 			      uint64_t nvcsw, uint64_t nivcsw)
 {

@@ -104,6 +104,15 @@ void ks_stack_text_put_stack(struct ks_stack_text *t, FILE *out, const struct ks
  */
 void ks_stack_text_put_stop(FILE *out, const struct ks_walk_result *w);
 
+/*
+ * A process's line before its threads, a paragraph of its own (then a
+ * blank line), as eu-stack prints "PID 94 - process":
+ *   PID 94 svc: /usr/sbin/svc --workers 200
+ * name (its leader's comm) and command line raw, escaped here; NULL: not
+ * known, or none (a kernel thread has no command line): "PID 2 kthreadd".
+ */
+void ks_stack_text_put_process(FILE *out, uint64_t tgid, const char *name, const char *cmdline);
+
 /* "TID comm state [ctxsw V+I]\n" (state: a task->__state value; comm escaped, escape.h). */
 void ks_stack_text_put_header(FILE *out, uint64_t tid, const char *comm, uint32_t state,
 			      uint64_t nvcsw, uint64_t nivcsw);

@@ -97,6 +97,18 @@ struct ks_cap_stack *ks_cap_pool_intern_frames(struct ks_cap_pool *p,
 #define KS_CAP_PARTIAL	2u	/* cut short (frame limit, walk stopped): never whole */
 #define KS_CAP_USER	4u	/* the kernel half ended at the user-mode entry */
 #define KS_CAP_TRUNCATED 8u	/* with PARTIAL: cut at the frame limit */
+/*
+ * the user half ends in a binary's code without unwind information: whole
+ * as far as the binary allows (kstack --strict makes it PARTIAL instead)
+ */
+#define KS_CAP_NO_CFI	16u
+#define KS_CAP_KTHREAD	32u	/* a kernel thread (not part of a group's key) */
+/*
+ * a sample (kstack --sample) whose user half was copied while the thread
+ * ran (twice), or whose process exited meanwhile: kept with its kernel
+ * half alone, said so
+ */
+#define KS_CAP_USER_RAN	64u
 
 struct ks_cap_thread {
 	uint64_t tid, tgid;
@@ -110,6 +122,12 @@ struct ks_cap_thread {
 	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
 	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
 	struct ks_wait wait;		/* what it waits for (waitfor.h); kind NONE: nothing named */
+	/*
+	 * its process's name (the group leader's comm) and command line, raw;
+	 * NULL: not known (or none). Not owned: the caller's, outliving the
+	 * capture and its groupings.
+	 */
+	const char *pname, *pcmd;
 };
 
 struct ks_capture {

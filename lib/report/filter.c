@@ -61,32 +61,57 @@ void ks_filter_fini(struct ks_filter *f)
 		regfree(&f->comm);
 	if (f->has_match)
 		regfree(&f->match);
+	if (f->has_process)
+		regfree(&f->process);
 	memset(f, 0, sizeof(*f));
+}
+
+struct ks_error *ks_filter_set_process(struct ks_filter *f, const char *process_re)
+{
+	struct ks_error *err;
+
+	if (!process_re || f->has_process)
+		return NULL;
+	err = ks_filter_regex(&f->process, process_re, "--process");
+	if (!err)
+		f->has_process = true;
+	return err;
 }
 
 bool ks_filter_active(const struct ks_filter *f)
 {
-	return f->states[0] || f->has_comm || f->has_match;
+	return f->states[0] || f->has_comm || f->has_match || f->has_process;
 }
 
-/* Does the function of name (without owner and offset) match? */
+/*
+ * Does a frame's name match, as printed without its offset
+ * ("module!function": --match 'svc!db_query', --match svc) or by its
+ * function alone (--match '^db_query$')?
+ */
 static bool ks_filter_name_match(const regex_t *re, const char *name)
 {
 	struct ks_name_parts p;
-	char buf[512], *big = NULL, *func = buf;
+	char buf[512], *big = NULL, *text = buf;
+	size_t len;
 	bool hit;
 
 	ks_name_split(name, &p);
+	len = p.owner_len ? p.owner_len + 1 + p.func_len : p.func_len;
 	/* a demangled C++ template name can be long: matched whole, never cut */
-	if (p.func_len >= sizeof(buf)) {
-		big = malloc(p.func_len + 1);
+	if (len >= sizeof(buf)) {
+		big = malloc(len + 1);
 		if (!big)
 			return false;
-		func = big;
+		text = big;
 	}
-	memcpy(func, p.func, p.func_len);
-	func[p.func_len] = '\0';
-	hit = !regexec(re, func, 0, NULL, 0);
+	if (p.owner_len) {
+		memcpy(text, p.owner, p.owner_len);
+		text[p.owner_len] = '!';
+	}
+	memcpy(text + len - p.func_len, p.func, p.func_len);
+	text[len] = '\0';
+	hit = !regexec(re, text, 0, NULL, 0) ||
+	      (p.owner_len && !regexec(re, text + p.owner_len + 1, 0, NULL, 0));
 	free(big);
 	return hit;
 }
@@ -111,6 +136,11 @@ bool ks_filter_keep(const struct ks_filter *f, const struct ks_cap_thread *t,
 {
 	if (f->states[0] && !strchr(f->states, t->state)) {
 		left_out->state++;
+		return false;
+	}
+	if (f->has_process && (!t->pname || regexec(&f->process, t->pname, 0, NULL, 0)) &&
+	    (!t->pcmd || regexec(&f->process, t->pcmd, 0, NULL, 0))) {
+		left_out->process++;
 		return false;
 	}
 	if (f->has_comm && regexec(&f->comm, t->comm, 0, NULL, 0)) {

@@ -34,7 +34,8 @@ struct ks_group_key {
 	uint64_t tid;		/* KS_GROUP_NONE only */
 };
 
-#define KS_GROUP_KEY_FLAGS (KS_CAP_RUNNING | KS_CAP_PARTIAL | KS_CAP_TRUNCATED | KS_CAP_USER)
+#define KS_GROUP_KEY_FLAGS (KS_CAP_RUNNING | KS_CAP_PARTIAL | KS_CAP_TRUNCATED | KS_CAP_USER | \
+			    KS_CAP_NO_CFI | KS_CAP_USER_RAN)
 
 static uint64_t ks_group_key_hash(const struct ks_group_key *k)
 {
@@ -161,7 +162,7 @@ static void ks_group_key_of(const struct ks_grouping *g, const struct ks_cap_thr
 	k->flags = t->flags & KS_GROUP_KEY_FLAGS;
 	/* grouped on the kernel half: where user mode was left differs per thread */
 	if (g->by == KS_GROUP_KERNEL)
-		k->flags &= ~KS_CAP_USER;
+		k->flags &= ~(KS_CAP_USER | KS_CAP_NO_CFI | KS_CAP_USER_RAN);
 	k->tid = g->by == KS_GROUP_NONE ? t->tid : 0;
 }
 
@@ -232,6 +233,9 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	m->user_sp = t->user_sp;
 	m->stop_ip = t->stop_ip;
 	m->wait = t->wait;
+	m->pname = t->pname;
+	m->pcmd = t->pcmd;
+	m->kthread = t->flags & KS_CAP_KTHREAD;
 	gr->samples++;
 	letter = t->state ? strchr(KS_STATE_LETTERS, t->state) : NULL;
 	if (letter)

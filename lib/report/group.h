@@ -39,11 +39,13 @@ struct ks_group_member {
 	uint64_t user_ip, user_sp;	/* as last seen (KS_CAP_USER) */
 	uint64_t stop_ip;		/* as last seen (KS_CAP_PARTIAL) */
 	struct ks_wait wait;		/* as last seen: what it waits for */
+	const char *pname, *pcmd;	/* its process's name and command line (capture.h) */
+	bool kthread;			/* a kernel thread (KS_CAP_KTHREAD) */
 };
 
 struct ks_group {
 	const struct ks_cap_stack *kstack, *ustack;	/* from the pool; NULL: none */
-	uint32_t flags;			/* KS_CAP_RUNNING/PARTIAL/TRUNCATED/USER: part of the key */
+	uint32_t flags;			/* KS_CAP_RUNNING/PARTIAL/TRUNCATED/USER/NO_CFI: the key's */
 	const char *why;		/* KS_CAP_PARTIAL */
 	uint64_t hash;
 	uint64_t samples;		/* observations; one capture: threads */

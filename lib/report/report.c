@@ -165,5 +165,172 @@ size_t ks_report_comms(const struct ks_group *gr, struct ks_comm_count **ret)
 
 uint64_t ks_report_left_out(const struct ks_report *r)
 {
-	return r->left.state + r->left.comm + r->left.match;
+	return r->left.state + r->left.comm + r->left.match + r->left.process;
+}
+
+const char *ks_report_fold(const char *comm, bool kthread, char buf[KS_FOLD_LEN])
+{
+	size_t n = strnlen(comm, KSTACK_COMM_LEN);
+	const char *slash = kthread ? memchr(comm, '/', n) : NULL;
+
+	if (slash)
+		n = (size_t)(slash - comm) + 1;
+	memcpy(buf, comm, n);
+	if (slash)
+		buf[n++] = '*';
+	buf[n] = '\0';
+	return buf;
+}
+
+static int ks_comm_fold_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ks_comm_fold *)a)->comm, ((const struct ks_comm_fold *)b)->comm);
+}
+
+static int ks_comm_fold_cmp(const void *a, const void *b)
+{
+	const struct ks_comm_fold *x = a, *y = b;
+
+	if (x->threads != y->threads)
+		return x->threads > y->threads ? -1 : 1;
+	return strcmp(x->comm, y->comm);
+}
+
+size_t ks_report_comms_folded(const struct ks_group *gr, struct ks_comm_fold **ret)
+{
+	struct ks_comm_fold *v = calloc(gr->nm ? gr->nm : 1, sizeof(*v));
+	size_t n = 0, i;
+
+	*ret = v;
+	if (!v)
+		return 0;
+	/* one entry a member, sorted by name, then the runs summed in place */
+	for (i = 0; i < gr->nm; i++) {
+		ks_report_fold(gr->m[i].comm, gr->m[i].kthread, v[i].comm);
+		v[i].threads = 1;
+		v[i].samples = gr->m[i].samples;
+	}
+	qsort(v, gr->nm, sizeof(*v), ks_comm_fold_name_cmp);
+	for (i = 0; i < gr->nm; i++) {
+		if (n && !strcmp(v[n - 1].comm, v[i].comm)) {
+			v[n - 1].threads++;
+			v[n - 1].samples += v[i].samples;
+		} else {
+			v[n++] = v[i];
+		}
+	}
+	qsort(v, n, sizeof(*v), ks_comm_fold_cmp);
+	return n;
+}
+
+/* A member's process: its name (folded for a kernel thread) and id. */
+struct ks_proc_key {
+	char name[KS_FOLD_LEN];
+	bool kthread;
+	uint64_t pid;
+};
+
+static int ks_proc_key_cmp(const void *a, const void *b)
+{
+	const struct ks_proc_key *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->kthread != y->kthread)
+		return x->kthread ? 1 : -1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static int ks_proc_count_cmp(const void *a, const void *b)
+{
+	const struct ks_proc_count *x = a, *y = b;
+
+	if (x->threads != y->threads)
+		return x->threads > y->threads ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+bool ks_report_procs(const struct ks_group *gr, struct ks_proc_counts *pc)
+{
+	size_t nm = gr->nm ? gr->nm : 1, n = 0, np = 0, i;
+	struct ks_proc_key *k = calloc(nm, sizeof(*k));
+
+	memset(pc, 0, sizeof(*pc));
+	pc->v = calloc(nm, sizeof(*pc->v));
+	pc->store = calloc(nm, sizeof(*pc->store));
+	if (!k || !pc->v || !pc->store) {
+		free(k);
+		ks_report_procs_fini(pc);
+		return false;
+	}
+	for (i = 0; i < gr->nm; i++) {
+		const struct ks_group_member *m = &gr->m[i];
+
+		/* a kernel thread is a process of its own: named by its kind */
+		ks_report_fold(m->kthread ? m->comm : m->pname ? m->pname : "-", m->kthread,
+			       k[i].name);
+		k[i].kthread = m->kthread;
+		k[i].pid = m->tgid;
+	}
+	qsort(k, gr->nm, sizeof(*k), ks_proc_key_cmp);
+	for (i = 0; i < gr->nm; i++) {
+		struct ks_proc_count *c = n ? &pc->v[n - 1] : NULL;
+
+		if (!c || strcmp(c->name, k[i].name) || c->kthread != k[i].kthread) {
+			c = &pc->v[n++];
+			memcpy(c->name, k[i].name, sizeof(c->name));
+			c->kthread = k[i].kthread;
+			c->pids = pc->store + np;
+		}
+		c->threads++;
+		/* sorted: a process's threads are a run */
+		if (!c->npids || c->pids[c->npids - 1] != k[i].pid) {
+			pc->store[np++] = k[i].pid;
+			c->npids++;
+		}
+	}
+	free(k);
+	qsort(pc->v, n, sizeof(*pc->v), ks_proc_count_cmp);
+	pc->n = n;
+	return true;
+}
+
+void ks_report_procs_fini(struct ks_proc_counts *pc)
+{
+	free(pc->v);
+	free(pc->store);
+	memset(pc, 0, sizeof(*pc));
+}
+
+static bool ks_tid_eq(const void *val, const void *key)
+{
+	return (uintptr_t)val == (uintptr_t)*(const uint64_t *)key;
+}
+
+uint64_t ks_report_threads_shown(const struct ks_report *r)
+{
+	const struct ks_grouping *g = r->g;
+	struct ks_hashtab seen = { 0 };
+	uint64_t n = 0;
+	size_t i, j;
+
+	if (!r->sampled)
+		return g->samples - g->min_count_samples;
+	for (i = 0; i < g->n; i++) {
+		for (j = 0; j < g->v[i].nm; j++) {
+			uint64_t tid = g->v[i].m[j].tid, h = ks_hash_u64(tid);
+
+			/* a tid is never 0: the value itself is the key */
+			if (ks_hashtab_get(&seen, h, ks_tid_eq, &tid))
+				continue;
+			if (!ks_hashtab_add(&seen, h, (void *)(uintptr_t)tid)) {
+				ks_hashtab_fini(&seen);
+				return UINT64_MAX;
+			}
+			n++;
+		}
+	}
+	ks_hashtab_fini(&seen);
+	return n;
 }

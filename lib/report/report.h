@@ -14,6 +14,7 @@
 #define KSTACK_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,7 +40,9 @@ struct ks_report {
 	uint64_t interval_ns;		/* asked for between rounds */
 	uint64_t duration_ns;		/* first round's start to last round's end */
 	uint64_t start_ns;		/* wall clock (CLOCK_REALTIME) at the start */
-	uint64_t walked;		/* threads captured (sampling: summed over rounds) */
+	uint64_t walked;		/* threads captured (sampling: distinct threads seen) */
+	uint64_t samples_walked;	/* sampling: thread samples captured, over every round */
+	uint64_t samples_user_ran;	/* sampling: of them, kept without their user half (ran, exited) */
 	struct ks_filter_counts left;	/* left out by the filters */
 	/*
 	 * left out as not the caller's to see (the driver refused them):
@@ -50,6 +53,14 @@ struct ks_report {
 	bool interrupted;		/* ended early by a signal */
 	/* the capture's wait-for graph, its cycles confirmed; NULL: not looked for (--sample) */
 	const struct ks_waitgraph *waits;
+	bool verbose;			/* text: whole id and name lists in group headers */
+	/*
+	 * text: why a group whose kernel half reached user mode shows no user
+	 * frames ("user half not taken: --kernel"); NULL: nothing to say
+	 */
+	const char *no_user_why;
+	/* which filters were given (text names only those in its closing line) */
+	bool has_state, has_comm, has_match, has_process;
 };
 
 /*
@@ -84,7 +95,52 @@ struct ks_comm_count {
 /* *ret malloc'd (free it); returns the count, 0 with *ret NULL without memory. */
 size_t ks_report_comms(const struct ks_group *gr, struct ks_comm_count **ret);
 
+/*
+ * A kernel thread's name folded to what its kind shares: up to its first
+ * slash, then a star ("kworker/0:1" and "kworker/u4:2" both fold to
+ * "kworker/" and a star); other names as they are. Into buf, returned.
+ */
+#define KS_FOLD_LEN (KSTACK_COMM_LEN + 2)
+const char *ks_report_fold(const char *comm, bool kthread, char buf[KS_FOLD_LEN]);
+
+/* The same as ks_report_comms() with kernel threads' names folded (ks_report_fold()). */
+struct ks_comm_fold {
+	char comm[KS_FOLD_LEN];
+	uint64_t threads, samples;
+};
+
+size_t ks_report_comms_folded(const struct ks_group *gr, struct ks_comm_fold **ret);
+
+/*
+ * A group's processes by name (a kernel thread's name folded: its kind),
+ * most threads first, each with its distinct process ids ascending.
+ */
+struct ks_proc_count {
+	char name[KS_FOLD_LEN];		/* raw; "-": not known */
+	bool kthread;			/* kernel threads: pids not worth listing */
+	uint64_t threads;
+	const uint64_t *pids;		/* into the store */
+	size_t npids;
+};
+
+struct ks_proc_counts {
+	struct ks_proc_count *v;
+	size_t n;
+	uint64_t *store;		/* every entry's pids */
+};
+
+/* false without memory; free with ks_report_procs_fini(). */
+bool ks_report_procs(const struct ks_group *gr, struct ks_proc_counts *pc);
+void ks_report_procs_fini(struct ks_proc_counts *pc);
+
 /* Total left out by the filters. */
 uint64_t ks_report_left_out(const struct ks_report *r);
+
+/*
+ * Threads shown: one capture, its groups' threads; sampling, the distinct
+ * threads of every group kept (a thread seen in two stacks is one).
+ * UINT64_MAX without memory.
+ */
+uint64_t ks_report_threads_shown(const struct ks_report *r);
 
 #endif

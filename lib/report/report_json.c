@@ -133,7 +133,10 @@ static void ks_json_samples(json_t *o, const struct ks_report *r, const struct k
 	if (!r->sampled)
 		return;
 	ks_json_set(o, "samples", ks_json_u64(gr->samples), ok);
+	/* thread time: the samples' share of the run, summed over threads */
 	ks_json_set(o, "wall_ns", ks_json_u64(ks_report_wall_ns(r, gr->samples)), ok);
+	ks_json_set(o, "thread_seconds", json_real((double)ks_report_wall_ns(r, gr->samples) / 1e9),
+		    ok);
 	ks_json_set(o, "share", json_real(r->g->samples ? (double)gr->samples /
 					  (double)r->g->samples : 0.0), ok);
 }
@@ -547,11 +550,20 @@ static json_t *ks_json_head(const struct ks_report *r)
 	ks_json_set(doc, "version", json_integer(KS_JSON_VERSION), &ok);
 	ks_json_set(doc, "mode", json_string(r->sampled ? "sample" : "snapshot"), &ok);
 	ks_json_set(doc, "group_by", json_string(ks_json_group_by(g->by)), &ok);
+	/* threads count threads (sampling: distinct); samples_* count (thread, round) pairs */
 	ks_json_set(doc, "threads_walked", ks_json_u64(r->walked), &ok);
-	ks_json_set(doc, "threads_shown", ks_json_u64(g->samples - g->min_count_samples), &ok);
+	ks_json_set(doc, "threads_shown", ks_json_u64(ks_report_threads_shown(r)), &ok);
+	if (r->sampled) {
+		ks_json_set(doc, "samples_walked", ks_json_u64(r->samples_walked), &ok);
+		ks_json_set(doc, "samples_shown", ks_json_u64(g->samples - g->min_count_samples),
+			    &ok);
+	}
 	ks_json_set(left, "state", ks_json_u64(r->left.state), &ok);
 	ks_json_set(left, "comm", ks_json_u64(r->left.comm), &ok);
 	ks_json_set(left, "match", ks_json_u64(r->left.match), &ok);
+	/* --process: present when given (a report without stays valid for older readers) */
+	if (r->has_process)
+		ks_json_set(left, "process", ks_json_u64(r->left.process), &ok);
 	ks_json_set(left, "min_count", ks_json_u64(r->sampled ? g->min_count_samples :
 						   g->min_count_threads), &ok);
 	ks_json_set(left, "min_count_groups", ks_json_u64(g->min_count_groups), &ok);

@@ -113,6 +113,15 @@ static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv
 	if (h->want && hp->nrec > 8 * hp->proc.n)
 		return find_moved_each(drv, hp, only_retaken, moved_ret, n_ret);
 	err = ks_snapshot_take(drv, hp->proc.pid, KSTACK_SNAP_FRAMES, 1, &h->check);
+	if (err && err->code == ESRCH) {
+		/*
+		 * the process exited since its records were taken (a whole-system
+		 * listing, or --sample, meets that): nothing to check against; its
+		 * walks stand as of their moment, the run goes on
+		 */
+		ks_error_destroy(err);
+		return NULL;
+	}
 	if (err)
 		return err;
 	while ((r = ks_snapshot_next(&h->check, &off, &data, &err))) {

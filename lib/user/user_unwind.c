@@ -51,6 +51,7 @@ struct pc_name {
 	const char *text;	/* the frame's name (escaped) */
 	const char *raw;	/* its mangled form where text is demangled, else NULL */
 	bool cfi;		/* CFI covers it */
+	bool file;		/* it is code of a mapped ELF file that could be read */
 	bool top;		/* the outermost frame of its stack (stack_start()) */
 };
 
@@ -529,6 +530,7 @@ static bool stack_start(const char *sym)
 
 static void pc_name_of(const struct ks_user_name *n, struct pc_name *ret)
 {
+	ret->file = true;
 	ret->text = n->text;
 	ret->raw = n->raw_at ? n->text + n->raw_at : NULL;
 	ret->cfi = n->cfi > 0;
@@ -579,6 +581,7 @@ static void name_pc(struct ks_user_unwinder *u, Dwfl *dwfl, const struct ks_user
 	}
 	if (!m || !m->file)
 		return;
+	ret->file = true;
 	key = (struct ks_user_name){ .file = m->file, .rel = pc - bias, .exact = exact };
 	slot = tfind(&key, &u->names, cmp_name);
 	if (slot) {
@@ -709,6 +712,24 @@ static bool fp_chain_end(const struct ks_user_dwfl *d, const struct ks_user_walk
 
 	return f && fp_zero && !last_cfi && (f->flags & KS_UF_FALLBACK) &&
 	       dwfl_addrmodule(d->dwfl, f->flags & KS_UF_EXACT ? f->pc : f->pc - 1);
+}
+
+/*
+ * Did a walk that stopped (KS_USTOP_ERROR) end for want of unwind
+ * information in a binary? Its last frame is code of a file (last_file)
+ * with no CFI there (last_cfi false), so the unwinder had only the
+ * frame-pointer rule, which gave no caller; or its last frame is in no
+ * file at all, reached by that rule from code of a file without CFI
+ * there (prev_cfi false: a word that was no frame pointer). A walk that
+ * stopped after a step by CFI (a word that could not be read, CFI that
+ * leads nowhere) did not.
+ */
+static bool no_unwind_info(size_t nr, bool last_cfi, bool last_file, bool prev_cfi,
+			   bool prev_file)
+{
+	if (!nr || last_cfi)
+		return false;
+	return last_file || (nr >= 2 && !prev_cfi && prev_file);
 }
 
 /* libdwfl's walk of t into a->w: its frames, and how it ended. */
@@ -844,7 +865,8 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 		.fp_reg = t->flags & KS_UT_COMPAT ? DWARF_I386_EBP : DWARF_X86_64_RBP,
 	};
 	struct ks_user_ctx *c = &d->ctx;
-	bool prev_cfi = false;
+	/* the last frame's and the one before it's: CFI there, code of a file */
+	bool prev_cfi = false, pcfi = false, pfile = false, lfile = false;
 	size_t i, top = SIZE_MAX;
 
 	memset(w, 0, sizeof(*w));
@@ -870,7 +892,10 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 		/* frame i came from frame i - 1's rule: CFI, or else the frame pointer */
 		if (i && !prev_cfi)
 			f->flags |= KS_UF_FALLBACK;
+		pcfi = prev_cfi;
+		pfile = lfile;
 		prev_cfi = pn.cfi;
+		lfile = pn.file;
 		if (pn.top)
 			top = i;
 	}
@@ -882,6 +907,8 @@ static void walk_thread(struct ks_user_unwinder *u, struct ks_user_dwfl *d,
 	} else if (w->stop == KS_USTOP_ERROR && fp_chain_end(d, w, a.fp_zero, prev_cfi)) {
 		w->stop = KS_USTOP_END;
 		w->why[0] = '\0';
+	} else if (w->stop == KS_USTOP_ERROR) {
+		w->no_cfi = no_unwind_info(w->nr, prev_cfi, lfile, pcfi, pfile);
 	}
 	/* the walk gave up before its first frame: the registers still name it */
 	if (!w->nr)

@@ -68,6 +68,14 @@ struct ks_user_walk {
 	size_t nr;
 	enum ks_user_stop stop;
 	char why[96];		/* ERROR/NONE: the reason, escaped */
+	/*
+	 * ERROR: the walk ended in a binary's code that has no unwind
+	 * information there (no CFI, and no frame-pointer chain to follow):
+	 * the file's limit, not the walker's (eu-stack stops there too, and
+	 * says "No DWARF information found"); the caller decides whether
+	 * that is whole as far as the binary allows or cut short.
+	 */
+	bool no_cfi;
 };
 
 struct ks_user_elf;

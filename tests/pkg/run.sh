@@ -91,6 +91,12 @@ if command -v mandoc >/dev/null; then
 	else
 		fail "kstack(1) vs --help: short/long pairs missing:$bad"
 	fi
+	# what the tool is: both halves of a stack, not the kernel's alone (issue 25)
+	name=$(sed -n '/^NAME$/,/^SYNOPSIS$/p' "$out/man.txt" | sed '1d;$d' | tr -s ' \n' ' ')
+	case $name in
+	*"kernel and user call stacks"*) pass "kstack(1) NAME says what it shows:$name" ;;
+	*) fail "kstack(1) NAME:$name" ;;
+	esac
 else
 	skip "kstack(1) vs --help: mandoc not installed"
 fi

@@ -95,6 +95,8 @@ struct fake {
 	struct ks_pipe pipe;
 	struct triage_counts counts;
 	struct triage_target tg;
+	struct tally tally;
+	struct cli_procs procs;
 };
 
 static int fake_setup(void **state)
@@ -120,7 +122,8 @@ static int fake_setup(void **state)
 	ks_capture_init(&fk.c, &fk.pool);
 	ks_pipe_init(&fk.pipe, &fk.s, &fk.names, &fk.pool,
 		     &(struct ks_pipe_opts){ .path = KS_PIPE_FRAMES, .retake_ran = true });
-	fk.tg = (struct triage_target){ .pipe = &fk.pipe, .all = true };
+	fk.tg = (struct triage_target){ .pipe = &fk.pipe, .all = true, .tally = &fk.tally,
+					.procs = &fk.procs };
 	e2big_pid = zombie_pid = gone_pid = denied_pid = NONE;
 	fake_records = 0;
 	whole_asked = false;
@@ -139,6 +142,8 @@ static int fake_teardown(void **state)
 	ks_cap_pool_fini(&fk->pool);
 	ks_symcache_fini(&fk->names);
 	free(fk->counts.gone);
+	cli_procs_fini(&fk->procs);
+	cli_problems_fini(&fk->tally.problems);
 	close(fake_fd);
 	fake_fd = -1;
 	return 0;

@@ -56,6 +56,7 @@ void test_group_none_keeps_order(void **state);
 void test_group_kernel_half(void **state);
 void test_min_count(void **state);
 void test_group_rounds(void **state);
+void test_text_sampled_counts(void **state);
 void test_group_rounds_shifting(void **state);
 void test_filters(void **state);
 void test_match_demangled(void **state);
@@ -70,6 +71,7 @@ void test_name_split(void **state);
 
 /* test_report_text.c: the text and JSON reports */
 void test_text_grouped(void **state);
+void test_text_group_summary(void **state);
 void test_text_ungrouped(void **state);
 void test_escaping(void **state);
 void test_json_grouped(void **state);

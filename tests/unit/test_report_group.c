@@ -114,6 +114,38 @@ void test_group_rounds(void **state)
 	assert_int_equal(g.v[0].m[3].samples, 2);
 	/* each round stands for a quarter of the 4 s: 20 samples ~ 20 thread-seconds / 10 */
 	assert_int_equal(ks_report_wall_ns(&r, g.v[0].samples), 20000000000ull);
+	/* the 10 threads are in both groups: shown, they are 10 threads, not 20 or 40 */
+	assert_int_equal(ks_report_threads_shown(&r), 10);
+	ks_grouping_fini(&g);
+}
+
+/*
+ * --sample's text says what each number counts (issue 25, input 5):
+ * samples, threads and thread-seconds in a group's header, samples by
+ * state, and samples of how many threads in the closing line.
+ */
+void test_text_sampled_counts(void **state)
+{
+	struct ks_grouping g;
+	struct ks_report r = { .sampled = true, .duration_ns = 4000000000ull,
+			       .interval_ns = 1000000000ull, .walked = 10, .samples_walked = 40 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	group_rounds(&g);
+	r.g = &g;
+	f = open_memstream(&text, &len);
+	assert_no_error(ks_report_text(&r, f));
+	fclose(f);
+	assert_non_null(strstr(text, "== 20 samples (50.0%, ~20.000 thread-seconds) in 10 threads "
+				     "(samples by state: S x 20): alt x 10 (10 processes: pids 500, 501, 502, ...); "
+				     "tids 500-509\n"));
+	assert_non_null(strstr(text, "-- 4 rounds in 4.000 s (every 1000.0 ms asked, 1000.0 ms "
+				     "achieved); 40 samples of 10 threads walked, 40 samples of 10 "
+				     "threads shown in 2 groups\n"));
+	free(text);
 	ks_grouping_fini(&g);
 }
 
@@ -316,11 +348,13 @@ void test_match_demangled(void **state)
 		{ 0x402000, longname, 0, NULL },
 	};
 	struct ks_cap_thread t = { .tid = 7, .tgid = 7, .state = 'S', .flags = KS_CAP_USER };
+	/* as printed (module!function, the module alone) or the function alone */
 	static const char *const hit[] = {
 		"^kst::work::Waiter::grab\\(std::mutex&\\)$", "^_ZN3kst4work6Waiter4grab",
-		"std::vector<int>::tail_end$",
+		"std::vector<int>::tail_end$", "^prog!kst::work::Waiter::grab", "^prog",
+		"prog!_ZN3kst4work",
 	};
-	static const char *const miss[] = { "^prog", "0x18", "^Waiter" };
+	static const char *const miss[] = { "^rog", "0x18", "^Waiter", "prog!Waiter" };
 	struct ks_filter_counts left = { 0 };
 	struct ks_capture c;
 	struct ks_filter f;

@@ -96,7 +96,7 @@ void test_pprof_go_threads(void **state)
 	expect_go(path, "types=threads/count samples=330 total=330 labels=comm,state,thread,tgid "
 		  "'trace={\"value\":1,\"frames\":[\"__schedule\",\"kvm_vcpu_block\",\"vfs_ioctl\","
 		  "\"entry_SYSCALL_64_after_hwframe\"],\"labels\":{\"comm\":\"zoo\",\"state\":\"D\","
-		  "\"thread\":\"1150\",\"tgid\":\"1150\"}}' "
+		  "\"thread\":\"1150\",\"tgid\":\"1000\"}}' "
 		  "'trace={\"value\":1,\"frames\":[\"__schedule\",\"worker_thread\",\"kthread\","
 		  "\"ret_from_fork\"],\"labels\":{\"comm\":\"kworker/7:1\",\"state\":\"I\","
 		  "\"thread\":\"17\"}}'");

@@ -18,17 +18,69 @@ void test_text_grouped(void **state)
 	write_report(&g, KS_FORMAT_TEXT, false, path, sizeof(path), NULL);
 	text = slurp(path);
 	unlink(path);
-	assert_non_null(strstr(text, "== 100 threads (S x 100): zoo x 100; tids 1000-1099\n"
+	/* processes by name with their ids first; thread names where they say more */
+	assert_non_null(strstr(text, "== 100 threads (S x 100): zoo x 100 (pid 1000); tids 1000-1099\n"
 				     "ffffffff81a526ad : vmlinux!__schedule+0x2dd/0x960\n"));
-	assert_non_null(strstr(text, "== 100 threads (D x 100): zoo x 100; tids 1100-1199\n"));
+	assert_non_null(strstr(text, "== 100 threads (D x 100): zoo x 100 (pid 1000); tids 1100-1199\n"));
+	assert_non_null(strstr(text, "== 100 threads (S x 100): zoo x 100 (pid 1000); zoo-pipe x 100; "
+				     "tids 1200-1299\n"));
 	assert_non_null(strstr(text, "ffffffff81300010 : ? vmlinux!vfs_ioctl+0x10/0x40\n"));
-	assert_non_null(strstr(text, "== 3 threads (R x 3): hog x 3; tids 2000-2002\n"
+	assert_non_null(strstr(text, "== 3 threads (R x 3): hog x 3 (pids 2000, 2001, 2002); "
+				     "tids 2000-2002\n"
 				     "[running on a CPU: no saved kernel stack]\n"));
+	/* one entry for a kind of kernel thread, not one a name */
+	assert_non_null(strstr(text, "== 25 threads (I x 25): 25 kernel threads; kworker/* x 25; tids 10-34\n"));
+	assert_null(strstr(text, "kworker/0:1"));
+	assert_non_null(strstr(text, "== 2 threads (S x 2): deep x 2 (pids 3000, 3001); tids 3000-3001\n"));
 	assert_non_null(strstr(text, "... truncated at 2 frames (raise with -n)\n"));
-	assert_non_null(strstr(text, "kworker/0:1 x 1"));
 	assert_non_null(strstr(text, "-- 330 threads walked, 330 shown in 6 groups\n"));
 	free(text);
 	ks_grouping_fini(&g);
+}
+
+/*
+ * A group of many processes and scattered tids: a count and a span, not
+ * hundreds of characters; --verbose lists them all.
+ */
+void test_text_group_summary(void **state)
+{
+	struct ks_grouping g;
+	struct ks_capture c;
+	struct ks_report r = { .walked = 40 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i;
+
+	(void)state;
+	ks_capture_init(&c, &pool);
+	for (i = 0; i < 40; i++) {
+		struct ks_cap_thread t = { .tid = 100 + 3 * (uint64_t)i, .tgid = 100 + 3 * (uint64_t)i,
+					   .state = 'S', .flags = KS_CAP_USER, .pname = "sleep" };
+
+		snprintf(t.comm, sizeof(t.comm), "sleep");
+		assert_non_null(ks_capture_add_frames(&c, &t, stack_sleep, 4, NULL, 0));
+	}
+	c.walked = c.n;
+	ks_grouping_init(&g, KS_GROUP_WHOLE);
+	assert_no_error(ks_grouping_add(&g, &c));
+	ks_grouping_finish(&g, 0);
+	r.g = &g;
+	f = open_memstream(&text, &len);
+	assert_no_error(ks_report_text(&r, f));
+	fclose(f);
+	assert_non_null(strstr(text, "== 40 threads (S x 40): sleep x 40 (40 processes: pids 100, 103, "
+				     "106, ...); tids 100..217 in 40 ranges\n"));
+	free(text);
+	r.verbose = true;
+	f = open_memstream(&text, &len);
+	assert_no_error(ks_report_text(&r, f));
+	fclose(f);
+	assert_non_null(strstr(text, "(pids 100, 103, 106, 109, 112, "));
+	assert_non_null(strstr(text, "; tids 100,103,106,"));
+	free(text);
+	ks_grouping_fini(&g);
+	ks_capture_fini(&c);
 }
 
 void test_text_ungrouped(void **state)
@@ -60,7 +112,7 @@ void test_escaping(void **state)
 	struct ks_capture c;
 	struct ks_grouping g;
 	struct ks_cap_frame named = { 0xffffffff81000000ull, "vmlinux!bad\\033[2J;name+0x1/0x2", 0, NULL };
-	struct ks_cap_thread t = { .tid = 1, .tgid = 1, .state = 'S' };
+	struct ks_cap_thread t = { .tid = 1, .tgid = 1, .state = 'S', .pname = "x;y\n\x1b\xc3\xa9" };
 	char path[256], *text;
 
 	(void)state;
@@ -74,7 +126,7 @@ void test_escaping(void **state)
 	text = slurp(path);
 	unlink(path);
 	assert_null(strchr(text, '\x1b'));
-	assert_non_null(strstr(text, "): x;y\\n\\033\\303\\251 x 1; tids 1\n"));
+	assert_non_null(strstr(text, "): x;y\\n\\033\\303\\251 x 1 (pid 1); tids 1\n"));
 	assert_non_null(strstr(text, "ffffffff81000000 : vmlinux!bad\\033[2J;name+0x1/0x2\n"));
 	free(text);
 	write_report(&g, KS_FORMAT_FOLDED, false, path, sizeof(path), NULL);

@@ -59,6 +59,16 @@ void add(struct ks_capture *c, uint64_t tid, const char *comm, char state, uint3
 				   .nvcsw = tid, .nivcsw = 1, .user_ip = 0x401234, .user_sp = 0x7ffc00 };
 
 	snprintf(t.comm, sizeof(t.comm), "%s", comm);
+	/* the zoo's 300 threads are one process's; a kworker is a kernel thread of its own */
+	if (tid >= 1000 && tid < 1300) {
+		t.tgid = 1000;
+		t.pname = "zoo";
+		t.pcmd = "zoo -n 100";
+	} else {
+		t.pname = comm;
+	}
+	if (!strncmp(comm, "kworker/", 8))
+		t.flags |= KS_CAP_KTHREAD;
 	if (flags & KS_CAP_PARTIAL)
 		t.why = "frame limit";
 	assert_non_null(ks_capture_add_frames(c, &t, kf, nk, NULL, 0));
@@ -124,10 +134,17 @@ void write_report(struct ks_grouping *g, enum ks_format fmt, bool sampled, char 
 			       .sampled = sampled,
 			       .interval_ns = 10000000, .duration_ns = 1000000000 };
 	FILE *f;
+	size_t i;
 
 	if (left) {
 		r.left = *left;
 		r.walked += ks_report_left_out(&r);
+	}
+	if (sampled) {
+		/* samples are (thread, round) pairs; threads, each thread once */
+		r.samples_walked = r.walked;
+		for (r.walked = 0, i = 0; i < g->n; i++)
+			r.walked += g->v[i].nm;
 	}
 	snprintf(path, len, "%s/report-%s-%d.out", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
 		 ks_format_name(fmt), (int)getpid());

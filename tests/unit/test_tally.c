@@ -5,6 +5,7 @@
  */
 #include "helpers.h"
 #include "../../cli/tally.c"
+#include "../../cli/problems.c"
 #include "../../cli/message.c"
 #include "../../cli/user_print.c"
 
@@ -63,7 +64,7 @@ static void denied_rule(void **state)
 	/* a thread's EPERM met on the way (-S, --raw, --verify) counts as denied, not failed */
 	memset(&t, 0, sizeof(t));
 	t.whole = 1;
-	tally_error(&t, e, 7, false);
+	tally_error(&t, e, 7);
 	assert_int_equal(t.denied, 1);
 	assert_int_equal(t.failed, 0);
 	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
@@ -177,11 +178,16 @@ static void restore_fd(int fd, FILE *f, int saved, const char *path, char *buf, 
 	restore_fd(2, stderr, se_, e_, (p)->err, sizeof((p)->err));	\
 	r_; })
 
+/* What cli_problems_say() prints for t's problems. */
+#define SAID(p, t) PRINTED(p, ({ cli_problems_say(&(t)->problems); true; }))
+
 /*
  * A user half is whole only when its walk reached the outermost frame:
  * a walk that stopped early, a thread with no stack copy, one cut at the
  * frame limit or a process that could not be read is partial, said on
- * stdout under the frames and on stderr, as a kernel half cut short is.
+ * stdout under the frames, and on stderr once a kind at the end. A walk
+ * that stopped in a binary's code without unwind information is whole as
+ * far as the binary allows, counted apart; with --strict it is partial.
  */
 static void user_half_whole_rule(void **state)
 {
@@ -196,45 +202,110 @@ static void user_half_whole_rule(void **state)
 	struct tally t;
 
 	(void)state;
+	memset(&t, 0, sizeof(t));
 	assert_true(user_walk_whole(&w));
-	assert_true(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
+	assert_true(PRINTED(&p, print_user_half(&t, 9, &ut, &w, &hp, true)));
 	assert_non_null(strstr(p.out, "user mode: ip 00007f0000001000 sp 00000000007ffc00\n"));
 	assert_non_null(strstr(p.out, "prog!reader+0x27/0x38\n"));
 	assert_string_equal(p.err, "");
+	assert_int_equal(t.problems.n, 0);
 
-	/* libdwfl gave up before the outermost frame */
+	/* libdwfl gave up before the outermost frame, after a step by CFI */
 	w.stop = KS_USTOP_ERROR;
-	strcpy(w.why, "No DWARF information found");
+	strcpy(w.why, "Invalid register");
 	assert_false(user_walk_whole(&w));
-	assert_false(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
-	assert_non_null(strstr(p.out, "(user walk stopped: No DWARF information found)\n"));
-	assert_string_equal(p.err, "kstack: thread 9: user stack cut short: No DWARF information found\n");
+	assert_false(PRINTED(&p, print_user_half(&t, 9, &ut, &w, &hp, true)));
+	assert_non_null(strstr(p.out, "(user walk stopped: Invalid register)\n"));
+	assert_string_equal(p.err, "");		/* said at the end, once a kind */
+	SAID(&p, &t);
+	assert_string_equal(p.err, "kstack: 1 user stack cut short: Invalid register (thread 9)\n");
 	/* the rule: one such thread among whole ones makes the run partial */
-	memset(&t, 0, sizeof(t));
 	t.whole = 3;
 	t.cut = 1;
 	assert_int_equal(exit_status(&t, CLI_SHOW), EXIT_PARTIAL);
+	cli_problems_fini(&t.problems);
 
+	/* in a binary's code without unwind information: whole as far as it allows */
+	memset(&t, 0, sizeof(t));
+	strcpy(w.why, "No DWARF information found");
+	w.no_cfi = true;
+	assert_true(PRINTED(&p, print_user_half(&t, 9, &ut, &w, &hp, true)));
+	assert_non_null(strstr(p.out, "(user walk stopped: No DWARF information found)\n"));
+	assert_int_equal(t.no_cfi, 1);
+	assert_int_equal(t.problems.n, 0);
+	/* --strict: partial, said */
+	t.strict = true;
+	assert_false(PRINTED(&p, print_user_half(&t, 9, &ut, &w, &hp, true)));
+	SAID(&p, &t);
+	assert_non_null(strstr(p.err, "kstack: 1 user stack cut short: No DWARF information found"));
+	cli_problems_fini(&t.problems);
+	w.no_cfi = false;
+
+	memset(&t, 0, sizeof(t));
 	w.stop = KS_USTOP_NONE;
 	strcpy(w.why, "user sp in no readable mapping");
 	w.nr = 0;
 	assert_false(user_walk_whole(&w));
-	assert_false(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
+	assert_false(PRINTED(&p, print_user_half(&t, 9, &ut, &w, &hp, true)));
 	assert_non_null(strstr(p.out, "(no user stack: user sp in no readable mapping)\n"));
-	assert_non_null(strstr(p.err, "thread 9: no user stack"));
+	SAID(&p, &t);
+	assert_non_null(strstr(p.err, "1 user stack missing: user sp in no readable mapping (thread 9)"));
+	cli_problems_fini(&t.problems);
 
 	w.stop = KS_USTOP_LIMIT;
 	w.nr = 2;
 	assert_false(user_walk_whole(&w));
-	assert_false(PRINTED(&p, print_user_half(9, &ut, &w, &hp, true)));
+	assert_false(PRINTED(&p, print_user_half(&t, 9, &ut, &w, &hp, true)));
 
 	/* the process could not be read: no walk at all */
 	hp.err = ks_error_format(ESRCH, "process 7: gone");
 	assert_false(user_walk_whole(NULL));
-	assert_false(PRINTED(&p, print_user_half(9, &ut, NULL, &hp, true)));
+	assert_false(PRINTED(&p, print_user_half(&t, 9, &ut, NULL, &hp, true)));
 	assert_non_null(strstr(p.out, "(no user half: process 7: gone)\n"));
-	assert_non_null(strstr(p.err, "thread 9: no user half: process 7: gone"));
+	SAID(&p, &t);
+	assert_non_null(strstr(p.err, "kstack: 1 stack truncated at -n 2 (thread 9)\n"));
+	assert_non_null(strstr(p.err, "kstack: 1 user half missing: process 7: gone (thread 9)\n"));
 	ks_error_destroy(hp.err);
+	cli_problems_fini(&t.problems);
+}
+
+/*
+ * stderr's rule: one line a kind of problem, however many threads met it,
+ * with the count and the first thread ids; --verbose says each too.
+ */
+static void problems_one_line_a_kind(void **state)
+{
+	struct cli_problems pr = { 0 };
+	struct printed p;
+	char why[256];
+	uint64_t tid;
+
+	(void)state;
+	/* -n 3 on 290 threads: both halves truncated, a few with no user stack */
+	for (tid = 362; tid < 362 + 290; tid++) {
+		cli_problem(&pr, tid, true, "stack", "stacks", "truncated at -n %d", 3);
+		if (tid != 400)
+			cli_problem(&pr, tid, true, "stack", "stacks", "truncated at -n %d", 3);
+	}
+	cli_problem(&pr, 7, false, "thread", "threads", "not shown: %s", "kept running");
+	cli_problem(&pr, 8, false, "thread", "threads", "not shown: %s", "kept running");
+	assert_int_equal(pr.n, 2);
+	assert_true(PRINTED(&p, ({ cli_problems_say(&pr); true; })));
+	assert_string_equal(p.err,
+			    "kstack: 579 stacks truncated at -n 3 (e.g. 362, 363, 364, ...)\n"
+			    "kstack: 2 threads not shown: kept running (threads 7, 8)\n");
+	assert_int_equal(cli_problems_why(&pr, true, why, sizeof(why)), 1);
+	assert_string_equal(why, "579 stacks truncated at -n 3");
+	assert_int_equal(cli_problems_why(&pr, false, why, sizeof(why)), 1);
+	assert_string_equal(why, "2 threads not shown: kept running");
+	cli_problems_fini(&pr);
+
+	/* --verbose: each as it happens, and the summary */
+	pr.verbose = true;
+	assert_true(PRINTED(&p, ({ cli_problem(&pr, 5, true, "stack", "stacks",
+					       "truncated at -n %d", 2); true; })));
+	assert_string_equal(p.err, "kstack: thread 5: stack truncated at -n 2\n");
+	cli_problems_fini(&pr);
 }
 
 /*
@@ -256,26 +327,30 @@ static void user_half_under_retaken_kernel_half(void **state)
 	struct ks_user_walk w = { .frames = frames, .nr = 2, .stop = KS_USTOP_END };
 	struct kstack_thread_context ctx = { .nvcsw = 40, .nivcsw = 2 };
 	struct printed p;
+	struct tally t;
 
 	(void)state;
+	memset(&t, 0, sizeof(t));
 	/* quiet since: the walk above ended at user mode and printed that line */
-	assert_true(PRINTED(&p, print_user_part_retaken(12, &ut, &w, NULL, &ctx, true)));
+	assert_true(PRINTED(&p, print_user_part_retaken(&t, 12, &ut, &w, NULL, &ctx, true)));
 	assert_string_equal(p.out, "00007f0000002000 : libc.so.6!__nanosleep+0x13/0x31\n"
 				   "000055000000200a : prog!sleeper+0x20/0x40\n");
 	assert_string_equal(p.err, "");
 	/* it ran between the halves */
 	ctx.nivcsw = 3;
-	assert_false(PRINTED(&p, print_user_part_retaken(12, &ut, &w, NULL, &ctx, true)));
+	assert_false(PRINTED(&p, print_user_part_retaken(&t, 12, &ut, &w, NULL, &ctx, true)));
 	assert_non_null(strstr(p.out, "(the thread ran since its user half was taken"));
 	assert_non_null(strstr(p.out, "user mode: ip 00007f0000002000 sp 00000000007ffd00\n"));
 	assert_non_null(strstr(p.out, "prog!sleeper+0x20/0x40\n"));
-	assert_non_null(strstr(p.err, "thread 12: ran between its kernel and user halves"));
 	/* no user registers with a walk that reached user mode */
-	assert_false(PRINTED(&p, print_user_part_retaken(12, NULL, NULL, NULL, &ctx, true)));
+	assert_false(PRINTED(&p, print_user_part_retaken(&t, 12, NULL, NULL, NULL, &ctx, true)));
 	assert_non_null(strstr(p.out, "(no user half: "));
-	assert_non_null(strstr(p.err, "thread 12: no user half"));
+	SAID(&p, &t);
+	assert_non_null(strstr(p.err, "1 user half of an earlier moment: the thread ran between its kernel and user halves (thread 12)"));
+	assert_non_null(strstr(p.err, "1 user half missing: no user registers (thread 12)"));
+	cli_problems_fini(&t.problems);
 	/* a kernel thread: nothing */
-	assert_true(PRINTED(&p, print_user_part_retaken(12, NULL, NULL, NULL, &ctx, false)));
+	assert_true(PRINTED(&p, print_user_part_retaken(&t, 12, NULL, NULL, NULL, &ctx, false)));
 	assert_string_equal(p.out, "");
 }
 
@@ -287,6 +362,7 @@ int main(void)
 		cmocka_unit_test(verify_rule),
 		cmocka_unit_test(verify_cut_stack_is_partial),
 		cmocka_unit_test(user_half_whole_rule),
+		cmocka_unit_test(problems_one_line_a_kind),
 		cmocka_unit_test(user_half_under_retaken_kernel_half),
 	};
 

@@ -83,6 +83,16 @@ static void test_checks(void **state)
 	assert_false(triage_opts_check(&t, true, 0));
 	triage_opt(&t, KS_OPT_SAMPLE, NULL);
 	assert_true(triage_opts_check(&t, true, 0));
+	/* an interval past the duration: one snapshot, not a profile (issue 25, input 8) */
+	triage_opt(&t, KS_OPT_INTERVAL, "2s");
+	assert_false(triage_opts_check(&t, true, 0));
+	triage_opt(&t, KS_OPT_INTERVAL, "1s");
+	assert_true(triage_opts_check(&t, true, 0));
+	/* --process: a regex, checked before the system is touched */
+	assert_int_equal(triage_opt(&t, KS_OPT_PROCESS, "(["), 1);
+	assert_false(triage_opts_check(&t, true, 0));
+	triage_opt(&t, KS_OPT_PROCESS, "^svc$");
+	assert_true(triage_opts_check(&t, true, 0));
 }
 
 int main(void)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Host side of the guest's emit_check (guest-lib.sh): each file the guest
 # handed over (base64 on the console) is decoded and read back by
-# tests/unit/tools/check_report.py (pprof files also by go tool pprof);
+# tests/unit/tools/check_report.py (pprof files also by go tool pprof), an
+# example of the documents by tests/vm/doc_examples.py;
 # PASS/FAIL/SKIP lines as the suites print.
 #   host-checks.sh CONSOLE_TXT OUT_DIR
 console=$1
@@ -36,6 +37,16 @@ grep '^KSTACK-CHECK ' "$console" | while read -r _ kind name args; do
 	file="$dir/$name"
 	sed -n "/^KSTACK-FILE-BEGIN $name\$/,/^KSTACK-FILE-END\$/p" "$console" | sed '1d;$d' |
 		base64 -d >"$file" 2>/dev/null
+	# the documents' examples (tests/vm/guest/46-examples.sh): as kstack prints them
+	if [ "$kind" = example ]; then
+		if err=$(python3 "$here/doc_examples.py" check "$name" "$file" 2>&1); then
+			echo "PASS: vm: doc: example $name matches what kstack prints"
+		else
+			echo "FAIL: vm: doc: $(echo "$err" | head -n 1)"
+			echo "$err" | sed 1d | head -n 40
+		fi
+		continue
+	fi
 	# --watch's textfile and JSON lines: promtool, node_exporter (watch_check.py)
 	case $kind in
 	prom|watchjson)

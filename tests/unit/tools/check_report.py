@@ -76,12 +76,26 @@ def check_json(path, kv):
     else:
         total = len(doc["threads"]) if doc["mode"] == "snapshot" else \
             sum(t["samples"] for t in doc["threads"])
-    if total != shown:
-        fail("entries add up to %d, threads_shown says %d" % (total, shown))
     left = doc["left_out"]
-    if doc["mode"] == "snapshot" and \
-            shown + left["state"] + left["comm"] + left["match"] + left["min_count"] != doc["threads_walked"]:
-        fail("shown %d + left out %s != walked %d" % (shown, left, doc["threads_walked"]))
+    left_sum = left["state"] + left.get("process", 0) + left["comm"] + left["match"] + \
+        left["min_count"]
+    if doc["mode"] == "sample":
+        # samples count (thread, round) pairs, threads count threads
+        if "samples_walked" not in doc or "samples_shown" not in doc:
+            fail("a sampled report without samples_walked and samples_shown")
+        if total != doc["samples_shown"]:
+            fail("entries add up to %d samples, samples_shown says %d" % (total, doc["samples_shown"]))
+        if doc["samples_shown"] + left_sum != doc["samples_walked"]:
+            fail("samples shown %d + left out %s != walked %d" %
+                 (doc["samples_shown"], left, doc["samples_walked"]))
+        if shown > doc["threads_walked"] or doc["threads_walked"] > doc["samples_walked"]:
+            fail("threads shown %d, walked %d, samples walked %d: threads are counted once" %
+                 (shown, doc["threads_walked"], doc["samples_walked"]))
+    else:
+        if total != shown:
+            fail("entries add up to %d, threads_shown says %d" % (total, shown))
+        if shown + left_sum != doc["threads_walked"]:
+            fail("shown %d + left out %s != walked %d" % (shown, left, doc["threads_walked"]))
     for k, v in kv.items():
         if k == "groups":
             if len(doc.get("groups", [])) != int(v):

@@ -124,9 +124,13 @@ kstack -t "$tid" >/tmp/one.txt 2>&1
 rc=$?
 echo "--- kstack -t $tid (nanosleep)"
 cat /tmp/one.txt
+# its process's line, then the thread's block, then the closing line
+awk -v RS= -v tid="$tid" '$1 == tid' /tmp/one.txt >/tmp/one.block
 if [ "$rc" = 0 ] &&
-	head -n 1 /tmp/one.txt | grep -Eq "^$tid zoo S \[ctxsw [0-9]+\+[0-9]+\]$" &&
-	sed -n 2p /tmp/one.txt | grep -Eq '^ffffffff[0-9a-f]{8} : vmlinux!__schedule\+0x[0-9a-f]+/0x[0-9a-f]+$' &&
+	head -n 1 /tmp/one.txt | grep -Eq "^PID [0-9]+ zoo: zoo " &&
+	head -n 1 /tmp/one.block | grep -Eq "^$tid zoo S \[ctxsw [0-9]+\+[0-9]+\]$" &&
+	sed -n 2p /tmp/one.block | grep -Eq '^ffffffff[0-9a-f]{8} : vmlinux!__schedule\+0x[0-9a-f]+/0x[0-9a-f]+$' &&
+	tail -n 1 /tmp/one.txt | grep -qx -- '-- 1 thread in 1 process shown; 0 partial' &&
 	grep -q 'vmlinux!hrtimer_nanosleep+' /tmp/one.txt &&
 	grep -q 'vmlinux!entry_SYSCALL_64_after_hwframe+' /tmp/one.txt &&
 	grep -Eq '^user mode: ip 0000[0-9a-f]{12} sp 00007[0-9a-f]{11}$' /tmp/one.txt; then
@@ -166,7 +170,8 @@ nall=$(grep -c '^[0-9][0-9]* .* \[ctxsw ' /tmp/all.txt)
 
 # kernel thread: ends at ret_from_fork, no user part
 kstack -t 2 >/tmp/kt.txt 2>&1
-tail -n 2 /tmp/kt.txt | grep -q 'vmlinux!ret_from_fork+' && ! grep -q '^user mode' /tmp/kt.txt &&
+awk -v RS= '$1 == 2' /tmp/kt.txt | tail -n 1 | grep -q 'vmlinux!ret_from_fork+' &&
+	! grep -q '^user mode' /tmp/kt.txt &&
 	pass "walker: kthreadd's stack ends at ret_from_fork" ||
 	fail "walker: kthreadd: $(cat /tmp/kt.txt | tr '\n' ' ')"
 

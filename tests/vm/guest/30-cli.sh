@@ -29,8 +29,9 @@ wait $gone
 nopid=4000000
 
 # --- every mode, whole / partial / nothing. busybox (the VM's sleep and
-# shells) has no CFI and no frame pointers: its user stacks are cut short,
-# so the kernel half alone is whole (--kernel); both halves are partial.
+# shells) has no CFI and no frame pointers: its user stacks end in its
+# first frame, whole as far as the binary allows (exit 0, as perf shows
+# them), partial with --strict (exit 1, as eu-stack counts them).
 expect "PID of a sleeper" 0 kstack --kernel $sleeper
 ! grep -q 'group leader has exited' /tmp/x.out &&
 	pass "cli: PID of a normal process: no leader line" ||
@@ -38,19 +39,30 @@ expect "PID of a sleeper" 0 kstack --kernel $sleeper
 expect "PID of a sleeper and a PID with no process" 1 kstack $sleeper $nopid
 expect "only a PID with no process" 2 kstack $nopid
 expect "-t TID of a sleeper" 0 kstack --kernel -t $sleeper
-expect "PID of a sleeper, both halves (busybox: no CFI)" 1 kstack $sleeper
-grep -q "^kstack: thread $sleeper: user stack cut short: " /tmp/x.err &&
-	grep -q '^(user walk stopped: ' /tmp/x.out &&
-	pass "cli: busybox sleep's user half: cut short, said on stdout and stderr" ||
+expect "PID of a sleeper, both halves (busybox: no CFI): whole as far as it allows" 0 kstack $sleeper
+grep -q '^(user walk stopped: No DWARF information found)$' /tmp/x.out && [ ! -s /tmp/x.err ] &&
+	pass "cli: busybox sleep's user half: said where it stops, nothing on stderr" ||
 	fail "cli: busybox sleep's user half: $(tail -n 3 /tmp/x.out | tr '\n' ' ') / $(head -c 200 /tmp/x.err)"
+expect "PID of a sleeper, both halves, --strict" 1 kstack --strict $sleeper
+grep -qx "kstack: 1 user stack cut short: No DWARF information found (--strict) (thread $sleeper)" /tmp/x.err &&
+	grep -q '^(user walk stopped: ' /tmp/x.out &&
+	pass "cli: --strict: busybox sleep's user half cut short, said on stdout and stderr" ||
+	fail "cli: --strict: busybox sleep's user half: $(tail -n 3 /tmp/x.out | tr '\n' ' ') / $(head -c 200 /tmp/x.err)"
 expect "-t sleeper and an exited TID" 1 kstack -t $sleeper $gone
 expect "-t exited TID only" 2 kstack -t $gone
 expect "--all" 0 kstack --all --kernel
-# both halves: partial, and only for threads whose user stack is cut short
-# (busybox's), each said on stderr
-expect "--all, both halves" 1 kstack --all
+# both halves: whole as far as the binaries allow; --strict: partial, and
+# only for threads whose user stack is cut short (busybox's): one line on
+# stderr for them all, each said with --verbose
+expect "--all, both halves" 0 kstack --all
+expect "--all, both halves, --strict" 1 kstack --all --strict
+[ "$(wc -l </tmp/x.err)" = 1 ] &&
+	grep -q '^kstack: [0-9]* user stacks\{0,1\} cut short: No DWARF information found (--strict) (' /tmp/x.err &&
+	pass "cli: --all --strict: one line on stderr: $(cat /tmp/x.err)" ||
+	fail "cli: --all --strict: stderr: $(head -n 3 /tmp/x.err | tr '\n' ' ')"
+expect "--all, both halves, --strict --verbose" 1 kstack --all --strict --verbose
 cut=$(sed -n 's/^kstack: thread \([0-9]*\): user stack cut short: .*/\1/p' /tmp/x.err)
-other=$(grep -v ': user stack cut short: ' /tmp/x.err | head -n 3)
+other=$(grep -v -e ': user stack cut short: ' -e ' user stacks\{0,1\} cut short: ' /tmp/x.err | head -n 3)
 notbb=""
 for t in $cut; do
 	exe=$(readlink /proc/$t/exe 2>/dev/null) || continue	# gone meanwhile

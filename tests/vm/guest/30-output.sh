@@ -79,8 +79,8 @@ sh -c 'while :; do :; done' &
 spin=$!
 said=0
 for i in 1 2 3 4 5 6 7 8; do
-	kstack -S -t $spin >/dev/null 2>/tmp/o.err
-	if grep -q "thread $spin: running on a CPU" /tmp/o.err; then
+	kstack -S -t $spin >/tmp/o.out 2>/tmp/o.err
+	if grep -q "^$spin .* R \[running on a CPU" /tmp/o.out; then
 		said=1
 		break
 	fi
@@ -88,9 +88,9 @@ done
 kill $spin
 if [ "$said" = 0 ]; then
 	skip "output: -S of a running thread: the spinner was never caught on a CPU"
-elif grep -q "thread $spin: thread $spin:" /tmp/o.err; then
-	fail "output: -S of a running thread names it twice: $(head -c 200 /tmp/o.err)"
+elif [ -s /tmp/o.err ]; then
+	fail "output: -S of a running thread: shown as running, yet stderr says: $(head -c 200 /tmp/o.err)"
 else
-	pass "output: -S of a running thread names it once"
+	pass "output: -S of a running thread: shown as running, nothing on stderr (no problem)"
 fi
 kill $sleeper

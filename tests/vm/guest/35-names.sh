@@ -275,7 +275,7 @@ elif start /bin/names_badsp; then
 	if [ "$rc" = 1 ] && [ "$first" = badsp_block ] && [ "$(kfuncs /tmp/n-sp.txt "$b" | wc -l)" = 1 ] &&
 		block /tmp/n-sp.txt "$b" | grep -q '^user mode: ip [0-9a-f]* sp 0000000000001000$' &&
 		block /tmp/n-sp.txt "$b" | grep -q '^(no user stack: user sp in no readable mapping)$' &&
-		grep -q "thread $b: no user stack: user sp in no readable mapping" /tmp/n-sp.err; then
+		grep -qx "kstack: 1 user stack missing: user sp in no readable mapping (thread $b)" /tmp/n-sp.err; then
 		pass "names: sp 0x1000: frame 0 named badsp_block from the ip, then why the walk stopped (exit 1)"
 	else
 		fail "names: sp 0x1000: exit $rc, first frame '$first'"
@@ -297,7 +297,7 @@ fi
 if [ ! -x /bin/names_go ]; then
 	skip "names: Go: not built: no go where the tests were built"
 elif start /bin/names_go; then
-	kstack "$upid" >/tmp/n-go.txt 2>/tmp/n-go.err
+	kstack --verbose "$upid" >/tmp/n-go.txt 2>/tmp/n-go.err
 	rc=$?
 	readers=0 ends=0 whole=0
 	for t in $(ls /proc/$upid/task); do

@@ -79,7 +79,7 @@ if rmmod kstack && insmod /kstack.ko group=1000 mode=0660 && chgrp 1000 /dev/kst
 	denied_case "uid 1000: -S -t ROOT OWN" 1 "^$own sleep " "thread $rootpid: permission denied (" \
 		asuser kstack -S -t $rootpid $own
 	denied_case "uid 1000: --raw ROOT OWN" 1 "^raw-walk " "$deny" asuser kstack --raw $rootpid $own
-	denied_case "uid 1000: --group ROOT OWN" 1 "threads walked, 1 shown" "$deny" \
+	denied_case "uid 1000: --group ROOT OWN" 1 "thread walked, 1 shown" "$deny" \
 		asuser kstack --group $rootpid $own
 	denied_case "uid 1000: --group OWN ROOT: closing line counts the process" 1 \
 		"; 1 process not permitted" "$deny" asuser kstack --group $own $rootpid

@@ -14,7 +14,11 @@ wait_ready() {
 	grep -q '^ready$' "$1"
 }
 tid_of() { sed -n "s/^\([0-9]*\) $2\$/\1/p" "$1"; }
-rounds_of() { sed -n 's/^kstack_watch_rounds_total \([0-9]*\)$/\1/p' "$1" 2>/dev/null; }
+# (0 before the first round has written the file: a wait must not end there)
+rounds_of() {
+	n=$(sed -n 's/^kstack_watch_rounds_total \([0-9]*\)$/\1/p' "$1" 2>/dev/null)
+	echo "${n:-0}"
+}
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status"; }
 # stop PID: SIGTERM, then its exit status
 stop() {
