@@ -18,6 +18,12 @@ for n in ${sizes:-100 1000 4000}; do
 	kbench -r 31 -l "$n" || echo "BENCH N=$n kbench FAILED (exit $?)"
 	runrss "$n" kstack --all --kernel
 	runrss "$n" kstack --all --kernel
+	# who holds it (issue 21): --deadlocks --all against --all --kernel, interleaved
+	for r in 1 2 3 4 5; do
+		runrss "$n" kstack --all --kernel
+		runrss "$n" kstack --deadlocks --all
+	done >/tmp/dl.txt
+	cat /tmp/dl.txt
 	# both halves (the default): the user half of every zoo thread too
 	all=$(ls -d /proc/[0-9]*/task/* | wc -l)
 	for r in 1 2 3 4 5; do runrss "$n" kstack --all; done >/tmp/both.txt

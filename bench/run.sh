@@ -103,6 +103,13 @@ if [ -n "$(field kstack-both 4000 'us/thread med')" ]; then
 	rss=$(grep "^N=4000 command=\"kstack\" args=\"--all --format\"" "$out/bench.txt" | sed 's/.*peak_rss_kib=\([0-9]*\).*/\1/' | sort -n | tail -n 1)
 	[ -n "$rss" ] && echo "kstack --all --format json peak RSS at N=4000: $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') MiB (goal < 32)"
 fi
+# who holds it: --deadlocks --all against --all --kernel, medians of the 5 interleaved pairs
+dlmed() {	# ARGS: the median wall_ms of that command at N=4000
+	grep "^N=4000 command=\"kstack\" args=\"$1\"" "$out/bench.txt" |
+		sed -n 's/.*wall_ms=\([0-9.]*\).*/\1/p' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+dl=$(dlmed "--deadlocks --all")
+[ -n "$dl" ] && echo "kstack --deadlocks --all vs --all --kernel at N=4000: $(awk -v a="$dl" -v b="$(dlmed "--all --kernel")" 'BEGIN { printf "%.2f", a / b }') (goal <= 1.5)"
 sp=$(speedup snapshot+print 1000)
 echo "snapshot + symbols + every line printed, speedup vs /proc at N=1000: ${sp:-?}×"
 sp=$(speedup snapshot+sym 1000)

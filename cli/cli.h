@@ -26,6 +26,7 @@
 #define EXIT_ALL	0	/* every requested thread shown whole (--verify: agreement met) */
 #define EXIT_PARTIAL	1	/* something shown, not all of it whole */
 #define EXIT_NOTHING	2	/* nothing shown: setup failed or no thread */
+#define EXIT_DEADLOCK	3	/* --deadlocks: a cycle found */
 #define EXIT_USAGE	64	/* bad command line */
 
 /* --verify passes when /proc agrees for at least this share of threads */
@@ -37,6 +38,7 @@ enum cli_action {
 	CLI_VERIFY,	/* --verify */
 	CLI_RAW,	/* --raw */
 	CLI_TABLES,	/* --tables: no threads */
+	CLI_DEADLOCKS,	/* --deadlocks: cycles of the wait-for graph (deadlocks.c) */
 	CLI_WATCH,	/* --watch: rounds until SIGINT/SIGTERM, stuck threads reported */
 };
 
@@ -92,6 +94,7 @@ struct opts {
 /* getopt values of long-only options outside triage's (triage.h: 0x100...) */
 enum {
 	KS_OPT_NO_DEMANGLE = 0x200,
+	KS_OPT_DEADLOCKS,
 	KS_OPT_STRICT,
 	KS_OPT_WATCH = 0x220,
 	KS_OPT_STUCK,
@@ -161,6 +164,7 @@ struct tally {
 	size_t denied;
 	/* --verify: threads compared, and how they agreed */
 	size_t walked, eq_kernel, eq_proc, unreliable;
+	size_t deadlocks;	/* --deadlocks: cycles found (exit 3) */
 	/*
 	 * user halves that end in a binary's code without unwind information:
 	 * whole as far as the binary allows (cut, and a problem, with --strict)
@@ -288,6 +292,8 @@ struct listing {
 	 */
 	size_t denied_procs, denied;
 	size_t no_user;			/* --all --user: kernel threads left out */
+	/* who holds it (deadlocks.c): each blocked thread's "waiting for" line; NULL: none */
+	struct ks_waitfor *wf;
 	/*
 	 * the listing's process lines (listing_run() sets process_lines; a
 	 * block printed alone, --watch's, has none): the process of the
@@ -386,6 +392,34 @@ void print_leader_exited(uint64_t pid);
 struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 			    struct ks_symcache *names, enum ks_pipe_path path, bool user,
 			    struct tally *tally);
+
+/*
+ * deadlocks.c: what a thread the pipeline handed on waits for
+ * (lib/waitfor/waitfor.h), into *w.
+ */
+struct ks_waitfor;
+struct ks_wait;
+struct ks_error *cli_waitfor(struct ks_waitfor *wf, const struct ks_pipe_thread *t,
+			     struct ks_wait *w);
+/*
+ * The "waiting for ..." line under a thread's header, for a thread that
+ * waits for a lock we can name (l->wf set).
+ */
+void print_wait_line(const struct listing *l, const struct ks_pipe_thread *t);
+/*
+ * Where a listing or report shows no user half (--kernel), it takes that
+ * of futex waiters alone (their frames tell which lock), one a futex
+ * word (wf tells the others: lib/waitfor/waitfor.h), set up in *po:
+ * true. Their walks are short: KS_WAITFOR_USER_FRAMES (waitfor.h).
+ */
+bool listing_wait_user(struct ks_pipe_opts *po, struct ks_waitfor *wf);
+/*
+ * --deadlocks: the wait-for graph of the command line's threads, one line
+ * per cycle, then the listings of the threads in it; tally->deadlocks.
+ */
+struct ks_error *deadlocks_run(const struct opts *o, struct ks_session *s,
+			       struct ks_symcache *names, struct ks_stack_text *text,
+			       enum ks_pipe_path path, bool user, struct tally *tally);
 
 /*
  * watch.c: --watch: rounds of the kernel half of the command line's

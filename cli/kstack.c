@@ -60,7 +60,8 @@ static bool frames_usable(const struct ks_driver *drv)
  */
 static enum ks_pipe_path cli_path(const struct opts *o, const struct ks_driver *drv)
 {
-	if ((o->action != CLI_SHOW && o->action != CLI_WATCH) || o->no_snapshot)
+	if ((o->action != CLI_SHOW && o->action != CLI_WATCH && o->action != CLI_DEADLOCKS) ||
+	    o->no_snapshot)
 		return KS_PIPE_THREADS;
 	if (frames_usable(drv))
 		return KS_PIPE_FRAMES;
@@ -189,6 +190,8 @@ static int run(const struct opts *o)
 		err = triage_run(o, &r.s, &r.names, r.path, r.user, &r.tally);
 	} else if (o->action == CLI_TABLES) {
 		err = run_tables(&r);
+	} else if (o->action == CLI_DEADLOCKS) {
+		err = deadlocks_run(o, &r.s, &r.names, &r.text, r.path, r.user, &r.tally);
 	} else {
 		l.s = &r.s;
 		l.names = &r.names;

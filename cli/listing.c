@@ -18,6 +18,7 @@
 #include <inttypes.h>
 
 #include "cli.h"
+#include "waitfor.h"
 
 /* A target's outcome: what its SNAPSHOT could not show, said and counted. */
 static struct ks_error *listing_target(void *ctx, const struct ks_pipe_target *tg)
@@ -185,8 +186,10 @@ struct ks_error *listing_run(struct listing *l)
 	};
 	struct ks_tid_list tids = { 0 };
 	struct ks_cap_pool pool;
+	struct ks_waitfor wf;
 	struct ks_error *err;
 	struct ks_pipe p;
+	bool wait_user = false;
 
 	if (l->path == KS_PIPE_THREADS && o->half == CLI_USER)
 		return ks_error_format(ENOTSUP,
@@ -198,8 +201,16 @@ struct ks_error *listing_run(struct listing *l)
 			return ks_error_wrap(err, "--verify compares with /proc/PID/task/TID/stack");
 	}
 	l->process_lines = true;
+	/* the listing says what each blocked thread waits for, and who holds it */
+	if (o->action == CLI_SHOW) {
+		ks_waitfor_init(&wf, &l->s->drv);
+		l->wf = &wf;
+		wait_user = listing_wait_user(&po, &wf);
+	}
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&p, l->s, l->names, &pool, &po);
+	if (wait_user)
+		p.user.max_frames = KS_WAITFOR_USER_FRAMES;
 	if (po.user)
 		cli_user_names(&p.user, o);
 	err = ks_pipe_prepare(&p);
@@ -220,5 +231,9 @@ struct ks_error *listing_run(struct listing *l)
 	ks_tid_list_fini(&tids);
 	ks_pipe_fini(&p);
 	ks_cap_pool_fini(&pool);
+	if (l->wf) {
+		ks_waitfor_fini(l->wf);
+		l->wf = NULL;
+	}
 	return err;
 }

@@ -193,6 +193,12 @@ static int opt_user_stack_bytes(struct opts *o, const char *arg)
 	return 0;
 }
 
+static int opt_deadlocks(struct opts *o, const char *arg)
+{
+	(void)arg;
+	return set_action(o, CLI_DEADLOCKS, "--deadlocks");
+}
+
 static int opt_no_demangle(struct opts *o, const char *arg)
 {
 	(void)arg;
@@ -332,6 +338,11 @@ static const struct cli_option cli_options[] = {
 	{ "thread", 't', NULL, "TID...", "these threads", CLI_GROUP_INSPECT, opt_thread },
 	{ "all", 'a', NULL, NULL, "every thread on the system, kernel threads included",
 	  CLI_GROUP_INSPECT, opt_all },
+	{ "deadlocks", KS_OPT_DEADLOCKS, NULL, NULL,
+	  "the wait-for graph of PID... or --all (default):\n"
+	  "one line per cycle, \"deadlock: TID -> ... -> TID\",\n"
+	  "then the listings of its threads (exit 3)",
+	  CLI_GROUP_INSPECT, opt_deadlocks },
 	{ "kernel", 'K', NULL, NULL, "only the kernel half of each stack", CLI_GROUP_PRINT,
 	  opt_kernel },
 	{ "user", 'U', NULL, NULL,
@@ -544,6 +555,11 @@ static void usage(FILE *f)
 "frames. The listing ends in \"-- N threads in M processes shown; K partial\n"
 "(why: ...)\". On stderr, at the end, one line a kind of problem with a\n"
 "count and example thread ids (--verbose: each as it happens).\n"
+"Under the header of a thread blocked on a lock kstack can name, one line\n"
+"  waiting for KIND at 0xADDR, held by TID COMM\n"
+"or \"..., holder unknown (REASON)\"; KIND: pthread_mutex, pi_futex,\n"
+"pthread_rwlock, futex, mutex, rwsem, semaphore, flock, posix_lock (kstack(1),\n"
+"WHO HOLDS IT).\n"
 "Thread ids are those of the caller's pid namespace, as the driver sees them.\n"
 "\n"
 "Needs root and the driver: insmod kstack.ko (or modprobe kstack).\n"
@@ -567,6 +583,7 @@ static void usage(FILE *f)
 "      by -n or where the kernel's own unwinder stops too, the verdict\n"
 "      reads \"verify: PASSED (N stacks cut short: partial)\")\n"
 "  2   nothing shown: no such thread, not root, driver not loaded, ...\n"
+"  3   --deadlocks: a deadlock found (one line per cycle)\n"
 "  64  usage error\n"
 "  --watch: 0 when SIGINT or SIGTERM ends it; 2 when it cannot start or go on\n");
 }
@@ -617,6 +634,15 @@ static int opts_check(struct opts *o, int nargs)
 		}
 		if (!triage_opts_check(&o->triage, o->target == CLI_ALL, nargs))
 			return EXIT_USAGE;
+	}
+	if (o->action == CLI_DEADLOCKS) {
+		if (o->no_snapshot || o->triage.used || o->half == CLI_USER) {
+			fprintf(stderr, "kstack: --deadlocks takes PID..., -t TID... or --all, "
+				"without -S, --user or the report options\n");
+			return EXIT_USAGE;
+		}
+		if (o->target == CLI_PIDS && !nargs)
+			o->target = CLI_ALL;	/* the whole system by default */
 	}
 	if (o->action == CLI_TABLES) {
 		if (o->target == CLI_ALL || nargs) {

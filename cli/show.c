@@ -30,6 +30,7 @@ static void print_walk_end(struct tally *c, const struct ks_walk_result *w, uint
 static void print_kernel_half(const struct listing *l, const struct ks_pipe_thread *t)
 {
 	print_thread_header(t);
+	print_wait_line(l, t);
 	ks_stack_text_put_stack(l->text, stdout, t->kstack);
 	print_walk_end(l->tally, &t->end, t->tid);
 }
@@ -160,6 +161,7 @@ struct ks_error *show_thread(void *ctx, const struct ks_pipe_thread *t)
 	if (user_only) {
 		/* no kernel half shown: its user half is printed as it is */
 		print_thread_header(t);
+		print_wait_line(l, t);
 		whole = true;
 	} else {
 		print_kernel_half(l, t);

@@ -54,6 +54,8 @@ int exit_status(const struct tally *t, enum cli_action action)
 
 	if (!shown)
 		return EXIT_NOTHING;
+	if (action == CLI_DEADLOCKS && t->deadlocks)
+		return EXIT_DEADLOCK;
 	if (t->cut || t->missing || t->failed || t->denied)
 		return EXIT_PARTIAL;
 	/* --verify compares quiet threads: one that kept running is skipped */

@@ -14,6 +14,8 @@
 #include "output.h"
 #include "cli.h"
 #include "triage.h"
+#include "waitfor.h"
+#include "waitgraph.h"
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -81,6 +83,25 @@ static void triage_tally(struct tally *tally, const struct ks_capture *c, uint64
 }
 
 /*
+ * The capture's deadlocks: its wait-for graph's cycles, each confirmed by
+ * a new look at its threads (waitgraph.h), into *wg for the report.
+ */
+static struct ks_error *triage_deadlocks(const struct ks_capture *c, struct ks_driver *drv,
+					 struct ks_waitgraph *wg)
+{
+	struct ks_error *err = NULL;
+	size_t i;
+
+	for (i = 0; !err && i < c->n; i++) {
+		const struct ks_cap_thread *t = &c->v[i];
+
+		err = ks_waitgraph_add(wg, t->tid, t->tgid, t->nvcsw, t->nivcsw,
+				       t->flags & KS_CAP_RUNNING ? NULL : &t->wait);
+	}
+	return err ? err : ks_waitfor_cycles(wg, drv, NULL, NULL);
+}
+
+/*
  * Why a group whose kernel half reached user mode shows no user frames
  * (said under it: "user mode (...)"); NULL: its user frames are there.
  */
@@ -133,10 +154,23 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 	struct ks_capture c;
 	struct ks_filter f;
 	struct ks_error *err;
+	struct ks_waitfor wf;
+	struct ks_waitgraph wg;
 	FILE *out = stdout;
+
+	/* a capture says what each thread waits for (not each round of --sample) */
+	ks_waitfor_init(&wf, &s->drv);
+	ks_waitgraph_init(&wg);
+	if (!t->sample) {
+		tg.wf = &wf;
+		/* futex waiters' frames tell their locks: taken, not shown */
+		tg.user_for_waits = listing_wait_user(&po, &wf);
+	}
 
 	ks_cap_pool_init(&pool);
 	ks_pipe_init(&pipe, s, names, &pool, &po);
+	if (tg.user_for_waits)
+		pipe.user.max_frames = KS_WAITFOR_USER_FRAMES;
 	if (po.user)
 		cli_user_names(&pipe.user, o);
 	/* the options were checked (triage_opts_check): this compiles */
@@ -171,7 +205,10 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		err = triage_sample(&tg, t, &f, &pool, &g, &r, &counts);
 	} else {
 		err = triage_capture(&tg, &c, &counts);
+		if (!err)
+			err = triage_deadlocks(&c, &s->drv, &wg);
 		if (!err) {
+			r.waits = &wg;
 			r.walked = c.walked;
 			ks_filter_capture(&f, &c, &r.left);
 			err = ks_grouping_add(&g, &c);
@@ -191,6 +228,8 @@ struct ks_error *triage_run(const struct opts *o, struct ks_session *s,
 		err = ks_error_format(errno, "%s: %s", t->output, strerror(errno));
 	ks_capture_fini(&c);
 	ks_grouping_fini(&g);
+	ks_waitgraph_fini(&wg);
+	ks_waitfor_fini(&wf);
 	cli_procs_fini(&procs);
 out_filter:
 	ks_filter_fini(&f);

@@ -75,6 +75,12 @@ struct triage_target {
 	size_t npids;
 	bool user_only;			/* --user: no kernel frames, user threads only */
 	bool user_flags;		/* a user half cut short marks the thread partial */
+	/*
+	 * what each thread waits for (waitfor.h; NULL: not asked, --sample);
+	 * user_for_waits: user halves taken for that alone, not shown
+	 */
+	struct ks_waitfor *wf;
+	bool user_for_waits;
 	bool sampled;			/* --sample: rounds, what is cut is a sample */
 	/* the run's: problems said once a kind at the end, --strict, no_cfi */
 	struct tally *tally;

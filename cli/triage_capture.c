@@ -262,7 +262,9 @@ static struct ks_error *cap_thread(void *ctx, const struct ks_pipe_thread *pt)
 		cap_set_end(k, &t, &pt->end);
 	}
 	cap_set_caught(k, pt, &t);
-	err = cap_user_apply(k, pt, &t);
+	err = k->tg->user_for_waits ? NULL : cap_user_apply(k, pt, &t);
+	if (!err && k->tg->wf)
+		err = cli_waitfor(k->tg->wf, pt, &t.wait);
 	return err ? err : cap_add(k, &t);
 }
 

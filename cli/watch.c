@@ -31,6 +31,7 @@
 #include "prom_text.h"
 #include "user_unwind.h"
 #include "vec.h"
+#include "waitfor.h"
 #include "watch_json.h"
 #include "watch_track.h"
 #include "watch_where.h"
@@ -81,6 +82,8 @@ struct watch {
 	bool refilled;			/* the pool was emptied: the next round refills it */
 	struct ks_cap_frame *uf;	/* a user walk's frames (JSON) */
 	size_t uf_cap;
+	struct ks_waitfor waits;	/* who holds what a stuck thread waits for (waitfor.h) */
+	char wait_line[KS_WAIT_LINE_LEN];
 	struct ks_error *round_err;	/* an event could not be written */
 };
 
@@ -145,16 +148,27 @@ bool watch_opts_check(const struct opts *o, int nargs)
 /* --- hooks for the wait-for analysis ---------------------------------------- */
 
 /*
- * A stuck thread's block, after its "stuck:" line: what it waits for, one
- * "waiting for ..." line (text) or the event's "waiting_for" (JSON), from
- * the wait-for analysis (--deadlocks' work) once it is there; t is the
- * thread as taken for the block, both halves. NULL: nothing known.
+ * A stuck thread's event's "waiting_for" (JSON): what it waits for, as
+ * the listing's "waiting for ..." line says it without its first words
+ * (lib/waitfor/waitfor.h; the text's line is the listing's own, under the
+ * block's header); t is the thread as taken for the block, both halves.
+ * NULL: nothing named.
  */
 static const char *watch_waiting_for(struct watch *w, const struct ks_pipe_thread *t)
 {
-	(void)w;
-	(void)t;
-	return NULL;
+	static const char prefix[] = "waiting for ";
+	struct ks_error *err;
+	struct ks_wait wt;
+
+	err = cli_waitfor(&w->waits, t, &wt);
+	if (err) {
+		ks_error_destroy(err);	/* no memory: the block without the line */
+		return NULL;
+	}
+	if (wt.kind == KS_WAIT_NONE)
+		return NULL;
+	ks_wait_line(&wt, w->wait_line, sizeof(w->wait_line));
+	return w->wait_line + sizeof(prefix) - 1;
 }
 
 /*
@@ -329,7 +343,6 @@ static struct ks_error *watch_confirm_thread(void *ctx, const struct ks_pipe_thr
 {
 	struct watch_confirm *c = ctx;
 	struct watch_pending key = { .tgid = c->batch[0].tgid, .tid = t->tid }, *p;
-	const char *wf;
 
 	p = bsearch(&key, c->batch, c->n, sizeof(*p), watch_pending_cmp);
 	if (!p || p->done)
@@ -345,9 +358,8 @@ static struct ks_error *watch_confirm_thread(void *ctx, const struct ks_pipe_thr
 		return NULL;
 	}
 	watch_stuck_line(p);
-	wf = watch_waiting_for(c->w, t);
-	if (wf)
-		printf("waiting for %s\n", wf);
+	/* its "waiting for" line right under its header, as the listing prints it */
+	c->l.wf = &c->w->waits;
 	return show_thread(&c->l, t);
 }
 
@@ -615,6 +627,8 @@ static struct ks_error *watch_round(struct watch *w, uint64_t now)
 	size_t i;
 
 	ks_prom_metrics_reset(&w->m);
+	/* /proc/locks and the holders' names of this round; the pool may have been trimmed */
+	ks_waitfor_reset(&w->waits);
 	ks_watch_track_begin(&w->track, now);
 	err = ks_pipe_run(&w->pipe, &w->targets, &ops);
 	w->m.snapshot_seconds = (double)(clock_ns(CLOCK_MONOTONIC) - now) / 1e9;
@@ -680,6 +694,7 @@ static struct ks_error *watch_setup(struct watch *w)
 
 	ks_cap_pool_init(&w->pool);
 	ks_pipe_init(&w->pipe, w->s, w->names, &w->pool, &po);
+	ks_waitfor_init(&w->waits, &w->s->drv);
 	ks_watch_track_init(&w->track, o->watch.stuck_ns);
 	ks_prom_metrics_init(&w->m);
 	w->pf.dirfd = -1;
@@ -714,6 +729,7 @@ static void watch_teardown(struct watch *w)
 {
 	ks_pipe_fini(&w->pipe);
 	ks_cap_pool_fini(&w->pool);
+	ks_waitfor_fini(&w->waits);
 	ks_filter_fini(&w->filter);
 	ks_watch_track_fini(&w->track);
 	ks_prom_metrics_fini(&w->m);

@@ -31,6 +31,8 @@ void ks_pipe_init(struct ks_pipe *p, struct ks_session *s, struct ks_symcache *n
 		ks_user_half_init(&p->user, o->user_stack_bytes, max,
 				  max < KSTACK_FRAMES_MAX ? max : KSTACK_FRAMES_MAX);
 		p->user.unwinder.verify = o->verify_user;
+		p->user.want = o->user_want;
+		p->user.want_arg = o->user_want_arg;
 	}
 }
 

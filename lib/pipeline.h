@@ -92,6 +92,16 @@ struct ks_pipe_opts {
 	size_t user_stack_bytes;	/* per thread (0: KS_USER_STACK_BYTES_DEFAULT) */
 	bool verify_user;		/* libdwfl walks each user stack too (user_unwind.h) */
 	/*
+	 * With user: the user half of the threads this accepts alone (NULL:
+	 * every thread's), asked once per record in record order, with its
+	 * user registers: one futex waiter of each futex word, whose frames
+	 * tell which lock they all wait for (waitfor.h), where no user half
+	 * is shown.
+	 */
+	bool (*user_want)(void *arg, const struct kstack_snap_thread *r,
+			  const struct kstack_user_regs *regs);
+	void *user_want_arg;
+	/*
 	 * A process of /proc itself past one SNAPSHOT's bound: its threads
 	 * taken one by one (our walk, the kernel half alone), after its
 	 * outcome (E2BIG, nthreads) went to ops->target; else the outcome alone.

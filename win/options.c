@@ -35,11 +35,17 @@ void ks_print_usage(FILE *out)
 "  --symbol-path PATH     dbghelp symbol path (default: _NT_SYMBOL_PATH, else\n"
 "                         srv*%TEMP%\\kstack-symbols*https://msdl.microsoft.com/download/symbols)\n"
 "  --driver FILE          install: register this driver image in place, no copy\n"
+"  --deadlocks            the wait chains of PID's threads that close on\n"
+"                         themselves (Wait Chain Traversal's own cycle flag):\n"
+"                         \"deadlock: TID -> ... -> TID\" each, then those threads\n"
 "  -h, --help             this text\n"
 "  -V, --version          program and protocol version\n"
 "\n"
 "Output: per thread a header line, then kernel frames, then user frames:\n"
 "  thread TID: state STATE, wait reason REASON, description \"TEXT\"\n"
+"  waiting for KIND at 0x0, held by TID PROCESS   (or holder unknown (REASON))\n"
+"(that line from Wait Chain Traversal, Vista and later; KIND critical_section,\n"
+"mutex, alpc, com, send_message, thread, process, ...; it gives no address)\n"
 "    ADDRESS : module!symbol+0xoffset\n"
 "A name taken from a module's exports (no symbol file on the symbol path)\n"
 "ends in \" (nearest export)\": the function there may be another one.\n"
@@ -53,6 +59,7 @@ void ks_print_usage(FILE *out)
 "  0    every thread shown, kernel part included (or --no-kernel given)\n"
 "  1    partial: some part missing (e.g. no driver: kernel part), or a thread failed\n"
 "  2    nothing shown (no such process or thread, exited, access denied)\n"
+"  3    --deadlocks: a deadlock found\n"
 "  4    install / uninstall failed\n"
 "  64   usage error\n"
 "  (status: 0 when the driver answers, 2 when it does not)\n"
@@ -66,6 +73,7 @@ enum {
 	KS_OPT_NO_SUSPEND,
 	KS_OPT_SYMBOL_PATH,
 	KS_OPT_DRIVER,
+	KS_OPT_DEADLOCKS,
 };
 
 /*
@@ -83,6 +91,7 @@ static const struct option ks_longopts[] = {
 	{ "no-suspend", no_argument, NULL, KS_OPT_NO_SUSPEND },
 	{ "symbol-path", required_argument, NULL, KS_OPT_SYMBOL_PATH },
 	{ "driver", required_argument, NULL, KS_OPT_DRIVER },
+	{ "deadlocks", no_argument, NULL, KS_OPT_DEADLOCKS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -178,6 +187,10 @@ static int check_combination(const struct ks_options *opt)
 		fprintf(stderr, "kstack: install/uninstall/status take no process or thread id\n");
 		return -1;
 	}
+	if (opt->deadlocks && (opt->command != KS_CMD_STACKS || opt->tid)) {
+		fprintf(stderr, "kstack: --deadlocks takes a process id\n");
+		return -1;
+	}
 	if (opt->driver_file && opt->command != KS_CMD_INSTALL) {
 		fprintf(stderr, "kstack: --driver only applies to install\n");
 		return -1;
@@ -237,6 +250,9 @@ int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 			break;
 		case KS_OPT_DRIVER:
 			opt->driver_file = optarg;
+			break;
+		case KS_OPT_DEADLOCKS:
+			opt->deadlocks = 1;
 			break;
 		default:
 			return bad_option(c, argv);

@@ -15,6 +15,7 @@
 #define KS_EXIT_PARTIAL		1	/* shown, but some part missing (kernel part, a thread) */
 #define KS_EXIT_FAILED		2	/* nothing shown: no such process, access denied, ... */
 #define KS_EXIT_USAGE		64	/* bad command line */
+#define KS_EXIT_DEADLOCK	3	/* --deadlocks: a deadlock found */
 #define KS_EXIT_SERVICE		4	/* install / uninstall failed */
 #define KS_EXIT_INTERRUPTED	130	/* Ctrl+C: every suspended thread was resumed */
 
@@ -37,6 +38,7 @@ struct ks_options {
 	unsigned max_frames;
 	int no_kernel;		/* --no-kernel: do not use the driver */
 	int no_suspend;		/* --no-suspend: walk running threads (racy) */
+	int deadlocks;		/* --deadlocks: the wait chains' cycles (waitchain.h) */
 	const char *symbol_path;	/* --symbol-path, else _NT_SYMBOL_PATH, else default */
 	const char *driver_file;	/* install: --driver, else KStack.sys next to the exe */
 };

@@ -16,7 +16,9 @@
 #include "report.h"
 #include "suspend.h"
 #include "threads.h"
+#include "waitchain.h"
 #include "walk.h"
+#include <psapi.h>
 
 struct run {
 	const struct ks_options *opt;
@@ -24,6 +26,8 @@ struct run {
 	struct ks_device dev;
 	struct ks_symbols syms;
 	const char *kernel_off;		/* one line for the whole run, or NULL */
+	const struct ks_process_info *pi;	/* the target */
+	struct ks_wct wct;		/* who holds it (session NULL: not available) */
 	int user_width;			/* hex digits of a user address */
 	int kernel_width;		/* ... and of a kernel address */
 	unsigned shown, failed, kernel_missing;
@@ -40,6 +44,49 @@ static void print_frames(struct run *r, const struct ks_frames *f, int width)
 		/* module and symbol names come from the target's files */
 		printf("  0x%0*llx : %s\n", width, (unsigned long long)f->pc[i],
 		       ks_esc(&e, sym));
+	}
+}
+
+/* A holder's process name: the target's, else asked of the process (escaped by the caller). */
+static void holder_name(const struct run *r, DWORD pid, char *buf, DWORD size)
+{
+	char path[MAX_PATH], *base;
+	HANDLE h;
+
+	if (pid == r->pi->pid) {
+		snprintf(buf, size, "%s", r->pi->name);
+		return;
+	}
+	snprintf(buf, size, "-");
+	h = OpenProcess(PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE, pid);
+	if (!h)
+		return;
+	/* its image's path, to the last separator (GetModuleBaseName is not NT 5.1's psapi) */
+	if (GetModuleFileNameExA(h, NULL, path, sizeof(path))) {
+		base = strrchr(path, '\\');
+		snprintf(buf, size, "%s", base ? base + 1 : path);
+	}
+	CloseHandle(h);
+}
+
+/*
+ * The "waiting for ..." line under a thread's header, as kstack on Linux
+ * prints it; Wait Chain Traversal names no address (0x0).
+ */
+static void print_wait(struct run *r, DWORD tid)
+{
+	struct ks_wct_wait wt;
+	struct ks_esc_buf e;
+	char name[MAX_PATH];
+
+	if (!r->wct.session || ks_wct_thread(&r->wct, tid, &wt) || !wt.waits)
+		return;
+	if (wt.holder_tid) {
+		holder_name(r, wt.holder_pid, name, sizeof(name));
+		printf("waiting for %s at 0x0, held by %lu %s\n", wt.kind,
+		       (unsigned long)wt.holder_tid, ks_esc(&e, name));
+	} else {
+		printf("waiting for %s at 0x0, holder unknown (%s)\n", wt.kind, wt.reason);
 	}
 }
 
@@ -71,6 +118,8 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	    desc[0])
 		printf(", description \"%s\"", ks_esc(&e, desc));
 	printf("\n");
+	/* before it is suspended: its own wait, not ours */
+	print_wait(r, ti->tid);
 	/* Out before the thread is suspended: if kstack dies mid-walk, the
 	 * output still says which thread it was on. */
 	fflush(stdout);
@@ -199,6 +248,69 @@ static int check_bitness(struct run *r, const struct ks_process_info *pi)
 	return 0;
 }
 
+/*
+ * --deadlocks: each thread's wait chain, and of those Wait Chain
+ * Traversal flags as cycles, one "deadlock:" line each (its smallest
+ * thread id first, each cycle once); then the report of those threads of
+ * the process. KS_EXIT_DEADLOCK when there was one.
+ */
+static int report_deadlocks(struct run *r, struct ks_process_info *pi)
+{
+	static DWORD seen[1024];
+	struct ks_thread_info *keep;
+	unsigned i, j, k, nseen = 0, nkeep = 0, ncycles = 0;
+	struct ks_wct_wait wt;
+
+	if (!r->wct.session) {
+		fprintf(stderr, "kstack: --deadlocks: %s\n", r->wct.why);
+		return KS_EXIT_FAILED;
+	}
+	keep = calloc(pi->nr_threads ? pi->nr_threads : 1, sizeof(*keep));
+	if (!keep)
+		return KS_EXIT_FAILED;
+	for (i = 0; i < pi->nr_threads; i++) {
+		DWORD first;
+
+		if (ks_wct_thread(&r->wct, pi->threads[i].tid, &wt) || !wt.cycle || !wt.ncycle)
+			continue;
+		/* once per cycle: known by its smallest member */
+		first = wt.cycle_tids[0];
+		for (j = 1; j < wt.ncycle; j++)
+			if (wt.cycle_tids[j] < first)
+				first = wt.cycle_tids[j];
+		for (k = 0; k < nseen && seen[k] != first; k++)
+			;
+		if (k < nseen)
+			continue;
+		if (nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = first;
+		ncycles++;
+		for (k = 0; wt.cycle_tids[k] != first; k++)
+			;
+		printf("deadlock:");
+		for (j = 0; j < wt.ncycle; j++)
+			printf(" %lu ->", (unsigned long)wt.cycle_tids[(k + j) % wt.ncycle]);
+		printf(" %lu\n", (unsigned long)first);
+		for (j = 0; j < wt.ncycle; j++)
+			for (k = 0; k < pi->nr_threads && nkeep < pi->nr_threads; k++)
+				if (pi->threads[k].tid == wt.cycle_tids[j])
+					keep[nkeep++] = pi->threads[k];
+	}
+	if (!ncycles)
+		printf("no deadlock: %u threads\n", pi->nr_threads);
+	/* the threads of the cycles, as the report shows them */
+	free(pi->threads);
+	pi->threads = keep;
+	pi->nr_threads = nkeep;
+	if (!nkeep)
+		return KS_EXIT_OK;
+	printf("\n");
+	for (i = 0; i < pi->nr_threads && !ks_interrupted(); i++)
+		report_thread(r, &pi->threads[i]);
+	fflush(stdout);
+	return ks_interrupted() ? KS_EXIT_INTERRUPTED : KS_EXIT_DEADLOCK;
+}
+
 /* Reports the run's threads; a KS_EXIT_* code from what was shown. */
 static int report_threads(struct run *r, const struct ks_process_info *pi)
 {
@@ -274,9 +386,14 @@ int ks_report(const struct ks_options *opt)
 	r.kernel_off = ks_kernel_unavailable(&r.dev, opt->no_kernel);
 	if (!r.kernel_off && pi.nr_threads)
 		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid);
-	rc = report_threads(&r, &pi);
+	r.pi = &pi;
+	/* who holds it: said once where it cannot be known */
+	if (ks_wct_open(&r.wct) && !opt->deadlocks)
+		fprintf(stderr, "kstack: waiting for: %s\n", r.wct.why);
+	rc = opt->deadlocks ? report_deadlocks(&r, &pi) : report_threads(&r, &pi);
 out:
 	/* each is a no-op on what was never set up (zeroed above) */
+	ks_wct_close(&r.wct);
 	ks_symbols_cleanup(&r.syms);
 	ks_device_close(&r.dev);
 	if (r.w.process)

@@ -92,6 +92,10 @@ void kstack_modorc_init(kstack_lookup_t lookup);
 bool kstack_modorc_available(void);
 long kstack_module_orc(void __user *uarg);
 
+/* kstack_lockwait.c: LOCK_WAIT; the waiter layouts checked at load */
+void kstack_lockwait_init(void);
+long kstack_lock_wait(void __user *uarg);
+
 /* kstack_maps.c: the mappings a user-stack walker needs */
 long kstack_user_maps(void __user *uarg);
 

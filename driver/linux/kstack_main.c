@@ -62,7 +62,7 @@ static long kstack_version(void __user *uarg)
 	v.caps = kstack_mem_caps() | KSTACK_CAP_THREAD_CONTEXT | KSTACK_CAP_STACK |
 		 KSTACK_CAP_SNAPSHOT | KSTACK_CAP_SYMBOLIZE | KSTACK_CAP_SNAP_TAIL |
 		 KSTACK_CAP_SNAP_DENIED | KSTACK_CAP_SNAP_MM_ID |
-		 KSTACK_CAP_USER_MAPS | KSTACK_CAP_CATCH_RUNNING;
+		 KSTACK_CAP_USER_MAPS | KSTACK_CAP_CATCH_RUNNING | KSTACK_CAP_LOCK_WAIT;
 	if (kstack_modorc_available())
 		v.caps |= KSTACK_CAP_MODULE_ORC;
 	v.thread_size = THREAD_SIZE;
@@ -114,6 +114,8 @@ static long kstack_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kstack_user_maps(uarg);
 	case KSTACK_NR_CATCH_RUNNING:
 		return kstack_catch_running(uarg);
+	case KSTACK_NR_LOCK_WAIT:
+		return kstack_lock_wait(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -169,6 +171,8 @@ static int __init kstack_init(void)
 	} else {
 		pr_warn("kstack: cannot resolve kallsyms_lookup_name; READ_MEMORY limited to kernel stacks\n");
 	}
+	/* the waiter layouts LOCK_WAIT reads, each checked on a lock held here */
+	kstack_lockwait_init();
 
 	kstack_dev.mode = mode;
 	ret = misc_register(&kstack_dev);

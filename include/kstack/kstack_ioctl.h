@@ -110,6 +110,7 @@ struct kstack_hdr {
 #define KSTACK_CAP_SNAP_MM_ID		(1u << 10)	/* kstack_snap_tail.mm_id is filled */
 #define KSTACK_CAP_USER_MAPS		(1u << 11)	/* Linux: USER_MAPS */
 #define KSTACK_CAP_CATCH_RUNNING	(1u << 12)	/* Linux: CATCH_RUNNING */
+#define KSTACK_CAP_LOCK_WAIT		(1u << 14)	/* Linux: LOCK_WAIT */
 
 /*
  * kstack_version.task_frame_layout: how a sleeping thread's saved kernel
@@ -637,6 +638,55 @@ struct kstack_catch_running {
 	kstack_u32 how;		/* out: KSTACK_CATCH_* */
 	kstack_u32 tries;	/* out: calls sent to a CPU (0 .. 2) */
 	kstack_u32 rec_size;	/* out: bytes of the record; with -ENOSPC: bytes needed */
+ * LOCK_WAIT (Linux): what a sleeping thread waits for in the kernel and
+ * who holds it: for a thread asleep in __mutex_lock, rwsem_down_*_slowpath
+ * or __down* (kind MUTEX, RWSEM, SEMAPHORE), the waiter record on its own
+ * stack, found and checked both ways (the record's task is this thread; its
+ * wait list leads to a lock whose address the thread's stack holds, and
+ * that lock's list holds the record), and the lock's owner: a mutex's
+ * owner, a writer-owned rw_semaphore's owner (read-held: READERS); a
+ * semaphore has none. For a thread asleep in flock(2) or fcntl(F_SETLKW,
+ * F_OFD_SETLKW) (kind FILE), the request its wait queue entry is queued on
+ * and that request's fl_blocker: the blocking lock's address and its
+ * process (fl_pid). Every read is copy_from_kernel_nofault(), inside one
+ * quiet moment of the thread (its context-switch counts the same before
+ * and after, or EAGAIN). The waiter layouts that are not in the kernel's
+ * exported headers (struct mutex_waiter, rwsem_waiter, semaphore_waiter:
+ * kernel/locking/) are checked at load on locks the driver takes itself,
+ * and a kind whose check failed is never looked at (EOPNOTSUPP; checked
+ * says which passed). Under lockdown it answers too: addresses and thread
+ * ids, no memory contents. The caller needs the access /proc/PID/stack
+ * needs: EPERM. Errors: ESRCH no such thread; EBUSY on a CPU; EAGAIN it ran
+ * while it was looked at; ENOENT no waiter record of that kind (it waits
+ * for something else); EINVAL unknown kind.
+ */
+#define KSTACK_LOCK_ANY		0u	/* in: each kind in turn */
+#define KSTACK_LOCK_MUTEX	1u	/* struct mutex */
+#define KSTACK_LOCK_RWSEM	2u	/* struct rw_semaphore */
+#define KSTACK_LOCK_SEMAPHORE	3u	/* struct semaphore */
+#define KSTACK_LOCK_FILE	4u	/* struct file_lock: the request's blocker */
+
+/* kstack_lock_wait.flags (out) */
+#define KSTACK_LW_OWNER		(1u << 0)	/* owner_tid names the holder */
+#define KSTACK_LW_READERS	(1u << 1)	/* read-held: no one owner */
+#define KSTACK_LW_NO_OWNER	(1u << 2)	/* none recorded: a semaphore, a mutex between owners */
+#define KSTACK_LW_OWNER_HIDDEN	(1u << 3)	/* the owner is not in the caller's pid namespace */
+#define KSTACK_LW_OWNER_GONE	(1u << 4)	/* the owner recorded is no live task */
+#define KSTACK_LW_WRITE		(1u << 5)	/* waits to write (rwsem), exclusive (file) */
+#define KSTACK_LW_OFD		(1u << 6)	/* FILE: the blocker is an OFD lock (owned by a file) */
+#define KSTACK_LW_FLOCK		(1u << 7)	/* FILE: the blocker is a flock(2) lock */
+
+/* kstack_lock_wait.checked: 1 << KSTACK_LOCK_* whose layout passed at load */
+
+struct kstack_lock_wait {
+	struct kstack_hdr hdr;
+	kstack_u64 tid;		/* in: the waiting thread */
+	kstack_u32 kind;	/* in: KSTACK_LOCK_* its frames show (ANY: each); out: found */
+	kstack_u32 flags;	/* out: KSTACK_LW_* */
+	kstack_u64 lock;	/* out: the lock's address (FILE: the blocking file_lock's) */
+	kstack_u64 owner_tid;	/* out: KSTACK_LW_OWNER: the holder (FILE: its process) */
+	kstack_u64 waiter;	/* out: the waiter record's address (on the thread's stack) */
+	kstack_u32 checked;	/* out: the kinds whose layouts passed the load-time check */
 	kstack_u32 reserved;	/* in: 0 */
 };
 
@@ -666,6 +716,7 @@ struct kstack_catch_running {
 #define KSTACK_NR_MODULE_ORC		8
 #define KSTACK_NR_USER_MAPS		9
 #define KSTACK_NR_CATCH_RUNNING		10
+#define KSTACK_NR_LOCK_WAIT		11
 
 #if defined(_WIN32)
 /*
@@ -703,6 +754,8 @@ struct kstack_catch_running {
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_USER_MAPS, struct kstack_user_maps)
 #define KSTACK_IOCTL_CATCH_RUNNING \
 	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_CATCH_RUNNING, struct kstack_catch_running)
+#define KSTACK_IOCTL_LOCK_WAIT \
+	_IOWR(KSTACK_IOC_MAGIC, KSTACK_NR_LOCK_WAIT, struct kstack_lock_wait)
 #endif
 
 /*
@@ -729,5 +782,6 @@ KSTACK_ASSERT(user_map, sizeof(struct kstack_user_map) == 48);
 KSTACK_ASSERT(user_maps, sizeof(struct kstack_user_maps) == 64);
 KSTACK_ASSERT(snap_catch, sizeof(struct kstack_snap_catch) == 32);
 KSTACK_ASSERT(catch_running, sizeof(struct kstack_catch_running) == 56);
+KSTACK_ASSERT(lock_wait, sizeof(struct kstack_lock_wait) == 56);
 
 #endif /* KSTACK_KSTACK_IOCTL_H */

@@ -22,6 +22,7 @@
 #include "kstack/kstack_ioctl.h"
 #include "hashtab.h"
 #include "ks_error.h"
+#include "wait.h"
 
 /* ks_cap_frame.flags: the same bits as stack_text.h's KS_TEXT_* */
 #define KS_CAP_FRAME_UNRELIABLE	1u	/* found by a fallback: "? " in text */
@@ -123,6 +124,7 @@ struct ks_cap_thread {
 	uint64_t caught_ip;		/* ON_CPU: the ip it was caught at */
 	const struct ks_cap_stack *kstack;	/* kernel half, from the pool; NULL: none */
 	const struct ks_cap_stack *ustack;	/* user half; NULL: none */
+	struct ks_wait wait;		/* what it waits for (waitfor.h); kind NONE: nothing named */
 	/*
 	 * its process's name (the group leader's comm) and command line, raw;
 	 * NULL: not known (or none). Not owned: the caller's, outliving the

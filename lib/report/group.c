@@ -232,6 +232,7 @@ static struct ks_error *ks_grouping_add_thread(struct ks_grouping *g, size_t i,
 	m->user_ip = t->user_ip;
 	m->user_sp = t->user_sp;
 	m->stop_ip = t->stop_ip;
+	m->wait = t->wait;
 	m->pname = t->pname;
 	m->pcmd = t->pcmd;
 	m->kthread = t->flags & KS_CAP_KTHREAD;

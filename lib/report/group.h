@@ -38,6 +38,7 @@ struct ks_group_member {
 	uint64_t nvcsw, nivcsw;		/* as last seen */
 	uint64_t user_ip, user_sp;	/* as last seen (KS_CAP_USER) */
 	uint64_t stop_ip;		/* as last seen (KS_CAP_PARTIAL) */
+	struct ks_wait wait;		/* as last seen: what it waits for */
 	const char *pname, *pcmd;	/* its process's name and command line (capture.h) */
 	bool kthread;			/* a kernel thread (KS_CAP_KTHREAD) */
 	uint32_t cpu;			/* as last seen (KS_CAP_ON_CPU) */

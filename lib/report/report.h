@@ -21,6 +21,7 @@
 #include "escape.h"
 #include "filter.h"
 #include "group.h"
+#include "waitgraph.h"
 
 enum ks_format {
 	KS_FORMAT_TEXT,
@@ -50,6 +51,8 @@ struct ks_report {
 	 */
 	uint64_t not_permitted, not_permitted_processes;
 	bool interrupted;		/* ended early by a signal */
+	/* the capture's wait-for graph, its cycles confirmed; NULL: not looked for (--sample) */
+	const struct ks_waitgraph *waits;
 	bool verbose;			/* text: whole id and name lists in group headers */
 	/*
 	 * text: why a group whose kernel half reached user mode shows no user

@@ -141,6 +141,56 @@ static void ks_json_samples(json_t *o, const struct ks_report *r, const struct k
 					  (double)r->g->samples : 0.0), ok);
 }
 
+/*
+ * "waiting_for": what a thread waits for (wait.h) into object o, null
+ * when nothing we can name; left out where not looked for (--sample).
+ */
+static void ks_json_wait(json_t *o, const struct ks_report *r, const struct ks_wait *w, bool *ok)
+{
+	json_t *j;
+	char why[96];
+
+	if (!r->waits)
+		return;
+	if (w->kind == KS_WAIT_NONE) {
+		ks_json_set(o, "waiting_for", json_null(), ok);
+		return;
+	}
+	j = json_object();
+	if (!j) {
+		*ok = false;
+		return;
+	}
+	ks_json_set(j, "kind", json_string(ks_wait_kind_name((enum ks_wait_kind)w->kind)), ok);
+	ks_json_set(j, "address", ks_json_hex(w->addr), ok);
+	ks_json_set(j, "holder_tid", w->why == KS_WHY_HELD ? ks_json_u64(w->tid) : json_null(), ok);
+	ks_json_set(j, "reason", w->why == KS_WHY_HELD ? json_null() :
+		    json_string(ks_wait_reason(w, why, sizeof(why))), ok);
+	ks_json_set(o, "waiting_for", j, ok);
+}
+
+/* "deadlocks": the capture's confirmed cycles, each its thread ids in wait-for order. */
+static json_t *ks_json_deadlocks(const struct ks_report *r)
+{
+	const struct ks_waitgraph *wg = r->waits;
+	json_t *a = json_array();
+	bool ok = a != NULL;
+	size_t i, j;
+
+	for (i = 0; ok && i < wg->ncycles; i++) {
+		json_t *c = json_array();
+
+		for (j = 0; c && j < wg->cycles[i].n; j++)
+			ks_json_push(c, ks_json_u64(wg->v[wg->cycles[i].v[j]].tid), &ok);
+		ks_json_push(a, c, &ok);
+	}
+	if (!ok) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 static const char *ks_json_group_by(enum ks_group_by by)
 {
 	return by == KS_GROUP_WHOLE ? "whole" : by == KS_GROUP_KERNEL ? "kernel" : "none";
@@ -399,6 +449,7 @@ static void ks_json_thread(struct ks_json_out *o, const struct ks_report *r,
 		ks_json_set(cs, "voluntary", ks_json_u64(m->nvcsw), &ok);
 		ks_json_set(cs, "involuntary", ks_json_u64(m->nivcsw), &ok);
 		ks_json_set(head, "ctxsw", json_incref(cs), &ok);
+		ks_json_wait(head, r, &m->wait, &ok);
 		ks_json_samples(head, r, gr, &ok);
 		if ((gr->flags & KS_CAP_USER) && !(gr->flags & KS_CAP_PARTIAL)) {
 			ks_json_set(user, "user_ip", ks_json_hex(m->user_ip), &ok);
@@ -474,6 +525,7 @@ static void ks_json_group(struct ks_json_out *o, const struct ks_report *r,
 			ks_json_set(t, "comm", ks_json_comm(m->comm), &ok);
 			ks_json_set(t, "state", json_string(state), &ok);
 			ks_json_set(t, "samples", ks_json_u64(m->samples), &ok);
+			ks_json_wait(t, r, &m->wait, &ok);
 		}
 		ks_json_value(o, NULL, ok ? t : NULL);
 		json_decref(t);
@@ -536,6 +588,9 @@ static json_t *ks_json_head(const struct ks_report *r)
 		}
 		ks_json_set(doc, "sampling", s, &ok);
 	}
+	/* known before the threads are written: the cycles come first */
+	if (r->waits)
+		ks_json_set(doc, "deadlocks", ks_json_deadlocks(r), &ok);
 	if (!ok) {
 		json_decref(doc);
 		return NULL;

@@ -44,6 +44,55 @@ static void ks_text_end(FILE *out, const struct ks_group *gr, const struct ks_gr
 			m->user_sp);
 }
 
+/* A thread's "waiting for ..." line (wait.h), under its header. */
+static void ks_text_wait(FILE *out, const struct ks_wait *w)
+{
+	char line[KS_WAIT_LINE_LEN];
+
+	if (w->kind != KS_WAIT_NONE)
+		fprintf(out, "%s\n", ks_wait_line(w, line, sizeof(line)));
+}
+
+/* Distinct objects a group's threads wait for, at most this many lines. */
+#define KS_TEXT_WAIT_OBJECTS 8
+
+/*
+ * A group's waits: one line per distinct object its threads wait for,
+ * with how many of them (all: who holds what they all wait for).
+ */
+static void ks_text_group_waits(FILE *out, const struct ks_group *gr)
+{
+	const struct ks_wait *seen[KS_TEXT_WAIT_OBJECTS];
+	size_t count[KS_TEXT_WAIT_OBJECTS], n = 0, more = 0, i, j;
+	char line[KS_WAIT_LINE_LEN];
+
+	for (i = 0; i < gr->nm; i++) {
+		const struct ks_wait *w = &gr->m[i].wait;
+
+		if (w->kind == KS_WAIT_NONE)
+			continue;
+		for (j = 0; j < n && !ks_wait_same(seen[j], w); j++)
+			;
+		if (j < n) {
+			count[j]++;
+		} else if (n < KS_TEXT_WAIT_OBJECTS) {
+			seen[n] = w;
+			count[n++] = 1;
+		} else {
+			more++;
+		}
+	}
+	for (j = 0; j < n; j++) {
+		ks_wait_line(seen[j], line, sizeof(line));
+		if (count[j] == gr->nm && gr->nm > 1)
+			fprintf(out, "%s (all %zu threads)\n", line, gr->nm);
+		else
+			fprintf(out, "%s (%zu %s)\n", line, count[j], count[j] == 1 ? "thread" : "threads");
+	}
+	if (more)
+		fprintf(out, "... and %zu more threads waiting for other objects\n", more);
+}
+
 static void ks_text_thread(const struct ks_report *r, FILE *out, const struct ks_group *gr)
 {
 	const struct ks_group_member *m = &gr->m[0];
@@ -69,6 +118,7 @@ static void ks_text_thread(const struct ks_report *r, FILE *out, const struct ks
 		fprintf(out, " [%" PRIu64 " samples, ~%.3f s]", gr->samples,
 			(double)ks_report_wall_ns(r, gr->samples) / 1e9);
 	fputc('\n', out);
+	ks_text_wait(out, &m->wait);
 	ks_text_stack(out, gr->kstack);
 	/* the halves meet where user mode was left, as kstack's listing says it */
 	if ((gr->flags & KS_CAP_USER) && gr->ustack)
@@ -233,6 +283,7 @@ static struct ks_error *ks_text_group(const struct ks_report *r, FILE *out,
 		fputs("[running on a CPU: no saved kernel stack]\n", out);
 	if (gr->flags & KS_CAP_ON_CPU)
 		fputs("[on CPU: caught running there]\n", out);
+	ks_text_group_waits(out, gr);
 	ks_text_stack(out, gr->kstack);
 	/* where the halves meet (each thread left user mode at its own sp) */
 	if ((gr->flags & KS_CAP_USER) && gr->ustack)
@@ -311,6 +362,22 @@ static void ks_text_summary(const struct ks_report *r, FILE *out)
 	fputc('\n', out);
 }
 
+/* "deadlock: A -> B -> A", a line per confirmed cycle of the capture. */
+static void ks_text_deadlocks(const struct ks_report *r, FILE *out)
+{
+	const struct ks_waitgraph *wg = r->waits;
+	size_t i, j;
+
+	for (i = 0; wg && i < wg->ncycles; i++) {
+		const struct ks_wg_cycle *c = &wg->cycles[i];
+
+		fputs("deadlock:", out);
+		for (j = 0; j < c->n; j++)
+			fprintf(out, " %" PRIu64 " ->", wg->v[c->v[j]].tid);
+		fprintf(out, " %" PRIu64 "\n", wg->v[c->v[0]].tid);
+	}
+}
+
 struct ks_error *ks_report_text(const struct ks_report *r, FILE *out)
 {
 	struct ks_error *err;
@@ -330,6 +397,7 @@ struct ks_error *ks_report_text(const struct ks_report *r, FILE *out)
 		if (err)
 			return err;
 	}
+	ks_text_deadlocks(r, out);
 	ks_text_summary(r, out);
 	return NULL;
 }

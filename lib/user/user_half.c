@@ -59,6 +59,43 @@ static void copy_and_walk(struct ks_user_half *h, struct ks_user_half_proc *hp)
 }
 
 /*
+ * find_moved() for a few threads of a large process (h->want took some):
+ * each one's counts now, one THREAD_CONTEXT a thread, rather than a
+ * SNAPSHOT of all of them. A thread on a CPU now, or that kept running
+ * while it was read, moved; one gone is left out.
+ */
+static struct ks_error *find_moved_each(struct ks_driver *drv, struct ks_user_half_proc *hp,
+					bool only_retaken, uint64_t **moved_ret, size_t *n_ret)
+{
+	uint64_t *moved = NULL;
+	size_t i, n = 0, cap = 0;
+
+	for (i = 0; i < hp->proc.n; i++) {
+		struct ks_user_thread *t = &hp->proc.v[i];
+		struct kstack_thread_context ctx;
+		struct ks_error *err;
+		bool ran;
+
+		if (only_retaken && !(t->flags & KS_UT_RETAKEN))
+			continue;
+		err = ks_driver_thread_context(drv, t->tid, &ctx);
+		ran = err ? err->code == EBUSY || err->code == EAGAIN :
+			    ctx.nvcsw != t->nvcsw || ctx.nivcsw != t->nivcsw;
+		ks_error_destroy(err);
+		if (!ran)
+			continue;
+		if (!ks_vec_grow(&moved, &cap, n + 1, sizeof(*moved), 16)) {
+			free(moved);
+			return &ks_error_nomem;
+		}
+		moved[n++] = t->tid;
+	}
+	*moved_ret = moved;
+	*n_ret = n;
+	return NULL;
+}
+
+/*
  * Which threads of hp ran since their registers were taken: their counts
  * in a new SNAPSHOT of the process differ from those at capture, or they
  * are on a CPU now (a thread woken and still running has not been
@@ -77,6 +114,8 @@ static struct ks_error *find_moved(struct ks_user_half *h, struct ks_driver *drv
 
 	*moved_ret = NULL;
 	*n_ret = 0;
+	if (h->want && hp->nrec > 8 * hp->proc.n)
+		return find_moved_each(drv, hp, only_retaken, moved_ret, n_ret);
 	err = ks_snapshot_take(drv, hp->proc.pid, KSTACK_SNAP_FRAMES, 1, &h->check);
 	if (err && err->code == ESRCH) {
 		/*
@@ -237,6 +276,7 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 	bool first = true;
 
 	ks_user_half_reset(h);
+	hp->nrec = 0;
 	err = ks_user_mms_count(&h->mms, snap);
 	if (err)
 		return err;
@@ -248,7 +288,8 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 		first = false;
 		if (r->tgid != tgid)
 			break;	/* the next process's records */
-		if (!regs || !wanted(h, r->tid))
+		hp->nrec++;
+		if (!regs || !wanted(h, r->tid) || (h->want && !h->want(h->want_arg, r, regs)))
 			continue;
 		if (!h->taken) {
 			ks_user_proc_init(&hp->proc, tgid);
@@ -265,7 +306,14 @@ struct ks_error *ks_user_half_take_proc(struct ks_user_half *h, struct ks_driver
 	hp->walks = calloc(hp->proc.n, sizeof(*hp->walks));
 	if (!hp->walks)
 		return &ks_error_nomem;
-	share_maps_in(h, hp, snap, mm_id);
+	/*
+	 * Only some threads taken (h->want: a few futex waiters): each
+	 * process's maps of its own, from USER_MAPS with those threads' sps,
+	 * not the whole /proc/PID/maps of an address space that other
+	 * processes share (thousands of lines for a vfork parent's threads)
+	 */
+	if (!h->want)
+		share_maps_in(h, hp, snap, mm_id);
 	/*
 	 * The driver's USER_MAPS where it has it, but for an address space
 	 * shared with other processes: their threads' sps are not known

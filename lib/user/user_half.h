@@ -45,6 +45,7 @@ struct ks_user_half_proc {
 	struct ks_user_walk *walks;	/* proc.n of them */
 	struct ks_user_mm *mm;	/* the address space it shares with others, or NULL */
 	bool retaken;		/* threads of it taken again: records in h->retake */
+	size_t nrec;		/* records of it in the SNAPSHOT (h->want: more than taken) */
 	struct ks_error *err;	/* why this process has no user half */
 };
 
@@ -61,6 +62,10 @@ struct ks_user_half {
 	struct ks_user_mms mms;	/* address spaces shared in the snapshot taken from */
 	const uint64_t *only;	/* ks_user_half_only() */
 	size_t nonly;
+	/* the threads taken: those this accepts (NULL: all; pipeline.h's user_want) */
+	bool (*want)(void *arg, const struct kstack_snap_thread *r,
+		     const struct kstack_user_regs *regs);
+	void *want_arg;
 };
 
 /* stack_bytes 0: KS_USER_STACK_BYTES_DEFAULT. */

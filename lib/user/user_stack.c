@@ -65,10 +65,54 @@ void ks_user_thread_retake(struct ks_user_proc *p, size_t i, const struct kstack
 	p->v[i].flags |= KS_UT_RETAKEN;
 }
 
+static int by_tid_cmp(const void *a, const void *b)
+{
+	const struct ks_user_by_tid *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/*
+ * The threads' index sorted by tid, made again when threads were added:
+ * a SNAPSHOT of the process lists threads whose user half was not taken
+ * too (pipeline.h's user_want), each a miss that would scan them all.
+ */
+static bool by_tid_index(struct ks_user_proc *p)
+{
+	size_t i;
+
+	if (p->nby_tid == p->n)
+		return true;
+	free(p->by_tid);
+	p->nby_tid = 0;
+	p->by_tid = malloc(p->n * sizeof(*p->by_tid));
+	if (!p->by_tid)
+		return false;
+	for (i = 0; i < p->n; i++)
+		p->by_tid[i] = (struct ks_user_by_tid){ p->v[i].tid, i };
+	qsort(p->by_tid, p->n, sizeof(*p->by_tid), by_tid_cmp);
+	p->nby_tid = p->n;
+	return true;
+}
+
 struct ks_user_thread *ks_user_proc_thread(struct ks_user_proc *p, uint64_t tid)
 {
+	struct ks_user_by_tid key = { tid, 0 }, *hit;
 	size_t i, k;
 
+	/* in the order added: the next one */
+	if (p->n && p->v[p->hint % p->n].tid == tid) {
+		i = p->hint % p->n;
+		p->hint = i + 1 < p->n ? i + 1 : 0;
+		return &p->v[i];
+	}
+	if (p->n > 16 && by_tid_index(p)) {
+		hit = bsearch(&key, p->by_tid, p->n, sizeof(*p->by_tid), by_tid_cmp);
+		if (!hit)
+			return NULL;
+		p->hint = hit->i + 1 < p->n ? hit->i + 1 : 0;
+		return &p->v[hit->i];
+	}
 	for (k = 0; k < p->n; k++) {
 		i = (p->hint + k) % p->n;
 		if (p->v[i].tid == tid) {
@@ -268,5 +312,6 @@ void ks_user_proc_fini(struct ks_user_proc *p)
 	free(p->v);
 	free(p->buf);
 	free(p->live);
+	free(p->by_tid);
 	memset(p, 0, sizeof(*p));
 }

@@ -57,6 +57,12 @@ struct ks_user_thread {
 	size_t caught_len;
 };
 
+/* ks_user_proc's index of its threads by tid */
+struct ks_user_by_tid {
+	uint64_t tid;
+	size_t i;
+};
+
 struct ks_user_proc {
 	uint64_t pid;
 	/*
@@ -92,6 +98,8 @@ struct ks_user_proc {
 	size_t nlive, live_cap;
 	size_t nr_readv;		/* process_vm_readv calls made (tests, bench) */
 	size_t hint;			/* ks_user_proc_thread(): where the last one was */
+	struct ks_user_by_tid *by_tid;	/* ks_user_proc_thread(): v sorted by tid (nby_tid) */
+	size_t nby_tid;
 };
 
 void ks_user_proc_init(struct ks_user_proc *p, uint64_t pid);
@@ -146,7 +154,8 @@ static inline const uint8_t *ks_user_thread_stack(const struct ks_user_proc *p,
 
 /*
  * The thread with this tid, or NULL. Lookups in the order the threads were
- * added (a second SNAPSHOT lists them in the same order) cost one compare.
+ * added (a second SNAPSHOT lists them in the same order) cost one compare;
+ * any other a binary search (an index by tid, made at the first).
  */
 struct ks_user_thread *ks_user_proc_thread(struct ks_user_proc *p, uint64_t tid);
 

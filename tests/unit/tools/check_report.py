@@ -7,6 +7,8 @@
       group_threads=100,100,100 (the first groups' thread counts),
       user_chain=f,g (user frames in order), on_cpu=N (at least N entries
       caught running on a CPU), kernel_only=1
+      waits=TID:KIND:HOLDER[:BASE:SIZE],... (threads' waiting_for),
+      deadlocks=T1-T2|T3-T4-T5 (the cycles, as listed)
   check_report.py folded FILE [total=N] [lines=N]   grammar and counts
   check_report.py pprof FILE [samples=N] [total=N]  gunzip, decode with
       `protoc --decode_raw` (field numbers as pprof's published
@@ -128,6 +130,36 @@ def check_json(path, kv):
                 fail("no frame with function %r and raw_function %r; seen: %s" %
                      (fn, raw, sorted({(f["function"], f["raw_function"]) for f in frames
                                        if f["function"] != f["raw_function"]})[:6]))
+        elif k == "waits":
+            # TID:KIND:HOLDER[:BASE:SIZE],...: a thread's waiting_for (HOLDER 0: null),
+            # its address in [BASE, BASE + SIZE) (hex) where given, else not 0
+            threads = {t["tid"]: t for t in doc.get("threads", [])}
+            for g in doc.get("groups", []):
+                for m in g["members"]:
+                    threads[m["tid"]] = m
+            for want in v.split(","):
+                f = want.split(":")
+                t = threads.get(int(f[0]))
+                if t is None:
+                    fail("waits: no thread %s in the report" % f[0])
+                w = t.get("waiting_for")
+                if not w or w["kind"] != f[1]:
+                    fail("waits: thread %s waits for %r, want kind %s" % (f[0], w, f[1]))
+                holder = int(f[2]) or None
+                if w["holder_tid"] != holder or (holder is None) != (w["reason"] is not None):
+                    fail("waits: thread %s: holder %r reason %r, want holder %s" %
+                         (f[0], w["holder_tid"], w["reason"], holder))
+                addr = int(w["address"], 16)
+                if len(f) > 4 and int(f[4], 16):
+                    base = int(f[3], 16)
+                    if not base <= addr < base + int(f[4], 16):
+                        fail("waits: thread %s: address %s not in [%s, +%s)" %
+                             (f[0], w["address"], f[3], f[4]))
+        elif k == "deadlocks":
+            # T1-T2|T3-T4-T5 (each as the report orders it: smallest tid first), "" none
+            want = [[int(x) for x in c.split("-")] for c in v.split("|") if c]
+            if doc.get("deadlocks") != want:
+                fail("deadlocks %r, want %r" % (doc.get("deadlocks"), want))
         elif k == "kernel_only":
             if any(e.get("user_frames") for e in doc.get("groups") or doc.get("threads") or []):
                 fail("user frames in a report of the kernel half")

@@ -150,8 +150,9 @@ nheaders=$(grep -c "^[0-9]* zoo " /tmp/proc.txt)
 
 # The SNAPSHOT fast path (default for PID/--all) prints what the
 # thread-by-thread path (-S) prints; ctxsw counts may differ, frames not.
-# (the kernel half: -S walks no user stacks)
-norm() { awk 'BEGIN { RS = "" } { gsub(/ \[ctxsw [0-9+]*\]/, ""); gsub(/\n/, "|"); print }' "$1" | sort; }
+# (the kernel half: -S walks no user stacks; nor has it the user registers
+# a futex waiter's "waiting for" line needs: those lines are left out)
+norm() { grep -v '^waiting for ' "$1" | awk 'BEGIN { RS = "" } { gsub(/ \[ctxsw [0-9+]*\]/, ""); gsub(/\n/, "|"); print }' | sort; }
 kstack --kernel "$zoo_pid" >/tmp/proc-k.txt 2>&1
 kstack -S "$zoo_pid" >/tmp/proc-s.txt 2>&1
 if [ -s /tmp/proc-k.txt ] && [ "$(norm /tmp/proc-k.txt)" = "$(norm /tmp/proc-s.txt)" ]; then

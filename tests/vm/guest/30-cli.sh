@@ -233,8 +233,9 @@ zoo -n 3 -o /tmp/cmp-zoo.txt &
 if wait_file /tmp/cmp-zoo.txt; then
 	kstack --kernel --all >/tmp/cmp-d.txt 2>/dev/null
 	kstack -S --all >/tmp/cmp-s.txt 2>/dev/null
-	# one line per thread block: header|frame|frame|...
-	blocks() { awk 'BEGIN { RS = "" } { gsub(/\n/, "|"); print }' "$1" | sort; }
+	# one line per thread block: header|frame|frame|... (not the "waiting
+	# for" lines: -S has no user registers, so no futex waiter's)
+	blocks() { grep -v '^waiting for ' "$1" | awk 'BEGIN { RS = "" } { gsub(/\n/, "|"); print }' | sort; }
 	blocks /tmp/cmp-d.txt >/tmp/cmp-d.b
 	blocks /tmp/cmp-s.txt >/tmp/cmp-s.b
 	# blocks whose header is in both outputs must be equal (busybox has no comm)

@@ -63,3 +63,21 @@ for args in "--raw -t $tid" "--verify -t $tid" "--tables" "-S $zoo_pid"; do
 done
 kill -9 $zoo_pid 2>/dev/null
 for p in $(pidof zoo); do kill -9 "$p" 2>/dev/null; done
+
+# who holds it (LOCK_WAIT): addresses and thread ids, no memory contents:
+# answered under lockdown too
+rm -f /tmp/ld-wf.txt
+waitfor_zoo kernel /tmp/ld-wf.txt &
+wf=$!
+n=600
+while ! grep -q '^READY$' /tmp/ld-wf.txt 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+w=$(awk '$1 == "W" && $3 == "mutex" { print $2 " " $6 }' /tmp/ld-wf.txt)
+kstack "$wf" >/tmp/ld-wf.out 2>&1
+got=$(awk -v t="${w% *}" '$1 == t && / \[ctxsw / { getline; print; exit }' /tmp/ld-wf.out)
+if [ -n "$w" ] && echo "$got" | grep -q "^waiting for mutex at 0x[0-9a-f]*, held by ${w#* } "; then
+	pass "lockdown: a kernel mutex's waiter still says who holds it ($got)"
+else
+	fail "lockdown: kernel mutex waiter ${w:-?}: '$got'"
+fi
+kill "$wf" 2>/dev/null
+wait "$wf" 2>/dev/null

@@ -190,6 +190,57 @@ churn_tests() {
 }
 churn_tests
 
+# --- who holds it: Wait Chain Traversal --------------------------------------
+# Two threads own a mutex each and wait for the other's (a cycle of 2), a
+# third waits for a critical section the main thread holds. Where the
+# system has WCT (Windows Vista and later): the "waiting for" lines and the
+# cycle (exit 3); where it has not (Wine 8's advapi32 lacks
+# CloseThreadWaitChainSession): one line saying so, and --deadlocks exits 2.
+wct_tests() {
+	local f=$out/wct.txt line pid ta tb
+	if ! x86_64-w64-mingw32-gcc -O1 -Wall -Wextra -Werror -o "$out/deadlock_target.exe" \
+		"$here/deadlock_target.c" 2>"$out/deadlock-build.log"; then
+		fail "build deadlock_target" "$(head -3 "$out/deadlock-build.log")"
+		return
+	fi
+	"$WINE" "$out/deadlock_target.exe" 120 >"$out/deadlock.log" 2>&1 &
+	local unix=$!
+	for i in $(seq 100); do
+		line=$(grep -m1 '^ready ' "$out/deadlock.log" 2>/dev/null)
+		[ -n "$line" ] && break
+		sleep 0.2
+	done
+	pid=$(echo "$line" | sed -n 's/.*pid=\([0-9]*\).*/\1/p')
+	ta=$(echo "$line" | sed -n 's/.* a=\([0-9]*\).*/\1/p')
+	tb=$(echo "$line" | sed -n 's/.* b=\([0-9]*\).*/\1/p')
+	if [ -z "$pid" ]; then
+		fail "wait chains" "deadlock_target did not start"
+		kill "$unix" 2>/dev/null
+		return
+	fi
+	run_k "$f" --no-kernel "$pid"
+	if grep -q '^kstack: waiting for: not available on this Windows' "$f"; then
+		check "wait chains: not available on this Windows, said once; the stacks still shown" \
+			"rc=$rc: $(head -n 3 "$f" | tr '\n' ' ')" \
+			eval '[ $rc -le 1 ] && [ "$(grep -c "not available on this Windows" "$f")" = 1 ] &&
+				grep -q "^thread $ta:" "$f" && ! grep -q "^waiting for" "$f"'
+		run_k "$out/wctd.txt" --no-kernel --deadlocks "$pid"
+		check "wait chains: --deadlocks says not available on this Windows (exit 2)" \
+			"rc=$rc: $(head -n 2 "$out/wctd.txt" | tr '\n' ' ')" \
+			eval '[ $rc = 2 ] && grep -q "not available on this Windows" "$out/wctd.txt"'
+	else
+		check "wait chains: thread $ta waits for a mutex thread $tb holds" \
+			"$(grep -A1 "^thread $ta:" "$f" | tr '\n' ' ')" \
+			eval 'grep -A1 "^thread $ta:" "$f" | grep -q "^waiting for mutex at 0x0, held by $tb "'
+		run_k "$out/wctd.txt" --no-kernel --deadlocks "$pid"
+		check "wait chains: --deadlocks finds the cycle of 2 (exit 3)" \
+			"rc=$rc: $(head -n 2 "$out/wctd.txt" | tr '\n' ' ')" \
+			eval '[ $rc = 3 ] && grep -Eq "^deadlock: ($ta -> $tb -> $ta|$tb -> $ta -> $tb)$" "$out/wctd.txt"'
+	fi
+	kill "$unix" 2>/dev/null
+}
+wct_tests
+
 # --- with the driver ---------------------------------------------------------
 . "$here/driver.sh"
 driver_tests
