@@ -638,6 +638,10 @@ struct kstack_catch_running {
 	kstack_u32 how;		/* out: KSTACK_CATCH_* */
 	kstack_u32 tries;	/* out: calls sent to a CPU (0 .. 2) */
 	kstack_u32 rec_size;	/* out: bytes of the record; with -ENOSPC: bytes needed */
+	kstack_u32 reserved;	/* in: 0 */
+};
+
+/*
  * LOCK_WAIT (Linux): what a sleeping thread waits for in the kernel and
  * who holds it: for a thread asleep in __mutex_lock, rwsem_down_*_slowpath
  * or __down* (kind MUTEX, RWSEM, SEMAPHORE), the waiter record on its own
