@@ -244,7 +244,12 @@ static void check_kernel(int fd)
 	tu_result(caught && first_ok == caught,
 		  "catch: kernel mode: the first frame is the interrupted ip",
 		  "%d of %d", first_ok, caught);
-	tu_result(caught && named == caught,
+	/*
+	 * 9 in 10 at least: the interrupt can also land on the syscall's
+	 * entry or return (the spinner calls read() in a loop), where the
+	 * thread is in kernel mode but no longer inside vfs_read
+	 */
+	tu_result(caught && named * 10 >= caught * 9,
 		  "catch: kernel mode: frames read_zero, vfs_read, ksys_read (SYMBOLIZE)",
 		  "%d of %d named so", named, caught);
 	tu_result(caught && regs_ok == caught,
