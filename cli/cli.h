@@ -242,6 +242,14 @@ struct ks_error *targets_list(struct ks_driver *drv, const struct opts *o,
 struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone);
 
 /*
+ * A -t thread's outcome in a pipeline round (ops->target), said and
+ * counted into t: not the caller's (EPERM, the thread named as asked
+ * for), or gone (no such thread, or its process a zombie); nothing for a
+ * thread that was found.
+ */
+void target_thread_outcome(struct tally *t, const struct ks_pipe_target *tg);
+
+/*
  * --all past one SNAPSHOT's bound: say on stderr what follows (one
  * SNAPSHOT per process: each process one moment, the system not).
  */

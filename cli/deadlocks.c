@@ -164,16 +164,8 @@ static struct ks_error *dl_target(void *ctx, const struct ks_pipe_target *tg)
 			tally_denied_threads(d->tally, tg->denied);
 		break;
 	case KS_PIPE_THREAD:
-		if (tg->refused) {
-			why = ks_error_format(EPERM, "thread %" PRIu64 ": permission denied (%s)",
-					      tg->id, KS_DENIED_WHY);
-			tally_denied(d->tally, why);
-			ks_error_destroy(why);
-			return NULL;
-		}
-		if (tg->err || !tg->found)
-			why = target_gone(tg->id, true, !tg->err, tg->skipped);
-		break;
+		target_thread_outcome(d->tally, tg);
+		return NULL;
 	}
 	if (why) {
 		tally_missing(d->tally, why);

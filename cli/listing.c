@@ -65,17 +65,8 @@ static struct ks_error *listing_target(void *ctx, const struct ks_pipe_target *t
 		}
 		break;
 	case KS_PIPE_THREAD:
-		if (tg->refused) {
-			/* its process refused, or the thread alone: named as asked for */
-			why = ks_error_format(EPERM, "thread %" PRIu64 ": permission denied (%s)", tg->id,
-					      KS_DENIED_WHY);
-			tally_denied(l->tally, why);
-			ks_error_destroy(why);
-			return NULL;
-		}
-		if (tg->err || !tg->found)
-			why = target_gone(tg->id, true, !tg->err, tg->skipped);
-		break;
+		target_thread_outcome(l->tally, tg);
+		return NULL;
 	}
 	if (why) {
 		tally_missing(l->tally, why);

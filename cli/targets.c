@@ -32,6 +32,25 @@ struct ks_error *target_gone(uint64_t id, bool thread, bool found, uint32_t gone
 	return ks_error_format(ESRCH, "%s %" PRIu64 ": no such %s", what, id, what);
 }
 
+void target_thread_outcome(struct tally *t, const struct ks_pipe_target *tg)
+{
+	struct ks_error *why;
+
+	if (tg->refused) {
+		/* its process refused, or the thread alone: named as asked for */
+		why = ks_error_format(EPERM, "thread %" PRIu64 ": permission denied (%s)", tg->id,
+				      KS_DENIED_WHY);
+		tally_denied(t, why);
+		ks_error_destroy(why);
+		return;
+	}
+	if (tg->err || !tg->found) {
+		why = target_gone(tg->id, true, !tg->err, tg->skipped);
+		tally_missing(t, why);
+		ks_error_destroy(why);
+	}
+}
+
 /*
  * Threads of one process (0: all) through the driver, or from /proc where
  * that is ours; the threads it left out as not ours to see are said and
