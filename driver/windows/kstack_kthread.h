@@ -41,7 +41,28 @@ struct kstack_kthread_layout {
 	unsigned short frame_bp;	/* saved frame pointer, or KSTACK_NO_OFFSET */
 	unsigned short frame_ret;	/* return address, or KSTACK_NO_OFFSET */
 	const char *source;	/* where these numbers come from */
+	/*
+	 * Where IoGetStackLimits' high end lies against InitialStack on that
+	 * kernel. KSTACK_HIGH_ABOVE_INITIAL (0, Microsoft's kernels): at or
+	 * above it, by the FPU / XSAVE area at most (see
+	 * KSTACK_KTHREAD_INITIAL_SLACK). Otherwise the kernel's own rule,
+	 * exactly: high == InitialStack - high_below_initial.
+	 */
+	unsigned char high_exact;
+	unsigned short high_below_initial;
 };
+
+#define KSTACK_HIGH_ABOVE_INITIAL	0, 0
+/*
+ * ReactOS's IoGetStackLimits takes its high end from RtlpGetStackLimits
+ * (ntoskrnl/rtl/libsupp.c): InitialStack - sizeof(FX_SAVE_AREA) on i386,
+ * InitialStack itself elsewhere. sizeof(FX_SAVE_AREA) is 0x210
+ * (NPX_FRAME_LENGTH, NDK i386/asm.h; C_ASSERTed equal in
+ * ntoskrnl/include/internal/i386/ke.h).
+ * Seen on the ReactOS x86 live CD: InitialStack F6824000, high F6823DF0.
+ */
+#define KSTACK_HIGH_REACTOS_X86		1, 0x210
+#define KSTACK_HIGH_REACTOS_AMD64	1, 0
 
 /* One released build (RtlGetVersion dwBuildNumber) and its layout. */
 struct kstack_kthread_build {
@@ -72,10 +93,12 @@ extern const struct kstack_kthread_arch kstack_kthread_x64;
 #define KSTACK_PROBE_REASON_SECOND	26u
 
 /*
- * InitialStack sits below the top of the stack (IoGetStackLimits' high
- * end: StackBase) by the floating-point / XSAVE area the kernel keeps
- * there: 0x210 bytes on x86 NT 5.x (FX_SAVE_AREA, ReactOS NDK), more on
- * x64 with AVX. Anything within this many bytes of the top is accepted.
+ * On Microsoft's kernels InitialStack sits below the top of the stack
+ * (IoGetStackLimits' high end: StackBase) by the floating-point / XSAVE
+ * area the kernel keeps there: 0x210 bytes on x86 NT 5.x (FX_SAVE_AREA),
+ * more on x64 with AVX. Anything within this many bytes of the top is
+ * accepted. ReactOS puts that area below InitialStack instead and reports
+ * the high end under it: its layouts say so exactly (high_exact).
  */
 #define KSTACK_KTHREAD_INITIAL_SLACK	0x3000u
 

@@ -56,6 +56,19 @@ kstack_u32 kstack_kthread_read(const struct kstack_kthread_layout *l,
 	return 0;
 }
 
+/* InitialStack against IoGetStackLimits, by the kernel's own rule (l). */
+static int kstack_initial_stack_fits(const struct kstack_kthread_layout *l,
+				     kstack_u64 initial,
+				     const struct kstack_kthread_probe *p)
+{
+	if (initial <= p->stack_low)
+		return 0;
+	if (l->high_exact)
+		return initial - l->high_below_initial == p->stack_high;
+	return initial <= p->stack_high &&
+	       initial + KSTACK_KTHREAD_INITIAL_SLACK >= p->stack_high;
+}
+
 kstack_u32 kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
 				      const void *img, size_t len,
 				      const struct kstack_kthread_probe *p,
@@ -74,9 +87,7 @@ kstack_u32 kstack_kthread_check_waiting(const struct kstack_kthread_layout *l,
 	/* IoGetStackLimits' low end is KTHREAD.StackLimit itself. */
 	if (f.stack_limit != p->stack_low)
 		bad |= KSTACK_KTC_STACK_LIMIT;
-	if (f.initial_stack > p->stack_high ||
-	    f.initial_stack + KSTACK_KTHREAD_INITIAL_SLACK < p->stack_high ||
-	    f.initial_stack <= p->stack_low)
+	if (!kstack_initial_stack_fits(l, f.initial_stack, p))
 		bad |= KSTACK_KTC_INITIAL_STACK;
 	/*
 	 * The wait was entered from the probe function, so the saved sp is

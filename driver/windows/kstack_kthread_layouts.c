@@ -62,12 +62,14 @@ static const struct kstack_kthread_layout kstack_x64_vista = {
 	0x28, 0x30, 0x38, 0x154, 0x94, 0x124, KSTACK_X64_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x30, KernelStack 0x38, "
 	"State 0x154, WaitReason 0x94, ContextSwitches 0x124 (6.0); [NDK64]",
+	KSTACK_HIGH_ABOVE_INITIAL,
 };
 static const struct kstack_kthread_layout kstack_x64_win7 = {
 	KSTACK_KTHREAD_X64_WIN7, "Windows 7 / Server 2008 R2 x64 (6.1)", 8,
 	0x28, 0x30, 0x38, 0x164, 0x26b, 0x134, KSTACK_X64_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x30, KernelStack 0x38, "
 	"State 0x164, ContextSwitches 0x134; WaitReason 0x26B ([GC62] 'previously at'); [NDK64]",
+	KSTACK_HIGH_ABOVE_INITIAL,
 };
 static const struct kstack_kthread_layout kstack_x64_win8_11 = {
 	KSTACK_KTHREAD_X64_WIN8_11,
@@ -76,12 +78,14 @@ static const struct kstack_kthread_layout kstack_x64_win8_11 = {
 	"[GC62] InitialStack 0x28, StackLimit 0x30, KernelStack 0x58, "
 	"State 0x184, WaitReason 0x283, ContextSwitches 0x154 (6.2 to 2004); "
 	"[MSEP]; the same offsets in [ND22] 22621, [VP23] 22631, [ND24] 26100; [NDK64]",
+	KSTACK_HIGH_ABOVE_INITIAL,
 };
 static const struct kstack_kthread_layout kstack_x64_reactos = {
 	KSTACK_KTHREAD_X64_REACTOS, "ReactOS amd64 (NT 5.2)", 8,
 	0x28, 0x30, 0x38, 0x154, 0x92, 0x124, KSTACK_X64_FRAME,
 	"[NDK64] InitialStack 0x28, StackLimit 0x30, KernelStack 0x38, "
 	"State 0x154, WaitReason 0x92, ContextSwitches 0x124",
+	KSTACK_HIGH_REACTOS_AMD64,
 };
 
 static const struct kstack_kthread_build kstack_x64_builds[] = {
@@ -131,18 +135,21 @@ static const struct kstack_kthread_layout kstack_x86_xp = {
 	0x18, 0x1c, 0x28, 0x2d, 0x5b, 0x4c, KSTACK_X86_NO_FRAME,
 	"[GC351] InitialStack 0x18, StackLimit 0x1C, KernelStack 0x28, "
 	"State 0x2D, WaitReason 0x5B, ContextSwitches 0x4C (5.1)",
+	KSTACK_HIGH_ABOVE_INITIAL,
 };
 static const struct kstack_kthread_layout kstack_x86_vista = {
 	KSTACK_KTHREAD_X86_VISTA, "Windows Vista / Server 2008 x86 (6.0)", 4,
 	0x28, 0x2c, 0x30, 0x5c, 0x6c, 0x58, KSTACK_X86_NO_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x2C, KernelStack 0x30, "
 	"State 0x5C, WaitReason 0x6C, ContextSwitches 0x58 (6.0)",
+	KSTACK_HIGH_ABOVE_INITIAL,
 };
 static const struct kstack_kthread_layout kstack_x86_win7 = {
 	KSTACK_KTHREAD_X86_WIN7, "Windows 7 x86 (6.1)", 4,
 	0x28, 0x2c, 0x30, 0x68, 0x187, 0x64, KSTACK_X86_NO_FRAME,
 	"[GC52] InitialStack 0x28, StackLimit 0x2C, KernelStack 0x30, "
 	"State 0x68, ContextSwitches 0x64; WaitReason 0x187 ([GC62] 'previously at')",
+	KSTACK_HIGH_ABOVE_INITIAL,
 };
 static const struct kstack_kthread_layout kstack_x86_win8_10 = {
 	KSTACK_KTHREAD_X86_WIN8_10, "Windows 8 to 10 22H2 x86 (6.2 to 10.0.19045)", 4,
@@ -150,6 +157,7 @@ static const struct kstack_kthread_layout kstack_x86_win8_10 = {
 	"[GC62] InitialStack 0x20, StackLimit 0x24, KernelStack 0x48, "
 	"State 0x90, WaitReason 0x18B, ContextSwitches 0x8C (6.2 and higher); "
 	"[MSEP]",
+	KSTACK_HIGH_ABOVE_INITIAL,
 };
 static const struct kstack_kthread_layout kstack_x86_reactos = {
 	KSTACK_KTHREAD_X86_REACTOS, "ReactOS x86 (NT 5.2)", 4,
@@ -157,6 +165,7 @@ static const struct kstack_kthread_layout kstack_x86_reactos = {
 	"[NDK86] InitialStack 0x18, StackLimit 0x1C, KernelStack 0x20, "
 	"State 0x4C, WaitReason 0x5A, ContextSwitches 0x48; switch frame 0x10 "
 	"bytes, EBP at 0xC, return address at 0x8",
+	KSTACK_HIGH_REACTOS_X86,
 };
 
 /* Windows 11 and Server 2022/2025 have no x86 release. */

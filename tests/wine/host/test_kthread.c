@@ -47,7 +47,9 @@ static void fake_build(struct fake *f, const struct kstack_kthread_layout *l)
 	for (pass = 0; pass < 2; pass++) {
 		uint8_t *img = pass ? f->second : f->first;
 
-		put(img, l->initial_stack, high - 0x210, l->ptr_size);
+		/* each kernel's own rule (kstack_kthread.h, high_exact) */
+		put(img, l->initial_stack, l->high_exact ?
+		    high + l->high_below_initial : high - 0x210, l->ptr_size);
 		put(img, l->stack_limit, low, l->ptr_size);
 		put(img, l->kernel_stack, high - 0x500 - 0x40 * pass, l->ptr_size);
 		put(img, l->state, KSTACK_THREAD_STATE_WAITING, 1);
@@ -261,6 +263,66 @@ static void reactos_amd64_gets_its_own_layout(void **state)
 	assert_int_equal(checks, 0);
 }
 
+/*
+ * The numbers the ReactOS x86 live CD's serial log gave (issue 26): the
+ * candidate failed KSTACK_KTC_INITIAL_STACK because ReactOS's
+ * IoGetStackLimits ends 0x210 bytes (FX_SAVE_AREA) below InitialStack.
+ * Those exact images must choose the ReactOS layout.
+ */
+static void reactos_x86_live_cd_numbers(void **state)
+{
+	static struct fake f;
+	const struct kstack_kthread_layout *ros =
+		candidate(&kstack_kthread_x86, KSTACK_KTHREAD_X86_REACTOS), *got;
+	uint32_t checks = 0xdead;
+	int pass;
+
+	(void)state;
+	memset(&f, 0xcc, sizeof(f));
+	f.probe.stack_low = 0xF6821000u;
+	f.probe.stack_high = 0xF6823DF0u;
+	f.probe.waiter_sp = 0xF6823D4Bu;
+	for (pass = 0; pass < 2; pass++) {
+		uint8_t *img = pass ? f.second : f.first;
+
+		put(img, ros->initial_stack, 0xF6824000u, 4);
+		put(img, ros->stack_limit, 0xF6821000u, 4);
+		put(img, ros->kernel_stack, 0xF6823C64u, 4);
+		put(img, ros->state, 5, 1);
+		put(img, ros->wait_reason, pass ? 26 : 20, 1);
+		put(img, ros->context_switches, 2 + pass, 4);
+	}
+	assert_int_equal(fake_check(ros, &f), 0);
+	got = kstack_kthread_choose(&kstack_kthread_x86, 3790, f.first, f.second,
+				    IMG, &f.probe, &checks);
+	assert_ptr_equal(got, ros);
+	assert_int_equal(checks, 0);
+
+	/* the rule is exact: 0x10 off either way is refused */
+	put(f.first, ros->initial_stack, 0xF6824010u, 4);
+	assert_int_equal(fake_check(ros, &f), KSTACK_KTC_INITIAL_STACK);
+	put(f.first, ros->initial_stack, 0xF6823FF0u, 4);
+	assert_int_equal(fake_check(ros, &f), KSTACK_KTC_INITIAL_STACK);
+}
+
+/*
+ * Microsoft's x86 kernels report StackBase, above InitialStack: an image
+ * with ReactOS's relation (InitialStack 0x210 above the high end) is not
+ * theirs.
+ */
+static void microsoft_x86_refuses_reactos_relation(void **state)
+{
+	static struct fake f;
+	const struct kstack_kthread_layout *xp =
+		candidate(&kstack_kthread_x86, KSTACK_KTHREAD_X86_XP);
+
+	(void)state;
+	assert_non_null(xp);
+	fake_build(&f, xp);
+	put(f.first, xp->initial_stack, f.probe.stack_high + 0x210, 4);
+	assert_int_equal(fake_check(xp, &f), KSTACK_KTC_INITIAL_STACK);
+}
+
 /* An unlisted new build whose kernel is Windows 11's: the candidate fits. */
 static void unlisted_build_uses_a_candidate(void **state)
 {
@@ -324,6 +386,8 @@ int main(void)
 		cmocka_unit_test(table_lookup),
 		cmocka_unit_test(reactos_x86_gets_its_own_layout),
 		cmocka_unit_test(reactos_amd64_gets_its_own_layout),
+		cmocka_unit_test(reactos_x86_live_cd_numbers),
+		cmocka_unit_test(microsoft_x86_refuses_reactos_relation),
 		cmocka_unit_test(unlisted_build_uses_a_candidate),
 		cmocka_unit_test(listed_build_that_does_not_fit_gets_none),
 		cmocka_unit_test(nothing_fits),
