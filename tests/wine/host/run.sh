@@ -1,8 +1,9 @@
 #!/bin/sh
 # Host tests of the Windows code that is plain C (no Windows headers): the
-# driver's KTHREAD layout check (driver/windows/kstack_kthread_*.c) and
-# kstack.exe's output escaper (win/escape.c), built with the host gcc and
-# cmocka. Each cmocka test becomes a "PASS: wine-host/..." or "FAIL: ..."
+# driver's KTHREAD layout check (driver/windows/kstack_kthread_*.c),
+# kstack.exe's output escaper (win/escape.c) and its PE symbol reader
+# (win/pe_symbols.c, against mingw images pe_fixtures.sh builds), built
+# with the host gcc and cmocka. Each cmocka test becomes a "PASS: wine-host/..." or "FAIL: ..."
 # line; a binary that crashes without a failing test is a FAIL too.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
@@ -49,5 +50,14 @@ if build test_kthread -I"$top/driver/windows" "$here/test_kthread.c" \
 fi
 if build test_escape -I"$top/win" "$here/test_escape.c" "$top/win/escape.c"; then
 	run test_escape
+fi
+# AddressSanitizer: the corrupted and truncated images must never be read
+# out of bounds, and a read a byte past a buffer would otherwise pass.
+if ! sh "$here/pe_fixtures.sh" "$out/pe_fixtures" >"$out/pe_fixtures.log" 2>&1; then
+	echo "FAIL: wine-host/test_pe_symbols: fixtures: $(head -n 5 "$out/pe_fixtures.log" | tr '\n' ' ')"
+	rc_all=1
+elif build test_pe_symbols -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-I"$top/win" "$here/test_pe_symbols.c" "$top/win/pe_symbols.c"; then
+	KS_PE_FIXTURES=$out/pe_fixtures run test_pe_symbols
 fi
 exit $rc_all
