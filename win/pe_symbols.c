@@ -395,8 +395,11 @@ static int read_coff(const struct pe *pe, struct ks_pesyms *t)
 		if (!is_function(pe, rec))
 			continue;
 		if (le32(rec)) {	/* short name: 8 bytes, NUL-padded */
+			const char *nul = memchr(rec, '\0', 8);
+
+			/* (memchr, not strnlen: XP's msvcrt.dll has no strnlen) */
 			name = (const char *)rec;
-			len = strnlen(name, 8);
+			len = nul ? (size_t)(nul - name) : 8;
 		} else {		/* long name: an offset into the string table */
 			uint32_t off = le32(rec + 4);
 			const char *end_nul;

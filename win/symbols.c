@@ -7,7 +7,11 @@
 #include <psapi.h>
 
 #include "compat.h"
+#include "pe_modules.h"
 #include "symbols.h"
+
+/* SymTagPublicSymbol (cvconst.h, which mingw-w64 does not ship). */
+#define KS_SYMTAG_PUBLIC 10
 
 static CRITICAL_SECTION g_dbghelp;
 static volatile LONG g_dbghelp_init;	/* 0 none, 1 being made, 2 ready */
@@ -35,10 +39,12 @@ void ks_dbghelp_unlock(void)
 /*
  * Loads every user module of the target, 32-bit ones of a WOW64 process
  * included (LIST_MODULES_ALL), so StackWalk64 finds unwind data and names
- * for either kind of frame. Returns how many were loaded. dbghelp lock held.
+ * for either kind of frame. Each is also registered for its own names
+ * (pe_modules.h). Returns how many were loaded. dbghelp lock held.
  */
-static unsigned load_user_modules(HANDLE process)
+static unsigned load_user_modules(struct ks_symbols *s)
 {
+	HANDLE process = s->process;
 	HMODULE *mods = NULL;
 	DWORD need = 0, i, count;
 	MODULEINFO mi;
@@ -71,6 +77,8 @@ static unsigned load_user_modules(HANDLE process)
 				       (DWORD64)(ULONG_PTR)mi.lpBaseOfDll,
 				       mi.SizeOfImage) || GetLastError() == ERROR_SUCCESS)
 			loaded++;
+		ks_pe_modules_add(s, (ULONG64)(ULONG_PTR)mi.lpBaseOfDll, mi.SizeOfImage,
+				  name, 0);
 	}
 	free(mods);
 	return loaded;
@@ -99,7 +107,7 @@ DWORD ks_symbols_init(struct ks_symbols *s, HANDLE process, const char *path)
 		s->initialized = 1;
 		/* dbghelp's own invasion sees only the 64-bit modules of a
 		 * WOW64 target: fall back to it only if ours fails. */
-		if (!load_user_modules(process))
+		if (!load_user_modules(s))
 			ks_sym_refresh_module_list(process);
 	} else {
 		err = GetLastError();
@@ -114,6 +122,7 @@ void ks_symbols_cleanup(struct ks_symbols *s)
 		return;
 	ks_dbghelp_lock();
 	SymCleanup(s->process);
+	ks_pe_modules_free(s);
 	ks_dbghelp_unlock();
 	s->initialized = 0;
 }
@@ -188,6 +197,8 @@ unsigned ks_symbols_load_kernel(struct ks_symbols *s)
 		if (ks_sym_load_module(s->process, dos,
 				       (DWORD64)(ULONG_PTR)bases[i], 0))
 			s->kernel_modules++;
+		/* Its size is in its header: known once it is read. */
+		ks_pe_modules_add(s, (ULONG64)(ULONG_PTR)bases[i], 0, dos, 1);
 	}
 	ks_dbghelp_unlock();
 	free(bases);
@@ -233,6 +244,69 @@ static int nearest_export(HANDLE process, ULONG64 base, ULONG64 addr,
 	return 1;
 }
 
+void ks_symbols_set_kernel_reader(struct ks_symbols *s, ks_kernel_read_fn read,
+				  void *ctx)
+{
+	ks_dbghelp_lock();
+	s->kernel_read = read;
+	s->kernel_read_ctx = ctx;
+	ks_dbghelp_unlock();
+}
+
+/* What names a frame: dbghelp's symbol, or one of the module's own. */
+struct frame_name {
+	const char *module;	/* NULL: in no module anyone knows */
+	const char *name;	/* NULL: no name */
+	DWORD64 disp;		/* of the looked-up address from the name */
+	const char *mark;	/* "", KS_EXPORT_MARK, KS_COFF_MARK */
+	ULONG64 base;		/* of the module */
+	int nothing;		/* the module has no names at all */
+	int own;		/* the module's own tables were read */
+};
+
+/*
+ * The module's own names for look, into f, where dbghelp had none or a
+ * weak one (f->name set): a public symbol (no size: Wine's dbghelp makes
+ * them of a mingw image's external COFF symbols, a PDB's public stream
+ * is the same), where a nearer name wins; or an export, where the
+ * module's own tables decide: they have the static functions, and they
+ * hold only what the image has (Wine's dbghelp adds an "EntryPoint" to
+ * the exports, which names any address past the entry of a program that
+ * exports nothing). dbghelp lock held.
+ */
+static void own_names(struct ks_symbols *s, const IMAGEHLP_MODULE64 *mod, int have_mod,
+		      DWORD64 look, struct frame_name *f)
+{
+	struct ks_pe_module *m;
+	const struct ks_pesym *e;
+	ULONG64 at, theirs = f->name ? look - f->disp : 0;
+
+	m = ks_pe_modules_find(s, have_mod ? mod->BaseOfImage : 0, look);
+	if (!m)
+		return;
+	if (!f->module) {	/* a module dbghelp could not load */
+		f->module = m->name;
+		f->base = m->base;
+		f->nothing = 1;
+	}
+	if (m->read != 1)
+		return;
+	f->own = 1;
+	if (m->syms.n)
+		f->nothing = 0;
+	e = look >= m->base && look - m->base <= UINT32_MAX ?
+		ks_pesyms_lookup(&m->syms, (uint32_t)(look - m->base)) : NULL;
+	at = e ? m->base + e->rva : 0;
+	if (f->name && !f->mark[0] && (!e || at <= theirs))
+		return;	/* dbghelp's public symbol is as near */
+	f->name = NULL;
+	if (!e)
+		return;
+	f->name = ks_pesyms_name(&m->syms, e);
+	f->disp = look - at;
+	f->mark = e->source == KS_PESYM_COFF ? KS_COFF_MARK : KS_EXPORT_MARK;
+}
+
 void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 		       char *buf, size_t size)
 {
@@ -243,7 +317,10 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 	IMAGEHLP_MODULE64 mod;
 	DWORD64 disp = 0, look = (is_return && addr) ? addr - 1 : addr;
 	int have_mod, have_sym, export;
+	struct frame_name f;
 
+	memset(&f, 0, sizeof(f));
+	f.mark = "";
 	ks_dbghelp_lock();
 	/* The symbol first: with deferred loads it is what loads the module. */
 	memset(&sym, 0, sizeof(sym));
@@ -261,27 +338,51 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 	}
 	export = have_sym && ((sym.info.Flags & SYMFLAG_EXPORT) ||
 			      (have_mod && mod.SymType == SymExport));
-	if (!have_sym && have_mod && mod.SymType == SymExport)
-		export = have_sym = nearest_export(s->process, mod.BaseOfImage, look,
-						   sym.info.Name, MAX_SYM_NAME, &disp);
-	ks_dbghelp_unlock();
+	if (have_mod) {
+		f.module = mod.ModuleName;
+		f.base = mod.BaseOfImage;
+		/* Until the module's own tables say otherwise. */
+		f.nothing = mod.SymType == SymNone || mod.SymType == SymExport ||
+			    mod.SymType == SymDeferred;
+	}
+	if (have_sym) {
+		f.name = sym.info.Name;
+		f.disp = disp;
+		f.mark = export ? KS_EXPORT_MARK : "";
+	}
+	/* A name from a symbol file stands; else the module's own tables. */
+	if (!have_sym || export || sym.info.Tag == KS_SYMTAG_PUBLIC)
+		own_names(s, &mod, have_mod, look, &f);
+	/*
+	 * Still nothing in a module of exports only, its image unread: dbghelp
+	 * on Windows picks the nearest export itself; Wine's matches one only
+	 * at its exact address, so its list is searched here.
+	 */
+	if (!f.name && !f.own && have_mod && mod.SymType == SymExport &&
+	    nearest_export(s->process, mod.BaseOfImage, look, sym.info.Name, MAX_SYM_NAME,
+			   &f.disp)) {
+		f.name = sym.info.Name;
+		f.mark = KS_EXPORT_MARK;
+		f.nothing = 0;
+	}
 
 	/*
-	 * No symbol file for the module (none on the symbol path): the name
-	 * is the nearest export below the address, which may be far from the
-	 * function really there: say so.
+	 * A name not from a symbol file (a COFF symbol, the nearest export
+	 * below the address) may be far from the function really there, and
+	 * is marked: "(COFF symbol)" is exact for a mingw image with its
+	 * table, "(nearest export)" only a guess.
 	 */
 	if (look != addr)
-		disp++;	/* report the offset of addr itself */
-	if (have_mod && have_sym)
-		snprintf(buf, size, "%s!%s+0x%llx%s", mod.ModuleName, sym.info.Name,
-			 (unsigned long long)disp, export ? KS_EXPORT_MARK : "");
-	else if (have_sym)
-		snprintf(buf, size, "%s+0x%llx%s", sym.info.Name, (unsigned long long)disp,
-			 export ? KS_EXPORT_MARK : "");
-	else if (have_mod)
-		snprintf(buf, size, "%s+0x%llx", mod.ModuleName,
-			 (unsigned long long)(addr - mod.BaseOfImage));
+		f.disp++;	/* report the offset of addr itself */
+	if (f.module && f.name)
+		snprintf(buf, size, "%s!%s+0x%llx%s", f.module, f.name,
+			 (unsigned long long)f.disp, f.mark);
+	else if (f.name)
+		snprintf(buf, size, "%s+0x%llx%s", f.name, (unsigned long long)f.disp, f.mark);
+	else if (f.module)
+		snprintf(buf, size, "%s+0x%llx%s", f.module,
+			 (unsigned long long)(addr - f.base), f.nothing ? KS_NO_SYMBOLS_MARK : "");
 	else
 		snprintf(buf, size, "?");
+	ks_dbghelp_unlock();
 }
