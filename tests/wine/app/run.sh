@@ -106,6 +106,7 @@ fi
 # --- kernel module paths (the reachable part of kernel symbol loading) ----
 if x86_64-w64-mingw32-gcc -O1 -Wall -Wextra -Werror -I"$top/win" -I"$top/include" \
 	-o "$out/ntpath_test.exe" "$here/ntpath_test.c" "$top/win/symbols.c" "$top/win/compat.c" \
+	"$top/win/pe_modules.c" "$top/win/pe_symbols.c" \
 	-ldbghelp -lpsapi 2>"$out/ntpath-build.log"; then
 	"$WINE" "$out/ntpath_test.exe" >"$out/ntpath.txt" 2>&1
 	nrc=$?
@@ -133,6 +134,7 @@ ksym_strip() {
 }
 if x86_64-w64-mingw32-gcc -O1 -Wall -Wextra -Werror -I"$top/win" -I"$top/include" \
 	-o "$out/ksym_test.exe" "$here/ksym_test.c" "$top/win/symbols.c" "$top/win/compat.c" \
+	"$top/win/pe_modules.c" "$top/win/pe_symbols.c" \
 	-ldbghelp -lpsapi 2>"$out/ksym-build.log"; then
 	for args in "" strip; do
 		if [ "$args" = strip ]; then
@@ -155,6 +157,39 @@ if x86_64-w64-mingw32-gcc -O1 -Wall -Wextra -Werror -I"$top/win" -I"$top/include
 else
 	fail "kernel names test build" "$(head -3 "$out/ksym-build.log")"
 fi
+
+# --- frames dbghelp cannot name: the image's own COFF symbols and exports --
+# pesym_test (built -g0: no DWARF for Wine's dbghelp) names its static
+# functions and a DLL's from their COFF symbol tables; its stripped copy
+# has no names at all, and the stripped DLL only its exports (issue 26).
+# The DLL is the host tests' PE fixture (tests/wine/host/pe_lib.c).
+pesym_tests() {
+	local mode exe dll f src=$top/tests/wine/host
+	if ! x86_64-w64-mingw32-gcc -O1 -g0 -Wall -Wextra -Werror -I"$top/win" -I"$top/include" \
+		-o "$out/pesym_test.exe" "$here/pesym_test.c" "$top/win/symbols.c" \
+		"$top/win/compat.c" "$top/win/pe_modules.c" "$top/win/pe_symbols.c" \
+		-ldbghelp -lpsapi 2>"$out/pesym-build.log" ||
+		! x86_64-w64-mingw32-gcc -O1 -g0 -shared -o "$out/pe_lib.dll" "$src/pe_lib.c" \
+			"$src/pe_lib.def" 2>>"$out/pesym-build.log" ||
+		! x86_64-w64-mingw32-strip -o "$out/pesym_test_s.exe" "$out/pesym_test.exe" ||
+		! x86_64-w64-mingw32-strip -o "$out/pe_lib_s.dll" "$out/pe_lib.dll"; then
+		fail "own names test build" "$(head -3 "$out/pesym-build.log")"
+		return
+	fi
+	for mode in coff stripped; do
+		exe=$out/pesym_test.exe dll=pe_lib.dll
+		[ $mode = stripped ] && exe=$out/pesym_test_s.exe dll=pe_lib_s.dll
+		f=$out/pesym-$mode.txt
+		(cd "$out" && "$WINE" "$exe" $mode "$dll") >"$f" 2>&1
+		prc=$?
+		tr -d '\r' <"$f" | grep -E '^(PASS|FAIL): '
+		fails=$((fails + $(grep -c '^FAIL: ' "$f")))
+		if [ "$prc" != 0 ] && ! grep -q '^FAIL: ' "$f"; then
+			fail "own names $mode" "exited $prc without a result: $(head -3 "$f" | tr '\n' ' ')"
+		fi
+	done
+}
+pesym_tests
 
 # --- the target --------------------------------------------------------------
 start_target "$out/target.log" || { fail "target" "did not start"; exit 1; }
