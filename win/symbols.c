@@ -282,6 +282,11 @@ static void own_names(struct ks_symbols *s, const IMAGEHLP_MODULE64 *mod, int ha
 	ULONG64 at, theirs = f->name ? look - f->disp : 0;
 
 	m = ks_pe_modules_find(s, have_mod ? mod->BaseOfImage : 0, look);
+	if (!m && have_mod && mod->ImageName[0]) {
+		/* One dbghelp found by itself (SymRefreshModuleList's list). */
+		ks_pe_modules_add(s, mod->BaseOfImage, mod->ImageSize, mod->ImageName, 0);
+		m = ks_pe_modules_find(s, mod->BaseOfImage, look);
+	}
 	if (!m)
 		return;
 	if (!f->module) {	/* a module dbghelp could not load */
