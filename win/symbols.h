@@ -3,7 +3,9 @@
  * dbghelp symbols for one target process: its user modules and, on demand,
  * the loaded kernel modules, in one dbghelp session (their address ranges
  * do not overlap). dbghelp is not thread-safe: every call into it, here
- * and in the walkers, runs under ks_dbghelp_lock().
+ * and in the walkers, runs under ks_dbghelp_lock(). Frames dbghelp cannot
+ * name are named from the module's own image (pe_modules.h), under the
+ * same lock.
  */
 #ifndef KSTACK_WIN_SYMBOLS_H
 #define KSTACK_WIN_SYMBOLS_H
