@@ -188,6 +188,36 @@ pesym_tests() {
 			fail "own names $mode" "exited $prc without a result: $(head -3 "$f" | tr '\n' ' ')"
 		fi
 	done
+	# The same through a real walk: target.c built -g0, its main thread
+	# under Sleep named c, b, a, main from COFF by kstack itself.
+	local line pid tid unix blk=$out/pesym-walk-main.txt
+	if ! x86_64-w64-mingw32-gcc -O0 -g0 -fno-omit-frame-pointer -o "$out/target_g0.exe" \
+		"$here/target.c" 2>>"$out/pesym-build.log"; then
+		fail "own names: build target.c -g0" "$(tail -3 "$out/pesym-build.log")"
+		return
+	fi
+	"$WINE" "$out/target_g0.exe" 60 >"$out/target_g0.log" 2>&1 &
+	unix=$!
+	for i in $(seq 100); do
+		line=$(grep -m1 '^ready ' "$out/target_g0.log" 2>/dev/null)
+		[ -n "$line" ] && break
+		sleep 0.1
+	done
+	pid=$(echo "$line" | sed -n 's/.* pid=\([0-9]*\).*/\1/p')
+	tid=$(echo "$line" | sed -n 's/.* main_tid=\([0-9]*\).*/\1/p')
+	if [ -z "$pid" ]; then
+		fail "own names: target.c -g0" "did not start"
+	else
+		sleep 0.3
+		run_k "$out/pesym-walk.txt" --no-kernel "$pid"
+		thread_block "$out/pesym-walk.txt" "$tid" | tr -d '\r' >"$blk"
+		check "own names: kstack on a -g0 target names c, b, a, main from COFF, marked" \
+			"rc=$rc: $(head -n 6 "$blk" | tr '\n' '|')" \
+			in_order "$blk" ' : target_g0!c+0x[0-9a-f]* (COFF symbol)$' \
+			' : target_g0!b+0x[0-9a-f]* (COFF symbol)$' ' : target_g0!a+0x[0-9a-f]* (COFF symbol)$' \
+			' : target_g0!main+0x[0-9a-f]* (COFF symbol)$'
+	fi
+	kill "$unix" 2>/dev/null
 }
 pesym_tests
 

@@ -63,9 +63,9 @@ walk_tests() {
 	thread_block "$f" "$T_WORKER" >"$blk"
 	check "[$label] worker thread: WaitForSingleObject above worker" "$(tr '\n' '|' <"$blk")" \
 		in_order "$blk" '!WaitForSingleObject+0x' ' : target!worker+0x'
-	check "[$label] frame lines look like 'address : module!symbol+0xoffset[ (nearest export)]'" \
+	check "[$label] frame lines look like 'address : module!symbol+0xoffset[ (nearest export|COFF symbol|no symbols)]'" \
 		"$(grep -v -E '^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : |waiting for |kstack: waiting for: )' "$f" | head -3)" \
-		eval '! tr -d "\r" <"$f" | grep -q -v -E "^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : [^ ]+( \(nearest export\))?$|waiting for [a-z_]+ at 0x0, |kstack: waiting for: not available on this Windows)"'
+		eval '! tr -d "\r" <"$f" | grep -q -v -E "^(process|thread|kernel|  kernel:|  0x[0-9a-f]{16} : [^ ]+( \((nearest export|COFF symbol|no symbols)\))?$|waiting for [a-z_]+ at 0x0, |kstack: waiting for: not available on this Windows)"'
 	check "[$label] exactly one clear line about the kernel part" \
 		"$(kernel_lines "$f" | tr '\n' '|')" \
 		eval '[ "$(kernel_lines "$f" | wc -l)" = 1 ]'
