@@ -131,6 +131,7 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 		return;
 	}
 
+	kp.want = r->opt->kernel_via;
 	kp.frames.max = r->opt->max_frames;
 	user.max = r->opt->max_frames;
 	if (want_kernel)
@@ -167,6 +168,7 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 		 * kernel frames to name: EnumDeviceDrivers + ~200 modules. */
 		if (kp.frames.nr)
 			ks_symbols_load_kernel(&r->syms);
+		printf("  kernel: via %s\n", ks_kernel_part_via(&kp));
 		print_frames(r, &kp.frames, r->kernel_width);
 		if (kp.stack_flags & KSTACK_SF_RAN)
 			fprintf(stderr, "kstack: thread %lu: it kept running during the kernel "
