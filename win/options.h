@@ -31,6 +31,12 @@ enum ks_command {
 	KS_CMD_VERSION,
 };
 
+/* --format: how the report is written. */
+enum ks_format {
+	KS_FORMAT_TEXT,
+	KS_FORMAT_JSON,		/* doc/kstack-report.schema.json, as kstack on Linux */
+};
+
 struct ks_options {
 	enum ks_command command;
 	DWORD pid;		/* 0: derive from tid */
@@ -39,6 +45,8 @@ struct ks_options {
 	int no_kernel;		/* --no-kernel: do not use the driver */
 	int no_suspend;		/* --no-suspend: walk running threads (racy) */
 	int deadlocks;		/* --deadlocks: the wait chains' cycles (waitchain.h) */
+	enum ks_format format;	/* --format */
+	int group;		/* --group: threads with the same stack together */
 	const char *symbol_path;	/* --symbol-path, else _NT_SYMBOL_PATH, else default */
 	const char *driver_file;	/* install: --driver, else KStack.sys next to the exe */
 };
