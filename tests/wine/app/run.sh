@@ -163,6 +163,10 @@ echo "target: pid $T_PID main $T_MAIN worker $T_WORKER counter $T_COUNTER" >"$ou
 . "$here/walks.sh"
 walk_tests "no driver"
 
+# --- --format json, --group -----------------------------------------------
+. "$here/json.sh"
+json_tests
+
 # --- threads that exit while being walked ----------------------------------
 churn_tests() {
 	local saved="$T_LOG $T_PID $T_MAIN $T_WORKER $T_COUNTER" i bad=0 named=0 gone=0 f
