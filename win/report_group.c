@@ -278,6 +278,10 @@ void ks_group_text(const struct ks_run_info *ri, const struct ks_groups *g)
 		printf("\n");
 		print_waits(gr);
 		ks_text_body(ri, gr->m[0]);
+		/* said on stderr per thread; here once for the group, as on Linux */
+		if (gr->m[0]->kernel.truncated || gr->m[0]->user.truncated)
+			printf("... truncated at %u frames (-n raises the limit)\n",
+			       gr->m[0]->user.truncated ? gr->m[0]->user.nr : gr->m[0]->kernel.nr);
 		printf("\n");
 	}
 	printf("-- %u %s walked, %u shown in %u %s\n", walked, walked == 1 ? "thread" : "threads",

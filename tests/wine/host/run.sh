@@ -1,8 +1,8 @@
 #!/bin/sh
 # Host tests of the Windows code that is plain C (no Windows headers): the
-# driver's KTHREAD layout check (driver/windows/kstack_kthread_*.c) and
-# kstack.exe's output escaper (win/escape.c), built with the host gcc and
-# cmocka. Each cmocka test becomes a "PASS: wine-host/..." or "FAIL: ..."
+# driver's KTHREAD layout check (driver/windows/kstack_kthread_*.c),
+# kstack.exe's output escaper (win/escape.c) and JSON writer
+# (win/json_out.c), built with the host gcc and cmocka. Each cmocka test becomes a "PASS: wine-host/..." or "FAIL: ..."
 # line; a binary that crashes without a failing test is a FAIL too.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
@@ -49,5 +49,8 @@ if build test_kthread -I"$top/driver/windows" "$here/test_kthread.c" \
 fi
 if build test_escape -I"$top/win" "$here/test_escape.c" "$top/win/escape.c"; then
 	run test_escape
+fi
+if build test_json_out -I"$top/win" "$here/test_json_out.c" "$top/win/json_out.c"; then
+	run test_json_out
 fi
 exit $rc_all
