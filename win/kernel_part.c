@@ -27,6 +27,8 @@ void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part
 	unsigned nr = 0, flags = 0, max = kp->frames.max, tries = 0;
 
 	kp->have_frames = 0;
+	kp->stack_tried = 0;
+	kp->stack_err = 0;
 	kp->context_tried = 0;
 	kp->stack_flags = 0;
 	kp->context_err = 0;
@@ -34,6 +36,9 @@ void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part
 	kp->frames.truncated = 0;
 	if (max > KSTACK_FRAMES_MAX)
 		max = KSTACK_FRAMES_MAX;
+	if (kp->want == KS_VIA_CONTEXT)
+		return;
+	kp->stack_tried = 1;
 	/* SF_RAN: the thread ran while the driver walked it; a retry usually
 	 * catches it still. After three tries keep the frames and say so. */
 	do
@@ -51,7 +56,12 @@ void ks_kernel_part_suspended(struct ks_walker *w, DWORD tid, struct ks_kernel_p
 {
 	struct kstack_thread_context tc;
 
-	if (kp->have_frames || kp->stack_err != ERROR_NOT_SUPPORTED)
+	/*
+	 * Any STACK failure, not only "not supported": a thread that did not
+	 * run the APC in time (suspended, kernel APCs off) still has a saved
+	 * frame to read.
+	 */
+	if (kp->have_frames || kp->want == KS_VIA_STACK)
 		return;
 	kp->context_tried = 1;
 	kp->context_err = ks_device_thread_context(w->dev, tid, &tc);
@@ -60,6 +70,11 @@ void ks_kernel_part_suspended(struct ks_walker *w, DWORD tid, struct ks_kernel_p
 	kp->context_err = ks_walk_kernel_context(w, &tc, &kp->frames);
 	if (!kp->context_err)
 		kp->have_frames = 1;
+}
+
+const char *ks_kernel_part_via(const struct ks_kernel_part *kp)
+{
+	return kp->context_tried ? "THREAD_CONTEXT" : "STACK";
 }
 
 const char *ks_kernel_probe(struct ks_walker *w, DWORD tid)
@@ -104,9 +119,12 @@ void ks_kernel_part_why(const struct ks_walker *w, const struct ks_kernel_part *
 		snprintf(why, sizeof(why), " (the driver gives the saved sp only on this "
 			 "build: where the switch frame keeps the return address is not "
 			 "known for %s)", ks_kthread_layout_name(w->dev->ver.kthread_layout));
-	if (kp->context_tried)
+	if (kp->context_tried && kp->stack_tried)
 		snprintf(buf, size, "kernel: not shown: STACK: %s; THREAD_CONTEXT: %s%s",
 			 stack, ks_strerror(kp->context_err), why);
+	else if (kp->context_tried)
+		snprintf(buf, size, "kernel: not shown: THREAD_CONTEXT: %s%s",
+			 ks_strerror(kp->context_err), why);
 	else
 		snprintf(buf, size, "kernel: not shown: STACK: %s", stack);
 }

@@ -4,17 +4,22 @@
  * walks the thread itself, safely, before we suspend it), else
  * THREAD_CONTEXT (saved kernel ip/sp/fp, walked here with StackWalk64 and
  * READ_MEMORY while the thread is suspended, so that its saved context
- * and stack cannot change under the walk), for hosts where STACK's
- * kernel APC cannot run.
+ * and stack cannot change under the walk) when STACK failed: a host
+ * where STACK's kernel APC cannot run, or a thread that did not run it
+ * in time. --kernel-via picks one of the two; the output says which gave
+ * the frames.
  */
 #ifndef KSTACK_WIN_KERNEL_PART_H
 #define KSTACK_WIN_KERNEL_PART_H
 
+#include "options.h"
 #include "walk.h"
 
 struct ks_kernel_part {
+	enum ks_kernel_via want;	/* set by the caller: --kernel-via */
+	int stack_tried;	/* STACK asked */
 	DWORD stack_err;	/* STACK result (0: frames came from STACK) */
-	int context_tried;	/* THREAD_CONTEXT asked (STACK not supported) */
+	int context_tried;	/* THREAD_CONTEXT asked (STACK failed or not wanted) */
 	DWORD context_err;	/* its result */
 	int have_frames;	/* frames is valid (possibly empty) */
 	unsigned stack_flags;	/* KSTACK_SF_* from STACK */
@@ -35,10 +40,12 @@ const char *ks_kernel_unavailable(const struct ks_device *dev, int no_kernel);
  */
 const char *ks_kernel_probe(struct ks_walker *w, DWORD tid);
 
-/* Before suspending: ask for STACK. */
+/* Before suspending: ask for STACK (unless kp->want is KS_VIA_CONTEXT). */
 void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp);
-/* While suspended: THREAD_CONTEXT walk when STACK was not available. */
+/* While suspended: the THREAD_CONTEXT walk when STACK gave nothing. */
 void ks_kernel_part_suspended(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp);
+/* "STACK" or "THREAD_CONTEXT": the request that gave kp's frames. */
+const char *ks_kernel_part_via(const struct ks_kernel_part *kp);
 /* One line saying why there are no kernel frames for this thread. */
 void ks_kernel_part_why(const struct ks_walker *w, const struct ks_kernel_part *kp,
 			char *buf, size_t size);

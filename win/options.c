@@ -31,6 +31,10 @@ void ks_print_usage(FILE *out)
 "  -t, --tid TID          only this thread\n"
 "  -n, --max-frames N     at most N frames per part (default 128, max 1024)\n"
 "  --no-kernel            do not use the driver: user part only\n"
+"  --kernel-via HOW       how the driver gets the kernel part: auto (default:\n"
+"                         STACK, else THREAD_CONTEXT), stack (an APC walks the\n"
+"                         thread in the kernel), context (its saved kernel\n"
+"                         frame, walked by kstack while the thread is suspended)\n"
 "  --no-suspend           do not suspend threads while walking (may be torn)\n"
 "  --symbol-path PATH     dbghelp symbol path (default: _NT_SYMBOL_PATH, else\n"
 "                         srv*%TEMP%\\kstack-symbols*https://msdl.microsoft.com/download/symbols)\n"
@@ -50,6 +54,7 @@ void ks_print_usage(FILE *out)
 "  waiting for KIND at 0x0, held by TID PROCESS   (or holder unknown (REASON))\n"
 "(that line from Wait Chain Traversal, Vista and later; KIND critical_section,\n"
 "mutex, alpc, com, send_message, thread, process, ...; it gives no address)\n"
+"  kernel: via STACK   (or via THREAD_CONTEXT: which request gave the kernel part)\n"
 "    ADDRESS : module!symbol+0xoffset\n"
 "A name taken from a module's exports (no symbol file on the symbol path)\n"
 "ends in \" (nearest export)\": the function there may be another one.\n"
@@ -84,6 +89,7 @@ enum {
 	KS_OPT_DEADLOCKS,
 	KS_OPT_FORMAT,
 	KS_OPT_GROUP,
+	KS_OPT_KERNEL_VIA,
 };
 
 /*
@@ -104,6 +110,7 @@ static const struct option ks_longopts[] = {
 	{ "deadlocks", no_argument, NULL, KS_OPT_DEADLOCKS },
 	{ "format", required_argument, NULL, KS_OPT_FORMAT },
 	{ "group", no_argument, NULL, KS_OPT_GROUP },
+	{ "kernel-via", required_argument, NULL, KS_OPT_KERNEL_VIA },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -212,6 +219,10 @@ static int check_combination(const struct ks_options *opt)
 		fprintf(stderr, "kstack: --deadlocks takes neither --format json nor --group\n");
 		return -1;
 	}
+	if (opt->kernel_via != KS_VIA_AUTO && opt->no_kernel) {
+		fprintf(stderr, "kstack: --kernel-via and --no-kernel cannot go together\n");
+		return -1;
+	}
 	if (opt->driver_file && opt->command != KS_CMD_INSTALL) {
 		fprintf(stderr, "kstack: --driver only applies to install\n");
 		return -1;
@@ -289,6 +300,19 @@ int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 			break;
 		case KS_OPT_GROUP:
 			opt->group = 1;
+			break;
+		case KS_OPT_KERNEL_VIA:
+			if (!strcmp(optarg, "auto")) {
+				opt->kernel_via = KS_VIA_AUTO;
+			} else if (!strcmp(optarg, "stack")) {
+				opt->kernel_via = KS_VIA_STACK;
+			} else if (!strcmp(optarg, "context")) {
+				opt->kernel_via = KS_VIA_CONTEXT;
+			} else {
+				fprintf(stderr, "kstack: bad --kernel-via '%s': expected auto, "
+					"stack or context\n", optarg);
+				return -1;
+			}
 			break;
 		default:
 			return bad_option(c, argv);

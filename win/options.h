@@ -37,12 +37,20 @@ enum ks_format {
 	KS_FORMAT_JSON,		/* doc/kstack-report.schema.json, as kstack on Linux */
 };
 
+/* --kernel-via: which driver request gives the kernel part (kernel_part.h). */
+enum ks_kernel_via {
+	KS_VIA_AUTO,		/* STACK, else THREAD_CONTEXT when STACK fails */
+	KS_VIA_STACK,		/* STACK only */
+	KS_VIA_CONTEXT,		/* THREAD_CONTEXT only (the seed's way) */
+};
+
 struct ks_options {
 	enum ks_command command;
 	DWORD pid;		/* 0: derive from tid */
 	DWORD tid;		/* 0: every thread of pid */
 	unsigned max_frames;
 	int no_kernel;		/* --no-kernel: do not use the driver */
+	enum ks_kernel_via kernel_via;	/* --kernel-via */
 	int no_suspend;		/* --no-suspend: walk running threads (racy) */
 	int deadlocks;		/* --deadlocks: the wait chains' cycles (waitchain.h) */
 	enum ks_format format;	/* --format */

@@ -51,6 +51,7 @@ struct ks_thread_rec {
 	int kernel_wanted;		/* the run asks the driver per thread */
 	int kernel_shown;		/* kernel holds its frames (possibly none) */
 	unsigned kernel_flags;		/* KSTACK_SF_* from STACK */
+	const char *kernel_via;		/* shown: "STACK" or "THREAD_CONTEXT" (static) */
 	char kernel_why[512];		/* wanted, not shown: the "kernel: ..." line */
 	struct ks_part_rec kernel, user;
 };

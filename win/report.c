@@ -145,6 +145,7 @@ static int capture_thread(struct run *r, const struct ks_thread_info *ti,
 		return 0;
 	}
 
+	kp.want = r->opt->kernel_via;
 	kp.frames.max = r->opt->max_frames;
 	user.max = r->opt->max_frames;
 	t->kernel_wanted = want_kernel;
@@ -186,6 +187,7 @@ static int capture_thread(struct run *r, const struct ks_thread_info *ti,
 			ks_symbols_load_kernel(&r->syms);
 		t->kernel_shown = 1;
 		t->kernel_flags = kp.stack_flags;
+		t->kernel_via = ks_kernel_part_via(&kp);
 		symbolize(r, &kp.frames, &t->kernel);
 		if (kp.stack_flags & KSTACK_SF_RAN)
 			fprintf(stderr, "kstack: thread %lu: it kept running during the kernel "

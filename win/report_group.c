@@ -31,8 +31,8 @@ static int same_stack(const struct ks_thread_rec *a, const struct ks_thread_rec 
 		return 1;
 	if (a->kernel_shown != b->kernel_shown || a->kernel_wanted != b->kernel_wanted)
 		return 0;
-	if (a->kernel_shown ? !ks_part_same(&a->kernel, &b->kernel) :
-	    strcmp(a->kernel_why, b->kernel_why))
+	if (a->kernel_shown ? !ks_part_same(&a->kernel, &b->kernel) ||
+	    strcmp(a->kernel_via, b->kernel_via) : strcmp(a->kernel_why, b->kernel_why))
 		return 0;
 	return ks_part_same(&a->user, &b->user);
 }

@@ -49,8 +49,10 @@ void ks_text_body(const struct ks_run_info *ri, const struct ks_thread_rec *t)
 		printf("  user: not shown: %s\n", t->stop_why);
 		return;
 	}
-	if (t->kernel_shown)
+	if (t->kernel_shown) {
+		printf("  kernel: via %s\n", t->kernel_via);
 		print_frames(&t->kernel, ri->kernel_width);
+	}
 	else if (t->kernel_wanted)
 		printf("  %s\n", t->kernel_why);
 	if (t->stop == KS_REC_NO_CONTEXT) {

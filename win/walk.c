@@ -52,6 +52,37 @@ static BOOL CALLBACK read_memory(HANDLE process, DWORD64 addr, PVOID buf,
 }
 
 /*
+ * x86, after StackWalk64 gave up: the rest of the chain of saved EBPs,
+ * from fp, the frame pointer of the last frame it found. Code built with
+ * frame pointers (mingw's -fno-omit-frame-pointer, ReactOS) needs no FPO
+ * or CFI to be walked, and a dbghelp that cannot read a module's unwind
+ * data (NT's reads PDBs only; ReactOS's an old DWARF) stops there. Each
+ * step must move up the stack and return into a module dbghelp knows, so
+ * a frame pointer used as a plain register ends the walk, not the output.
+ * dbghelp lock held (read_memory, SymGetModuleBase64).
+ */
+static void walk_frame_pointers(struct ks_walker *w, ULONG64 fp,
+				ULONG64 stop_below, struct ks_frames *out)
+{
+	DWORD link[2], got;	/* [fp]: caller's EBP; [fp + 4]: return address */
+
+	while (fp && !(fp & 3) && out->nr < out->max) {
+		if (!read_memory(w->process, fp, link, sizeof(link), &got) ||
+		    got != sizeof(link))
+			return;
+		if (!link[1] || link[1] < stop_below ||
+		    !SymGetModuleBase64(w->process, link[1]))
+			return;
+		out->pc[out->nr++] = link[1];
+		if (link[0] <= fp)	/* the chain must go up the stack */
+			return;
+		fp = link[0];
+	}
+	if (fp && out->nr == out->max)
+		out->truncated = 1;
+}
+
+/*
  * The loop shared by user and kernel walks. ctx is the machine's context
  * record (CONTEXT or WOW64_CONTEXT), updated in place by StackWalk64.
  * stop_below: stop at the first pc below it (kernel walk), else 0.
@@ -59,7 +90,8 @@ static BOOL CALLBACK read_memory(HANDLE process, DWORD64 addr, PVOID buf,
 static void walk_frames(struct ks_walker *w, DWORD machine, STACKFRAME64 *sf,
 			void *ctx, ULONG64 stop_below, struct ks_frames *out)
 {
-	ULONG64 last_pc = 0, last_sp = 0;
+	ULONG64 last_pc = 0, last_sp = 0, last_fp = 0;
+	int gave_up = 1;	/* StackWalk64 ended the walk, not a check here */
 
 	out->nr = 0;
 	out->truncated = 0;
@@ -69,19 +101,25 @@ static void walk_frames(struct ks_walker *w, DWORD machine, STACKFRAME64 *sf,
 			   SymFunctionTableAccess64, SymGetModuleBase64, NULL)) {
 		ULONG64 pc = sf->AddrPC.Offset, sp = sf->AddrStack.Offset;
 
-		if (!pc || pc < stop_below)
+		if (!pc || pc < stop_below) {
+			gave_up = !pc;
 			break;
+		}
 		/* dbghelp can repeat a frame forever on a corrupt stack. */
 		if (out->nr && pc == last_pc && sp == last_sp)
 			break;
 		if (out->nr == out->max) {
 			out->truncated = 1;
+			gave_up = 0;
 			break;
 		}
 		out->pc[out->nr++] = pc;
 		last_pc = pc;
 		last_sp = sp;
+		last_fp = sf->AddrFrame.Offset;
 	}
+	if (gave_up && machine == IMAGE_FILE_MACHINE_I386 && out->nr)
+		walk_frame_pointers(w, last_fp, stop_below, out);
 	g_walk = NULL;
 	ks_dbghelp_unlock();
 }

@@ -75,6 +75,8 @@ struct kstack_host {
 	/* Validated at load (kstack_kthread_probe.c); NULL: none passed. */
 	const struct kstack_kthread_layout *kthread;
 	kstack_u32 kthread_checks;	/* KSTACK_KTC_* that failed; 0 with a layout */
+	/* This driver's own image (DRIVER_OBJECT DriverStart/DriverSize). */
+	ULONG_PTR image_start, image_end;
 };
 
 extern struct kstack_host kstack_host;

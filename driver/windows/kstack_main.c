@@ -110,6 +110,9 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT drv, PUNICODE_STRING reg_path)
 		KSTACK_LOG("host probe failed: 0x%08lx", (unsigned long)status);
 		return status;
 	}
+	/* STACK leaves our own frames out of a thread's stack (kstack_stack.c). */
+	kstack_host.image_start = (ULONG_PTR)drv->DriverStart;
+	kstack_host.image_end = kstack_host.image_start + drv->DriverSize;
 
 	/* Handlers first: the device is openable as soon as the link exists. */
 	drv->MajorFunction[IRP_MJ_CREATE] = kstack_create_close;

@@ -84,8 +84,13 @@ void kstack_stack_drain(void)
 	}
 }
 
+/*
+ * *walked: frames RtlWalkFrameChain gave (max_frames: it may have had
+ * more); *count: those of them copied to out, the driver's own left out.
+ */
 static NTSTATUS kstack_capture(PETHREAD thread, ULONG max_frames,
-			       ULONG timeout_ms, kstack_u64 *out, ULONG *count)
+			       ULONG timeout_ms, kstack_u64 *out, ULONG *count,
+			       ULONG *walked)
 {
 	struct kstack_apc_ctx *c;
 	LARGE_INTEGER timeout;
@@ -129,9 +134,17 @@ static NTSTATUS kstack_capture(PETHREAD thread, ULONG max_frames,
 	}
 	status = STATUS_SUCCESS;
 copy:
-	*count = c->count;
+	/*
+	 * Our APC routine (or, for our own caller, the ioctl path) is not the
+	 * thread's: leave the driver's own frames out rather than show them
+	 * under a name the driver does not export.
+	 */
+	*count = 0;
+	*walked = c->count;
 	for (i = 0; i < c->count; i++)
-		out[i] = (ULONG_PTR)c->frames[i];
+		if ((ULONG_PTR)c->frames[i] < kstack_host.image_start ||
+		    (ULONG_PTR)c->frames[i] >= kstack_host.image_end)
+			out[(*count)++] = (ULONG_PTR)c->frames[i];
 	kstack_apc_put(c);
 	return status;
 }
@@ -141,7 +154,7 @@ NTSTATUS kstack_ioctl_stack(void *buf, ULONG in_len, ULONG out_len,
 {
 	struct kstack_stack st;
 	PETHREAD thread;
-	ULONG count = 0, timeout_ms;
+	ULONG count = 0, walked = 0, timeout_ms;
 	NTSTATUS status;
 
 	status = kstack_get_request(buf, in_len, &st, sizeof(st));
@@ -165,14 +178,15 @@ NTSTATUS kstack_ioctl_stack(void *buf, ULONG in_len, ULONG out_len,
 	timeout_ms = st.timeout_ms ? st.timeout_ms : KSTACK_STACK_TIMEOUT_MS_DEFAULT;
 	/* The request is in `st`: the frames go straight after it in the buffer. */
 	status = kstack_capture(thread, st.max_frames, timeout_ms,
-				(kstack_u64 *)((UCHAR *)buf + sizeof(st)), &count);
+				(kstack_u64 *)((UCHAR *)buf + sizeof(st)), &count,
+				&walked);
 	if (!NT_SUCCESS(status))
 		goto out;
 
 	st.hdr.size = sizeof(st);
 	st.nr_frames = count;
 	/* RtlWalkFrameChain cannot say whether more frames were left. */
-	st.flags = count == st.max_frames ? KSTACK_SF_TRUNCATED : 0;
+	st.flags = walked == st.max_frames ? KSTACK_SF_TRUNCATED : 0;
 	st.nvcsw_before = st.nivcsw_before = 0;
 	st.nvcsw_after = st.nivcsw_after = 0;
 	RtlCopyMemory(buf, &st, sizeof(st));

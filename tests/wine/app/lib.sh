@@ -24,14 +24,15 @@ pe_is() {
 		x86_64-w64-mingw32-objdump -p "$1" 2>/dev/null | grep -q 'Subsystem.*(Windows CUI)'
 }
 
-# start_target LOG [churn]: starts target.exe in the background; sets
+# start_target LOG [churn]: starts target.exe in the background (it ends
+# itself after 900 s: a loaded machine runs 100 walks in 200 s); sets
 # T_LOG, T_UNIX (its unix pid), and T_PID, T_MAIN, T_WORKER, T_COUNTER,
 # T_DESCRIBED (1: the worker's hostile thread description is set) from its
 # "ready" line.
 start_target() {
 	local log=$1 i line
 	T_LOG=$log
-	"$WINE" "$out/target.exe" 300 ${2:+"$2"} >"$log" 2>&1 &
+	"$WINE" "$out/target.exe" 900 ${2:+"$2"} >"$log" 2>&1 &
 	T_UNIX=$!
 	for i in $(seq 100); do
 		line=$(grep -m1 '^ready ' "$log" 2>/dev/null)

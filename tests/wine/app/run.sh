@@ -72,7 +72,8 @@ run_k "$out/help.txt" --help
 check "--help exits 0 and documents the exit codes" "rc=$rc" \
 	eval '[ $rc = 0 ] && grep -q "^Exit codes:" "$out/help.txt" && grep -q "usage: kstack" "$out/help.txt"'
 # Usage errors exit 64, as kstack on Linux does (sysexits.h's EX_USAGE).
-for bad in abc 12abc 0 -5 --bogus "-t" "-n 0 1" "1 2"; do
+for bad in abc 12abc 0 -5 --bogus "-t" "-n 0 1" "1 2" "--kernel-via=apc 5" \
+	"--kernel-via stack --no-kernel 5"; do
 	# shellcheck disable=SC2086
 	run_k "$out/bad.txt" $bad
 	check "bad arguments '$bad' -> usage error (exit 64) with a message" \
@@ -84,6 +85,14 @@ run_k "$out/glued.txt" --max-frames=0 5
 check "--max-frames=0 -> usage error (exit 64): the value after '=' is read" \
 	"rc=$rc: $(head -1 "$out/glued.txt")" \
 	eval '[ $rc = 64 ] && grep -q "bad frame count .0." "$out/glued.txt"'
+# --kernel-via's values are known; a bad one names the ones there are
+run_k "$out/via.txt" --kernel-via context -t999996
+check "--kernel-via context is taken (exit 2: no such thread, not a usage error)" \
+	"rc=$rc: $(head -1 "$out/via.txt")" eval '[ $rc = 2 ]'
+run_k "$out/via.txt" --kernel-via=bogus 5
+check "--kernel-via=bogus -> exit 64 naming auto, stack and context" \
+	"rc=$rc: $(head -1 "$out/via.txt")" \
+	eval '[ $rc = 64 ] && grep -q "expected auto, stack or context" "$out/via.txt"'
 run_k "$out/glued.txt" -t999996
 check "-t999996 -> exit 2, 'no thread with id 999996'" "rc=$rc: $(head -1 "$out/glued.txt")" \
 	eval '[ $rc = 2 ] && grep -q "no thread with id 999996" "$out/glued.txt"'
