@@ -39,6 +39,10 @@ void ks_print_usage(FILE *out)
 "  --symbol-path PATH     dbghelp symbol path (default: _NT_SYMBOL_PATH, else\n"
 "                         srv*%TEMP%\\kstack-symbols*https://msdl.microsoft.com/download/symbols)\n"
 "  --driver FILE          install: register this driver image in place, no copy\n"
+"  --group                each distinct stack once, largest group first, with\n"
+"                         its thread count, states, names and thread ids\n"
+"  --format FMT           text (default) or json (doc/kstack-report.schema.json,\n"
+"                         the schema of kstack on Linux; see win/README.md)\n"
 "  --deadlocks            the wait chains of PID's threads that close on\n"
 "                         themselves (Wait Chain Traversal's own cycle flag):\n"
 "                         \"deadlock: TID -> ... -> TID\" each, then those threads\n"
@@ -59,6 +63,10 @@ void ks_print_usage(FILE *out)
 "A part that cannot be shown is one line saying why: \"kernel part: ...\" once\n"
 "for the whole run (no driver, or no kernel stacks on this host), else\n"
 "\"  kernel: ...\" / \"  user: ...\" in the thread's section.\n"
+"--group: after the process line, a block per distinct stack headed\n"
+"  == N threads (STATE x N): PROCESS x N (pid PID); tids 4-7,9\n"
+"(\"; NAME x N, ...\" before the tids when threads have descriptions), then\n"
+"its frames; last \"-- N threads walked, N shown in N groups\".\n"
 "\n"
 "Exit codes:\n"
 "  0    every thread shown, kernel part included (or --no-kernel given)\n"
@@ -79,6 +87,8 @@ enum {
 	KS_OPT_SYMBOL_PATH,
 	KS_OPT_DRIVER,
 	KS_OPT_DEADLOCKS,
+	KS_OPT_FORMAT,
+	KS_OPT_GROUP,
 	KS_OPT_KERNEL_VIA,
 };
 
@@ -98,6 +108,8 @@ static const struct option ks_longopts[] = {
 	{ "symbol-path", required_argument, NULL, KS_OPT_SYMBOL_PATH },
 	{ "driver", required_argument, NULL, KS_OPT_DRIVER },
 	{ "deadlocks", no_argument, NULL, KS_OPT_DEADLOCKS },
+	{ "format", required_argument, NULL, KS_OPT_FORMAT },
+	{ "group", no_argument, NULL, KS_OPT_GROUP },
 	{ "kernel-via", required_argument, NULL, KS_OPT_KERNEL_VIA },
 	{ NULL, 0, NULL, 0 },
 };
@@ -198,6 +210,15 @@ static int check_combination(const struct ks_options *opt)
 		fprintf(stderr, "kstack: --deadlocks takes a process id\n");
 		return -1;
 	}
+	if ((opt->format != KS_FORMAT_TEXT || opt->group) && opt->command != KS_CMD_STACKS) {
+		fprintf(stderr, "kstack: --format and --group apply to stacks, not install/uninstall/status\n");
+		return -1;
+	}
+	/* its report is the cycles' own text ("deadlock: ..."), not a thread list */
+	if (opt->deadlocks && (opt->format != KS_FORMAT_TEXT || opt->group)) {
+		fprintf(stderr, "kstack: --deadlocks takes neither --format json nor --group\n");
+		return -1;
+	}
 	if (opt->kernel_via != KS_VIA_AUTO && opt->no_kernel) {
 		fprintf(stderr, "kstack: --kernel-via and --no-kernel cannot go together\n");
 		return -1;
@@ -264,6 +285,21 @@ int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 			break;
 		case KS_OPT_DEADLOCKS:
 			opt->deadlocks = 1;
+			break;
+		case KS_OPT_FORMAT:
+			if (!strcmp(optarg, "text")) {
+				opt->format = KS_FORMAT_TEXT;
+			} else if (!strcmp(optarg, "json")) {
+				opt->format = KS_FORMAT_JSON;
+			} else {
+				/* as kstack on Linux says it */
+				fprintf(stderr, "kstack: --format: need text or json, got \"%s\"\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case KS_OPT_GROUP:
+			opt->group = 1;
 			break;
 		case KS_OPT_KERNEL_VIA:
 			if (!strcmp(optarg, "auto")) {

@@ -31,6 +31,12 @@ enum ks_command {
 	KS_CMD_VERSION,
 };
 
+/* --format: how the report is written. */
+enum ks_format {
+	KS_FORMAT_TEXT,
+	KS_FORMAT_JSON,		/* doc/kstack-report.schema.json, as kstack on Linux */
+};
+
 /* --kernel-via: which driver request gives the kernel part (kernel_part.h). */
 enum ks_kernel_via {
 	KS_VIA_AUTO,		/* STACK, else THREAD_CONTEXT when STACK fails */
@@ -47,6 +53,8 @@ struct ks_options {
 	enum ks_kernel_via kernel_via;	/* --kernel-via */
 	int no_suspend;		/* --no-suspend: walk running threads (racy) */
 	int deadlocks;		/* --deadlocks: the wait chains' cycles (waitchain.h) */
+	enum ks_format format;	/* --format */
+	int group;		/* --group: threads with the same stack together */
 	const char *symbol_path;	/* --symbol-path, else _NT_SYMBOL_PATH, else default */
 	const char *driver_file;	/* install: --driver, else KStack.sys next to the exe */
 };

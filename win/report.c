@@ -3,7 +3,9 @@
  * Per thread: kernel part from the driver (before suspending, so the
  * driver sees the thread's real wait and not our suspend APC), then
  * suspend, user context + StackWalk64, resume, and only then symbolize
- * and print, so a thread stays suspended for as short a time as possible.
+ * into the thread's record (record.h), so a thread stays suspended for as
+ * short a time as possible. The record then goes to a writer: the text
+ * at once (report_text.c), or, once all are walked, JSON or --group's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "kernel_part.h"
 #include "privilege.h"
 #include "report.h"
+#include "report_out.h"
 #include "suspend.h"
 #include "threads.h"
 #include "waitchain.h"
@@ -30,24 +33,11 @@ struct run {
 	struct ks_wct wct;		/* who holds it (session NULL: not available) */
 	int user_width;			/* hex digits of a user address */
 	int kernel_width;		/* ... and of a kernel address */
+	int streamed;			/* plain text: each thread printed as it is walked */
 	unsigned shown, failed, kernel_missing;
 };
 
-static void print_frames(struct run *r, const struct ks_frames *f, int width)
-{
-	char sym[2048 + 64];	/* MAX_SYM_NAME is 2000 */
-	struct ks_esc_buf e;
-	unsigned i;
-
-	for (i = 0; i < f->nr; i++) {
-		ks_symbols_format(&r->syms, f->pc[i], i > 0, sym, sizeof(sym));
-		/* module and symbol names come from the target's files */
-		printf("  0x%0*llx : %s\n", width, (unsigned long long)f->pc[i],
-		       ks_esc(&e, sym));
-	}
-}
-
-/* A holder's process name: the target's, else asked of the process (escaped by the caller). */
+/* A holder's process name: the target's, else asked of the process (raw). */
 static void holder_name(const struct run *r, DWORD pid, char *buf, DWORD size)
 {
 	char path[MAX_PATH], *base;
@@ -69,25 +59,19 @@ static void holder_name(const struct run *r, DWORD pid, char *buf, DWORD size)
 	CloseHandle(h);
 }
 
-/*
- * The "waiting for ..." line under a thread's header, as kstack on Linux
- * prints it; Wait Chain Traversal names no address (0x0).
- */
-static void print_wait(struct run *r, DWORD tid)
+/* What the thread waits for (Wait Chain Traversal), asked before it is suspended. */
+static void capture_wait(struct run *r, DWORD tid, struct ks_wait_rec *out)
 {
 	struct ks_wct_wait wt;
-	struct ks_esc_buf e;
-	char name[MAX_PATH];
 
 	if (!r->wct.session || ks_wct_thread(&r->wct, tid, &wt) || !wt.waits)
 		return;
-	if (wt.holder_tid) {
-		holder_name(r, wt.holder_pid, name, sizeof(name));
-		printf("waiting for %s at 0x0, held by %lu %s\n", wt.kind,
-		       (unsigned long)wt.holder_tid, ks_esc(&e, name));
-	} else {
-		printf("waiting for %s at 0x0, holder unknown (%s)\n", wt.kind, wt.reason);
-	}
+	out->waits = 1;
+	out->kind = wt.kind;
+	out->holder_tid = wt.holder_tid;
+	out->reason = wt.reason;
+	if (wt.holder_tid)
+		holder_name(r, wt.holder_pid, out->holder, sizeof(out->holder));
 }
 
 static HANDLE open_thread(DWORD tid, DWORD *err)
@@ -99,57 +83,89 @@ static HANDLE open_thread(DWORD tid, DWORD *err)
 	return h;
 }
 
-static void report_thread(struct run *r, const struct ks_thread_info *ti)
+/*
+ * Names the walked frames into p: after the thread was resumed, as dbghelp
+ * may read symbol files for a while. Out of memory: the frames kept so far,
+ * marked truncated.
+ */
+static void symbolize(struct run *r, const struct ks_frames *f, struct ks_part_rec *p)
+{
+	char sym[2048 + 64];	/* MAX_SYM_NAME is 2000 */
+	unsigned i;
+
+	p->truncated = f->truncated;
+	p->f = calloc(f->nr ? f->nr : 1, sizeof(*p->f));
+	for (i = 0; p->f && i < f->nr; i++) {
+		ks_symbols_format(&r->syms, f->pc[i], i > 0, sym, sizeof(sym));
+		p->f[i].pc = f->pc[i];
+		p->f[i].name = strdup(sym);
+		if (!p->f[i].name)
+			break;
+		p->nr++;
+	}
+	if (p->nr < f->nr) {
+		fprintf(stderr, "kstack: out of memory naming frames\n");
+		p->truncated = 1;
+	}
+}
+
+/*
+ * Walks one thread into *t. Returns 1 when Ctrl+C came before it was
+ * suspended (the record then holds only its header), else 0.
+ */
+static int capture_thread(struct run *r, const struct ks_thread_info *ti,
+			  struct ks_thread_rec *t)
 {
 	static struct ks_kernel_part kp;	/* large: not on the stack */
 	static struct ks_frames user;
 	DWORD err, exit_code;
 	int suspended = 0, want_kernel = !r->kernel_off;
-	char why[512], desc[512];
-	struct ks_esc_buf e;
 
+	memset(t, 0, sizeof(*t));
+	t->tid = ti->tid;
+	t->state = ti->state;
+	t->wait_reason = ti->wait_reason;
 	r->w.thread = open_thread(ti->tid, &err);
-	printf("thread %lu: state %s", (unsigned long)ti->tid,
-	       ks_thread_state_name(ti->state));
-	if (ti->state == 5)	/* Waiting */
-		printf(", wait reason %s", ks_wait_reason_name(ti->wait_reason));
-	/* Set by the target (SetThreadDescription): anything at all. */
-	if (r->w.thread && !ks_thread_description(r->w.thread, desc, sizeof(desc)) &&
-	    desc[0])
-		printf(", description \"%s\"", ks_esc(&e, desc));
-	printf("\n");
+	if (r->w.thread)
+		ks_thread_description(r->w.thread, t->desc, sizeof(t->desc));
 	/* before it is suspended: its own wait, not ours */
-	print_wait(r, ti->tid);
-	/* Out before the thread is suspended: if kstack dies mid-walk, the
-	 * output still says which thread it was on. */
-	fflush(stdout);
+	capture_wait(r, ti->tid, &t->wait);
+	if (r->streamed) {
+		ks_text_head(t);
+		/* Out before the thread is suspended: if kstack dies mid-walk,
+		 * the output still says which thread it was on. */
+		fflush(stdout);
+	}
 
 	if (!r->w.thread) {
-		printf("  user: not shown: cannot open thread: %s\n",
-		       err == ERROR_INVALID_PARAMETER ? "it has exited" : ks_strerror(err));
+		t->stop = KS_REC_NO_OPEN;
+		snprintf(t->stop_why, sizeof(t->stop_why), "cannot open thread: %s",
+			 err == ERROR_INVALID_PARAMETER ? "it has exited" : ks_strerror(err));
 		r->failed++;
-		return;
+		return 0;
 	}
 
 	kp.want = r->opt->kernel_via;
 	kp.frames.max = r->opt->max_frames;
 	user.max = r->opt->max_frames;
+	t->kernel_wanted = want_kernel;
 	if (want_kernel)
 		ks_kernel_part_before(&r->w, ti->tid, &kp);
 
 	if (!r->opt->no_suspend) {
 		err = ks_suspend_begin(r->w.thread);
 		if (err && err != ERROR_OPERATION_ABORTED) {
-			printf("  user: not shown: cannot suspend the thread: %s\n",
-			       GetExitCodeThread(r->w.thread, &exit_code) &&
-			       exit_code != STILL_ACTIVE ? "it has exited" : ks_strerror(err));
+			t->stop = KS_REC_NO_SUSPEND;
+			snprintf(t->stop_why, sizeof(t->stop_why), "cannot suspend the thread: %s",
+				 GetExitCodeThread(r->w.thread, &exit_code) &&
+				 exit_code != STILL_ACTIVE ? "it has exited" : ks_strerror(err));
 			CloseHandle(r->w.thread);
 			r->failed++;
-			return;
+			return 0;
 		}
 		if (err) {	/* Ctrl+C before we suspended it */
 			CloseHandle(r->w.thread);
-			return;
+			return 1;
 		}
 		suspended = 1;
 	}
@@ -163,13 +179,16 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 	CloseHandle(r->w.thread);
 	r->w.thread = NULL;
 
+	/* resumed: only now the slow part, naming the frames */
 	if (want_kernel && kp.have_frames) {
 		/* Kernel images are loaded into dbghelp only once a run has
 		 * kernel frames to name: EnumDeviceDrivers + ~200 modules. */
 		if (kp.frames.nr)
 			ks_symbols_load_kernel(&r->syms);
-		printf("  kernel: via %s\n", ks_kernel_part_via(&kp));
-		print_frames(r, &kp.frames, r->kernel_width);
+		t->kernel_shown = 1;
+		t->kernel_flags = kp.stack_flags;
+		t->kernel_via = ks_kernel_part_via(&kp);
+		symbolize(r, &kp.frames, &t->kernel);
 		if (kp.stack_flags & KSTACK_SF_RAN)
 			fprintf(stderr, "kstack: thread %lu: it kept running during the kernel "
 				"walk; frames may mix two moments\n", (unsigned long)ti->tid);
@@ -181,24 +200,46 @@ static void report_thread(struct run *r, const struct ks_thread_info *ti)
 			fprintf(stderr, "kstack: thread %lu: kernel stack truncated at %u frames\n",
 				(unsigned long)ti->tid, kp.frames.nr);
 	} else if (want_kernel) {
-		ks_kernel_part_why(&r->w, &kp, why, sizeof(why));
-		printf("  %s\n", why);
+		ks_kernel_part_why(&r->w, &kp, t->kernel_why, sizeof(t->kernel_why));
 		r->kernel_missing++;
 	}
 	if (err) {
-		printf("  user: not shown: cannot get the thread context: %s\n",
-		       ks_strerror(err));
+		t->stop = KS_REC_NO_CONTEXT;
+		snprintf(t->stop_why, sizeof(t->stop_why), "cannot get the thread context: %s",
+			 ks_strerror(err));
 		r->failed++;
-		return;
+		return 0;
 	}
-	if (!user.nr)
-		printf("  user: no frames (the thread has no user-mode context)\n");
-	print_frames(r, &user, r->user_width);
+	symbolize(r, &user, &t->user);
 	if (user.truncated)
 		fprintf(stderr, "kstack: thread %lu: user stack truncated at %u frame%s "
 			"(-n raises the limit)\n", (unsigned long)ti->tid, user.nr,
 			user.nr == 1 ? "" : "s");
 	r->shown++;
+	return 0;
+}
+
+/* Plain text: each thread printed as soon as it is walked, then forgotten. */
+static void report_thread(struct run *r, const struct ks_run_info *ri,
+			  const struct ks_thread_info *ti)
+{
+	struct ks_thread_rec t;
+
+	if (!capture_thread(r, ti, &t))
+		ks_text_body(ri, &t);
+	ks_rec_free(&t);
+}
+
+static void run_info(const struct run *r, struct ks_run_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->pid = r->pi->pid;
+	ri->name = r->pi->name;
+	ri->nr_threads = r->pi->nr_threads;
+	ri->kernel_off = r->kernel_off;
+	ri->user_width = r->user_width;
+	ri->kernel_width = r->kernel_width;
+	ri->waits_asked = r->wct.session != NULL;
 }
 
 /* Opens the target; prints why not and returns NULL. */
@@ -262,6 +303,7 @@ static int report_deadlocks(struct run *r, struct ks_process_info *pi)
 	struct ks_thread_info *keep;
 	unsigned i, j, k, nseen = 0, nkeep = 0, ncycles = 0;
 	struct ks_wct_wait wt;
+	struct ks_run_info ri;
 
 	if (!r->wct.session) {
 		fprintf(stderr, "kstack: --deadlocks: %s\n", r->wct.why);
@@ -307,24 +349,82 @@ static int report_deadlocks(struct run *r, struct ks_process_info *pi)
 	if (!nkeep)
 		return KS_EXIT_OK;
 	printf("\n");
+	run_info(r, &ri);
+	r->streamed = 1;
 	for (i = 0; i < pi->nr_threads && !ks_interrupted(); i++)
-		report_thread(r, &pi->threads[i]);
+		report_thread(r, &ri, &pi->threads[i]);
 	fflush(stdout);
 	return ks_interrupted() ? KS_EXIT_INTERRUPTED : KS_EXIT_DEADLOCK;
 }
 
-/* Reports the run's threads; a KS_EXIT_* code from what was shown. */
-static int report_threads(struct run *r, const struct ks_process_info *pi)
+/* The process line, and the kernel part's line when it is one for the run. */
+static void print_process(const struct run *r)
 {
+	const struct ks_process_info *pi = r->pi;
 	struct ks_esc_buf e;
-	unsigned i;
 
 	printf("process %lu (%s): %u thread%s\n", (unsigned long)pi->pid,
 	       ks_esc(&e, pi->name), pi->nr_threads, pi->nr_threads == 1 ? "" : "s");
 	if (r->kernel_off)
 		printf("%s\n", r->kernel_off);
-	for (i = 0; i < pi->nr_threads && !ks_interrupted(); i++)
-		report_thread(r, &pi->threads[i]);
+}
+
+/*
+ * --format json, --group: every thread captured first, then written
+ * whole (a group is known only once all its threads are). Interrupted:
+ * what was captured until then.
+ */
+static int report_gathered(struct run *r, const struct ks_run_info *ri)
+{
+	const struct ks_process_info *pi = r->pi;
+	struct ks_thread_rec *recs;
+	struct ks_groups g = { NULL, 0, NULL };
+	unsigned i, n = 0;
+	int err = 0;
+
+	recs = calloc(pi->nr_threads ? pi->nr_threads : 1, sizeof(*recs));
+	if (!recs) {
+		fprintf(stderr, "kstack: out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < pi->nr_threads && !ks_interrupted(); i++) {
+		if (capture_thread(r, &pi->threads[i], &recs[n])) {
+			ks_rec_free(&recs[n]);
+			break;
+		}
+		n++;
+	}
+	if (r->opt->group && ks_group_threads(recs, n, &g)) {
+		fprintf(stderr, "kstack: out of memory\n");
+		err = -1;
+	} else if (r->opt->format == KS_FORMAT_JSON) {
+		err = ks_json_report(stdout, ri, recs, n, r->opt->group ? &g : NULL);
+	} else {
+		print_process(r);
+		ks_group_text(ri, &g);
+	}
+	ks_groups_free(&g);
+	for (i = 0; i < n; i++)
+		ks_rec_free(&recs[i]);
+	free(recs);
+	return err;
+}
+
+/* Reports the run's threads; a KS_EXIT_* code from what was shown. */
+static int report_threads(struct run *r, const struct ks_process_info *pi)
+{
+	struct ks_run_info ri;
+	unsigned i;
+
+	run_info(r, &ri);
+	if (r->opt->format == KS_FORMAT_TEXT && !r->opt->group) {
+		r->streamed = 1;
+		print_process(r);
+		for (i = 0; i < pi->nr_threads && !ks_interrupted(); i++)
+			report_thread(r, &ri, &pi->threads[i]);
+	} else if (report_gathered(r, &ri)) {
+		return KS_EXIT_FAILED;
+	}
 	fflush(stdout);
 
 	if (ks_interrupted()) {

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Tests of kstack.exe (win/) under Wine: build, CLI errors, user-stack
-# walks of a known target, suspend/resume safety, and (when the driver
-# builds) install/uninstall and walks with the driver running.
+# walks of a known target, suspend/resume safety, --format json and
+# --group (json.sh), and (when the driver builds) install/uninstall and
+# walks with the driver running.
 # Prints PASS:/FAIL: lines; exits non-zero if anything failed.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
@@ -236,6 +237,10 @@ echo "target: pid $T_PID main $T_MAIN worker $T_WORKER counter $T_COUNTER" >"$ou
 
 . "$here/walks.sh"
 walk_tests "no driver"
+
+# --- --format json, --group -----------------------------------------------
+. "$here/json.sh"
+json_tests
 
 # --- threads that exit while being walked ----------------------------------
 churn_tests() {

@@ -10,7 +10,9 @@
  * It exits by itself after LIFETIME seconds (argv[1], default 120), so a
  * failed test can never leave it behind. With "churn" (argv[2]) one more
  * thread keeps starting short-lived threads, so walks meet threads that
- * exit between being listed, opened, suspended and read.
+ * exit between being listed, opened, suspended and read. With "twins"
+ * three more threads sleep in twin(), all at the same place: one stack
+ * for kstack --group to put together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,15 @@ static DWORD WINAPI churn(LPVOID arg)
 	return 0;
 }
 
+/* Each twin's stack is the others': Sleep from the same call. */
+static __attribute__((noinline)) DWORD WINAPI twin(LPVOID arg)
+{
+	(void)arg;
+	for (;;)
+		Sleep(1000);
+	return 0;
+}
+
 static int signal_worker(const char *pid)
 {
 	char name[64];
@@ -127,6 +138,7 @@ int main(int argc, char **argv)
 	DWORD worker_tid, counter_tid;
 	HANDLE worker_h;
 	char name[64];
+	int i;
 
 	if (argc == 3 && !strcmp(argv[1], "--signal"))
 		return signal_worker(argv[2]);
@@ -136,6 +148,12 @@ int main(int argc, char **argv)
 	    !CreateThread(NULL, 0, churn, NULL, 0, NULL)) {
 		fprintf(stderr, "target: churn thread: error %lu\n", GetLastError());
 		return 1;
+	}
+	for (i = 0; argc >= 3 && !strcmp(argv[2], "twins") && i < 3; i++) {
+		if (!CreateThread(NULL, 0, twin, NULL, 0, NULL)) {
+			fprintf(stderr, "target: twin thread: error %lu\n", GetLastError());
+			return 1;
+		}
 	}
 
 	snprintf(name, sizeof(name), "kstack-target-%lu", GetCurrentProcessId());

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Host tests of the Windows code that is plain C (no Windows headers): the
 # driver's KTHREAD layout check (driver/windows/kstack_kthread_*.c),
-# kstack.exe's output escaper (win/escape.c) and its PE symbol reader
-# (win/pe_symbols.c, against mingw images pe_fixtures.sh builds), built
-# with the host gcc and cmocka. Each cmocka test becomes a "PASS: wine-host/..." or "FAIL: ..."
-# line; a binary that crashes without a failing test is a FAIL too.
+# kstack.exe's output escaper (win/escape.c), JSON writer (win/json_out.c)
+# and PE symbol reader (win/pe_symbols.c, against mingw images
+# pe_fixtures.sh builds), built with the host gcc and cmocka. Each cmocka
+# test becomes a "PASS: wine-host/..." or "FAIL: ..." line; a binary that
+# crashes without a failing test is a FAIL too.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 out=$top/build/wine/host
@@ -50,6 +51,9 @@ if build test_kthread -I"$top/driver/windows" "$here/test_kthread.c" \
 fi
 if build test_escape -I"$top/win" "$here/test_escape.c" "$top/win/escape.c"; then
 	run test_escape
+fi
+if build test_json_out -I"$top/win" "$here/test_json_out.c" "$top/win/json_out.c"; then
+	run test_json_out
 fi
 # AddressSanitizer: the corrupted and truncated images must never be read
 # out of bounds, and a read a byte past a buffer would otherwise pass.
