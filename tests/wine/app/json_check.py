@@ -46,7 +46,7 @@ def in_order(have, want):
 
 def check_names(e):
     for f in e["kernel_frames"] + e["user_frames"]:
-        name = re.sub(r" \(nearest export\)$", "", f["name"])
+        name = re.sub(r" \((nearest export|COFF symbol|no symbols)\)$", "", f["name"])
         if f["module"] is None:
             want = f["function"]
         elif f["function"]:
