@@ -438,6 +438,14 @@ static int report_threads(struct run *r, const struct ks_process_info *pi)
 	return KS_EXIT_OK;
 }
 
+/* ks_kernel_read_fn over the driver's READ_MEMORY (all or nothing). */
+static int read_kernel(void *ctx, ULONG64 addr, void *buf, size_t len)
+{
+	if (len > KSTACK_READ_MAX)
+		return -1;
+	return ks_device_read(ctx, addr, buf, (DWORD)len) ? -1 : 0;
+}
+
 /* Every early return goes through out:, which releases what was taken. */
 int ks_report(const struct ks_options *opt)
 {
@@ -486,6 +494,10 @@ int ks_report(const struct ks_options *opt)
 	if (err)	/* still walk: frames print as bare addresses */
 		fprintf(stderr, "kstack: symbols unavailable: %s\n", ks_strerror(err));
 	r.kernel_off = ks_kernel_unavailable(&r.dev, opt->no_kernel);
+	/* A kernel module whose file cannot be read is named from its
+	 * export directory in memory, through the driver. */
+	if (!r.kernel_off)
+		ks_symbols_set_kernel_reader(&r.syms, read_kernel, &r.dev);
 	if (!r.kernel_off && pi.nr_threads)
 		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid);
 	r.pi = &pi;
