@@ -22,6 +22,53 @@ const char *ks_kernel_unavailable(const struct ks_device *dev, int no_kernel)
 	return NULL;
 }
 
+/*
+ * THREAD_CONTEXT of a thread that waits. A waiting thread woken for a
+ * moment (a kernel APC: another tool's STACK, a timer) answers "busy"
+ * until it waits again: asked a few more times, 10 ms apart, before a
+ * busy thread is taken for a running one.
+ */
+static DWORD context_of_waiting(struct ks_walker *w, DWORD tid,
+				struct kstack_thread_context *tc)
+{
+	DWORD err;
+	int tries = 0;
+
+	while ((err = ks_device_thread_context(w->dev, tid, tc)) == ERROR_BUSY &&
+	       ++tries < 5)
+		Sleep(10);
+	return err;
+}
+
+/*
+ * THREAD_CONTEXT, walked at once, then asked again: the thread is not
+ * suspended (suspending it would wake it from the wait it is in, to run
+ * the suspend APC, and THREAD_CONTEXT answers only for a waiting thread),
+ * so the walk is kept only when the thread did not switch in between:
+ * same saved sp, same ContextSwitches. As STACK's SF_RAN, a retry usually
+ * finds it still; after three tries the frames are kept and flagged.
+ */
+static void context_walk(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp)
+{
+	struct kstack_thread_context tc, again;
+	unsigned tries = 0;
+
+	kp->context_tried = 1;
+	do {
+		kp->context_err = context_of_waiting(w, tid, &tc);
+		if (kp->context_err)
+			return;
+		kp->context_err = ks_walk_kernel_context(w, &tc, &kp->frames);
+		if (kp->context_err)
+			return;
+		if (ks_device_thread_context(w->dev, tid, &again))
+			again.sp = 0;	/* it woke: not the wait we walked */
+	} while ((again.sp != tc.sp || again.nvcsw != tc.nvcsw) && ++tries < 3);
+	if (tries == 3)
+		kp->stack_flags |= KSTACK_SF_RAN;
+	kp->have_frames = 1;
+}
+
 void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp)
 {
 	unsigned nr = 0, flags = 0, max = kp->frames.max, tries = 0;
@@ -36,40 +83,30 @@ void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part
 	kp->frames.truncated = 0;
 	if (max > KSTACK_FRAMES_MAX)
 		max = KSTACK_FRAMES_MAX;
-	if (kp->want == KS_VIA_CONTEXT)
-		return;
-	kp->stack_tried = 1;
-	/* SF_RAN: the thread ran while the driver walked it; a retry usually
-	 * catches it still. After three tries keep the frames and say so. */
-	do
-		kp->stack_err = ks_device_stack(w->dev, tid, kp->frames.pc, max, &nr, &flags);
-	while (!kp->stack_err && (flags & KSTACK_SF_RAN) && ++tries < 3);
-	if (kp->stack_err)
-		return;
-	kp->frames.nr = nr;
-	kp->stack_flags = flags;
-	kp->frames.truncated = !!(flags & KSTACK_SF_TRUNCATED);
-	kp->have_frames = 1;
-}
-
-void ks_kernel_part_suspended(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp)
-{
-	struct kstack_thread_context tc;
-
+	if (kp->want != KS_VIA_CONTEXT) {
+		kp->stack_tried = 1;
+		/* SF_RAN: the thread ran while the driver walked it; a retry
+		 * usually catches it still. After three tries keep the frames
+		 * and say so. */
+		do
+			kp->stack_err = ks_device_stack(w->dev, tid, kp->frames.pc, max,
+							&nr, &flags);
+		while (!kp->stack_err && (flags & KSTACK_SF_RAN) && ++tries < 3);
+		if (!kp->stack_err) {
+			kp->frames.nr = nr;
+			kp->stack_flags = flags;
+			kp->frames.truncated = !!(flags & KSTACK_SF_TRUNCATED);
+			kp->have_frames = 1;
+			return;
+		}
+	}
 	/*
 	 * Any STACK failure, not only "not supported": a thread that did not
 	 * run the APC in time (suspended, kernel APCs off) still has a saved
 	 * frame to read.
 	 */
-	if (kp->have_frames || kp->want == KS_VIA_STACK)
-		return;
-	kp->context_tried = 1;
-	kp->context_err = ks_device_thread_context(w->dev, tid, &tc);
-	if (kp->context_err)
-		return;
-	kp->context_err = ks_walk_kernel_context(w, &tc, &kp->frames);
-	if (!kp->context_err)
-		kp->have_frames = 1;
+	if (kp->want != KS_VIA_STACK)
+		context_walk(w, tid, kp);
 }
 
 const char *ks_kernel_part_via(const struct ks_kernel_part *kp)
@@ -77,23 +114,30 @@ const char *ks_kernel_part_via(const struct ks_kernel_part *kp)
 	return kp->context_tried ? "THREAD_CONTEXT" : "STACK";
 }
 
-const char *ks_kernel_probe(struct ks_walker *w, DWORD tid)
+const char *ks_kernel_probe(struct ks_walker *w, DWORD tid, enum ks_kernel_via want)
 {
 	static char line[512];
 	struct kstack_thread_context tc;
-	static struct ks_kernel_part kp;
-	DWORD err;
+	ULONG64 pc;
+	unsigned nr, flags;
+	DWORD stack_err = ERROR_NOT_SUPPORTED, context_err = ERROR_NOT_SUPPORTED;
 
-	kp.frames.max = 1;
-	ks_kernel_part_before(w, tid, &kp);
-	if (kp.stack_err != ERROR_NOT_SUPPORTED)
-		return NULL;
-	err = ks_device_thread_context(w->dev, tid, &tc);
-	if (err != ERROR_NOT_SUPPORTED)
+	/*
+	 * Only the requests the run will make: a STACK probe queues an APC
+	 * that wakes the thread, which THREAD_CONTEXT would then find
+	 * between two waits.
+	 */
+	if (want != KS_VIA_CONTEXT)
+		stack_err = ks_device_stack(w->dev, tid, &pc, 1, &nr, &flags);
+	if (stack_err == ERROR_NOT_SUPPORTED && want != KS_VIA_STACK)
+		context_err = ks_device_thread_context(w->dev, tid, &tc);
+	if (stack_err != ERROR_NOT_SUPPORTED || context_err != ERROR_NOT_SUPPORTED)
 		return NULL;
 	snprintf(line, sizeof(line),
 		 "kernel part: not shown: the KStack driver cannot capture kernel "
-		 "stacks on this host (STACK and THREAD_CONTEXT: not supported)%s",
+		 "stacks on this host (%s: not supported)%s",
+		 want == KS_VIA_AUTO ? "STACK and THREAD_CONTEXT" :
+		 want == KS_VIA_STACK ? "STACK" : "THREAD_CONTEXT",
 		 (w->dev->ver.caps & KSTACK_CAP_WINE_HOST) ?
 		 "; Wine has no kernel stacks" : "");
 	return line;

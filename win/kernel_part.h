@@ -3,8 +3,8 @@
  * The kernel part of a thread's stack, from the driver: STACK (the driver
  * walks the thread itself, safely, before we suspend it), else
  * THREAD_CONTEXT (saved kernel ip/sp/fp, walked here with StackWalk64 and
- * READ_MEMORY while the thread is suspended, so that its saved context
- * and stack cannot change under the walk) when STACK failed: a host
+ * READ_MEMORY, kept when the thread did not switch during the walk) when
+ * STACK failed: a host
  * where STACK's kernel APC cannot run, or a thread that did not run it
  * in time. --kernel-via picks one of the two; the output says which gave
  * the frames.
@@ -33,17 +33,18 @@ struct ks_kernel_part {
 const char *ks_kernel_unavailable(const struct ks_device *dev, int no_kernel);
 
 /*
- * Asks the driver for the kernel part of thread tid (not suspended) and
- * returns one line for the whole run when the driver answers both STACK
- * and THREAD_CONTEXT with "not supported" (as under Wine), else NULL. The
+ * Asks the driver for the kernel part of thread tid (not suspended) by
+ * the requests `want` allows and returns one line for the whole run when
+ * the driver answers each with "not supported" (as under Wine), else NULL. The
  * requests are made whatever VERSION's caps say: the answer is the truth.
  */
-const char *ks_kernel_probe(struct ks_walker *w, DWORD tid);
+const char *ks_kernel_probe(struct ks_walker *w, DWORD tid, enum ks_kernel_via want);
 
-/* Before suspending: ask for STACK (unless kp->want is KS_VIA_CONTEXT). */
+/*
+ * Before suspending (the suspend APC would wake the thread out of its
+ * wait): STACK, else the THREAD_CONTEXT walk, as kp->want says.
+ */
 void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp);
-/* While suspended: the THREAD_CONTEXT walk when STACK gave nothing. */
-void ks_kernel_part_suspended(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp);
 /* "STACK" or "THREAD_CONTEXT": the request that gave kp's frames. */
 const char *ks_kernel_part_via(const struct ks_kernel_part *kp);
 /* One line saying why there are no kernel frames for this thread. */

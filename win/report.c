@@ -35,6 +35,7 @@ struct run {
 	int kernel_width;		/* ... and of a kernel address */
 	int streamed;			/* plain text: each thread printed as it is walked */
 	unsigned shown, failed, kernel_missing;
+	int kernel_syms_said;		/* the kernel modules dbghelp did not load: said */
 };
 
 /* A holder's process name: the target's, else asked of the process (raw). */
@@ -72,6 +73,26 @@ static void capture_wait(struct run *r, DWORD tid, struct ks_wait_rec *out)
 	out->reason = wt.reason;
 	if (wt.holder_tid)
 		holder_name(r, wt.holder_pid, out->holder, sizeof(out->holder));
+}
+
+/*
+ * Kernel modules into dbghelp, once a run has kernel frames; one stderr
+ * line, once, when some of them could not be loaded (their frames are
+ * then named from what their image has, marked).
+ */
+static void load_kernel_symbols(struct run *r)
+{
+	struct ks_esc_buf e;
+
+	ks_symbols_load_kernel(&r->syms);
+	if (!r->syms.kernel_failed || r->kernel_syms_said)
+		return;
+	r->kernel_syms_said = 1;
+	fprintf(stderr, "kstack: kernel symbols: %u of %u modules not loaded, e.g. %s%s%s\n",
+		r->syms.kernel_failed, r->syms.kernel_failed + r->syms.kernel_modules,
+		ks_esc(&e, r->syms.kernel_failed_example),
+		r->syms.kernel_failed_err ? ": " : "",
+		r->syms.kernel_failed_err ? ks_strerror(r->syms.kernel_failed_err) : "");
 }
 
 static HANDLE open_thread(DWORD tid, DWORD *err)
@@ -169,8 +190,6 @@ static int capture_thread(struct run *r, const struct ks_thread_info *ti,
 		}
 		suspended = 1;
 	}
-	if (want_kernel)
-		ks_kernel_part_suspended(&r->w, ti->tid, &kp);
 	err = ks_walk_user(&r->w, &user);
 	if (suspended) {
 		ks_suspend_test_hook();
@@ -184,7 +203,7 @@ static int capture_thread(struct run *r, const struct ks_thread_info *ti,
 		/* Kernel images are loaded into dbghelp only once a run has
 		 * kernel frames to name: EnumDeviceDrivers + ~200 modules. */
 		if (kp.frames.nr)
-			ks_symbols_load_kernel(&r->syms);
+			load_kernel_symbols(r);
 		t->kernel_shown = 1;
 		t->kernel_flags = kp.stack_flags;
 		t->kernel_via = ks_kernel_part_via(&kp);
@@ -499,7 +518,7 @@ int ks_report(const struct ks_options *opt)
 	if (!r.kernel_off)
 		ks_symbols_set_kernel_reader(&r.syms, read_kernel, &r.dev);
 	if (!r.kernel_off && pi.nr_threads)
-		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid);
+		r.kernel_off = ks_kernel_probe(&r.w, pi.threads[0].tid, opt->kernel_via);
 	r.pi = &pi;
 	/* who holds it: said once where it cannot be known */
 	if (ks_wct_open(&r.wct) && !opt->deadlocks)

@@ -42,13 +42,49 @@ void ks_dbghelp_unlock(void)
  * for either kind of frame. Each is also registered for its own names
  * (pe_modules.h). Returns how many were loaded. dbghelp lock held.
  */
+/* The part of a path after its last '\\' (or '/'). */
+static const char *base_name(const char *path)
+{
+	const char *b = path, *p;
+
+	for (p = path; *p; p++)
+		if (*p == '\\' || *p == '/')
+			b = p + 1;
+	return b;
+}
+
+/*
+ * The file of module mod (loaded at base) of process: the file really
+ * mapped there, by its device path, when it is the file the loader names:
+ * for a WOW64 target the loader's own name says System32 where the image
+ * is SysWOW64's, and dbghelp would read the 64-bit file. ReactOS (NT 5.2)
+ * answers GetMappedFileName from the caller's own address space, naming
+ * kstack.exe for a target whose image has the same base: a mapped file
+ * whose name is not the loader's is not taken. 0, or -1 when neither
+ * name is known.
+ */
+static int module_path(HANDLE process, HMODULE mod, LPVOID base, char *out, size_t size)
+{
+	char loader[MAX_PATH], nt[MAX_PATH], mapped[MAX_PATH];
+	int have_loader = GetModuleFileNameExA(process, mod, loader, sizeof(loader)) != 0;
+	int have_mapped = GetMappedFileNameA(process, base, nt, sizeof(nt)) &&
+			  !ks_nt_path_to_dos(nt, mapped, sizeof(mapped));
+
+	if (have_mapped && (!have_loader ||
+			    !_stricmp(base_name(mapped), base_name(loader))))
+		return snprintf(out, size, "%s", mapped) < (int)size ? 0 : -1;
+	if (have_loader)
+		return snprintf(out, size, "%s", loader) < (int)size ? 0 : -1;
+	return -1;
+}
+
 static unsigned load_user_modules(struct ks_symbols *s)
 {
 	HANDLE process = s->process;
 	HMODULE *mods = NULL;
 	DWORD need = 0, i, count;
 	MODULEINFO mi;
-	char name[MAX_PATH], nt[MAX_PATH];
+	char name[MAX_PATH];
 	unsigned loaded = 0;
 
 	/* Modules can come and go between the calls: ask twice, with spare room. */
@@ -64,14 +100,7 @@ static unsigned load_user_modules(struct ks_symbols *s)
 	for (i = 0; i < count; i++) {
 		if (!GetModuleInformation(process, mods[i], &mi, sizeof(mi)))
 			continue;
-		/*
-		 * The file really mapped there, by its device path: for a WOW64
-		 * target the loader's own name says System32 where the image
-		 * is SysWOW64's, and dbghelp would read the 64-bit file.
-		 */
-		if (!(GetMappedFileNameA(process, mi.lpBaseOfDll, nt, sizeof(nt)) &&
-		      !ks_nt_path_to_dos(nt, name, sizeof(name))) &&
-		    !GetModuleFileNameExA(process, mods[i], name, sizeof(name)))
+		if (module_path(process, mods[i], mi.lpBaseOfDll, name, sizeof(name)))
 			continue;
 		if (ks_sym_load_module(process, name,
 				       (DWORD64)(ULONG_PTR)mi.lpBaseOfDll,
@@ -146,6 +175,50 @@ static int device_to_drive(const char *nt, char *out, size_t size)
 	return -1;
 }
 
+/*
+ * The length of a leading ARC device name ("multi(0)disk(0)cdrom(96)",
+ * also after "\\ArcName\\"), up to the '\\' after it; 0 if there is none.
+ * Drivers the boot loader loaded can be listed by it: ReactOS's live CD
+ * names its ntoskrnl.exe "multi(0)disk(0)cdrom(96)\\reactos\\system32\\...".
+ */
+static size_t arc_name_length(const char *nt)
+{
+	size_t i = 0, start;
+
+	if (!_strnicmp(nt, "\\ArcName\\", 9))
+		i = 9;
+	start = i;
+	/* one or more "word(number)" components */
+	while (nt[i] >= 'a' && nt[i] <= 'z') {
+		while (nt[i] >= 'a' && nt[i] <= 'z')
+			i++;
+		if (nt[i++] != '(' || nt[i] < '0' || nt[i] > '9')
+			return 0;
+		while (nt[i] >= '0' && nt[i] <= '9')
+			i++;
+		if (nt[i++] != ')')
+			return 0;
+	}
+	return i > start && nt[i] == '\\' ? i : 0;
+}
+
+/*
+ * A bare file name ("acpi.sys": how ReactOS lists some drivers its boot
+ * loader loaded): the file of that name in System32\\drivers, else in
+ * System32, where boot drivers and the HAL live; -1 when neither exists.
+ */
+static int bare_name_to_dos(const char *windir, const char *name, char *out, size_t size)
+{
+	static const char *const dirs[] = { "System32\\drivers", "System32" };
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if ((size_t)snprintf(out, size, "%s\\%s\\%s", windir, dirs[i], name) < size &&
+		    GetFileAttributesA(out) != INVALID_FILE_ATTRIBUTES)
+			return 0;
+	return -1;
+}
+
 int ks_nt_path_to_dos(const char *nt, char *out, size_t size)
 {
 	char windir[MAX_PATH];
@@ -154,7 +227,9 @@ int ks_nt_path_to_dos(const char *nt, char *out, size_t size)
 
 	if (!n || n >= sizeof(windir))
 		return -1;
-	if (!_strnicmp(nt, "\\SystemRoot\\", 12))
+	if (arc_name_length(nt))	/* the boot device: the system drive */
+		w = snprintf(out, size, "%.2s%s", windir, nt + arc_name_length(nt));
+	else if (!_strnicmp(nt, "\\SystemRoot\\", 12))
 		w = snprintf(out, size, "%s\\%s", windir, nt + 12);
 	else if (!strncmp(nt, "\\??\\", 4) || !strncmp(nt, "\\\\?\\", 4))
 		w = snprintf(out, size, "%s", nt + 4);
@@ -164,9 +239,22 @@ int ks_nt_path_to_dos(const char *nt, char *out, size_t size)
 		w = snprintf(out, size, "%.2s%s", windir, nt);
 	else if (!_strnicmp(nt, "System32\\", 9))	/* relative to SystemRoot */
 		w = snprintf(out, size, "%s\\%s", windir, nt);
+	else if (!strchr(nt, '\\') && !strchr(nt, ':'))
+		return bare_name_to_dos(windir, nt, out, size);
 	else
 		w = snprintf(out, size, "%s", nt);
 	return w < size ? 0 : -1;
+}
+
+/* A kernel module dbghelp did not load: counted, the first one kept to say. */
+static void kernel_failed(struct ks_symbols *s, const char *nt, const char *why,
+			  DWORD err)
+{
+	if (s->kernel_failed++)
+		return;
+	snprintf(s->kernel_failed_example, sizeof(s->kernel_failed_example),
+		 "%s (%s)", nt, why);
+	s->kernel_failed_err = err;
 }
 
 unsigned ks_symbols_load_kernel(struct ks_symbols *s)
@@ -192,11 +280,15 @@ unsigned ks_symbols_load_kernel(struct ks_symbols *s)
 	for (i = 0; i < count; i++) {
 		if (!bases[i] || !GetDeviceDriverFileNameA(bases[i], nt, sizeof(nt)))
 			continue;
-		if (ks_nt_path_to_dos(nt, dos, sizeof(dos)))
+		if (ks_nt_path_to_dos(nt, dos, sizeof(dos))) {
+			kernel_failed(s, nt, "no DOS path for it", 0);
 			continue;
+		}
 		if (ks_sym_load_module(s->process, dos,
 				       (DWORD64)(ULONG_PTR)bases[i], 0))
 			s->kernel_modules++;
+		else
+			kernel_failed(s, nt, dos, GetLastError());
 		/* Its size is in its header: known once it is read. */
 		ks_pe_modules_add(s, (ULONG64)(ULONG_PTR)bases[i], 0, dos, 1);
 	}
@@ -335,9 +427,10 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 	memset(&mod, 0, sizeof(mod));
 	mod.SizeOfStruct = sizeof(mod);
 	have_mod = s->initialized && SymGetModuleInfo64(s->process, look, &mod);
-	if (!have_mod && s->initialized && GetLastError() == ERROR_INVALID_PARAMETER) {
-		/* An older dbghelp rejects the newer, larger struct: retry with
-		 * the layout it knows (up to LoadedImageName), all we read. */
+	if (!have_mod && s->initialized) {
+		/* An older dbghelp rejects the newer, larger struct (Windows:
+		 * ERROR_INVALID_PARAMETER; ReactOS's says other things): retry
+		 * with the layout it knows (up to LoadedImageName), all we read. */
 		mod.SizeOfStruct = offsetof(IMAGEHLP_MODULE64, LoadedPdbName);
 		have_mod = SymGetModuleInfo64(s->process, look, &mod);
 	}
@@ -371,6 +464,14 @@ void ks_symbols_format(struct ks_symbols *s, ULONG64 addr, int is_return,
 		f.nothing = 0;
 	}
 
+	if (!f.module) {	/* dbghelp named the symbol, not its module */
+		struct ks_pe_module *m = ks_pe_modules_find(s, 0, look);
+
+		if (m) {
+			f.module = m->name;
+			f.base = m->base;
+		}
+	}
 	/*
 	 * A name not from a symbol file (a COFF symbol, the nearest export
 	 * below the address) may be far from the function really there, and

@@ -30,6 +30,9 @@ struct ks_symbols {
 	int initialized;
 	int kernel_loaded;	/* kernel modules loaded (tried once) */
 	unsigned kernel_modules;	/* how many loaded */
+	unsigned kernel_failed;		/* how many dbghelp did not load */
+	char kernel_failed_example[2 * MAX_PATH + 32];	/* the first: "NT path (DOS path)", raw */
+	DWORD kernel_failed_err;	/* and dbghelp's error for it (0: no DOS path) */
 	char path[2048];	/* effective symbol path */
 	/* Each module's COFF symbols and exports, read once (symbols.c). */
 	struct ks_pe_module *pe;

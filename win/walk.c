@@ -65,6 +65,7 @@ static void walk_frame_pointers(struct ks_walker *w, ULONG64 fp,
 				ULONG64 stop_below, struct ks_frames *out)
 {
 	DWORD link[2], got;	/* [fp]: caller's EBP; [fp + 4]: return address */
+	int first = 1;
 
 	while (fp && !(fp & 3) && out->nr < out->max) {
 		if (!read_memory(w->process, fp, link, sizeof(link), &got) ||
@@ -73,7 +74,14 @@ static void walk_frame_pointers(struct ks_walker *w, ULONG64 fp,
 		if (!link[1] || link[1] < stop_below ||
 		    !SymGetModuleBase64(w->process, link[1]))
 			return;
-		out->pc[out->nr++] = link[1];
+		/*
+		 * dbghelp may leave the last frame's AddrFrame one frame low
+		 * (ReactOS's does): the first link then returns the pc it
+		 * already gave, which is not shown twice.
+		 */
+		if (!first || link[1] != out->pc[out->nr - 1])
+			out->pc[out->nr++] = link[1];
+		first = 0;
 		if (link[0] <= fp)	/* the chain must go up the stack */
 			return;
 		fp = link[0];

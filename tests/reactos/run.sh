@@ -88,6 +88,8 @@ for tag in HO HC HS; do
 		grep -q "^  kernel: via $via\$" "$out/$tag.main.txt"
 	check "$what: kernel frames named in ntoskrnl" \
 		grep -q ' : ntoskrnl[^!]*!' "$out/$tag.main.txt"
+	check "$what: the wait named from ntoskrnl's symbols (not an export): KeDelayExecutionThread" \
+		grep -qE ' : ntoskrnl!KeDelayExecutionThread\+0x[0-9a-f]+$' "$out/$tag.main.txt"
 	check "$what: no frame of the driver itself" \
 		eval "! grep -qi 'kstack!\|kstack_kthread\|kstack_apc' '$out/$tag.main.txt'"
 	check "$what: the user chain whole: Sleep, ho_c, ho_b, ho_a, main" \

@@ -49,6 +49,22 @@ int main(void)
 			expect(nt, "C:\\k\\c.sys");
 	}
 	expect("\\Device\\NoSuchVolume42\\x.sys", NULL);
+	/* ARC names of the boot device (ReactOS's live CD lists its kernel so) */
+	snprintf(want, sizeof(want), "%.2s\\reactos\\system32\\ntoskrnl.exe", windir);
+	expect("multi(0)disk(0)cdrom(96)\\reactos\\system32\\ntoskrnl.exe", want);
+	snprintf(want, sizeof(want), "%.2s\\WINDOWS\\system32\\hal.dll", windir);
+	expect("\\ArcName\\multi(0)disk(0)rdisk(0)partition(1)\\WINDOWS\\system32\\hal.dll",
+	       want);
+	/* not ARC names: a bare word, or "(" without a number */
+	expect("multi\\x.sys", "multi\\x.sys");
+	expect("multi(x)\\x.sys", "multi(x)\\x.sys");
+	/* a bare file name: where it is, in System32\drivers or System32 */
+	snprintf(want, sizeof(want), "%s\\system32\\drivers\\null.sys", windir);
+	if (GetFileAttributesA(want) != INVALID_FILE_ATTRIBUTES)
+		expect("null.sys", want);
+	snprintf(want, sizeof(want), "%s\\system32\\kernel32.dll", windir);
+	expect("kernel32.dll", want);
+	expect("no-such-module-42.sys", NULL);
 	/* Output that does not fit is an error, never a truncated path. */
 	if (ks_nt_path_to_dos("\\??\\C:\\a\\long\\path.sys", tiny, sizeof(tiny)) == 0) {
 		printf("FAIL: app: nt path into a tiny buffer: no error\n");
