@@ -133,6 +133,21 @@ static void option_name(int val, char *buf, size_t size)
 	snprintf(buf, size, "-%c", val > 0x20 && val < 0x7f ? val : '?');
 }
 
+/* An option's value out of its list of names (NULL-ended, in enum order). */
+static const char *const ks_formats[] = { "text", "json", NULL };
+static const char *const ks_vias[] = { "auto", "stack", "context", NULL };
+
+/* The index of s in names, or -1. */
+static int choice(const char *s, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
 /* Strict decimal parse: all digits, no sign, fits in a DWORD, not 0. */
 static int parse_id(const char *s, DWORD *out)
 {
@@ -234,7 +249,7 @@ static int check_combination(const struct ks_options *opt)
 
 int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 {
-	int c, have_pid = 0;
+	int c, v, have_pid = 0;
 	DWORD n;
 
 	memset(opt, 0, sizeof(*opt));
@@ -289,32 +304,26 @@ int ks_parse_options(int argc, char **argv, struct ks_options *opt)
 			opt->deadlocks = 1;
 			break;
 		case KS_OPT_FORMAT:
-			if (!strcmp(optarg, "text")) {
-				opt->format = KS_FORMAT_TEXT;
-			} else if (!strcmp(optarg, "json")) {
-				opt->format = KS_FORMAT_JSON;
-			} else {
+			v = choice(optarg, ks_formats);
+			if (v < 0) {
 				/* as kstack on Linux says it */
 				fprintf(stderr, "kstack: --format: need text or json, got \"%s\"\n",
 					optarg);
 				return -1;
 			}
+			opt->format = (enum ks_format)v;
 			break;
 		case KS_OPT_GROUP:
 			opt->group = 1;
 			break;
 		case KS_OPT_KERNEL_VIA:
-			if (!strcmp(optarg, "auto")) {
-				opt->kernel_via = KS_VIA_AUTO;
-			} else if (!strcmp(optarg, "stack")) {
-				opt->kernel_via = KS_VIA_STACK;
-			} else if (!strcmp(optarg, "context")) {
-				opt->kernel_via = KS_VIA_CONTEXT;
-			} else {
+			v = choice(optarg, ks_vias);
+			if (v < 0) {
 				fprintf(stderr, "kstack: bad --kernel-via '%s': expected auto, "
 					"stack or context\n", optarg);
 				return -1;
 			}
+			opt->kernel_via = (enum ks_kernel_via)v;
 			break;
 		default:
 			return bad_option(c, argv);
