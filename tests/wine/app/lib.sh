@@ -24,22 +24,29 @@ pe_is() {
 		x86_64-w64-mingw32-objdump -p "$1" 2>/dev/null | grep -q 'Subsystem.*(Windows CUI)'
 }
 
+# ready_line LOG SECONDS: prints the first "ready ..." line a test program
+# wrote to LOG, waiting for it up to SECONDS; fails if none came.
+ready_line() {
+	local i line
+	for i in $(seq $(($2 * 10))); do
+		line=$(grep -m1 '^ready ' "$1" 2>/dev/null)
+		[ -n "$line" ] && { echo "$line"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # start_target LOG [churn]: starts target.exe in the background (it ends
 # itself after 900 s: a loaded machine runs 100 walks in 200 s); sets
 # T_LOG, T_UNIX (its unix pid), and T_PID, T_MAIN, T_WORKER, T_COUNTER,
 # T_DESCRIBED (1: the worker's hostile thread description is set) from its
 # "ready" line.
 start_target() {
-	local log=$1 i line
+	local log=$1 line
 	T_LOG=$log
 	"$WINE" "$out/target.exe" 900 ${2:+"$2"} >"$log" 2>&1 &
 	T_UNIX=$!
-	for i in $(seq 100); do
-		line=$(grep -m1 '^ready ' "$log" 2>/dev/null)
-		[ -n "$line" ] && break
-		sleep 0.1
-	done
-	[ -n "$line" ] || return 1
+	line=$(ready_line "$log" 10) || return 1
 	T_PID=$(echo "$line" | sed 's/.* pid=\([0-9]*\).*/\1/')
 	T_MAIN=$(echo "$line" | sed 's/.* main_tid=\([0-9]*\).*/\1/')
 	T_WORKER=$(echo "$line" | sed 's/.* worker_tid=\([0-9]*\).*/\1/')

@@ -208,11 +208,7 @@ pesym_tests() {
 	fi
 	"$WINE" "$out/target_g0.exe" 60 >"$out/target_g0.log" 2>&1 &
 	unix=$!
-	for i in $(seq 100); do
-		line=$(grep -m1 '^ready ' "$out/target_g0.log" 2>/dev/null)
-		[ -n "$line" ] && break
-		sleep 0.1
-	done
+	line=$(ready_line "$out/target_g0.log" 10)
 	pid=$(echo "$line" | sed -n 's/.* pid=\([0-9]*\).*/\1/p')
 	tid=$(echo "$line" | sed -n 's/.* main_tid=\([0-9]*\).*/\1/p')
 	if [ -z "$pid" ]; then
@@ -284,11 +280,7 @@ wct_tests() {
 	fi
 	"$WINE" "$out/deadlock_target.exe" 120 >"$out/deadlock.log" 2>&1 &
 	local unix=$!
-	for i in $(seq 100); do
-		line=$(grep -m1 '^ready ' "$out/deadlock.log" 2>/dev/null)
-		[ -n "$line" ] && break
-		sleep 0.2
-	done
+	line=$(ready_line "$out/deadlock.log" 20)
 	pid=$(echo "$line" | sed -n 's/.*pid=\([0-9]*\).*/\1/p')
 	ta=$(echo "$line" | sed -n 's/.* a=\([0-9]*\).*/\1/p')
 	tb=$(echo "$line" | sed -n 's/.* b=\([0-9]*\).*/\1/p')
