@@ -96,7 +96,12 @@ for tag in HO HC HS; do
 		in_order "$out/$tag.main.txt" 'Sleep' 'ho!ho_c' 'ho!ho_b' 'ho!ho_a' 'ho!main'
 done
 block JS >"$out/JS.txt"
-check "--format json: a kstack-report document" grep -q '"format": *"kstack-report"' "$out/JS.txt"
+# the document: what kstack wrote between the launcher's lines and stderr's
+grep -v '^"\|^ready \|^exit \|^kstack: ' "$out/JS.txt" >"$out/report.json"
+check "--format json: valid against doc/kstack-report.schema.json, 2 threads" \
+	python3 "$top/tests/unit/tools/check_report.py" json "$out/report.json" threads_walked=2
+check "--format json: the main thread's user chain named (ho_c .. main)" \
+	in_order "$out/report.json" '"ho!ho_c+' '"ho!ho_b+' '"ho!ho_a+' '"ho!main+'
 check "uninstall exits 0" grep -aq '^UN| exit 0' "$log"
 echo "reactos-$arch: $fails failed; serial log: $log"
 [ $fails = 0 ]
