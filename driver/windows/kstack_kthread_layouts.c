@@ -41,9 +41,14 @@
  *          StackLimit 0x1C, KernelStack 0x20, ContextSwitches 0x48, State
  *          0x4C, WaitReason 0x5A; the switch frame at KernelStack is
  *          ReactOS's KSWITCHFRAME (ntoskrnl/ke/i386/thrdini.c:
- *          ExceptionList, ApcBypassDisable, RetAddr at 0x8) with the saved
- *          EBP pushed above it at 0xC (ntoskrnl/ke/i386/ctxswitch.S),
- *          0x10 bytes.
+ *          ExceptionList, ApcBypassDisable, RetAddr at 0x8: the return
+ *          into KiSwapContext) and above it what KiSwapContext saved
+ *          before its call (ntoskrnl/ke/i386/ctxswitch.S: `sub esp, 4*4`,
+ *          EBP at 0xC, EDI, ESI, EBX) and its own return address, into
+ *          KiSwapThread, at 0x1C: 0x20 bytes. That return address is the
+ *          one reported: KiSwapContext is assembly that keeps no frame,
+ *          so a walk from the return into it loses KiSwapThread (seen on
+ *          the live CD), one from 0x1C with the EBP at 0xC does not.
  *  No public source we could check gives the switch frame of Microsoft's
  *  x86 builds, so those entries report the saved sp only. Builds 20348
  *  (Server 2022) and 22000 (Windows 11 21H2) have no entry: we found no
@@ -161,10 +166,10 @@ static const struct kstack_kthread_layout kstack_x86_win8_10 = {
 };
 static const struct kstack_kthread_layout kstack_x86_reactos = {
 	KSTACK_KTHREAD_X86_REACTOS, "ReactOS x86 (NT 5.2)", 4,
-	0x18, 0x1c, 0x20, 0x4c, 0x5a, 0x48, 0x10, 0x0c, 0x08,
+	0x18, 0x1c, 0x20, 0x4c, 0x5a, 0x48, 0x20, 0x0c, 0x1c,
 	"[NDK86] InitialStack 0x18, StackLimit 0x1C, KernelStack 0x20, "
-	"State 0x4C, WaitReason 0x5A, ContextSwitches 0x48; switch frame 0x10 "
-	"bytes, EBP at 0xC, return address at 0x8",
+	"State 0x4C, WaitReason 0x5A, ContextSwitches 0x48; switch frame and "
+	"KiSwapContext's saves 0x20 bytes, EBP at 0xC, return into KiSwapThread at 0x1C",
 	KSTACK_HIGH_REACTOS_X86,
 };
 

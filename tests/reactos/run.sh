@@ -95,6 +95,8 @@ for tag in HO HC HS; do
 	check "$what: the user chain whole: Sleep, ho_c, ho_b, ho_a, main" \
 		in_order "$out/$tag.main.txt" 'Sleep' 'ho!ho_c' 'ho!ho_b' 'ho!ho_a' 'ho!main'
 done
+check "--kernel-via context: the walk starts where the thread switched out (ntoskrnl!KiSwapThread)" \
+	eval "grep -A1 '^  kernel: via THREAD_CONTEXT' '$out/HC.main.txt' | grep -q ' : ntoskrnl!KiSwapThread+'"
 block JS >"$out/JS.txt"
 # the document: what kstack wrote between the launcher's lines and stderr's
 grep -v '^"\|^ready \|^exit \|^kstack: ' "$out/JS.txt" >"$out/report.json"

@@ -234,8 +234,8 @@ static void reactos_x86_gets_its_own_layout(void **state)
 	assert_int_equal(ros->context_switches, 0x48);
 	assert_int_equal(ros->state, 0x4c);
 	assert_int_equal(ros->wait_reason, 0x5a);
-	assert_int_equal(ros->frame_size, 0x10);
-	assert_int_equal(ros->frame_ret, 0x8);
+	assert_int_equal(ros->frame_size, 0x20);
+	assert_int_equal(ros->frame_ret, 0x1c);
 	assert_int_equal(ros->frame_bp, 0xc);
 
 	fake_build(&f, ros);
