@@ -51,22 +51,28 @@ static DWORD context_of_waiting(struct ks_walker *w, DWORD tid,
 static void context_walk(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp)
 {
 	struct kstack_thread_context tc, again;
-	unsigned tries = 0;
+	unsigned tries;
+	DWORD err;
 
 	kp->context_tried = 1;
-	do {
-		kp->context_err = context_of_waiting(w, tid, &tc);
-		if (kp->context_err)
-			return;
-		kp->context_err = ks_walk_kernel_context(w, &tc, &kp->frames);
-		if (kp->context_err)
-			return;
-		if (ks_device_thread_context(w->dev, tid, &again))
-			again.sp = 0;	/* it woke: not the wait we walked */
-	} while ((again.sp != tc.sp || again.nvcsw != tc.nvcsw) && ++tries < 3);
-	if (tries == 3)
+	for (tries = 0; tries < 3; tries++) {
+		err = context_of_waiting(w, tid, &tc);
+		if (!err)
+			err = ks_walk_kernel_context(w, &tc, &kp->frames);
+		if (err) {
+			/* a walk from an earlier try stands, flagged below */
+			if (!kp->have_frames)
+				kp->context_err = err;
+			break;
+		}
+		kp->have_frames = 1;
+		memset(&again, 0, sizeof(again));
+		if (!ks_device_thread_context(w->dev, tid, &again) &&
+		    again.sp == tc.sp && again.nvcsw == tc.nvcsw)
+			return;	/* it did not switch: the walk is whole */
+	}
+	if (kp->have_frames)
 		kp->stack_flags |= KSTACK_SF_RAN;
-	kp->have_frames = 1;
 }
 
 void ks_kernel_part_before(struct ks_walker *w, DWORD tid, struct ks_kernel_part *kp)

@@ -104,7 +104,13 @@ static void read_module(struct ks_symbols *s, struct ks_pe_module *m)
 	int rc = -1;
 
 	m->read = -1;
-	if (!read_whole_file(m->path, &data, &size)) {
+	/*
+	 * A kernel module's file only by a full path ("X:\\..."): one listed
+	 * by an NT path, a bare or relative name must not be looked for in
+	 * kstack's current directory; memory is read instead.
+	 */
+	if ((!m->kernel || (m->path[0] && m->path[1] == ':' && m->path[2] == '\\')) &&
+	    !read_whole_file(m->path, &data, &size)) {
 		rc = ks_pesyms_from_file(&m->syms, data, size);
 		free(data);
 		if (!rc && m->size && m->syms.image_size != m->size) {

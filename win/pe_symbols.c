@@ -82,6 +82,8 @@ static int read_rva(const struct pe *pe, uint64_t rva, void *buf, size_t len)
 
 	if (rva > pe->image_size || len > pe->image_size - rva)
 		return -1;
+	if (!len)	/* nothing to read: the driver's READ_MEMORY refuses 0 */
+		return 0;
 	if (!pe->file)
 		return pe->read(pe->ctx, rva, buf, len);
 	if (rva + len <= pe->headers_size)

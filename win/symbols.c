@@ -36,12 +36,6 @@ void ks_dbghelp_unlock(void)
 	LeaveCriticalSection(&g_dbghelp);
 }
 
-/*
- * Loads every user module of the target, 32-bit ones of a WOW64 process
- * included (LIST_MODULES_ALL), so StackWalk64 finds unwind data and names
- * for either kind of frame. Each is also registered for its own names
- * (pe_modules.h). Returns how many were loaded. dbghelp lock held.
- */
 /* The part of a path after its last '\\' (or '/'). */
 static const char *base_name(const char *path)
 {
@@ -78,6 +72,12 @@ static int module_path(HANDLE process, HMODULE mod, LPVOID base, char *out, size
 	return -1;
 }
 
+/*
+ * Loads every user module of the target, 32-bit ones of a WOW64 process
+ * included (LIST_MODULES_ALL), so StackWalk64 finds unwind data and names
+ * for either kind of frame. Each is also registered for its own names
+ * (pe_modules.h). Returns how many were loaded. dbghelp lock held.
+ */
 static unsigned load_user_modules(struct ks_symbols *s)
 {
 	HANDLE process = s->process;
@@ -282,10 +282,13 @@ unsigned ks_symbols_load_kernel(struct ks_symbols *s)
 			continue;
 		if (ks_nt_path_to_dos(nt, dos, sizeof(dos))) {
 			kernel_failed(s, nt, "no DOS path for it", 0);
+			/* its file unknown: its names from memory, if a reader is set */
+			ks_pe_modules_add(s, (ULONG64)(ULONG_PTR)bases[i], 0, nt, 1);
 			continue;
 		}
-		if (ks_sym_load_module(s->process, dos,
-				       (DWORD64)(ULONG_PTR)bases[i], 0))
+		/* 0 with no error: dbghelp had it already */
+		if (ks_sym_load_module(s->process, dos, (DWORD64)(ULONG_PTR)bases[i], 0) ||
+		    GetLastError() == ERROR_SUCCESS)
 			s->kernel_modules++;
 		else
 			kernel_failed(s, nt, dos, GetLastError());
@@ -396,6 +399,8 @@ static void own_names(struct ks_symbols *s, const IMAGEHLP_MODULE64 *mod, int ha
 	at = e ? m->base + e->rva : 0;
 	if (f->name && !f->mark[0] && (!e || at <= theirs))
 		return;	/* dbghelp's public symbol is as near */
+	if (f->name && !e && m->syms.refused)
+		return;	/* our tables are not whole: dbghelp's export stands */
 	f->name = NULL;
 	if (!e)
 		return;

@@ -67,13 +67,17 @@ static void walk_frame_pointers(struct ks_walker *w, ULONG64 fp,
 	DWORD link[2], got;	/* [fp]: caller's EBP; [fp + 4]: return address */
 	int first = 1;
 
-	while (fp && !(fp & 3) && out->nr < out->max) {
+	while (fp && !(fp & 3)) {
 		if (!read_memory(w->process, fp, link, sizeof(link), &got) ||
 		    got != sizeof(link))
 			return;
 		if (!link[1] || link[1] < stop_below ||
 		    !SymGetModuleBase64(w->process, link[1]))
 			return;
+		if (out->nr == out->max) {	/* a real frame left out */
+			out->truncated = 1;
+			return;
+		}
 		/*
 		 * dbghelp may leave the last frame's AddrFrame one frame low
 		 * (ReactOS's does): the first link then returns the pc it
@@ -86,8 +90,6 @@ static void walk_frame_pointers(struct ks_walker *w, ULONG64 fp,
 			return;
 		fp = link[0];
 	}
-	if (fp && out->nr == out->max)
-		out->truncated = 1;
 }
 
 /*
@@ -114,8 +116,10 @@ static void walk_frames(struct ks_walker *w, DWORD machine, STACKFRAME64 *sf,
 			break;
 		}
 		/* dbghelp can repeat a frame forever on a corrupt stack. */
-		if (out->nr && pc == last_pc && sp == last_sp)
+		if (out->nr && pc == last_pc && sp == last_sp) {
+			gave_up = 0;	/* corrupt: not to be gone on with */
 			break;
+		}
 		if (out->nr == out->max) {
 			out->truncated = 1;
 			gave_up = 0;

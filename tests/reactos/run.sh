@@ -91,7 +91,7 @@ for tag in HO HC HS; do
 	check "$what: the wait named from ntoskrnl's symbols (not an export): KeDelayExecutionThread" \
 		grep -qE ' : ntoskrnl!KeDelayExecutionThread\+0x[0-9a-f]+$' "$out/$tag.main.txt"
 	check "$what: no frame of the driver itself" \
-		eval "! grep -qi 'kstack!\|kstack_kthread\|kstack_apc' '$out/$tag.main.txt'"
+		eval "! grep -qiE 'kstack[!+]|kstack_kthread|kstack_apc' '$out/$tag.main.txt'"
 	check "$what: the user chain whole: Sleep, ho_c, ho_b, ho_a, main" \
 		in_order "$out/$tag.main.txt" 'Sleep' 'ho!ho_c' 'ho!ho_b' 'ho!ho_a' 'ho!main'
 done
